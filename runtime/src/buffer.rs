@@ -1,0 +1,330 @@
+//! What ops accept and return: slices, `Vec`s, `ndarray` arrays of any dimension, and single
+//! elements. An op returns the kind of buffer it was given.
+
+use std::borrow::Cow;
+
+use ndarray::{Array, ArrayBase, Axis, Data, DataMut, Dimension, RemoveAxis};
+use num_complex::{Complex32, Complex64};
+
+use crate::element::Element;
+
+/// A buffer an op can read: its elements in logical (row-major) order, and how to build a
+/// result of the same kind.
+///
+/// Arrays whose memory is not in standard order (transposed views, slices with steps) are
+/// copied into logical order first, so data is never sent in memory order by mistake.
+pub trait Buffer {
+    /// The element type.
+    type Elem: Element;
+    /// A buffer of the same kind and shape that owns its data (`Vec` for slices, `Array` for
+    /// arrays and views, the element itself for single elements).
+    type Owned;
+
+    /// The elements in logical order: borrowed when the memory already is, copied otherwise.
+    fn elements(&self) -> Cow<'_, [Self::Elem]>;
+
+    /// The number of elements.
+    fn element_count(&self) -> usize;
+
+    /// A buffer of this one's kind and shape holding `data`, which has
+    /// [`element_count`](Buffer::element_count) elements.
+    fn owned_from(&self, data: Vec<Self::Elem>) -> Self::Owned;
+}
+
+/// A buffer that ops which stack one buffer per rank (`gather`, `allgather`) accept.
+pub trait Stackable: Buffer {
+    /// `parts` buffers of this shape stacked along a new first axis (for slices and elements:
+    /// concatenated into one `Vec`).
+    type Stacked;
+
+    /// The stacked buffer holding `data`, which has `parts * element_count()` elements.
+    fn stacked_from(&self, parts: usize, data: Vec<Self::Elem>) -> Self::Stacked;
+}
+
+/// A buffer that ops which split a buffer into one block per rank (`scatter`, `alltoall`)
+/// accept.
+pub trait Splittable: Buffer {
+    /// One block of the buffer: for arrays, a sub-array without the first axis; for slices, a
+    /// `Vec` of `len / parts` elements.
+    type Block;
+
+    /// The number of elements of one of `parts` blocks, or a description of why the buffer
+    /// cannot be split so.
+    fn block_len(&self, parts: usize) -> Result<usize, String>;
+
+    /// One block holding `data`, which has `block_len(parts)` elements.
+    fn block_from(&self, parts: usize, data: Vec<Self::Elem>) -> Self::Block;
+}
+
+/// A buffer an op can write into: in-place variants and `*_into` ops.
+pub trait BufferMut {
+    /// The element type.
+    type Elem: Element;
+
+    /// The number of elements.
+    fn element_count(&self) -> usize;
+
+    /// Runs `f` on the elements in logical order. Non-contiguous arrays are copied out and
+    /// copied back afterwards; slices, `Vec`s and standard-layout arrays are used directly.
+    fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [Self::Elem]) -> R) -> R;
+}
+
+// ---- slices and Vec -------------------------------------------------------------------------
+
+fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
+    if parts > 0 && len % parts == 0 {
+        Ok(len / parts)
+    } else {
+        Err(format!(
+            "the buffer has {len} elements, which is not a multiple of the {parts} ranks"
+        ))
+    }
+}
+
+macro_rules! flat_buffer {
+    ($($ty:ty),*) => {$(
+        impl<T: Element> Buffer for $ty {
+            type Elem = T;
+            type Owned = Vec<T>;
+            #[inline]
+            fn elements(&self) -> Cow<'_, [T]> {
+                Cow::Borrowed(&self[..])
+            }
+            #[inline]
+            fn element_count(&self) -> usize {
+                self.len()
+            }
+            #[inline]
+            fn owned_from(&self, data: Vec<T>) -> Vec<T> {
+                data
+            }
+        }
+
+        impl<T: Element> Stackable for $ty {
+            type Stacked = Vec<T>;
+            #[inline]
+            fn stacked_from(&self, _parts: usize, data: Vec<T>) -> Vec<T> {
+                data
+            }
+        }
+
+        impl<T: Element> Splittable for $ty {
+            type Block = Vec<T>;
+            #[inline]
+            fn block_len(&self, parts: usize) -> Result<usize, String> {
+                flat_block_len(self.len(), parts)
+            }
+            #[inline]
+            fn block_from(&self, _parts: usize, data: Vec<T>) -> Vec<T> {
+                data
+            }
+        }
+
+        impl<T: Element> BufferMut for $ty {
+            type Elem = T;
+            #[inline]
+            fn element_count(&self) -> usize {
+                self.len()
+            }
+            #[inline]
+            fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [T]) -> R) -> R {
+                f(&mut self[..])
+            }
+        }
+    )*};
+}
+
+flat_buffer!([T], Vec<T>);
+
+impl<T: Element, const N: usize> Buffer for [T; N] {
+    type Elem = T;
+    type Owned = [T; N];
+    #[inline]
+    fn elements(&self) -> Cow<'_, [T]> {
+        Cow::Borrowed(&self[..])
+    }
+    #[inline]
+    fn element_count(&self) -> usize {
+        N
+    }
+    #[inline]
+    fn owned_from(&self, data: Vec<T>) -> [T; N] {
+        let mut out = *self;
+        out.copy_from_slice(&data);
+        out
+    }
+}
+
+impl<T: Element, const N: usize> BufferMut for [T; N] {
+    type Elem = T;
+    #[inline]
+    fn element_count(&self) -> usize {
+        N
+    }
+    #[inline]
+    fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [T]) -> R) -> R {
+        f(&mut self[..])
+    }
+}
+
+// ---- single elements ------------------------------------------------------------------------
+
+macro_rules! scalar_buffer {
+    ($($t:ty),*) => {$(
+        impl Buffer for $t {
+            type Elem = $t;
+            type Owned = $t;
+            #[inline]
+            fn elements(&self) -> Cow<'_, [$t]> {
+                Cow::Borrowed(std::slice::from_ref(self))
+            }
+            #[inline]
+            fn element_count(&self) -> usize {
+                1
+            }
+            #[inline]
+            fn owned_from(&self, data: Vec<$t>) -> $t {
+                data[0]
+            }
+        }
+
+        impl Stackable for $t {
+            type Stacked = Vec<$t>;
+            #[inline]
+            fn stacked_from(&self, _parts: usize, data: Vec<$t>) -> Vec<$t> {
+                data
+            }
+        }
+
+        impl BufferMut for $t {
+            type Elem = $t;
+            #[inline]
+            fn element_count(&self) -> usize {
+                1
+            }
+            #[inline]
+            fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [$t]) -> R) -> R {
+                f(std::slice::from_mut(self))
+            }
+        }
+    )*};
+}
+
+scalar_buffer!(
+    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool, Complex32, Complex64
+);
+
+// ---- ndarray --------------------------------------------------------------------------------
+
+impl<S, D> Buffer for ArrayBase<S, D>
+where
+    S: Data,
+    S::Elem: Element,
+    D: Dimension,
+{
+    type Elem = S::Elem;
+    type Owned = Array<S::Elem, D>;
+
+    #[inline]
+    fn elements(&self) -> Cow<'_, [S::Elem]> {
+        match self.as_slice() {
+            Some(slice) => Cow::Borrowed(slice),
+            None => Cow::Owned(self.iter().copied().collect()),
+        }
+    }
+
+    #[inline]
+    fn element_count(&self) -> usize {
+        self.len()
+    }
+
+    fn owned_from(&self, data: Vec<S::Elem>) -> Array<S::Elem, D> {
+        Array::from_shape_vec(self.raw_dim(), data)
+            .expect("spmd internal error: result length differs from the input's shape")
+    }
+}
+
+impl<S, D> Stackable for ArrayBase<S, D>
+where
+    S: Data,
+    S::Elem: Element,
+    D: Dimension,
+{
+    type Stacked = Array<S::Elem, D::Larger>;
+
+    fn stacked_from(&self, parts: usize, data: Vec<S::Elem>) -> Self::Stacked {
+        let mut dim = self.raw_dim().insert_axis(Axis(0));
+        dim.slice_mut()[0] = parts;
+        Array::from_shape_vec(dim, data)
+            .expect("spmd internal error: stacked length differs from parts x shape")
+    }
+}
+
+impl<S, D> Splittable for ArrayBase<S, D>
+where
+    S: Data,
+    S::Elem: Element,
+    D: RemoveAxis,
+{
+    type Block = Array<S::Elem, D::Smaller>;
+
+    fn block_len(&self, parts: usize) -> Result<usize, String> {
+        match self.shape().first() {
+            None => Err("the array has no axes (0 dimensions), so it has no first axis to split"
+                .to_string()),
+            Some(&first) if first == parts => Ok(self.len() / parts.max(1)),
+            Some(&first) => Err(format!(
+                "the array has shape {:?}: its first axis has length {first}, but the \
+                 communicator has {parts} ranks",
+                self.shape()
+            )),
+        }
+    }
+
+    fn block_from(&self, _parts: usize, data: Vec<S::Elem>) -> Self::Block {
+        Array::from_shape_vec(self.raw_dim().remove_axis(Axis(0)), data)
+            .expect("spmd internal error: block length differs from the block's shape")
+    }
+}
+
+impl<S, D> BufferMut for ArrayBase<S, D>
+where
+    S: DataMut,
+    S::Elem: Element,
+    D: Dimension,
+{
+    type Elem = S::Elem;
+
+    #[inline]
+    fn element_count(&self) -> usize {
+        self.len()
+    }
+
+    fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [S::Elem]) -> R) -> R {
+        if let Some(slice) = self.as_slice_mut() {
+            return f(slice);
+        }
+        let mut staged: Vec<S::Elem> = self.iter().copied().collect();
+        let result = f(&mut staged);
+        for (dst, src) in self.iter_mut().zip(staged) {
+            *dst = src;
+        }
+        result
+    }
+}
+
+/// A `Vec` of `len` elements filled by `fill`, which must write all of them or not return.
+///
+/// # Safety
+/// `fill` must initialise every one of the `len` elements behind the pointer before returning
+/// normally (MPI does for a receive buffer of `len` elements when the call succeeds; callers
+/// check the return code inside `fill` and panic on failure).
+#[inline]
+pub(crate) unsafe fn filled_by<T: Element>(len: usize, fill: impl FnOnce(*mut T)) -> Vec<T> {
+    let mut data = Vec::with_capacity(len);
+    fill(data.as_mut_ptr());
+    // SAFETY: the capacity is `len`, and the caller guarantees that `fill` initialised all
+    // `len` elements; every `Element` is plain data, valid for any bytes MPI wrote for its type.
+    unsafe { data.set_len(len) };
+    data
+}

@@ -1,0 +1,85 @@
+//! Communicators.
+
+use std::fmt;
+use std::sync::Arc;
+
+use mpi::ffi;
+use mpi::raw::AsRaw;
+use mpi::topology::{Communicator, SimpleCommunicator};
+
+/// A group of ranks that communicate: what every op takes as its `comm` argument.
+///
+/// Cheap to clone (the MPI communicator is shared). Errors of MPI calls on it are returned
+/// (`MPI_ERRORS_RETURN`) and turned into `spmd` errors that name the op, the rank and the call
+/// site.
+#[derive(Clone)]
+pub struct Comm {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    mpi: SimpleCommunicator,
+    rank: i32,
+    size: i32,
+}
+
+impl Comm {
+    /// Wraps an rsmpi communicator as it is (no duplication): messages of other code on the same
+    /// communicator can match `spmd`'s. Sets its error handler to `MPI_ERRORS_RETURN`.
+    pub fn from_mpi(mpi: SimpleCommunicator) -> Comm {
+        // SAFETY: `mpi` is a valid communicator (rsmpi's types only hold live handles), and the
+        // predefined handler `MPI_ERRORS_RETURN` is valid for every communicator.
+        unsafe {
+            ffi::MPI_Comm_set_errhandler(mpi.as_raw(), ffi::RSMPI_ERRORS_RETURN);
+        }
+        let rank = mpi.rank();
+        let size = mpi.size();
+        Comm {
+            inner: Arc::new(Inner { mpi, rank, size }),
+        }
+    }
+
+    /// A duplicate of an rsmpi communicator (`MPI_Comm_dup`, collective over its ranks): same
+    /// ranks, separate message space.
+    pub fn duplicate_of(mpi: &impl Communicator) -> Comm {
+        Comm::from_mpi(mpi.duplicate())
+    }
+
+    /// This process's rank in the communicator, `0..size()`.
+    #[inline]
+    pub fn rank(&self) -> usize {
+        self.inner.rank as usize
+    }
+
+    /// The number of ranks in the communicator.
+    #[inline]
+    pub fn size(&self) -> usize {
+        self.inner.size as usize
+    }
+
+    /// The rsmpi communicator, for calls `spmd` does not wrap.
+    pub fn as_mpi(&self) -> &SimpleCommunicator {
+        &self.inner.mpi
+    }
+
+    /// Gives the rsmpi communicator back, or `self` if clones of it are still alive.
+    pub fn into_mpi(self) -> Result<SimpleCommunicator, Comm> {
+        Arc::try_unwrap(self.inner)
+            .map(|inner| inner.mpi)
+            .map_err(|inner| Comm { inner })
+    }
+
+    #[inline]
+    pub(crate) fn raw(&self) -> ffi::MPI_Comm {
+        self.inner.mpi.as_raw()
+    }
+}
+
+impl fmt::Debug for Comm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Comm")
+            .field("rank", &self.inner.rank)
+            .field("size", &self.inner.size)
+            .finish()
+    }
+}

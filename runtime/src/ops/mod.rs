@@ -1,0 +1,5 @@
+//! The communication ops, in explicit-token form.
+
+pub mod collective;
+pub mod p2p;
+pub mod reduction;
