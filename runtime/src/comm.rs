@@ -1,7 +1,7 @@
 //! Communicators.
 
 use std::fmt;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use mpi::ffi;
 use mpi::raw::AsRaw;
@@ -9,12 +9,13 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 
 /// A group of ranks that communicate: what every op takes as its `comm` argument.
 ///
-/// Cheap to clone (the MPI communicator is shared). Errors of MPI calls on it are returned
+/// Cheap to clone (the MPI communicator is shared). A `Comm` stays on the thread that made it,
+/// like the ordering token of the ops that use it. Errors of MPI calls on it are returned
 /// (`MPI_ERRORS_RETURN`) and turned into `spmd` errors that name the op, the rank and the call
 /// site.
 #[derive(Clone)]
 pub struct Comm {
-    inner: Arc<Inner>,
+    inner: Rc<Inner>,
 }
 
 struct Inner {
@@ -35,7 +36,7 @@ impl Comm {
         let rank = mpi.rank();
         let size = mpi.size();
         Comm {
-            inner: Arc::new(Inner { mpi, rank, size }),
+            inner: Rc::new(Inner { mpi, rank, size }),
         }
     }
 
@@ -64,7 +65,7 @@ impl Comm {
 
     /// Gives the rsmpi communicator back, or `self` if clones of it are still alive.
     pub fn into_mpi(self) -> Result<SimpleCommunicator, Comm> {
-        Arc::try_unwrap(self.inner)
+        Rc::try_unwrap(self.inner)
             .map(|inner| inner.mpi)
             .map_err(|inner| Comm { inner })
     }

@@ -1,1 +1,190 @@
+//! Test support of the spmd workspace.
+//!
+//! The multi-rank tests are ordinary binaries (`tests/src/bin/*.rs`, and every example in
+//! `examples/src/bin/*.rs`) that assert their own results on every rank. Each one states in a
+//! header how it is to be run, and the `mpirun` test target (`tests/tests/mpirun.rs`) reads the
+//! headers and starts every program under `mpirun` once per world size it lists:
+//!
+//! ```text
+//! //! ranks: 1 2 3 4                       world sizes to run with (required)
+//! //! expect-failure: scatter               the run must exit non-zero and print this (repeatable)
+//! //! timeout: 20                           seconds before the run is killed (default 60)
+//! //! env: SPMD_DEBUG=1                     an environment variable for the run (repeatable)
+//! ```
+//!
+//! A program never checks the world size itself and silently returns: it lists the sizes it is
+//! meant for, and the runner holds it to them.
 
+use std::fmt;
+use std::time::Duration;
+
+/// How a multi-rank program is to be run, as its header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// World sizes to run the program with, each a separate test.
+    pub ranks: Vec<usize>,
+    /// Text the output must contain; when not empty, the run must also fail.
+    pub expect_failure: Vec<String>,
+    /// Wall-clock bound of one run; a run that takes longer is killed and fails.
+    pub timeout: Duration,
+    /// Environment variables set for the run.
+    pub env: Vec<(String, String)>,
+}
+
+/// The default bound of one run.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A header line that could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderError {
+    /// 1-based line number in the file.
+    pub line: usize,
+    /// What is wrong and how to write it instead.
+    pub message: String,
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+impl Header {
+    /// Reads the header from a program's source. Only the leading `//!` lines are read; keys
+    /// other than the four above are ordinary doc text. A program without a `ranks:` line is an
+    /// error, so that no program is silently left out of the test run.
+    pub fn parse(source: &str) -> Result<Self, HeaderError> {
+        let mut header = Header {
+            ranks: Vec::new(),
+            expect_failure: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            env: Vec::new(),
+        };
+        let mut saw_ranks = false;
+        for (index, line) in source.lines().enumerate() {
+            let number = index + 1;
+            let fail = |message: String| HeaderError {
+                line: number,
+                message,
+            };
+            let Some(text) = line.trim_start().strip_prefix("//!") else {
+                break;
+            };
+            let text = text.trim();
+            let Some((key, value)) = text.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            match key.trim() {
+                "ranks" => {
+                    saw_ranks = true;
+                    for word in value.split_whitespace() {
+                        match word.parse::<usize>() {
+                            Ok(n) if n >= 1 => header.ranks.push(n),
+                            _ => {
+                                return Err(fail(format!(
+                                    "`ranks:` takes world sizes of at least 1 separated by spaces, \
+                                     got `{word}`"
+                                )));
+                            }
+                        }
+                    }
+                    if header.ranks.is_empty() {
+                        return Err(fail(
+                            "`ranks:` lists no world size; write e.g. `//! ranks: 1 2 3 4`".into(),
+                        ));
+                    }
+                }
+                "expect-failure" => {
+                    if value.is_empty() {
+                        return Err(fail(
+                            "`expect-failure:` needs the text the output must contain".into(),
+                        ));
+                    }
+                    header.expect_failure.push(value.to_owned());
+                }
+                "timeout" => match value.parse::<u64>() {
+                    Ok(seconds) if seconds > 0 => header.timeout = Duration::from_secs(seconds),
+                    _ => {
+                        return Err(fail(format!(
+                            "`timeout:` takes a whole number of seconds, got `{value}`"
+                        )));
+                    }
+                },
+                "env" => match value.split_once('=') {
+                    Some((name, val)) if !name.trim().is_empty() => {
+                        header
+                            .env
+                            .push((name.trim().to_owned(), val.trim().to_owned()));
+                    }
+                    _ => {
+                        return Err(fail(format!("`env:` takes `NAME=value`, got `{value}`")));
+                    }
+                },
+                _ => {}
+            }
+        }
+        if !saw_ranks {
+            return Err(HeaderError {
+                line: 1,
+                message: "no `//! ranks: ...` header: every multi-rank program must list the \
+                          world sizes it runs with, e.g. `//! ranks: 1 2 3 4`"
+                    .into(),
+            });
+        }
+        Ok(header)
+    }
+
+    /// Whether the run is expected to fail.
+    pub fn expects_failure(&self) -> bool {
+        !self.expect_failure.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_key() {
+        let source = "//! Sums things.\n//! ranks: 1 3\n//! expect-failure: scatter\n\
+                      //! expect-failure: rank 1\n//! timeout: 9\n//! env: SPMD_DEBUG=1\n\
+                      use x;\n//! ranks: 7\n";
+        let header = Header::parse(source).unwrap();
+        assert_eq!(header.ranks, [1, 3]);
+        assert_eq!(header.expect_failure, ["scatter", "rank 1"]);
+        assert_eq!(header.timeout, Duration::from_secs(9));
+        assert_eq!(header.env, [("SPMD_DEBUG".to_owned(), "1".to_owned())]);
+        assert!(header.expects_failure());
+    }
+
+    #[test]
+    fn defaults() {
+        let header = Header::parse("//! ranks: 2\nfn main() {}\n").unwrap();
+        assert_eq!(header.timeout, DEFAULT_TIMEOUT);
+        assert!(!header.expects_failure());
+    }
+
+    #[test]
+    fn missing_ranks_is_an_error() {
+        let error = Header::parse("//! Just docs.\nfn main() {}\n").unwrap_err();
+        assert!(error.message.contains("ranks"), "{error}");
+        let error = Header::parse("fn main() {}\n//! ranks: 2\n").unwrap_err();
+        assert!(error.message.contains("ranks"), "{error}");
+    }
+
+    #[test]
+    fn bad_values_name_the_line() {
+        let error = Header::parse("//! ranks: 2 zero\n").unwrap_err();
+        assert_eq!(error.line, 1);
+        assert!(error.message.contains("`zero`"), "{error}");
+        let error = Header::parse("//! ranks: 0\n").unwrap_err();
+        assert!(error.message.contains("`0`"), "{error}");
+        let error = Header::parse("//! ranks: 2\n//! timeout: soon\n").unwrap_err();
+        assert_eq!(error.line, 2);
+        let error = Header::parse("//! ranks: 2\n//! env: NOVALUE\n").unwrap_err();
+        assert!(error.message.contains("NAME=value"), "{error}");
+    }
+}

@@ -145,6 +145,20 @@ pub fn step(name: &str, cmd: &Cmd) -> Result<Duration, Error> {
     }
 }
 
+/// Runs `cmd` as the last step: like [`step`], but prints nothing after a success, so the
+/// command's own last line (a test runner's summary) ends the output.
+pub fn last_step(name: &str, cmd: &Cmd) -> Result<(), Error> {
+    eprintln!("\n==> {name}: {cmd}");
+    let status = cmd.status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::new(format!(
+            "step `{name}` failed ({status}): `{cmd}`; its output above says why"
+        )))
+    }
+}
+
 /// `4.2s` under a minute, `3m 07s` above.
 pub fn format_duration(duration: Duration) -> String {
     let seconds = duration.as_secs_f64();

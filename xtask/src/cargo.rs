@@ -1,0 +1,39 @@
+//! Where the workspace and its build outputs are, and how to call the cargo that runs us.
+
+use std::path::PathBuf;
+
+use crate::process::Cmd;
+
+/// The workspace root: the folder above this crate.
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map_or_else(|| manifest_dir.clone(), PathBuf::from)
+}
+
+/// The target folder cargo builds into, honouring `CARGO_TARGET_DIR`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace_root().join(dir)
+            }
+        }
+        None => workspace_root().join("target"),
+    }
+}
+
+/// `cargo` as the toolchain that started us knows it (`$CARGO`), shown as plain `cargo`.
+pub fn cargo() -> Cmd {
+    let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Cmd::with_shown_name(program, "cargo")
+}
+
+/// Whether the `cargo nextest` subcommand is installed.
+pub fn has_nextest() -> bool {
+    cargo().args(["nextest", "--version"]).succeeds_quietly()
+}

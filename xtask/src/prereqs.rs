@@ -1,0 +1,89 @@
+//! The system packages the workspace needs, and their installation.
+//!
+//! Building needs an MPI library with its headers and compiler wrapper (the `mpi` crate probes
+//! it) and libclang (the `mpi` crate generates its bindings with bindgen); running needs
+//! `mpirun`. On Debian and Ubuntu these come from apt: Open MPI by default, or MPICH when it is
+//! the one already installed.
+
+use crate::error::Error;
+use crate::mpi::is_root;
+use crate::process::{Cmd, step};
+
+/// Open MPI, the default MPI.
+const OPEN_MPI: [&str; 2] = ["libopenmpi-dev", "openmpi-bin"];
+/// MPICH, accepted instead of Open MPI when installed.
+const MPICH: [&str; 2] = ["libmpich-dev", "mpich"];
+/// What bindgen needs to read the MPI headers.
+const LIBCLANG: &str = "libclang-dev";
+
+/// Installs what is missing when running as root; otherwise fails with the command to run.
+pub fn ensure() -> Result<(), Error> {
+    if !has_apt() {
+        return check_without_apt();
+    }
+    let missing = missing_packages();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let install = Cmd::new("apt-get")
+        .envs(&[("DEBIAN_FRONTEND".into(), "noninteractive".into())])
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(missing.iter().copied());
+    if !is_root() {
+        return Err(Error::new(format!(
+            "missing system packages: {}. Install them, then run this command again:\n    \
+             sudo apt-get update && sudo {install}",
+            missing.join(" ")
+        )));
+    }
+    eprintln!("xtask: installing missing system packages: {}", missing.join(" "));
+    step("apt-get update", &Cmd::new("apt-get").args(["update", "-q"]))?;
+    step("install packages", &install)?;
+    Ok(())
+}
+
+/// The packages to install: Open MPI unless a complete MPI is installed, and libclang.
+fn missing_packages() -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    let complete = |packages: &[&str]| packages.iter().all(|package| is_installed(package));
+    if !complete(&OPEN_MPI) && !complete(&MPICH) {
+        missing.extend(OPEN_MPI.iter().filter(|package| !is_installed(package)));
+    }
+    if !is_installed(LIBCLANG) {
+        missing.push(LIBCLANG);
+    }
+    missing
+}
+
+fn has_apt() -> bool {
+    Cmd::new("dpkg-query").arg("--version").succeeds_quietly()
+        && Cmd::new("apt-get").arg("--version").succeeds_quietly()
+}
+
+/// Whether dpkg lists `package` as installed.
+fn is_installed(package: &str) -> bool {
+    Cmd::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|output| {
+            output.status.success()
+                && String::from_utf8_lossy(&output.stdout).contains("install ok installed")
+        })
+}
+
+/// Without apt, only checks that the MPI tools are on `PATH`, and says what is needed if not.
+fn check_without_apt() -> Result<(), Error> {
+    let missing: Vec<&str> = ["mpicc", "mpirun"]
+        .into_iter()
+        .filter(|tool| !Cmd::new(tool).arg("--version").succeeds_quietly())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(format!(
+            "{} not found and this system has no apt-get: install an MPI library with its \
+             development files (Open MPI or MPICH) and libclang, then run this command again",
+            missing.join(" and ")
+        )))
+    }
+}
