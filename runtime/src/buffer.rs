@@ -270,8 +270,10 @@ where
 
     fn block_len(&self, parts: usize) -> Result<usize, String> {
         match self.shape().first() {
-            None => Err("the array has no axes (0 dimensions), so it has no first axis to split"
-                .to_string()),
+            None => Err(
+                "the array has no axes (0 dimensions), so it has no first axis to split"
+                    .to_string(),
+            ),
             Some(&first) if first == parts => Ok(self.len() / parts.max(1)),
             Some(&first) => Err(format!(
                 "the array has shape {:?}: its first axis has length {first}, but the \

@@ -151,7 +151,10 @@ impl<'c> Call<'c> {
             );
         }
         self.fail(
-            format!("{mpi_function} returned error {code}: {}", error_string(code)),
+            format!(
+                "{mpi_function} returned error {code}: {}",
+                error_string(code)
+            ),
             "this is an error of the MPI library; the message above is its own",
         )
     }
@@ -162,7 +165,9 @@ impl<'c> Call<'c> {
         let size = self.comm.size();
         if rank >= size {
             self.fail(
-                format!("{role} {rank} is out of range: the communicator has {size} ranks (0..{size})"),
+                format!(
+                    "{role} {rank} is out of range: the communicator has {size} ranks (0..{size})"
+                ),
                 format!("pass a {role} below `comm.size()`"),
             );
         }
@@ -187,6 +192,9 @@ impl<'c> Call<'c> {
     /// Ends the op: one log line under `SPMD_DEBUG`.
     #[inline]
     pub(crate) fn done(&self, element: &str, count: usize, peer: Peer) {
+        if crate::watchdog::enabled() {
+            crate::watchdog::leave();
+        }
         if let Some(started) = self.started {
             self.log(element, count, peer, started);
         }

@@ -20,6 +20,8 @@ pub struct Comm {
 
 struct Inner {
     mpi: SimpleCommunicator,
+    /// Check mode: a private duplicate carrying the fingerprints and message headers.
+    check: Option<SimpleCommunicator>,
     rank: i32,
     size: i32,
 }
@@ -27,7 +29,18 @@ struct Inner {
 impl Comm {
     /// Wraps an rsmpi communicator as it is (no duplication): messages of other code on the same
     /// communicator can match `spmd`'s. Sets its error handler to `MPI_ERRORS_RETURN`.
+    ///
+    /// When check mode is on for the process (`SPMD_CHECK=1` or [`Options::check`]), this also
+    /// duplicates the communicator for the checks' own messages, which makes it collective:
+    /// every rank of `mpi` must call it.
+    ///
+    /// [`Options::check`]: crate::Options::check
     pub fn from_mpi(mpi: SimpleCommunicator) -> Comm {
+        let check = crate::env::check_default();
+        Comm::wrap(mpi, check)
+    }
+
+    fn wrap(mpi: SimpleCommunicator, check: bool) -> Comm {
         // SAFETY: `mpi` is a valid communicator (rsmpi's types only hold live handles), and the
         // predefined handler `MPI_ERRORS_RETURN` is valid for every communicator.
         unsafe {
@@ -35,8 +48,21 @@ impl Comm {
         }
         let rank = mpi.rank();
         let size = mpi.size();
+        let check = check.then(|| {
+            let check = mpi.duplicate();
+            // SAFETY: as above, for the fresh duplicate.
+            unsafe {
+                ffi::MPI_Comm_set_errhandler(check.as_raw(), ffi::RSMPI_ERRORS_RETURN);
+            }
+            check
+        });
         Comm {
-            inner: Rc::new(Inner { mpi, rank, size }),
+            inner: Rc::new(Inner {
+                mpi,
+                check,
+                rank,
+                size,
+            }),
         }
     }
 
@@ -44,6 +70,18 @@ impl Comm {
     /// ranks, separate message space.
     pub fn duplicate_of(mpi: &impl Communicator) -> Comm {
         Comm::from_mpi(mpi.duplicate())
+    }
+
+    /// A duplicate of this communicator (`MPI_Comm_dup`, collective) with check mode on or off,
+    /// whatever the process-wide setting: with it on, every op on the result first makes the
+    /// ranks agree on what they are doing (see [`Options::check`](crate::Options::check)).
+    pub fn with_check(&self, check: bool) -> Comm {
+        Comm::wrap(self.inner.mpi.duplicate(), check)
+    }
+
+    /// Whether check mode is on for this communicator.
+    pub fn is_checked(&self) -> bool {
+        self.inner.check.is_some()
     }
 
     /// This process's rank in the communicator, `0..size()`.
@@ -70,6 +108,12 @@ impl Comm {
             .map_err(|inner| Comm { inner })
     }
 
+    /// The check communicator, when check mode is on.
+    #[inline]
+    pub(crate) fn check_raw(&self) -> Option<ffi::MPI_Comm> {
+        self.inner.check.as_ref().map(AsRaw::as_raw)
+    }
+
     #[inline]
     pub(crate) fn raw(&self) -> ffi::MPI_Comm {
         self.inner.mpi.as_raw()
@@ -81,6 +125,7 @@ impl fmt::Debug for Comm {
         f.debug_struct("Comm")
             .field("rank", &self.inner.rank)
             .field("size", &self.inner.size)
+            .field("checked", &self.is_checked())
             .finish()
     }
 }

@@ -13,7 +13,9 @@ mod sealed {
 /// `Complex<f32>` and `Complex<f64>`.
 ///
 /// Sealed: the set is fixed so that every element has an exact MPI datatype.
-pub trait Element: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static + sealed::Sealed {
+pub trait Element:
+    Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static + sealed::Sealed
+{
     /// The Rust name of the type, used in logs and error messages.
     const NAME: &'static str;
 
@@ -34,7 +36,9 @@ macro_rules! element {
     )*};
 }
 
-element!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool);
+element!(
+    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool
+);
 
 impl sealed::Sealed for Complex32 {}
 impl Element for Complex32 {

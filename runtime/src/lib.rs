@@ -51,12 +51,14 @@
 
 mod buffer;
 mod call;
+mod check;
 mod comm;
 mod element;
 mod env;
 mod ops;
 mod raw;
 mod token;
+mod watchdog;
 
 pub use buffer::{Buffer, BufferMut, Splittable, Stackable};
 pub use call::Error;
@@ -64,7 +66,7 @@ pub use comm::Comm;
 pub use element::{
     BAnd, BOr, BXor, Element, LAnd, LOr, LXor, Max, Min, Prod, ReduceOp, Reduces, Sum,
 };
-pub use env::{Universe, init, world_rank};
+pub use env::{Options, Universe, init, init_with, world_rank};
 pub use ops::collective::{
     allgather, allgather_into, alltoall, alltoall_into, barrier, bcast, bcast_in_place, gather,
     gather_into, scatter, scatter_into,
@@ -92,8 +94,8 @@ pub mod prelude {
         Sum, Token, allgather, allgather_into, allreduce, allreduce_in_place, alltoall,
         alltoall_into, barrier, bcast, bcast_in_place, exscan, exscan_in_place, gather,
         gather_into, recv, recv_into, recv_with_status, reduce, reduce_in_place, scan,
-        scan_in_place, scatter, scatter_into, send, sendrecv, sendrecv_into,
-        sendrecv_with_status, spmd_jit,
+        scan_in_place, scatter, scatter_into, send, sendrecv, sendrecv_into, sendrecv_with_status,
+        spmd_jit,
     };
     pub use ndarray::{
         Array, Array0, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, Axis, array,

@@ -7,6 +7,7 @@ use mpi::ffi;
 
 use crate::buffer::{Buffer, BufferMut, Splittable, Stackable, filled_by};
 use crate::call::{Call, Peer};
+use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::Element;
 use crate::token::Token;
@@ -42,6 +43,7 @@ impl Call<'_> {
 #[track_caller]
 pub fn barrier(comm: &Comm, token: Token) -> Token {
     let call = Call::new("barrier", comm, &token);
+    call.agree(Collective::plain("-", 0));
     // SAFETY: the communicator is valid.
     let code = unsafe { ffi::MPI_Barrier(comm.raw()) };
     call.check(code, "MPI_Barrier");
@@ -61,11 +63,18 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.element_count();
     let count = call.count_arg("the buffer", len);
+    call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
     let data = if comm.rank() == root as usize {
         let mut data = buf.elements().into_owned();
         // SAFETY: `data` holds `count` elements, read by MPI at the root.
         let code = unsafe {
-            ffi::MPI_Bcast(data.as_mut_ptr().cast(), count, B::Elem::datatype(), root, comm.raw())
+            ffi::MPI_Bcast(
+                data.as_mut_ptr().cast(),
+                count,
+                B::Elem::datatype(),
+                root,
+                comm.raw(),
+            )
         };
         call.check(code, "MPI_Bcast");
         data
@@ -93,9 +102,16 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.with_elements_mut(|data| {
         let count = call.count_arg("the buffer", data.len());
+        call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
         // SAFETY: `data` is valid for reads and writes of `count` elements.
         let code = unsafe {
-            ffi::MPI_Bcast(data.as_mut_ptr().cast(), count, B::Elem::datatype(), root, comm.raw())
+            ffi::MPI_Bcast(
+                data.as_mut_ptr().cast(),
+                count,
+                B::Elem::datatype(),
+                root,
+                comm.raw(),
+            )
         };
         call.check(code, "MPI_Bcast");
         data.len()
@@ -118,6 +134,7 @@ where
     let root = call.rank_arg("root", root);
     let input = buf.elements();
     let count = call.count_arg("the buffer", input.len());
+    call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
     let size = comm.size();
     let result = if comm.rank() == root as usize {
         let total = input.len() * size;
@@ -164,7 +181,13 @@ where
 /// [`gather`] into an existing buffer (`MPI_Gather`): at the root, `recvbuf` must hold
 /// `comm.size()` times as many elements as `sendbuf`; off the root it is not touched.
 #[track_caller]
-pub fn gather_into<S, R>(sendbuf: &S, recvbuf: &mut R, root: usize, comm: &Comm, token: Token) -> Token
+pub fn gather_into<S, R>(
+    sendbuf: &S,
+    recvbuf: &mut R,
+    root: usize,
+    comm: &Comm,
+    token: Token,
+) -> Token
 where
     S: Buffer + ?Sized,
     R: BufferMut<Elem = S::Elem> + ?Sized,
@@ -173,6 +196,7 @@ where
     let root = call.rank_arg("root", root);
     let input = sendbuf.elements();
     let count = call.count_arg("the send buffer", input.len());
+    call.agree(Collective::rooted(S::Elem::NAME, count as usize, root));
     if comm.rank() == root as usize {
         call.expect_len(
             "the receive buffer",
@@ -226,6 +250,7 @@ where
     let call = Call::new("allgather", comm, &token);
     let input = buf.elements();
     let count = call.count_arg("the buffer", input.len());
+    call.agree(Collective::plain(B::Elem::NAME, count as usize));
     let size = comm.size();
     let total = input.len() * size;
     call.count_arg("the gathered result", total);
@@ -260,6 +285,7 @@ where
     let call = Call::new("allgather_into", comm, &token);
     let input = sendbuf.elements();
     let count = call.count_arg("the send buffer", input.len());
+    call.agree(Collective::plain(S::Elem::NAME, count as usize));
     call.expect_len(
         "the receive buffer",
         recvbuf.element_count(),
@@ -300,9 +326,12 @@ where
     let root = call.rank_arg("root", root);
     let block = call.split(buf);
     let count = call.count_arg("one block", block);
+    call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
     let at_root = comm.rank() == root as usize;
     let input = if at_root { Some(buf.elements()) } else { None };
-    let send = input.as_ref().map_or(ptr::null(), |data| data.as_ptr().cast());
+    let send = input
+        .as_ref()
+        .map_or(ptr::null(), |data| data.as_ptr().cast());
     // SAFETY: at the root `send` holds `size * count` elements (checked by `split`); the
     // result has room for `count`, all written by a successful scatter.
     let data = unsafe {
@@ -327,7 +356,13 @@ where
 /// [`scatter`] into an existing buffer (`MPI_Scatter`): `recvbuf` receives one block; at the
 /// root `sendbuf` must hold `comm.size()` times as many elements as `recvbuf`.
 #[track_caller]
-pub fn scatter_into<S, R>(sendbuf: &S, recvbuf: &mut R, root: usize, comm: &Comm, token: Token) -> Token
+pub fn scatter_into<S, R>(
+    sendbuf: &S,
+    recvbuf: &mut R,
+    root: usize,
+    comm: &Comm,
+    token: Token,
+) -> Token
 where
     S: Buffer + ?Sized,
     R: BufferMut<Elem = S::Elem> + ?Sized,
@@ -336,6 +371,7 @@ where
     let root = call.rank_arg("root", root);
     let block = recvbuf.element_count();
     let count = call.count_arg("the receive buffer", block);
+    call.agree(Collective::rooted(S::Elem::NAME, count as usize, root));
     let at_root = comm.rank() == root as usize;
     let input = if at_root {
         call.expect_len(
@@ -348,7 +384,9 @@ where
     } else {
         None
     };
-    let send = input.as_ref().map_or(ptr::null(), |data| data.as_ptr().cast());
+    let send = input
+        .as_ref()
+        .map_or(ptr::null(), |data| data.as_ptr().cast());
     recvbuf.with_elements_mut(|out| {
         // SAFETY: at the root `send` holds `size * count` elements (checked above); `out` has
         // room for `count`.
@@ -381,6 +419,7 @@ where
     let call = Call::new("alltoall", comm, &token);
     let block = call.split(buf);
     let count = call.count_arg("one block", block);
+    call.agree(Collective::plain(B::Elem::NAME, count as usize));
     let input = buf.elements();
     // SAFETY: `input` holds `size * count` elements (checked by `split`) and the result has
     // room for as many, all written by a successful alltoall.
@@ -412,6 +451,7 @@ where
     let call = Call::new("alltoall_into", comm, &token);
     let block = call.split(sendbuf);
     let count = call.count_arg("one block", block);
+    call.agree(Collective::plain(S::Elem::NAME, count as usize));
     let input = sendbuf.elements();
     call.expect_len(
         "the receive buffer",

@@ -201,6 +201,7 @@ where
     let (rank, tag) = call.dest_arg(dest.into_dest());
     let data = buf.elements();
     let count = call.count_arg("the send buffer", data.len());
+    call.announce(B::Elem::NAME, data.len(), rank, tag);
     // SAFETY: `data` holds `count` initialised elements of the datatype for `B::Elem`, and the
     // communicator is valid for the lifetime of `comm`.
     let code = unsafe {
@@ -225,6 +226,7 @@ where
     let len = template.element_count();
     let count = call.count_arg("the receive template", len);
     let (rank, tag) = call.source_arg(source);
+    let (rank, tag) = call.expect(B::Elem::NAME, len, true, rank, tag);
     let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
     let mut received = None;
     // SAFETY: `filled_by` hands a buffer with capacity for `len` elements; MPI writes at most
@@ -257,7 +259,12 @@ where
 /// Returns a new buffer of the template's kind and shape; the template's values are not read.
 /// A message with more or fewer elements than the template is an error, never a truncation.
 #[track_caller]
-pub fn recv<B>(template: &B, source: impl IntoSource, comm: &Comm, token: Token) -> (B::Owned, Token)
+pub fn recv<B>(
+    template: &B,
+    source: impl IntoSource,
+    comm: &Comm,
+    token: Token,
+) -> (B::Owned, Token)
 where
     B: Buffer + ?Sized,
 {
@@ -287,7 +294,12 @@ where
 /// The message may be shorter than `buf` (the [`Status`] says how many elements came); a longer
 /// one is an error.
 #[track_caller]
-pub fn recv_into<B>(buf: &mut B, source: impl IntoSource, comm: &Comm, token: Token) -> (Status, Token)
+pub fn recv_into<B>(
+    buf: &mut B,
+    source: impl IntoSource,
+    comm: &Comm,
+    token: Token,
+) -> (Status, Token)
 where
     B: BufferMut + ?Sized,
 {
@@ -295,6 +307,7 @@ where
     let (rank, tag) = call.source_arg(source.into_source());
     let status = buf.with_elements_mut(|data| {
         let count = call.count_arg("the receive buffer", data.len());
+        let (rank, tag) = call.expect(B::Elem::NAME, data.len(), false, rank, tag);
         let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
         // SAFETY: `data` is valid for writes of `count` elements of the datatype.
         let code = unsafe {
@@ -333,6 +346,14 @@ where
     let send_count = call.count_arg("the send buffer", outgoing.len());
     let len = template.element_count();
     let recv_count = call.count_arg("the receive template", len);
+    let (source_rank, recv_tag) = call.exchange(
+        (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
+        B::Elem::NAME,
+        len,
+        true,
+        source_rank,
+        recv_tag,
+    );
     let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
     let mut received = None;
     // SAFETY: `outgoing` holds `send_count` elements; `filled_by` provides room for `len ==
@@ -388,7 +409,13 @@ where
     B: Buffer + ?Sized,
 {
     let call = Call::new("sendrecv", comm, &token);
-    let (data, _) = sendrecv_impl(&call, sendbuf, template, source.into_source(), dest.into_dest());
+    let (data, _) = sendrecv_impl(
+        &call,
+        sendbuf,
+        template,
+        source.into_source(),
+        dest.into_dest(),
+    );
     (data, token.advance())
 }
 
@@ -407,8 +434,13 @@ where
     B: Buffer + ?Sized,
 {
     let call = Call::new("sendrecv_with_status", comm, &token);
-    let (data, status) =
-        sendrecv_impl(&call, sendbuf, template, source.into_source(), dest.into_dest());
+    let (data, status) = sendrecv_impl(
+        &call,
+        sendbuf,
+        template,
+        source.into_source(),
+        dest.into_dest(),
+    );
     (data, status, token.advance())
 }
 
@@ -435,6 +467,14 @@ where
     let send_count = call.count_arg("the send buffer", outgoing.len());
     let status = recvbuf.with_elements_mut(|data| {
         let recv_count = call.count_arg("the receive buffer", data.len());
+        let (source_rank, recv_tag) = call.exchange(
+            (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
+            B::Elem::NAME,
+            data.len(),
+            false,
+            source_rank,
+            recv_tag,
+        );
         let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
         // SAFETY: `outgoing` holds `send_count` elements, `data` has room for `recv_count`.
         let code = unsafe {

@@ -7,6 +7,7 @@ use mpi::ffi;
 
 use crate::buffer::{Buffer, BufferMut, filled_by};
 use crate::call::{Call, Peer};
+use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
 use crate::raw;
@@ -58,6 +59,7 @@ where
 {
     let input = buf.elements();
     let count = call.count_arg("the buffer", input.len());
+    call.agree(Collective::reducing(B::Elem::NAME, count as usize, O::NAME));
     // SAFETY: `input` holds `count` elements; `filled_by` provides room for as many, which a
     // successful call writes in full (rank 0's undefined exscan result is overwritten below).
     let data = unsafe {
@@ -90,6 +92,7 @@ where
 {
     let count = buf.with_elements_mut(|data| {
         let count = call.count_arg("the buffer", data.len());
+        call.agree(Collective::reducing(B::Elem::NAME, count as usize, O::NAME));
         // SAFETY: `data` is valid for reads and writes of `count` elements; MPI_IN_PLACE tells
         // MPI to take the input from the receive buffer.
         let code = unsafe {
@@ -123,7 +126,10 @@ where
 {
     let _ = op;
     let call = Call::new("allreduce", comm, &token);
-    (reduce_all::<B, O>(call, Kind::Allreduce, buf), token.advance())
+    (
+        reduce_all::<B, O>(call, Kind::Allreduce, buf),
+        token.advance(),
+    )
 }
 
 /// [`allreduce`] in place (`MPI_Allreduce` with `MPI_IN_PLACE`): no allocation when `buf` is
@@ -207,6 +213,10 @@ where
     let root = call.rank_arg("root", root);
     let input = buf.elements();
     let count = call.count_arg("the buffer", input.len());
+    call.agree(Collective {
+        root: Some(root),
+        ..Collective::reducing(B::Elem::NAME, count as usize, O::NAME)
+    });
     let data = if call.comm.rank() == root as usize {
         // SAFETY: `input` holds `count` elements; the root's receive buffer has room for as
         // many, all written by a successful call.
@@ -258,6 +268,10 @@ where
     let at_root = comm.rank() == root as usize;
     let count = buf.with_elements_mut(|data| {
         let count = call.count_arg("the buffer", data.len());
+        call.agree(Collective {
+            root: Some(root),
+            ..Collective::reducing(B::Elem::NAME, count as usize, O::NAME)
+        });
         let (send, recv) = if at_root {
             (raw::in_place().cast_const(), data.as_mut_ptr().cast())
         } else {
@@ -266,7 +280,15 @@ where
         // SAFETY: `data` is valid for `count` elements; at the root MPI_IN_PLACE makes it both
         // input and output, elsewhere it is only read.
         let code = unsafe {
-            ffi::MPI_Reduce(send, recv, count, B::Elem::datatype(), O::raw(), root, comm.raw())
+            ffi::MPI_Reduce(
+                send,
+                recv,
+                count,
+                B::Elem::datatype(),
+                O::raw(),
+                root,
+                comm.raw(),
+            )
         };
         call.check(code, "MPI_Reduce");
         data.len()
