@@ -204,8 +204,8 @@ impl<'c> Call<'c> {
     #[inline(never)]
     fn log(&self, element: &str, count: usize, peer: Peer, started: Instant) {
         let elapsed = started.elapsed();
-        eprintln!(
-            "[spmd] rank {} #{} {} {element} x{count}{peer} at {}:{}:{} took {:.1?}",
+        let line = format!(
+            "[spmd] rank {} #{} {} {element} x{count}{peer} at {}:{}:{} took {:.1?}\n",
             self.comm.rank(),
             self.seq,
             self.op,
@@ -214,6 +214,7 @@ impl<'c> Call<'c> {
             self.site.column(),
             elapsed
         );
+        crate::env::write_stderr(&line);
     }
 }
 

@@ -179,6 +179,15 @@ pub fn init_with(options: Options) -> Universe {
     }
 }
 
+/// Writes `text` to standard error in one `write` call where the system allows, so that lines
+/// of ranks sharing a terminal do not interleave mid-line (Rust's `eprintln!` may write a line
+/// in several pieces).
+pub(crate) fn write_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
 fn flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false" | "no"))
 }
@@ -202,14 +211,10 @@ fn install_panic_hook() {
                 Some(l) => format!(" at {}:{}:{}", l.file(), l.line(), l.column()),
                 None => String::new(),
             };
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(
-                err,
+            write_stderr(&format!(
                 "[spmd] rank {rank} of {size} panicked{location}:\n{message}\n[spmd] rank \
-                 {rank}: aborting the whole job (MPI_Abort) so that no rank waits forever"
-            );
-            let _ = err.flush();
-            drop(err);
+                 {rank}: aborting the whole job (MPI_Abort) so that no rank waits forever\n"
+            ));
             if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
                 // SAFETY: MPI is initialised and not finalised (checked just above), and
                 // `MPI_Abort` may be called from any thread under `MPI_THREAD_MULTIPLE`.

@@ -5,7 +5,6 @@
 //! and then aborts the job. Every rank runs its own watchdog, so a deadlock is reported by each
 //! rank that is stuck in it, and a rank that has reached the end of the program says so.
 
-use std::io::Write as _;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -136,16 +135,12 @@ fn fire(blocked: Blocked, timeout: Duration) -> ! {
              the other ranks"
         ),
     };
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
+    crate::env::write_stderr(&format!(
         "[spmd] watchdog: rank {rank} of {size} {story}\n[spmd] watchdog: rank {rank}: no \
          progress within SPMD_TIMEOUT={}s, probably a deadlock: the lines of all ranks show \
-         what each waits for; aborting the job",
+         what each waits for; aborting the job\n",
         timeout.as_secs_f64()
-    );
-    let _ = err.flush();
-    drop(err);
+    ));
     // Let the watchdogs of the other stuck ranks report before the abort ends them.
     thread::sleep(Duration::from_millis(1500));
     // SAFETY: MPI is initialised (the watchdog starts after MPI_Init) and MPI_Abort may be called
