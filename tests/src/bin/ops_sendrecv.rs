@@ -1,0 +1,117 @@
+//! `sendrecv`, `sendrecv_with_status` and `sendrecv_into` around a ring (each rank sends right
+//! and receives from the left, also on one rank, where both are itself), with tags, any source,
+//! a send shape that differs from the receive shape, and a short message into a longer buffer.
+//! ranks: 1 2 3 4
+
+use spmd::prelude::*;
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    let rank = comm.rank();
+    let size = comm.size();
+    let right = (rank + 1) % size;
+    let left = (rank + size - 1) % size;
+    let token = spmd::token();
+
+    let block = |r: usize| Array2::from_shape_fn((2, 3), |(i, j)| (100 * r + 10 * i + j) as i32);
+
+    // Plain ring shift: the result is the left neighbour's block.
+    let (got, token) = sendrecv(
+        &block(rank),
+        &Array2::<i32>::zeros((2, 3)),
+        left,
+        right,
+        &comm,
+        token,
+    );
+    assert_eq!(got, block(left), "rank {rank}: block of rank {left}");
+
+    // The other way round, with tags (the tag is the sender's rank) and the status.
+    let (got, status, token) = sendrecv_with_status(
+        &block(rank),
+        &Array2::<i32>::zeros((2, 3)),
+        Source::rank(right).tag(right as i32),
+        Dest::rank(left).tag(rank as i32),
+        &comm,
+        token,
+    );
+    assert_eq!(got, block(right), "rank {rank}: block of rank {right}");
+    assert_eq!(
+        status,
+        Status {
+            source: right,
+            tag: right as i32,
+            count: 6
+        },
+        "rank {rank}: status"
+    );
+
+    // Any source and any tag: the status says who sent it.
+    let (got, status, token) = sendrecv_with_status(
+        &(rank as f64 + 0.5),
+        &0.0f64,
+        ANY_SOURCE,
+        Dest::rank(right).tag(11),
+        &comm,
+        token,
+    );
+    assert_eq!(got, left as f64 + 0.5, "rank {rank}: scalar from the left");
+    assert_eq!(
+        (status.source, status.tag, status.count),
+        (left, 11, 1),
+        "rank {rank}"
+    );
+
+    // Send a 2x3 array, receive the same six elements as a [f64; 6].
+    let arr = Array2::from_shape_fn((2, 3), |(i, j)| (rank * 6 + 3 * i + j) as f64);
+    let (flat, token) = sendrecv(&arr, &[0.0f64; 6], left, right, &comm, token);
+    let expected: Vec<f64> = (0..6).map(|k| (left * 6 + k) as f64).collect();
+    assert_eq!(
+        flat.to_vec(),
+        expected,
+        "rank {rank}: flattened block of rank {left}"
+    );
+
+    // `sendrecv_into` a buffer longer than the message: the status has the count, the rest is
+    // untouched. Sent from a slice of a Vec.
+    let outgoing: Vec<u32> = (0..6).map(|k| (10 * rank + k) as u32).collect();
+    let mut incoming = vec![u32::MAX; 5];
+    let (status, token) = sendrecv_into(&outgoing[..3], &mut incoming, left, right, &comm, token);
+    assert_eq!(
+        status,
+        Status {
+            source: left,
+            tag: 0,
+            count: 3
+        },
+        "rank {rank}: status"
+    );
+    let l = 10 * left as u32;
+    assert_eq!(
+        incoming,
+        [l, l + 1, l + 2, u32::MAX, u32::MAX],
+        "rank {rank}: into"
+    );
+
+    // `sendrecv_into` a 1-D array, with tags on both sides.
+    let mut into = Array1::<i64>::zeros(4);
+    let (status, token) = sendrecv_into(
+        &Array1::from_elem(4, -(rank as i64)),
+        &mut into,
+        Source::rank(left).tag(3),
+        Dest::rank(right).tag(3),
+        &comm,
+        token,
+    );
+    assert_eq!(
+        (status.source, status.tag, status.count),
+        (left, 3, 4),
+        "rank {rank}"
+    );
+    assert!(
+        into.iter().all(|&x| x == -(left as i64)),
+        "rank {rank}: {into}"
+    );
+    drop(token);
+}
