@@ -1,0 +1,118 @@
+//! Expansion: the function as written, with each implicit op call given the thread's token.
+//!
+//! `allreduce(&x, Sum, comm)` becomes
+//! `::spmd::__private::settle(::spmd::allreduce(&x, Sum, comm, ::spmd::__private::take_token()))`:
+//! the arguments are evaluated, the op takes the thread's token, and `settle` hands the next
+//! token back to the thread and returns the value. The token's slot in the thread *is* the
+//! chain, so whatever the control flow around a call (branches, loops, `?`, `return`, nested
+//! `#[spmd_jit]` functions, plain helpers, panics), the next op continues from the last.
+//! Every generated token carries the span of the user's call, so `#[track_caller]` reports
+//! the user's line and type errors land on the user's code.
+
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprCall, Path};
+
+use crate::analyse::{self, Mode};
+use crate::ctxt::Ctxt;
+use crate::fallback;
+use crate::ops;
+use crate::parse;
+
+/// The whole attribute: parse, analyse, expand; never fails, never panics.
+pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let (args, args_error) = parse::args(args);
+    if let Some(error) = args_error {
+        cx.push(error);
+    }
+    let mut func = match parse::function(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            cx.push(fallback::not_a_function(&item));
+            return fallback::emit(item, cx.into_compile_errors());
+        }
+    };
+    let mode = analyse::analyse(&func, &mut cx);
+    if mode == Mode::Implicit {
+        Rewriter { krate: &args.krate }.visit_block_mut(&mut func.block);
+    }
+    let errors = cx.into_compile_errors();
+    quote! {
+        #func
+        #errors
+    }
+}
+
+/// Gives every implicit op call the thread's token.
+struct Rewriter<'a> {
+    krate: &'a Option<Path>,
+}
+
+impl Rewriter<'_> {
+    /// The runtime crate's path, every token at `span`.
+    fn krate(&self, span: Span) -> TokenStream {
+        match self.krate {
+            Some(path) => respan(path.to_token_stream(), span),
+            None => quote_spanned!(span=> ::spmd),
+        }
+    }
+
+    fn rewrite(&self, call: &ExprCall) -> Option<Expr> {
+        let (op, segment) = ops::called_op(&call.func)?;
+        if call.args.len() != op.implicit_arity() {
+            return None;
+        }
+        let span = segment.ident.span();
+        let krate = self.krate(span);
+        let name = &segment.ident;
+        let generics = &segment.arguments;
+        let args = call.args.iter();
+        let attrs = &call.attrs;
+        Some(syn::parse_quote_spanned! {span=>
+            #(#attrs)*
+            #krate::__private::settle(
+                #krate::#name #generics(#(#args,)* #krate::__private::take_token())
+            )
+        })
+    }
+}
+
+impl VisitMut for Rewriter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        if let Expr::Call(call) = expr {
+            if let Some(rewritten) = self.rewrite(call) {
+                *expr = rewritten;
+            }
+        }
+    }
+
+    // Nested items are other functions, with chains of their own.
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                tree = TokenTree::Group(respanned);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+/// For tests: the expansion of `#[spmd_jit]` on `item`, as a file.
+#[cfg(test)]
+pub(crate) fn expand_to_file(args: TokenStream, item: TokenStream) -> syn::Result<syn::File> {
+    syn::parse2(spmd_jit(args, item))
+}
+
