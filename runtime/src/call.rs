@@ -135,13 +135,65 @@ impl<'c> Call<'c> {
         }
     }
 
+    /// [`check`](Call::check) for a receive into `what`, which has room for `room` elements of
+    /// type `element`, from `source` (a rank or `MPI_ANY_SOURCE`): a message that does not fit
+    /// is reported with the room, the type and the sender asked for.
+    #[inline]
+    pub(crate) fn check_receive(
+        &self,
+        code: c_int,
+        mpi_function: &str,
+        what: &str,
+        room: usize,
+        element: &str,
+        source: c_int,
+    ) {
+        if code != 0 {
+            self.receive_failure(code, mpi_function, what, room, element, source);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn receive_failure(
+        &self,
+        code: c_int,
+        mpi_function: &str,
+        what: &str,
+        room: usize,
+        element: &str,
+        source: c_int,
+    ) -> ! {
+        if error_class(code) == crate::raw::err_truncate() {
+            let from = if source == crate::ops::p2p::any_source_raw() {
+                "any rank".to_string()
+            } else {
+                format!("rank {source}")
+            };
+            self.fail(
+                format!(
+                    "the incoming message (from {from}) is larger than {what}, which holds \
+                     {room} elements of {element} ({mpi_function} reported MPI_ERR_TRUNCATE)"
+                ),
+                format!(
+                    "give the receive room for every element the sender sends: a template of the \
+                     sent shape, or `{}` with a buffer at least that long (its `Status::count` \
+                     then says how many came)",
+                    if self.op.starts_with("sendrecv") {
+                        "sendrecv_into"
+                    } else {
+                        "recv_into"
+                    }
+                ),
+            );
+        }
+        self.mpi_failure(code, mpi_function)
+    }
+
     #[cold]
     #[inline(never)]
     fn mpi_failure(&self, code: c_int, mpi_function: &str) -> ! {
-        let mut class: c_int = 0;
-        // SAFETY: `class` is a valid out-pointer; MPI_Error_class accepts any error code.
-        unsafe { ffi::MPI_Error_class(code, &mut class) };
-        if class == crate::raw::err_truncate() {
+        if error_class(code) == crate::raw::err_truncate() {
             self.fail(
                 format!(
                     "the incoming message is larger than the receive buffer ({mpi_function} \
@@ -216,6 +268,13 @@ impl<'c> Call<'c> {
         );
         crate::env::write_stderr(&line);
     }
+}
+
+fn error_class(code: c_int) -> c_int {
+    let mut class: c_int = 0;
+    // SAFETY: `class` is a valid out-pointer; MPI_Error_class accepts any error code.
+    unsafe { ffi::MPI_Error_class(code, &mut class) };
+    class
 }
 
 fn error_string(code: c_int) -> String {

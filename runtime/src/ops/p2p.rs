@@ -242,7 +242,14 @@ where
                 call.comm.raw(),
                 status.as_mut_ptr(),
             );
-            call.check(code, "MPI_Recv");
+            call.check_receive(
+                code,
+                "MPI_Recv",
+                "the receive template",
+                len,
+                B::Elem::NAME,
+                rank,
+            );
             let got = call.status_of::<B::Elem>(status.assume_init_ref());
             call.exact_count::<B::Elem>(&got, len);
             received = Some(got);
@@ -321,7 +328,14 @@ where
                 status.as_mut_ptr(),
             )
         };
-        call.check(code, "MPI_Recv");
+        call.check_receive(
+            code,
+            "MPI_Recv",
+            "the receive buffer",
+            data.len(),
+            B::Elem::NAME,
+            rank,
+        );
         // SAFETY: the receive succeeded, so MPI filled the status.
         call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
     });
@@ -374,7 +388,14 @@ where
                 call.comm.raw(),
                 status.as_mut_ptr(),
             );
-            call.check(code, "MPI_Sendrecv");
+            call.check_receive(
+                code,
+                "MPI_Sendrecv",
+                "the receive template",
+                len,
+                B::Elem::NAME,
+                source_rank,
+            );
             let got = call.status_of::<B::Elem>(status.assume_init_ref());
             call.exact_count::<B::Elem>(&got, len);
             received = Some(got);
@@ -493,7 +514,14 @@ where
                 status.as_mut_ptr(),
             )
         };
-        call.check(code, "MPI_Sendrecv");
+        call.check_receive(
+            code,
+            "MPI_Sendrecv",
+            "the receive buffer",
+            data.len(),
+            B::Elem::NAME,
+            source_rank,
+        );
         // SAFETY: the call succeeded, so MPI filled the status.
         call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
     });
