@@ -132,8 +132,9 @@ where
 {
     let call = Call::new("gather", comm, &token);
     let root = call.rank_arg("root", root);
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let count = call.count_arg("the buffer", buf.element_count());
     let input = buf.elements();
-    let count = call.count_arg("the buffer", input.len());
     call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
     let size = comm.size();
     let result = if comm.rank() == root as usize {
@@ -194,8 +195,9 @@ where
 {
     let call = Call::new("gather_into", comm, &token);
     let root = call.rank_arg("root", root);
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let count = call.count_arg("the send buffer", sendbuf.element_count());
     let input = sendbuf.elements();
-    let count = call.count_arg("the send buffer", input.len());
     call.agree(Collective::rooted(S::Elem::NAME, count as usize, root));
     if comm.rank() == root as usize {
         call.expect_len(
@@ -248,8 +250,9 @@ where
     B: Stackable + ?Sized,
 {
     let call = Call::new("allgather", comm, &token);
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let count = call.count_arg("the buffer", buf.element_count());
     let input = buf.elements();
-    let count = call.count_arg("the buffer", input.len());
     call.agree(Collective::plain(B::Elem::NAME, count as usize));
     let size = comm.size();
     let total = input.len() * size;
@@ -283,8 +286,9 @@ where
     R: BufferMut<Elem = S::Elem> + ?Sized,
 {
     let call = Call::new("allgather_into", comm, &token);
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let count = call.count_arg("the send buffer", sendbuf.element_count());
     let input = sendbuf.elements();
-    let count = call.count_arg("the send buffer", input.len());
     call.agree(Collective::plain(S::Elem::NAME, count as usize));
     call.expect_len(
         "the receive buffer",

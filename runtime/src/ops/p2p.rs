@@ -199,8 +199,9 @@ where
 {
     let call = Call::new("send", comm, &token);
     let (rank, tag) = call.dest_arg(dest.into_dest());
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let count = call.count_arg("the send buffer", buf.element_count());
     let data = buf.elements();
-    let count = call.count_arg("the send buffer", data.len());
     call.announce(B::Elem::NAME, data.len(), rank, tag);
     // SAFETY: `data` holds `count` initialised elements of the datatype for `B::Elem`, and the
     // communicator is valid for the lifetime of `comm`.
@@ -356,8 +357,9 @@ where
 {
     let (dest_rank, send_tag) = call.dest_arg(dest);
     let (source_rank, recv_tag) = call.source_arg(source);
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let send_count = call.count_arg("the send buffer", sendbuf.element_count());
     let outgoing = sendbuf.elements();
-    let send_count = call.count_arg("the send buffer", outgoing.len());
     let len = template.element_count();
     let recv_count = call.count_arg("the receive template", len);
     let (source_rank, recv_tag) = call.exchange(
@@ -484,8 +486,9 @@ where
     let call = Call::new("sendrecv_into", comm, &token);
     let (dest_rank, send_tag) = call.dest_arg(dest.into_dest());
     let (source_rank, recv_tag) = call.source_arg(source.into_source());
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let send_count = call.count_arg("the send buffer", sendbuf.element_count());
     let outgoing = sendbuf.elements();
-    let send_count = call.count_arg("the send buffer", outgoing.len());
     let status = recvbuf.with_elements_mut(|data| {
         let recv_count = call.count_arg("the receive buffer", data.len());
         let (source_rank, recv_tag) = call.exchange(

@@ -57,8 +57,9 @@ where
     B: Buffer + ?Sized,
     O: Reduces<B::Elem>,
 {
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let count = call.count_arg("the buffer", buf.element_count());
     let input = buf.elements();
-    let count = call.count_arg("the buffer", input.len());
     call.agree(Collective::reducing(B::Elem::NAME, count as usize, O::NAME));
     // SAFETY: `input` holds `count` elements; `filled_by` provides room for as many, which a
     // successful call writes in full (rank 0's undefined exscan result is overwritten below).
@@ -211,8 +212,9 @@ where
     let _ = op;
     let call = Call::new("reduce", comm, &token);
     let root = call.rank_arg("root", root);
+    // Checked before `elements()`, which may copy a non-contiguous array.
+    let count = call.count_arg("the buffer", buf.element_count());
     let input = buf.elements();
-    let count = call.count_arg("the buffer", input.len());
     call.agree(Collective {
         root: Some(root),
         ..Collective::reducing(B::Elem::NAME, count as usize, O::NAME)

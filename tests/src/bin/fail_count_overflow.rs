@@ -1,6 +1,6 @@
 //! A send of i32::MAX + 1 elements stops the job with an error naming the op, the rank, the
-//! count and how to split it. (The buffer is a zeroed allocation that is never touched, so
-//! it costs address space, not memory.)
+//! count and how to split it. The buffer is a broadcast view of one `u64` (16 GiB logically):
+//! the count is checked before a non-contiguous array is copied, so this costs nothing.
 //! ranks: 2
 //! timeout: 20
 //! expect-failure: `send` failed on rank 0 of 2 (op #0) at
@@ -15,11 +15,14 @@ fn main() {
     let comm = universe.world();
     let token = spmd::token();
     if comm.rank() == 0 {
-        let huge = vec![0u8; i32::MAX as usize + 1];
+        let one = Array1::<u64>::zeros(1);
+        let huge = one
+            .broadcast(i32::MAX as usize + 1)
+            .expect("a length-1 array broadcasts to any length");
         let token = send(&huge, 1, &comm, token);
         drop(token);
     } else {
-        let (_, token) = recv(&0u8, 0, &comm, token);
+        let (_, token) = recv(&0u64, 0, &comm, token);
         drop(token);
     }
     unreachable!("rank {} went on after the oversized send", comm.rank());
