@@ -35,9 +35,11 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mode = analyse::analyse(&func, &mut cx);
-    if mode == Mode::Implicit {
-        Rewriter { krate: &args.krate }.visit_block_mut(&mut func.block);
+    Rewriter {
+        krate: &args.krate,
+        implicit: mode == Mode::Implicit,
     }
+    .visit_block_mut(&mut func.block);
     let errors = cx.into_compile_errors();
     quote! {
         #func
@@ -48,6 +50,8 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Gives every implicit op call the thread's token.
 struct Rewriter<'a> {
     krate: &'a Option<Path>,
+    /// The function is in implicit mode: rewrite its calls without a token.
+    implicit: bool,
 }
 
 impl Rewriter<'_> {
@@ -61,10 +65,22 @@ impl Rewriter<'_> {
 
     fn rewrite(&self, call: &ExprCall) -> Option<Expr> {
         let (op, segment) = ops::called_op(&call.func)?;
-        if call.args.len() != op.implicit_arity() {
+        let span = segment.ident.span();
+        let count = call.args.len();
+        if count != op.implicit_arity() && count != op.explicit_arity() {
+            // Already reported with the forms to use: a placeholder of any type keeps the
+            // compiler from repeating it in its own words.
+            let args = call.args.iter();
+            return Some(syn::parse_quote_spanned! {span=>
+                {
+                    let _ = (#(&#args,)*);
+                    ::core::unreachable!()
+                }
+            });
+        }
+        if !self.implicit || count != op.implicit_arity() {
             return None;
         }
-        let span = segment.ident.span();
         let krate = self.krate(span);
         let name = &segment.ident;
         let generics = &segment.arguments;
@@ -89,8 +105,73 @@ impl VisitMut for Rewriter<'_> {
         }
     }
 
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        if self.implicit {
+            mac.tokens = self.rewrite_tokens(std::mem::take(&mut mac.tokens));
+        }
+    }
+
     // Nested items are other functions, with chains of their own.
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+impl Rewriter<'_> {
+    /// Gives the implicit op calls inside a macro's arguments the thread's token, as if they
+    /// were outside. They are reported anyway (the order of a macro's expansion is not visible
+    /// here); this keeps the compiler from adding errors of its own about the missing token.
+    fn rewrite_tokens(&self, tokens: TokenStream) -> TokenStream {
+        let mut trees = tokens.into_iter().peekable();
+        let mut out = Vec::new();
+        while let Some(tree) = trees.next() {
+            let tree = match tree {
+                TokenTree::Group(group) => {
+                    let mut rewritten =
+                        Group::new(group.delimiter(), self.rewrite_tokens(group.stream()));
+                    rewritten.set_span(group.span());
+                    TokenTree::Group(rewritten)
+                }
+                TokenTree::Ident(ident) => {
+                    let after_path_or_method = matches!(
+                        out.last(),
+                        Some(TokenTree::Punct(punct)) if matches!(punct.as_char(), '.' | ':')
+                    ) || matches!(out.last(), Some(TokenTree::Ident(before)) if before == "fn");
+                    let op = ops::by_name(&ident.to_string()).filter(|_| !after_path_or_method);
+                    let args = match (op, trees.peek()) {
+                        (Some(op), Some(TokenTree::Group(group)))
+                            if group.delimiter() == proc_macro2::Delimiter::Parenthesis
+                                && analyse::count_args(group.stream()) == op.implicit_arity() =>
+                        {
+                            Some(group.stream())
+                        }
+                        _ => None,
+                    };
+                    match args {
+                        Some(args) => {
+                            trees.next();
+                            let span = ident.span();
+                            let krate = self.krate(span);
+                            let ends_with_comma = matches!(
+                                args.clone().into_iter().last(),
+                                Some(TokenTree::Punct(punct)) if punct.as_char() == ','
+                            );
+                            let comma = (!ends_with_comma).then(|| quote_spanned!(span=> ,));
+                            let call = quote_spanned! {span=>
+                                #krate::__private::settle(
+                                    #krate::#ident(#args #comma #krate::__private::take_token())
+                                )
+                            };
+                            out.extend(call);
+                            continue;
+                        }
+                        None => TokenTree::Ident(ident),
+                    }
+                }
+                tree => tree,
+            };
+            out.push(tree);
+        }
+        out.into_iter().collect()
+    }
 }
 
 /// `tokens` with every span set to `span`.
@@ -115,4 +196,3 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 pub(crate) fn expand_to_file(args: TokenStream, item: TokenStream) -> syn::Result<syn::File> {
     syn::parse2(spmd_jit(args, item))
 }
-

@@ -86,19 +86,43 @@ pub(crate) const OPS: &[Op] = &[
         P2P,
     ),
     op("allreduce", &["&buf", "op", "comm"], COLLECTIVE),
-    op("allreduce_in_place", &["&mut buf", "op", "comm"], COLLECTIVE),
+    op(
+        "allreduce_in_place",
+        &["&mut buf", "op", "comm"],
+        COLLECTIVE,
+    ),
     op("reduce", &["&buf", "op", "root", "comm"], COLLECTIVE),
-    op("reduce_in_place", &["&mut buf", "op", "root", "comm"], COLLECTIVE),
+    op(
+        "reduce_in_place",
+        &["&mut buf", "op", "root", "comm"],
+        COLLECTIVE,
+    ),
     op("bcast", &["&buf", "root", "comm"], COLLECTIVE),
     op("bcast_in_place", &["&mut buf", "root", "comm"], COLLECTIVE),
     op("gather", &["&buf", "root", "comm"], COLLECTIVE),
-    op("gather_into", &["&sendbuf", "&mut recvbuf", "root", "comm"], COLLECTIVE),
+    op(
+        "gather_into",
+        &["&sendbuf", "&mut recvbuf", "root", "comm"],
+        COLLECTIVE,
+    ),
     op("allgather", &["&buf", "comm"], COLLECTIVE),
-    op("allgather_into", &["&sendbuf", "&mut recvbuf", "comm"], COLLECTIVE),
+    op(
+        "allgather_into",
+        &["&sendbuf", "&mut recvbuf", "comm"],
+        COLLECTIVE,
+    ),
     op("scatter", &["&buf", "root", "comm"], COLLECTIVE),
-    op("scatter_into", &["&sendbuf", "&mut recvbuf", "root", "comm"], COLLECTIVE),
+    op(
+        "scatter_into",
+        &["&sendbuf", "&mut recvbuf", "root", "comm"],
+        COLLECTIVE,
+    ),
     op("alltoall", &["&buf", "comm"], COLLECTIVE),
-    op("alltoall_into", &["&sendbuf", "&mut recvbuf", "comm"], COLLECTIVE),
+    op(
+        "alltoall_into",
+        &["&sendbuf", "&mut recvbuf", "comm"],
+        COLLECTIVE,
+    ),
     op("scan", &["&buf", "op", "comm"], COLLECTIVE),
     op("scan_in_place", &["&mut buf", "op", "comm"], COLLECTIVE),
     op("exscan", &["&buf", "op", "comm"], COLLECTIVE),
@@ -155,7 +179,11 @@ mod tests {
     #[test]
     fn names_are_unique() {
         for (i, a) in OPS.iter().enumerate() {
-            assert!(OPS.iter().skip(i + 1).all(|b| a.name != b.name), "{}", a.name);
+            assert!(
+                OPS.iter().skip(i + 1).all(|b| a.name != b.name),
+                "{}",
+                a.name
+            );
         }
     }
 

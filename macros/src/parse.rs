@@ -24,6 +24,15 @@ impl Parse for Args {
                 if krate.replace(path).is_some() {
                     return Err(syn::Error::new_spanned(key, "duplicate argument `crate`"));
                 }
+            } else if input.peek(syn::Ident) {
+                let unknown: syn::Ident = input.parse()?;
+                return Err(syn::Error::new_spanned(
+                    &unknown,
+                    format!(
+                        "unknown argument `{unknown}`: the only argument is `crate = path` (the \
+                         path of `spmd` when renamed); remove `{unknown}`"
+                    ),
+                ));
             } else {
                 return Err(lookahead.error());
             }

@@ -20,6 +20,10 @@ fn main() {
     }
     let size = comm.size();
     let expected = (size * (size - 1) / 2) as f64;
-    assert!(result.iter().all(|&x| x == expected), "rank {}: {result}", comm.rank());
+    assert!(
+        result.iter().all(|&x| x == expected),
+        "rank {}: {result}",
+        comm.rank()
+    );
 }
 // ANCHOR_END: main

@@ -29,6 +29,9 @@ fn main() {
     let new_arr = exchange(&comm, &arr);
     println!("rank {rank} received\n{new_arr}");
     let other = (1 - rank) as f64;
-    assert!(new_arr.iter().all(|&x| x == other), "rank {rank}: {new_arr}");
+    assert!(
+        new_arr.iter().all(|&x| x == other),
+        "rank {rank}: {new_arr}"
+    );
 }
 // ANCHOR_END: main

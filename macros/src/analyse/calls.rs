@@ -139,7 +139,9 @@ impl<'ast> Visit<'ast> for Finder {
     }
 
     fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
-        self.within(Hidden::AsyncBlock, |this| visit::visit_expr_async(this, block));
+        self.within(Hidden::AsyncBlock, |this| {
+            visit::visit_expr_async(this, block)
+        });
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
@@ -203,7 +205,7 @@ fn scan_macro_tokens(tokens: TokenStream, macro_name: &str, sites: &mut Vec<Site
 }
 
 /// The number of comma-separated arguments in a call's parenthesised tokens.
-fn count_args(tokens: TokenStream) -> usize {
+pub(crate) fn count_args(tokens: TokenStream) -> usize {
     let mut count = 0;
     let mut pending = false;
     for tree in tokens {
@@ -217,4 +219,3 @@ fn count_args(tokens: TokenStream) -> usize {
     }
     count + usize::from(pending)
 }
-

@@ -53,7 +53,8 @@ enum Use {
 #[derive(Debug, Clone, Copy)]
 enum State {
     Live,
-    Used(Use),
+    /// Used, and where.
+    Used(Use, Span),
 }
 
 #[derive(Debug, Clone)]
@@ -104,8 +105,8 @@ impl Linear<'_> {
             return;
         };
         match (var.state, by) {
-            (State::Live, _) => var.state = State::Used(by),
-            (State::Used(Use::Op(first)), Use::Op(second)) => self.cx.error_at(
+            (State::Live, _) => var.state = State::Used(by, name.span()),
+            (State::Used(Use::Op(first), _), Use::Op(second)) => self.cx.error_at(
                 name.span(),
                 format!(
                     "token `{name}` was already passed to `{first}`: passing it to `{second}` \
@@ -113,10 +114,10 @@ impl Linear<'_> {
                      returned"
                 ),
             ),
-            (State::Used(first), _) => {
+            (State::Used(first, _), _) => {
                 let first = match first {
                     Use::Op(op) => format!("passed to `{op}`"),
-                    Use::Moved => "moved".to_owned(),
+                    Use::Moved => "moved (passed to a function, returned or captured)".to_owned(),
                 };
                 self.cx.error_at(
                     name.span(),
@@ -238,7 +239,7 @@ impl Linear<'_> {
         };
         if let Some(var) = self.vars.get_mut(index) {
             if let State::Live = var.state {
-                var.state = State::Used(Use::Moved);
+                var.state = State::Used(Use::Moved, name.span());
                 self.cx.error_at(
                     name.span(),
                     format!(
@@ -277,17 +278,19 @@ impl Linear<'_> {
         };
         let mut merged = first.clone();
         for (index, var) in merged.iter_mut().enumerate() {
-            let used = outcomes.iter().find_map(|(_, _, vars)| match vars.get(index) {
-                Some(Var {
-                    state: State::Used(by),
-                    ..
-                }) => Some(*by),
-                _ => None,
-            });
+            let used = outcomes
+                .iter()
+                .find_map(|(_, _, vars)| match vars.get(index) {
+                    Some(Var {
+                        state: State::Used(by, span),
+                        ..
+                    }) => Some((*by, *span)),
+                    _ => None,
+                });
             let Some(used) = used else {
                 continue;
             };
-            var.state = State::Used(used);
+            var.state = State::Used(used.0, used.1);
             for (span, is_else, vars) in &outcomes {
                 if let Some(Var {
                     state: State::Live,
@@ -322,10 +325,10 @@ impl Linear<'_> {
         body(self);
         if !self.diverged {
             for (old, new) in before.iter().zip(&self.vars) {
-                if let (State::Live, State::Used(_)) = (old.state, new.state) {
+                if let (State::Live, State::Used(_, at)) = (old.state, new.state) {
                     let name = &old.name;
                     self.cx.error_at(
-                        name.span(),
+                        at,
                         format!(
                             "token `{name}` comes from outside this loop and is used in every \
                              iteration without being replaced: assign it the token the op \
@@ -484,7 +487,7 @@ impl<'ast> Visit<'ast> for Linear<'_> {
                 .filter(|name| {
                     self.find(name)
                         .and_then(|index| self.vars.get(index))
-                        .is_some_and(|var| matches!(var.state, State::Used(_)))
+                        .is_some_and(|var| matches!(var.state, State::Used(..)))
                 })
                 .collect();
             let token_pat = match strip_type(&local.pat) {
@@ -554,10 +557,7 @@ impl<'ast> Visit<'ast> for Linear<'_> {
                     Some((_, other)) => {
                         let other_branch = |this: &mut Self| this.visit_expr(other);
                         self.branches(
-                            vec![
-                                (then.span(), &then_branch),
-                                (other.span(), &other_branch),
-                            ],
+                            vec![(then.span(), &then_branch), (other.span(), &other_branch)],
                             None,
                         );
                     }

@@ -15,6 +15,8 @@ use syn::ItemFn;
 use crate::ctxt::Ctxt;
 use calls::{Form, Hidden, Site};
 
+pub(crate) use calls::count_args;
+
 /// How the function orders its communication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -46,7 +48,12 @@ pub(crate) fn analyse(func: &ItemFn, cx: &mut Ctxt) -> Mode {
         .sites
         .iter()
         .find(|site| site.form == Form::Explicit)
-        .map(|site| (site.span, format!("this call of `{}` passes a token", site.op.name)))
+        .map(|site| {
+            (
+                site.span,
+                format!("this call of `{}` passes a token", site.op.name),
+            )
+        })
         .or_else(|| {
             calls
                 .token_takes
@@ -79,7 +86,8 @@ pub(crate) fn analyse(func: &ItemFn, cx: &mut Ctxt) -> Mode {
 
     for site in &calls.sites {
         // Explicit calls in closures are ordered by the tokens the user moves into them.
-        let hidden_matters = site.form == Form::Implicit || matches!(site.hidden, Some(Hidden::Macro));
+        let hidden_matters =
+            site.form == Form::Implicit || matches!(site.hidden, Some(Hidden::Macro));
         if let (Some(hidden), true) = (site.hidden, hidden_matters) {
             cx.error_at(site.span, hidden_call(site, hidden, &fn_name));
         }

@@ -50,7 +50,8 @@ impl Checker<'_> {
             if other.opaque {
                 continue;
             }
-            if let Some((span, name, kind)) = first_difference(first, first_kind, other, other_kind) {
+            if let Some((span, name, kind)) = first_difference(first, first_kind, other, other_kind)
+            {
                 self.cx.error_at(
                     span,
                     format!(
@@ -118,10 +119,11 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_match(&mut self, expr: &'ast ExprMatch) {
         visit::visit_expr_match(self, expr);
-        let guarded_by_rank = expr
-            .arms
-            .iter()
-            .any(|arm| arm.guard.as_ref().is_some_and(|(_, g)| self.depends_on_rank(g)));
+        let guarded_by_rank = expr.arms.iter().any(|arm| {
+            arm.guard
+                .as_ref()
+                .is_some_and(|(_, g)| self.depends_on_rank(g))
+        });
         if self.depends_on_rank(&expr.expr) || guarded_by_rank {
             let arms: Vec<(Sequence, &str)> = expr
                 .arms

@@ -41,7 +41,11 @@ fn checked_sum(comm: &Comm, value: i64, limit: i64) -> Result<i64, String> {
 }
 
 fn halve(x: i64) -> Result<i64, String> {
-    if x % 2 == 0 { Ok(x / 2) } else { Err(format!("{x} is odd")) }
+    if x % 2 == 0 {
+        Ok(x / 2)
+    } else {
+        Err(format!("{x} is odd"))
+    }
 }
 
 /// A ring: each rank sends to the next and receives from the previous, under conditions on the

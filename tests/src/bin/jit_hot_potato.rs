@@ -54,5 +54,9 @@ fn main() {
     assert_eq!(implicit(&comm), expected, "implicit, rank {rank}");
     assert_eq!(explicit(&comm), expected, "explicit, rank {rank}");
     let token = spmd::token();
-    assert_eq!(token.seq(), 2 * ROUNDS as u64, "every op continued one chain");
+    assert_eq!(
+        token.seq(),
+        2 * ROUNDS as u64,
+        "every op continued one chain"
+    );
 }

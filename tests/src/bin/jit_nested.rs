@@ -56,15 +56,24 @@ fn main() {
     let comm = universe.world();
     let size = comm.size() as f64;
 
-    assert_eq!(total(&comm, &[1_i32, 2]), vec![comm.size() as i32, 2 * comm.size() as i32]);
+    assert_eq!(
+        total(&comm, &[1_i32, 2]),
+        vec![comm.size() as i32, 2 * comm.size() as i32]
+    );
     // before = size, middle = size * size + 1, after = middle
     assert_eq!(outer(&comm), size + size * size + 1.0);
 
-    let mut norms = Norms { comm: comm.clone(), calls: 0 };
+    let mut norms = Norms {
+        comm: comm.clone(),
+        calls: 0,
+    };
     let mut local = vec![1.0, 1.0, 1.0, 1.0];
     norms.normalise(&mut local);
     let expected = 1.0 / (4.0 * size).sqrt();
-    assert!(local.iter().all(|x| (x - expected).abs() < 1e-12), "{local:?}");
+    assert!(
+        local.iter().all(|x| (x - expected).abs() < 1e-12),
+        "{local:?}"
+    );
     assert_eq!(norms.calls, 1);
 
     let token = spmd::token();

@@ -1,0 +1,8 @@
+use spmd::prelude::*;
+
+#[spmd_jit]
+struct Solver {
+    comm: Comm,
+}
+
+fn main() {}
