@@ -1,9 +1,10 @@
-//! `barrier`: no rank leaves it before the last one has entered. After a first barrier lines
-//! the ranks up, the last rank sleeps before the second one, so every other rank must wait in
-//! it; each token records one more op.
+//! `barrier`: no rank leaves it before the last one has entered. The last rank sleeps before
+//! the second barrier and records (on the shared clock of the local machine) when it entered;
+//! every rank's exit time must come after that entry, whatever the machine's speed. Each token
+//! records one more op.
 //! ranks: 1 2 3 4
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use spmd::prelude::*;
 
@@ -18,19 +19,24 @@ fn main() {
 
     let token = barrier(&comm, token);
     assert_eq!(token.seq(), 1, "rank {rank}: one op done");
+    let now_ns = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("the clock is after 1970")
+            .as_nanos() as u64
+    };
+    let mut entered = 0u64;
     if rank == last {
         std::thread::sleep(NAP);
+        entered = now_ns();
     }
-    let started = Instant::now();
     let token = barrier(&comm, token);
-    let waited = started.elapsed();
-    if rank != last {
-        // Generous margin: the ranks leave the first barrier at slightly different times.
-        assert!(
-            waited >= NAP / 3,
-            "rank {rank}: left the barrier after {waited:?}, before rank {last} entered it"
-        );
-    }
+    let left = now_ns();
+    let (entered, token) = bcast(&entered, last, &comm, token);
+    assert!(
+        left >= entered,
+        "rank {rank}: left the barrier at {left} ns, before rank {last} entered it at {entered} ns"
+    );
     // Many barriers in a row, with a reduction checking that all ranks took part.
     let mut token = token;
     for _ in 0..20 {
@@ -40,8 +46,8 @@ fn main() {
     assert_eq!(count, last + 1, "rank {rank}");
     assert_eq!(
         token.seq(),
-        23,
-        "rank {rank}: 22 barriers and one allreduce"
+        24,
+        "rank {rank}: 22 barriers, a bcast and an allreduce"
     );
     drop(token);
 }
