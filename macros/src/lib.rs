@@ -6,6 +6,8 @@ mod expand;
 mod fallback;
 mod ops;
 mod parse;
+#[cfg(test)]
+mod snapshots;
 
 use proc_macro::TokenStream;
 

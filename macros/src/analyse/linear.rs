@@ -252,7 +252,7 @@ impl Linear<'_> {
     }
 
     /// Runs each branch from the current state, then merges the states of those that continue.
-    fn branches(&mut self, branches: Vec<(Span, &dyn Fn(&mut Self))>, missing_else: Option<Span>) {
+    fn branches(&mut self, branches: Vec<Branch<'_, Self>>, missing_else: Option<Span>) {
         let before = self.vars.clone();
         // (where the branch is, whether it is a missing `else`, the state at its end)
         let mut outcomes: Vec<(Span, bool, Vec<Var>)> = Vec::new();
@@ -388,6 +388,9 @@ impl Linear<'_> {
         }
     }
 }
+
+/// One branch of an `if` or `match`: where it is, and how to walk it.
+type Branch<'b, L> = (Span, &'b dyn Fn(&mut L));
 
 fn op_source(op: Op) -> Source {
     if op.returns_value {

@@ -1,0 +1,4 @@
+fn exchange(comm: &Comm, arr: &Array2<f64>, token: Token) -> (Array2<f64>, Token) {
+    let token = send(arr, 1, comm, token);
+    recv(arr, 1, comm, token)
+}

@@ -1,0 +1,12 @@
+/// The total of the field over the ranks.
+#[inline]
+pub(crate) fn total<T>(&self, values: &[T]) -> Vec<T>
+where
+    T: Element,
+    Sum: Reduces<T>,
+{
+    let scaled = self.scale(values);
+    ::spmd::__private::settle(
+        ::spmd::allreduce(&scaled[..], Sum, &self.comm, ::spmd::__private::take_token()),
+    )
+}
