@@ -2,7 +2,9 @@
 //! whose condition depends on the rank, with no matching collective on the other branches.
 //!
 //! The rank is `comm.rank()` (any `.rank()` method call without arguments),
-//! `spmd::world_rank()`, or a variable bound from an expression that mentions either.
+//! `spmd::world_rank()`, or a variable bound from an expression that mentions either outside
+//! the arguments of `allreduce`, `bcast` and `allgather` (whose results are the same on every
+//! rank).
 
 use std::collections::HashSet;
 
@@ -172,6 +174,12 @@ impl<'ast> Visit<'ast> for RankFinder<'_> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        // These give every rank the same value, whatever their arguments.
+        let uniform = ops::called_op(&call.func)
+            .is_some_and(|(op, _)| matches!(op.name, "allreduce" | "bcast" | "allgather"));
+        if uniform {
+            return;
+        }
         if let Expr::Path(path) = &*call.func {
             if path
                 .path

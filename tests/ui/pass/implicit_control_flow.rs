@@ -136,5 +136,17 @@ fn main() {
         same_collectives_on_both_branches,
         renamed_crate,
         closures_without_ops,
+        uniform_after_allreduce,
     );
+}
+
+/// A value computed from the rank but made uniform by a collective is not a rank condition.
+#[spmd_jit]
+fn uniform_after_allreduce(comm: &Comm) -> f64 {
+    let total = allreduce(&(comm.rank() as f64), Sum, comm);
+    if total > 5.0 {
+        allreduce(&total, Max, comm)
+    } else {
+        total
+    }
 }
