@@ -71,5 +71,11 @@ fn statuses(comm: &Comm, token: Token) -> Token {
 }
 
 fn main() {
-    let _ = (straight_line, through_a_helper, loops, matches_and_returns, statuses);
+    let _ = (
+        straight_line,
+        through_a_helper,
+        loops,
+        matches_and_returns,
+        statuses,
+    );
 }

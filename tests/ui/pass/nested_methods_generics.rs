@@ -60,5 +60,10 @@ impl<'c> Model<'c> {
 }
 
 fn main() {
-    let _ = (outer, Model::energy, Model::step, Model::finish::<fn(f64) -> f64>);
+    let _ = (
+        outer,
+        Model::energy,
+        Model::step,
+        Model::finish::<fn(f64) -> f64>,
+    );
 }
