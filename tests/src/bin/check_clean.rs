@@ -8,7 +8,10 @@ use spmd::prelude::*;
 fn main() {
     let universe = spmd::init();
     let comm = universe.world();
-    assert!(comm.is_checked(), "SPMD_CHECK=1 turns check mode on for the world");
+    assert!(
+        comm.is_checked(),
+        "SPMD_CHECK=1 turns check mode on for the world"
+    );
     let (rank, size) = (comm.rank(), comm.size());
     let token = spmd::token();
 
@@ -42,7 +45,10 @@ fn main() {
                 let (value, status, next_token) =
                     recv_with_status(&0usize, Source::any(), &comm, token);
                 token = next_token;
-                assert_eq!(value, status.source, "rank 0: the value is the sender's rank");
+                assert_eq!(
+                    value, status.source,
+                    "rank 0: the value is the sender's rank"
+                );
                 seen[value] = true;
             }
             assert!(seen.iter().all(|&s| s));
