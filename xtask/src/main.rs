@@ -2,9 +2,10 @@
 //!
 //! It has no dependency beyond `std` and never links MPI itself, so it builds on a machine that
 //! has nothing installed yet; its first job is to install what the workspace needs (see
-//! [`prereqs`]), its second to run the demo or the whole test suite with the right `mpirun`
-//! environment (see [`mpi`]).
+//! [`prereqs`]), its second to run the demo, the whole test suite or the benchmark with the
+//! right `mpirun` environment (see [`mpi`]).
 
+mod bench;
 mod cargo;
 mod demo;
 mod error;
@@ -29,6 +30,11 @@ COMMANDS:
     test [ARGS...]  install what is missing, build every target, run the doc tests, then
                     every test (cargo nextest if installed, else cargo test); ARGS go to
                     the test runner, e.g. a test-name filter
+    bench [--quick] install what is missing, build the benchmark in release mode and run
+                    it on 2 local ranks: every op through spmd and through rsmpi directly,
+                    8 B to 64 MiB; prints the table of medians and ratios and writes
+                    target/bench/ops.md and ops.png (--quick: a few small sizes, checks
+                    results and allocations, writes nothing)
     help            print this message
 
 ENVIRONMENT:
@@ -53,14 +59,12 @@ fn main() -> ExitCode {
             println!("{HELP}");
             Ok(())
         }
-        Some("bench") => Err(Error::usage(
-            "`cargo xtask bench` is not available yet: the benchmark has not been written",
-        )),
+        Some("bench") => bench::run(&rest),
         Some(other) => Err(Error::usage(format!(
-            "unknown command `{other}`: expected `demo`, `test` or `help`"
+            "unknown command `{other}`: expected `demo`, `test`, `bench` or `help`"
         ))),
         None => Err(Error::usage(
-            "no command given: expected `demo`, `test` or `help`",
+            "no command given: expected `demo`, `test`, `bench` or `help`",
         )),
     };
     match result {

@@ -1,0 +1,997 @@
+//! Benchmark: each op through spmd and the same operation through rsmpi directly, in one run.
+//! ranks: 2
+//! env: SPMD_BENCH_QUICK=1
+//!
+//! For every op (allreduce of f64 with `Sum`, ping-pong `send`/`recv`, `sendrecv`, `bcast`,
+//! `allgather`, `alltoall`) and message sizes from 8 B to 64 MiB, the program times "raw"
+//! (rsmpi called directly on preallocated buffers) and "ours" (the in-place or `_into` form of
+//! the spmd op on the same buffers) in the same process, on the same communicator, interleaved
+//! block by block, and prints the median time of one call of each and their ratio. Allreduce
+//! has two more forms: the allocating functional `allreduce`, and `allreduce_in_place` on a
+//! communicator with check mode on.
+//!
+//! A counting global allocator shows the heap allocations made per call. Every form's result
+//! is checked once per size before it is timed.
+//!
+//! Run it with `cargo xtask bench` (or `cargo xtask bench --quick`). Options: `--out DIR` writes
+//! `ops.md` and `ops.png` there (default: `bench/` in the cargo target folder); `--quick` (or
+//! the variable SPMD_BENCH_QUICK=1) runs a few small sizes, asserts that the in-place and
+//! `_into` forms allocate nothing, and writes no file; `--op NAME` times one op only (e.g.
+//! `--op ping-pong`); `--seconds S` sets the time spent on each (op, size, form), 0.5 by
+//! default. Timings are never asserted.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use spmd::mpi::collective::SystemOperation;
+use spmd::mpi::point_to_point::send_receive_into;
+use spmd::mpi::topology::SimpleCommunicator;
+use spmd::mpi::traits::*;
+use spmd::{
+    Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, alltoall_into, bcast_in_place,
+    recv_into, send, sendrecv_into,
+};
+
+// ---- allocation counting --------------------------------------------------------------------
+
+// ANCHOR: allocator
+/// The global allocator: the system's, counting every allocation (and reallocation) made
+/// through it. MPI's own `malloc`s do not go through it; every Rust allocation does.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every method forwards to `System` with the caller's arguments, so the contract of
+// `GlobalAlloc` holds as it does for `System`; counting touches no memory handed out.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded from our caller, who upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded from our caller, who upholds `alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded from our caller: `ptr` was allocated by this allocator (that is, by
+        // `System`) with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded from our caller: `ptr` was allocated by `System` with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The number of allocations made so far by this process.
+fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+// ANCHOR_END: allocator
+
+// ---- what is measured -----------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Allreduce,
+    PingPong,
+    Sendrecv,
+    Bcast,
+    Allgather,
+    Alltoall,
+}
+
+impl Op {
+    const ALL: [Op; 6] = [
+        Op::Allreduce,
+        Op::PingPong,
+        Op::Sendrecv,
+        Op::Bcast,
+        Op::Allgather,
+        Op::Alltoall,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Op::Allreduce => "allreduce",
+            Op::PingPong => "ping-pong",
+            Op::Sendrecv => "sendrecv",
+            Op::Bcast => "bcast",
+            Op::Allgather => "allgather",
+            Op::Alltoall => "alltoall",
+        }
+    }
+
+    fn variants(self) -> &'static [Variant] {
+        match self {
+            Op::Allreduce => &[
+                Variant::Raw,
+                Variant::Ours,
+                Variant::Functional,
+                Variant::Checked,
+            ],
+            _ => &[Variant::Raw, Variant::Ours],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    /// rsmpi called directly.
+    Raw,
+    /// The spmd hot-loop form: in place or `_into`.
+    Ours,
+    /// `allreduce(&buf, Sum, ...)`, which returns a new `Vec`.
+    Functional,
+    /// `allreduce_in_place` on a communicator with check mode on.
+    Checked,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Raw => "raw",
+            Variant::Ours => "ours",
+            Variant::Functional => "ours, functional",
+            Variant::Checked => "ours, check mode",
+        }
+    }
+
+    /// Whether the form must make no heap allocation per call.
+    fn must_not_allocate(self) -> bool {
+        matches!(self, Variant::Raw | Variant::Ours)
+    }
+}
+
+/// Everything the ops need: the communicator (with and without check mode) and who the peer is.
+#[derive(Debug)]
+struct Ctx {
+    comm: Comm,
+    checked: Comm,
+    rank: usize,
+    size: usize,
+    peer: usize,
+}
+
+impl Ctx {
+    fn world(&self) -> &SimpleCommunicator {
+        self.comm.as_mpi()
+    }
+
+    fn barrier(&self) {
+        self.world().barrier();
+    }
+}
+
+/// The preallocated buffers of one (op, size): `a` is sent (or reduced in place), `b` receives.
+#[derive(Debug)]
+struct Bufs {
+    /// Elements per message (per block for alltoall).
+    n: usize,
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Bufs {
+    fn new(op: Op, n: usize, size: usize) -> Bufs {
+        let (a, b) = match op {
+            Op::Allreduce | Op::PingPong | Op::Sendrecv => (n, n),
+            Op::Bcast => (n, 0),
+            Op::Allgather => (n, n * size),
+            Op::Alltoall => (n * size, n * size),
+        };
+        Bufs {
+            n,
+            a: vec![GARBAGE; a],
+            b: vec![GARBAGE; b],
+        }
+    }
+}
+
+// ANCHOR: step
+/// One call of `op` in form `variant` on the preallocated buffers: the body of the timed loop.
+#[inline(always)]
+fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+    let world = ctx.world();
+    let comm = &ctx.comm;
+    let peer = ctx.peer;
+    let Bufs { a, b, .. } = bufs;
+    match (op, variant) {
+        (Op::Allreduce, Variant::Raw) => {
+            world.all_reduce_into(&a[..], &mut b[..], SystemOperation::sum());
+            token
+        }
+        (Op::Allreduce, Variant::Ours) => allreduce_in_place(&mut a[..], Sum, comm, token),
+        (Op::Allreduce, Variant::Functional) => {
+            let (sum, token) = allreduce(&a[..], Sum, comm, token);
+            black_box(sum);
+            token
+        }
+        (Op::Allreduce, Variant::Checked) => {
+            allreduce_in_place(&mut a[..], Sum, &ctx.checked, token)
+        }
+        (Op::PingPong, Variant::Raw) => {
+            let other = world.process_at_rank(peer as i32);
+            if ctx.rank == 0 {
+                other.send(&a[..]);
+                other.receive_into(&mut b[..]);
+            } else {
+                other.receive_into(&mut b[..]);
+                other.send(&b[..]);
+            }
+            token
+        }
+        (Op::PingPong, Variant::Ours) => {
+            if ctx.rank == 0 {
+                let token = send(&a[..], peer, comm, token);
+                recv_into(&mut b[..], peer, comm, token).1
+            } else {
+                let (_, token) = recv_into(&mut b[..], peer, comm, token);
+                send(&b[..], peer, comm, token)
+            }
+        }
+        (Op::Sendrecv, Variant::Raw) => {
+            let other = world.process_at_rank(peer as i32);
+            send_receive_into(&a[..], &other, &mut b[..], &other);
+            token
+        }
+        (Op::Sendrecv, Variant::Ours) => {
+            sendrecv_into(&a[..], &mut b[..], peer, peer, comm, token).1
+        }
+        (Op::Bcast, Variant::Raw) => {
+            world.process_at_rank(0).broadcast_into(&mut a[..]);
+            token
+        }
+        (Op::Bcast, Variant::Ours) => bcast_in_place(&mut a[..], 0, comm, token),
+        (Op::Allgather, Variant::Raw) => {
+            world.all_gather_into(&a[..], &mut b[..]);
+            token
+        }
+        (Op::Allgather, Variant::Ours) => allgather_into(&a[..], &mut b[..], comm, token),
+        (Op::Alltoall, Variant::Raw) => {
+            world.all_to_all_into(&a[..], &mut b[..]);
+            token
+        }
+        (Op::Alltoall, Variant::Ours) => alltoall_into(&a[..], &mut b[..], comm, token),
+        (op, variant) => unreachable!("{} has no form `{}`", op.name(), variant.name()),
+    }
+}
+// ANCHOR_END: step
+
+// ---- correctness ----------------------------------------------------------------------------
+
+/// What receive buffers hold before a call, so that a buffer the call did not write is caught.
+const GARBAGE: f64 = -1.0;
+
+/// The value a rank puts at index `i` of what it sends; exact in `f64` for every size here.
+fn pattern(rank: usize, i: usize) -> f64 {
+    (rank * 1_000_003 + i) as f64
+}
+
+/// Block `block` of rank `rank`'s alltoall send buffer, index `i` within the block.
+fn block_pattern(rank: usize, block: usize, n: usize, i: usize) -> f64 {
+    ((rank * 64 + block) * n + i) as f64
+}
+
+fn check_eq(what: &str, got: &[f64], expected: impl Fn(usize) -> f64) {
+    if let Some((i, &value)) = got.iter().enumerate().find(|&(i, &x)| x != expected(i)) {
+        panic!(
+            "{what}: element {i} of {} is {value}, expected {}",
+            got.len(),
+            expected(i)
+        );
+    }
+}
+
+/// Runs `op` once in form `variant` on known data and asserts the result on this rank.
+fn verify(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+    let (rank, size, peer, n) = (ctx.rank, ctx.size, ctx.peer, bufs.n);
+    let what = format!(
+        "rank {rank}: {} ({}) of {}",
+        op.name(),
+        variant.name(),
+        format_size(n * 8)
+    );
+    bufs.b.fill(GARBAGE);
+    match op {
+        Op::Allreduce => {
+            for (i, x) in bufs.a.iter_mut().enumerate() {
+                *x = pattern(rank, i);
+            }
+            let sum = |i: usize| (0..size).map(|r| pattern(r, i)).sum::<f64>();
+            match variant {
+                Variant::Raw => {
+                    let token = step(ctx, op, variant, bufs, token);
+                    check_eq(&what, &bufs.b, sum);
+                    token
+                }
+                Variant::Ours | Variant::Checked => {
+                    let token = step(ctx, op, variant, bufs, token);
+                    check_eq(&what, &bufs.a, sum);
+                    token
+                }
+                Variant::Functional => {
+                    let (result, token) = allreduce(&bufs.a, Sum, &ctx.comm, token);
+                    check_eq(&what, &result, sum);
+                    check_eq(&what, &bufs.a, |i| pattern(rank, i));
+                    token
+                }
+            }
+        }
+        Op::PingPong => {
+            for (i, x) in bufs.a.iter_mut().enumerate() {
+                *x = if rank == 0 { pattern(0, i) } else { GARBAGE };
+            }
+            let token = step(ctx, op, variant, bufs, token);
+            // Rank 1 received rank 0's message and sent it back, so both hold it.
+            check_eq(&what, &bufs.b, |i| pattern(0, i));
+            token
+        }
+        Op::Sendrecv => {
+            for (i, x) in bufs.a.iter_mut().enumerate() {
+                *x = pattern(rank, i);
+            }
+            let token = step(ctx, op, variant, bufs, token);
+            check_eq(&what, &bufs.b, |i| pattern(peer, i));
+            token
+        }
+        Op::Bcast => {
+            for (i, x) in bufs.a.iter_mut().enumerate() {
+                *x = pattern(rank, i);
+            }
+            let token = step(ctx, op, variant, bufs, token);
+            check_eq(&what, &bufs.a, |i| pattern(0, i));
+            token
+        }
+        Op::Allgather => {
+            for (i, x) in bufs.a.iter_mut().enumerate() {
+                *x = pattern(rank, i);
+            }
+            let token = step(ctx, op, variant, bufs, token);
+            check_eq(&what, &bufs.b, |i| pattern(i / n, i % n));
+            token
+        }
+        Op::Alltoall => {
+            for (i, x) in bufs.a.iter_mut().enumerate() {
+                *x = block_pattern(rank, i / n, n, i % n);
+            }
+            let token = step(ctx, op, variant, bufs, token);
+            // Block p of the result is block `rank` of rank p's send buffer.
+            check_eq(&what, &bufs.b, |i| block_pattern(i / n, rank, n, i % n));
+            token
+        }
+    }
+}
+
+// ---- timing ---------------------------------------------------------------------------------
+
+/// How long to spend timing one (op, size, form), and the bounds on the repetitions.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    quick: bool,
+    /// Seconds of timed calls per (op, size, form).
+    target: f64,
+    min_reps: usize,
+    max_reps: usize,
+    /// The timed calls are split into this many blocks (at most), alternating the forms.
+    blocks: usize,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Plan {
+        if quick {
+            Plan {
+                quick,
+                target: 0.0,
+                min_reps: 40,
+                max_reps: 40,
+                blocks: 4,
+            }
+        } else {
+            Plan {
+                quick,
+                target: 0.5,
+                min_reps: 20,
+                max_reps: 200_000,
+                blocks: 10,
+            }
+        }
+    }
+
+    /// Message sizes in bytes: 8 B to 32 MiB in powers of 4, then 64 MiB.
+    fn sizes(&self) -> Vec<usize> {
+        if self.quick {
+            vec![8, 512, 32 << 10]
+        } else {
+            let mut sizes: Vec<usize> = (0..12).map(|k| 8 << (2 * k)).collect();
+            sizes.push(64 << 20);
+            sizes
+        }
+    }
+}
+
+// ANCHOR: timed_block
+/// Times `iters` calls one by one after a barrier; rank 0's per-call times are what counts.
+/// Returns the token and the number of heap allocations the calls made.
+#[inline(never)]
+fn timed_block(
+    ctx: &Ctx,
+    op: Op,
+    variant: Variant,
+    bufs: &mut Bufs,
+    mut token: Token,
+    iters: usize,
+    samples: &mut Vec<f64>,
+) -> (Token, usize) {
+    // Room for every sample, so that recording one never allocates inside the loop.
+    samples.reserve(iters);
+    ctx.barrier();
+    let before = allocations();
+    for _ in 0..iters {
+        let start = Instant::now();
+        token = step(ctx, op, variant, bufs, token);
+        samples.push(start.elapsed().as_secs_f64());
+    }
+    (token, allocations() - before)
+}
+// ANCHOR_END: timed_block
+
+/// The result of one (op, size, form).
+#[derive(Clone, Debug)]
+struct Cell {
+    op: Op,
+    bytes: usize,
+    variant: Variant,
+    /// Median seconds per call (ping-pong: per one-way message, half the round trip).
+    median: f64,
+    reps: usize,
+    /// Heap allocations per call, the larger of the two ranks.
+    allocs_per_call: f64,
+}
+
+/// Warms up, picks the repetition count (rank 0 decides, every rank follows), then times every
+/// form of `op` at `bytes`, interleaved block by block.
+fn measure(ctx: &Ctx, plan: &Plan, op: Op, bytes: usize, mut token: Token) -> (Vec<Cell>, Token) {
+    let variants = op.variants();
+    let mut bufs = Bufs::new(op, bytes / 8, ctx.size);
+    for &variant in variants {
+        token = verify(ctx, op, variant, &mut bufs, token);
+    }
+    if op == Op::Allreduce {
+        // Repeated in-place sums of zeros stay zeros: no overflow to infinity while timing.
+        bufs.a.fill(0.0);
+    }
+
+    // Warm-up, which also estimates the time of one call.
+    let warm = if bytes <= 64 << 10 { 50 } else { 3 };
+    let mut scratch = Vec::new();
+    let mut estimate: f64 = 0.0;
+    for &variant in variants {
+        scratch.clear();
+        (token, _) = timed_block(ctx, op, variant, &mut bufs, token, warm, &mut scratch);
+        scratch.sort_by(f64::total_cmp);
+        estimate = estimate.max(scratch[scratch.len() / 2]);
+    }
+    let mut reps = [if plan.quick {
+        plan.min_reps as u64
+    } else {
+        ((plan.target / estimate.max(1e-9)).ceil() as u64)
+            .clamp(plan.min_reps as u64, plan.max_reps as u64)
+    }];
+    ctx.world().process_at_rank(0).broadcast_into(&mut reps[..]);
+    let reps = reps[0] as usize;
+    let blocks = plan.blocks.min(reps);
+    let per_block = reps.div_ceil(blocks);
+
+    let mut samples: Vec<Vec<f64>> = variants
+        .iter()
+        .map(|_| Vec::with_capacity(per_block * blocks))
+        .collect();
+    let mut allocs = vec![0u64; variants.len()];
+    for block in 0..blocks {
+        // Alternate the order, so that drift within a block hits every form alike.
+        let order: Vec<usize> = if block % 2 == 0 {
+            (0..variants.len()).collect()
+        } else {
+            (0..variants.len()).rev().collect()
+        };
+        for v in order {
+            let made;
+            (token, made) = timed_block(
+                ctx,
+                op,
+                variants[v],
+                &mut bufs,
+                token,
+                per_block,
+                &mut samples[v],
+            );
+            allocs[v] += made as u64;
+        }
+    }
+    let mut max_allocs = vec![0u64; variants.len()];
+    ctx.world()
+        .all_reduce_into(&allocs[..], &mut max_allocs[..], SystemOperation::max());
+
+    let calls = (per_block * blocks) as f64;
+    let cells = variants
+        .iter()
+        .zip(samples.iter_mut())
+        .zip(&max_allocs)
+        .map(|((&variant, samples), &allocs)| {
+            samples.sort_by(f64::total_cmp);
+            let median = samples[samples.len() / 2];
+            Cell {
+                op,
+                bytes,
+                variant,
+                median: if op == Op::PingPong {
+                    median / 2.0
+                } else {
+                    median
+                },
+                reps: samples.len(),
+                allocs_per_call: allocs as f64 / calls,
+            }
+        })
+        .collect();
+    (cells, token)
+}
+
+// ---- report ---------------------------------------------------------------------------------
+
+fn format_size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+fn format_time(seconds: f64) -> String {
+    if seconds < 0.0 {
+        return format!("-{}", format_time(-seconds));
+    }
+    let (value, unit) = if seconds < 1e-6 {
+        (seconds * 1e9, "ns")
+    } else if seconds < 1e-3 {
+        (seconds * 1e6, "µs")
+    } else if seconds < 1.0 {
+        (seconds * 1e3, "ms")
+    } else {
+        (seconds, "s")
+    };
+    if value < 10.0 {
+        format!("{value:.2} {unit}")
+    } else if value < 100.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
+}
+
+fn format_allocs(per_call: f64) -> String {
+    if per_call == 0.0 {
+        "0".into()
+    } else {
+        format!("{per_call:.2}")
+    }
+}
+
+fn find(cells: &[Cell], op: Op, bytes: usize, variant: Variant) -> &Cell {
+    cells
+        .iter()
+        .find(|c| c.op == op && c.bytes == bytes && c.variant == variant)
+        .expect("every (op, size, form) was measured")
+}
+
+/// The ratio target of the design: 1.10 up to 1 KiB, 1.03 from 1 MiB.
+fn target(bytes: usize) -> Option<f64> {
+    if bytes <= 1 << 10 {
+        Some(1.10)
+    } else if bytes >= 1 << 20 {
+        Some(1.03)
+    } else {
+        None
+    }
+}
+
+/// The results as markdown: the main table, the allreduce forms, and what is over target.
+fn report(cells: &[Cell], sizes: &[usize], machine: &str) -> String {
+    let ops = measured_ops(cells);
+    let mut out = String::new();
+    let _ = writeln!(out, "{machine}\n");
+    let _ = writeln!(
+        out,
+        "| op | size | raw (rsmpi) | ours (spmd) | ours / raw | allocs per call (raw, ours) |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    let mut over = Vec::new();
+    for &op in &ops {
+        for &bytes in sizes {
+            let raw = find(cells, op, bytes, Variant::Raw);
+            let ours = find(cells, op, bytes, Variant::Ours);
+            let ratio = ours.median / raw.median;
+            if target(bytes).is_some_and(|limit| ratio > limit) {
+                over.push(format!("{} {} ({ratio:.3})", op.name(), format_size(bytes)));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {ratio:.3} | {}, {} |",
+                op.name(),
+                format_size(bytes),
+                format_time(raw.median),
+                format_time(ours.median),
+                format_allocs(raw.allocs_per_call),
+                format_allocs(ours.allocs_per_call),
+            );
+        }
+    }
+    if ops.contains(&Op::Allreduce) {
+        allreduce_forms(&mut out, cells, sizes);
+    }
+    summary(&mut out, cells, &over);
+    out
+}
+
+/// The ops that `cells` holds, in their usual order.
+fn measured_ops(cells: &[Cell]) -> Vec<Op> {
+    Op::ALL
+        .into_iter()
+        .filter(|&op| cells.iter().any(|c| c.op == op))
+        .collect()
+}
+
+/// The table of allreduce's four forms.
+fn allreduce_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) {
+    let _ = writeln!(
+        out,
+        "\nAllreduce forms (ratios against raw; check cost = check mode minus in place):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| size | raw | in place | functional | ratio | allocs/call | check mode | ratio | check cost | allocs/call |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &bytes in sizes {
+        let raw = find(cells, Op::Allreduce, bytes, Variant::Raw);
+        let ours = find(cells, Op::Allreduce, bytes, Variant::Ours);
+        let functional = find(cells, Op::Allreduce, bytes, Variant::Functional);
+        let checked = find(cells, Op::Allreduce, bytes, Variant::Checked);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.3} | {} | {} | {:.3} | {} | {} |",
+            format_size(bytes),
+            format_time(raw.median),
+            format_time(ours.median),
+            format_time(functional.median),
+            functional.median / raw.median,
+            format_allocs(functional.allocs_per_call),
+            format_time(checked.median),
+            checked.median / raw.median,
+            format_time(checked.median - ours.median),
+            format_allocs(checked.allocs_per_call),
+        );
+    }
+}
+
+/// How many calls each median is of, and what is over target.
+fn summary(out: &mut String, cells: &[Cell], over: &[String]) {
+    let reps: Vec<usize> = cells.iter().map(|c| c.reps).collect();
+    let _ = writeln!(
+        out,
+        "\nMedian of {} to {} calls per cell, timed one by one on rank 0; ping-pong is half the \
+         round trip; alltoall's size is one block (each rank sends one block to each rank).",
+        reps.iter().min().unwrap_or(&0),
+        reps.iter().max().unwrap_or(&0)
+    );
+    if over.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nEvery ratio is within target (1.10 up to 1 KiB, 1.03 from 1 MiB)."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\nOver target (1.10 up to 1 KiB, 1.03 from 1 MiB): {}.",
+            over.join(", ")
+        );
+    }
+}
+
+// ---- plot -----------------------------------------------------------------------------------
+
+/// Where the plot's font is looked for: `SPMD_BENCH_FONT`, then DejaVu Sans where Debian and
+/// Ubuntu (package `fonts-dejavu-core`), Fedora and Arch put it.
+const FONT_PATHS: [&str; 3] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+];
+
+fn load_font() -> Result<&'static [u8], String> {
+    let candidates: Vec<PathBuf> = std::env::var_os("SPMD_BENCH_FONT")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(FONT_PATHS.iter().map(PathBuf::from))
+        .collect();
+    for path in &candidates {
+        if let Ok(bytes) = std::fs::read(path) {
+            // The font registry of plotters keeps `'static` bytes; the program ends soon after.
+            return Ok(Box::leak(bytes.into_boxed_slice()));
+        }
+    }
+    Err(format!(
+        "the plot needs the DejaVu Sans font, found at none of {}; on Debian or Ubuntu install it \
+         with `apt-get install fonts-dejavu-core`, or point SPMD_BENCH_FONT at any .ttf file",
+        candidates
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> {
+    use plotters::coord::combinators::BindKeyPoints;
+    use plotters::prelude::*;
+
+    let font = load_font()?;
+    plotters::style::register_font("sans-serif", FontStyle::Normal, font)
+        .map_err(|_| "the font file is not a valid TrueType font".to_string())?;
+    let failed = |e: &dyn std::fmt::Display| format!("drawing {}: {e}", path.display());
+
+    let root = BitMapBackend::new(path, (1500, 1300)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| failed(&e))?;
+    let root = root
+        .titled(
+            "spmd vs rsmpi: median time per call (2 ranks)",
+            ("sans-serif", 30),
+        )
+        .map_err(|e| failed(&e))?;
+    let panels = root.split_evenly((3, 2));
+    let x_range = (sizes[0] as f64 / 1.5)..(sizes[sizes.len() - 1] as f64 * 1.5);
+    let x_ticks: Vec<f64> = sizes.iter().step_by(2).map(|&b| b as f64).collect();
+    for (op, panel) in measured_ops(cells).into_iter().zip(panels.iter()) {
+        let mine: Vec<&Cell> = cells.iter().filter(|c| c.op == op).collect();
+        let low = mine.iter().map(|c| c.median).fold(f64::INFINITY, f64::min);
+        let high = mine.iter().map(|c| c.median).fold(0.0, f64::max);
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                if op == Op::PingPong {
+                    "ping-pong (one way: half the round trip)"
+                } else {
+                    op.name()
+                },
+                ("sans-serif", 24),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(
+                x_range.clone().log_scale().with_key_points(x_ticks.clone()),
+                (low / 1.5..high * 1.5).log_scale(),
+            )
+            .map_err(|e| failed(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc("message size")
+            .y_desc("time per call")
+            .x_label_formatter(&|x| format_size(x.round() as usize))
+            .y_label_formatter(&|y| format_time(*y))
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| failed(&e))?;
+        for &variant in op.variants() {
+            // Raw is drawn wide and light, so that ours, drawn over it, shows where they meet.
+            let (color, width) = match variant {
+                Variant::Raw => (RGBColor(120, 160, 230).to_rgba(), 6),
+                Variant::Ours => (RGBColor(200, 30, 30).to_rgba(), 2),
+                Variant::Functional => (RGBColor(230, 160, 0).to_rgba(), 2),
+                Variant::Checked => (RGBColor(40, 150, 60).to_rgba(), 2),
+            };
+            let points: Vec<(f64, f64)> = mine
+                .iter()
+                .filter(|c| c.variant == variant)
+                .map(|c| (c.bytes as f64, c.median))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(width)))
+                .map_err(|e| failed(&e))?
+                .label(variant.name())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width))
+                });
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&p| Circle::new(p, width.max(3), color.filled())),
+                )
+                .map_err(|e| failed(&e))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(|e| failed(&e))?;
+    }
+    root.present().map_err(|e| failed(&e))?;
+    Ok(())
+}
+
+/// The machine's cores: `/proc/cpuinfo` where there is one (mpirun may bind each rank to one
+/// core, which is all `available_parallelism` would see), else what the process may use.
+fn cores() -> usize {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .map(|info| info.lines().filter(|l| l.starts_with("processor")).count())
+        .ok()
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+/// The value of option `name` (`--name VALUE`), if given.
+fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    let i = args.iter().position(|a| a == name)?;
+    let value = args
+        .get(i + 1)
+        .unwrap_or_else(|| panic!("`{name}` needs a value"));
+    Some(value)
+}
+
+/// `--out DIR`, else `bench/` in `CARGO_TARGET_DIR` or the workspace's `target/`.
+fn out_dir(args: &[String]) -> PathBuf {
+    if let Some(dir) = option(args, "--out") {
+        return PathBuf::from(dir);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => workspace.join(dir),
+        None => workspace.join("target"),
+    };
+    target.join("bench")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick")
+        || std::env::var("SPMD_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let out = out_dir(&args);
+
+    let universe = spmd::init();
+    let comm = universe.world();
+    assert_eq!(
+        comm.size(),
+        2,
+        "the benchmark runs on exactly 2 ranks (ping-pong pairs rank 0 with rank 1): \
+         start it with `mpirun -n 2`"
+    );
+    let checked = comm.with_check(true);
+    let ctx = Ctx {
+        rank: comm.rank(),
+        size: comm.size(),
+        peer: 1 - comm.rank(),
+        comm,
+        checked,
+    };
+    let mut plan = Plan::new(quick);
+    if let Some(seconds) = option(&args, "--seconds") {
+        plan.target = seconds
+            .parse()
+            .unwrap_or_else(|_| panic!("`--seconds` takes a number, got `{seconds}`"));
+    }
+    let ops: Vec<Op> = match option(&args, "--op") {
+        None => Op::ALL.to_vec(),
+        Some(name) => vec![
+            Op::ALL
+                .into_iter()
+                .find(|op| op.name() == name)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "`--op` takes one of {}, got `{name}`",
+                        Op::ALL.map(Op::name).join(", ")
+                    )
+                }),
+        ],
+    };
+    let sizes = plan.sizes();
+    let started = Instant::now();
+
+    let mut token = spmd::token();
+    let mut cells = Vec::new();
+    for &op in &ops {
+        for &bytes in &sizes {
+            let (mut measured, next) = measure(&ctx, &plan, op, bytes, token);
+            token = next;
+            if ctx.rank == 0 && !quick {
+                for cell in &measured {
+                    eprintln!(
+                        "bench: {:<9} {:>7} {:<16} {:>9} ({} calls, {} allocs/call)",
+                        op.name(),
+                        format_size(bytes),
+                        cell.variant.name(),
+                        format_time(cell.median),
+                        cell.reps,
+                        format_allocs(cell.allocs_per_call)
+                    );
+                }
+            }
+            cells.append(&mut measured);
+        }
+    }
+    drop(token);
+
+    // The in-place and `_into` forms (and rsmpi) must make no heap allocation in steady state.
+    // The counts are the larger of the two ranks', so every rank sees the same and fails alike.
+    let allocating: Vec<String> = cells
+        .iter()
+        .filter(|c| c.variant.must_not_allocate() && c.allocs_per_call != 0.0)
+        .map(|c| {
+            format!(
+                "{} ({}) of {}: {} allocations per call",
+                c.op.name(),
+                c.variant.name(),
+                format_size(c.bytes),
+                c.allocs_per_call
+            )
+        })
+        .collect();
+
+    if ctx.rank == 0 {
+        let version = spmd::mpi::environment::library_version()
+            .map(|v| v.split([',', '\n']).next().unwrap_or("").trim().to_string())
+            .unwrap_or_else(|_| "unknown MPI".into());
+        let machine = format!(
+            "2 ranks on one machine with {} cores; {version}; {} run, {:.0} s.",
+            cores(),
+            if quick { "quick" } else { "full" },
+            started.elapsed().as_secs_f64()
+        );
+        let table = report(&cells, &sizes, &machine);
+        println!("{table}");
+        if !quick {
+            std::fs::create_dir_all(&out)
+                .unwrap_or_else(|e| panic!("cannot create {}: {e}", out.display()));
+            let md = out.join("ops.md");
+            std::fs::write(&md, &table)
+                .unwrap_or_else(|e| panic!("cannot write {}: {e}", md.display()));
+            println!("wrote {}", md.display());
+            let png = out.join("ops.png");
+            if let Err(problem) = plot(&cells, &sizes, &png) {
+                panic!("no plot: {problem}");
+            }
+            println!("wrote {}", png.display());
+        }
+    }
+    assert!(
+        !quick || allocating.is_empty(),
+        "steady-state calls that must not allocate did:\n  {}",
+        allocating.join("\n  ")
+    );
+    if !quick && !allocating.is_empty() && ctx.rank == 0 {
+        eprintln!(
+            "bench: warning: steady-state calls that must not allocate did:\n  {}",
+            allocating.join("\n  ")
+        );
+    }
+}
