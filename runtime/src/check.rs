@@ -153,7 +153,15 @@ impl Call<'_> {
             what.reduction.unwrap_or("").as_bytes(),
         ]);
         let size = self.comm.size();
-        let mut all = vec![0u64; size];
+        // No allocation per collective on communicators of up to 64 ranks.
+        let mut small = [0u64; 64];
+        let mut large = Vec::new();
+        let all: &mut [u64] = if size <= small.len() {
+            &mut small[..size]
+        } else {
+            large.resize(size, 0);
+            &mut large
+        };
         // SAFETY: one u64 is sent and `all` has room for one from each of the `size` ranks of
         // the check communicator, which has the same ranks as the op's.
         let code = unsafe {

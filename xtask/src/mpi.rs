@@ -94,7 +94,9 @@ impl Launcher {
             self.cores
         );
         if self.needs_oversubscribe() {
-            line.push_str(&format!(", fewer than {RANKS}: ranks will oversubscribe them"));
+            line.push_str(&format!(
+                ", fewer than {RANKS}: ranks will oversubscribe them"
+            ));
         }
         if self.is_root {
             line.push_str("; running as root");
@@ -163,7 +165,8 @@ mod tests {
 
     #[test]
     fn recognises_open_mpi() {
-        let v4 = "mpirun (Open MPI) 4.1.4\n\nReport bugs to http://www.open-mpi.org/community/help/\n";
+        let v4 =
+            "mpirun (Open MPI) 4.1.4\n\nReport bugs to http://www.open-mpi.org/community/help/\n";
         let v3 = "mpirun (Open MPI) 3.1.3\n";
         let orte = "orterun (OpenRTE) 2.1.1\n";
         for output in [v4, v3, orte] {
@@ -201,7 +204,10 @@ mod tests {
     fn open_mpi_oversubscribes_few_cores_only() {
         let program = Path::new("/t/global_sum");
         let few = launcher(Flavour::OpenMpi, 2, false).mpirun(4, program);
-        assert!(few.to_string().ends_with("mpirun -n 4 --oversubscribe /t/global_sum"));
+        assert!(
+            few.to_string()
+                .ends_with("mpirun -n 4 --oversubscribe /t/global_sum")
+        );
         let many = launcher(Flavour::OpenMpi, 8, false).mpirun(4, program);
         assert!(many.to_string().ends_with("mpirun -n 4 /t/global_sum"));
         let mpich = launcher(Flavour::Mpich, 2, true).mpirun(4, program);

@@ -18,10 +18,16 @@ const LIBCLANG: &str = "libclang-dev";
 
 /// Installs what is missing when running as root; otherwise fails with the command to run.
 pub fn ensure() -> Result<(), Error> {
+    ensure_with(&[])
+}
+
+/// [`ensure`], plus `extra` Debian packages that one task needs (the benchmark's plot font).
+pub fn ensure_with(extra: &[&'static str]) -> Result<(), Error> {
     if !has_apt() {
         return check_without_apt();
     }
-    let missing = missing_packages();
+    let mut missing = missing_packages();
+    missing.extend(extra.iter().filter(|package| !is_installed(package)));
     if missing.is_empty() {
         return Ok(());
     }
@@ -36,8 +42,14 @@ pub fn ensure() -> Result<(), Error> {
             missing.join(" ")
         )));
     }
-    eprintln!("xtask: installing missing system packages: {}", missing.join(" "));
-    step("apt-get update", &Cmd::new("apt-get").args(["update", "-q"]))?;
+    eprintln!(
+        "xtask: installing missing system packages: {}",
+        missing.join(" ")
+    );
+    step(
+        "apt-get update",
+        &Cmd::new("apt-get").args(["update", "-q"]),
+    )?;
     step("install packages", &install)?;
     Ok(())
 }

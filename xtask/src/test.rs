@@ -17,7 +17,9 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     let env = Launcher::detect()?.test_env();
     step(
         "build",
-        &cargo().envs(&env).args(["build", "--workspace", "--all-targets"]),
+        &cargo()
+            .envs(&env)
+            .args(["build", "--workspace", "--all-targets"]),
     )?;
     step(
         "doc tests",
