@@ -1,11 +1,10 @@
 //! What ops accept and return: slices, `Vec`s, `ndarray` arrays of any dimension, and single
 //! elements. An op returns the kind of buffer it was given.
 
-use std::borrow::Cow;
-
 use ndarray::{Array, ArrayBase, Axis, Data, DataMut, Dimension, RemoveAxis};
 use num_complex::{Complex32, Complex64};
 
+use crate::cache::{Elements, Staged};
 use crate::element::Element;
 
 /// A buffer an op can read: its elements in logical (row-major) order, and how to build a
@@ -20,8 +19,10 @@ pub trait Buffer {
     /// arrays and views, the element itself for single elements).
     type Owned;
 
-    /// The elements in logical order: borrowed when the memory already is, copied otherwise.
-    fn elements(&self) -> Cow<'_, [Self::Elem]>;
+    /// The elements in logical order: borrowed when the memory already is, otherwise copied
+    /// into the staging buffer of the op's call site (see [`Elements`]), which later calls of
+    /// the same site reuse.
+    fn elements(&self) -> Elements<'_, Self::Elem>;
 
     /// The number of elements.
     fn element_count(&self) -> usize;
@@ -64,8 +65,9 @@ pub trait BufferMut {
     /// The number of elements.
     fn element_count(&self) -> usize;
 
-    /// Runs `f` on the elements in logical order. Non-contiguous arrays are copied out and
-    /// copied back afterwards; slices, `Vec`s and standard-layout arrays are used directly.
+    /// Runs `f` on the elements in logical order. Non-contiguous arrays are copied into the
+    /// staging buffer of the op's call site and copied back afterwards; slices, `Vec`s and
+    /// standard-layout arrays are used directly.
     fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [Self::Elem]) -> R) -> R;
 }
 
@@ -87,8 +89,8 @@ macro_rules! flat_buffer {
             type Elem = T;
             type Owned = Vec<T>;
             #[inline]
-            fn elements(&self) -> Cow<'_, [T]> {
-                Cow::Borrowed(&self[..])
+            fn elements(&self) -> Elements<'_, T> {
+                Elements::Borrowed(&self[..])
             }
             #[inline]
             fn element_count(&self) -> usize {
@@ -140,8 +142,8 @@ impl<T: Element, const N: usize> Buffer for [T; N] {
     type Elem = T;
     type Owned = [T; N];
     #[inline]
-    fn elements(&self) -> Cow<'_, [T]> {
-        Cow::Borrowed(&self[..])
+    fn elements(&self) -> Elements<'_, T> {
+        Elements::Borrowed(&self[..])
     }
     #[inline]
     fn element_count(&self) -> usize {
@@ -175,8 +177,8 @@ macro_rules! scalar_buffer {
             type Elem = $t;
             type Owned = $t;
             #[inline]
-            fn elements(&self) -> Cow<'_, [$t]> {
-                Cow::Borrowed(std::slice::from_ref(self))
+            fn elements(&self) -> Elements<'_, $t> {
+                Elements::Borrowed(std::slice::from_ref(self))
             }
             #[inline]
             fn element_count(&self) -> usize {
@@ -226,10 +228,10 @@ where
     type Owned = Array<S::Elem, D>;
 
     #[inline]
-    fn elements(&self) -> Cow<'_, [S::Elem]> {
+    fn elements(&self) -> Elements<'_, S::Elem> {
         match self.as_slice() {
-            Some(slice) => Cow::Borrowed(slice),
-            None => Cow::Owned(self.iter().copied().collect()),
+            Some(slice) => Elements::Borrowed(slice),
+            None => Elements::Staged(Staged::filled(self.len(), self.iter().copied())),
         }
     }
 
@@ -306,10 +308,10 @@ where
         if let Some(slice) = self.as_slice_mut() {
             return f(slice);
         }
-        let mut staged: Vec<S::Elem> = self.iter().copied().collect();
+        let mut staged = Staged::filled(self.len(), self.iter().copied());
         let result = f(&mut staged);
-        for (dst, src) in self.iter_mut().zip(staged) {
-            *dst = src;
+        for (dst, src) in self.iter_mut().zip(staged.iter()) {
+            *dst = *src;
         }
         result
     }

@@ -99,9 +99,11 @@ impl<'c> Call<'c> {
     #[track_caller]
     #[inline]
     pub(crate) fn new(op: &'static str, comm: &'c Comm, token: &Token) -> Call<'c> {
+        let site = Location::caller();
+        crate::cache::begin(site);
         Call {
             op,
-            site: Location::caller(),
+            site,
             comm,
             seq: token.seq(),
             started: env::debug_enabled().then(Instant::now),

@@ -50,6 +50,7 @@
 //! `SPMD_DEBUG=1` prints one line per op.
 
 mod buffer;
+mod cache;
 mod call;
 mod check;
 mod comm;
@@ -61,6 +62,7 @@ mod token;
 mod watchdog;
 
 pub use buffer::{Buffer, BufferMut, Splittable, Stackable};
+pub use cache::{Elements, Staged, staging_bytes};
 pub use call::Error;
 pub use comm::Comm;
 pub use element::{

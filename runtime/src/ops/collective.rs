@@ -65,7 +65,7 @@ where
     let count = call.count_arg("the buffer", len);
     call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
     let data = if comm.rank() == root as usize {
-        let mut data = buf.elements().into_owned();
+        let mut data = buf.elements().to_vec();
         // SAFETY: `data` holds `count` elements, read by MPI at the root.
         let code = unsafe {
             ffi::MPI_Bcast(

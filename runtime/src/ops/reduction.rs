@@ -250,7 +250,7 @@ where
             )
         };
         call.check(code, "MPI_Reduce");
-        input.into_owned()
+        input.to_vec()
     };
     call.done(B::Elem::NAME, data.len(), Peer::Root(root));
     (buf.owned_from(data), token.advance())

@@ -1,0 +1,96 @@
+//! The per-call-site cache: ops on arrays that are not contiguous in logical order (columns,
+//! transposed views) stage them in memory owned by the call site, so a loop of such ops — a
+//! halo exchange of columns, say — allocates nothing after its first iteration, and still
+//! sends and receives the right elements.
+//! ranks: 1 2 3 4
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ndarray::s;
+use spmd::prelude::*;
+
+/// Counts heap allocations of this process (MPI's own C allocations are not Rust's).
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: defers every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` with `layout` (see `alloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as for `dealloc`; the caller upholds `realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const ROWS: usize = 6;
+const COLS: usize = 5;
+
+/// One step of a periodic halo exchange along the columns: each rank sends its last interior
+/// column to the next rank and receives the previous rank's into its first (ghost) column,
+/// then sums a transposed view in place.
+#[spmd_jit]
+fn step(comm: &Comm, field: &mut Array2<f64>, totals: &mut Array2<f64>) {
+    let size = comm.size();
+    let next = (comm.rank() + 1) % size;
+    let prev = (comm.rank() + size - 1) % size;
+    let (interior, mut ghost) = field.multi_slice_mut((s![.., COLS - 2], s![.., 0]));
+    sendrecv_into(&interior, &mut ghost, prev, next, comm);
+    allreduce_in_place(&mut totals.view_mut().reversed_axes(), Sum, comm);
+}
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    let (rank, size) = (comm.rank(), comm.size());
+    let prev = (rank + size - 1) % size;
+
+    let mut field = Array2::from_shape_fn((ROWS, COLS), |(i, j)| (rank * 1000 + i * 10 + j) as f64);
+    let mut totals = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+    let mut allocations = Vec::new();
+    for iteration in 0..10 {
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        step(&comm, &mut field, &mut totals);
+        allocations.push(ALLOCATIONS.load(Ordering::Relaxed) - before);
+        // The ghost column holds the previous rank's column COLS - 2, which nobody changes.
+        for i in 0..ROWS {
+            let expected = (prev * 1000 + i * 10 + COLS - 2) as f64;
+            assert_eq!(
+                field[[i, 0]],
+                expected,
+                "rank {rank}, iteration {iteration}, row {i}"
+            );
+        }
+        // Each allreduce multiplies the totals by the world size.
+        let factor = (size as f64).powi(iteration + 1);
+        for ((i, j), &value) in totals.indexed_iter() {
+            assert_eq!(
+                value,
+                (i * 4 + j) as f64 * factor,
+                "rank {rank}: totals[{i}, {j}]"
+            );
+        }
+    }
+    assert!(
+        allocations[1..].iter().all(|&n| n == 0),
+        "rank {rank}: allocations per iteration {allocations:?}: after the first, the call sites \
+         reuse their staging buffers"
+    );
+    assert!(
+        spmd::staging_bytes() >= (2 * ROWS + 12) * 8,
+        "rank {rank}: staged buffers are kept"
+    );
+}
