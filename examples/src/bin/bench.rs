@@ -31,10 +31,8 @@ use spmd::mpi::collective::SystemOperation;
 use spmd::mpi::point_to_point::send_receive_into;
 use spmd::mpi::topology::SimpleCommunicator;
 use spmd::mpi::traits::*;
-use spmd::{
-    Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, alltoall_into, bcast_in_place,
-    recv_into, send, sendrecv_into,
-};
+use spmd::ndarray::{Array1, ArrayViewMut1, ArrayViewMut2, s};
+use spmd::{Comm, Sum, Token, allreduce, allreduce_in_place, sendrecv_into, spmd_jit};
 
 // ---- allocation counting --------------------------------------------------------------------
 
@@ -92,16 +90,20 @@ enum Op {
     Bcast,
     Allgather,
     Alltoall,
+    /// `sendrecv` of one column of an `n x 4` row-major array into another column: the halo
+    /// exchange of a domain split along its columns, on memory that is not contiguous.
+    HaloColumn,
 }
 
 impl Op {
-    const ALL: [Op; 6] = [
+    const ALL: [Op; 7] = [
         Op::Allreduce,
         Op::PingPong,
         Op::Sendrecv,
         Op::Bcast,
         Op::Allgather,
         Op::Alltoall,
+        Op::HaloColumn,
     ];
 
     fn name(self) -> &'static str {
@@ -112,6 +114,7 @@ impl Op {
             Op::Bcast => "bcast",
             Op::Allgather => "allgather",
             Op::Alltoall => "alltoall",
+            Op::HaloColumn => "halo-column",
         }
     }
 
@@ -123,6 +126,7 @@ impl Op {
                 Variant::Functional,
                 Variant::Checked,
             ],
+            Op::HaloColumn => &[Variant::Raw, Variant::Ours, Variant::StagedPerCall],
             _ => &[Variant::Raw, Variant::Ours],
         }
     }
@@ -138,6 +142,9 @@ enum Variant {
     Functional,
     /// `allreduce_in_place` on a communicator with check mode on.
     Checked,
+    /// The halo exchange with a fresh staging copy per call: what spmd did before the
+    /// per-call-site cache, and what code that copies columns by hand usually does.
+    StagedPerCall,
 }
 
 impl Variant {
@@ -147,6 +154,7 @@ impl Variant {
             Variant::Ours => "ours",
             Variant::Functional => "ours, functional",
             Variant::Checked => "ours, check mode",
+            Variant::StagedPerCall => "ours, staging per call",
         }
     }
 
@@ -192,6 +200,8 @@ impl Bufs {
             Op::Bcast => (n, 0),
             Op::Allgather => (n, n * size),
             Op::Alltoall => (n * size, n * size),
+            // The field, and raw's hand-made staging: one column out, one in.
+            Op::HaloColumn => (n * HALO_COLUMNS, 2 * n),
         };
         Bufs {
             n,
@@ -199,6 +209,72 @@ impl Bufs {
             b: vec![GARBAGE; b],
         }
     }
+}
+
+/// Columns of the halo benchmark's field: column 1 is sent, column 0 receives.
+const HALO_COLUMNS: usize = 4;
+
+// ANCHOR: jit_forms
+// The spmd forms, written as users write them: `#[spmd_jit]` functions without tokens.
+
+#[spmd_jit]
+fn jit_allreduce(a: &mut [f64], comm: &Comm) {
+    allreduce_in_place(a, Sum, comm)
+}
+
+#[spmd_jit]
+fn jit_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, comm: &Comm) {
+    if first {
+        send(a, peer, comm);
+        recv_into(b, peer, comm);
+    } else {
+        recv_into(b, peer, comm);
+        send(b, peer, comm);
+    }
+}
+
+#[spmd_jit]
+fn jit_sendrecv(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
+    sendrecv_into(a, b, peer, peer, comm);
+}
+
+#[spmd_jit]
+fn jit_bcast(a: &mut [f64], comm: &Comm) {
+    bcast_in_place(a, 0, comm)
+}
+
+#[spmd_jit]
+fn jit_allgather(a: &[f64], b: &mut [f64], comm: &Comm) {
+    allgather_into(a, b, comm)
+}
+
+#[spmd_jit]
+fn jit_alltoall(a: &[f64], b: &mut [f64], comm: &Comm) {
+    alltoall_into(a, b, comm)
+}
+
+/// The halo exchange on array columns: the call site's staging buffers are reused.
+#[spmd_jit]
+fn jit_halo(out: &ArrayViewMut1<f64>, ghost: &mut ArrayViewMut1<f64>, peer: usize, comm: &Comm) {
+    sendrecv_into(out, ghost, peer, peer, comm);
+}
+// ANCHOR_END: jit_forms
+
+/// Column 1 (sent) and column 0 (received) of the `n x HALO_COLUMNS` field.
+fn halo_columns(field: &mut [f64]) -> (ArrayViewMut1<'_, f64>, ArrayViewMut1<'_, f64>) {
+    let rows = field.len() / HALO_COLUMNS;
+    let view = ArrayViewMut2::from_shape((rows, HALO_COLUMNS), field)
+        .expect("the field holds rows x HALO_COLUMNS elements");
+    view.multi_slice_move((s![.., 1], s![.., 0]))
+}
+
+/// Runs an implicit-mode (`#[spmd_jit]`) call from code that holds an explicit token: the
+/// token goes back to the thread for the call and is taken again after it.
+#[inline(always)]
+fn implicit(token: Token, call: impl FnOnce()) -> Token {
+    drop(token);
+    call();
+    spmd::token()
 }
 
 // ANCHOR: step
@@ -214,7 +290,7 @@ fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> T
             world.all_reduce_into(&a[..], &mut b[..], SystemOperation::sum());
             token
         }
-        (Op::Allreduce, Variant::Ours) => allreduce_in_place(&mut a[..], Sum, comm, token),
+        (Op::Allreduce, Variant::Ours) => implicit(token, || jit_allreduce(a, comm)),
         (Op::Allreduce, Variant::Functional) => {
             let (sum, token) = allreduce(&a[..], Sum, comm, token);
             black_box(sum);
@@ -235,37 +311,56 @@ fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> T
             token
         }
         (Op::PingPong, Variant::Ours) => {
-            if ctx.rank == 0 {
-                let token = send(&a[..], peer, comm, token);
-                recv_into(&mut b[..], peer, comm, token).1
-            } else {
-                let (_, token) = recv_into(&mut b[..], peer, comm, token);
-                send(&b[..], peer, comm, token)
-            }
+            implicit(token, || jit_ping_pong(a, b, ctx.rank == 0, peer, comm))
         }
         (Op::Sendrecv, Variant::Raw) => {
             let other = world.process_at_rank(peer as i32);
             send_receive_into(&a[..], &other, &mut b[..], &other);
             token
         }
-        (Op::Sendrecv, Variant::Ours) => {
-            sendrecv_into(&a[..], &mut b[..], peer, peer, comm, token).1
-        }
+        (Op::Sendrecv, Variant::Ours) => implicit(token, || jit_sendrecv(a, b, peer, comm)),
         (Op::Bcast, Variant::Raw) => {
             world.process_at_rank(0).broadcast_into(&mut a[..]);
             token
         }
-        (Op::Bcast, Variant::Ours) => bcast_in_place(&mut a[..], 0, comm, token),
+        (Op::Bcast, Variant::Ours) => implicit(token, || jit_bcast(a, comm)),
         (Op::Allgather, Variant::Raw) => {
             world.all_gather_into(&a[..], &mut b[..]);
             token
         }
-        (Op::Allgather, Variant::Ours) => allgather_into(&a[..], &mut b[..], comm, token),
+        (Op::Allgather, Variant::Ours) => implicit(token, || jit_allgather(a, b, comm)),
         (Op::Alltoall, Variant::Raw) => {
             world.all_to_all_into(&a[..], &mut b[..]);
             token
         }
-        (Op::Alltoall, Variant::Ours) => alltoall_into(&a[..], &mut b[..], comm, token),
+        (Op::Alltoall, Variant::Ours) => implicit(token, || jit_alltoall(a, b, comm)),
+        (Op::HaloColumn, Variant::Raw) => {
+            // What a careful user of raw MPI writes: copy the column into preallocated
+            // contiguous memory, exchange, copy the received column back.
+            let (out, mut ghost) = halo_columns(a);
+            let (send_col, recv_col) = b.split_at_mut(out.len());
+            for (dst, src) in send_col.iter_mut().zip(out.iter()) {
+                *dst = *src;
+            }
+            let other = world.process_at_rank(peer as i32);
+            send_receive_into(&send_col[..], &other, recv_col, &other);
+            for (dst, src) in ghost.iter_mut().zip(recv_col.iter()) {
+                *dst = *src;
+            }
+            token
+        }
+        (Op::HaloColumn, Variant::Ours) => {
+            let (out, mut ghost) = halo_columns(a);
+            implicit(token, || jit_halo(&out, &mut ghost, peer, comm))
+        }
+        (Op::HaloColumn, Variant::StagedPerCall) => {
+            let (out, mut ghost) = halo_columns(a);
+            let staged_out = out.to_owned();
+            let mut staged_in = Array1::<f64>::zeros(ghost.len());
+            let (_, token) = sendrecv_into(&staged_out, &mut staged_in, peer, peer, comm, token);
+            ghost.assign(&staged_in);
+            token
+        }
         (op, variant) => unreachable!("{} has no form `{}`", op.name(), variant.name()),
     }
 }
@@ -329,6 +424,7 @@ fn verify(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) ->
                     check_eq(&what, &bufs.a, |i| pattern(rank, i));
                     token
                 }
+                Variant::StagedPerCall => unreachable!("allreduce has no per-call staging form"),
             }
         }
         Op::PingPong => {
@@ -371,6 +467,21 @@ fn verify(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) ->
             let token = step(ctx, op, variant, bufs, token);
             // Block p of the result is block `rank` of rank p's send buffer.
             check_eq(&what, &bufs.b, |i| block_pattern(i / n, rank, n, i % n));
+            token
+        }
+        Op::HaloColumn => {
+            for (i, x) in bufs.a.iter_mut().enumerate() {
+                *x = pattern(rank, i);
+            }
+            let token = step(ctx, op, variant, bufs, token);
+            // Column 0 holds the peer's column 1; every other element is unchanged.
+            check_eq(&what, &bufs.a, |i| {
+                if i % HALO_COLUMNS == 0 {
+                    pattern(peer, i + 1)
+                } else {
+                    pattern(rank, i)
+                }
+            });
             token
         }
     }
@@ -645,6 +756,9 @@ fn report(cells: &[Cell], sizes: &[usize], machine: &str) -> String {
     if ops.contains(&Op::Allreduce) {
         allreduce_forms(&mut out, cells, sizes);
     }
+    if ops.contains(&Op::HaloColumn) {
+        halo_forms(&mut out, cells, sizes);
+    }
     summary(&mut out, cells, &over);
     out
 }
@@ -686,6 +800,37 @@ fn allreduce_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) {
             checked.median / raw.median,
             format_time(checked.median - ours.median),
             format_allocs(checked.allocs_per_call),
+        );
+    }
+}
+
+/// What the per-call-site cache buys: the halo exchange of columns with the call site's cached
+/// staging buffers against a fresh staging copy per call.
+fn halo_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) {
+    let _ = writeln!(
+        out,
+        "\nWhat the per-call-site cache buys: halo exchange of an array column (not contiguous), \
+         staging cached per call site vs. a fresh staging copy per call:\n"
+    );
+    let _ = writeln!(
+        out,
+        "| column size | raw, hand-copied | ours, cached | allocs/call | ours, staging per call | allocs/call | per call / cached |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|");
+    for &bytes in sizes {
+        let raw = find(cells, Op::HaloColumn, bytes, Variant::Raw);
+        let ours = find(cells, Op::HaloColumn, bytes, Variant::Ours);
+        let fresh = find(cells, Op::HaloColumn, bytes, Variant::StagedPerCall);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {:.3} |",
+            format_size(bytes),
+            format_time(raw.median),
+            format_time(ours.median),
+            format_allocs(ours.allocs_per_call),
+            format_time(fresh.median),
+            format_allocs(fresh.allocs_per_call),
+            fresh.median / ours.median,
         );
     }
 }
@@ -804,6 +949,7 @@ fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> {
                 Variant::Ours => (RGBColor(200, 30, 30).to_rgba(), 2),
                 Variant::Functional => (RGBColor(230, 160, 0).to_rgba(), 2),
                 Variant::Checked => (RGBColor(40, 150, 60).to_rgba(), 2),
+                Variant::StagedPerCall => (RGBColor(140, 60, 170).to_rgba(), 2),
             };
             let points: Vec<(f64, f64)> = mine
                 .iter()
