@@ -10,6 +10,7 @@
 //! //! expect-failure: scatter               the run must exit non-zero and print this (repeatable)
 //! //! timeout: 20                           seconds before the run is killed (default 60)
 //! //! env: SPMD_DEBUG=1                     an environment variable for the run (repeatable)
+//! //! requires: cuda-gpu                    skipped, by name, where the machine has no GPU
 //! ```
 //!
 //! A program never checks the world size itself and silently returns: it lists the sizes it is
@@ -29,6 +30,30 @@ pub struct Header {
     pub timeout: Duration,
     /// Environment variables set for the run.
     pub env: Vec<(String, String)>,
+    /// Hardware the program needs; where it is missing, the runs are reported as skipped.
+    pub requires: Vec<Requirement>,
+}
+
+/// Hardware a multi-rank program needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// An NVIDIA GPU with its driver (`requires: cuda-gpu`).
+    CudaGpu,
+}
+
+impl Requirement {
+    /// Whether this machine meets the requirement, and if not, why.
+    pub fn check(self) -> Result<(), String> {
+        match self {
+            Requirement::CudaGpu => {
+                if std::path::Path::new("/dev/nvidiactl").exists() {
+                    Ok(())
+                } else {
+                    Err("no NVIDIA GPU on this machine (/dev/nvidiactl is missing)".into())
+                }
+            }
+        }
+    }
 }
 
 /// The default bound of one run.
@@ -61,6 +86,7 @@ impl Header {
             expect_failure: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             env: Vec::new(),
+            requires: Vec::new(),
         };
         let mut saw_ranks = false;
         for (index, line) in source.lines().enumerate() {
@@ -123,6 +149,14 @@ impl Header {
                         return Err(fail(format!("`env:` takes `NAME=value`, got `{value}`")));
                     }
                 },
+                "requires" => match value {
+                    "cuda-gpu" => header.requires.push(Requirement::CudaGpu),
+                    _ => {
+                        return Err(fail(format!(
+                            "`requires:` knows only `cuda-gpu`, got `{value}`"
+                        )));
+                    }
+                },
                 _ => {}
             }
         }
@@ -158,6 +192,11 @@ mod tests {
         assert_eq!(header.timeout, Duration::from_secs(9));
         assert_eq!(header.env, [("SPMD_DEBUG".to_owned(), "1".to_owned())]);
         assert!(header.expects_failure());
+        assert!(header.requires.is_empty());
+        let gpu = Header::parse("//! ranks: 2\n//! requires: cuda-gpu\n").unwrap();
+        assert_eq!(gpu.requires, [Requirement::CudaGpu]);
+        let error = Header::parse("//! ranks: 2\n//! requires: tpu\n").unwrap_err();
+        assert!(error.message.contains("`tpu`"), "{error}");
     }
 
     #[test]

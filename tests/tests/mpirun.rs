@@ -67,13 +67,28 @@ fn trials() -> Vec<Trial> {
                 .unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
             match Header::parse(&source) {
                 Ok(header) => {
+                    // A program whose hardware is missing is listed but ignored, so the runner
+                    // reports each of its runs as skipped, by name.
+                    let missing: Vec<String> = header
+                        .requires
+                        .iter()
+                        .filter_map(|requirement| requirement.check().err())
+                        .collect();
+                    let skip = !missing.is_empty();
                     for &ranks in &header.ranks {
                         let name = format!("{krate}::{program}::ranks_{ranks}");
                         let header = header.clone();
                         let program = program.clone();
-                        trials.push(Trial::test(name, move || {
+                        let missing = missing.clone();
+                        let trial = Trial::test(name, move || {
+                            if !missing.is_empty() {
+                                return Err(
+                                    format!("cannot run here: {}", missing.join("; ")).into()
+                                );
+                            }
                             run_program(&program, ranks, &header)
-                        }));
+                        });
+                        trials.push(trial.with_ignored_flag(skip));
                     }
                 }
                 Err(error) => {
