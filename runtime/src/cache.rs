@@ -24,7 +24,7 @@ use crate::element::Element;
 type Unit = u128;
 
 /// A staging buffer's key: the call site's address and the buffer's position in the op.
-type Key = (usize, u8);
+pub(crate) type Key = (usize, u8);
 
 thread_local! {
     /// The call site of the op in progress on this thread, and the next staging position.
@@ -36,6 +36,15 @@ thread_local! {
 #[inline]
 pub(crate) fn begin(site: &'static Location<'static>) {
     CURRENT.set((std::ptr::from_ref(site) as usize, 0));
+}
+
+/// The key of the next staging buffer of the current call site (the next position among the
+/// op's buffers).
+#[inline]
+pub(crate) fn next_key() -> Key {
+    let key = CURRENT.get();
+    CURRENT.set((key.0, key.1.wrapping_add(1)));
+    key
 }
 
 /// Bytes of staging memory this thread holds, over all call sites.
@@ -57,8 +66,7 @@ impl<T: Element> Staged<T> {
     /// `elements` (exactly `len` of them).
     pub(crate) fn filled(len: usize, elements: impl Iterator<Item = T>) -> Staged<T> {
         const { assert!(align_of::<T>() <= align_of::<Unit>()) };
-        let key = CURRENT.get();
-        CURRENT.set((key.0, key.1.wrapping_add(1)));
+        let key = next_key();
         let mut storage = STAGING
             .with_borrow_mut(|map| map.remove(&key))
             .unwrap_or_default();
@@ -135,6 +143,9 @@ pub enum Elements<'a, T: Element> {
     Borrowed(&'a [T]),
     /// A copy in the call site's staging buffer.
     Staged(Staged<T>),
+    /// A copy of a device buffer in the call site's pinned host memory.
+    #[cfg(feature = "cuda")]
+    Pinned(crate::cuda::Pinned<T>),
 }
 
 impl<T: Element> Deref for Elements<'_, T> {
@@ -144,6 +155,8 @@ impl<T: Element> Deref for Elements<'_, T> {
         match self {
             Elements::Borrowed(slice) => slice,
             Elements::Staged(staged) => staged,
+            #[cfg(feature = "cuda")]
+            Elements::Pinned(pinned) => pinned,
         }
     }
 }

@@ -101,6 +101,8 @@ impl<'c> Call<'c> {
     pub(crate) fn new(op: &'static str, comm: &'c Comm, token: &Token) -> Call<'c> {
         let site = Location::caller();
         crate::cache::begin(site);
+        #[cfg(feature = "cuda")]
+        crate::cuda::begin(op, site);
         Call {
             op,
             site,

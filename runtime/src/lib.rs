@@ -48,12 +48,20 @@
 //! panic with a message that names the op, the rank, the sequence number and the call site.
 //! After [`init`], a panic on any rank aborts the whole job (`MPI_Abort`), so no rank hangs.
 //! `SPMD_DEBUG=1` prints one line per op.
+//!
+//! # CUDA (feature `cuda`)
+//! With the `cuda` feature, every op also accepts `cudarc` device slices and views and returns
+//! device memory; `spmd::cuda::select_device` picks each rank's GPU. The CUDA driver is loaded at
+//! run time, so the feature builds, and programs without device buffers run, on machines
+//! without CUDA. See the `spmd::cuda` module.
 
 mod buffer;
 mod cache;
 mod call;
 mod check;
 mod comm;
+#[cfg(feature = "cuda")]
+pub mod cuda;
 mod element;
 mod env;
 mod ops;
