@@ -115,10 +115,13 @@ pub fn driver_available() -> Result<(), DeviceError> {
             if unsafe { cudarc::driver::sys::is_culib_present() } {
                 Ok(())
             } else {
+                let mut names = cudarc::get_lib_name_candidates("cuda");
+                names.sort();
+                names.dedup();
                 Err(DeviceError::new(format!(
-                    "no CUDA driver found (libcuda.so): searched for {:?}; install the NVIDIA \
-                     driver, or add the folder holding libcuda.so.1 to LD_LIBRARY_PATH",
-                    cudarc::get_lib_name_candidates("cuda")
+                    "no CUDA driver found (libcuda.so): none of {} could be loaded; install the \
+                     NVIDIA driver, or add the folder holding libcuda.so.1 to LD_LIBRARY_PATH",
+                    names.join(", ")
                 )))
             }
         })
