@@ -1,7 +1,9 @@
 //! What ops accept and return: slices, `Vec`s, `ndarray` arrays of any dimension, and single
 //! elements. An op returns the kind of buffer it was given.
 
-use ndarray::{Array, ArrayBase, Axis, Data, DataMut, Dimension, RemoveAxis};
+use std::mem::MaybeUninit;
+
+use ndarray::{Array, ArrayBase, ArrayView, Axis, Data, DataMut, Dimension, RemoveAxis};
 use num_complex::{Complex32, Complex64};
 
 use crate::cache::{Elements, Staged};
@@ -69,6 +71,15 @@ pub trait BufferMut {
     /// staging buffer of the op's call site and copied back afterwards; slices, `Vec`s and
     /// standard-layout arrays are used directly.
     fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [Self::Elem]) -> R) -> R;
+
+    /// Runs `f` on room for the elements in logical order, for ops that only write them
+    /// (receives): `f` returns its result and how many leading elements it wrote, and only those
+    /// reach the buffer. Contiguous buffers are used directly (their other elements keep their
+    /// values); a non-contiguous array is staged without reading it first, which saves a pass
+    /// over its memory.
+    fn with_elements_out<R>(&mut self, f: impl FnOnce(&mut [Self::Elem]) -> (R, usize)) -> R {
+        self.with_elements_mut(|data| f(data).0)
+    }
 }
 
 // ---- slices and Vec -------------------------------------------------------------------------
@@ -231,7 +242,11 @@ where
     fn elements(&self) -> Elements<'_, S::Elem> {
         match self.as_slice() {
             Some(slice) => Elements::Borrowed(slice),
-            None => Elements::Staged(Staged::filled(self.len(), self.iter().copied())),
+            None => {
+                // `assign` walks the strides with ndarray's own loops, several times faster
+                // than element-by-element iteration.
+                Elements::Staged(self.staged())
+            }
         }
     }
 
@@ -308,12 +323,67 @@ where
         if let Some(slice) = self.as_slice_mut() {
             return f(slice);
         }
-        let mut staged = Staged::filled(self.len(), self.iter().copied());
+        let mut staged = self.staged();
+        let dim = self.raw_dim();
         let result = f(&mut staged);
-        for (dst, src) in self.iter_mut().zip(staged.iter()) {
-            *dst = *src;
+        self.assign(
+            &ArrayView::from_shape(dim, &staged[..])
+                .expect("spmd internal error: staging has the array's length"),
+        );
+        result
+    }
+
+    fn with_elements_out<R>(&mut self, f: impl FnOnce(&mut [S::Elem]) -> (R, usize)) -> R {
+        if let Some(slice) = self.as_slice_mut() {
+            return f(slice).0;
+        }
+        let mut staged = Staged::<S::Elem>::zeroed(self.len());
+        let (result, written) = f(&mut staged);
+        if written >= staged.len() {
+            let dim = self.raw_dim();
+            self.assign(
+                &ArrayView::from_shape(dim, &staged[..])
+                    .expect("spmd internal error: staging has the array's length"),
+            );
+        } else {
+            // A short message: only its elements reach the buffer, in logical order.
+            for (dst, src) in self.iter_mut().zip(staged[..written].iter()) {
+                *dst = *src;
+            }
         }
         result
+    }
+}
+
+/// Staging of non-contiguous arrays in the call site's cache.
+trait Stage<T: Element> {
+    /// The elements in logical order, copied into the call site's staging buffer.
+    fn staged(&self) -> Staged<T>;
+}
+
+impl<S, D> Stage<S::Elem> for ArrayBase<S, D>
+where
+    S: Data,
+    S::Elem: Element,
+    D: Dimension,
+{
+    fn staged(&self) -> Staged<S::Elem> {
+        let write_all = |room: &mut [MaybeUninit<S::Elem>]| {
+            // `for_each` lets ndarray run its own loop over the strides (internal iteration),
+            // several times faster than pulling elements one by one.
+            let mut next = room.as_mut_ptr();
+            self.iter().for_each(|&element| {
+                // SAFETY: the array yields exactly `room.len()` elements, so `next` stays
+                // within the room (as ndarray's own `to_vec` writes its result).
+                unsafe {
+                    next.write(MaybeUninit::new(element));
+                    next = next.add(1);
+                }
+            });
+        };
+        // SAFETY: `write_all` writes every one of the `len()` slots of the room, one per element
+        // the array yields.
+        unsafe { Staged::written_by(self.len(), write_all) }
     }
 }
 

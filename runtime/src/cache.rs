@@ -14,7 +14,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::mem::{align_of, size_of};
+use std::mem::{MaybeUninit, align_of, size_of};
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 
@@ -29,7 +29,42 @@ pub(crate) type Key = (usize, u8);
 thread_local! {
     /// The call site of the op in progress on this thread, and the next staging position.
     static CURRENT: Cell<Key> = const { Cell::new((0, 0)) };
-    static STAGING: RefCell<HashMap<Key, Vec<Unit>>> = RefCell::new(HashMap::new());
+    static STAGING: RefCell<HashMap<Key, Vec<Unit>, KeyHash>> =
+        const { RefCell::new(HashMap::with_hasher(KeyHash)) };
+}
+
+/// Hashes a [`Key`] with one multiplication: keys are addresses of `'static` call sites, which
+/// no one chooses adversarially, and the lookup sits on an op's path.
+#[derive(Clone, Copy, Default)]
+struct KeyHash;
+
+impl std::hash::BuildHasher for KeyHash {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
 }
 
 /// Marks the start of an op at `site` (called by every op; one thread-local write).
@@ -62,30 +97,54 @@ pub struct Staged<T: Element> {
 }
 
 impl<T: Element> Staged<T> {
-    /// Takes the staging buffer of the next position of the current call site, filled with
-    /// `elements` (exactly `len` of them).
-    pub(crate) fn filled(len: usize, elements: impl Iterator<Item = T>) -> Staged<T> {
+    /// Takes the staging buffer of the next position of the current call site, with its `len`
+    /// elements written by `init`.
+    ///
+    /// # Safety
+    /// `init` must initialise every one of the `len` elements it is given before returning
+    /// normally.
+    pub(crate) unsafe fn written_by(
+        len: usize,
+        init: impl FnOnce(&mut [MaybeUninit<T>]),
+    ) -> Staged<T> {
+        let (key, mut storage) = Self::storage(len);
+        // SAFETY: the storage holds at least `len` elements of `T`, aligned for `T` (see
+        // `storage`); `MaybeUninit` places no requirement on their bytes.
+        let room = unsafe {
+            std::slice::from_raw_parts_mut(storage.as_mut_ptr().cast::<MaybeUninit<T>>(), len)
+        };
+        init(room);
+        Staged {
+            key,
+            storage,
+            len,
+            _elements: PhantomData,
+        }
+    }
+}
+
+impl<T: Element> Staged<T> {
+    /// The next position's storage with room for `len` elements of `T`, contents unspecified.
+    fn storage(len: usize) -> (Key, Vec<Unit>) {
         const { assert!(align_of::<T>() <= align_of::<Unit>()) };
         let key = next_key();
         let mut storage = STAGING
-            .with_borrow_mut(|map| map.remove(&key))
+            .with_borrow_mut(|map| map.get_mut(&key).map(std::mem::take))
             .unwrap_or_default();
         let units = (len * size_of::<T>()).div_ceil(size_of::<Unit>());
         if storage.len() < units {
             storage.resize(units, 0);
         }
-        let base = storage.as_mut_ptr().cast::<T>();
-        let mut written = 0;
-        for (index, element) in elements.take(len).enumerate() {
-            // SAFETY: `storage` holds at least `len * size_of::<T>()` bytes aligned for `T`
-            // (checked above), and `index < len`.
-            unsafe { base.add(index).write(element) };
-            written += 1;
-        }
-        assert_eq!(
-            written, len,
-            "spmd internal error: a buffer yielded fewer elements than it has"
-        );
+        (key, storage)
+    }
+
+    /// Takes the staging buffer of the next position of the current call site, with `len`
+    /// elements of `T` whose bytes are all zero (a valid value of every element type).
+    pub(crate) fn zeroed(len: usize) -> Staged<T> {
+        let (key, mut storage) = Self::storage(len);
+        let bytes = len * size_of::<T>();
+        // SAFETY: the storage holds at least `bytes` bytes (see `storage`).
+        unsafe { std::ptr::write_bytes(storage.as_mut_ptr().cast::<u8>(), 0, bytes) };
         Staged {
             key,
             storage,
@@ -121,7 +180,13 @@ impl<T: Element> Drop for Staged<T> {
         // simply freed.
         let _ = STAGING.try_with(|map| {
             if let Ok(mut map) = map.try_borrow_mut() {
-                map.insert(self.key, storage);
+                // `get_mut` first: inserting an existing key into a full map may still grow it.
+                match map.get_mut(&self.key) {
+                    Some(slot) => *slot = storage,
+                    None => {
+                        map.insert(self.key, storage);
+                    }
+                }
             }
         });
     }
@@ -165,6 +230,17 @@ impl<T: Element> Deref for Elements<'_, T> {
 mod tests {
     use super::*;
 
+    fn staged_from<T: Element>(values: Vec<T>) -> Staged<T> {
+        // SAFETY: every element is written.
+        unsafe {
+            Staged::written_by(values.len(), |room| {
+                for (slot, value) in room.iter_mut().zip(values) {
+                    slot.write(value);
+                }
+            })
+        }
+    }
+
     #[track_caller]
     fn here() -> &'static Location<'static> {
         Location::caller()
@@ -174,12 +250,12 @@ mod tests {
     fn a_call_site_reuses_its_staging_memory() {
         let site = here();
         begin(site);
-        let first = Staged::<f64>::filled(1000, (0..1000).map(f64::from));
+        let first = staged_from((0..1000).map(f64::from).collect());
         assert_eq!(first[999], 999.0);
         let address = first.as_ptr();
         drop(first);
         begin(site);
-        let second = Staged::<f64>::filled(500, (0..500).map(|i| f64::from(i) * 2.0));
+        let second = staged_from((0..500).map(|i| f64::from(i) * 2.0).collect());
         assert_eq!(
             second.as_ptr(),
             address,
@@ -188,7 +264,7 @@ mod tests {
         assert_eq!(second.len(), 500);
         assert_eq!(second[499], 998.0);
         // A second buffer of the same op gets its own memory.
-        let other = Staged::<u8>::filled(3, [1u8, 2, 3].into_iter());
+        let other = staged_from(vec![1u8, 2, 3]);
         assert_ne!(other.as_ptr().cast::<f64>(), address);
         assert_eq!(&*other, &[1, 2, 3]);
     }
@@ -197,9 +273,9 @@ mod tests {
     fn different_sites_do_not_share() {
         let (a, b) = (here(), here());
         begin(a);
-        let staged_a = Staged::<i32>::filled(4, 0..4);
+        let staged_a = staged_from((0..4).collect());
         begin(b);
-        let staged_b = Staged::<i32>::filled(4, 10..14);
+        let staged_b = staged_from((10..14).collect());
         assert_eq!(&*staged_a, &[0, 1, 2, 3]);
         assert_eq!(&*staged_b, &[10, 11, 12, 13]);
         let before = staging_bytes();

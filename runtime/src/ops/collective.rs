@@ -206,7 +206,7 @@ where
             input.len() * comm.size(),
             "at the root, give `gather_into` a receive buffer of `comm.size()` times the send buffer's length",
         );
-        recvbuf.with_elements_mut(|out| {
+        recvbuf.with_elements_out(|out| {
             // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
             let code = unsafe {
                 ffi::MPI_Gather(
@@ -221,6 +221,7 @@ where
                 )
             };
             call.check(code, "MPI_Gather");
+            ((), out.len())
         });
     } else {
         // SAFETY: `input` holds `count` elements; the receive arguments are ignored off root.
@@ -296,7 +297,7 @@ where
         input.len() * comm.size(),
         "give `allgather_into` a receive buffer of `comm.size()` times the send buffer's length",
     );
-    recvbuf.with_elements_mut(|out| {
+    recvbuf.with_elements_out(|out| {
         // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
         let code = unsafe {
             ffi::MPI_Allgather(
@@ -310,6 +311,7 @@ where
             )
         };
         call.check(code, "MPI_Allgather");
+        ((), out.len())
     });
     call.done(S::Elem::NAME, input.len(), Peer::None);
     token.advance()
@@ -391,7 +393,7 @@ where
     let send = input
         .as_ref()
         .map_or(ptr::null(), |data| data.as_ptr().cast());
-    recvbuf.with_elements_mut(|out| {
+    recvbuf.with_elements_out(|out| {
         // SAFETY: at the root `send` holds `size * count` elements (checked above); `out` has
         // room for `count`.
         let code = unsafe {
@@ -407,6 +409,7 @@ where
             )
         };
         call.check(code, "MPI_Scatter");
+        ((), out.len())
     });
     call.done(S::Elem::NAME, block, Peer::Root(root));
     token.advance()
@@ -463,7 +466,7 @@ where
         input.len(),
         "give `alltoall_into` a receive buffer as long as the send buffer",
     );
-    recvbuf.with_elements_mut(|out| {
+    recvbuf.with_elements_out(|out| {
         // SAFETY: `input` and `out` hold `size * count` elements each.
         let code = unsafe {
             ffi::MPI_Alltoall(
@@ -477,6 +480,7 @@ where
             )
         };
         call.check(code, "MPI_Alltoall");
+        ((), out.len())
     });
     call.done(S::Elem::NAME, input.len(), Peer::None);
     token.advance()

@@ -313,7 +313,7 @@ where
 {
     let call = Call::new("recv_into", comm, &token);
     let (rank, tag) = call.source_arg(source.into_source());
-    let status = buf.with_elements_mut(|data| {
+    let status = buf.with_elements_out(|data| {
         let count = call.count_arg("the receive buffer", data.len());
         let (rank, tag) = call.expect(B::Elem::NAME, data.len(), false, rank, tag);
         let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
@@ -338,7 +338,9 @@ where
             rank,
         );
         // SAFETY: the receive succeeded, so MPI filled the status.
-        call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
+        let status = call.status_of::<B::Elem>(unsafe { status.assume_init_ref() });
+        let received = status.count;
+        (status, received)
     });
     call.done(B::Elem::NAME, status.count, Peer::Source(rank));
     (status, token.advance())
@@ -489,7 +491,7 @@ where
     // Checked before `elements()`, which may copy a non-contiguous array.
     let send_count = call.count_arg("the send buffer", sendbuf.element_count());
     let outgoing = sendbuf.elements();
-    let status = recvbuf.with_elements_mut(|data| {
+    let status = recvbuf.with_elements_out(|data| {
         let recv_count = call.count_arg("the receive buffer", data.len());
         let (source_rank, recv_tag) = call.exchange(
             (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
@@ -526,7 +528,9 @@ where
             source_rank,
         );
         // SAFETY: the call succeeded, so MPI filled the status.
-        call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
+        let status = call.status_of::<B::Elem>(unsafe { status.assume_init_ref() });
+        let received = status.count;
+        (status, received)
     });
     call.done(
         B::Elem::NAME,
