@@ -535,7 +535,9 @@ impl Plan {
 }
 
 // ANCHOR: timed_block
-/// Times `iters` calls one by one after a barrier; rank 0's per-call times are what counts.
+/// Times `iters` samples of `batch` calls each after a barrier, recording seconds per call;
+/// rank 0's times are what counts. Small messages are timed in batches, so that the clock's
+/// own cost and granularity (tens of nanoseconds) do not swamp calls of a few hundred.
 /// Returns the token and the number of heap allocations the calls made.
 #[inline(never)]
 fn timed_block(
@@ -545,6 +547,7 @@ fn timed_block(
     bufs: &mut Bufs,
     mut token: Token,
     iters: usize,
+    batch: usize,
     samples: &mut Vec<f64>,
 ) -> (Token, usize) {
     // Room for every sample, so that recording one never allocates inside the loop.
@@ -553,8 +556,10 @@ fn timed_block(
     let before = allocations();
     for _ in 0..iters {
         let start = Instant::now();
-        token = step(ctx, op, variant, bufs, token);
-        samples.push(start.elapsed().as_secs_f64());
+        for _ in 0..batch {
+            token = step(ctx, op, variant, bufs, token);
+        }
+        samples.push(start.elapsed().as_secs_f64() / batch as f64);
     }
     (token, allocations() - before)
 }
@@ -592,18 +597,26 @@ fn measure(ctx: &Ctx, plan: &Plan, op: Op, bytes: usize, mut token: Token) -> (V
     let mut estimate: f64 = 0.0;
     for &variant in variants {
         scratch.clear();
-        (token, _) = timed_block(ctx, op, variant, &mut bufs, token, warm, &mut scratch);
+        (token, _) = timed_block(ctx, op, variant, &mut bufs, token, warm, 1, &mut scratch);
         scratch.sort_by(f64::total_cmp);
         estimate = estimate.max(scratch[scratch.len() / 2]);
     }
-    let mut reps = [if plan.quick {
-        plan.min_reps as u64
-    } else {
-        ((plan.target / estimate.max(1e-9)).ceil() as u64)
-            .clamp(plan.min_reps as u64, plan.max_reps as u64)
-    }];
-    ctx.world().process_at_rank(0).broadcast_into(&mut reps[..]);
-    let reps = reps[0] as usize;
+    // Calls shorter than BATCH_TIME are timed in batches that last about that long.
+    const BATCH_TIME: f64 = 5e-6;
+    let batch = (BATCH_TIME / estimate.max(1e-9)).ceil().clamp(1.0, 64.0) as u64;
+    let mut plan_of_rank0 = [
+        if plan.quick {
+            plan.min_reps as u64
+        } else {
+            ((plan.target / (estimate.max(1e-9) * batch as f64)).ceil() as u64)
+                .clamp(plan.min_reps as u64, plan.max_reps as u64)
+        },
+        batch,
+    ];
+    ctx.world()
+        .process_at_rank(0)
+        .broadcast_into(&mut plan_of_rank0[..]);
+    let [reps, batch] = plan_of_rank0.map(|n| n as usize);
     let blocks = plan.blocks.min(reps);
     let per_block = reps.div_ceil(blocks);
 
@@ -628,6 +641,7 @@ fn measure(ctx: &Ctx, plan: &Plan, op: Op, bytes: usize, mut token: Token) -> (V
                 &mut bufs,
                 token,
                 per_block,
+                batch,
                 &mut samples[v],
             );
             allocs[v] += made as u64;
@@ -637,7 +651,7 @@ fn measure(ctx: &Ctx, plan: &Plan, op: Op, bytes: usize, mut token: Token) -> (V
     ctx.world()
         .all_reduce_into(&allocs[..], &mut max_allocs[..], SystemOperation::max());
 
-    let calls = (per_block * blocks) as f64;
+    let calls = (per_block * blocks * batch) as f64;
     let cells = variants
         .iter()
         .zip(samples.iter_mut())
@@ -840,7 +854,8 @@ fn summary(out: &mut String, cells: &[Cell], over: &[String]) {
     let reps: Vec<usize> = cells.iter().map(|c| c.reps).collect();
     let _ = writeln!(
         out,
-        "\nMedian of {} to {} calls per cell, timed one by one on rank 0; ping-pong is half the \
+        "\nMedian of {} to {} samples per cell, timed on rank 0; a sample is one call, or for \
+         calls under 5 µs a batch of up to 64 calls lasting about 5 µs; ping-pong is half the \
          round trip; alltoall's size is one block (each rank sends one block to each rank).",
         reps.iter().min().unwrap_or(&0),
         reps.iter().max().unwrap_or(&0)
