@@ -98,10 +98,10 @@ impl Rewriter<'_> {
 impl VisitMut for Rewriter<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         visit_mut::visit_expr_mut(self, expr);
-        if let Expr::Call(call) = expr {
-            if let Some(rewritten) = self.rewrite(call) {
-                *expr = rewritten;
-            }
+        if let Expr::Call(call) = expr
+            && let Some(rewritten) = self.rewrite(call)
+        {
+            *expr = rewritten;
         }
     }
 

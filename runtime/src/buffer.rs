@@ -85,7 +85,7 @@ pub trait BufferMut {
 // ---- slices and Vec -------------------------------------------------------------------------
 
 fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
-    if parts > 0 && len % parts == 0 {
+    if parts > 0 && len.is_multiple_of(parts) {
         Ok(len / parts)
     } else {
         Err(format!(

@@ -89,12 +89,11 @@ pub(crate) fn collect(func: &ItemFn) -> Calls {
         hidden: func.sig.asyncness.map(|_| Hidden::AsyncFn),
     };
     for input in &func.sig.inputs {
-        if let FnArg::Typed(typed) = input {
-            if is_token_type(&typed.ty) {
-                if let Pat::Ident(_) = &*typed.pat {
-                    finder.calls.token_params.push(typed.span());
-                }
-            }
+        if let FnArg::Typed(typed) = input
+            && is_token_type(&typed.ty)
+            && let Pat::Ident(_) = &*typed.pat
+        {
+            finder.calls.token_params.push(typed.span());
         }
     }
     finder.visit_block(&func.block);

@@ -31,10 +31,10 @@ pub(crate) fn check(func: &ItemFn, cx: &mut Ctxt) {
         cx,
     };
     for input in &func.sig.inputs {
-        if let FnArg::Typed(typed) = input {
-            if let (Pat::Ident(ident), true) = (&*typed.pat, calls::is_token_type(&typed.ty)) {
-                linear.declare(&ident.ident);
-            }
+        if let FnArg::Typed(typed) = input
+            && let (Pat::Ident(ident), true) = (&*typed.pat, calls::is_token_type(&typed.ty))
+        {
+            linear.declare(&ident.ident);
         }
     }
     linear.visit_block(&func.block);
@@ -237,17 +237,17 @@ impl Linear<'_> {
         let Some(index) = self.find(name) else {
             return;
         };
-        if let Some(var) = self.vars.get_mut(index) {
-            if let State::Live = var.state {
-                var.state = State::Used(Use::Moved, name.span());
-                self.cx.error_at(
-                    name.span(),
-                    format!(
-                        "this binding hides token `{name}` before it is used: pass `{name}` to \
+        if let Some(var) = self.vars.get_mut(index)
+            && let State::Live = var.state
+        {
+            var.state = State::Used(Use::Moved, name.span());
+            self.cx.error_at(
+                name.span(),
+                format!(
+                    "this binding hides token `{name}` before it is used: pass `{name}` to \
                          an op, return it, or `drop({name})` first"
-                    ),
-                );
-            }
+                ),
+            );
         }
     }
 

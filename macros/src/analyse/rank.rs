@@ -180,24 +180,23 @@ impl<'ast> Visit<'ast> for RankFinder<'_> {
         if uniform {
             return;
         }
-        if let Expr::Path(path) = &*call.func {
-            if path
+        if let Expr::Path(path) = &*call.func
+            && path
                 .path
                 .segments
                 .last()
                 .is_some_and(|last| last.ident == "world_rank")
-            {
-                self.found = true;
-            }
+        {
+            self.found = true;
         }
         visit::visit_expr_call(self, call);
     }
 
     fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
-        if let Some(ident) = path.path.get_ident() {
-            if self.rank_vars.contains(&ident.to_string()) {
-                self.found = true;
-            }
+        if let Some(ident) = path.path.get_ident()
+            && self.rank_vars.contains(&ident.to_string())
+        {
+            self.found = true;
         }
     }
 
@@ -288,14 +287,14 @@ impl Collector {
 impl<'ast> Visit<'ast> for Collector {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         visit::visit_expr_call(self, call);
-        if let Some((op, segment)) = ops::called_op(&call.func) {
-            if op.collective {
-                self.sequence.calls.push(Collective {
-                    name: op.name,
-                    span: segment.ident.span(),
-                    looped: self.in_loop,
-                });
-            }
+        if let Some((op, segment)) = ops::called_op(&call.func)
+            && op.collective
+        {
+            self.sequence.calls.push(Collective {
+                name: op.name,
+                span: segment.ident.span(),
+                looped: self.in_loop,
+            });
         }
     }
 

@@ -54,13 +54,13 @@ where
     D: DevicePtrMut<T>,
 {
     let stream = device.stream().clone();
-    if !host.is_empty() {
-        if let Err(error) = stream.memcpy_htod(host, device) {
-            fail(
-                format!("copying a result into device memory failed: {error}"),
-                CUDA_HELP,
-            );
-        }
+    if !host.is_empty()
+        && let Err(error) = stream.memcpy_htod(host, device)
+    {
+        fail(
+            format!("copying a result into device memory failed: {error}"),
+            CUDA_HELP,
+        );
     }
     synchronize(&stream);
 }
@@ -104,7 +104,7 @@ where
 }
 
 fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
-    if parts > 0 && len % parts == 0 {
+    if parts > 0 && len.is_multiple_of(parts) {
         Ok(len / parts)
     } else {
         Err(format!(
