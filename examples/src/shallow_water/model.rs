@@ -1,0 +1,866 @@
+//! The non-linear shallow-water model of mpi4jax's demo (`examples/shallow_water.py` there,
+//! itself adapted from github.com/dionhaefner/shallow-water): a zonal jet in geostrophic
+//! balance on a beta plane, periodic in x, walls in y, Arakawa C grid, Adams-Bashforth time
+//! stepping, with the domain split over the ranks of a communicator.
+//!
+//! Shared by the `shallow_water` example and the `sw_decomposition` test program, which include
+//! this file with `#[path]`; it depends on `spmd` only.
+//!
+//! Layout: every field is a `(ny + 2) x (nx + 2)` block of this rank's cells, row-major, rows
+//! along y (row 0 is the south), with one ghost cell on each side. Hot loops run over whole
+//! rows as slices, so that they vectorise.
+
+use std::fmt;
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+use spmd::Element;
+use spmd::ndarray::{self, Array3};
+use spmd::prelude::*;
+
+// ANCHOR: parameters
+/// Interior cells of the global grid in x and y.
+pub const NX_GLOBAL: usize = 360;
+/// Interior cells of the global grid in y.
+pub const NY_GLOBAL: usize = 180;
+/// Grid spacing in x and y, in metres.
+pub const DX: f64 = 5e3;
+/// Grid spacing in y, in metres.
+pub const DY: f64 = 5e3;
+
+pub const GRAVITY: f64 = 9.81;
+/// Mean fluid depth, in metres.
+pub const DEPTH: f64 = 100.0;
+/// Coriolis parameter `f = CORIOLIS_F + y * CORIOLIS_BETA` (a beta plane).
+pub const CORIOLIS_F: f64 = 2e-4;
+pub const CORIOLIS_BETA: f64 = 2e-11;
+pub const LATERAL_VISCOSITY: f64 = 1e-3 * CORIOLIS_F * (DX * DX);
+pub const DAY_IN_SECONDS: f64 = 86_400.0;
+
+/// Coefficients of the (slightly damped) second-order Adams-Bashforth scheme.
+const ADAMS_BASHFORTH_A: f64 = 1.5 + 0.1;
+const ADAMS_BASHFORTH_B: f64 = -(0.5 + 0.1);
+
+/// The time step, from the CFL condition of the fastest gravity waves: about 19.95 s.
+pub fn time_step() -> f64 {
+    0.125 * DX.min(DY) / (GRAVITY * DEPTH).sqrt()
+}
+// ANCHOR_END: parameters
+
+/// The floating-point type the model runs in: `f32` or `f64`.
+pub trait Real:
+    Element
+    + Default
+    + PartialOrd
+    + fmt::Display
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
+    /// The nearest value of this type.
+    fn of(x: f64) -> Self;
+    /// The value as an `f64` (exact).
+    fn to_f64(self) -> f64;
+}
+
+impl Real for f32 {
+    #[inline]
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+    #[inline]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Real for f64 {
+    #[inline]
+    fn of(x: f64) -> Self {
+        x
+    }
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+// ANCHOR: decomposition
+/// How the global grid is split: `ranks_y` (1 or 2) rows of `ranks_x` ranks each, as in
+/// mpi4jax's demo; rank `r` holds block `(r / ranks_x, r % ranks_x)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decomposition {
+    pub ranks_y: usize,
+    pub ranks_x: usize,
+    /// This rank's block row (0 is the south) and column (0 is the west).
+    pub block_y: usize,
+    pub block_x: usize,
+    /// Interior cells of this rank's block.
+    pub ny: usize,
+    pub nx: usize,
+}
+
+/// The world sizes the demo supports: those that split 360 x 180 cells evenly.
+pub const SUPPORTED_SIZES: [usize; 6] = [1, 2, 4, 6, 8, 16];
+
+impl Decomposition {
+    pub fn new(size: usize, rank: usize) -> Result<Self, String> {
+        if !SUPPORTED_SIZES.contains(&size) {
+            return Err(format!(
+                "the shallow-water demo runs on {SUPPORTED_SIZES:?} ranks, not {size}"
+            ));
+        }
+        let ranks_y = size.min(2);
+        let ranks_x = size / ranks_y;
+        Ok(Decomposition {
+            ranks_y,
+            ranks_x,
+            block_y: rank / ranks_x,
+            block_x: rank % ranks_x,
+            ny: NY_GLOBAL / ranks_y,
+            nx: NX_GLOBAL / ranks_x,
+        })
+    }
+
+    fn rank_of(&self, block_y: usize, block_x: usize) -> usize {
+        block_y * self.ranks_x + block_x
+    }
+
+    /// The rank across `side`, if any: periodic in x, walls in y.
+    pub fn neighbour(&self, side: Side) -> Option<usize> {
+        let (y, x) = (self.block_y, self.block_x);
+        match side {
+            Side::West => Some(self.rank_of(y, (x + self.ranks_x - 1) % self.ranks_x)),
+            Side::East => Some(self.rank_of(y, (x + 1) % self.ranks_x)),
+            Side::South => (y > 0).then(|| self.rank_of(y - 1, x)),
+            Side::North => (y + 1 < self.ranks_y).then(|| self.rank_of(y + 1, x)),
+        }
+    }
+
+    /// Whether the edge on `side` is the periodic seam of the global grid (x = 0 = 360 cells).
+    pub fn on_seam(&self, side: Side) -> bool {
+        match side {
+            Side::West => self.block_x == 0,
+            Side::East => self.block_x + 1 == self.ranks_x,
+            Side::South | Side::North => false,
+        }
+    }
+
+    /// Whether this block touches the northern wall.
+    pub fn at_north_wall(&self) -> bool {
+        self.block_y + 1 == self.ranks_y
+    }
+
+    /// Global index (ghost cells counted, so 0 is the southern ghost row) of local row 0.
+    pub fn row_offset(&self) -> usize {
+        self.block_y * self.ny
+    }
+
+    /// Global index of local column 0.
+    pub fn column_offset(&self) -> usize {
+        self.block_x * self.nx
+    }
+}
+// ANCHOR_END: decomposition
+
+/// A side of a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    West,
+    East,
+    South,
+    North,
+}
+
+/// Where a field lives on the C grid: cell centres (`h`), east faces (`u`), north faces (`v`).
+/// A `v` field is zero on the northern wall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grid {
+    H,
+    U,
+    V,
+}
+
+/// One field of a rank's block, ghost cells included, row-major.
+#[derive(Clone, PartialEq)]
+pub struct Field<T> {
+    data: Vec<T>,
+    width: usize,
+}
+
+impl<T: Real> Field<T> {
+    /// A field of zeros for a block of `ny x nx` interior cells.
+    pub fn zeros(ny: usize, nx: usize) -> Self {
+        Field {
+            data: vec![T::default(); (ny + 2) * (nx + 2)],
+            width: nx + 2,
+        }
+    }
+
+    /// Rows, ghost rows included.
+    pub fn height(&self) -> usize {
+        self.data.len() / self.width
+    }
+
+    /// Row `j` (0 and `height() - 1` are ghost rows), ghost columns included.
+    #[inline]
+    pub fn row(&self, j: usize) -> &[T] {
+        &self.data[j * self.width..(j + 1) * self.width]
+    }
+
+    #[inline]
+    pub fn row_mut(&mut self, j: usize) -> &mut [T] {
+        &mut self.data[j * self.width..(j + 1) * self.width]
+    }
+
+    /// The interior cells, as an `ny x nx` array of `f64`.
+    pub fn interior(&self) -> Array2<f64> {
+        let (ny, nx) = (self.height() - 2, self.width - 2);
+        Array2::from_shape_fn((ny, nx), |(j, i)| self.row(j + 1)[i + 1].to_f64())
+    }
+
+    /// Copies one edge (a ghost or a boundary row or column) into `out`.
+    fn copy_edge(&self, edge: Edge, out: &mut [T]) {
+        match edge {
+            Edge::Row(j) => out.copy_from_slice(self.row(j)),
+            Edge::Column(i) => {
+                for (o, row) in out.iter_mut().zip(self.data.chunks_exact(self.width)) {
+                    *o = row[i];
+                }
+            }
+        }
+    }
+
+    fn set_edge(&mut self, edge: Edge, from: &[T]) {
+        match edge {
+            Edge::Row(j) => self.row_mut(j).copy_from_slice(from),
+            Edge::Column(i) => {
+                for (x, row) in from.iter().zip(self.data.chunks_exact_mut(self.width)) {
+                    row[i] = *x;
+                }
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for Field<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Field")
+            .field("height", &(self.data.len() / self.width))
+            .field("width", &self.width)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Edge {
+    Row(usize),
+    Column(usize),
+}
+
+// ANCHOR: halo
+/// Halo exchange: fills the ghost cells of fields from the neighbouring ranks.
+///
+/// The order is mpi4jax's `enforce_boundaries`: send west while receiving from the east, then
+/// north/south, east/west, south/north. Whole rows and columns travel, ghost corners included,
+/// so that after the four steps the corners are right too. Several fields go in one message
+/// per direction, which cuts the messages per time step from 48 to 16.
+#[derive(Debug)]
+pub struct Halo<T> {
+    grid: Decomposition,
+    send_buf: Vec<T>,
+    recv_buf: Vec<T>,
+}
+
+/// (side sent to, side received from), in order.
+const EXCHANGE_ORDER: [(Side, Side); 4] = [
+    (Side::West, Side::East),
+    (Side::North, Side::South),
+    (Side::East, Side::West),
+    (Side::South, Side::North),
+];
+
+impl<T: Real> Halo<T> {
+    pub fn new(grid: Decomposition) -> Self {
+        let longest = (grid.nx + 2).max(grid.ny + 2) * MAX_FIELDS;
+        Halo {
+            grid,
+            send_buf: vec![T::default(); longest],
+            recv_buf: vec![T::default(); longest],
+        }
+    }
+
+    /// The row or column that goes out across `side`, and the one that comes in from it.
+    fn edges(&self, side: Side) -> (Edge, Edge) {
+        let (ny, nx) = (self.grid.ny, self.grid.nx);
+        match side {
+            Side::West => (Edge::Column(1), Edge::Column(0)),
+            Side::East => (Edge::Column(nx), Edge::Column(nx + 1)),
+            Side::South => (Edge::Row(1), Edge::Row(0)),
+            Side::North => (Edge::Row(ny), Edge::Row(ny + 1)),
+        }
+    }
+
+    /// Fills the ghost cells of `fields` on every edge.
+    pub fn exchange(&mut self, comm: &Comm, fields: &mut [(Grid, &mut Field<T>)]) {
+        self.exchange_edges(comm, fields, Edges::All);
+    }
+
+    #[spmd_jit]
+    pub fn exchange_edges(
+        &mut self,
+        comm: &Comm,
+        fields: &mut [(Grid, &mut Field<T>)],
+        edges: Edges,
+    ) {
+        assert!(fields.len() <= MAX_FIELDS, "at most {MAX_FIELDS} fields");
+        let across = |side: Side| match edges {
+            Edges::Inner if self.grid.on_seam(side) => None,
+            _ => self.grid.neighbour(side),
+        };
+        for (send_side, recv_side) in EXCHANGE_ORDER {
+            let dest = across(send_side);
+            let source = across(recv_side);
+            let edge_len = match send_side {
+                Side::West | Side::East => self.grid.ny + 2,
+                Side::South | Side::North => self.grid.nx + 2,
+            };
+            let len = edge_len * fields.len();
+            let (out_edge, _) = self.edges(send_side);
+            let (_, in_edge) = self.edges(recv_side);
+            if dest.is_some() {
+                let chunks = self.send_buf[..len].chunks_exact_mut(edge_len);
+                for ((_, field), chunk) in fields.iter().zip(chunks) {
+                    field.copy_edge(out_edge, chunk);
+                }
+            }
+            let outgoing = &self.send_buf[..len];
+            let incoming = &mut self.recv_buf[..len];
+            match (dest, source) {
+                (Some(dest), Some(source)) => {
+                    sendrecv_into(outgoing, incoming, source, dest, comm);
+                }
+                (Some(dest), None) => send(outgoing, dest, comm),
+                (None, Some(source)) => {
+                    recv_into(incoming, source, comm);
+                }
+                (None, None) => continue,
+            }
+            if source.is_some() {
+                for ((_, field), chunk) in fields.iter_mut().zip(incoming.chunks_exact(edge_len)) {
+                    field.set_edge(in_edge, chunk);
+                }
+            }
+        }
+        if self.grid.at_north_wall() {
+            for (grid, field) in fields.iter_mut() {
+                if *grid == Grid::V {
+                    field.row_mut(self.grid.ny).fill(T::default());
+                }
+            }
+        }
+    }
+}
+
+/// Which edges of a block a halo exchange fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edges {
+    /// All of them.
+    All,
+    /// Those between two blocks, not those on the periodic seam.
+    Inner,
+}
+
+/// The most fields exchanged in one go.
+const MAX_FIELDS: usize = 4;
+// ANCHOR_END: halo
+
+/// The prognostic variables of one rank's block, and their tendencies of the previous step
+/// (for Adams-Bashforth).
+#[derive(Debug, Clone, PartialEq)]
+pub struct State<T> {
+    /// Fluid depth at cell centres.
+    pub h: Field<T>,
+    /// Velocity in x at east faces.
+    pub u: Field<T>,
+    /// Velocity in y at north faces.
+    pub v: Field<T>,
+    dh: Field<T>,
+    du: Field<T>,
+    dv: Field<T>,
+}
+
+/// Scratch fields of a time step.
+#[derive(Debug)]
+struct Scratch<T> {
+    flux_east: Field<T>,
+    flux_north: Field<T>,
+    /// Potential vorticity, at cell corners.
+    q: Field<T>,
+    /// Kinetic energy, at cell centres.
+    ke: Field<T>,
+    /// Friction fluxes of `v` (those of `u` reuse `flux_east` and `flux_north`).
+    friction_east: Field<T>,
+    friction_north: Field<T>,
+    /// Two rows of new values, for sweeps that write a field they read a row ahead.
+    rows: [Vec<T>; 2],
+}
+
+/// The model on one rank: its block of the state, and what a time step needs.
+#[derive(Debug)]
+pub struct Model<T> {
+    pub grid: Decomposition,
+    pub state: State<T>,
+    scratch: Scratch<T>,
+    halo: Halo<T>,
+    /// Coriolis parameter of each local row.
+    coriolis: Vec<T>,
+    /// Model time in seconds and steps taken.
+    pub time: f64,
+    pub steps: u64,
+}
+
+// ANCHOR: initial
+/// The initial state, on the global grid (ghost cells included): a zonal jet
+/// `u = 10 exp(-(y - Ly/2)^2 / (0.02 Lx)^2)` in geostrophic balance with the height
+/// (`dh/dy = -f u / g`, summed from the south), centred on the mean depth, plus a small
+/// perturbation that breaks the symmetry. Computed in `f64` whatever the model's type.
+fn initial_global() -> (Vec<f64>, Vec<f64>, usize, usize) {
+    let (ny, nx) = (NY_GLOBAL + 2, NX_GLOBAL + 2);
+    // Coordinates of cell j, i: (j - 1) * DY, (i - 1) * DX.
+    let y = |j: usize| (j as f64 - 1.0) * DY;
+    let x = |i: usize| (i as f64 - 1.0) * DX;
+    let length_x = x(nx - 2) - x(1);
+    let length_y = y(ny - 2) - y(1);
+    let jet: Vec<f64> = (0..ny)
+        .map(|j| 10.0 * (-(y(j) - 0.5 * length_y).powi(2) / (0.02 * length_x).powi(2)).exp())
+        .collect();
+    let mut balance = Vec::with_capacity(ny);
+    let mut sum = 0.0;
+    for (j, &u) in jet.iter().enumerate() {
+        sum += -DY * u * (CORIOLIS_F + y(j) * CORIOLIS_BETA) / GRAVITY;
+        balance.push(sum);
+    }
+    let mean = balance.iter().sum::<f64>() / ny as f64;
+    let mut h = Vec::with_capacity(ny * nx);
+    let mut u = Vec::with_capacity(ny * nx);
+    for j in 0..ny {
+        for i in 0..nx {
+            let wave = (x(i) / length_x * 10.0 * std::f64::consts::PI).sin()
+                * (y(j) / length_y * 8.0 * std::f64::consts::PI).cos();
+            h.push(DEPTH + balance[j] - mean + 0.2 * wave);
+            u.push(jet[j]);
+        }
+    }
+    (h, u, ny, nx)
+}
+// ANCHOR_END: initial
+
+impl<T: Real> Model<T> {
+    /// The model at time 0 on this rank of `comm`, ghost cells filled.
+    pub fn new(comm: &Comm) -> Result<Self, String> {
+        let grid = Decomposition::new(comm.size(), comm.rank())?;
+        let (ny, nx) = (grid.ny, grid.nx);
+        let (h_global, u_global, _, nx_global) = initial_global();
+        let local = |global: &[f64]| {
+            let mut field = Field::zeros(ny, nx);
+            for j in 0..ny + 2 {
+                let start = (grid.row_offset() + j) * nx_global + grid.column_offset();
+                for (x, &g) in field.row_mut(j).iter_mut().zip(&global[start..]) {
+                    *x = T::of(g);
+                }
+            }
+            field
+        };
+        let mut state = State {
+            h: local(&h_global),
+            u: local(&u_global),
+            v: Field::zeros(ny, nx),
+            dh: Field::zeros(ny, nx),
+            du: Field::zeros(ny, nx),
+            dv: Field::zeros(ny, nx),
+        };
+        let mut halo = Halo::new(grid);
+        halo.exchange(
+            comm,
+            &mut [
+                (Grid::H, &mut state.h),
+                (Grid::U, &mut state.u),
+                (Grid::V, &mut state.v),
+            ],
+        );
+        let coriolis = (0..ny + 2)
+            .map(|j| {
+                T::of(CORIOLIS_F + ((grid.row_offset() + j) as f64 - 1.0) * DY * CORIOLIS_BETA)
+            })
+            .collect();
+        Ok(Model {
+            grid,
+            state,
+            scratch: Scratch {
+                flux_east: Field::zeros(ny, nx),
+                flux_north: Field::zeros(ny, nx),
+                q: Field::zeros(ny, nx),
+                ke: Field::zeros(ny, nx),
+                friction_east: Field::zeros(ny, nx),
+                friction_north: Field::zeros(ny, nx),
+                rows: [vec![T::default(); nx], vec![T::default(); nx]],
+            },
+            halo,
+            coriolis,
+            time: 0.0,
+            steps: 0,
+        })
+    }
+
+    /// Advances the model by `n` time steps; the first step of a run is a forward Euler step,
+    /// the others Adams-Bashforth.
+    pub fn advance(&mut self, comm: &Comm, n: u64) {
+        for _ in 0..n {
+            self.step(comm);
+        }
+    }
+
+    // ANCHOR: step
+    /// One time step: four halo exchanges and four sweeps over the block.
+    ///
+    /// The last exchange makes the model independent of the split. The reference updates `u`
+    /// and `v` by friction after their last exchange, so their ghost cells keep the values from
+    /// before the friction until the next step, and the vorticity and kinetic energy near an
+    /// edge use them. On one rank that only happens on the periodic seam; split over ranks, it
+    /// would also happen on every edge between blocks, where one rank has the new values
+    /// inside. So the edges between blocks are refreshed after the friction, and the seam is
+    /// left as the one-rank model has it: every split then computes the one-rank solution.
+    fn step(&mut self, comm: &Comm) {
+        let (a, b) = if self.steps == 0 {
+            (1.0, 0.0)
+        } else {
+            (ADAMS_BASHFORTH_A, ADAMS_BASHFORTH_B)
+        };
+        let State { h, u, v, .. } = &self.state;
+        let s = &mut self.scratch;
+        fluxes_vorticity_energy(self.grid, &self.coriolis, h, u, v, s);
+        self.halo.exchange(
+            comm,
+            &mut [
+                (Grid::U, &mut s.flux_east),
+                (Grid::V, &mut s.flux_north),
+                (Grid::H, &mut s.q),
+                (Grid::H, &mut s.ke),
+            ],
+        );
+        update_depth_and_velocity(self.grid, &mut self.state, s, T::of(a), T::of(b));
+        let State { h, u, v, .. } = &mut self.state;
+        self.halo
+            .exchange(comm, &mut [(Grid::H, h), (Grid::U, u), (Grid::V, v)]);
+        friction_u_then_fluxes_v(self.grid, u, v, s);
+        self.halo.exchange(
+            comm,
+            &mut [
+                (Grid::U, &mut s.friction_east),
+                (Grid::V, &mut s.friction_north),
+            ],
+        );
+        friction_v(self.grid, v, &s.friction_east, &s.friction_north);
+        // See `refresh_after_friction`.
+        let State { u, v, .. } = &mut self.state;
+        self.halo
+            .exchange_edges(comm, &mut [(Grid::U, u), (Grid::V, v)], Edges::Inner);
+        self.steps += 1;
+        self.time = self.steps as f64 * time_step();
+    }
+    // ANCHOR_END: step
+}
+
+/// Defines a sweep twice from one body: as compiled for the default target (SSE2 on x86-64)
+/// and for AVX2, and picks the AVX2 one at run time where the CPU has it. The two give the
+/// same results bit for bit: the same operations in the same order, only more lanes at once.
+macro_rules! sweep {
+    ($(#[$meta:meta])* fn $name:ident<T: Real>($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        $(#[$meta])*
+        fn $name<T: Real>($($arg: $ty),*) {
+            #[inline(always)]
+            fn portable<T: Real>($($arg: $ty),*) $body
+
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                unsafe fn avx2<T: Real>($($arg: $ty),*) {
+                    portable($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2, as just checked.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            portable($($arg),*)
+        }
+    };
+}
+
+/// The interior of a row, shifted by `offset` columns (-1, 0 or +1): `n` cells.
+#[inline(always)]
+fn shifted<T>(row: &[T], offset: isize, n: usize) -> &[T] {
+    let start = (1 + offset) as usize;
+    &row[start..start + n]
+}
+
+#[inline(always)]
+fn interior_mut<T>(row: &mut [T], n: usize) -> &mut [T] {
+    &mut row[1..1 + n]
+}
+
+// ANCHOR: kernel
+sweep! {
+/// Mass fluxes through the east and north faces, potential vorticity and kinetic energy.
+///
+/// The depth at the faces uses `h` with its ghost cells, except north of the northern wall,
+/// where the depth is taken equal to the last interior row (mpi4jax's "edge" padding).
+fn fluxes_vorticity_energy<T: Real>(
+    grid: Decomposition,
+    coriolis: &[T],
+    h: &Field<T>,
+    u: &Field<T>,
+    v: &Field<T>,
+    s: &mut Scratch<T>,
+) {
+    let n = grid.nx;
+    let (half, quarter) = (T::of(0.5), T::of(0.25));
+    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
+    let rows = coriolis.iter().enumerate().take(grid.ny + 1).skip(1);
+    for (j, &f) in rows {
+        let north = if j == grid.ny && grid.at_north_wall() {
+            j
+        } else {
+            j + 1
+        };
+        let (h_c, h_e) = (shifted(h.row(j), 0, n), shifted(h.row(j), 1, n));
+        let (h_n, h_ne) = (shifted(h.row(north), 0, n), shifted(h.row(north), 1, n));
+        let (u_c, u_w, u_n) = (
+            shifted(u.row(j), 0, n),
+            shifted(u.row(j), -1, n),
+            shifted(u.row(j + 1), 0, n),
+        );
+        let (v_c, v_e, v_s) = (
+            shifted(v.row(j), 0, n),
+            shifted(v.row(j), 1, n),
+            shifted(v.row(j - 1), 0, n),
+        );
+        let fe = interior_mut(s.flux_east.row_mut(j), n);
+        let fn_ = interior_mut(s.flux_north.row_mut(j), n);
+        let q = interior_mut(s.q.row_mut(j), n);
+        let ke = interior_mut(s.ke.row_mut(j), n);
+        for i in 0..n {
+            fe[i] = half * (h_c[i] + h_e[i]) * u_c[i];
+            fn_[i] = half * (h_c[i] + h_n[i]) * v_c[i];
+            let vorticity = f + ((v_e[i] - v_c[i]) * rdx - (u_n[i] - u_c[i]) * rdy);
+            q[i] = vorticity * (T::of(1.0) / (quarter * (h_c[i] + h_e[i] + h_n[i] + h_ne[i])));
+            ke[i] = half
+                * (half * (u_c[i] * u_c[i] + u_w[i] * u_w[i])
+                    + half * (v_c[i] * v_c[i] + v_s[i] * v_s[i]));
+        }
+    }
+}
+}
+// ANCHOR_END: kernel
+
+sweep! {
+/// Tendencies of `h`, `u`, `v` (continuity and momentum equations), and the Adams-Bashforth
+/// update `x += dt (a dx_new + b dx_old)`.
+fn update_depth_and_velocity<T: Real>(
+    grid: Decomposition,
+    state: &mut State<T>,
+    s: &mut Scratch<T>,
+    a: T,
+    b: T,
+) {
+    let n = grid.nx;
+    let half = T::of(0.5);
+    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
+    let (dt, minus_g) = (T::of(time_step()), T::of(-GRAVITY));
+    let State {
+        h,
+        u,
+        v,
+        dh,
+        du,
+        dv,
+    } = state;
+    let (fe, fn_, q, ke) = (&s.flux_east, &s.flux_north, &s.q, &s.ke);
+    for j in 1..=grid.ny {
+        let (fe_c, fe_w) = (shifted(fe.row(j), 0, n), shifted(fe.row(j), -1, n));
+        let (fe_n, fe_nw) = (shifted(fe.row(j + 1), 0, n), shifted(fe.row(j + 1), -1, n));
+        let (fn_c, fn_e) = (shifted(fn_.row(j), 0, n), shifted(fn_.row(j), 1, n));
+        let (fn_s, fn_se) = (shifted(fn_.row(j - 1), 0, n), shifted(fn_.row(j - 1), 1, n));
+        let (q_c, q_w, q_s) = (
+            shifted(q.row(j), 0, n),
+            shifted(q.row(j), -1, n),
+            shifted(q.row(j - 1), 0, n),
+        );
+        let (ke_c, ke_e, ke_n) = (
+            shifted(ke.row(j), 0, n),
+            shifted(ke.row(j), 1, n),
+            shifted(ke.row(j + 1), 0, n),
+        );
+        let (h_c, h_e, h_n) = (
+            shifted(h.row(j), 0, n),
+            shifted(h.row(j), 1, n),
+            shifted(h.row(j + 1), 0, n),
+        );
+        let dh_old = interior_mut(dh.row_mut(j), n);
+        let du_old = interior_mut(du.row_mut(j), n);
+        let dv_old = interior_mut(dv.row_mut(j), n);
+        let u_row = interior_mut(u.row_mut(j), n);
+        let v_row = interior_mut(v.row_mut(j), n);
+        let dh_row = &mut s.rows[0][..n];
+        for i in 0..n {
+            let dh_new = -(fe_c[i] - fe_w[i]) * rdx - (fn_c[i] - fn_s[i]) * rdy;
+            let du_new = minus_g * (h_e[i] - h_c[i]) * rdx
+                + half
+                    * (q_c[i] * half * (fn_c[i] + fn_e[i]) + q_s[i] * half * (fn_s[i] + fn_se[i]))
+                - (ke_e[i] - ke_c[i]) * rdx;
+            let dv_new = minus_g * (h_n[i] - h_c[i]) * rdy
+                - half
+                    * (q_c[i] * half * (fe_c[i] + fe_n[i]) + q_w[i] * half * (fe_w[i] + fe_nw[i]))
+                - (ke_n[i] - ke_c[i]) * rdy;
+            u_row[i] = u_row[i] + dt * (a * du_new + b * du_old[i]);
+            v_row[i] = v_row[i] + dt * (a * dv_new + b * dv_old[i]);
+            dh_row[i] = dt * (a * dh_new + b * dh_old[i]);
+            du_old[i] = du_new;
+            dv_old[i] = dv_new;
+            dh_old[i] = dh_new;
+        }
+        // Row j of `h` is read by no later row: the new values can go in now.
+        for (x, d) in interior_mut(h.row_mut(j), n).iter_mut().zip(dh_row.iter()) {
+            *x = *x + *d;
+        }
+    }
+}
+}
+
+sweep! {
+/// Applies the friction of `u`, then computes the friction fluxes of `v`.
+///
+/// The fluxes of `u` are made on the fly from `u`, whose ghost cells are current: the flux
+/// across a block's edge is the one its neighbour computes from the same two values, so no
+/// exchange is needed. The walls have no flux. The fluxes of `v` take the difference of `v`
+/// with `u` (not `v`) at the centre, as the reference model does; it is kept for agreement.
+fn friction_u_then_fluxes_v<T: Real>(
+    grid: Decomposition,
+    u: &mut Field<T>,
+    v: &Field<T>,
+    s: &mut Scratch<T>,
+) {
+    let n = grid.nx;
+    let nu = T::of(LATERAL_VISCOSITY);
+    let dt = T::of(time_step());
+    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
+    let (friction_east, friction_north) = (&mut s.friction_east, &mut s.friction_north);
+    // New rows of `u` wait one row before they are stored: row j + 1 reads the old row j.
+    let [waiting, fresh] = &mut s.rows;
+    let (mut waiting, mut fresh) = (waiting, fresh);
+    for j in 1..=grid.ny {
+        let north_wall = j == grid.ny && grid.at_north_wall();
+        let south_wall = j == 1 && grid.block_y == 0;
+        let (u_s, u_c, u_n) = (u.row(j - 1), u.row(j), u.row(j + 1));
+        let (u_c, u_w, u_e) = (shifted(u_c, 0, n), shifted(u_c, -1, n), shifted(u_c, 1, n));
+        let (u_s, u_n) = (shifted(u_s, 0, n), shifted(u_n, 0, n));
+        let (v_e, v_n) = (shifted(v.row(j), 1, n), shifted(v.row(j + 1), 0, n));
+        let ge = interior_mut(friction_east.row_mut(j), n);
+        let gn = interior_mut(friction_north.row_mut(j), n);
+        let u_new = &mut fresh[..n];
+        let zero = T::default();
+        for i in 0..n {
+            let fe_c = nu * (u_e[i] - u_c[i]) * rdx;
+            let fe_w = nu * (u_c[i] - u_w[i]) * rdx;
+            let fn_c = if north_wall {
+                zero
+            } else {
+                nu * (u_n[i] - u_c[i]) * rdy
+            };
+            let fn_s = if south_wall {
+                zero
+            } else {
+                nu * (u_c[i] - u_s[i]) * rdy
+            };
+            let x = u_c[i] + dt * ((fe_c - fe_w) * rdx + (fn_c - fn_s) * rdy);
+            u_new[i] = x;
+            ge[i] = nu * (v_e[i] - x) * rdx;
+            gn[i] = nu * (v_n[i] - x) * rdy;
+        }
+        if j > 1 {
+            interior_mut(u.row_mut(j - 1), n).copy_from_slice(&waiting[..n]);
+        }
+        std::mem::swap(&mut waiting, &mut fresh);
+    }
+    interior_mut(u.row_mut(grid.ny), n).copy_from_slice(&waiting[..n]);
+}
+}
+
+sweep! {
+/// Applies the friction of `v`.
+fn friction_v<T: Real>(grid: Decomposition, v: &mut Field<T>, fe: &Field<T>, fn_: &Field<T>) {
+    let n = grid.nx;
+    let dt = T::of(time_step());
+    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
+    for j in 1..=grid.ny {
+        let (fe_c, fe_w) = (shifted(fe.row(j), 0, n), shifted(fe.row(j), -1, n));
+        let (fn_c, fn_s) = (shifted(fn_.row(j), 0, n), shifted(fn_.row(j - 1), 0, n));
+        let v_row = interior_mut(v.row_mut(j), n);
+        for i in 0..n {
+            v_row[i] = v_row[i] + dt * ((fe_c[i] - fe_w[i]) * rdx + (fn_c[i] - fn_s[i]) * rdy);
+        }
+    }
+}
+}
+
+/// How many chunks of [`STEPS_PER_CHUNK`] steps follow the first step to reach `t1` seconds,
+/// counted as mpi4jax's demo counts them (time summed in `f64`, one chunk at a time).
+pub fn chunk_count(t1: f64) -> u64 {
+    let dt = time_step();
+    let mut t = dt;
+    let mut chunks = 0;
+    while t < t1 {
+        t += dt * STEPS_PER_CHUNK as f64;
+        chunks += 1;
+    }
+    chunks
+}
+
+/// Steps per chunk of the run (mpi4jax's `PLOT_EVERY`).
+pub const STEPS_PER_CHUNK: u64 = 100;
+
+impl<T: Real> Model<T> {
+    /// This rank's interior cells of `h`, `u`, `v`, stacked: `3 x ny x nx`, in `f64`.
+    pub fn local_fields(&self) -> Array3<f64> {
+        let State { h, u, v, .. } = &self.state;
+        ndarray::stack(
+            Axis(0),
+            &[
+                h.interior().view(),
+                u.interior().view(),
+                v.interior().view(),
+            ],
+        )
+        .expect("the fields of one block have one shape")
+    }
+}
+
+// ANCHOR: gather
+/// Gathers every rank's [`Model::local_fields`] at rank 0 and puts the blocks in place:
+/// `3 x NY_GLOBAL x NX_GLOBAL` at rank 0, `None` elsewhere.
+#[spmd_jit]
+pub fn gather_global(comm: &Comm, local: &Array3<f64>) -> Option<Array3<f64>> {
+    let blocks = gather(local, 0, comm)?;
+    let mut global = Array3::zeros((3, NY_GLOBAL, NX_GLOBAL));
+    for (rank, block) in blocks.outer_iter().enumerate() {
+        let grid = Decomposition::new(comm.size(), rank).expect("the world size was checked");
+        let (y0, x0) = (grid.block_y * grid.ny, grid.block_x * grid.nx);
+        global
+            .slice_mut(ndarray::s![.., y0..y0 + grid.ny, x0..x0 + grid.nx])
+            .assign(&block);
+    }
+    Some(global)
+}
+// ANCHOR_END: gather
