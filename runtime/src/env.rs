@@ -11,6 +11,9 @@ use mpi::topology::Communicator;
 
 use crate::comm::Comm;
 
+/// How long a panicking rank waits between printing its message and aborting the job.
+const ABORT_GRACE: Duration = Duration::from_millis(200);
+
 /// Whether `SPMD_DEBUG` asked for one log line per op. Read once, at [`init`].
 static DEBUG: AtomicBool = AtomicBool::new(false);
 /// This process's rank in `MPI_COMM_WORLD`, or -1 before [`init`].
@@ -216,6 +219,9 @@ fn install_panic_hook() {
                  {rank}: aborting the whole job (MPI_Abort) so that no rank waits forever\n"
             ));
             if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
+                // MPICH's launcher may end the job on the abort before it has forwarded what
+                // the ranks wrote: give it a moment, so that the message above is seen.
+                std::thread::sleep(ABORT_GRACE);
                 // SAFETY: MPI is initialised and not finalised (checked just above), and
                 // `MPI_Abort` may be called from any thread under `MPI_THREAD_MULTIPLE`.
                 unsafe {

@@ -3,6 +3,10 @@
 //! named `<crate>::<program>::ranks_<n>`, so a filter picks them as usual:
 //! `cargo nextest run -p spmd-tests --test mpirun hot_potato`.
 //!
+//! `SPMD_MPIRUN` names another launcher than `mpirun`. Against MPICH on a machine where Open MPI
+//! is the default: `MPICC=mpicc.mpich SPMD_MPIRUN=mpirun.mpich CARGO_TARGET_DIR=target-mpich
+//! cargo nextest run --workspace` (after building the binaries into the same target folder).
+//!
 //! A run that exceeds its time bound is killed with its whole process group and fails; a failing
 //! run prints the command, the world size and everything the ranks wrote.
 
@@ -104,6 +108,12 @@ fn trials() -> Vec<Trial> {
     trials
 }
 
+/// The launcher: `mpirun`, or the one `SPMD_MPIRUN` names (e.g. `mpirun.mpich`, to run the
+/// tests built against MPICH with `MPICC=mpicc.mpich`).
+fn mpirun_program() -> std::ffi::OsString {
+    std::env::var_os("SPMD_MPIRUN").unwrap_or_else(|| "mpirun".into())
+}
+
 /// What `mpirun` is and what this machine needs to start ranks with it.
 #[derive(Debug)]
 struct Launcher {
@@ -115,7 +125,7 @@ struct Launcher {
 fn launcher() -> &'static Launcher {
     static LAUNCHER: OnceLock<Launcher> = OnceLock::new();
     LAUNCHER.get_or_init(|| {
-        let version = Command::new("mpirun")
+        let version = Command::new(mpirun_program())
             .arg("--version")
             .stdin(Stdio::null())
             .output()
@@ -135,7 +145,7 @@ fn launcher() -> &'static Launcher {
 
 impl Launcher {
     fn command(&self, ranks: usize, binary: &Path) -> Command {
-        let mut command = Command::new("mpirun");
+        let mut command = Command::new(mpirun_program());
         command.arg("-n").arg(ranks.to_string());
         if self.open_mpi {
             if ranks > self.cores || std::env::var_os("SPMD_MPIRUN_OVERSUBSCRIBE").is_some() {
