@@ -175,9 +175,9 @@ pub fn draw_state(
     });
     chart.draw_series(cells).map_err(|e| failed(&e))?;
 
-    // Arrows at every `stride` cells, 20 m/s as long as the spacing of two arrows.
+    // Arrows at every `stride` cells, 8 m/s as long as the spacing of two arrows.
     let stride = ((NY_GLOBAL + 2) / MAX_ARROWS.0).max((NX_GLOBAL + 2) / MAX_ARROWS.1);
-    let scale = km(stride, DX) / 20.0;
+    let scale = km(stride, DX) / 8.0;
     let mut arrows = Vec::new();
     for j in (0..NY_GLOBAL).step_by(stride) {
         for i in (0..NX_GLOBAL).step_by(stride) {
