@@ -546,8 +546,7 @@ fn timed_block(
     variant: Variant,
     bufs: &mut Bufs,
     mut token: Token,
-    iters: usize,
-    batch: usize,
+    (iters, batch): (usize, usize),
     samples: &mut Vec<f64>,
 ) -> (Token, usize) {
     // Room for every sample, so that recording one never allocates inside the loop.
@@ -597,7 +596,7 @@ fn measure(ctx: &Ctx, plan: &Plan, op: Op, bytes: usize, mut token: Token) -> (V
     let mut estimate: f64 = 0.0;
     for &variant in variants {
         scratch.clear();
-        (token, _) = timed_block(ctx, op, variant, &mut bufs, token, warm, 1, &mut scratch);
+        (token, _) = timed_block(ctx, op, variant, &mut bufs, token, (warm, 1), &mut scratch);
         scratch.sort_by(f64::total_cmp);
         estimate = estimate.max(scratch[scratch.len() / 2]);
     }
@@ -640,8 +639,7 @@ fn measure(ctx: &Ctx, plan: &Plan, op: Op, bytes: usize, mut token: Token) -> (V
                 variants[v],
                 &mut bufs,
                 token,
-                per_block,
-                batch,
+                (per_block, batch),
                 &mut samples[v],
             );
             allocs[v] += made as u64;
