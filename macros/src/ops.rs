@@ -44,6 +44,7 @@ const fn op(name: &'static str, params: &'static [&'static str], collective: boo
         b"send"
             | b"barrier"
             | b"allreduce_in_place"
+            | b"allreduce_into"
             | b"reduce_in_place"
             | b"bcast_in_place"
             | b"scan_in_place"
@@ -89,6 +90,11 @@ pub(crate) const OPS: &[Op] = &[
     op(
         "allreduce_in_place",
         &["&mut buf", "op", "comm"],
+        COLLECTIVE,
+    ),
+    op(
+        "allreduce_into",
+        &["&sendbuf", "&mut recvbuf", "op", "comm"],
         COLLECTIVE,
     ),
     op("reduce", &["&buf", "op", "root", "comm"], COLLECTIVE),
@@ -194,7 +200,7 @@ mod tests {
             .filter(|op| !op.returns_value)
             .map(|op| op.name)
             .collect();
-        assert_eq!(token_only.len(), 11, "{token_only:?}");
+        assert_eq!(token_only.len(), 12, "{token_only:?}");
         assert!(by_name("recv_into").is_some_and(|op| op.returns_value));
     }
 

@@ -31,7 +31,7 @@
 //! | [`send`] | `MPI_Send` | token |
 //! | [`recv`], [`recv_with_status`], [`recv_into`] | `MPI_Recv` | the message (and [`Status`]) |
 //! | [`sendrecv`], [`sendrecv_with_status`], [`sendrecv_into`] | `MPI_Sendrecv` | the message |
-//! | [`allreduce`], [`allreduce_in_place`] | `MPI_Allreduce` | the reduction, on every rank |
+//! | [`allreduce`], [`allreduce_in_place`], [`allreduce_into`] | `MPI_Allreduce` | the reduction, on every rank |
 //! | [`reduce`], [`reduce_in_place`] | `MPI_Reduce` | the reduction at the root, the input elsewhere |
 //! | [`bcast`], [`bcast_in_place`] | `MPI_Bcast` | the root's data |
 //! | [`gather`], [`gather_into`] | `MPI_Gather` | `Some(stacked)` at the root, `None` elsewhere |
@@ -86,8 +86,8 @@ pub use ops::p2p::{
     send, sendrecv, sendrecv_into, sendrecv_with_status,
 };
 pub use ops::reduction::{
-    allreduce, allreduce_in_place, exscan, exscan_in_place, reduce, reduce_in_place, scan,
-    scan_in_place,
+    allreduce, allreduce_in_place, allreduce_into, exscan, exscan_in_place, reduce,
+    reduce_in_place, scan, scan_in_place,
 };
 pub use spmd_macros::spmd_jit;
 pub use token::{Settle, Token, token};
@@ -101,8 +101,8 @@ pub use num_complex;
 pub mod prelude {
     pub use crate::{
         ANY_SOURCE, BAnd, BOr, BXor, Comm, Dest, LAnd, LOr, LXor, Max, Min, Prod, Source, Status,
-        Sum, Token, allgather, allgather_into, allreduce, allreduce_in_place, alltoall,
-        alltoall_into, barrier, bcast, bcast_in_place, exscan, exscan_in_place, gather,
+        Sum, Token, allgather, allgather_into, allreduce, allreduce_in_place, allreduce_into,
+        alltoall, alltoall_into, barrier, bcast, bcast_in_place, exscan, exscan_in_place, gather,
         gather_into, recv, recv_into, recv_with_status, reduce, reduce_in_place, scan,
         scan_in_place, scatter, scatter_into, send, sendrecv, sendrecv_into, sendrecv_with_status,
         spmd_jit,

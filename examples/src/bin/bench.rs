@@ -123,6 +123,7 @@ impl Op {
             Op::Allreduce => &[
                 Variant::Raw,
                 Variant::Ours,
+                Variant::InPlace,
                 Variant::Functional,
                 Variant::Checked,
             ],
@@ -136,8 +137,10 @@ impl Op {
 enum Variant {
     /// rsmpi called directly.
     Raw,
-    /// The spmd hot-loop form: in place or `_into`.
+    /// The spmd hot-loop form of the same operation: `_into` (or in place for `bcast`).
     Ours,
+    /// `allreduce_in_place`.
+    InPlace,
     /// `allreduce(&buf, Sum, ...)`, which returns a new `Vec`.
     Functional,
     /// `allreduce_in_place` on a communicator with check mode on.
@@ -152,6 +155,7 @@ impl Variant {
         match self {
             Variant::Raw => "raw",
             Variant::Ours => "ours",
+            Variant::InPlace => "ours, in place",
             Variant::Functional => "ours, functional",
             Variant::Checked => "ours, check mode",
             Variant::StagedPerCall => "ours, staging per call",
@@ -160,7 +164,7 @@ impl Variant {
 
     /// Whether the form must make no heap allocation per call.
     fn must_not_allocate(self) -> bool {
-        matches!(self, Variant::Raw | Variant::Ours)
+        matches!(self, Variant::Raw | Variant::Ours | Variant::InPlace)
     }
 }
 
@@ -218,7 +222,12 @@ const HALO_COLUMNS: usize = 4;
 // The spmd forms, written as users write them: `#[spmd_jit]` functions without tokens.
 
 #[spmd_jit]
-fn jit_allreduce(a: &mut [f64], comm: &Comm) {
+fn jit_allreduce(a: &[f64], b: &mut [f64], comm: &Comm) {
+    allreduce_into(a, b, Sum, comm)
+}
+
+#[spmd_jit]
+fn jit_allreduce_in_place(a: &mut [f64], comm: &Comm) {
     allreduce_in_place(a, Sum, comm)
 }
 
@@ -290,7 +299,8 @@ fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> T
             world.all_reduce_into(&a[..], &mut b[..], SystemOperation::sum());
             token
         }
-        (Op::Allreduce, Variant::Ours) => implicit(token, || jit_allreduce(a, comm)),
+        (Op::Allreduce, Variant::Ours) => implicit(token, || jit_allreduce(a, b, comm)),
+        (Op::Allreduce, Variant::InPlace) => implicit(token, || jit_allreduce_in_place(a, comm)),
         (Op::Allreduce, Variant::Functional) => {
             let (sum, token) = allreduce(&a[..], Sum, comm, token);
             black_box(sum);
@@ -408,12 +418,12 @@ fn verify(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) ->
             }
             let sum = |i: usize| (0..size).map(|r| pattern(r, i)).sum::<f64>();
             match variant {
-                Variant::Raw => {
+                Variant::Raw | Variant::Ours => {
                     let token = step(ctx, op, variant, bufs, token);
                     check_eq(&what, &bufs.b, sum);
                     token
                 }
-                Variant::Ours | Variant::Checked => {
+                Variant::InPlace | Variant::Checked => {
                     let token = step(ctx, op, variant, bufs, token);
                     check_eq(&what, &bufs.a, sum);
                     token
@@ -796,7 +806,7 @@ fn allreduce_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) {
     let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &bytes in sizes {
         let raw = find(cells, Op::Allreduce, bytes, Variant::Raw);
-        let ours = find(cells, Op::Allreduce, bytes, Variant::Ours);
+        let ours = find(cells, Op::Allreduce, bytes, Variant::InPlace);
         let functional = find(cells, Op::Allreduce, bytes, Variant::Functional);
         let checked = find(cells, Op::Allreduce, bytes, Variant::Checked);
         let _ = writeln!(
@@ -960,6 +970,7 @@ fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> {
             let (color, width) = match variant {
                 Variant::Raw => (RGBColor(120, 160, 230).to_rgba(), 6),
                 Variant::Ours => (RGBColor(200, 30, 30).to_rgba(), 2),
+                Variant::InPlace => (RGBColor(230, 90, 160).to_rgba(), 2),
                 Variant::Functional => (RGBColor(230, 160, 0).to_rgba(), 2),
                 Variant::Checked => (RGBColor(40, 150, 60).to_rgba(), 2),
                 Variant::StagedPerCall => (RGBColor(140, 60, 170).to_rgba(), 2),

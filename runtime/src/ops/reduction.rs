@@ -133,6 +133,56 @@ where
     )
 }
 
+/// [`allreduce`] into an existing buffer (`MPI_Allreduce`), for hot loops: the result lands in
+/// `recvbuf`, which must hold as many elements as `sendbuf`. No allocation when both buffers are
+/// contiguous (non-contiguous arrays are staged in the call site's cache).
+#[track_caller]
+pub fn allreduce_into<S, R, O>(
+    sendbuf: &S,
+    recvbuf: &mut R,
+    op: O,
+    comm: &Comm,
+    token: Token,
+) -> Token
+where
+    S: Buffer + ?Sized,
+    R: BufferMut<Elem = S::Elem> + ?Sized,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    let call = Call::new("allreduce_into", comm, &token);
+    let count = call.count_arg("the send buffer", sendbuf.element_count());
+    let room = recvbuf.element_count();
+    if room != count as usize {
+        call.fail(
+            format!(
+                "the receive buffer holds {room} elements of {} but the send buffer {count}",
+                S::Elem::NAME
+            ),
+            "give the receive buffer exactly as many elements as the send buffer",
+        );
+    }
+    let input = sendbuf.elements();
+    call.agree(Collective::reducing(S::Elem::NAME, count as usize, O::NAME));
+    recvbuf.with_elements_out(|out| {
+        // SAFETY: `input` holds `count` elements and `out` has room for as many (checked above).
+        let code = unsafe {
+            ffi::MPI_Allreduce(
+                input.as_ptr().cast(),
+                out.as_mut_ptr().cast(),
+                count,
+                S::Elem::datatype(),
+                O::raw(),
+                call.comm.raw(),
+            )
+        };
+        call.check(code, "MPI_Allreduce");
+        ((), out.len())
+    });
+    call.done(S::Elem::NAME, count as usize, Peer::None);
+    token.advance()
+}
+
 /// [`allreduce`] in place (`MPI_Allreduce` with `MPI_IN_PLACE`): no allocation when `buf` is
 /// contiguous.
 #[track_caller]
