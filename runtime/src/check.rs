@@ -283,13 +283,7 @@ impl Call<'_> {
         source: c_int,
         tag: c_int,
     ) -> (c_int, c_int) {
-        if watchdog::enabled() {
-            self.watch(Peer::Source(source));
-        }
-        match self.comm.check_raw() {
-            Some(check) => self.expect_on(check, None, elem, count, exact, source, tag),
-            None => (source, tag),
-        }
+        self.header_for_receive(None, elem, count, exact, source, tag)
     }
 
     /// Check mode for `sendrecv`: announces to `dest` and expects from `source` in one step,
@@ -305,14 +299,30 @@ impl Call<'_> {
         source: c_int,
         tag: c_int,
     ) -> (c_int, c_int) {
+        self.header_for_receive(Some(send), elem, count, exact, source, tag)
+    }
+
+    /// What [`expect`](Call::expect) and [`exchange`](Call::exchange) share: the watchdog
+    /// record, and the header exchange when check mode is on.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn header_for_receive(
+        &self,
+        send: Option<(&'static str, usize, c_int, c_int)>,
+        elem: &'static str,
+        count: usize,
+        exact: bool,
+        source: c_int,
+        tag: c_int,
+    ) -> (c_int, c_int) {
         if watchdog::enabled() {
-            self.watch(Peer::Exchange {
-                dest: send.2,
-                source,
+            self.watch(match send {
+                Some((_, _, dest, _)) => Peer::Exchange { dest, source },
+                None => Peer::Source(source),
             });
         }
         match self.comm.check_raw() {
-            Some(check) => self.expect_on(check, Some(send), elem, count, exact, source, tag),
+            Some(check) => self.expect_on(check, send, elem, count, exact, source, tag),
             None => (source, tag),
         }
     }
