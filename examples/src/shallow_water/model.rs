@@ -363,6 +363,26 @@ impl<T: Real> Halo<T> {
     }
 }
 
+impl<T: Real> Halo<T> {
+    /// Sends `to_east` to the eastern neighbour while receiving `from_west` from the western
+    /// one, then `to_west` to the west while receiving `from_east`; periodic in x, the seam
+    /// included (on one column of ranks, a rank is its own neighbour).
+    #[spmd_jit]
+    pub fn exchange_columns(
+        &mut self,
+        comm: &Comm,
+        to_east: &[T],
+        from_west: &mut [T],
+        to_west: &[T],
+        from_east: &mut [T],
+    ) {
+        let west = self.grid.neighbour(Side::West).expect("x is periodic");
+        let east = self.grid.neighbour(Side::East).expect("x is periodic");
+        sendrecv_into(to_east, from_west, west, east, comm);
+        sendrecv_into(to_west, from_east, east, west, comm);
+    }
+}
+
 /// Which edges of a block a halo exchange fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edges {
@@ -391,16 +411,25 @@ pub struct State<T> {
     dv: Field<T>,
 }
 
-/// Scratch fields of a time step.
+/// Scratch space of a time step.
 #[derive(Debug)]
 struct Scratch<T> {
-    flux_east: Field<T>,
-    flux_north: Field<T>,
-    /// Potential vorticity, at cell corners.
-    q: Field<T>,
-    /// Kinetic energy, at cell centres.
-    ke: Field<T>,
-    /// Friction fluxes of `v` (those of `u` reuse `flux_east` and `flux_north`).
+    /// Rolling rows (`nx + 2` wide, ghost columns included) of the mass fluxes through the
+    /// east and north faces, the potential vorticity (at cell corners) and the kinetic energy
+    /// (at cell centres): `[previous, current]` of `flux_north` and `q`, `[current, next]` of
+    /// `flux_east` and `ke`. They are made on the fly, a row ahead of the update that uses them.
+    flux_east: [Vec<T>; 2],
+    flux_north: [Vec<T>; 2],
+    q: [Vec<T>; 2],
+    ke: [Vec<T>; 2],
+    /// The ghost columns of those rows, one value a row (`ny + 2`), made by the neighbours:
+    /// `flux_east` then `q` of our eastern column go east, `flux_north` then `ke` of our
+    /// western column go west.
+    to_east: Vec<T>,
+    from_west: Vec<T>,
+    to_west: Vec<T>,
+    from_east: Vec<T>,
+    /// Friction fluxes of `v` (those of `u` are made on the fly).
     friction_east: Field<T>,
     friction_north: Field<T>,
     /// Two rows of new values, for sweeps that write a field they read a row ahead.
@@ -499,10 +528,14 @@ impl<T: Real> Model<T> {
             grid,
             state,
             scratch: Scratch {
-                flux_east: Field::zeros(ny, nx),
-                flux_north: Field::zeros(ny, nx),
-                q: Field::zeros(ny, nx),
-                ke: Field::zeros(ny, nx),
+                flux_east: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
+                flux_north: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
+                q: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
+                ke: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
+                to_east: vec![T::default(); 2 * (ny + 2)],
+                from_west: vec![T::default(); 2 * (ny + 2)],
+                to_west: vec![T::default(); 2 * (ny + 2)],
+                from_east: vec![T::default(); 2 * (ny + 2)],
                 friction_east: Field::zeros(ny, nx),
                 friction_north: Field::zeros(ny, nx),
                 rows: [vec![T::default(); nx], vec![T::default(); nx]],
@@ -523,7 +556,9 @@ impl<T: Real> Model<T> {
     }
 
     // ANCHOR: step
-    /// One time step: four halo exchanges and four sweeps over the block.
+    /// One time step: three sweeps over the block, with halo exchanges between them. The mass
+    /// fluxes, vorticity and kinetic energy are made on the fly inside the update, so only
+    /// their edge columns travel (their ghost rows are made from the ghost rows of the state).
     ///
     /// The last exchange makes the model independent of the split. The reference updates `u`
     /// and `v` by friction after their last exchange, so their ghost cells keep the values from
@@ -540,17 +575,22 @@ impl<T: Real> Model<T> {
         };
         let State { h, u, v, .. } = &self.state;
         let s = &mut self.scratch;
-        fluxes_vorticity_energy(self.grid, &self.coriolis, h, u, v, s);
-        self.halo.exchange(
+        edge_columns(self.grid, &self.coriolis, h, u, v, s);
+        self.halo.exchange_columns(
             comm,
-            &mut [
-                (Grid::U, &mut s.flux_east),
-                (Grid::V, &mut s.flux_north),
-                (Grid::H, &mut s.q),
-                (Grid::H, &mut s.ke),
-            ],
+            &s.to_east,
+            &mut s.from_west,
+            &s.to_west,
+            &mut s.from_east,
         );
-        update_depth_and_velocity(self.grid, &mut self.state, s, T::of(a), T::of(b));
+        update_depth_and_velocity(
+            self.grid,
+            &self.coriolis,
+            &mut self.state,
+            s,
+            T::of(a),
+            T::of(b),
+        );
         let State { h, u, v, .. } = &mut self.state;
         self.halo
             .exchange(comm, &mut [(Grid::H, h), (Grid::U, u), (Grid::V, v)]);
@@ -612,12 +652,121 @@ fn interior_mut<T>(row: &mut [T], n: usize) -> &mut [T] {
 }
 
 // ANCHOR: kernel
-sweep! {
-/// Mass fluxes through the east and north faces, potential vorticity and kinetic energy.
+/// The mass flux through a face: the mean depth of the two cells either side, times the
+/// velocity through it.
+#[inline(always)]
+fn face_flux<T: Real>(h_a: T, h_b: T, velocity: T) -> T {
+    T::of(0.5) * (h_a + h_b) * velocity
+}
+
+/// The potential vorticity at a cell's north-east corner: `f` plus the relative vorticity
+/// from `[v, v east]` and `[u, u north]`, over the mean depth of the four cells around it.
+#[inline(always)]
+fn potential_vorticity<T: Real>(f: T, v: [T; 2], u: [T; 2], h: [T; 4]) -> T {
+    let (quarter, rdx, rdy) = (T::of(0.25), T::of(1.0 / DX), T::of(1.0 / DY));
+    let vorticity = f + ((v[1] - v[0]) * rdx - (u[1] - u[0]) * rdy);
+    vorticity * (T::of(1.0) / (quarter * (h[0] + h[1] + h[2] + h[3])))
+}
+
+/// The kinetic energy of a cell, from the velocities at its four faces.
+#[inline(always)]
+fn kinetic_energy<T: Real>(u: T, u_west: T, v: T, v_south: T) -> T {
+    let half = T::of(0.5);
+    half * (half * (u * u + u_west * u_west) + half * (v * v + v_south * v_south))
+}
+
+/// The fields of the state as they were at the start of a time step, from which the mass
+/// fluxes, potential vorticity and kinetic energy are made, a row at a time.
 ///
 /// The depth at the faces uses `h` with its ghost cells, except north of the northern wall,
 /// where the depth is taken equal to the last interior row (mpi4jax's "edge" padding).
-fn fluxes_vorticity_energy<T: Real>(
+/// Rows beyond the walls are zero, as the reference's padding has them.
+struct Old<'a, T> {
+    grid: Decomposition,
+    coriolis: &'a [T],
+    h: &'a Field<T>,
+    u: &'a Field<T>,
+    v: &'a Field<T>,
+}
+
+impl<T: Real> Old<'_, T> {
+    /// The row of `h` north of row `k`.
+    #[inline(always)]
+    fn north_of(&self, k: usize) -> usize {
+        if k == self.grid.ny && self.grid.at_north_wall() {
+            k
+        } else {
+            k + 1
+        }
+    }
+
+    /// Whether row `k` of `flux_north` and `q` is made (rows 0 to `ny`, but for the one south
+    /// of the southern wall).
+    #[inline(always)]
+    fn makes_north(&self, k: usize) -> bool {
+        k <= self.grid.ny && !(k == 0 && self.grid.block_y == 0)
+    }
+
+    /// Whether row `k` of `flux_east` and `ke` is made (rows 1 to `ny + 1`, but for the one
+    /// north of the northern wall).
+    #[inline(always)]
+    fn makes_east(&self, k: usize) -> bool {
+        (1..=self.grid.ny + 1).contains(&k) && !(k == self.grid.ny + 1 && self.grid.at_north_wall())
+    }
+
+    /// The interior cells of row `k` of `flux_north` and `q`.
+    #[inline(always)]
+    fn north_flux_vorticity(&self, k: usize, flux_north: &mut [T], q: &mut [T]) {
+        let n = self.grid.nx;
+        if !self.makes_north(k) {
+            flux_north.fill(T::default());
+            q.fill(T::default());
+            return;
+        }
+        let (h, u, v) = (self.h, self.u, self.v);
+        let (f, north) = (self.coriolis[k], self.north_of(k));
+        let (h_c, h_e) = (shifted(h.row(k), 0, n), shifted(h.row(k), 1, n));
+        let (h_n, h_ne) = (shifted(h.row(north), 0, n), shifted(h.row(north), 1, n));
+        let (u_c, u_n) = (shifted(u.row(k), 0, n), shifted(u.row(k + 1), 0, n));
+        let (v_c, v_e) = (shifted(v.row(k), 0, n), shifted(v.row(k), 1, n));
+        let (fn_, q) = (interior_mut(flux_north, n), interior_mut(q, n));
+        for i in 0..n {
+            fn_[i] = face_flux(h_c[i], h_n[i], v_c[i]);
+            q[i] = potential_vorticity(
+                f,
+                [v_c[i], v_e[i]],
+                [u_c[i], u_n[i]],
+                [h_c[i], h_e[i], h_n[i], h_ne[i]],
+            );
+        }
+    }
+
+    /// The interior cells of row `k` of `flux_east` and `ke`.
+    #[inline(always)]
+    fn east_flux_energy(&self, k: usize, flux_east: &mut [T], ke: &mut [T]) {
+        let n = self.grid.nx;
+        if !self.makes_east(k) {
+            flux_east.fill(T::default());
+            ke.fill(T::default());
+            return;
+        }
+        let (h, u, v) = (self.h, self.u, self.v);
+        let (h_c, h_e) = (shifted(h.row(k), 0, n), shifted(h.row(k), 1, n));
+        let (u_c, u_w) = (shifted(u.row(k), 0, n), shifted(u.row(k), -1, n));
+        let (v_c, v_s) = (shifted(v.row(k), 0, n), shifted(v.row(k - 1), 0, n));
+        let (fe, ke) = (interior_mut(flux_east, n), interior_mut(ke, n));
+        for i in 0..n {
+            fe[i] = face_flux(h_c[i], h_e[i], u_c[i]);
+            ke[i] = kinetic_energy(u_c[i], u_w[i], v_c[i], v_s[i]);
+        }
+    }
+}
+
+/// The values of `flux_east` and `q` in this block's eastern column and of `flux_north` and
+/// `ke` in its western one, for every row: the neighbours' ghost columns of them. Made the
+/// same way as in [`Old::north_flux_vorticity`] and [`Old::east_flux_energy`], one cell at a
+/// time.
+fn edge_columns<T: Real>(
     grid: Decomposition,
     coriolis: &[T],
     h: &Field<T>,
@@ -625,57 +774,60 @@ fn fluxes_vorticity_energy<T: Real>(
     v: &Field<T>,
     s: &mut Scratch<T>,
 ) {
-    let n = grid.nx;
-    let (half, quarter) = (T::of(0.5), T::of(0.25));
-    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
-    let rows = coriolis.iter().enumerate().take(grid.ny + 1).skip(1);
-    for (j, &f) in rows {
-        let north = if j == grid.ny && grid.at_north_wall() {
-            j
+    let old = Old {
+        grid,
+        coriolis,
+        h,
+        u,
+        v,
+    };
+    let (ny, e) = (grid.ny, grid.nx);
+    let zero = T::default();
+    let (east_fe, east_q) = s.to_east.split_at_mut(ny + 2);
+    let (west_fn, west_ke) = s.to_west.split_at_mut(ny + 2);
+    for k in 0..ny + 2 {
+        if old.makes_east(k) {
+            let (h_k, u_k) = (h.row(k), u.row(k));
+            let (v_k, v_s) = (v.row(k), v.row(k - 1));
+            east_fe[k] = face_flux(h_k[e], h_k[e + 1], u_k[e]);
+            west_ke[k] = kinetic_energy(u_k[1], u_k[0], v_k[1], v_s[1]);
         } else {
-            j + 1
-        };
-        let (h_c, h_e) = (shifted(h.row(j), 0, n), shifted(h.row(j), 1, n));
-        let (h_n, h_ne) = (shifted(h.row(north), 0, n), shifted(h.row(north), 1, n));
-        let (u_c, u_w, u_n) = (
-            shifted(u.row(j), 0, n),
-            shifted(u.row(j), -1, n),
-            shifted(u.row(j + 1), 0, n),
-        );
-        let (v_c, v_e, v_s) = (
-            shifted(v.row(j), 0, n),
-            shifted(v.row(j), 1, n),
-            shifted(v.row(j - 1), 0, n),
-        );
-        let fe = interior_mut(s.flux_east.row_mut(j), n);
-        let fn_ = interior_mut(s.flux_north.row_mut(j), n);
-        let q = interior_mut(s.q.row_mut(j), n);
-        let ke = interior_mut(s.ke.row_mut(j), n);
-        for i in 0..n {
-            fe[i] = half * (h_c[i] + h_e[i]) * u_c[i];
-            fn_[i] = half * (h_c[i] + h_n[i]) * v_c[i];
-            let vorticity = f + ((v_e[i] - v_c[i]) * rdx - (u_n[i] - u_c[i]) * rdy);
-            q[i] = vorticity * (T::of(1.0) / (quarter * (h_c[i] + h_e[i] + h_n[i] + h_ne[i])));
-            ke[i] = half
-                * (half * (u_c[i] * u_c[i] + u_w[i] * u_w[i])
-                    + half * (v_c[i] * v_c[i] + v_s[i] * v_s[i]));
+            (east_fe[k], west_ke[k]) = (zero, zero);
+        }
+        if old.makes_north(k) {
+            let (h_k, h_n) = (h.row(k), h.row(old.north_of(k)));
+            let (u_k, u_n, v_k) = (u.row(k), u.row(k + 1), v.row(k));
+            west_fn[k] = face_flux(h_k[1], h_n[1], v_k[1]);
+            east_q[k] = potential_vorticity(
+                coriolis[k],
+                [v_k[e], v_k[e + 1]],
+                [u_k[e], u_n[e]],
+                [h_k[e], h_k[e + 1], h_n[e], h_n[e + 1]],
+            );
+        } else {
+            (west_fn[k], east_q[k]) = (zero, zero);
         }
     }
-}
 }
 // ANCHOR_END: kernel
 
 sweep! {
 /// Tendencies of `h`, `u`, `v` (continuity and momentum equations), and the Adams-Bashforth
 /// update `x += dt (a dx_new + b dx_old)`.
+///
+/// The mass fluxes, potential vorticity and kinetic energy are made on the fly, a row ahead,
+/// into rolling rows: row `j` of `h`, `u`, `v` needs those of rows `j - 1` to `j + 1`, made
+/// from the old values of rows `j - 1` to `j + 2`. Their ghost columns are the neighbours'
+/// [`edge_columns`].
 fn update_depth_and_velocity<T: Real>(
     grid: Decomposition,
+    coriolis: &[T],
     state: &mut State<T>,
     s: &mut Scratch<T>,
     a: T,
     b: T,
 ) {
-    let n = grid.nx;
+    let (n, ny) = (grid.nx, grid.ny);
     let half = T::of(0.5);
     let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
     let (dt, minus_g) = (T::of(time_step()), T::of(-GRAVITY));
@@ -687,21 +839,58 @@ fn update_depth_and_velocity<T: Real>(
         du,
         dv,
     } = state;
-    let (fe, fn_, q, ke) = (&s.flux_east, &s.flux_north, &s.q, &s.ke);
-    for j in 1..=grid.ny {
-        let (fe_c, fe_w) = (shifted(fe.row(j), 0, n), shifted(fe.row(j), -1, n));
-        let (fe_n, fe_nw) = (shifted(fe.row(j + 1), 0, n), shifted(fe.row(j + 1), -1, n));
-        let (fn_c, fn_e) = (shifted(fn_.row(j), 0, n), shifted(fn_.row(j), 1, n));
-        let (fn_s, fn_se) = (shifted(fn_.row(j - 1), 0, n), shifted(fn_.row(j - 1), 1, n));
+    let Scratch {
+        flux_east,
+        flux_north,
+        q,
+        ke,
+        from_west,
+        from_east,
+        rows,
+        ..
+    } = s;
+    let (west_fe, west_q) = from_west.split_at(ny + 2);
+    let (east_fn, east_ke) = from_east.split_at(ny + 2);
+    let [fe_cur, fe_next] = flux_east;
+    let [fn_prev, fn_cur] = flux_north;
+    let [q_prev, q_cur] = q;
+    let [ke_cur, ke_next] = ke;
+    let old = Old {
+        grid,
+        coriolis,
+        h,
+        u,
+        v,
+    };
+    old.north_flux_vorticity(0, fn_prev, q_prev);
+    old.east_flux_energy(1, fe_cur, ke_cur);
+    (fn_prev[n + 1], q_prev[0]) = (east_fn[0], west_q[0]);
+    (fe_cur[0], ke_cur[n + 1]) = (west_fe[1], east_ke[1]);
+    for j in 1..=ny {
+        let old = Old {
+            grid,
+            coriolis,
+            h,
+            u,
+            v,
+        };
+        old.north_flux_vorticity(j, fn_cur, q_cur);
+        old.east_flux_energy(j + 1, fe_next, ke_next);
+        (fn_cur[n + 1], q_cur[0]) = (east_fn[j], west_q[j]);
+        (fe_next[0], ke_next[n + 1]) = (west_fe[j + 1], east_ke[j + 1]);
+        let (fe_c, fe_w) = (shifted(fe_cur, 0, n), shifted(fe_cur, -1, n));
+        let (fe_n, fe_nw) = (shifted(fe_next, 0, n), shifted(fe_next, -1, n));
+        let (fn_c, fn_e) = (shifted(fn_cur, 0, n), shifted(fn_cur, 1, n));
+        let (fn_s, fn_se) = (shifted(fn_prev, 0, n), shifted(fn_prev, 1, n));
         let (q_c, q_w, q_s) = (
-            shifted(q.row(j), 0, n),
-            shifted(q.row(j), -1, n),
-            shifted(q.row(j - 1), 0, n),
+            shifted(q_cur, 0, n),
+            shifted(q_cur, -1, n),
+            shifted(q_prev, 0, n),
         );
         let (ke_c, ke_e, ke_n) = (
-            shifted(ke.row(j), 0, n),
-            shifted(ke.row(j), 1, n),
-            shifted(ke.row(j + 1), 0, n),
+            shifted(ke_cur, 0, n),
+            shifted(ke_cur, 1, n),
+            shifted(ke_next, 0, n),
         );
         let (h_c, h_e, h_n) = (
             shifted(h.row(j), 0, n),
@@ -713,7 +902,7 @@ fn update_depth_and_velocity<T: Real>(
         let dv_old = interior_mut(dv.row_mut(j), n);
         let u_row = interior_mut(u.row_mut(j), n);
         let v_row = interior_mut(v.row_mut(j), n);
-        let dh_row = &mut s.rows[0][..n];
+        let dh_row = &mut rows[0][..n];
         for i in 0..n {
             let dh_new = -(fe_c[i] - fe_w[i]) * rdx - (fn_c[i] - fn_s[i]) * rdy;
             let du_new = minus_g * (h_e[i] - h_c[i]) * rdx
@@ -735,6 +924,10 @@ fn update_depth_and_velocity<T: Real>(
         for (x, d) in interior_mut(h.row_mut(j), n).iter_mut().zip(dh_row.iter()) {
             *x = *x + *d;
         }
+        std::mem::swap(fe_cur, fe_next);
+        std::mem::swap(fn_prev, fn_cur);
+        std::mem::swap(q_prev, q_cur);
+        std::mem::swap(ke_cur, ke_next);
     }
 }
 }
