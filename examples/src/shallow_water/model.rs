@@ -353,7 +353,10 @@ impl<T: Real> Halo<T> {
                 }
             }
         }
-        if self.grid.at_north_wall() {
+        // The wall condition goes with the model's own exchanges only, as in the reference: the
+        // refresh after friction leaves the friction's residue in the wall row of `v`, which the
+        // next step's vorticity and energy read before its first exchange zeroes it again.
+        if self.grid.at_north_wall() && matches!(edges, Edges::All) {
             for (grid, field) in fields.iter_mut() {
                 if *grid == Grid::V {
                     field.row_mut(self.grid.ny).fill(T::default());
@@ -739,6 +742,11 @@ impl<T: Real> Old<'_, T> {
                 [h_c[i], h_e[i], h_n[i], h_ne[i]],
             );
         }
+        if k == self.grid.ny && self.grid.at_north_wall() {
+            // No mass crosses the northern wall, whatever the wall row of `v` holds (friction
+            // leaves a residue there until the next exchange zeroes it).
+            fn_.fill(T::default());
+        }
     }
 
     /// The interior cells of row `k` of `flux_east` and `ke`.
@@ -797,7 +805,11 @@ fn edge_columns<T: Real>(
         if old.makes_north(k) {
             let (h_k, h_n) = (h.row(k), h.row(old.north_of(k)));
             let (u_k, u_n, v_k) = (u.row(k), u.row(k + 1), v.row(k));
-            west_fn[k] = face_flux(h_k[1], h_n[1], v_k[1]);
+            west_fn[k] = if k == ny && grid.at_north_wall() {
+                zero
+            } else {
+                face_flux(h_k[1], h_n[1], v_k[1])
+            };
             east_q[k] = potential_vorticity(
                 coriolis[k],
                 [v_k[e], v_k[e + 1]],
