@@ -1,7 +1,7 @@
 //! `cargo xtask bench [--quick]`: every op through spmd and through rsmpi directly, on 2 local
 //! ranks.
 
-use crate::cargo::{cargo, target_dir};
+use crate::cargo::{build_release_example, target_dir};
 use crate::error::Error;
 use crate::mpi::Launcher;
 use crate::prereqs;
@@ -34,18 +34,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         prereqs::ensure_with(&[PLOT_FONT_PACKAGE])?;
     }
     let launcher = Launcher::detect()?;
-    step(
-        "build",
-        &cargo().args([
-            "build",
-            "--release",
-            "--package",
-            "spmd-examples",
-            "--bin",
-            "bench",
-        ]),
-    )?;
-    let program = target_dir().join("release").join("bench");
+    let program = build_release_example("bench")?;
     let out = target_dir().join("bench");
     let mut run = launcher
         .mpirun(BENCH_RANKS, &program)

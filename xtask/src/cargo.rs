@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::process::Cmd;
+use crate::error::Error;
+use crate::process::{Cmd, step};
 
 /// The workspace root: the folder above this crate.
 pub fn workspace_root() -> PathBuf {
@@ -36,4 +37,20 @@ pub fn cargo() -> Cmd {
 /// Whether the `cargo nextest` subcommand is installed.
 pub fn has_nextest() -> bool {
     cargo().args(["nextest", "--version"]).succeeds_quietly()
+}
+
+/// Builds the example binary `name` in release mode and returns its path.
+pub fn build_release_example(name: &str) -> Result<PathBuf, Error> {
+    step(
+        "build",
+        &cargo().args([
+            "build",
+            "--release",
+            "--package",
+            "spmd-examples",
+            "--bin",
+            name,
+        ]),
+    )?;
+    Ok(target_dir().join("release").join(name))
 }

@@ -1,6 +1,6 @@
 //! `cargo xtask demo`: the global-sum example on 4 local ranks.
 
-use crate::cargo::{cargo, target_dir};
+use crate::cargo::build_release_example;
 use crate::error::Error;
 use crate::mpi::{Launcher, RANKS};
 use crate::prereqs;
@@ -10,18 +10,7 @@ use crate::process::step;
 pub fn run() -> Result<(), Error> {
     prereqs::ensure()?;
     let launcher = Launcher::detect()?;
-    step(
-        "build",
-        &cargo().args([
-            "build",
-            "--release",
-            "--package",
-            "spmd-examples",
-            "--bin",
-            "global_sum",
-        ]),
-    )?;
-    let program = target_dir().join("release").join("global_sum");
+    let program = build_release_example("global_sum")?;
     step("run", &launcher.mpirun(RANKS, &program))?;
     Ok(())
 }
