@@ -288,6 +288,40 @@ fn implicit(token: Token, call: impl FnOnce()) -> Token {
     spmd::token()
 }
 
+/// One call of an implicit-mode (`#[spmd_jit]`) form, made with no token held, as a program
+/// makes it.
+#[inline(always)]
+fn step_jit(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs) {
+    let comm = &ctx.comm;
+    let peer = ctx.peer;
+    let Bufs { a, b, .. } = bufs;
+    match (op, variant) {
+        (Op::Allreduce, Variant::Ours) => jit_allreduce(a, b, comm),
+        (Op::Allreduce, Variant::InPlace) => jit_allreduce_in_place(a, comm),
+        (Op::PingPong, Variant::Ours) => jit_ping_pong(a, b, ctx.rank == 0, peer, comm),
+        (Op::Sendrecv, Variant::Ours) => jit_sendrecv(a, b, peer, comm),
+        (Op::Bcast, Variant::Ours) => jit_bcast(a, comm),
+        (Op::Allgather, Variant::Ours) => jit_allgather(a, b, comm),
+        (Op::Alltoall, Variant::Ours) => jit_alltoall(a, b, comm),
+        (Op::HaloColumn, Variant::Ours) => {
+            let (out, mut ghost) = halo_columns(a);
+            jit_halo(&out, &mut ghost, peer, comm)
+        }
+        (op, variant) => unreachable!(
+            "{} has no `#[spmd_jit]` form `{}`",
+            op.name(),
+            variant.name()
+        ),
+    }
+}
+
+impl Variant {
+    /// Whether the form is called from a `#[spmd_jit]` function (timed with no token held).
+    fn is_implicit(self) -> bool {
+        matches!(self, Variant::Ours | Variant::InPlace)
+    }
+}
+
 // ANCHOR: step
 /// One call of `op` in form `variant` on the preallocated buffers: the body of the timed loop.
 #[inline(always)]
@@ -301,8 +335,9 @@ fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> T
             world.all_reduce_into(&a[..], &mut b[..], SystemOperation::sum());
             token
         }
-        (Op::Allreduce, Variant::Ours) => implicit(token, || jit_allreduce(a, b, comm)),
-        (Op::Allreduce, Variant::InPlace) => implicit(token, || jit_allreduce_in_place(a, comm)),
+        (Op::Allreduce, Variant::Ours | Variant::InPlace) => {
+            implicit(token, || step_jit(ctx, op, variant, bufs))
+        }
         (Op::Allreduce, Variant::Functional) => {
             let (sum, token) = allreduce(&a[..], Sum, comm, token);
             black_box(sum);
@@ -322,30 +357,28 @@ fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> T
             }
             token
         }
-        (Op::PingPong, Variant::Ours) => {
-            implicit(token, || jit_ping_pong(a, b, ctx.rank == 0, peer, comm))
-        }
+        (Op::PingPong, Variant::Ours) => implicit(token, || step_jit(ctx, op, variant, bufs)),
         (Op::Sendrecv, Variant::Raw) => {
             let other = world.process_at_rank(peer as i32);
             send_receive_into(&a[..], &other, &mut b[..], &other);
             token
         }
-        (Op::Sendrecv, Variant::Ours) => implicit(token, || jit_sendrecv(a, b, peer, comm)),
+        (Op::Sendrecv, Variant::Ours) => implicit(token, || step_jit(ctx, op, variant, bufs)),
         (Op::Bcast, Variant::Raw) => {
             world.process_at_rank(0).broadcast_into(&mut a[..]);
             token
         }
-        (Op::Bcast, Variant::Ours) => implicit(token, || jit_bcast(a, comm)),
+        (Op::Bcast, Variant::Ours) => implicit(token, || step_jit(ctx, op, variant, bufs)),
         (Op::Allgather, Variant::Raw) => {
             world.all_gather_into(&a[..], &mut b[..]);
             token
         }
-        (Op::Allgather, Variant::Ours) => implicit(token, || jit_allgather(a, b, comm)),
+        (Op::Allgather, Variant::Ours) => implicit(token, || step_jit(ctx, op, variant, bufs)),
         (Op::Alltoall, Variant::Raw) => {
             world.all_to_all_into(&a[..], &mut b[..]);
             token
         }
-        (Op::Alltoall, Variant::Ours) => implicit(token, || jit_alltoall(a, b, comm)),
+        (Op::Alltoall, Variant::Ours) => implicit(token, || step_jit(ctx, op, variant, bufs)),
         (Op::HaloColumn, Variant::Raw) => {
             // What a careful user of raw MPI writes: copy the column into preallocated
             // contiguous memory, exchange, copy the received column back.
@@ -361,10 +394,7 @@ fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> T
             }
             token
         }
-        (Op::HaloColumn, Variant::Ours) => {
-            let (out, mut ghost) = halo_columns(a);
-            implicit(token, || jit_halo(&out, &mut ghost, peer, comm))
-        }
+        (Op::HaloColumn, Variant::Ours) => implicit(token, || step_jit(ctx, op, variant, bufs)),
         (Op::HaloColumn, Variant::StagedPerCall) => {
             let (out, mut ghost) = halo_columns(a);
             let staged_out = out.to_owned();
@@ -557,22 +587,36 @@ fn timed_block(
     op: Op,
     variant: Variant,
     bufs: &mut Bufs,
-    mut token: Token,
+    token: Token,
     (iters, batch): (usize, usize),
     samples: &mut Vec<f64>,
 ) -> (Token, usize) {
     // Room for every sample, so that recording one never allocates inside the loop.
     samples.reserve(iters);
+    // The `#[spmd_jit]` forms run as in a program: the thread's token is not held around them.
+    let mut held = if variant.is_implicit() {
+        drop(token);
+        None
+    } else {
+        Some(token)
+    };
     ctx.barrier();
     let before = allocations();
     for _ in 0..iters {
         let start = Instant::now();
         for _ in 0..batch {
-            token = step(ctx, op, variant, bufs, token);
+            held = match held.take() {
+                Some(token) => Some(step(ctx, op, variant, bufs, token)),
+                None => {
+                    step_jit(ctx, op, variant, bufs);
+                    None
+                }
+            };
         }
         samples.push(start.elapsed().as_secs_f64() / batch as f64);
     }
-    (token, allocations() - before)
+    let made = allocations() - before;
+    (held.unwrap_or_else(spmd::token), made)
 }
 // ANCHOR_END: timed_block
 
