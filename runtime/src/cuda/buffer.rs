@@ -113,9 +113,9 @@ fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
     }
 }
 
-/// `Buffer`, `Stackable` and `Splittable` for device memory an op reads: results are new
-/// `CudaSlice`s on the same stream (flat, like results of host slices).
-macro_rules! device_buffer {
+/// `Buffer` for device memory an op reads: results are new `CudaSlice`s on the same stream
+/// (flat, like results of host slices).
+macro_rules! device_readable {
     ($($ty:ty),*) => {$(
         impl<T: Element + DeviceRepr> Buffer for $ty {
             type Elem = T;
@@ -131,7 +131,15 @@ macro_rules! device_buffer {
                 upload(DeviceSlice::stream(self), &data)
             }
         }
+    )*};
+}
 
+device_readable!(CudaSlice<T>, CudaView<'_, T>, CudaViewMut<'_, T>);
+
+/// `Stackable` and `Splittable` for device slices and views (not for mutable views, which ops
+/// that gather or split have no use for).
+macro_rules! device_buffer {
+    ($($ty:ty),*) => {$(
         impl<T: Element + DeviceRepr> Stackable for $ty {
             type Stacked = CudaSlice<T>;
             fn stacked_from(&self, _parts: usize, data: Vec<T>) -> CudaSlice<T> {
@@ -152,21 +160,6 @@ macro_rules! device_buffer {
 }
 
 device_buffer!(CudaSlice<T>, CudaView<'_, T>);
-
-impl<T: Element + DeviceRepr> Buffer for CudaViewMut<'_, T> {
-    type Elem = T;
-    type Owned = CudaSlice<T>;
-    fn elements(&self) -> Elements<'_, T> {
-        Elements::Pinned(stage_in(self))
-    }
-    #[inline]
-    fn element_count(&self) -> usize {
-        DeviceSlice::len(self)
-    }
-    fn owned_from(&self, data: Vec<T>) -> CudaSlice<T> {
-        upload(DeviceSlice::stream(self), &data)
-    }
-}
 
 /// In-place ops and `_into` ops on device memory: staged, run, copied back.
 macro_rules! device_buffer_mut {

@@ -1,6 +1,7 @@
 //! Data-movement collectives: `bcast`, `gather`, `allgather`, `scatter`, `alltoall`, `barrier`,
 //! and their in-place / `_into` variants.
 
+use std::ffi::c_int;
 use std::ptr;
 
 use mpi::ffi;
@@ -51,6 +52,17 @@ pub fn barrier(comm: &Comm, token: Token) -> Token {
     token.advance()
 }
 
+/// `MPI_Bcast` of `count` elements at `data` on the call's communicator, with its error check.
+///
+/// # Safety
+/// `data` must be valid for reads (at the root) and writes (elsewhere) of `count` elements of
+/// `T`.
+unsafe fn broadcast<T: Element>(call: &Call<'_>, data: *mut T, count: c_int, root: c_int) {
+    // SAFETY: forwarded to the caller; the communicator is valid for the call's lifetime.
+    let code = unsafe { ffi::MPI_Bcast(data.cast(), count, T::datatype(), root, call.comm.raw()) };
+    call.check(code, "MPI_Bcast");
+}
+
 /// Sends `buf` from `root` to every rank (`MPI_Bcast`); every rank returns the root's data.
 ///
 /// Off the root, `buf` is a template: only its shape and element type are used.
@@ -67,25 +79,11 @@ where
     let data = if comm.rank() == root as usize {
         let mut data = buf.elements().to_vec();
         // SAFETY: `data` holds `count` elements, read by MPI at the root.
-        let code = unsafe {
-            ffi::MPI_Bcast(
-                data.as_mut_ptr().cast(),
-                count,
-                B::Elem::datatype(),
-                root,
-                comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Bcast");
+        unsafe { broadcast::<B::Elem>(&call, data.as_mut_ptr(), count, root) };
         data
     } else {
         // SAFETY: room for `count` elements, all written by a successful broadcast.
-        unsafe {
-            filled_by::<B::Elem>(len, |out| {
-                let code = ffi::MPI_Bcast(out.cast(), count, B::Elem::datatype(), root, comm.raw());
-                call.check(code, "MPI_Bcast");
-            })
-        }
+        unsafe { filled_by::<B::Elem>(len, |out| broadcast::<B::Elem>(&call, out, count, root)) }
     };
     call.done(B::Elem::NAME, len, Peer::Root(root));
     (buf.owned_from(data), token.advance())
@@ -104,16 +102,7 @@ where
         let count = call.count_arg("the buffer", data.len());
         call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
         // SAFETY: `data` is valid for reads and writes of `count` elements.
-        let code = unsafe {
-            ffi::MPI_Bcast(
-                data.as_mut_ptr().cast(),
-                count,
-                B::Elem::datatype(),
-                root,
-                comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Bcast");
+        unsafe { broadcast::<B::Elem>(&call, data.as_mut_ptr(), count, root) };
         data.len()
     });
     call.done(B::Elem::NAME, len, Peer::Root(root));
