@@ -62,6 +62,9 @@ pub trait Real:
     fn of(x: f64) -> Self;
     /// The value as an `f64` (exact).
     fn to_f64(self) -> f64;
+    /// `self * a + b` with one rounding (a fused multiply-add): the same result on every
+    /// machine, one instruction where the CPU has FMA.
+    fn mul_add(self, a: Self, b: Self) -> Self;
 }
 
 impl Real for f32 {
@@ -73,6 +76,10 @@ impl Real for f32 {
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f32::mul_add(self, a, b)
+    }
 }
 
 impl Real for f64 {
@@ -83,6 +90,10 @@ impl Real for f64 {
     #[inline]
     fn to_f64(self) -> f64 {
         self
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
     }
 }
 
@@ -386,6 +397,41 @@ impl<T: Real> Halo<T> {
     }
 }
 
+impl<T: Real> Halo<T> {
+    /// Sends `to_east` to the eastern neighbour while receiving `from_west` from the western
+    /// one (periodic in x), then `to_north` to the northern neighbour while receiving
+    /// `from_south` from the southern one; on the walls there is nobody to send to, and
+    /// `from_south` is zero south of the southern wall.
+    #[spmd_jit]
+    pub fn exchange_friction(
+        &mut self,
+        comm: &Comm,
+        to_east: &[T],
+        from_west: &mut [T],
+        to_north: &[T],
+        from_south: &mut [T],
+    ) {
+        let west = self.grid.neighbour(Side::West).expect("x is periodic");
+        let east = self.grid.neighbour(Side::East).expect("x is periodic");
+        sendrecv_into(to_east, from_west, west, east, comm);
+        let north = self.grid.neighbour(Side::North);
+        let south = self.grid.neighbour(Side::South);
+        match (north, south) {
+            (Some(north), Some(south)) => {
+                sendrecv_into(to_north, from_south, south, north, comm);
+            }
+            (Some(north), None) => {
+                send(to_north, north, comm);
+                from_south.fill(T::default());
+            }
+            (None, Some(south)) => {
+                recv_into(from_south, south, comm);
+            }
+            (None, None) => from_south.fill(T::default()),
+        }
+    }
+}
+
 /// Which edges of a block a halo exchange fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edges {
@@ -432,9 +478,17 @@ struct Scratch<T> {
     from_west: Vec<T>,
     to_west: Vec<T>,
     from_east: Vec<T>,
-    /// Friction fluxes of `v` (those of `u` are made on the fly).
-    friction_east: Field<T>,
-    friction_north: Field<T>,
+    /// Rolling rows of the friction fluxes of `v` (those of `u` are made on the fly): through
+    /// the east faces of the current row, and `[previous, current]` through the north faces.
+    friction_east: Vec<T>,
+    friction_north: [Vec<T>; 2],
+    /// Their ghost values, made by the neighbours: a column (`ny + 2`) of fluxes through the
+    /// east faces of our eastern column goes east, the row (`nx + 2`) through the north faces
+    /// of our northern row goes north.
+    friction_to_east: Vec<T>,
+    friction_from_west: Vec<T>,
+    friction_to_north: Vec<T>,
+    friction_from_south: Vec<T>,
     /// Two rows of new values, for sweeps that write a field they read a row ahead.
     rows: [Vec<T>; 2],
 }
@@ -539,8 +593,12 @@ impl<T: Real> Model<T> {
                 from_west: vec![T::default(); 2 * (ny + 2)],
                 to_west: vec![T::default(); 2 * (ny + 2)],
                 from_east: vec![T::default(); 2 * (ny + 2)],
-                friction_east: Field::zeros(ny, nx),
-                friction_north: Field::zeros(ny, nx),
+                friction_east: vec![T::default(); nx + 2],
+                friction_north: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
+                friction_to_east: vec![T::default(); ny + 2],
+                friction_from_west: vec![T::default(); ny + 2],
+                friction_to_north: vec![T::default(); nx + 2],
+                friction_from_south: vec![T::default(); nx + 2],
                 rows: [vec![T::default(); nx], vec![T::default(); nx]],
             },
             halo,
@@ -559,9 +617,10 @@ impl<T: Real> Model<T> {
     }
 
     // ANCHOR: step
-    /// One time step: three sweeps over the block, with halo exchanges between them. The mass
+    /// One time step: two sweeps over the block, with halo exchanges between them. The mass
     /// fluxes, vorticity and kinetic energy are made on the fly inside the update, so only
-    /// their edge columns travel (their ghost rows are made from the ghost rows of the state).
+    /// their edge columns travel (their ghost rows are made from the ghost rows of the state);
+    /// likewise the friction fluxes inside the friction sweep.
     ///
     /// The last exchange makes the model independent of the split. The reference updates `u`
     /// and `v` by friction after their last exchange, so their ghost cells keep the values from
@@ -597,15 +656,15 @@ impl<T: Real> Model<T> {
         let State { h, u, v, .. } = &mut self.state;
         self.halo
             .exchange(comm, &mut [(Grid::H, h), (Grid::U, u), (Grid::V, v)]);
-        friction_u_then_fluxes_v(self.grid, u, v, s);
-        self.halo.exchange(
+        friction_edges(self.grid, u, v, s);
+        self.halo.exchange_friction(
             comm,
-            &mut [
-                (Grid::U, &mut s.friction_east),
-                (Grid::V, &mut s.friction_north),
-            ],
+            &s.friction_to_east,
+            &mut s.friction_from_west,
+            &s.friction_to_north,
+            &mut s.friction_from_south,
         );
-        friction_v(self.grid, v, &s.friction_east, &s.friction_north);
+        friction(self.grid, u, v, s);
         // See `refresh_after_friction`.
         let State { u, v, .. } = &mut self.state;
         self.halo
@@ -617,8 +676,10 @@ impl<T: Real> Model<T> {
 }
 
 /// Defines a sweep twice from one body: as compiled for the default target (SSE2 on x86-64)
-/// and for AVX2, and picks the AVX2 one at run time where the CPU has it. The two give the
-/// same results bit for bit: the same operations in the same order, only more lanes at once.
+/// and for AVX2 with FMA, and picks the latter at run time where the CPU has both. The two
+/// give the same results bit for bit: the same operations in the same order, only more lanes
+/// at once, and [`Real::mul_add`] rounds once either way (in software on the default target,
+/// which is slow: that version is there for old CPUs only).
 macro_rules! sweep {
     ($(#[$meta:meta])* fn $name:ident<T: Real>($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
         $(#[$meta])*
@@ -628,12 +689,14 @@ macro_rules! sweep {
 
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx2")]
+                #[target_feature(enable = "avx2,fma")]
                 unsafe fn avx2<T: Real>($($arg: $ty),*) {
                     portable($($arg),*)
                 }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU has AVX2, as just checked.
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the CPU has AVX2 and FMA, as just checked.
                     return unsafe { avx2($($arg),*) };
                 }
             }
@@ -662,20 +725,22 @@ fn face_flux<T: Real>(h_a: T, h_b: T, velocity: T) -> T {
     T::of(0.5) * (h_a + h_b) * velocity
 }
 
-/// The potential vorticity at a cell's north-east corner: `f` plus the relative vorticity
-/// from `[v, v east]` and `[u, u north]`, over the mean depth of the four cells around it.
+/// A quarter of the potential vorticity at a cell's north-east corner: `f` plus the relative
+/// vorticity from `[v, v east]` and `[u, u north]`, over the mean depth of the four cells
+/// around it. The momentum equations average it over two corners and the fluxes over two
+/// faces, so they want a quarter of it: that is the sum of the depths in place of their mean.
 #[inline(always)]
 fn potential_vorticity<T: Real>(f: T, v: [T; 2], u: [T; 2], h: [T; 4]) -> T {
-    let (quarter, rdx, rdy) = (T::of(0.25), T::of(1.0 / DX), T::of(1.0 / DY));
-    let vorticity = f + ((v[1] - v[0]) * rdx - (u[1] - u[0]) * rdy);
-    vorticity * (T::of(1.0) / (quarter * (h[0] + h[1] + h[2] + h[3])))
+    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
+    let vorticity = (v[1] - v[0]).mul_add(rdx, (u[0] - u[1]).mul_add(rdy, f));
+    vorticity / ((h[0] + h[1]) + (h[2] + h[3]))
 }
 
 /// The kinetic energy of a cell, from the velocities at its four faces.
 #[inline(always)]
 fn kinetic_energy<T: Real>(u: T, u_west: T, v: T, v_south: T) -> T {
-    let half = T::of(0.5);
-    half * (half * (u * u + u_west * u_west) + half * (v * v + v_south * v_south))
+    let squares = u.mul_add(u, u_west.mul_add(u_west, v.mul_add(v, v_south * v_south)));
+    T::of(0.25) * squares
 }
 
 /// The fields of the state as they were at the start of a time step, from which the mass
@@ -770,6 +835,7 @@ impl<T: Real> Old<'_, T> {
     }
 }
 
+sweep! {
 /// The values of `flux_east` and `q` in this block's eastern column and of `flux_north` and
 /// `ke` in its western one, for every row: the neighbours' ghost columns of them. Made the
 /// same way as in [`Old::north_flux_vorticity`] and [`Old::east_flux_energy`], one cell at a
@@ -821,6 +887,7 @@ fn edge_columns<T: Real>(
         }
     }
 }
+}
 // ANCHOR_END: kernel
 
 sweep! {
@@ -840,9 +907,9 @@ fn update_depth_and_velocity<T: Real>(
     b: T,
 ) {
     let (n, ny) = (grid.nx, grid.ny);
-    let half = T::of(0.5);
     let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
-    let (dt, minus_g) = (T::of(time_step()), T::of(-GRAVITY));
+    let (minus_g_rdx, minus_g_rdy) = (T::of(-GRAVITY / DX), T::of(-GRAVITY / DY));
+    let (dt_a, dt_b) = (T::of(time_step()) * a, T::of(time_step()) * b);
     let State {
         h,
         u,
@@ -914,28 +981,33 @@ fn update_depth_and_velocity<T: Real>(
         let dv_old = interior_mut(dv.row_mut(j), n);
         let u_row = interior_mut(u.row_mut(j), n);
         let v_row = interior_mut(v.row_mut(j), n);
-        let dh_row = &mut rows[0][..n];
+        let h_new = &mut rows[0][..n];
         for i in 0..n {
-            let dh_new = -(fe_c[i] - fe_w[i]) * rdx - (fn_c[i] - fn_s[i]) * rdy;
-            let du_new = minus_g * (h_e[i] - h_c[i]) * rdx
-                + half
-                    * (q_c[i] * half * (fn_c[i] + fn_e[i]) + q_s[i] * half * (fn_s[i] + fn_se[i]))
-                - (ke_e[i] - ke_c[i]) * rdx;
-            let dv_new = minus_g * (h_n[i] - h_c[i]) * rdy
-                - half
-                    * (q_c[i] * half * (fe_c[i] + fe_n[i]) + q_w[i] * half * (fe_w[i] + fe_nw[i]))
-                - (ke_n[i] - ke_c[i]) * rdy;
-            u_row[i] = u_row[i] + dt * (a * du_new + b * du_old[i]);
-            v_row[i] = v_row[i] + dt * (a * dv_new + b * dv_old[i]);
-            dh_row[i] = dt * (a * dh_new + b * dh_old[i]);
+            // `q` is a quarter of the vorticity: see `potential_vorticity`.
+            let dh_new = (fe_w[i] - fe_c[i]).mul_add(rdx, (fn_s[i] - fn_c[i]) * rdy);
+            let du_new = q_c[i].mul_add(
+                fn_c[i] + fn_e[i],
+                q_s[i].mul_add(
+                    fn_s[i] + fn_se[i],
+                    (h_e[i] - h_c[i]).mul_add(minus_g_rdx, (ke_c[i] - ke_e[i]) * rdx),
+                ),
+            );
+            let dv_new = (-q_c[i]).mul_add(
+                fe_c[i] + fe_n[i],
+                (-q_w[i]).mul_add(
+                    fe_w[i] + fe_nw[i],
+                    (h_n[i] - h_c[i]).mul_add(minus_g_rdy, (ke_c[i] - ke_n[i]) * rdy),
+                ),
+            );
+            h_new[i] = dh_new.mul_add(dt_a, dh_old[i].mul_add(dt_b, h_c[i]));
+            u_row[i] = du_new.mul_add(dt_a, du_old[i].mul_add(dt_b, u_row[i]));
+            v_row[i] = dv_new.mul_add(dt_a, dv_old[i].mul_add(dt_b, v_row[i]));
             du_old[i] = du_new;
             dv_old[i] = dv_new;
             dh_old[i] = dh_new;
         }
         // Row j of `h` is read by no later row: the new values can go in now.
-        for (x, d) in interior_mut(h.row_mut(j), n).iter_mut().zip(dh_row.iter()) {
-            *x = *x + *d;
-        }
+        interior_mut(h.row_mut(j), n).copy_from_slice(h_new);
         std::mem::swap(fe_cur, fe_next);
         std::mem::swap(fn_prev, fn_cur);
         std::mem::swap(q_prev, q_cur);
@@ -944,79 +1016,135 @@ fn update_depth_and_velocity<T: Real>(
 }
 }
 
+/// Constants of the lateral friction: `nu dt / dx^2` (and `dy`), `nu / dx` (and `dy`),
+/// `dt / dx` (and `dy`).
+#[derive(Clone, Copy)]
+struct Friction<T> {
+    k: (T, T),
+    nu_over_d: (T, T),
+    dt_over_d: (T, T),
+}
+
+impl<T: Real> Friction<T> {
+    #[inline(always)]
+    fn new() -> Self {
+        let (nu, dt) = (LATERAL_VISCOSITY, time_step());
+        Friction {
+            k: (T::of(nu * dt / (DX * DX)), T::of(nu * dt / (DY * DY))),
+            nu_over_d: (T::of(nu / DX), T::of(nu / DY)),
+            dt_over_d: (T::of(dt / DX), T::of(dt / DY)),
+        }
+    }
+
+    /// `u` at a face after friction, from `u` there and at the faces west, east, south and
+    /// north of it. The flux of `u` through a face is `nu du / dx`; there is none through a
+    /// wall.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn u(self, c: T, w: T, e: T, s: T, n: T, south_wall: bool, north_wall: bool) -> T {
+        let zero = T::default();
+        let d_n = if north_wall { zero } else { n - c };
+        let d_s = if south_wall { zero } else { c - s };
+        ((e - c) - (c - w)).mul_add(self.k.0, (d_n - d_s).mul_add(self.k.1, c))
+    }
+
+    /// The friction flux of `v` through an east face (`axis` 0) or a north face (`axis` 1),
+    /// from `v` beyond the face and the new `u` at the centre: the reference takes the
+    /// difference with `u` there, not `v`, and it is kept for agreement.
+    #[inline(always)]
+    fn flux_v(self, v_beyond: T, u_new: T, axis: usize) -> T {
+        let nu_over_d = if axis == 0 {
+            self.nu_over_d.0
+        } else {
+            self.nu_over_d.1
+        };
+        (v_beyond - u_new) * nu_over_d
+    }
+}
+
 sweep! {
-/// Applies the friction of `u`, then computes the friction fluxes of `v`.
+/// The friction fluxes of `v` that the neighbours need from this block, ahead of the friction
+/// sweep: through the east faces of the eastern column, for every row (the eastern
+/// neighbour's western ghost column), and through the north faces of the last row (the
+/// northern neighbour's southern ghost row), made as [`friction`] makes them.
+fn friction_edges<T: Real>(grid: Decomposition, u: &Field<T>, v: &Field<T>, s: &mut Scratch<T>) {
+    let (ny, e) = (grid.ny, grid.nx);
+    let c = Friction::<T>::new();
+    let south_wall = |j: usize| j == 1 && grid.block_y == 0;
+    let north_wall = |j: usize| j == ny && grid.at_north_wall();
+    for j in 1..=ny {
+        let (u_s, u_c, u_n) = (u.row(j - 1), u.row(j), u.row(j + 1));
+        let x = c.u(u_c[e], u_c[e - 1], u_c[e + 1], u_s[e], u_n[e], south_wall(j), north_wall(j));
+        s.friction_to_east[j] = c.flux_v(v.row(j)[e + 1], x, 0);
+    }
+    if grid.neighbour(Side::North).is_some() {
+        let (u_s, u_c, u_n) = (u.row(ny - 1), u.row(ny), u.row(ny + 1));
+        let v_n = v.row(ny + 1);
+        for i in 1..=grid.nx {
+            let x = c.u(u_c[i], u_c[i - 1], u_c[i + 1], u_s[i], u_n[i], south_wall(ny), false);
+            s.friction_to_north[i] = c.flux_v(v_n[i], x, 1);
+        }
+    }
+}
+}
+
+sweep! {
+/// Applies the friction of `u` and `v`.
 ///
 /// The fluxes of `u` are made on the fly from `u`, whose ghost cells are current: the flux
 /// across a block's edge is the one its neighbour computes from the same two values, so no
-/// exchange is needed. The walls have no flux. The fluxes of `v` take the difference of `v`
-/// with `u` (not `v`) at the centre, as the reference model does; it is kept for agreement.
-fn friction_u_then_fluxes_v<T: Real>(
-    grid: Decomposition,
-    u: &mut Field<T>,
-    v: &Field<T>,
-    s: &mut Scratch<T>,
-) {
+/// exchange is needed. The fluxes of `v` take the new `u`, so they are made row by row, a row
+/// ahead of the update of `v`; their ghost values west and south are the neighbours'
+/// [`friction_edges`]. The walls have no flux.
+fn friction<T: Real>(grid: Decomposition, u: &mut Field<T>, v: &mut Field<T>, s: &mut Scratch<T>) {
     let n = grid.nx;
-    let nu = T::of(LATERAL_VISCOSITY);
-    let dt = T::of(time_step());
-    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
-    let (friction_east, friction_north) = (&mut s.friction_east, &mut s.friction_north);
+    let c = Friction::<T>::new();
+    let zero = T::default();
+    let Scratch {
+        friction_east: ge,
+        friction_north: [gn_prev, gn_cur],
+        friction_from_west: from_west,
+        friction_from_south: from_south,
+        rows: [waiting, fresh],
+        ..
+    } = s;
     // New rows of `u` wait one row before they are stored: row j + 1 reads the old row j.
-    let [waiting, fresh] = &mut s.rows;
     let (mut waiting, mut fresh) = (waiting, fresh);
-    for j in 1..=grid.ny {
+    let (mut gn_prev, mut gn_cur) = (gn_prev, gn_cur);
+    gn_prev.copy_from_slice(from_south);
+    for (j, &west) in (1..=grid.ny).zip(&from_west[1..]) {
         let north_wall = j == grid.ny && grid.at_north_wall();
         let south_wall = j == 1 && grid.block_y == 0;
-        let (u_s, u_c, u_n) = (u.row(j - 1), u.row(j), u.row(j + 1));
-        let (u_c, u_w, u_e) = (shifted(u_c, 0, n), shifted(u_c, -1, n), shifted(u_c, 1, n));
-        let (u_s, u_n) = (shifted(u_s, 0, n), shifted(u_n, 0, n));
-        let (v_e, v_n) = (shifted(v.row(j), 1, n), shifted(v.row(j + 1), 0, n));
-        let ge = interior_mut(friction_east.row_mut(j), n);
-        let gn = interior_mut(friction_north.row_mut(j), n);
-        let u_new = &mut fresh[..n];
-        let zero = T::default();
+        {
+            let (u_s, u_c, u_n) = (u.row(j - 1), u.row(j), u.row(j + 1));
+            let (u_c, u_w, u_e) = (shifted(u_c, 0, n), shifted(u_c, -1, n), shifted(u_c, 1, n));
+            let (u_s, u_n) = (shifted(u_s, 0, n), shifted(u_n, 0, n));
+            let (v_e, v_n) = (shifted(v.row(j), 1, n), shifted(v.row(j + 1), 0, n));
+            let (ge, gn) = (interior_mut(ge, n), interior_mut(gn_cur, n));
+            let u_new = &mut fresh[..n];
+            for i in 0..n {
+                let x = c.u(u_c[i], u_w[i], u_e[i], u_s[i], u_n[i], south_wall, north_wall);
+                u_new[i] = x;
+                ge[i] = c.flux_v(v_e[i], x, 0);
+                // Nothing crosses the northern wall.
+                gn[i] = if north_wall { zero } else { c.flux_v(v_n[i], x, 1) };
+            }
+        }
+        ge[0] = west;
+        let (ge_c, ge_w) = (shifted(ge, 0, n), shifted(ge, -1, n));
+        let (gn_c, gn_s) = (shifted(gn_cur, 0, n), shifted(gn_prev, 0, n));
+        let (dt_rdx, dt_rdy) = c.dt_over_d;
+        let v_row = interior_mut(v.row_mut(j), n);
         for i in 0..n {
-            let fe_c = nu * (u_e[i] - u_c[i]) * rdx;
-            let fe_w = nu * (u_c[i] - u_w[i]) * rdx;
-            let fn_c = if north_wall {
-                zero
-            } else {
-                nu * (u_n[i] - u_c[i]) * rdy
-            };
-            let fn_s = if south_wall {
-                zero
-            } else {
-                nu * (u_c[i] - u_s[i]) * rdy
-            };
-            let x = u_c[i] + dt * ((fe_c - fe_w) * rdx + (fn_c - fn_s) * rdy);
-            u_new[i] = x;
-            ge[i] = nu * (v_e[i] - x) * rdx;
-            gn[i] = nu * (v_n[i] - x) * rdy;
+            v_row[i] = (ge_c[i] - ge_w[i]).mul_add(dt_rdx, (gn_c[i] - gn_s[i]).mul_add(dt_rdy, v_row[i]));
         }
         if j > 1 {
             interior_mut(u.row_mut(j - 1), n).copy_from_slice(&waiting[..n]);
         }
         std::mem::swap(&mut waiting, &mut fresh);
+        std::mem::swap(&mut gn_prev, &mut gn_cur);
     }
     interior_mut(u.row_mut(grid.ny), n).copy_from_slice(&waiting[..n]);
-}
-}
-
-sweep! {
-/// Applies the friction of `v`.
-fn friction_v<T: Real>(grid: Decomposition, v: &mut Field<T>, fe: &Field<T>, fn_: &Field<T>) {
-    let n = grid.nx;
-    let dt = T::of(time_step());
-    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
-    for j in 1..=grid.ny {
-        let (fe_c, fe_w) = (shifted(fe.row(j), 0, n), shifted(fe.row(j), -1, n));
-        let (fn_c, fn_s) = (shifted(fn_.row(j), 0, n), shifted(fn_.row(j - 1), 0, n));
-        let v_row = interior_mut(v.row_mut(j), n);
-        for i in 0..n {
-            v_row[i] = v_row[i] + dt * ((fe_c[i] - fe_w[i]) * rdx + (fn_c[i] - fn_s[i]) * rdy);
-        }
-    }
 }
 }
 
