@@ -73,13 +73,26 @@ pub trait BufferMut {
     fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [Self::Elem]) -> R) -> R;
 
     /// Runs `f` on room for the elements in logical order, for ops that only write them
-    /// (receives): `f` returns its result and how many leading elements it wrote, and only those
-    /// reach the buffer. Contiguous buffers are used directly (their other elements keep their
+    /// (receives). Contiguous buffers are used directly (elements `f` does not write keep their
     /// values); a non-contiguous array is staged without reading it first, which saves a pass
-    /// over its memory.
-    fn with_elements_out<R>(&mut self, f: impl FnOnce(&mut [Self::Elem]) -> (R, usize)) -> R {
-        self.with_elements_mut(|data| f(data).0)
+    /// over its memory, and then `written` says from `f`'s result how many leading elements
+    /// `f` wrote (any number from the length up meaning all): only those reach the array. It is
+    /// not called for contiguous buffers, so a receive asks MPI for its count only when needed.
+    fn with_elements_out<R>(
+        &mut self,
+        f: impl FnOnce(&mut [Self::Elem]) -> R,
+        written: impl FnOnce(&R) -> usize,
+    ) -> R {
+        let _ = written;
+        self.with_elements_mut(f)
     }
+}
+
+/// The `written` argument of [`BufferMut::with_elements_out`] for ops that fill the whole
+/// buffer.
+#[inline]
+pub(crate) fn every_element<R>(_: &R) -> usize {
+    usize::MAX
 }
 
 // ---- slices and Vec -------------------------------------------------------------------------
@@ -333,12 +346,17 @@ where
         result
     }
 
-    fn with_elements_out<R>(&mut self, f: impl FnOnce(&mut [S::Elem]) -> (R, usize)) -> R {
+    fn with_elements_out<R>(
+        &mut self,
+        f: impl FnOnce(&mut [S::Elem]) -> R,
+        written: impl FnOnce(&R) -> usize,
+    ) -> R {
         if let Some(slice) = self.as_slice_mut() {
-            return f(slice).0;
+            return f(slice);
         }
         let mut staged = Staged::<S::Elem>::zeroed(self.len());
-        let (result, written) = f(&mut staged);
+        let result = f(&mut staged);
+        let written = written(&result);
         if written >= staged.len() {
             let dim = self.raw_dim();
             self.assign(

@@ -248,11 +248,18 @@ impl<'c> Call<'c> {
     /// Ends the op: one log line under `SPMD_DEBUG`.
     #[inline]
     pub(crate) fn done(&self, element: &str, count: usize, peer: Peer) {
+        self.done_lazy(element, || count, peer);
+    }
+
+    /// [`done`](Call::done) with a count that costs something to know (a receive's), computed
+    /// only for the log line.
+    #[inline]
+    pub(crate) fn done_lazy(&self, element: &str, count: impl FnOnce() -> usize, peer: Peer) {
         if crate::watchdog::enabled() {
             crate::watchdog::leave();
         }
         if let Some(started) = self.started {
-            self.log(element, count, peer, started);
+            self.log(element, count(), peer, started);
         }
     }
 

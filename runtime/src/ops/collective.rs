@@ -6,7 +6,7 @@ use std::ptr;
 
 use mpi::ffi;
 
-use crate::buffer::{Buffer, BufferMut, Splittable, Stackable, filled_by};
+use crate::buffer::{Buffer, BufferMut, Splittable, Stackable, every_element, filled_by};
 use crate::call::{Call, Peer};
 use crate::check::Collective;
 use crate::comm::Comm;
@@ -195,23 +195,25 @@ where
             input.len() * comm.size(),
             "at the root, give `gather_into` a receive buffer of `comm.size()` times the send buffer's length",
         );
-        recvbuf.with_elements_out(|out| {
-            // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
-            let code = unsafe {
-                ffi::MPI_Gather(
-                    input.as_ptr().cast(),
-                    count,
-                    S::Elem::datatype(),
-                    out.as_mut_ptr().cast(),
-                    count,
-                    S::Elem::datatype(),
-                    root,
-                    comm.raw(),
-                )
-            };
-            call.check(code, "MPI_Gather");
-            ((), out.len())
-        });
+        recvbuf.with_elements_out(
+            |out| {
+                // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
+                let code = unsafe {
+                    ffi::MPI_Gather(
+                        input.as_ptr().cast(),
+                        count,
+                        S::Elem::datatype(),
+                        out.as_mut_ptr().cast(),
+                        count,
+                        S::Elem::datatype(),
+                        root,
+                        comm.raw(),
+                    )
+                };
+                call.check(code, "MPI_Gather");
+            },
+            every_element,
+        );
     } else {
         // SAFETY: `input` holds `count` elements; the receive arguments are ignored off root.
         let code = unsafe {
@@ -286,22 +288,24 @@ where
         input.len() * comm.size(),
         "give `allgather_into` a receive buffer of `comm.size()` times the send buffer's length",
     );
-    recvbuf.with_elements_out(|out| {
-        // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
-        let code = unsafe {
-            ffi::MPI_Allgather(
-                input.as_ptr().cast(),
-                count,
-                S::Elem::datatype(),
-                out.as_mut_ptr().cast(),
-                count,
-                S::Elem::datatype(),
-                comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Allgather");
-        ((), out.len())
-    });
+    recvbuf.with_elements_out(
+        |out| {
+            // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
+            let code = unsafe {
+                ffi::MPI_Allgather(
+                    input.as_ptr().cast(),
+                    count,
+                    S::Elem::datatype(),
+                    out.as_mut_ptr().cast(),
+                    count,
+                    S::Elem::datatype(),
+                    comm.raw(),
+                )
+            };
+            call.check(code, "MPI_Allgather");
+        },
+        every_element,
+    );
     call.done(S::Elem::NAME, input.len(), Peer::None);
     token.advance()
 }
@@ -382,24 +386,26 @@ where
     let send = input
         .as_ref()
         .map_or(ptr::null(), |data| data.as_ptr().cast());
-    recvbuf.with_elements_out(|out| {
-        // SAFETY: at the root `send` holds `size * count` elements (checked above); `out` has
-        // room for `count`.
-        let code = unsafe {
-            ffi::MPI_Scatter(
-                send,
-                count,
-                S::Elem::datatype(),
-                out.as_mut_ptr().cast(),
-                count,
-                S::Elem::datatype(),
-                root,
-                comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Scatter");
-        ((), out.len())
-    });
+    recvbuf.with_elements_out(
+        |out| {
+            // SAFETY: at the root `send` holds `size * count` elements (checked above); `out` has
+            // room for `count`.
+            let code = unsafe {
+                ffi::MPI_Scatter(
+                    send,
+                    count,
+                    S::Elem::datatype(),
+                    out.as_mut_ptr().cast(),
+                    count,
+                    S::Elem::datatype(),
+                    root,
+                    comm.raw(),
+                )
+            };
+            call.check(code, "MPI_Scatter");
+        },
+        every_element,
+    );
     call.done(S::Elem::NAME, block, Peer::Root(root));
     token.advance()
 }
@@ -455,22 +461,24 @@ where
         input.len(),
         "give `alltoall_into` a receive buffer as long as the send buffer",
     );
-    recvbuf.with_elements_out(|out| {
-        // SAFETY: `input` and `out` hold `size * count` elements each.
-        let code = unsafe {
-            ffi::MPI_Alltoall(
-                input.as_ptr().cast(),
-                count,
-                S::Elem::datatype(),
-                out.as_mut_ptr().cast(),
-                count,
-                S::Elem::datatype(),
-                comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Alltoall");
-        ((), out.len())
-    });
+    recvbuf.with_elements_out(
+        |out| {
+            // SAFETY: `input` and `out` hold `size * count` elements each.
+            let code = unsafe {
+                ffi::MPI_Alltoall(
+                    input.as_ptr().cast(),
+                    count,
+                    S::Elem::datatype(),
+                    out.as_mut_ptr().cast(),
+                    count,
+                    S::Elem::datatype(),
+                    comm.raw(),
+                )
+            };
+            call.check(code, "MPI_Alltoall");
+        },
+        every_element,
+    );
     call.done(S::Elem::NAME, input.len(), Peer::None);
     token.advance()
 }

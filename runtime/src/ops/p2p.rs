@@ -1,6 +1,7 @@
 //! Point-to-point ops: `send`, `recv`, `sendrecv`, with tags, any-source, any-tag and status.
 
 use std::ffi::c_int;
+use std::fmt;
 use std::mem::MaybeUninit;
 
 use mpi::ffi;
@@ -112,15 +113,53 @@ impl IntoSource for Source {
 }
 
 /// What a receive got: who sent it, with which tag, how many elements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Status {
     /// The rank that sent the message.
     pub source: usize,
     /// The message's tag.
     pub tag: i32,
-    /// The number of elements received.
-    pub count: usize,
+    /// MPI's status of the receive, asked for the count on demand.
+    raw: ffi::MPI_Status,
+    /// Bytes per element received.
+    element_size: usize,
 }
+
+impl Status {
+    /// The number of elements received.
+    ///
+    /// Computed when asked (`MPI_Get_count`), so that receives that do not need it do not pay
+    /// for it.
+    pub fn count(&self) -> usize {
+        let mut bytes: c_int = 0;
+        // SAFETY: `raw` was filled by a successful receive; `bytes` is a valid out-pointer.
+        // Counting in bytes (always defined) keeps `Status` free of datatype handles.
+        let code = unsafe { ffi::MPI_Get_count(&self.raw, u8::datatype(), &mut bytes) };
+        assert!(
+            code == 0,
+            "spmd: MPI_Get_count failed with error {code} on a receive's status"
+        );
+        bytes.max(0) as usize / self.element_size
+    }
+}
+
+impl fmt::Debug for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Status")
+            .field("source", &self.source)
+            .field("tag", &self.tag)
+            .field("count", &self.count())
+            .finish()
+    }
+}
+
+impl PartialEq for Status {
+    fn eq(&self, other: &Status) -> bool {
+        (self.source, self.tag, self.count()) == (other.source, other.tag, other.count())
+    }
+}
+
+impl Eq for Status {}
 
 #[inline]
 pub(crate) fn any_source_raw() -> c_int {
@@ -159,24 +198,22 @@ impl Call<'_> {
         tag
     }
 
+    #[inline]
     fn status_of<T: Element>(&self, status: &ffi::MPI_Status) -> Status {
-        let mut count: c_int = 0;
-        // SAFETY: `status` was filled by a successful receive; `count` is a valid out-pointer.
-        let code = unsafe { ffi::MPI_Get_count(status, T::datatype(), &mut count) };
-        self.check(code, "MPI_Get_count");
         Status {
             source: status.MPI_SOURCE as usize,
             tag: status.MPI_TAG,
-            count: count.max(0) as usize,
+            raw: *status,
+            element_size: size_of::<T>(),
         }
     }
 
     fn exact_count<T: Element>(&self, status: &Status, expected: usize) {
-        if status.count != expected {
+        let count = status.count();
+        if count != expected {
             self.fail(
                 format!(
-                    "received {} elements of {} from rank {} (tag {}), but the template holds {expected}",
-                    status.count,
+                    "received {count} elements of {} from rank {} (tag {}), but the template holds {expected}",
                     T::NAME,
                     status.source,
                     status.tag
@@ -313,36 +350,37 @@ where
 {
     let call = Call::new("recv_into", comm, &token);
     let (rank, tag) = call.source_arg(source.into_source());
-    let status = buf.with_elements_out(|data| {
-        let count = call.count_arg("the receive buffer", data.len());
-        let (rank, tag) = call.expect(B::Elem::NAME, data.len(), false, rank, tag);
-        let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-        // SAFETY: `data` is valid for writes of `count` elements of the datatype.
-        let code = unsafe {
-            ffi::MPI_Recv(
-                data.as_mut_ptr().cast(),
-                count,
-                B::Elem::datatype(),
+    let status = buf.with_elements_out(
+        |data| {
+            let count = call.count_arg("the receive buffer", data.len());
+            let (rank, tag) = call.expect(B::Elem::NAME, data.len(), false, rank, tag);
+            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+            // SAFETY: `data` is valid for writes of `count` elements of the datatype.
+            let code = unsafe {
+                ffi::MPI_Recv(
+                    data.as_mut_ptr().cast(),
+                    count,
+                    B::Elem::datatype(),
+                    rank,
+                    tag,
+                    comm.raw(),
+                    status.as_mut_ptr(),
+                )
+            };
+            call.check_receive(
+                code,
+                "MPI_Recv",
+                "the receive buffer",
+                data.len(),
+                B::Elem::NAME,
                 rank,
-                tag,
-                comm.raw(),
-                status.as_mut_ptr(),
-            )
-        };
-        call.check_receive(
-            code,
-            "MPI_Recv",
-            "the receive buffer",
-            data.len(),
-            B::Elem::NAME,
-            rank,
-        );
-        // SAFETY: the receive succeeded, so MPI filled the status.
-        let status = call.status_of::<B::Elem>(unsafe { status.assume_init_ref() });
-        let received = status.count;
-        (status, received)
-    });
-    call.done(B::Elem::NAME, status.count, Peer::Source(rank));
+            );
+            // SAFETY: the receive succeeded, so MPI filled the status.
+            call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
+        },
+        Status::count,
+    );
+    call.done_lazy(B::Elem::NAME, || status.count(), Peer::Source(rank));
     (status, token.advance())
 }
 
@@ -491,50 +529,51 @@ where
     // Checked before `elements()`, which may copy a non-contiguous array.
     let send_count = call.count_arg("the send buffer", sendbuf.element_count());
     let outgoing = sendbuf.elements();
-    let status = recvbuf.with_elements_out(|data| {
-        let recv_count = call.count_arg("the receive buffer", data.len());
-        let (source_rank, recv_tag) = call.exchange(
-            (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
-            B::Elem::NAME,
-            data.len(),
-            false,
-            source_rank,
-            recv_tag,
-        );
-        let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-        // SAFETY: `outgoing` holds `send_count` elements, `data` has room for `recv_count`.
-        let code = unsafe {
-            ffi::MPI_Sendrecv(
-                outgoing.as_ptr().cast(),
-                send_count,
-                S::Elem::datatype(),
-                dest_rank,
-                send_tag,
-                data.as_mut_ptr().cast(),
-                recv_count,
-                B::Elem::datatype(),
+    let status = recvbuf.with_elements_out(
+        |data| {
+            let recv_count = call.count_arg("the receive buffer", data.len());
+            let (source_rank, recv_tag) = call.exchange(
+                (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
+                B::Elem::NAME,
+                data.len(),
+                false,
                 source_rank,
                 recv_tag,
-                comm.raw(),
-                status.as_mut_ptr(),
-            )
-        };
-        call.check_receive(
-            code,
-            "MPI_Sendrecv",
-            "the receive buffer",
-            data.len(),
-            B::Elem::NAME,
-            source_rank,
-        );
-        // SAFETY: the call succeeded, so MPI filled the status.
-        let status = call.status_of::<B::Elem>(unsafe { status.assume_init_ref() });
-        let received = status.count;
-        (status, received)
-    });
-    call.done(
+            );
+            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+            // SAFETY: `outgoing` holds `send_count` elements, `data` has room for `recv_count`.
+            let code = unsafe {
+                ffi::MPI_Sendrecv(
+                    outgoing.as_ptr().cast(),
+                    send_count,
+                    S::Elem::datatype(),
+                    dest_rank,
+                    send_tag,
+                    data.as_mut_ptr().cast(),
+                    recv_count,
+                    B::Elem::datatype(),
+                    source_rank,
+                    recv_tag,
+                    comm.raw(),
+                    status.as_mut_ptr(),
+                )
+            };
+            call.check_receive(
+                code,
+                "MPI_Sendrecv",
+                "the receive buffer",
+                data.len(),
+                B::Elem::NAME,
+                source_rank,
+            );
+            // SAFETY: the call succeeded, so MPI filled the status.
+            call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
+        },
+        Status::count,
+    );
+    call.done_lazy(
         B::Elem::NAME,
-        status.count,
+        || status.count(),
         Peer::Exchange {
             dest: dest_rank,
             source: source_rank,

@@ -5,7 +5,7 @@ use std::ptr;
 
 use mpi::ffi;
 
-use crate::buffer::{Buffer, BufferMut, filled_by};
+use crate::buffer::{Buffer, BufferMut, every_element, filled_by};
 use crate::call::{Call, Peer};
 use crate::check::Collective;
 use crate::comm::Comm;
@@ -164,21 +164,23 @@ where
     }
     let input = sendbuf.elements();
     call.agree(Collective::reducing(S::Elem::NAME, count as usize, O::NAME));
-    recvbuf.with_elements_out(|out| {
-        // SAFETY: `input` holds `count` elements and `out` has room for as many (checked above).
-        let code = unsafe {
-            ffi::MPI_Allreduce(
-                input.as_ptr().cast(),
-                out.as_mut_ptr().cast(),
-                count,
-                S::Elem::datatype(),
-                O::raw(),
-                call.comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Allreduce");
-        ((), out.len())
-    });
+    recvbuf.with_elements_out(
+        |out| {
+            // SAFETY: `input` holds `count` elements and `out` has room for as many (checked above).
+            let code = unsafe {
+                ffi::MPI_Allreduce(
+                    input.as_ptr().cast(),
+                    out.as_mut_ptr().cast(),
+                    count,
+                    S::Elem::datatype(),
+                    O::raw(),
+                    call.comm.raw(),
+                )
+            };
+            call.check(code, "MPI_Allreduce");
+        },
+        every_element,
+    );
     call.done(S::Elem::NAME, count as usize, Peer::None);
     token.advance()
 }

@@ -62,7 +62,7 @@ fn main() {
             let mut buf = [0u32; 4];
             let (status, next_token) = recv_into(&mut buf[..], 0, &comm, token);
             token = next_token;
-            assert_eq!(status.count, 2);
+            assert_eq!(status.count(), 2);
             assert_eq!(&buf[..2], &[5, 6]);
         }
     }

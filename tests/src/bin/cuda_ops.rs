@@ -140,7 +140,7 @@ fn main() {
             let t = send(&dev, next, &comm, t);
             let (d, status, t) = recv_with_status(&template, prev, &comm, t);
             same(&d, &host(prev, n), "recv_with_status");
-            assert_eq!((status.source, status.count), (prev, n));
+            assert_eq!((status.source, status.count()), (prev, n));
             t
         } else {
             let (d, t) = recv(&template, prev, &comm, t);
@@ -150,7 +150,7 @@ fn main() {
         let t = if rank % 2 == 0 {
             let mut d = device(&stream, &vec![-1.0; n + 3]);
             let (status, t) = recv_into(&mut d, prev, &comm, t);
-            assert_eq!(status.count, n);
+            assert_eq!(status.count(), n);
             let mut expected = host(prev, n);
             expected.extend([-1.0; 3]);
             same(
@@ -170,7 +170,7 @@ fn main() {
         same(&d, &host(prev, n), "sendrecv");
         let (d, status, t) = sendrecv_with_status(&dev.slice(..), &template, prev, next, &comm, t);
         same(&d, &host(prev, n), "sendrecv_with_status");
-        assert_eq!(status.count, n);
+        assert_eq!(status.count(), n);
         let mut d = device(&stream, &vec![0.0; n]);
         let (_, t) = sendrecv_into(&dev, &mut d, prev, next, &comm, t);
         same(&d, &host(prev, n), "sendrecv_into");

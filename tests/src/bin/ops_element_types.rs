@@ -28,7 +28,7 @@ fn move_values<T: Element>(comm: &Comm, value: impl Fn(usize, usize) -> T, token
         "rank {rank}: sendrecv of {name}"
     );
     assert_eq!(
-        (status.source, status.count),
+        (status.source, status.count()),
         (left, 3),
         "rank {rank}: sendrecv of {name}"
     );

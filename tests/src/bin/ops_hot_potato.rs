@@ -28,7 +28,7 @@ fn main() {
                 recv_with_status(&template, Source::rank(peer).tag(tag), &comm, token);
             token = t;
             assert_eq!(
-                (status.source, status.tag, status.count),
+                (status.source, status.tag, status.count()),
                 (peer, tag, 9),
                 "rank {rank} hop {hop}"
             );

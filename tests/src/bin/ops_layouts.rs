@@ -144,7 +144,8 @@ fn main() {
         token,
     );
     assert_eq!(
-        status.count, 4,
+        status.count(),
+        4,
         "rank {rank}: four elements into a stepped view"
     );
     let l = 100 * left as i64;

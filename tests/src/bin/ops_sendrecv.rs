@@ -38,12 +38,8 @@ fn main() {
     );
     assert_eq!(got, block(right), "rank {rank}: block of rank {right}");
     assert_eq!(
-        status,
-        Status {
-            source: right,
-            tag: right as i32,
-            count: 6
-        },
+        (status.source, status.tag, status.count()),
+        (right, right as i32, 6),
         "rank {rank}: status"
     );
 
@@ -58,7 +54,7 @@ fn main() {
     );
     assert_eq!(got, left as f64 + 0.5, "rank {rank}: scalar from the left");
     assert_eq!(
-        (status.source, status.tag, status.count),
+        (status.source, status.tag, status.count()),
         (left, 11, 1),
         "rank {rank}"
     );
@@ -79,12 +75,8 @@ fn main() {
     let mut incoming = vec![u32::MAX; 5];
     let (status, token) = sendrecv_into(&outgoing[..3], &mut incoming, left, right, &comm, token);
     assert_eq!(
-        status,
-        Status {
-            source: left,
-            tag: 0,
-            count: 3
-        },
+        (status.source, status.tag, status.count()),
+        (left, 0, 3),
         "rank {rank}: status"
     );
     let l = 10 * left as u32;
@@ -92,6 +84,31 @@ fn main() {
         incoming,
         [l, l + 1, l + 2, u32::MAX, u32::MAX],
         "rank {rank}: into"
+    );
+
+    // A short message into a non-contiguous view (staged): only the elements that came change.
+    let mut grid = Array2::<u32>::from_elem((5, 2), u32::MAX);
+    let (status, token) = sendrecv_into(
+        &outgoing[..3],
+        &mut grid.column_mut(0),
+        left,
+        right,
+        &comm,
+        token,
+    );
+    assert_eq!(
+        status.count(),
+        3,
+        "rank {rank}: short message into a column"
+    );
+    assert_eq!(
+        grid.column(0).to_vec(),
+        [l, l + 1, l + 2, u32::MAX, u32::MAX],
+        "rank {rank}: three received into the column, two untouched"
+    );
+    assert!(
+        grid.column(1).iter().all(|&x| x == u32::MAX),
+        "rank {rank}: the other column is untouched"
     );
 
     // `sendrecv_into` a 1-D array, with tags on both sides.
@@ -105,7 +122,7 @@ fn main() {
         token,
     );
     assert_eq!(
-        (status.source, status.tag, status.count),
+        (status.source, status.tag, status.count()),
         (left, 3, 4),
         "rank {rank}"
     );
