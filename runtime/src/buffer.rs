@@ -3,7 +3,7 @@
 
 use std::mem::MaybeUninit;
 
-use ndarray::{Array, ArrayBase, ArrayView, Axis, Data, DataMut, Dimension, RemoveAxis};
+use ndarray::{Array, ArrayBase, Axis, Data, DataMut, Dimension, RemoveAxis};
 use num_complex::{Complex32, Complex64};
 
 use crate::cache::{Elements, Staged};
@@ -337,12 +337,8 @@ where
             return f(slice);
         }
         let mut staged = self.staged();
-        let dim = self.raw_dim();
         let result = f(&mut staged);
-        self.assign(
-            &ArrayView::from_shape(dim, &staged[..])
-                .expect("spmd internal error: staging has the array's length"),
-        );
+        unstage(self, &staged);
         result
     }
 
@@ -354,23 +350,32 @@ where
         if let Some(slice) = self.as_slice_mut() {
             return f(slice);
         }
-        let mut staged = Staged::<S::Elem>::zeroed(self.len());
+        let mut staged = Staged::<S::Elem>::for_output(self.len());
         let result = f(&mut staged);
-        let written = written(&result);
-        if written >= staged.len() {
-            let dim = self.raw_dim();
-            self.assign(
-                &ArrayView::from_shape(dim, &staged[..])
-                    .expect("spmd internal error: staging has the array's length"),
-            );
-        } else {
-            // A short message: only its elements reach the buffer, in logical order.
-            for (dst, src) in self.iter_mut().zip(staged[..written].iter()) {
-                *dst = *src;
-            }
-        }
+        // A short message: only its elements reach the buffer.
+        let written = written(&result).min(staged.len());
+        unstage(self, &staged[..written]);
         result
     }
+}
+
+/// Copies `from` into the first `from.len()` elements of `array` in logical order: the way
+/// back from staging.
+#[inline]
+fn unstage<S, D>(array: &mut ArrayBase<S, D>, from: &[S::Elem])
+where
+    S: DataMut,
+    S::Elem: Element,
+    D: Dimension,
+{
+    // `for_each` lets ndarray run its own loop over the strides, as in `staged`; for small
+    // arrays it is also cheaper than `assign`, which checks shapes and layouts first.
+    let mut from = from.iter();
+    array.iter_mut().for_each(|element| {
+        if let Some(&value) = from.next() {
+            *element = value;
+        }
+    });
 }
 
 /// Staging of non-contiguous arrays in the call site's cache.

@@ -17,6 +17,7 @@ use std::marker::PhantomData;
 use std::mem::{MaybeUninit, align_of, size_of};
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
+use std::ptr::NonNull;
 
 use crate::element::Element;
 
@@ -29,8 +30,68 @@ pub(crate) type Key = (usize, u8);
 thread_local! {
     /// The call site of the op in progress on this thread, and the next staging position.
     static CURRENT: Cell<Key> = const { Cell::new((0, 0)) };
-    static STAGING: RefCell<HashMap<Key, Vec<Unit>, KeyHash>> =
-        const { RefCell::new(HashMap::with_hasher(KeyHash)) };
+    static STAGING: RefCell<Cache> = const {
+        RefCell::new(Cache {
+            slot_of: HashMap::with_hasher(KeyHash),
+            slots: Vec::new(),
+        })
+    };
+}
+
+/// A thread's staging buffers: one slot per key, found by one hash lookup when a buffer is
+/// lent, and given back by its index. The memory stays in its slot while lent: a [`Staged`]
+/// points into it, and the slot is marked busy until the `Staged` is dropped.
+struct Cache {
+    slot_of: HashMap<Key, usize, KeyHash>,
+    slots: Vec<Slot>,
+}
+
+struct Slot {
+    storage: Vec<Unit>,
+    /// Lent to a live [`Staged`]: nobody else may use or resize `storage`.
+    busy: bool,
+}
+
+impl Cache {
+    /// Lends `key`'s storage, grown to at least `units`: its slot and address, or `None` if a
+    /// live `Staged` already has it (an op nested in another at the same call site and
+    /// position).
+    #[inline]
+    fn lend(&mut self, key: Key, units: usize) -> Option<(usize, NonNull<Unit>)> {
+        let index = match self.slot_of.get(&key) {
+            Some(&index) => index,
+            None => {
+                let index = self.slots.len();
+                self.slots.push(Slot {
+                    storage: Vec::new(),
+                    busy: false,
+                });
+                self.slot_of.insert(key, index);
+                index
+            }
+        };
+        let slot = &mut self.slots[index];
+        if slot.busy {
+            return None;
+        }
+        if slot.storage.len() < units {
+            slot.storage.resize(units, 0);
+        }
+        slot.busy = true;
+        Some((index, NonNull::from(slot.storage.as_mut_slice()).cast()))
+    }
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        // A `Staged` that outlives its thread's cache (held in another thread-local that is
+        // destroyed later) still points into its slot: that memory is leaked, not freed.
+        for slot in &mut self.slots {
+            if slot.busy {
+                std::mem::forget(std::mem::take(&mut slot.storage));
+            }
+        }
+    }
 }
 
 /// Hashes a [`Key`] with one multiplication: keys are addresses of `'static` call sites, which
@@ -84,15 +145,25 @@ pub(crate) fn next_key() -> Key {
 
 /// Bytes of staging memory this thread holds, over all call sites.
 pub fn staging_bytes() -> usize {
-    STAGING.with_borrow(|map| map.values().map(|v| v.capacity() * size_of::<Unit>()).sum())
+    STAGING.with_borrow(|cache| {
+        cache
+            .slots
+            .iter()
+            .map(|slot| slot.storage.capacity() * size_of::<Unit>())
+            .sum()
+    })
 }
 
-/// A staging buffer of `len` elements of `T` taken from the current call site's cache; it goes
+/// A staging buffer of `len` elements of `T` lent by the current call site's cache; it goes
 /// back to the cache when dropped.
 pub struct Staged<T: Element> {
-    key: Key,
-    storage: Vec<Unit>,
+    /// The first element: in the slot's storage, or in `_own`.
+    ptr: NonNull<T>,
     len: usize,
+    /// The cache's slot that lent the memory; `usize::MAX` if the memory is `_own`.
+    slot: usize,
+    /// Memory of this buffer alone, when the cache could not lend any (empty otherwise).
+    _own: Vec<Unit>,
     _elements: PhantomData<T>,
 }
 
@@ -107,50 +178,65 @@ impl<T: Element> Staged<T> {
         len: usize,
         init: impl FnOnce(&mut [MaybeUninit<T>]),
     ) -> Staged<T> {
-        let (key, mut storage) = Self::storage(len);
-        // SAFETY: the storage holds at least `len` elements of `T`, aligned for `T` (see
-        // `storage`); `MaybeUninit` places no requirement on their bytes.
+        let staged = Self::lent(len);
+        // SAFETY: the memory holds at least `len` elements of `T`, aligned for `T` and not
+        // used by anyone else while `staged` lives (see `lent`); `MaybeUninit` places no
+        // requirement on their bytes.
         let room = unsafe {
-            std::slice::from_raw_parts_mut(storage.as_mut_ptr().cast::<MaybeUninit<T>>(), len)
+            std::slice::from_raw_parts_mut(staged.ptr.as_ptr().cast::<MaybeUninit<T>>(), len)
         };
         init(room);
-        Staged {
-            key,
-            storage,
-            len,
-            _elements: PhantomData,
-        }
+        staged
     }
-}
 
-impl<T: Element> Staged<T> {
-    /// The next position's storage with room for `len` elements of `T`, contents unspecified.
-    fn storage(len: usize) -> (Key, Vec<Unit>) {
+    /// The next position's memory, with room for `len` elements of `T`; its bytes are
+    /// initialised (zeros, or what an earlier op left there).
+    #[inline]
+    fn lent(len: usize) -> Staged<T> {
         const { assert!(align_of::<T>() <= align_of::<Unit>()) };
         let key = next_key();
-        let mut storage = STAGING
-            .with_borrow_mut(|map| map.get_mut(&key).map(std::mem::take))
-            .unwrap_or_default();
         let units = (len * size_of::<T>()).div_ceil(size_of::<Unit>());
-        if storage.len() < units {
-            storage.resize(units, 0);
+        let lent = STAGING
+            .try_with(|cache| {
+                cache
+                    .try_borrow_mut()
+                    .ok()
+                    .and_then(|mut cache| cache.lend(key, units))
+            })
+            .ok()
+            .flatten();
+        match lent {
+            Some((slot, ptr)) => Staged {
+                ptr: ptr.cast(),
+                len,
+                slot,
+                _own: Vec::new(),
+                _elements: PhantomData,
+            },
+            None => {
+                let mut own = vec![0; units];
+                Staged {
+                    ptr: NonNull::from(own.as_mut_slice()).cast(),
+                    len,
+                    slot: usize::MAX,
+                    _own: own,
+                    _elements: PhantomData,
+                }
+            }
         }
-        (key, storage)
     }
 
     /// Takes the staging buffer of the next position of the current call site, with `len`
-    /// elements of `T` whose bytes are all zero (a valid value of every element type).
-    pub(crate) fn zeroed(len: usize) -> Staged<T> {
-        let (key, mut storage) = Self::storage(len);
-        let bytes = len * size_of::<T>();
-        // SAFETY: the storage holds at least `bytes` bytes (see `storage`).
-        unsafe { std::ptr::write_bytes(storage.as_mut_ptr().cast::<u8>(), 0, bytes) };
-        Staged {
-            key,
-            storage,
-            len,
-            _elements: PhantomData,
+    /// elements of `T`, for MPI to write into. Their values are valid `T`s but otherwise
+    /// unspecified: what an earlier op left there, or zeros for `bool`, whose other bit
+    /// patterns are not values. Read only what MPI wrote.
+    pub(crate) fn for_output(len: usize) -> Staged<T> {
+        let staged = Self::lent(len);
+        if !T::ANY_BITS_VALID {
+            // SAFETY: the memory holds at least `len` elements of `T` (see `lent`).
+            unsafe { std::ptr::write_bytes(staged.ptr.as_ptr(), 0, len) };
         }
+        staged
     }
 }
 
@@ -158,35 +244,38 @@ impl<T: Element> Deref for Staged<T> {
     type Target = [T];
     #[inline]
     fn deref(&self) -> &[T] {
-        // SAFETY: `filled` wrote `len` elements of `T` at the start of the aligned storage, and
-        // only `deref_mut` (with `T`'s own values) writes there afterwards.
-        unsafe { std::slice::from_raw_parts(self.storage.as_ptr().cast::<T>(), self.len) }
+        // SAFETY: `ptr` is aligned for `T` and points to at least `len` of them, all
+        // initialised (by `written_by`'s `init`, or as bytes that are a valid `T`: every bit
+        // pattern is one, except for `bool`, which `for_output` zeroes); only `deref_mut`
+        // (with `T`'s own values) writes there afterwards. The memory is not freed, resized or
+        // lent to anyone else while `self` lives: its slot is busy (or it is `_own`), and a
+        // cache dropped meanwhile leaks busy slots instead of freeing them.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 }
 
 impl<T: Element> DerefMut for Staged<T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut [T] {
-        // SAFETY: as in `deref`; the storage is uniquely borrowed through `self`. Every element
+        // SAFETY: as in `deref`; the memory is uniquely borrowed through `self`. Every element
         // type is plain data, so whatever MPI writes for its datatype is a valid `T`.
-        unsafe { std::slice::from_raw_parts_mut(self.storage.as_mut_ptr().cast::<T>(), self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 }
 
 impl<T: Element> Drop for Staged<T> {
+    #[inline]
     fn drop(&mut self) {
-        let storage = std::mem::take(&mut self.storage);
-        // `try_with`: during thread teardown the cache may already be gone; the memory is then
-        // simply freed.
-        let _ = STAGING.try_with(|map| {
-            if let Ok(mut map) = map.try_borrow_mut() {
-                // `get_mut` first: inserting an existing key into a full map may still grow it.
-                match map.get_mut(&self.key) {
-                    Some(slot) => *slot = storage,
-                    None => {
-                        map.insert(self.key, storage);
-                    }
-                }
+        if self.slot == usize::MAX {
+            return;
+        }
+        // `try_with`: during thread teardown the cache may already be gone (it then leaked
+        // this slot's memory).
+        let _ = STAGING.try_with(|cache| {
+            if let Ok(mut cache) = cache.try_borrow_mut()
+                && let Some(slot) = cache.slots.get_mut(self.slot)
+            {
+                slot.busy = false;
             }
         });
     }
@@ -272,14 +361,51 @@ mod tests {
     #[test]
     fn different_sites_do_not_share() {
         let (a, b) = (here(), here());
+        let before = staging_bytes();
         begin(a);
-        let staged_a = staged_from((0..4).collect());
+        let staged_a = staged_from((0..4).collect::<Vec<i32>>());
         begin(b);
-        let staged_b = staged_from((10..14).collect());
+        let staged_b = staged_from((10..14).collect::<Vec<i32>>());
         assert_eq!(&*staged_a, &[0, 1, 2, 3]);
         assert_eq!(&*staged_b, &[10, 11, 12, 13]);
-        let before = staging_bytes();
+        assert!(staging_bytes() >= before + 32, "both are kept by the cache");
+        let address_a = staged_a.as_ptr();
         drop((staged_a, staged_b));
-        assert!(staging_bytes() >= before + 32, "both go back to the cache");
+        begin(a);
+        let again = staged_from(vec![7i32; 4]);
+        assert_eq!(again.as_ptr(), address_a, "site a's memory came back to it");
+    }
+
+    #[test]
+    fn a_slot_in_use_is_not_lent_twice() {
+        let site = here();
+        begin(site);
+        let outer = staged_from(vec![1.0f64; 8]);
+        // The same site and position again while `outer` lives: an op nested in another.
+        begin(site);
+        let inner = staged_from(vec![2.0f64; 8]);
+        assert_ne!(
+            outer.as_ptr(),
+            inner.as_ptr(),
+            "the busy slot was lent again"
+        );
+        assert_eq!(&*outer, &[1.0; 8]);
+        assert_eq!(&*inner, &[2.0; 8]);
+        drop(inner);
+        drop(outer);
+        begin(site);
+        let after = Staged::<f64>::for_output(8);
+        assert_eq!(after.len(), 8);
+    }
+
+    #[test]
+    fn output_staging_of_bool_is_zeroed() {
+        let site = here();
+        begin(site);
+        drop(staged_from(vec![0xffu8; 16]));
+        begin(site);
+        // The same memory as the bytes above, which are not `bool`s: it must be zeroed.
+        let flags = Staged::<bool>::for_output(16);
+        assert!(flags.iter().all(|&flag| !flag));
     }
 }

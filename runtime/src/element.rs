@@ -5,8 +5,11 @@ use mpi::ffi;
 use mpi::raw::AsRaw;
 use num_complex::{Complex32, Complex64};
 
-mod sealed {
-    pub trait Sealed {}
+pub(crate) mod sealed {
+    pub trait Sealed {
+        /// Whether every bit pattern of the type's size is a value of it (all but `bool`).
+        const ANY_BITS_VALID: bool = true;
+    }
 }
 
 /// A type whose values `spmd` can send: every integer width, `f32`, `f64`, `bool`,
@@ -36,9 +39,18 @@ macro_rules! element {
     )*};
 }
 
-element!(
-    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool
-);
+element!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+
+impl sealed::Sealed for bool {
+    const ANY_BITS_VALID: bool = false;
+}
+impl Element for bool {
+    const NAME: &'static str = "bool";
+    #[inline]
+    fn datatype() -> ffi::MPI_Datatype {
+        <bool as Equivalence>::equivalent_datatype().as_raw()
+    }
+}
 
 impl sealed::Sealed for Complex32 {}
 impl Element for Complex32 {
