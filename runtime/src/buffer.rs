@@ -26,6 +26,13 @@ pub trait Buffer {
     /// the same site reuse.
     fn elements(&self) -> Elements<'_, Self::Elem>;
 
+    /// Runs `f` on the elements in logical order, as [`elements`](Buffer::elements) gives
+    /// them; a small non-contiguous array (up to 1 KiB) is copied onto the stack instead of
+    /// into the call site's staging buffer, which is cheaper still.
+    fn with_elements<R>(&self, f: impl FnOnce(&[Self::Elem]) -> R) -> R {
+        f(&self.elements())
+    }
+
     /// The number of elements.
     fn element_count(&self) -> usize;
 
@@ -255,12 +262,23 @@ where
     fn elements(&self) -> Elements<'_, S::Elem> {
         match self.as_slice() {
             Some(slice) => Elements::Borrowed(slice),
-            None => {
-                // `assign` walks the strides with ndarray's own loops, several times faster
-                // than element-by-element iteration.
-                Elements::Staged(self.staged())
-            }
+            None => Elements::Staged(self.staged()),
         }
+    }
+
+    #[inline]
+    fn with_elements<R>(&self, f: impl FnOnce(&[S::Elem]) -> R) -> R {
+        if let Some(slice) = self.as_slice() {
+            return f(slice);
+        }
+        if fits_on_stack::<S::Elem>(self.len()) {
+            return on_stack(self.len(), |room| {
+                copy_in(self, room);
+                // SAFETY: `copy_in` wrote every element of the room.
+                f(unsafe { assume_init(room) })
+            });
+        }
+        f(&self.staged())
     }
 
     #[inline]
@@ -336,6 +354,16 @@ where
         if let Some(slice) = self.as_slice_mut() {
             return f(slice);
         }
+        if fits_on_stack::<S::Elem>(self.len()) {
+            return on_stack(self.len(), |room| {
+                copy_in(self, room);
+                // SAFETY: `copy_in` wrote every element of the room.
+                let data = unsafe { assume_init(room) };
+                let result = f(data);
+                unstage(self, data);
+                result
+            });
+        }
         let mut staged = self.staged();
         let result = f(&mut staged);
         unstage(self, &staged);
@@ -349,6 +377,20 @@ where
     ) -> R {
         if let Some(slice) = self.as_slice_mut() {
             return f(slice);
+        }
+        if fits_on_stack::<S::Elem>(self.len()) {
+            return on_stack(self.len(), |room| {
+                // SAFETY: the room has `room.len()` elements; all-zero bytes are a value of
+                // every element type, so afterwards every element is initialised.
+                let data = unsafe {
+                    std::ptr::write_bytes(room.as_mut_ptr(), 0, room.len());
+                    assume_init(room)
+                };
+                let result = f(data);
+                let written = written(&result).min(data.len());
+                unstage(self, &data[..written]);
+                result
+            });
         }
         let mut staged = Staged::<S::Elem>::for_output(self.len());
         let result = f(&mut staged);
@@ -391,23 +433,70 @@ where
     D: Dimension,
 {
     fn staged(&self) -> Staged<S::Elem> {
-        let write_all = |room: &mut [MaybeUninit<S::Elem>]| {
-            // `for_each` lets ndarray run its own loop over the strides (internal iteration),
-            // several times faster than pulling elements one by one.
-            let mut next = room.as_mut_ptr();
-            self.iter().for_each(|&element| {
-                // SAFETY: the array yields exactly `room.len()` elements, so `next` stays
-                // within the room (as ndarray's own `to_vec` writes its result).
-                unsafe {
-                    next.write(MaybeUninit::new(element));
-                    next = next.add(1);
-                }
-            });
-        };
-        // SAFETY: `write_all` writes every one of the `len()` slots of the room, one per element
-        // the array yields.
-        unsafe { Staged::written_by(self.len(), write_all) }
+        // SAFETY: `copy_in` writes every one of the `len()` slots of the room.
+        unsafe { Staged::written_by(self.len(), |room| copy_in(self, room)) }
     }
+}
+
+/// Copies the elements of `array` in logical order into `room`, which has exactly as many.
+#[inline]
+fn copy_in<S, D>(array: &ArrayBase<S, D>, room: &mut [MaybeUninit<S::Elem>])
+where
+    S: Data,
+    S::Elem: Element,
+    D: Dimension,
+{
+    assert_eq!(
+        room.len(),
+        array.len(),
+        "spmd internal error: staging length"
+    );
+    // `for_each` lets ndarray run its own loop over the strides (internal iteration), several
+    // times faster than pulling elements one by one.
+    let mut next = room.as_mut_ptr();
+    array.iter().for_each(|&element| {
+        // SAFETY: the array yields exactly `room.len()` elements (asserted above), so `next`
+        // stays within the room (as ndarray's own `to_vec` writes its result).
+        unsafe {
+            next.write(MaybeUninit::new(element));
+            next = next.add(1);
+        }
+    });
+}
+
+/// Bytes up to which a non-contiguous array is staged on the stack rather than in the call
+/// site's cache: no lookup, nothing to give back.
+const STACK_STAGING: usize = 1024;
+
+#[inline]
+fn fits_on_stack<T>(len: usize) -> bool {
+    len <= STACK_STAGING / size_of::<T>().max(1)
+}
+
+/// Runs `f` on room for `len` elements of `T` on the stack (at most [`STACK_STAGING`] bytes).
+#[inline(always)]
+fn on_stack<T: Element, R>(len: usize, f: impl FnOnce(&mut [MaybeUninit<T>]) -> R) -> R {
+    assert!(
+        fits_on_stack::<T>(len),
+        "spmd internal error: {len} elements do not fit the stack staging"
+    );
+    // 16-byte units: aligned for every element type.
+    let mut room = MaybeUninit::<[u128; STACK_STAGING / 16]>::uninit();
+    // SAFETY: the room holds `STACK_STAGING` bytes, enough for `len` elements of `T` (asserted
+    // above), aligned for `T`; `MaybeUninit` places no requirement on them.
+    f(unsafe { std::slice::from_raw_parts_mut(room.as_mut_ptr().cast::<MaybeUninit<T>>(), len) })
+}
+
+/// The elements of `room` as values.
+///
+/// # Safety
+/// Every element of `room` must be initialised.
+#[inline(always)]
+unsafe fn assume_init<T: Element>(room: &mut [MaybeUninit<T>]) -> &mut [T] {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T` and the caller promises every element is
+    // initialised; every element type is plain data, so what MPI writes there later is a valid
+    // `T` too.
+    unsafe { &mut *(std::ptr::from_mut(room) as *mut [T]) }
 }
 
 /// A `Vec` of `len` elements filled by `fill`, which must write all of them or not return.

@@ -1039,7 +1039,14 @@ fn summary(out: &mut String, cells: &[Cell], over: &[String], halo_over: &[Strin
             over.join(", ")
         );
     }
-    if !halo_over.is_empty() {
+    if !cells.iter().any(|c| c.op == Op::HaloColumn) {
+        // Not measured.
+    } else if halo_over.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThe non-contiguous exchange is within the same targets."
+        );
+    } else {
         let _ = writeln!(
             out,
             "\nNon-contiguous exchange over the same targets: {}.",

@@ -238,22 +238,23 @@ where
     let (rank, tag) = call.dest_arg(dest.into_dest());
     // Checked before `elements()`, which may copy a non-contiguous array.
     let count = call.count_arg("the send buffer", buf.element_count());
-    let data = buf.elements();
-    call.announce(B::Elem::NAME, data.len(), rank, tag);
-    // SAFETY: `data` holds `count` initialised elements of the datatype for `B::Elem`, and the
-    // communicator is valid for the lifetime of `comm`.
-    let code = unsafe {
-        ffi::MPI_Send(
-            data.as_ptr().cast(),
-            count,
-            B::Elem::datatype(),
-            rank,
-            tag,
-            comm.raw(),
-        )
-    };
-    call.check(code, "MPI_Send");
-    call.done(B::Elem::NAME, data.len(), Peer::Dest(rank));
+    buf.with_elements(|data| {
+        call.announce(B::Elem::NAME, data.len(), rank, tag);
+        // SAFETY: `data` holds `count` initialised elements of the datatype for `B::Elem`, and
+        // the communicator is valid for the lifetime of `comm`.
+        let code = unsafe {
+            ffi::MPI_Send(
+                data.as_ptr().cast(),
+                count,
+                B::Elem::datatype(),
+                rank,
+                tag,
+                comm.raw(),
+            )
+        };
+        call.check(code, "MPI_Send");
+    });
+    call.done(B::Elem::NAME, count as usize, Peer::Dest(rank));
     token.advance()
 }
 
@@ -528,49 +529,50 @@ where
     let (source_rank, recv_tag) = call.source_arg(source.into_source());
     // Checked before `elements()`, which may copy a non-contiguous array.
     let send_count = call.count_arg("the send buffer", sendbuf.element_count());
-    let outgoing = sendbuf.elements();
-    let status = recvbuf.with_elements_out(
-        |data| {
-            let recv_count = call.count_arg("the receive buffer", data.len());
-            let (source_rank, recv_tag) = call.exchange(
-                (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
-                B::Elem::NAME,
-                data.len(),
-                false,
-                source_rank,
-                recv_tag,
-            );
-            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-            // SAFETY: `outgoing` holds `send_count` elements, `data` has room for `recv_count`.
-            let code = unsafe {
-                ffi::MPI_Sendrecv(
-                    outgoing.as_ptr().cast(),
-                    send_count,
-                    S::Elem::datatype(),
-                    dest_rank,
-                    send_tag,
-                    data.as_mut_ptr().cast(),
-                    recv_count,
-                    B::Elem::datatype(),
+    let status = sendbuf.with_elements(|outgoing| {
+        recvbuf.with_elements_out(
+            |data| {
+                let recv_count = call.count_arg("the receive buffer", data.len());
+                let (source_rank, recv_tag) = call.exchange(
+                    (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
+                    B::Elem::NAME,
+                    data.len(),
+                    false,
                     source_rank,
                     recv_tag,
-                    comm.raw(),
-                    status.as_mut_ptr(),
-                )
-            };
-            call.check_receive(
-                code,
-                "MPI_Sendrecv",
-                "the receive buffer",
-                data.len(),
-                B::Elem::NAME,
-                source_rank,
-            );
-            // SAFETY: the call succeeded, so MPI filled the status.
-            call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
-        },
-        Status::count,
-    );
+                );
+                let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+                // SAFETY: `outgoing` holds `send_count` elements, `data` has room for `recv_count`.
+                let code = unsafe {
+                    ffi::MPI_Sendrecv(
+                        outgoing.as_ptr().cast(),
+                        send_count,
+                        S::Elem::datatype(),
+                        dest_rank,
+                        send_tag,
+                        data.as_mut_ptr().cast(),
+                        recv_count,
+                        B::Elem::datatype(),
+                        source_rank,
+                        recv_tag,
+                        comm.raw(),
+                        status.as_mut_ptr(),
+                    )
+                };
+                call.check_receive(
+                    code,
+                    "MPI_Sendrecv",
+                    "the receive buffer",
+                    data.len(),
+                    B::Elem::NAME,
+                    source_rank,
+                );
+                // SAFETY: the call succeeded, so MPI filled the status.
+                call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
+            },
+            Status::count,
+        )
+    });
     call.done_lazy(
         B::Elem::NAME,
         || status.count(),

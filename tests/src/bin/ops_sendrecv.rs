@@ -111,6 +111,58 @@ fn main() {
         "rank {rank}: the other column is untouched"
     );
 
+    // The same into a column over 1 KiB, which is staged in the call site's cache rather than
+    // on the stack; the cache's memory holds the previous call's elements beyond the message.
+    let mut tall = Array2::<u32>::from_elem((400, 2), u32::MAX);
+    let long: Vec<u32> = (0..400).map(|i| 10 * rank as u32 + i).collect();
+    let mut token = token;
+    for count in [400, 3] {
+        let status;
+        (status, token) = sendrecv_into(
+            &long[..count],
+            &mut tall.column_mut(0),
+            left,
+            right,
+            &comm,
+            token,
+        );
+        assert_eq!(
+            status.count(),
+            count,
+            "rank {rank}: {count} into a tall column"
+        );
+    }
+    let expected: Vec<u32> = (0..400).map(|i| l + i).collect();
+    assert_eq!(
+        tall.column(0).to_vec(),
+        expected,
+        "rank {rank}: 400 then 3 received into the tall column"
+    );
+    tall.column_mut(0).fill(u32::MAX);
+    let status;
+    (status, token) = sendrecv_into(
+        &long[..3],
+        &mut tall.column_mut(0),
+        left,
+        right,
+        &comm,
+        token,
+    );
+    assert_eq!(
+        status.count(),
+        3,
+        "rank {rank}: short message into a tall column"
+    );
+    assert_eq!(
+        tall.column(0).iter().filter(|&&x| x != u32::MAX).count(),
+        3,
+        "rank {rank}: only the three that came changed the tall column"
+    );
+    assert!(
+        tall.column(1).iter().all(|&x| x == u32::MAX),
+        "rank {rank}: the other tall column is untouched"
+    );
+
     // `sendrecv_into` a 1-D array, with tags on both sides.
     let mut into = Array1::<i64>::zeros(4);
     let (status, token) = sendrecv_into(
