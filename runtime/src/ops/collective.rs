@@ -280,33 +280,34 @@ where
     let call = Call::new("allgather_into", comm, &token);
     // Checked before `elements()`, which may copy a non-contiguous array.
     let count = call.count_arg("the send buffer", sendbuf.element_count());
-    let input = sendbuf.elements();
     call.agree(Collective::plain(S::Elem::NAME, count as usize));
     call.expect_len(
         "the receive buffer",
         recvbuf.element_count(),
-        input.len() * comm.size(),
+        sendbuf.element_count() * comm.size(),
         "give `allgather_into` a receive buffer of `comm.size()` times the send buffer's length",
     );
-    recvbuf.with_elements_out(
-        |out| {
-            // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
-            let code = unsafe {
-                ffi::MPI_Allgather(
-                    input.as_ptr().cast(),
-                    count,
-                    S::Elem::datatype(),
-                    out.as_mut_ptr().cast(),
-                    count,
-                    S::Elem::datatype(),
-                    comm.raw(),
-                )
-            };
-            call.check(code, "MPI_Allgather");
-        },
-        every_element,
-    );
-    call.done(S::Elem::NAME, input.len(), Peer::None);
+    sendbuf.with_elements(|input| {
+        recvbuf.with_elements_out(
+            |out| {
+                // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
+                let code = unsafe {
+                    ffi::MPI_Allgather(
+                        input.as_ptr().cast(),
+                        count,
+                        S::Elem::datatype(),
+                        out.as_mut_ptr().cast(),
+                        count,
+                        S::Elem::datatype(),
+                        comm.raw(),
+                    )
+                };
+                call.check(code, "MPI_Allgather");
+            },
+            every_element,
+        )
+    });
+    call.done(S::Elem::NAME, sendbuf.element_count(), Peer::None);
     token.advance()
 }
 
@@ -454,31 +455,32 @@ where
     let block = call.split(sendbuf);
     let count = call.count_arg("one block", block);
     call.agree(Collective::plain(S::Elem::NAME, count as usize));
-    let input = sendbuf.elements();
     call.expect_len(
         "the receive buffer",
         recvbuf.element_count(),
-        input.len(),
+        sendbuf.element_count(),
         "give `alltoall_into` a receive buffer as long as the send buffer",
     );
-    recvbuf.with_elements_out(
-        |out| {
-            // SAFETY: `input` and `out` hold `size * count` elements each.
-            let code = unsafe {
-                ffi::MPI_Alltoall(
-                    input.as_ptr().cast(),
-                    count,
-                    S::Elem::datatype(),
-                    out.as_mut_ptr().cast(),
-                    count,
-                    S::Elem::datatype(),
-                    comm.raw(),
-                )
-            };
-            call.check(code, "MPI_Alltoall");
-        },
-        every_element,
-    );
-    call.done(S::Elem::NAME, input.len(), Peer::None);
+    sendbuf.with_elements(|input| {
+        recvbuf.with_elements_out(
+            |out| {
+                // SAFETY: `input` and `out` hold `size * count` elements each.
+                let code = unsafe {
+                    ffi::MPI_Alltoall(
+                        input.as_ptr().cast(),
+                        count,
+                        S::Elem::datatype(),
+                        out.as_mut_ptr().cast(),
+                        count,
+                        S::Elem::datatype(),
+                        comm.raw(),
+                    )
+                };
+                call.check(code, "MPI_Alltoall");
+            },
+            every_element,
+        )
+    });
+    call.done(S::Elem::NAME, sendbuf.element_count(), Peer::None);
     token.advance()
 }

@@ -162,25 +162,27 @@ where
             "give the receive buffer exactly as many elements as the send buffer",
         );
     }
-    let input = sendbuf.elements();
     call.agree(Collective::reducing(S::Elem::NAME, count as usize, O::NAME));
-    recvbuf.with_elements_out(
-        |out| {
-            // SAFETY: `input` holds `count` elements and `out` has room for as many (checked above).
-            let code = unsafe {
-                ffi::MPI_Allreduce(
-                    input.as_ptr().cast(),
-                    out.as_mut_ptr().cast(),
-                    count,
-                    S::Elem::datatype(),
-                    O::raw(),
-                    call.comm.raw(),
-                )
-            };
-            call.check(code, "MPI_Allreduce");
-        },
-        every_element,
-    );
+    sendbuf.with_elements(|input| {
+        recvbuf.with_elements_out(
+            |out| {
+                // SAFETY: `input` holds `count` elements and `out` has room for as many
+                // (checked above).
+                let code = unsafe {
+                    ffi::MPI_Allreduce(
+                        input.as_ptr().cast(),
+                        out.as_mut_ptr().cast(),
+                        count,
+                        S::Elem::datatype(),
+                        O::raw(),
+                        call.comm.raw(),
+                    )
+                };
+                call.check(code, "MPI_Allreduce");
+            },
+            every_element,
+        )
+    });
     call.done(S::Elem::NAME, count as usize, Peer::None);
     token.advance()
 }

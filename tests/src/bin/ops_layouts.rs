@@ -188,6 +188,39 @@ fn main() {
         "rank {rank}: scan_in_place on a reversed slice: {cube}"
     );
 
+    // The `_into` forms with non-contiguous send buffers: small ones are staged on the stack,
+    // large ones (over 1 KiB) in the call site's cache; the results must not differ.
+    let mut token = token;
+    for rows in [3, 200] {
+        let tall = Array2::from_shape_fn((rows, 4), |(i, j)| (100 * rank + 10 * i + j) as i64);
+        let mut sum = Array2::<i64>::zeros((4, rows));
+        token = allreduce_into(&tall.t(), &mut sum, Sum, &comm, token);
+        assert_eq!(
+            sum,
+            Array2::from_shape_fn((4, rows), |(j, i)| 100 * ranks
+                + (size * (10 * i + j)) as i64),
+            "rank {rank}: allreduce_into of a transposed {rows} x 4 view"
+        );
+        let mut gathered = Array1::<i64>::zeros(size * rows);
+        token = allgather_into(&tall.column(1), &mut gathered, &comm, token);
+        assert_eq!(
+            gathered,
+            Array1::from_shape_fn(size * rows, |k| (100 * (k / rows) + 10 * (k % rows) + 1)
+                as i64),
+            "rank {rank}: allgather_into of a column of {rows}"
+        );
+        let blocks =
+            Array2::from_shape_fn((rows, size), |(j, q)| (1000 * rank + 10 * q + j) as i64);
+        let mut got = Array1::<i64>::zeros(size * rows);
+        token = alltoall_into(&blocks.t(), &mut got, &comm, token);
+        assert_eq!(
+            got,
+            Array1::from_shape_fn(size * rows, |k| (1000 * (k / rows) + 10 * rank + k % rows)
+                as i64),
+            "rank {rank}: alltoall_into of a transposed {rows} x {size} array"
+        );
+    }
+
     // Dynamic dimension and 0-D arrays.
     let dynamic = ArrayD::<i16>::from_elem(vec![2, 1, 2, 1], rank as i16);
     let (got, token) = allreduce(&dynamic, Max, &comm, token);
