@@ -985,7 +985,8 @@ fn halo_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> 
         out,
         "\nNon-contiguous buffers: halo exchange of an array column; raw copies the column into \
          preallocated memory by hand around rsmpi's call; ours passes the column views, staged \
-         in memory cached per call site; the last form stages into fresh memory every call:\n"
+         on the stack up to 1 KiB and above that in memory cached per call site; the last form \
+         stages into fresh memory every call:\n"
     );
     let _ = writeln!(
         out,
@@ -1097,7 +1098,11 @@ fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> {
         .map_err(|_| "the font file is not a valid TrueType font".to_string())?;
     let failed = |e: &dyn std::fmt::Display| format!("drawing {}: {e}", path.display());
 
-    let root = BitMapBackend::new(path, (1500, 1300)).into_drawing_area();
+    let ops = measured_ops(cells);
+    // Two panels per row, one per op.
+    let rows = ops.len().div_ceil(2).max(1);
+    let height = 60 + 420 * rows as u32;
+    let root = BitMapBackend::new(path, (1500, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| failed(&e))?;
     let root = root
         .titled(
@@ -1105,19 +1110,19 @@ fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> {
             ("sans-serif", 30),
         )
         .map_err(|e| failed(&e))?;
-    let panels = root.split_evenly((3, 2));
+    let panels = root.split_evenly((rows, 2));
     let x_range = (sizes[0] as f64 / 1.5)..(sizes[sizes.len() - 1] as f64 * 1.5);
     let x_ticks: Vec<f64> = sizes.iter().step_by(2).map(|&b| b as f64).collect();
-    for (op, panel) in measured_ops(cells).into_iter().zip(panels.iter()) {
+    for (op, panel) in ops.into_iter().zip(panels.iter()) {
         let mine: Vec<&Cell> = cells.iter().filter(|c| c.op == op).collect();
         let low = mine.iter().map(|c| c.median).fold(f64::INFINITY, f64::min);
         let high = mine.iter().map(|c| c.median).fold(0.0, f64::max);
         let mut chart = ChartBuilder::on(panel)
             .caption(
-                if op == Op::PingPong {
-                    "ping-pong (one way: half the round trip)"
-                } else {
-                    op.name()
+                match op {
+                    Op::PingPong => "ping-pong (one way: half the round trip)",
+                    Op::HaloColumn => "halo-column (a column of an n x 4 array)",
+                    _ => op.name(),
                 },
                 ("sans-serif", 24),
             )
