@@ -287,28 +287,65 @@ where
         sendbuf.element_count() * comm.size(),
         "give `allgather_into` a receive buffer of `comm.size()` times the send buffer's length",
     );
+    exchange_into(
+        &call,
+        sendbuf,
+        recvbuf,
+        count,
+        ffi::MPI_Allgather,
+        "MPI_Allgather",
+    );
+    call.done(S::Elem::NAME, sendbuf.element_count(), Peer::None);
+    token.advance()
+}
+
+/// The MPI collectives that take (send buffer, count, type, receive buffer, count, type,
+/// communicator): `MPI_Allgather`, `MPI_Alltoall`.
+type Exchange = unsafe extern "C" fn(
+    *const std::ffi::c_void,
+    c_int,
+    ffi::MPI_Datatype,
+    *mut std::ffi::c_void,
+    c_int,
+    ffi::MPI_Datatype,
+    ffi::MPI_Comm,
+) -> c_int;
+
+/// Runs `mpi` from `sendbuf` (`count` elements per rank's block) into the whole of `recvbuf`,
+/// whose length the caller has checked (`comm.size()` blocks of `count`).
+fn exchange_into<S, R>(
+    call: &Call<'_>,
+    sendbuf: &S,
+    recvbuf: &mut R,
+    count: c_int,
+    mpi: Exchange,
+    name: &'static str,
+) where
+    S: Buffer + ?Sized,
+    R: BufferMut<Elem = S::Elem> + ?Sized,
+{
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
             |out| {
-                // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
+                // SAFETY: `input` holds the send side's elements (`count` for allgather,
+                // `size * count` for alltoall) and `out` has room for `size * count`, as the
+                // caller checked; the communicator is valid while `call` lives.
                 let code = unsafe {
-                    ffi::MPI_Allgather(
+                    mpi(
                         input.as_ptr().cast(),
                         count,
                         S::Elem::datatype(),
                         out.as_mut_ptr().cast(),
                         count,
                         S::Elem::datatype(),
-                        comm.raw(),
+                        call.comm.raw(),
                     )
                 };
-                call.check(code, "MPI_Allgather");
+                call.check(code, name);
             },
             every_element,
         )
     });
-    call.done(S::Elem::NAME, sendbuf.element_count(), Peer::None);
-    token.advance()
 }
 
 /// Splits `buf` at `root` into one block per rank along its first axis and gives rank `p`
@@ -461,26 +498,14 @@ where
         sendbuf.element_count(),
         "give `alltoall_into` a receive buffer as long as the send buffer",
     );
-    sendbuf.with_elements(|input| {
-        recvbuf.with_elements_out(
-            |out| {
-                // SAFETY: `input` and `out` hold `size * count` elements each.
-                let code = unsafe {
-                    ffi::MPI_Alltoall(
-                        input.as_ptr().cast(),
-                        count,
-                        S::Elem::datatype(),
-                        out.as_mut_ptr().cast(),
-                        count,
-                        S::Elem::datatype(),
-                        comm.raw(),
-                    )
-                };
-                call.check(code, "MPI_Alltoall");
-            },
-            every_element,
-        )
-    });
+    exchange_into(
+        &call,
+        sendbuf,
+        recvbuf,
+        count,
+        ffi::MPI_Alltoall,
+        "MPI_Alltoall",
+    );
     call.done(S::Elem::NAME, sendbuf.element_count(), Peer::None);
     token.advance()
 }
