@@ -75,8 +75,8 @@ pub trait BufferMut {
     fn element_count(&self) -> usize;
 
     /// Runs `f` on the elements in logical order. Non-contiguous arrays are copied into the
-    /// staging buffer of the op's call site and copied back afterwards; slices, `Vec`s and
-    /// standard-layout arrays are used directly.
+    /// staging buffer of the op's call site (onto the stack up to 1 KiB) and copied back
+    /// afterwards; slices, `Vec`s and standard-layout arrays are used directly.
     fn with_elements_mut<R>(&mut self, f: impl FnOnce(&mut [Self::Elem]) -> R) -> R;
 
     /// Runs `f` on room for the elements in logical order, for ops that only write them

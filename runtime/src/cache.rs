@@ -4,6 +4,8 @@
 //! Today that is the staging memory of buffers that are not contiguous in logical order
 //! (transposed views, slices with steps, columns): MPI needs their elements in one contiguous
 //! run, so they are copied into a staging buffer first (and, for receives, back out after).
+//! The hot-loop forms (`send`, `sendrecv_into`, the `_into` and in-place ops) stage buffers of
+//! up to 1 KiB on the stack instead, which needs no lookup at all.
 //! The staging buffer belongs to the call site (file, line, column of the user's call) and to
 //! the buffer's position among the op's arguments, and lives as long as the thread: a halo
 //! exchange of array columns in a loop copies but never allocates after its first iteration.
