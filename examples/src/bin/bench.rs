@@ -710,8 +710,7 @@ fn measure(ctx: &Ctx, plan: &Plan, op: Op, bytes: usize, mut token: Token) -> (V
     for &variant in variants {
         scratch.clear();
         (token, _) = timed_block(ctx, op, variant, &mut bufs, token, (warm, 1), &mut scratch);
-        scratch.sort_by(f64::total_cmp);
-        estimate = estimate.max(scratch[scratch.len() / 2]);
+        estimate = estimate.max(median_of(&mut scratch));
     }
     // Calls shorter than BATCH_TIME are timed in batches that last about that long.
     const BATCH_TIME: f64 = 5e-6;
@@ -889,10 +888,7 @@ fn self_overhead(calls: usize) -> [f64; 3] {
         rounds[2].push(start.elapsed().as_secs_f64() * 1e9 / calls as f64);
     }
     assert_eq!(b[0], 1.0, "a one-rank sum is the input");
-    rounds.map(|mut r| {
-        r.sort_by(f64::total_cmp);
-        r[r.len() / 2]
-    })
+    rounds.map(|mut r| median_of(&mut r))
 }
 // ANCHOR_END: overhead
 

@@ -121,7 +121,7 @@ where
 {
     let call = Call::new("gather", comm, &token);
     let root = call.rank_arg("root", root);
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let count = call.count_arg("the buffer", buf.element_count());
     let input = buf.elements();
     call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
@@ -184,7 +184,7 @@ where
 {
     let call = Call::new("gather_into", comm, &token);
     let root = call.rank_arg("root", root);
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let count = call.count_arg("the send buffer", sendbuf.element_count());
     let input = sendbuf.elements();
     call.agree(Collective::rooted(S::Elem::NAME, count as usize, root));
@@ -242,7 +242,7 @@ where
     B: Stackable + ?Sized,
 {
     let call = Call::new("allgather", comm, &token);
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let count = call.count_arg("the buffer", buf.element_count());
     let input = buf.elements();
     call.agree(Collective::plain(B::Elem::NAME, count as usize));
@@ -278,7 +278,7 @@ where
     R: BufferMut<Elem = S::Elem> + ?Sized,
 {
     let call = Call::new("allgather_into", comm, &token);
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let count = call.count_arg("the send buffer", sendbuf.element_count());
     call.agree(Collective::plain(S::Elem::NAME, count as usize));
     call.expect_len(

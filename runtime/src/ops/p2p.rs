@@ -236,7 +236,7 @@ where
 {
     let call = Call::new("send", comm, &token);
     let (rank, tag) = call.dest_arg(dest.into_dest());
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let count = call.count_arg("the send buffer", buf.element_count());
     buf.with_elements(|data| {
         call.announce(B::Elem::NAME, data.len(), rank, tag);
@@ -398,7 +398,7 @@ where
 {
     let (dest_rank, send_tag) = call.dest_arg(dest);
     let (source_rank, recv_tag) = call.source_arg(source);
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let send_count = call.count_arg("the send buffer", sendbuf.element_count());
     let outgoing = sendbuf.elements();
     let len = template.element_count();
@@ -527,7 +527,7 @@ where
     let call = Call::new("sendrecv_into", comm, &token);
     let (dest_rank, send_tag) = call.dest_arg(dest.into_dest());
     let (source_rank, recv_tag) = call.source_arg(source.into_source());
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let send_count = call.count_arg("the send buffer", sendbuf.element_count());
     let status = sendbuf.with_elements(|outgoing| {
         recvbuf.with_elements_out(

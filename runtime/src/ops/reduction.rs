@@ -57,7 +57,7 @@ where
     B: Buffer + ?Sized,
     O: Reduces<B::Elem>,
 {
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let count = call.count_arg("the buffer", buf.element_count());
     let input = buf.elements();
     call.agree(Collective::reducing(B::Elem::NAME, count as usize, O::NAME));
@@ -266,7 +266,7 @@ where
     let _ = op;
     let call = Call::new("reduce", comm, &token);
     let root = call.rank_arg("root", root);
-    // Checked before `elements()`, which may copy a non-contiguous array.
+    // Checked before staging, which may copy a non-contiguous array.
     let count = call.count_arg("the buffer", buf.element_count());
     let input = buf.elements();
     call.agree(Collective {

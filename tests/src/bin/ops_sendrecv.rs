@@ -86,37 +86,47 @@ fn main() {
         "rank {rank}: into"
     );
 
-    // A short message into a non-contiguous view (staged): only the elements that came change.
-    let mut grid = Array2::<u32>::from_elem((5, 2), u32::MAX);
-    let (status, token) = sendrecv_into(
-        &outgoing[..3],
-        &mut grid.column_mut(0),
-        left,
-        right,
-        &comm,
-        token,
-    );
-    assert_eq!(
-        status.count(),
-        3,
-        "rank {rank}: short message into a column"
-    );
-    assert_eq!(
-        grid.column(0).to_vec(),
-        [l, l + 1, l + 2, u32::MAX, u32::MAX],
-        "rank {rank}: three received into the column, two untouched"
-    );
-    assert!(
-        grid.column(1).iter().all(|&x| x == u32::MAX),
-        "rank {rank}: the other column is untouched"
-    );
-
-    // The same into a column over 1 KiB, which is staged in the call site's cache rather than
-    // on the stack; the cache's memory holds the previous call's elements beyond the message.
-    let mut tall = Array2::<u32>::from_elem((400, 2), u32::MAX);
+    // A short message into a non-contiguous view: only the elements that came change. A column
+    // of 5 is staged on the stack, one of 400 (over 1 KiB) in the call site's cache.
     let long: Vec<u32> = (0..400).map(|i| 10 * rank as u32 + i).collect();
     let mut token = token;
+    for rows in [5, 400] {
+        let mut grid = Array2::<u32>::from_elem((rows, 2), u32::MAX);
+        let status;
+        (status, token) = sendrecv_into(
+            &long[..3],
+            &mut grid.column_mut(0),
+            left,
+            right,
+            &comm,
+            token,
+        );
+        assert_eq!(
+            status.count(),
+            3,
+            "rank {rank}: short message into a column of {rows}"
+        );
+        let expected: Vec<u32> = (0..rows as u32)
+            .map(|i| if i < 3 { l + i } else { u32::MAX })
+            .collect();
+        assert_eq!(
+            grid.column(0).to_vec(),
+            expected,
+            "rank {rank}: three received into the column of {rows}, the rest untouched"
+        );
+        assert!(
+            grid.column(1).iter().all(|&x| x == u32::MAX),
+            "rank {rank}: the other column of {rows} is untouched"
+        );
+    }
+
+    // Into the cached staging again after a full message: the cache's memory holds the previous
+    // call's elements beyond the short message, and they must not reach the column.
+    let mut tall = Array2::<u32>::from_elem((400, 2), u32::MAX);
     for count in [400, 3] {
+        if count == 3 {
+            tall.column_mut(0).fill(u32::MAX);
+        }
         let status;
         (status, token) = sendrecv_into(
             &long[..count],
@@ -131,36 +141,19 @@ fn main() {
             count,
             "rank {rank}: {count} into a tall column"
         );
+        if count == 400 {
+            let expected: Vec<u32> = (0..400).map(|i| l + i).collect();
+            assert_eq!(
+                tall.column(0).to_vec(),
+                expected,
+                "rank {rank}: 400 received into the tall column"
+            );
+        }
     }
-    let expected: Vec<u32> = (0..400).map(|i| l + i).collect();
-    assert_eq!(
-        tall.column(0).to_vec(),
-        expected,
-        "rank {rank}: 400 then 3 received into the tall column"
-    );
-    tall.column_mut(0).fill(u32::MAX);
-    let status;
-    (status, token) = sendrecv_into(
-        &long[..3],
-        &mut tall.column_mut(0),
-        left,
-        right,
-        &comm,
-        token,
-    );
-    assert_eq!(
-        status.count(),
-        3,
-        "rank {rank}: short message into a tall column"
-    );
     assert_eq!(
         tall.column(0).iter().filter(|&&x| x != u32::MAX).count(),
         3,
-        "rank {rank}: only the three that came changed the tall column"
-    );
-    assert!(
-        tall.column(1).iter().all(|&x| x == u32::MAX),
-        "rank {rank}: the other tall column is untouched"
+        "rank {rank}: after 400, only the three that came changed the tall column"
     );
 
     // `sendrecv_into` a 1-D array, with tags on both sides.
