@@ -7,9 +7,6 @@ use crate::mpi::Launcher;
 use crate::prereqs;
 use crate::process::step;
 
-/// The Debian package of the font the plot is drawn with.
-const PLOT_FONT_PACKAGE: &str = "fonts-dejavu-core";
-
 /// The benchmark pairs rank 0 with rank 1 (ping-pong), so it runs on exactly two ranks.
 const BENCH_RANKS: usize = 2;
 
@@ -27,12 +24,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
             )));
         }
     };
-    // The plot's labels are drawn with DejaVu Sans; the quick run draws no plot.
-    if quick {
-        prereqs::ensure()?;
-    } else {
-        prereqs::ensure_with(&[PLOT_FONT_PACKAGE])?;
-    }
+    prereqs::ensure()?;
     let launcher = Launcher::detect()?;
     let program = build_release_example("bench")?;
     let out = target_dir().join("bench");

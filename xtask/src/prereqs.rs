@@ -18,16 +18,10 @@ const LIBCLANG: &str = "libclang-dev";
 
 /// Installs what is missing when running as root; otherwise fails with the command to run.
 pub fn ensure() -> Result<(), Error> {
-    ensure_with(&[])
-}
-
-/// [`ensure`], plus `extra` Debian packages that one task needs (the benchmark's plot font).
-pub fn ensure_with(extra: &[&'static str]) -> Result<(), Error> {
     if !has_apt() {
         return check_without_apt();
     }
-    let mut missing = missing_packages();
-    missing.extend(extra.iter().filter(|package| !is_installed(package)));
+    let missing = missing_packages();
     if missing.is_empty() {
         return Ok(());
     }

@@ -20,6 +20,9 @@
 //! `--op ping-pong`); `--seconds S` sets the time spent on each (op, size, form), 0.5 by
 //! default, three times that from 1 MiB on. Timings are never asserted.
 
+#[path = "../font.rs"]
+mod font;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -1082,44 +1085,11 @@ fn summary(out: &mut String, cells: &[Cell], over: &[String], halo_over: &[Strin
 
 // ---- plot -----------------------------------------------------------------------------------
 
-/// Where the plot's font is looked for: `SPMD_BENCH_FONT`, then DejaVu Sans where Debian and
-/// Ubuntu (package `fonts-dejavu-core`), Fedora and Arch put it.
-const FONT_PATHS: [&str; 3] = [
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-];
-
-fn load_font() -> Result<&'static [u8], String> {
-    let candidates: Vec<PathBuf> = std::env::var_os("SPMD_BENCH_FONT")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(FONT_PATHS.iter().map(PathBuf::from))
-        .collect();
-    for path in &candidates {
-        if let Ok(bytes) = std::fs::read(path) {
-            // The font registry of plotters keeps `'static` bytes; the program ends soon after.
-            return Ok(Box::leak(bytes.into_boxed_slice()));
-        }
-    }
-    Err(format!(
-        "the plot needs the DejaVu Sans font, found at none of {}; on Debian or Ubuntu install it \
-         with `apt-get install fonts-dejavu-core`, or point SPMD_BENCH_FONT at any .ttf file",
-        candidates
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-}
-
 fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> {
     use plotters::coord::combinators::BindKeyPoints;
     use plotters::prelude::*;
 
-    let font = load_font()?;
-    plotters::style::register_font("sans-serif", FontStyle::Normal, font)
-        .map_err(|_| "the font file is not a valid TrueType font".to_string())?;
+    font::register()?;
     let failed = |e: &dyn std::fmt::Display| format!("drawing {}: {e}", path.display());
 
     let ops = measured_ops(cells);

@@ -12,10 +12,13 @@
 //! the time to solution. Otherwise rank 0 writes to DIR (default `shallow-water-output`):
 //! `day_XX.XX.png` pictures of the height anomaly and velocity at 0, 2.5, 5 and 10 days, and
 //! `final.npy`, the final `h`, `u`, `v` as a `3 x 180 x 360` array of `f64` (NumPy format).
-//! `SW_QUICK=1` (the test run) stops after 201 steps and writes to a temporary folder.
+//! `SW_QUICK=1` (the test run) stops after 201 steps, writes to a temporary folder (or DIR),
+//! then removes the files it wrote, and the folder only if it created it.
 //!
 //! Every rank computes on one thread. The program checks that the total mass is conserved.
 
+#[path = "../font.rs"]
+mod font;
 #[path = "../shallow_water/model.rs"]
 #[allow(dead_code)]
 mod model;
@@ -210,15 +213,44 @@ fn check_mass<T: Real>(snapshots: &[(f64, Array3<f64>)]) {
     );
 }
 
+/// Writes `final.npy` and the pictures into `options.output`, creating the folder if needed.
+/// The quick run then removes what it wrote, and the folder only if this run created it: files
+/// that were there before, and a folder given by the user, are never deleted.
 fn write_output(options: &Options, snapshots: &[(f64, Array3<f64>)]) -> Result<(), String> {
     let dir = &options.output;
+    let created_dir = !dir.exists();
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    let result = write_files(options, snapshots, &mut written);
+    if options.quick {
+        for path in &written {
+            std::fs::remove_file(path).map_err(|e| format!("removing {}: {e}", path.display()))?;
+        }
+        if created_dir {
+            // Not recursive: whatever else appeared in the folder meanwhile stays.
+            std::fs::remove_dir(dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+        }
+    }
+    result
+}
+
+/// Writes the output files, recording each path in `written` as soon as it exists.
+fn write_files(
+    options: &Options,
+    snapshots: &[(f64, Array3<f64>)],
+    written: &mut Vec<PathBuf>,
+) -> Result<(), String> {
+    let dir = &options.output;
     let (_, last) = snapshots.last().expect("at least the initial state");
     let data = dir.join("final.npy");
-    output::write_npy(&data, last).map_err(|e| format!("writing {}: {e}", data.display()))?;
+    let write = output::write_npy(&data, last);
+    if data.exists() {
+        written.push(data.clone());
+    }
+    write.map_err(|e| format!("writing {}: {e}", data.display()))?;
     let back = output::read_npy(&data).map_err(|e| format!("reading {}: {e}", data.display()))?;
     assert_eq!(&back, last, "final.npy reads back as written");
-    output::register_font()?;
+    font::register()?;
     // The quick run draws one picture: enough to exercise the drawing.
     let drawn = if options.quick {
         &snapshots[snapshots.len() - 1..]
@@ -227,18 +259,83 @@ fn write_output(options: &Options, snapshots: &[(f64, Array3<f64>)]) -> Result<(
     };
     for (days, fields) in drawn {
         let path = dir.join(format!("day_{days:05.2}.png"));
-        output::draw_state(
+        let drawing = output::draw_state(
             &path,
             fields.slice(s![0, .., ..]),
             fields.slice(s![1, .., ..]),
             fields.slice(s![2, .., ..]),
             *days,
-        )?;
+        );
+        if path.exists() {
+            written.push(path);
+        }
+        drawing?;
     }
-    if options.quick {
-        std::fs::remove_dir_all(dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
-    } else {
+    if !options.quick {
         println!("wrote {} pictures and {}", drawn.len(), data.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick_options(output: PathBuf) -> Options {
+        Options {
+            single_precision: false,
+            benchmark: false,
+            output,
+            days: 0.0,
+            quick: true,
+        }
+    }
+
+    fn snapshots() -> Vec<(f64, Array3<f64>)> {
+        let mut fields = Array3::zeros((3, model::NY_GLOBAL, model::NX_GLOBAL));
+        fields.index_axis_mut(Axis(0), 0).fill(model::DEPTH);
+        vec![(0.0, fields)]
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("spmd-sw-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_given_folder_and_its_files_survive_the_quick_run() {
+        let dir = scratch("given");
+        std::fs::create_dir_all(dir.join("notes")).unwrap();
+        std::fs::write(dir.join("mine.txt"), "user data").unwrap();
+        std::fs::write(dir.join("notes/more.txt"), "more user data").unwrap();
+        write_output(&quick_options(dir.clone()), &snapshots()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("mine.txt")).unwrap(),
+            "user data"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("notes/more.txt")).unwrap(),
+            "more user data"
+        );
+        assert!(
+            !dir.join("final.npy").exists(),
+            "the run's own files are removed"
+        );
+        let mut left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["mine.txt", "notes"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_folder_the_quick_run_created_is_removed() {
+        let dir = scratch("created").join("nested");
+        write_output(&quick_options(dir.clone()), &snapshots()).unwrap();
+        assert!(!dir.exists());
+        std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+    }
 }

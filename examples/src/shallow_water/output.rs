@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use spmd::ndarray::{Array3, ArrayView2};
 
@@ -96,37 +96,6 @@ fn red_blue(x: f64, range: f64) -> (u8, u8, u8) {
 const ETA_RANGE: f64 = 10.0;
 /// At most this many arrows in y and x.
 const MAX_ARROWS: (usize, usize) = (25, 50);
-
-/// Where the pictures' font is looked for: `SPMD_FONT`, then DejaVu Sans where Debian and
-/// Ubuntu (package `fonts-dejavu-core`), Fedora and Arch put it.
-const FONT_PATHS: [&str; 3] = [
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-];
-
-/// Registers the font plotters draws text with; call once before [`draw_state`].
-pub fn register_font() -> Result<(), String> {
-    let candidates: Vec<PathBuf> = std::env::var_os("SPMD_FONT")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(FONT_PATHS.iter().map(PathBuf::from))
-        .collect();
-    let bytes = candidates
-        .iter()
-        .find_map(|path| std::fs::read(path).ok())
-        .ok_or_else(|| {
-            format!(
-                "the pictures need the DejaVu Sans font, found at none of {candidates:?}; on \
-                 Debian or Ubuntu install it with `apt-get install fonts-dejavu-core`, or point \
-                 SPMD_FONT at any .ttf file"
-            )
-        })?;
-    // The font registry of plotters keeps `'static` bytes; the program ends soon after.
-    let font: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    plotters::style::register_font("sans-serif", plotters::style::FontStyle::Normal, font)
-        .map_err(|_| "the font file is not a valid TrueType font".to_string())
-}
 
 /// Draws the height anomaly `h - DEPTH` in colour, the velocity as arrows, and the model time,
 /// as a PNG picture at `path`. `h`, `u`, `v` are the global interior fields.
