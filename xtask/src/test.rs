@@ -9,8 +9,9 @@ use crate::prereqs;
 use crate::process::{format_duration, last_step, step};
 
 /// Builds every target (the multi-rank tests run the workspace's binaries, so those must exist),
-/// runs the doc tests, then every other test: with `cargo nextest` when installed, the `ci`
-/// profile when `CI` is set, else with `cargo test`. `args` go to the test runner.
+/// checks that the two published crates package, runs the doc tests, then every other test: with
+/// `cargo nextest` when installed, the `ci` profile when `CI` is set, else with `cargo test`.
+/// `args` go to the test runner.
 pub fn run(args: &[String]) -> Result<(), Error> {
     let start = Instant::now();
     prereqs::ensure()?;
@@ -20,6 +21,23 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         &cargo()
             .envs(&env)
             .args(["build", "--workspace", "--all-targets"]),
+    )?;
+    // The two publishable crates, together: spmd depends on spmd-macros at `=0.1.0`, which only
+    // resolves when both are packaged in one run. `--no-verify`: the build above already compiled
+    // them, and verifying would build both again from the extracted `.crate` files.
+    // `--allow-dirty`: this checks the tree as it is, uncommitted edits included, so a developer
+    // can run it before committing; a CI clone is clean and the flag changes nothing there.
+    step(
+        "package",
+        &cargo().args([
+            "package",
+            "--package",
+            "spmd-macros",
+            "--package",
+            "spmd",
+            "--no-verify",
+            "--allow-dirty",
+        ]),
     )?;
     step(
         "doc tests",
