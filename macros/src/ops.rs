@@ -46,6 +46,9 @@ const fn op(name: &'static str, params: &'static [&'static str], collective: boo
             | b"allreduce_in_place"
             | b"allreduce_into"
             | b"reduce_in_place"
+            | b"reduce_into"
+            | b"scan_into"
+            | b"exscan_into"
             | b"bcast_in_place"
             | b"scan_in_place"
             | b"exscan_in_place"
@@ -103,6 +106,11 @@ pub(crate) const OPS: &[Op] = &[
         &["&mut buf", "op", "root", "comm"],
         COLLECTIVE,
     ),
+    op(
+        "reduce_into",
+        &["&sendbuf", "&mut recvbuf", "op", "root", "comm"],
+        COLLECTIVE,
+    ),
     op("bcast", &["&buf", "root", "comm"], COLLECTIVE),
     op("bcast_in_place", &["&mut buf", "root", "comm"], COLLECTIVE),
     op("gather", &["&buf", "root", "comm"], COLLECTIVE),
@@ -131,8 +139,18 @@ pub(crate) const OPS: &[Op] = &[
     ),
     op("scan", &["&buf", "op", "comm"], COLLECTIVE),
     op("scan_in_place", &["&mut buf", "op", "comm"], COLLECTIVE),
+    op(
+        "scan_into",
+        &["&sendbuf", "&mut recvbuf", "op", "comm"],
+        COLLECTIVE,
+    ),
     op("exscan", &["&buf", "op", "comm"], COLLECTIVE),
     op("exscan_in_place", &["&mut buf", "op", "comm"], COLLECTIVE),
+    op(
+        "exscan_into",
+        &["&sendbuf", "&mut recvbuf", "op", "comm"],
+        COLLECTIVE,
+    ),
     op("barrier", &["comm"], COLLECTIVE),
 ];
 
@@ -200,7 +218,7 @@ mod tests {
             .filter(|op| !op.returns_value)
             .map(|op| op.name)
             .collect();
-        assert_eq!(token_only.len(), 12, "{token_only:?}");
+        assert_eq!(token_only.len(), 15, "{token_only:?}");
         assert!(by_name("recv_into").is_some_and(|op| op.returns_value));
     }
 

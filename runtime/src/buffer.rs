@@ -9,12 +9,23 @@ use num_complex::{Complex32, Complex64};
 use crate::cache::{Elements, Staged};
 use crate::element::Element;
 
+pub(crate) mod sealed {
+    /// The supertrait that keeps the buffer traits to this crate's buffer kinds.
+    pub trait Sealed {}
+}
+
 /// A buffer an op can read: its elements in logical (row-major) order, and how to build a
 /// result of the same kind.
 ///
 /// Arrays whose memory is not in standard order (transposed views, slices with steps) are
 /// copied into logical order first, so data is never sent in memory order by mistake.
-pub trait Buffer {
+///
+/// Sealed: implemented for `[T]`, `[T; N]`, `Vec<T>`, single elements, `ndarray` arrays and
+/// views of any dimension, and (feature `cuda`) `cudarc` device memory. The ops hand MPI only
+/// the slices these implementations give, so a buffer cannot make MPI read or write outside
+/// its memory; sealing keeps the promises the ops rely on besides (a result built by
+/// [`owned_from`](Buffer::owned_from) has the input's shape) inside this crate.
+pub trait Buffer: sealed::Sealed {
     /// The element type.
     type Elem: Element;
     /// A buffer of the same kind and shape that owns its data (`Vec` for slices, `Array` for
@@ -66,8 +77,8 @@ pub trait Splittable: Buffer {
     fn block_from(&self, parts: usize, data: Vec<Self::Elem>) -> Self::Block;
 }
 
-/// A buffer an op can write into: in-place variants and `*_into` ops.
-pub trait BufferMut {
+/// A buffer an op can write into: in-place variants and `*_into` ops. Sealed, as [`Buffer`].
+pub trait BufferMut: sealed::Sealed {
     /// The element type.
     type Elem: Element;
 
@@ -116,6 +127,8 @@ fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
 
 macro_rules! flat_buffer {
     ($($ty:ty),*) => {$(
+        impl<T: Element> sealed::Sealed for $ty {}
+
         impl<T: Element> Buffer for $ty {
             type Elem = T;
             type Owned = Vec<T>;
@@ -169,6 +182,8 @@ macro_rules! flat_buffer {
 
 flat_buffer!([T], Vec<T>);
 
+impl<T: Element, const N: usize> sealed::Sealed for [T; N] {}
+
 impl<T: Element, const N: usize> Buffer for [T; N] {
     type Elem = T;
     type Owned = [T; N];
@@ -204,6 +219,8 @@ impl<T: Element, const N: usize> BufferMut for [T; N] {
 
 macro_rules! scalar_buffer {
     ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+
         impl Buffer for $t {
             type Elem = $t;
             type Owned = $t;
@@ -248,6 +265,14 @@ scalar_buffer!(
 );
 
 // ---- ndarray --------------------------------------------------------------------------------
+
+impl<S, D> sealed::Sealed for ArrayBase<S, D>
+where
+    S: Data,
+    S::Elem: Element,
+    D: Dimension,
+{
+}
 
 impl<S, D> Buffer for ArrayBase<S, D>
 where
@@ -494,23 +519,15 @@ fn on_stack<T: Element, R>(len: usize, f: impl FnOnce(&mut [MaybeUninit<T>]) -> 
 #[inline(always)]
 unsafe fn assume_init<T: Element>(room: &mut [MaybeUninit<T>]) -> &mut [T] {
     // SAFETY: `MaybeUninit<T>` has the layout of `T` and the caller promises every element is
-    // initialised; every element type is plain data, so what MPI writes there later is a valid
-    // `T` too.
+    // initialised. MPI writes into it only through `sys`, which repairs anything that is not a
+    // value of `T` (a `bool` byte other than 0 or 1) before the elements are read.
     unsafe { &mut *(std::ptr::from_mut(room) as *mut [T]) }
 }
 
-/// A `Vec` of `len` elements filled by `fill`, which must write all of them or not return.
-///
-/// # Safety
-/// `fill` must initialise every one of the `len` elements behind the pointer before returning
-/// normally (MPI does for a receive buffer of `len` elements when the call succeeds; callers
-/// check the return code inside `fill` and panic on failure).
+/// A `Vec` of `len` zeros: the initialised memory allocating receives hand to MPI, so that
+/// elements a short or mismatched message does not write are zeros, never stale memory.
+/// (`vec![zero; n]` of a primitive type allocates zeroed memory, which costs no pass over it.)
 #[inline]
-pub(crate) unsafe fn filled_by<T: Element>(len: usize, fill: impl FnOnce(*mut T)) -> Vec<T> {
-    let mut data = Vec::with_capacity(len);
-    fill(data.as_mut_ptr());
-    // SAFETY: the capacity is `len`, and the caller guarantees that `fill` initialised all
-    // `len` elements; every `Element` is plain data, valid for any bytes MPI wrote for its type.
-    unsafe { data.set_len(len) };
-    data
+pub(crate) fn zeroed<T: Element>(len: usize) -> Vec<T> {
+    vec![T::ZERO; len]
 }

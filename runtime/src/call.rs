@@ -1,16 +1,24 @@
-//! One op in flight: its identity (op, call site, rank, sequence number), argument checks,
-//! MPI error translation and the `SPMD_DEBUG` log line.
+//! The life of one op, in one place: its identity (op, call site, rank, sequence number),
+//! argument checks, check-mode agreement, the watchdog's record (entered before the op may
+//! block, left when it ends), the `SPMD_DEBUG` log line, the translation of MPI errors into
+//! errors that speak to the user, and the token's advance.
+//!
+//! An op reads: `let call = Call::new(..)`, argument checks, `call.agree(..)` (collectives) or
+//! `call.announce(..)` / `call.expect(..)` (messages), the `sys` calls wrapped in
+//! `call.mpi(..)`, and `call.finish(token, ..)`.
 
 use std::ffi::c_int;
 use std::fmt;
 use std::panic::Location;
 use std::time::Instant;
 
-use mpi::ffi;
-
+use crate::check::{self, Collective, Failure, Message};
 use crate::comm::Comm;
-use crate::env;
+use crate::ident::{OpId, Peer};
+use crate::settings;
+use crate::sys::{self, SysError, SysResult};
 use crate::token::Token;
+use crate::watchdog;
 
 /// A failed op: what went wrong, where, and how to fix it.
 ///
@@ -57,45 +65,28 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// How an op's peer is named in its log line.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Peer {
-    None,
-    Dest(c_int),
-    Source(c_int),
-    Exchange { dest: c_int, source: c_int },
-    Root(c_int),
+/// What a receive writes into, for the message of a truncation.
+pub(crate) struct Room<'a> {
+    /// "the receive template", "the receive buffer".
+    pub(crate) what: &'a str,
+    /// Elements it holds.
+    pub(crate) len: usize,
+    /// Their type.
+    pub(crate) elem: &'static str,
+    /// The rank the message was expected from (or any).
+    pub(crate) source: c_int,
 }
 
-impl fmt::Display for Peer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let any = |rank: c_int| {
-            if rank == crate::ops::p2p::any_source_raw() {
-                "any".to_string()
-            } else {
-                rank.to_string()
-            }
-        };
-        match *self {
-            Peer::None => Ok(()),
-            Peer::Dest(dest) => write!(f, " dest={dest}"),
-            Peer::Source(source) => write!(f, " source={}", any(source)),
-            Peer::Exchange { dest, source } => write!(f, " dest={dest} source={}", any(source)),
-            Peer::Root(root) => write!(f, " root={root}"),
-        }
-    }
-}
-
+/// One op in flight.
 pub(crate) struct Call<'c> {
-    pub(crate) op: &'static str,
-    pub(crate) site: &'static Location<'static>,
+    pub(crate) id: OpId,
     pub(crate) comm: &'c Comm,
-    pub(crate) seq: u64,
     started: Option<Instant>,
 }
 
 impl<'c> Call<'c> {
-    /// Starts an op at the caller's call site (ops are `#[track_caller]` all the way down to here).
+    /// Starts an op at the caller's call site (ops are `#[track_caller]` all the way down to
+    /// here).
     #[track_caller]
     #[inline]
     pub(crate) fn new(op: &'static str, comm: &'c Comm, token: &Token) -> Call<'c> {
@@ -103,22 +94,39 @@ impl<'c> Call<'c> {
         crate::cache::begin(site);
         #[cfg(feature = "cuda")]
         crate::cuda::begin(op, site);
-        Call {
-            op,
-            site,
+        let call = Call {
+            id: OpId {
+                op,
+                site,
+                seq: token.seq(),
+            },
             comm,
-            seq: token.seq(),
-            started: env::debug_enabled().then(Instant::now),
+            started: settings::debug_enabled().then(Instant::now),
+        };
+        if comm.mpi_finalized() {
+            call.fail(
+                "MPI has already been finalised: the program initialised MPI itself (through \
+                 rsmpi) and dropped its universe while this communicator was still in use",
+                "keep the rsmpi universe alive while spmd communicators are used, or initialise \
+                 MPI with `spmd::init()`, whose communicators keep MPI alive",
+            );
         }
+        call
+    }
+
+    /// The op's name.
+    #[inline]
+    pub(crate) fn op(&self) -> &'static str {
+        self.id.op
     }
 
     pub(crate) fn error(&self, problem: impl Into<String>, help: impl Into<String>) -> Error {
         Error {
-            op: self.op,
+            op: self.id.op,
             rank: self.comm.rank(),
             size: self.comm.size(),
-            seq: self.seq,
-            site: self.site,
+            seq: self.id.seq,
+            site: self.id.site,
             problem: problem.into(),
             help: help.into(),
         }
@@ -131,89 +139,7 @@ impl<'c> Call<'c> {
         panic!("{error}")
     }
 
-    /// Turns an MPI return code into an error naming the MPI function and MPI's own message.
-    #[inline]
-    pub(crate) fn check(&self, code: c_int, mpi_function: &str) {
-        if code != 0 {
-            self.mpi_failure(code, mpi_function);
-        }
-    }
-
-    /// [`check`](Call::check) for a receive into `what`, which has room for `room` elements of
-    /// type `element`, from `source` (a rank or `MPI_ANY_SOURCE`): a message that does not fit
-    /// is reported with the room, the type and the sender asked for.
-    #[inline]
-    pub(crate) fn check_receive(
-        &self,
-        code: c_int,
-        mpi_function: &str,
-        what: &str,
-        room: usize,
-        element: &str,
-        source: c_int,
-    ) {
-        if code != 0 {
-            self.receive_failure(code, mpi_function, what, room, element, source);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn receive_failure(
-        &self,
-        code: c_int,
-        mpi_function: &str,
-        what: &str,
-        room: usize,
-        element: &str,
-        source: c_int,
-    ) -> ! {
-        if error_class(code) == crate::raw::err_truncate() {
-            let from = if source == crate::ops::p2p::any_source_raw() {
-                "any rank".to_string()
-            } else {
-                format!("rank {source}")
-            };
-            self.fail(
-                format!(
-                    "the incoming message (from {from}) is larger than {what}, which holds \
-                     {room} elements of {element} ({mpi_function} reported MPI_ERR_TRUNCATE)"
-                ),
-                format!(
-                    "give the receive room for every element the sender sends: a template of the \
-                     sent shape, or `{}` with a buffer at least that long (its `Status::count` \
-                     then says how many came)",
-                    if self.op.starts_with("sendrecv") {
-                        "sendrecv_into"
-                    } else {
-                        "recv_into"
-                    }
-                ),
-            );
-        }
-        self.mpi_failure(code, mpi_function)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn mpi_failure(&self, code: c_int, mpi_function: &str) -> ! {
-        if error_class(code) == crate::raw::err_truncate() {
-            self.fail(
-                format!(
-                    "the incoming message is larger than the receive buffer ({mpi_function} \
-                     reported MPI_ERR_TRUNCATE)"
-                ),
-                "give the receive a template with as many elements as the sender sends",
-            );
-        }
-        self.fail(
-            format!(
-                "{mpi_function} returned error {code}: {}",
-                error_string(code)
-            ),
-            "this is an error of the MPI library; the message above is its own",
-        )
-    }
+    // ---- arguments ---------------------------------------------------------------------------
 
     /// Validates a rank argument (a peer or a root) and converts it for MPI.
     #[inline]
@@ -235,68 +161,249 @@ impl<'c> Call<'c> {
     pub(crate) fn count_arg(&self, what: &str, count: usize) -> c_int {
         match c_int::try_from(count) {
             Ok(count) => count,
-            Err(_) => self.fail(
-                format!(
-                    "{what} has {count} elements, more than MPI's count limit of {} (i32::MAX)",
-                    c_int::MAX
-                ),
-                "split the data into several ops of at most i32::MAX elements each",
-            ),
-        }
-    }
-
-    /// Ends the op: one log line under `SPMD_DEBUG`.
-    #[inline]
-    pub(crate) fn done(&self, element: &str, count: usize, peer: Peer) {
-        self.done_lazy(element, || count, peer);
-    }
-
-    /// [`done`](Call::done) with a count that costs something to know (a receive's), computed
-    /// only for the log line.
-    #[inline]
-    pub(crate) fn done_lazy(&self, element: &str, count: impl FnOnce() -> usize, peer: Peer) {
-        if crate::watchdog::enabled() {
-            crate::watchdog::leave();
-        }
-        if let Some(started) = self.started {
-            self.log(element, count(), peer, started);
+            Err(_) => self.too_long(what, count),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn log(&self, element: &str, count: usize, peer: Peer, started: Instant) {
+    fn too_long(&self, what: &str, count: usize) -> ! {
+        self.fail(
+            format!(
+                "{what} has {count} elements, more than MPI's count limit of {} (i32::MAX)",
+                c_int::MAX
+            ),
+            "split the data into several ops of at most i32::MAX elements each",
+        )
+    }
+
+    /// Validates a tag (non-negative).
+    pub(crate) fn tag_arg(&self, tag: i32) -> c_int {
+        if tag < 0 {
+            self.fail(
+                format!("tag {tag} is negative"),
+                "tags are non-negative; to accept any tag, leave the tag unset on the receiving \
+                 side",
+            );
+        }
+        tag
+    }
+
+    /// Fails unless a buffer argument has `expected` elements.
+    pub(crate) fn expect_len(&self, what: &str, actual: usize, expected: usize, help: &str) {
+        if actual != expected {
+            self.fail(
+                format!("{what} has {actual} elements, but {expected} are needed"),
+                help.to_string(),
+            );
+        }
+    }
+
+    // ---- agreement and the watchdog ----------------------------------------------------------
+
+    /// Tells the watchdog what this op is about to block in.
+    #[cold]
+    #[inline(never)]
+    fn watch(&self, peer: Peer) {
+        watchdog::enter(
+            self.id.op,
+            peer,
+            self.id.site,
+            self.id.seq,
+            self.comm.rank(),
+            self.comm.size(),
+        );
+    }
+
+    /// Before a collective: the watchdog's record, and in check mode the ranks' agreement on
+    /// `what`.
+    #[inline]
+    pub(crate) fn agree(&self, what: Collective) {
+        if watchdog::enabled() {
+            self.watch(what.root.map_or(Peer::None, Peer::Root));
+        }
+        if let Some(check) = self.comm.check_raw() {
+            self.checked(check::agree(check, &self.id, what));
+        }
+    }
+
+    /// Before a send: the watchdog's record, and in check mode the header to the receiver.
+    #[inline]
+    pub(crate) fn announce(&self, message: Message) {
+        if watchdog::enabled() {
+            self.watch(Peer::Dest(message.2));
+        }
+        if let Some(check) = self.comm.check_raw() {
+            self.checked(check::announce(check, &self.id, message));
+        }
+    }
+
+    /// Before a receive of `count` elements of `elem` from `source` with `tag` (exactly
+    /// `count` when `exact`, else at most), after sending `send` for a `sendrecv`: the
+    /// watchdog's record, and in check mode the sender's header, compared with this receive.
+    /// Returns the source and tag to receive from (the sender's, in check mode, when either is
+    /// "any").
+    #[inline]
+    pub(crate) fn expect(
+        &self,
+        send: Option<Message>,
+        elem: &'static str,
+        count: usize,
+        exact: bool,
+        (source, tag): (c_int, c_int),
+    ) -> (c_int, c_int) {
+        if watchdog::enabled() {
+            self.watch(match send {
+                Some((_, _, dest, _)) => Peer::Exchange { dest, source },
+                None => Peer::Source(source),
+            });
+        }
+        match self.comm.check_raw() {
+            Some(check) => self.checked(check::expect(
+                check, &self.id, send, elem, count, exact, source, tag,
+            )),
+            None => (source, tag),
+        }
+    }
+
+    fn checked<T>(&self, result: Result<T, Failure>) -> T {
+        match result {
+            Ok(value) => value,
+            Err(Failure::Sys(error)) => self.sys_failure(error, None),
+            Err(Failure::Mismatch { problem, help }) => self.fail(problem, help),
+        }
+    }
+
+    // ---- MPI errors ----------------------------------------------------------------------------
+
+    /// The value of a `sys` call, or the op's error.
+    #[inline]
+    pub(crate) fn mpi<T>(&self, result: SysResult<T>) -> T {
+        match result {
+            Ok(value) => value,
+            Err(error) => self.sys_failure(error, None),
+        }
+    }
+
+    /// [`mpi`](Call::mpi) for a receive into `room`: a message that does not fit is reported
+    /// with the room, the type and the sender asked for.
+    #[inline]
+    pub(crate) fn received<T>(&self, result: SysResult<T>, room: Room<'_>) -> T {
+        match result {
+            Ok(value) => value,
+            Err(error) => self.sys_failure(error, Some(room)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn sys_failure(&self, error: SysError, room: Option<Room<'_>>) -> ! {
+        if error.is_truncation() {
+            let function = match error {
+                SysError::Mpi { function, .. } => function,
+                _ => "MPI",
+            };
+            match room {
+                Some(room) => {
+                    let from = if room.source == sys::any_source() {
+                        "any rank".to_string()
+                    } else {
+                        format!("rank {}", room.source)
+                    };
+                    self.fail(
+                        format!(
+                            "the incoming message (from {from}) is larger than {}, which holds \
+                             {} elements of {} ({function} reported MPI_ERR_TRUNCATE)",
+                            room.what, room.len, room.elem
+                        ),
+                        format!(
+                            "give the receive room for every element the sender sends: a \
+                             template of the sent shape, or `{}` with a buffer at least that \
+                             long (its `Status::count` then says how many came)",
+                            if self.id.op.starts_with("sendrecv") {
+                                "sendrecv_into"
+                            } else {
+                                "recv_into"
+                            }
+                        ),
+                    )
+                }
+                None => self.fail(
+                    format!(
+                        "the incoming message is larger than the receive buffer ({function} \
+                         reported MPI_ERR_TRUNCATE)"
+                    ),
+                    "give the receive a template with as many elements as the sender sends",
+                ),
+            }
+        }
+        match error {
+            SysError::Mpi { function, code } => self.fail(
+                format!(
+                    "{function} returned error {code}: {}",
+                    sys::error_string(code)
+                ),
+                "this is an error of the MPI library; the message above is its own",
+            ),
+            SysError::TooLong { len } => self.too_long("a buffer", len),
+            SysError::NotABool {
+                function,
+                index,
+                byte,
+            } => self.fail(
+                format!(
+                    "received byte {byte} for the `bool` at element {index} ({function}): only 0 \
+                     and 1 are `bool`s, so the sender sent another type (the element now holds \
+                     `true`, as C reads it)"
+                ),
+                "send and receive the same element type on both sides (e.g. `u8` on both); \
+                 run with SPMD_CHECK=1 to see both call sites",
+            ),
+        }
+    }
+
+    // ---- the end -----------------------------------------------------------------------------
+
+    /// Ends the op: leaves the watchdog's record, writes the log line under `SPMD_DEBUG`, and
+    /// returns the next token.
+    #[inline]
+    pub(crate) fn finish(self, token: Token, elem: &str, count: usize, peer: Peer) -> Token {
+        self.finish_lazy(token, elem, || count, peer)
+    }
+
+    /// [`finish`](Call::finish) with a count that costs something to know (a receive's),
+    /// computed only for the log line.
+    #[inline]
+    pub(crate) fn finish_lazy(
+        self,
+        token: Token,
+        elem: &str,
+        count: impl FnOnce() -> usize,
+        peer: Peer,
+    ) -> Token {
+        if watchdog::enabled() {
+            watchdog::leave();
+        }
+        if let Some(started) = self.started {
+            self.log(elem, count(), peer, started);
+        }
+        token.advance()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn log(&self, elem: &str, count: usize, peer: Peer, started: Instant) {
         let elapsed = started.elapsed();
         let line = format!(
-            "[spmd] rank {} #{} {} {element} x{count}{peer} at {}:{}:{} took {:.1?}\n",
+            "[spmd] rank {} #{} {} {elem} x{count}{peer} at {}:{}:{} took {:.1?}\n",
             self.comm.rank(),
-            self.seq,
-            self.op,
-            self.site.file(),
-            self.site.line(),
-            self.site.column(),
+            self.id.seq,
+            self.id.op,
+            self.id.site.file(),
+            self.id.site.line(),
+            self.id.site.column(),
             elapsed
         );
-        crate::env::write_stderr(&line);
+        settings::write_stderr(&line);
     }
-}
-
-fn error_class(code: c_int) -> c_int {
-    let mut class: c_int = 0;
-    // SAFETY: `class` is a valid out-pointer; MPI_Error_class accepts any error code.
-    unsafe { ffi::MPI_Error_class(code, &mut class) };
-    class
-}
-
-fn error_string(code: c_int) -> String {
-    let mut buffer = vec![0u8; 1024];
-    let mut length: c_int = 0;
-    // SAFETY: the buffer holds MPI_MAX_ERROR_STRING (<= 1024 in Open MPI and MPICH) bytes and
-    // `length` is a valid out-pointer.
-    let code = unsafe { ffi::MPI_Error_string(code, buffer.as_mut_ptr().cast(), &mut length) };
-    if code != 0 {
-        return "(no description)".into();
-    }
-    buffer.truncate(length.max(0) as usize);
-    String::from_utf8_lossy(&buffer).into_owned()
 }

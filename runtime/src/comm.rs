@@ -1,29 +1,100 @@
-//! Communicators.
+//! Communicators, and the life of MPI itself.
+//!
+//! Every [`Comm`] holds a share of MPI's life ([`Life`]): MPI is finalised when the universe
+//! and the last communicator are gone, in whatever order the program drops them, so no
+//! communicator can ever be used or freed after `MPI_Finalize`.
 
 use std::fmt;
+use std::mem::ManuallyDrop;
+use std::panic::Location;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex, Weak};
 
-use mpi::ffi;
+use mpi::environment::Universe as MpiUniverse;
 use mpi::raw::AsRaw;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
+use crate::settings;
+use crate::sys::{self, RawComm};
+
+/// MPI, initialised by [`init`](crate::init): finalised when the last holder drops it.
+pub(crate) struct Life {
+    _mpi: MpiUniverse,
+}
+
+impl Drop for Life {
+    fn drop(&mut self) {
+        // MPI_Finalize (in `_mpi`'s drop, right after this) waits for the other ranks in most
+        // MPI libraries: a rank that ends while others still expect messages from it is part
+        // of a deadlock, and the watchdog says so.
+        crate::watchdog::finalizing();
+    }
+}
+
+/// The life made by `init`, for communicators made later from rsmpi ones.
+static LIFE: Mutex<Weak<Life>> = Mutex::new(Weak::new());
+
+impl Life {
+    /// Takes ownership of MPI's finalisation.
+    pub(crate) fn new(mpi: MpiUniverse) -> Arc<Life> {
+        let life = Arc::new(Life { _mpi: mpi });
+        *LIFE.lock().unwrap_or_else(|poison| poison.into_inner()) = Arc::downgrade(&life);
+        life
+    }
+
+    fn current() -> Option<Arc<Life>> {
+        LIFE.lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .upgrade()
+    }
+}
+
 /// A group of ranks that communicate: what every op takes as its `comm` argument.
 ///
-/// Cheap to clone (the MPI communicator is shared). A `Comm` stays on the thread that made it,
-/// like the ordering token of the ops that use it. Errors of MPI calls on it are returned
-/// (`MPI_ERRORS_RETURN`) and turned into `spmd` errors that name the op, the rank and the call
-/// site.
+/// Cheap to clone (the MPI communicator is shared). A `Comm` is neither `Send` nor `Sync`: it
+/// stays on the thread that made it, like the ordering token of the ops that use it, and MPI
+/// is initialised for that guarantee only (`MPI_THREAD_FUNNELED`: making a `Comm` on another
+/// thread than the one that called [`init`](crate::init) needs
+/// [`Options::multi_threaded`](crate::Options::multi_threaded)). A `Comm` keeps MPI
+/// initialised: MPI is finalised once the [`Universe`](crate::Universe) and every `Comm` are
+/// dropped. Errors of MPI calls on it are returned (`MPI_ERRORS_RETURN`) and turned into
+/// `spmd` errors that name the op, the rank and the call site.
 #[derive(Clone)]
 pub struct Comm {
     inner: Rc<Inner>,
 }
 
 struct Inner {
-    mpi: SimpleCommunicator,
+    mpi: ManuallyDrop<SimpleCommunicator>,
     /// Check mode: a private duplicate carrying the fingerprints and message headers.
-    check: Option<SimpleCommunicator>,
-    rank: i32,
-    size: i32,
+    check: ManuallyDrop<Option<SimpleCommunicator>>,
+    rank: usize,
+    size: usize,
+    /// MPI's life when `spmd` initialised it; `None` when the program initialised MPI itself
+    /// (through rsmpi) and so decides when it ends.
+    life: Option<Arc<Life>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Without a share of MPI's life, MPI may already be finalised: freeing the handles
+        // then would end the process, so they are left to the finalisation that already
+        // released them.
+        let finalized = self.life.is_none() && mpi::environment::is_finalized();
+        // SAFETY: each field is taken exactly once, here, and never used again.
+        let (mpi, check) = unsafe {
+            (
+                ManuallyDrop::take(&mut self.mpi),
+                ManuallyDrop::take(&mut self.check),
+            )
+        };
+        if finalized {
+            std::mem::forget((mpi, check));
+        } else {
+            drop((mpi, check));
+        }
+        // `life` drops after the communicators are freed (it is the last field).
+    }
 }
 
 impl Comm {
@@ -34,40 +105,58 @@ impl Comm {
     /// duplicates the communicator for the checks' own messages, which makes it collective:
     /// every rank of `mpi` must call it.
     ///
+    /// # Panics
+    /// On another thread than the one that called [`init`](crate::init), unless
+    /// [`Options::multi_threaded`] asked for `MPI_THREAD_MULTIPLE`.
+    ///
     /// [`Options::check`]: crate::Options::check
+    /// [`Options::multi_threaded`]: crate::Options::multi_threaded
+    #[track_caller]
     pub fn from_mpi(mpi: SimpleCommunicator) -> Comm {
-        let check = crate::env::check_default();
-        Comm::wrap(mpi, check)
+        Comm::wrap(mpi, settings::check_default())
     }
 
+    #[track_caller]
     fn wrap(mpi: SimpleCommunicator, check: bool) -> Comm {
-        // SAFETY: `mpi` is a valid communicator (rsmpi's types only hold live handles), and the
-        // predefined handler `MPI_ERRORS_RETURN` is valid for every communicator.
-        unsafe {
-            ffi::MPI_Comm_set_errhandler(mpi.as_raw(), ffi::RSMPI_ERRORS_RETURN);
+        if settings::thread_may_use_mpi() == Some(false) {
+            panic!(
+                "spmd: a communicator was made at {} on another thread than the one that called \
+                 `spmd::init`, but MPI was initialised for one thread (MPI_THREAD_FUNNELED); \
+                 to use MPI from several threads, initialise it with \
+                 `spmd::init_with(spmd::Options::from_env().multi_threaded(true))`",
+                Location::caller()
+            );
         }
-        let rank = mpi.rank();
-        let size = mpi.size();
+        let rank = mpi.rank() as usize;
+        let size = mpi.size() as usize;
+        let errors_return = |comm: &SimpleCommunicator| {
+            // SAFETY: rsmpi's communicator holds a live handle while it lives (here: the whole
+            // call), and this is its rank and size.
+            let raw = unsafe { RawComm::new(comm.as_raw(), rank, size) };
+            if let Err(error) = sys::set_errors_return(raw) {
+                panic!("spmd: could not make MPI return its errors on a communicator: {error:?}");
+            }
+        };
+        errors_return(&mpi);
         let check = check.then(|| {
             let check = mpi.duplicate();
-            // SAFETY: as above, for the fresh duplicate.
-            unsafe {
-                ffi::MPI_Comm_set_errhandler(check.as_raw(), ffi::RSMPI_ERRORS_RETURN);
-            }
+            errors_return(&check);
             check
         });
         Comm {
             inner: Rc::new(Inner {
-                mpi,
-                check,
+                mpi: ManuallyDrop::new(mpi),
+                check: ManuallyDrop::new(check),
                 rank,
                 size,
+                life: Life::current(),
             }),
         }
     }
 
     /// A duplicate of an rsmpi communicator (`MPI_Comm_dup`, collective over its ranks): same
     /// ranks, separate message space.
+    #[track_caller]
     pub fn duplicate_of(mpi: &impl Communicator) -> Comm {
         Comm::from_mpi(mpi.duplicate())
     }
@@ -75,6 +164,7 @@ impl Comm {
     /// A duplicate of this communicator (`MPI_Comm_dup`, collective) with check mode on or off,
     /// whatever the process-wide setting: with it on, every op on the result first makes the
     /// ranks agree on what they are doing (see [`Options::check`](crate::Options::check)).
+    #[track_caller]
     pub fn with_check(&self, check: bool) -> Comm {
         Comm::wrap(self.inner.mpi.duplicate(), check)
     }
@@ -87,13 +177,13 @@ impl Comm {
     /// This process's rank in the communicator, `0..size()`.
     #[inline]
     pub fn rank(&self) -> usize {
-        self.inner.rank as usize
+        self.inner.rank
     }
 
     /// The number of ranks in the communicator.
     #[inline]
     pub fn size(&self) -> usize {
-        self.inner.size as usize
+        self.inner.size
     }
 
     /// The rsmpi communicator, for calls `spmd` does not wrap.
@@ -101,22 +191,51 @@ impl Comm {
         &self.inner.mpi
     }
 
-    /// Gives the rsmpi communicator back, or `self` if clones of it are still alive.
+    /// Gives the rsmpi communicator back, or `self` if clones of it are still alive. MPI then
+    /// stays initialised only as long as the [`Universe`](crate::Universe) or other `Comm`s
+    /// live.
     pub fn into_mpi(self) -> Result<SimpleCommunicator, Comm> {
-        Rc::try_unwrap(self.inner)
-            .map(|inner| inner.mpi)
-            .map_err(|inner| Comm { inner })
+        match Rc::try_unwrap(self.inner) {
+            Ok(inner) => {
+                let mut inner = ManuallyDrop::new(inner);
+                // SAFETY: `inner` is never dropped (ManuallyDrop) and each field is taken once.
+                let (mpi, check, life) = unsafe {
+                    (
+                        ManuallyDrop::take(&mut inner.mpi),
+                        ManuallyDrop::take(&mut inner.check),
+                        std::ptr::read(&inner.life),
+                    )
+                };
+                drop(check);
+                drop(life);
+                Ok(mpi)
+            }
+            Err(inner) => Err(Comm { inner }),
+        }
     }
 
-    /// The check communicator, when check mode is on.
+    /// Whether MPI has been finalised under this communicator: only possible when the program
+    /// initialised MPI itself and ended it while this `Comm` lived.
     #[inline]
-    pub(crate) fn check_raw(&self) -> Option<ffi::MPI_Comm> {
-        self.inner.check.as_ref().map(AsRaw::as_raw)
+    pub(crate) fn mpi_finalized(&self) -> bool {
+        self.inner.life.is_none() && mpi::environment::is_finalized()
     }
 
+    /// The communicator's handle, for the calls of `sys`.
     #[inline]
-    pub(crate) fn raw(&self) -> ffi::MPI_Comm {
-        self.inner.mpi.as_raw()
+    pub(crate) fn raw(&self) -> RawComm<'_> {
+        // SAFETY: the handle lives as long as `self.inner`, which the borrow keeps alive, and
+        // MPI stays initialised while `life` is held (or the op checked `mpi_finalized`).
+        unsafe { RawComm::new(self.inner.mpi.as_raw(), self.inner.rank, self.inner.size) }
+    }
+
+    /// The check communicator's handle, when check mode is on.
+    #[inline]
+    pub(crate) fn check_raw(&self) -> Option<RawComm<'_>> {
+        self.inner.check.as_ref().map(|check| {
+            // SAFETY: as in `raw`; the duplicate has the same ranks.
+            unsafe { RawComm::new(check.as_raw(), self.inner.rank, self.inner.size) }
+        })
     }
 }
 

@@ -9,8 +9,33 @@ pub(crate) mod sealed {
     pub trait Sealed {
         /// Whether every bit pattern of the type's size is a value of it (all but `bool`).
         const ANY_BITS_VALID: bool = true;
+        /// The all-zero value, which receive buffers are filled with before MPI writes them.
+        const ZERO: Self;
+    }
+
+    /// The supertrait that keeps [`ReduceOp`](super::ReduceOp) to this crate's operators.
+    pub trait SealedOp {
+        /// Which predefined MPI operation the operator is.
+        const KIND: OpKind;
+    }
+
+    /// The predefined MPI reduction operations (mapped to their handles in `sys`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum OpKind {
+        Sum,
+        Prod,
+        Min,
+        Max,
+        LAnd,
+        LOr,
+        LXor,
+        BAnd,
+        BOr,
+        BXor,
     }
 }
+
+pub(crate) use sealed::OpKind;
 
 /// A type whose values `spmd` can send: every integer width, `f32`, `f64`, `bool`,
 /// `Complex<f32>` and `Complex<f64>`.
@@ -28,7 +53,9 @@ pub trait Element:
 
 macro_rules! element {
     ($($t:ty),*) => {$(
-        impl sealed::Sealed for $t {}
+        impl sealed::Sealed for $t {
+            const ZERO: $t = 0 as $t;
+        }
         impl Element for $t {
             const NAME: &'static str = stringify!($t);
             #[inline]
@@ -43,6 +70,7 @@ element!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
 
 impl sealed::Sealed for bool {
     const ANY_BITS_VALID: bool = false;
+    const ZERO: bool = false;
 }
 impl Element for bool {
     const NAME: &'static str = "bool";
@@ -52,7 +80,9 @@ impl Element for bool {
     }
 }
 
-impl sealed::Sealed for Complex32 {}
+impl sealed::Sealed for Complex32 {
+    const ZERO: Complex32 = Complex32::new(0.0, 0.0);
+}
 impl Element for Complex32 {
     const NAME: &'static str = "Complex<f32>";
     #[inline]
@@ -61,7 +91,9 @@ impl Element for Complex32 {
     }
 }
 
-impl sealed::Sealed for Complex64 {}
+impl sealed::Sealed for Complex64 {
+    const ZERO: Complex64 = Complex64::new(0.0, 0.0);
+}
 impl Element for Complex64 {
     const NAME: &'static str = "Complex<f64>";
     #[inline]
@@ -72,12 +104,11 @@ impl Element for Complex64 {
 
 /// A reduction operator: `Sum`, `Prod`, `Min`, `Max`, `LAnd`, `LOr`, `LXor`, `BAnd`, `BOr`,
 /// `BXor`.
-pub trait ReduceOp: Copy + std::fmt::Debug + Send + Sync + 'static {
+///
+/// Sealed: each operator is one of MPI's predefined operations.
+pub trait ReduceOp: Copy + std::fmt::Debug + Send + Sync + 'static + sealed::SealedOp {
     /// The operator's name, used in logs and error messages.
     const NAME: &'static str;
-
-    /// The predefined MPI operation.
-    fn raw() -> ffi::MPI_Op;
 }
 
 /// `Self` can reduce elements of type `T`.
@@ -95,72 +126,60 @@ pub trait Reduces<T: Element>: ReduceOp {
 }
 
 macro_rules! operator {
-    ($(#[$doc:meta])* $name:ident, $raw:ident) => {
+    ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub struct $name;
 
+        impl sealed::SealedOp for $name {
+            const KIND: OpKind = OpKind::$name;
+        }
+
         impl ReduceOp for $name {
             const NAME: &'static str = stringify!($name);
-            #[inline]
-            fn raw() -> ffi::MPI_Op {
-                // SAFETY: the `RSMPI_*` handles are constants initialised by the C shim of
-                // `mpi-sys` before `main`; reading them has no side effects.
-                unsafe { ffi::$raw }
-            }
         }
     };
 }
 
 operator!(
     /// Sum of the elements (`MPI_SUM`).
-    Sum,
-    RSMPI_SUM
+    Sum
 );
 operator!(
     /// Product of the elements (`MPI_PROD`).
-    Prod,
-    RSMPI_PROD
+    Prod
 );
 operator!(
     /// Minimum (`MPI_MIN`).
-    Min,
-    RSMPI_MIN
+    Min
 );
 operator!(
     /// Maximum (`MPI_MAX`).
-    Max,
-    RSMPI_MAX
+    Max
 );
 operator!(
     /// Logical and (`MPI_LAND`): non-zero is true.
-    LAnd,
-    RSMPI_LAND
+    LAnd
 );
 operator!(
     /// Logical or (`MPI_LOR`): non-zero is true.
-    LOr,
-    RSMPI_LOR
+    LOr
 );
 operator!(
     /// Logical exclusive or (`MPI_LXOR`): non-zero is true.
-    LXor,
-    RSMPI_LXOR
+    LXor
 );
 operator!(
     /// Bitwise and (`MPI_BAND`).
-    BAnd,
-    RSMPI_BAND
+    BAnd
 );
 operator!(
     /// Bitwise or (`MPI_BOR`).
-    BOr,
-    RSMPI_BOR
+    BOr
 );
 operator!(
     /// Bitwise exclusive or (`MPI_BXOR`).
-    BXor,
-    RSMPI_BXOR
+    BXor
 );
 
 macro_rules! reduces {

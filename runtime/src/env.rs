@@ -1,32 +1,18 @@
-//! Start-up: MPI initialisation, the panic hook that aborts the whole job, environment switches.
+//! Start-up: MPI initialisation at the cheapest safe threading level, the panic hook that aborts
+//! the whole job, environment switches.
 
-use std::io::Write;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
 
-use mpi::environment::Universe as MpiUniverse;
-use mpi::ffi;
 use mpi::topology::Communicator;
 
-use crate::comm::Comm;
+use crate::comm::{Comm, Life};
+use crate::settings;
 
 /// How long a panicking rank waits between printing its message and aborting the job.
 const ABORT_GRACE: Duration = Duration::from_millis(200);
 
-/// Whether `SPMD_DEBUG` asked for one log line per op. Read once, at [`init`].
-static DEBUG: AtomicBool = AtomicBool::new(false);
-/// This process's rank in `MPI_COMM_WORLD`, or -1 before [`init`].
-static WORLD_RANK: AtomicI32 = AtomicI32::new(-1);
-static WORLD_SIZE: AtomicI32 = AtomicI32::new(0);
 static HOOK: OnceLock<()> = OnceLock::new();
-/// Whether communicators made by [`init`] and [`Comm::from_mpi`] have check mode on.
-static CHECK: AtomicBool = AtomicBool::new(false);
-
-/// Whether new communicators get check mode (set by [`init_with`]).
-pub(crate) fn check_default() -> bool {
-    CHECK.load(Ordering::Relaxed)
-}
 
 /// Run-time switches of `spmd`, read from the environment by [`Options::from_env`] (which
 /// [`init`] uses) or set in code and passed to [`init_with`].
@@ -36,6 +22,7 @@ pub(crate) fn check_default() -> bool {
 /// | `SPMD_DEBUG=1` | [`debug`](Options::debug) | one log line per op: rank, sequence number, op, element type, count, peer or root, call site, duration |
 /// | `SPMD_CHECK=1` | [`check`](Options::check) | ranks compare every collective and every message before it runs; a mismatch stops the job with each rank's op and call site |
 /// | `SPMD_TIMEOUT=<seconds>` | [`timeout`](Options::timeout) | a watchdog reports the op each rank is blocked in after that long, then aborts the job |
+/// | `SPMD_THREADS=multiple` | [`multi_threaded`](Options::multi_threaded) | MPI is initialised with `MPI_THREAD_MULTIPLE`, so that several threads can each make and use their own communicators |
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
     /// Log one line per op to standard error.
@@ -46,6 +33,14 @@ pub struct Options {
     pub check: bool,
     /// Deadlock watchdog: after this long blocked in one op, report it and abort the job.
     pub timeout: Option<Duration>,
+    /// Initialise MPI for use from several threads (`MPI_THREAD_MULTIPLE`). Off by default:
+    /// a [`Comm`] never leaves the thread that made it, so MPI is initialised with
+    /// `MPI_THREAD_FUNNELED` and only the thread that called [`init`] may make communicators.
+    /// Turn it on to make communicators on other threads (each thread then has its own token
+    /// chain and its own communicators). It costs: with Open MPI, `MPI_THREAD_MULTIPLE` makes
+    /// every small message about a quarter slower (ping-pong of 4-64 B, measured side by side
+    /// in plain C), because MPI then locks around its progress engine.
+    pub multi_threaded: bool,
 }
 
 impl Options {
@@ -71,10 +66,22 @@ impl Options {
                 ),
             }
         });
+        let multi_threaded = match std::env::var("SPMD_THREADS") {
+            Ok(value) => match value.trim() {
+                "" | "funneled" | "single" => false,
+                "multiple" => true,
+                other => panic!(
+                    "spmd: SPMD_THREADS={other:?} is not a threading level; set \
+                     SPMD_THREADS=multiple for MPI_THREAD_MULTIPLE, or unset it"
+                ),
+            },
+            Err(_) => false,
+        };
         Options {
             debug: flag("SPMD_DEBUG"),
             check: flag("SPMD_CHECK"),
             timeout,
+            multi_threaded,
         }
     }
 
@@ -95,25 +102,20 @@ impl Options {
         self.timeout = timeout;
         self
     }
+
+    /// Sets [`multi_threaded`](Options::multi_threaded).
+    pub fn multi_threaded(mut self, on: bool) -> Options {
+        self.multi_threaded = on;
+        self
+    }
 }
 
-#[inline]
-pub(crate) fn debug_enabled() -> bool {
-    DEBUG.load(Ordering::Relaxed)
-}
-
-/// The rank of this process in `MPI_COMM_WORLD`, or `None` before [`init`].
-pub fn world_rank() -> Option<usize> {
-    usize::try_from(WORLD_RANK.load(Ordering::Relaxed)).ok()
-}
-
-/// The MPI environment of the program; MPI is finalised when it is dropped.
+/// The MPI environment of the program.
 ///
-/// Communicators made from it must be dropped before it is.
+/// MPI is finalised when the universe and every [`Comm`] are dropped, in any order: a `Comm`
+/// keeps MPI alive, so `let comm = spmd::init().world();` is fine.
 pub struct Universe {
     world: Comm,
-    // Declared last: dropped (MPI finalised) after `world` is freed.
-    _mpi: MpiUniverse,
 }
 
 impl std::fmt::Debug for Universe {
@@ -121,14 +123,6 @@ impl std::fmt::Debug for Universe {
         f.debug_struct("Universe")
             .field("world", &self.world)
             .finish()
-    }
-}
-
-impl Drop for Universe {
-    fn drop(&mut self) {
-        // MPI_Finalize waits for the other ranks in most MPI libraries: a rank that ends while
-        // others still expect messages from it is part of a deadlock, and the watchdog says so.
-        crate::watchdog::finalizing(self.world.rank(), self.world.size());
     }
 }
 
@@ -140,7 +134,8 @@ impl Universe {
     }
 }
 
-/// Initialises MPI (`MPI_Init_thread` asking for `MPI_THREAD_MULTIPLE`), installs the panic
+/// Initialises MPI (`MPI_Init_thread` asking for `MPI_THREAD_FUNNELED`, or
+/// `MPI_THREAD_MULTIPLE` with [`Options::multi_threaded`]), installs the panic
 /// hook that aborts the whole job, reads `SPMD_DEBUG`, `SPMD_CHECK` and `SPMD_TIMEOUT`
 /// ([`Options::from_env`]), and returns the universe. [`init_with`] takes the options from code.
 ///
@@ -159,36 +154,45 @@ pub fn init() -> Universe {
 /// # Panics
 /// If MPI was already initialised.
 pub fn init_with(options: Options) -> Universe {
-    let Some((universe, _threading)) = mpi::initialize_with_threading(mpi::Threading::Multiple)
-    else {
+    let level = if options.multi_threaded {
+        mpi::Threading::Multiple
+    } else {
+        mpi::Threading::Funneled
+    };
+    let Some((universe, provided)) = mpi::initialize_with_threading(level) else {
         panic!(
             "spmd::init: MPI is already initialised; call `spmd::init()` once, at the start of \
              `main`, and take communicators from the universe it returns"
         );
     };
+    if provided < level {
+        panic!(
+            "spmd::init: the MPI library provides thread level {provided:?}, below the \
+             {level:?} asked for; {}",
+            if options.multi_threaded {
+                "use an MPI library built with MPI_THREAD_MULTIPLE support, or leave \
+                 `Options::multi_threaded` off"
+            } else {
+                "this MPI library cannot run spmd programs"
+            }
+        );
+    }
     let world = universe.world();
-    WORLD_RANK.store(world.rank(), Ordering::Relaxed);
-    WORLD_SIZE.store(world.size(), Ordering::Relaxed);
-    DEBUG.store(options.debug, Ordering::Relaxed);
-    CHECK.store(options.check, Ordering::Relaxed);
+    settings::set(
+        world.rank() as usize,
+        world.size() as usize,
+        options.debug,
+        options.check,
+        options.multi_threaded,
+    );
     install_panic_hook();
     if let Some(timeout) = options.timeout {
         crate::watchdog::start(timeout);
     }
-    let world = Comm::duplicate_of(&world);
+    let _life = Life::new(universe);
     Universe {
-        world,
-        _mpi: universe,
+        world: Comm::duplicate_of(&world),
     }
-}
-
-/// Writes `text` to standard error in one `write` call where the system allows, so that lines
-/// of ranks sharing a terminal do not interleave mid-line (Rust's `eprintln!` may write a line
-/// in several pieces).
-pub(crate) fn write_stderr(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
-    let _ = err.flush();
 }
 
 fn flag(name: &str) -> bool {
@@ -199,8 +203,8 @@ fn install_panic_hook() {
     HOOK.get_or_init(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let rank = WORLD_RANK.load(Ordering::Relaxed);
-            let size = WORLD_SIZE.load(Ordering::Relaxed);
+            let rank = settings::world_rank().map_or(-1, |rank| rank as i64);
+            let size = settings::world_size();
             let message = info
                 .payload()
                 .downcast_ref::<String>()
@@ -214,7 +218,7 @@ fn install_panic_hook() {
                 Some(l) => format!(" at {}:{}:{}", l.file(), l.line(), l.column()),
                 None => String::new(),
             };
-            write_stderr(&format!(
+            settings::write_stderr(&format!(
                 "[spmd] rank {rank} of {size} panicked{location}:\n{message}\n[spmd] rank \
                  {rank}: aborting the whole job (MPI_Abort) so that no rank waits forever\n"
             ));
@@ -222,11 +226,7 @@ fn install_panic_hook() {
                 // MPICH's launcher may end the job on the abort before it has forwarded what
                 // the ranks wrote: give it a moment, so that the message above is seen.
                 std::thread::sleep(ABORT_GRACE);
-                // SAFETY: MPI is initialised and not finalised (checked just above), and
-                // `MPI_Abort` may be called from any thread under `MPI_THREAD_MULTIPLE`.
-                unsafe {
-                    ffi::MPI_Abort(ffi::RSMPI_COMM_WORLD, 1);
-                }
+                crate::sys::abort(1);
             }
             previous(info);
         }));

@@ -32,14 +32,14 @@
 //! | [`recv`], [`recv_with_status`], [`recv_into`] | `MPI_Recv` | the message (and [`Status`]) |
 //! | [`sendrecv`], [`sendrecv_with_status`], [`sendrecv_into`] | `MPI_Sendrecv` | the message |
 //! | [`allreduce`], [`allreduce_in_place`], [`allreduce_into`] | `MPI_Allreduce` | the reduction, on every rank |
-//! | [`reduce`], [`reduce_in_place`] | `MPI_Reduce` | the reduction at the root, the input elsewhere |
+//! | [`reduce`], [`reduce_in_place`], [`reduce_into`] | `MPI_Reduce` | `Some(reduction)` at the root, `None` elsewhere |
 //! | [`bcast`], [`bcast_in_place`] | `MPI_Bcast` | the root's data |
 //! | [`gather`], [`gather_into`] | `MPI_Gather` | `Some(stacked)` at the root, `None` elsewhere |
 //! | [`allgather`], [`allgather_into`] | `MPI_Allgather` | every rank's buffer, stacked |
 //! | [`scatter`], [`scatter_into`] | `MPI_Scatter` | this rank's block |
 //! | [`alltoall`], [`alltoall_into`] | `MPI_Alltoall` | one block from every rank |
-//! | [`scan`], [`scan_in_place`] | `MPI_Scan` | inclusive prefix reduction |
-//! | [`exscan`], [`exscan_in_place`] | `MPI_Exscan` | exclusive prefix reduction (identity on rank 0) |
+//! | [`scan`], [`scan_in_place`], [`scan_into`] | `MPI_Scan` | inclusive prefix reduction |
+//! | [`exscan`], [`exscan_in_place`], [`exscan_into`] | `MPI_Exscan` | exclusive prefix reduction (identity on rank 0) |
 //! | [`barrier`] | `MPI_Barrier` | token |
 //!
 //! # Failures
@@ -55,17 +55,22 @@
 //! run time, so the feature builds, and programs without device buffers run, on machines
 //! without CUDA. See the `spmd::cuda` module.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod buffer;
 mod cache;
 mod call;
 mod check;
 mod comm;
 #[cfg(feature = "cuda")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cuda")))]
 pub mod cuda;
 mod element;
 mod env;
+mod ident;
 mod ops;
-mod raw;
+mod settings;
+mod sys;
 mod token;
 mod watchdog;
 
@@ -76,7 +81,7 @@ pub use comm::Comm;
 pub use element::{
     BAnd, BOr, BXor, Element, LAnd, LOr, LXor, Max, Min, Prod, ReduceOp, Reduces, Sum,
 };
-pub use env::{Options, Universe, init, init_with, world_rank};
+pub use env::{Options, Universe, init, init_with};
 pub use ops::collective::{
     allgather, allgather_into, alltoall, alltoall_into, barrier, bcast, bcast_in_place, gather,
     gather_into, scatter, scatter_into,
@@ -86,9 +91,10 @@ pub use ops::p2p::{
     send, sendrecv, sendrecv_into, sendrecv_with_status,
 };
 pub use ops::reduction::{
-    allreduce, allreduce_in_place, allreduce_into, exscan, exscan_in_place, reduce,
-    reduce_in_place, scan, scan_in_place,
+    allreduce, allreduce_in_place, allreduce_into, exscan, exscan_in_place, exscan_into, reduce,
+    reduce_in_place, reduce_into, scan, scan_in_place, scan_into,
 };
+pub use settings::world_rank;
 pub use spmd_macros::spmd_jit;
 pub use token::{Settle, Token, token};
 
@@ -102,10 +108,10 @@ pub mod prelude {
     pub use crate::{
         ANY_SOURCE, BAnd, BOr, BXor, Comm, Dest, LAnd, LOr, LXor, Max, Min, Prod, Source, Status,
         Sum, Token, allgather, allgather_into, allreduce, allreduce_in_place, allreduce_into,
-        alltoall, alltoall_into, barrier, bcast, bcast_in_place, exscan, exscan_in_place, gather,
-        gather_into, recv, recv_into, recv_with_status, reduce, reduce_in_place, scan,
-        scan_in_place, scatter, scatter_into, send, sendrecv, sendrecv_into, sendrecv_with_status,
-        spmd_jit,
+        alltoall, alltoall_into, barrier, bcast, bcast_in_place, exscan, exscan_in_place,
+        exscan_into, gather, gather_into, recv, recv_into, recv_with_status, reduce,
+        reduce_in_place, reduce_into, scan, scan_in_place, scan_into, scatter, scatter_into, send,
+        sendrecv, sendrecv_into, sendrecv_with_status, spmd_jit,
     };
     pub use ndarray::{
         Array, Array0, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, Axis, array,

@@ -1,26 +1,55 @@
 //! The deadlock watchdog (`SPMD_TIMEOUT=<seconds>`, [`Options::timeout`](crate::Options::timeout)).
 //!
 //! Every op records what it is blocked in (op, peer or root, call site, sequence number) while
-//! it runs; a background thread reports an op that has been blocked for longer than the timeout,
-//! and then aborts the job. Every rank runs its own watchdog, so a deadlock is reported by each
-//! rank that is stuck in it, and a rank that has reached the end of the program says so.
+//! it runs, in a record of its own thread: token chains are per thread, and so are blocked ops.
+//! A background thread looks at every thread's record and reports an op that has been blocked
+//! for longer than the timeout, then aborts the job. Every rank runs its own watchdog, so a
+//! deadlock is reported by each rank that is stuck in it, and a rank that has reached the end
+//! of the program says so.
 
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use mpi::ffi;
-
-use crate::call::Peer;
+use crate::ident::Peer;
+use crate::settings;
 
 /// Whether the watchdog runs: read by every op, so a single relaxed load when off.
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static TIMEOUT: OnceLock<Duration> = OnceLock::new();
-static BLOCKED: Mutex<Option<Blocked>> = Mutex::new(None);
+/// Every thread's record (threads that ended drop theirs; the list forgets them).
+static THREADS: Mutex<Vec<Weak<Record>>> = Mutex::new(Vec::new());
 
-/// What this rank is blocked in.
+/// One thread's record: what it is blocked in, if anything.
+struct Record {
+    thread: String,
+    blocked: Mutex<Option<Blocked>>,
+}
+
+thread_local! {
+    static MINE: Arc<Record> = register();
+}
+
+fn register() -> Arc<Record> {
+    let current = thread::current();
+    let thread = current
+        .name()
+        .map_or_else(|| format!("{:?}", current.id()), str::to_owned);
+    let record = Arc::new(Record {
+        thread,
+        blocked: Mutex::new(None),
+    });
+    lock(&THREADS).push(Arc::downgrade(&record));
+    record
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+/// What a thread is blocked in.
 #[derive(Clone, Copy)]
 struct Blocked {
     what: What,
@@ -57,11 +86,21 @@ pub(crate) fn start(timeout: Duration) {
         .spawn(move || {
             loop {
                 thread::sleep(poll);
-                let blocked = *BLOCKED.lock().unwrap_or_else(|poison| poison.into_inner());
-                if let Some(blocked) = blocked
-                    && blocked.since.elapsed() >= timeout
-                {
-                    fire(blocked, timeout);
+                let stuck: Vec<(String, Blocked)> = {
+                    let mut threads = lock(&THREADS);
+                    threads.retain(|record| record.strong_count() > 0);
+                    threads
+                        .iter()
+                        .filter_map(Weak::upgrade)
+                        .filter_map(|record| {
+                            let blocked = (*lock(&record.blocked))?;
+                            (blocked.since.elapsed() >= timeout)
+                                .then(|| (record.thread.clone(), blocked))
+                        })
+                        .collect()
+                };
+                if !stuck.is_empty() {
+                    fire(&stuck, timeout);
                 }
             }
         });
@@ -70,7 +109,7 @@ pub(crate) fn start(timeout: Duration) {
     }
 }
 
-/// Records that an op is about to block.
+/// Records that an op of this thread is about to block.
 #[cold]
 pub(crate) fn enter(
     op: &'static str,
@@ -93,59 +132,62 @@ pub(crate) fn enter(
     }));
 }
 
-/// Records that the op has finished.
+/// Records that this thread's op has finished.
 #[cold]
 pub(crate) fn leave() {
     set(None);
 }
 
 /// Records that this rank has reached the end of the program and waits in `MPI_Finalize`.
-pub(crate) fn finalizing(rank: usize, size: usize) {
+pub(crate) fn finalizing() {
     if enabled() {
         set(Some(Blocked {
             what: What::Finalize,
-            rank,
-            size,
+            rank: settings::world_rank().unwrap_or(0),
+            size: settings::world_size(),
             since: Instant::now(),
         }));
     }
 }
 
 fn set(state: Option<Blocked>) {
-    *BLOCKED.lock().unwrap_or_else(|poison| poison.into_inner()) = state;
+    // `try_with`: a thread being torn down has no ops left to watch.
+    let _ = MINE.try_with(|record| *lock(&record.blocked) = state);
 }
 
-fn fire(blocked: Blocked, timeout: Duration) -> ! {
-    let Blocked { rank, size, .. } = blocked;
-    let waited = blocked.since.elapsed().as_secs_f64();
-    let story = match blocked.what {
-        What::Op {
-            op,
-            peer,
-            site,
-            seq,
-        } => format!(
-            "blocked for {waited:.1}s in `{op}`{peer} at {}:{}:{} (op #{seq})",
-            site.file(),
-            site.line(),
-            site.column()
-        ),
-        What::Finalize => format!(
-            "reached the end of the program {waited:.1}s ago and waits in MPI_Finalize for \
-             the other ranks"
-        ),
-    };
-    crate::env::write_stderr(&format!(
-        "[spmd] watchdog: rank {rank} of {size} {story}\n[spmd] watchdog: rank {rank}: no \
-         progress within SPMD_TIMEOUT={}s, probably a deadlock: the lines of all ranks show \
-         what each waits for; aborting the job\n",
+fn fire(stuck: &[(String, Blocked)], timeout: Duration) -> ! {
+    let mut report = String::new();
+    for (thread, blocked) in stuck {
+        let Blocked { rank, size, .. } = *blocked;
+        let waited = blocked.since.elapsed().as_secs_f64();
+        let story = match blocked.what {
+            What::Op {
+                op,
+                peer,
+                site,
+                seq,
+            } => format!(
+                "blocked for {waited:.1}s in `{op}`{peer} at {}:{}:{} (op #{seq}) on thread {thread}",
+                site.file(),
+                site.line(),
+                site.column()
+            ),
+            What::Finalize => format!(
+                "reached the end of the program {waited:.1}s ago and waits in MPI_Finalize for \
+                 the other ranks"
+            ),
+        };
+        report.push_str(&format!("[spmd] watchdog: rank {rank} of {size} {story}\n"));
+    }
+    let rank = stuck[0].1.rank;
+    report.push_str(&format!(
+        "[spmd] watchdog: rank {rank}: no progress within SPMD_TIMEOUT={}s, probably a deadlock: \
+         the lines of all ranks show what each waits for; aborting the job\n",
         timeout.as_secs_f64()
     ));
+    settings::write_stderr(&report);
     // Let the watchdogs of the other stuck ranks report before the abort ends them.
     thread::sleep(Duration::from_millis(1500));
-    // SAFETY: MPI is initialised (the watchdog starts after MPI_Init) and MPI_Abort may be called
-    // from any thread of a process initialised with MPI_THREAD_MULTIPLE; with a lower level of
-    // thread support it is still the only way to end the other ranks.
-    unsafe { ffi::MPI_Abort(ffi::RSMPI_COMM_WORLD, 3) };
+    crate::sys::abort(3);
     std::process::exit(3)
 }

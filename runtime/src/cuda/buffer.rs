@@ -117,6 +117,8 @@ fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
 /// (flat, like results of host slices).
 macro_rules! device_readable {
     ($($ty:ty),*) => {$(
+        impl<T: Element + DeviceRepr> crate::buffer::sealed::Sealed for $ty {}
+
         impl<T: Element + DeviceRepr> Buffer for $ty {
             type Elem = T;
             type Owned = CudaSlice<T>;

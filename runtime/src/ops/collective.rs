@@ -1,16 +1,13 @@
 //! Data-movement collectives: `bcast`, `gather`, `allgather`, `scatter`, `alltoall`, `barrier`,
 //! and their in-place / `_into` variants.
 
-use std::ffi::c_int;
-use std::ptr;
-
-use mpi::ffi;
-
-use crate::buffer::{Buffer, BufferMut, Splittable, Stackable, every_element, filled_by};
-use crate::call::{Call, Peer};
+use crate::buffer::{Buffer, BufferMut, Splittable, Stackable, every_element, zeroed};
+use crate::call::Call;
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::Element;
+use crate::ident::Peer;
+use crate::sys;
 use crate::token::Token;
 
 impl Call<'_> {
@@ -24,18 +21,9 @@ impl Call<'_> {
                 format!(
                     "`{}` sends one block per rank: give it an array whose first axis equals \
                      `comm.size()` ({size}), or a slice whose length is a multiple of it",
-                    self.op
+                    self.op()
                 ),
             ),
-        }
-    }
-
-    fn expect_len(&self, what: &str, actual: usize, expected: usize, help: &str) {
-        if actual != expected {
-            self.fail(
-                format!("{what} has {actual} elements, but {expected} are needed"),
-                help.to_string(),
-            );
         }
     }
 }
@@ -45,22 +33,8 @@ impl Call<'_> {
 pub fn barrier(comm: &Comm, token: Token) -> Token {
     let call = Call::new("barrier", comm, &token);
     call.agree(Collective::plain("-", 0));
-    // SAFETY: the communicator is valid.
-    let code = unsafe { ffi::MPI_Barrier(comm.raw()) };
-    call.check(code, "MPI_Barrier");
-    call.done("-", 0, Peer::None);
-    token.advance()
-}
-
-/// `MPI_Bcast` of `count` elements at `data` on the call's communicator, with its error check.
-///
-/// # Safety
-/// `data` must be valid for reads (at the root) and writes (elsewhere) of `count` elements of
-/// `T`.
-unsafe fn broadcast<T: Element>(call: &Call<'_>, data: *mut T, count: c_int, root: c_int) {
-    // SAFETY: forwarded to the caller; the communicator is valid for the call's lifetime.
-    let code = unsafe { ffi::MPI_Bcast(data.cast(), count, T::datatype(), root, call.comm.raw()) };
-    call.check(code, "MPI_Bcast");
+    call.mpi(sys::barrier(comm.raw()));
+    call.finish(token, "-", 0, Peer::None)
 }
 
 /// Sends `buf` from `root` to every rank (`MPI_Bcast`); every rank returns the root's data.
@@ -74,19 +48,17 @@ where
     let call = Call::new("bcast", comm, &token);
     let root = call.rank_arg("root", root);
     let len = buf.element_count();
-    let count = call.count_arg("the buffer", len);
-    call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
-    let data = if comm.rank() == root as usize {
-        let mut data = buf.elements().to_vec();
-        // SAFETY: `data` holds `count` elements, read by MPI at the root.
-        unsafe { broadcast::<B::Elem>(&call, data.as_mut_ptr(), count, root) };
-        data
+    call.count_arg("the buffer", len);
+    call.agree(Collective::rooted(B::Elem::NAME, len, root));
+    let mut data = if comm.rank() == root as usize {
+        buf.elements().to_vec()
     } else {
-        // SAFETY: room for `count` elements, all written by a successful broadcast.
-        unsafe { filled_by::<B::Elem>(len, |out| broadcast::<B::Elem>(&call, out, count, root)) }
+        // Initialised: a root that sends fewer elements leaves zeros, never stale memory.
+        zeroed(len)
     };
-    call.done(B::Elem::NAME, len, Peer::Root(root));
-    (buf.owned_from(data), token.advance())
+    call.mpi(sys::bcast(comm.raw(), &mut data, root));
+    let token = call.finish(token, B::Elem::NAME, len, Peer::Root(root));
+    (buf.owned_from(data), token)
 }
 
 /// [`bcast`] in place (`MPI_Bcast`): the root's `buf` is sent, every other rank's `buf` is
@@ -99,21 +71,20 @@ where
     let call = Call::new("bcast_in_place", comm, &token);
     let root = call.rank_arg("root", root);
     let len = buf.with_elements_mut(|data| {
-        let count = call.count_arg("the buffer", data.len());
-        call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
-        // SAFETY: `data` is valid for reads and writes of `count` elements.
-        unsafe { broadcast::<B::Elem>(&call, data.as_mut_ptr(), count, root) };
+        call.count_arg("the buffer", data.len());
+        call.agree(Collective::rooted(B::Elem::NAME, data.len(), root));
+        call.mpi(sys::bcast(comm.raw(), data, root));
         data.len()
     });
-    call.done(B::Elem::NAME, len, Peer::Root(root));
-    token.advance()
+    call.finish(token, B::Elem::NAME, len, Peer::Root(root))
 }
 
 /// Collects `buf` from every rank at `root`, stacked along a new first axis in rank order
 /// (`MPI_Gather`).
 ///
-/// Returns `Some(stacked)` at the root and `None` elsewhere. (mpi4jax returns the input
-/// unchanged off the root; a Rust value cannot be of two shapes, so `None` says "not here".)
+/// Returns `Some(stacked)` at the root and `None` elsewhere, as [`reduce`](crate::reduce)
+/// does. (mpi4jax returns the input unchanged off the root; a Rust value cannot be of two
+/// shapes, so `None` says "not here".)
 #[track_caller]
 pub fn gather<B>(buf: &B, root: usize, comm: &Comm, token: Token) -> (Option<B::Stacked>, Token)
 where
@@ -121,51 +92,24 @@ where
 {
     let call = Call::new("gather", comm, &token);
     let root = call.rank_arg("root", root);
+    let len = buf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
-    let count = call.count_arg("the buffer", buf.element_count());
-    let input = buf.elements();
-    call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
+    call.count_arg("the buffer", len);
+    call.agree(Collective::rooted(B::Elem::NAME, len, root));
     let size = comm.size();
-    let result = if comm.rank() == root as usize {
-        let total = input.len() * size;
-        call.count_arg("the gathered result", total);
-        // SAFETY: `input` holds `count` elements; the root's buffer has room for `size * count`
-        // elements, all written by a successful gather.
-        let data = unsafe {
-            filled_by::<B::Elem>(total, |out| {
-                let code = ffi::MPI_Gather(
-                    input.as_ptr().cast(),
-                    count,
-                    B::Elem::datatype(),
-                    out.cast(),
-                    count,
-                    B::Elem::datatype(),
-                    root,
-                    comm.raw(),
-                );
-                call.check(code, "MPI_Gather");
-            })
-        };
-        Some(buf.stacked_from(size, data))
-    } else {
-        // SAFETY: `input` holds `count` elements; the receive arguments are ignored off root.
-        let code = unsafe {
-            ffi::MPI_Gather(
-                input.as_ptr().cast(),
-                count,
-                B::Elem::datatype(),
-                ptr::null_mut(),
-                0,
-                B::Elem::datatype(),
-                root,
-                comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Gather");
-        None
-    };
-    call.done(B::Elem::NAME, input.len(), Peer::Root(root));
-    (result, token.advance())
+    let result = buf.with_elements(|input| {
+        if comm.rank() == root as usize {
+            call.count_arg("the gathered result", len * size);
+            let mut data = zeroed(len * size);
+            call.mpi(sys::gather(comm.raw(), input, Some(&mut data), root));
+            Some(data)
+        } else {
+            call.mpi(sys::gather(comm.raw(), input, None, root));
+            None
+        }
+    });
+    let token = call.finish(token, B::Elem::NAME, len, Peer::Root(root));
+    (result.map(|data| buf.stacked_from(size, data)), token)
 }
 
 /// [`gather`] into an existing buffer (`MPI_Gather`): at the root, `recvbuf` must hold
@@ -184,54 +128,28 @@ where
 {
     let call = Call::new("gather_into", comm, &token);
     let root = call.rank_arg("root", root);
+    let len = sendbuf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
-    let count = call.count_arg("the send buffer", sendbuf.element_count());
-    let input = sendbuf.elements();
-    call.agree(Collective::rooted(S::Elem::NAME, count as usize, root));
+    call.count_arg("the send buffer", len);
+    call.agree(Collective::rooted(S::Elem::NAME, len, root));
     if comm.rank() == root as usize {
         call.expect_len(
             "the receive buffer",
             recvbuf.element_count(),
-            input.len() * comm.size(),
-            "at the root, give `gather_into` a receive buffer of `comm.size()` times the send buffer's length",
+            len * comm.size(),
+            "at the root, give `gather_into` a receive buffer of `comm.size()` times the send \
+             buffer's length",
         );
-        recvbuf.with_elements_out(
-            |out| {
-                // SAFETY: `input` holds `count` elements and `out` has room for `size * count`.
-                let code = unsafe {
-                    ffi::MPI_Gather(
-                        input.as_ptr().cast(),
-                        count,
-                        S::Elem::datatype(),
-                        out.as_mut_ptr().cast(),
-                        count,
-                        S::Elem::datatype(),
-                        root,
-                        comm.raw(),
-                    )
-                };
-                call.check(code, "MPI_Gather");
-            },
-            every_element,
-        );
-    } else {
-        // SAFETY: `input` holds `count` elements; the receive arguments are ignored off root.
-        let code = unsafe {
-            ffi::MPI_Gather(
-                input.as_ptr().cast(),
-                count,
-                S::Elem::datatype(),
-                ptr::null_mut(),
-                0,
-                S::Elem::datatype(),
-                root,
-                comm.raw(),
+        sendbuf.with_elements(|input| {
+            recvbuf.with_elements_out(
+                |out| call.mpi(sys::gather(comm.raw(), input, Some(out), root)),
+                every_element,
             )
-        };
-        call.check(code, "MPI_Gather");
+        });
+    } else {
+        sendbuf.with_elements(|input| call.mpi(sys::gather(comm.raw(), input, None, root)));
     }
-    call.done(S::Elem::NAME, input.len(), Peer::Root(root));
-    token.advance()
+    call.finish(token, S::Elem::NAME, len, Peer::Root(root))
 }
 
 /// Collects `buf` from every rank at every rank, stacked along a new first axis in rank order
@@ -242,31 +160,16 @@ where
     B: Stackable + ?Sized,
 {
     let call = Call::new("allgather", comm, &token);
+    let len = buf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
-    let count = call.count_arg("the buffer", buf.element_count());
-    let input = buf.elements();
-    call.agree(Collective::plain(B::Elem::NAME, count as usize));
+    call.count_arg("the buffer", len);
+    call.agree(Collective::plain(B::Elem::NAME, len));
     let size = comm.size();
-    let total = input.len() * size;
-    call.count_arg("the gathered result", total);
-    // SAFETY: `input` holds `count` elements; the result has room for `size * count`, all
-    // written by a successful allgather.
-    let data = unsafe {
-        filled_by::<B::Elem>(total, |out| {
-            let code = ffi::MPI_Allgather(
-                input.as_ptr().cast(),
-                count,
-                B::Elem::datatype(),
-                out.cast(),
-                count,
-                B::Elem::datatype(),
-                comm.raw(),
-            );
-            call.check(code, "MPI_Allgather");
-        })
-    };
-    call.done(B::Elem::NAME, input.len(), Peer::None);
-    (buf.stacked_from(size, data), token.advance())
+    call.count_arg("the gathered result", len * size);
+    let mut data = zeroed(len * size);
+    buf.with_elements(|input| call.mpi(sys::allgather(comm.raw(), input, &mut data)));
+    let token = call.finish(token, B::Elem::NAME, len, Peer::None);
+    (buf.stacked_from(size, data), token)
 }
 
 /// [`allgather`] into an existing buffer of `comm.size()` times the send buffer's length
@@ -278,74 +181,23 @@ where
     R: BufferMut<Elem = S::Elem> + ?Sized,
 {
     let call = Call::new("allgather_into", comm, &token);
+    let len = sendbuf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
-    let count = call.count_arg("the send buffer", sendbuf.element_count());
-    call.agree(Collective::plain(S::Elem::NAME, count as usize));
+    call.count_arg("the send buffer", len);
+    call.agree(Collective::plain(S::Elem::NAME, len));
     call.expect_len(
         "the receive buffer",
         recvbuf.element_count(),
-        sendbuf.element_count() * comm.size(),
+        len * comm.size(),
         "give `allgather_into` a receive buffer of `comm.size()` times the send buffer's length",
     );
-    exchange_into(
-        &call,
-        sendbuf,
-        recvbuf,
-        count,
-        ffi::MPI_Allgather,
-        "MPI_Allgather",
-    );
-    call.done(S::Elem::NAME, sendbuf.element_count(), Peer::None);
-    token.advance()
-}
-
-/// The MPI collectives that take (send buffer, count, type, receive buffer, count, type,
-/// communicator): `MPI_Allgather`, `MPI_Alltoall`.
-type Exchange = unsafe extern "C" fn(
-    *const std::ffi::c_void,
-    c_int,
-    ffi::MPI_Datatype,
-    *mut std::ffi::c_void,
-    c_int,
-    ffi::MPI_Datatype,
-    ffi::MPI_Comm,
-) -> c_int;
-
-/// Runs `mpi` from `sendbuf` (`count` elements per rank's block) into the whole of `recvbuf`,
-/// whose length the caller has checked (`comm.size()` blocks of `count`).
-fn exchange_into<S, R>(
-    call: &Call<'_>,
-    sendbuf: &S,
-    recvbuf: &mut R,
-    count: c_int,
-    mpi: Exchange,
-    name: &'static str,
-) where
-    S: Buffer + ?Sized,
-    R: BufferMut<Elem = S::Elem> + ?Sized,
-{
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
-            |out| {
-                // SAFETY: `input` holds the send side's elements (`count` for allgather,
-                // `size * count` for alltoall) and `out` has room for `size * count`, as the
-                // caller checked; the communicator is valid while `call` lives.
-                let code = unsafe {
-                    mpi(
-                        input.as_ptr().cast(),
-                        count,
-                        S::Elem::datatype(),
-                        out.as_mut_ptr().cast(),
-                        count,
-                        S::Elem::datatype(),
-                        call.comm.raw(),
-                    )
-                };
-                call.check(code, name);
-            },
+            |out| call.mpi(sys::allgather(comm.raw(), input, out)),
             every_element,
         )
     });
+    call.finish(token, S::Elem::NAME, len, Peer::None)
 }
 
 /// Splits `buf` at `root` into one block per rank along its first axis and gives rank `p`
@@ -362,32 +214,16 @@ where
     let call = Call::new("scatter", comm, &token);
     let root = call.rank_arg("root", root);
     let block = call.split(buf);
-    let count = call.count_arg("one block", block);
-    call.agree(Collective::rooted(B::Elem::NAME, count as usize, root));
-    let at_root = comm.rank() == root as usize;
-    let input = if at_root { Some(buf.elements()) } else { None };
-    let send = input
-        .as_ref()
-        .map_or(ptr::null(), |data| data.as_ptr().cast());
-    // SAFETY: at the root `send` holds `size * count` elements (checked by `split`); the
-    // result has room for `count`, all written by a successful scatter.
-    let data = unsafe {
-        filled_by::<B::Elem>(block, |out| {
-            let code = ffi::MPI_Scatter(
-                send,
-                count,
-                B::Elem::datatype(),
-                out.cast(),
-                count,
-                B::Elem::datatype(),
-                root,
-                comm.raw(),
-            );
-            call.check(code, "MPI_Scatter");
-        })
-    };
-    call.done(B::Elem::NAME, block, Peer::Root(root));
-    (buf.block_from(comm.size(), data), token.advance())
+    call.count_arg("one block", block);
+    call.agree(Collective::rooted(B::Elem::NAME, block, root));
+    let mut data = zeroed(block);
+    if comm.rank() == root as usize {
+        buf.with_elements(|input| call.mpi(sys::scatter(comm.raw(), Some(input), &mut data, root)));
+    } else {
+        call.mpi(sys::scatter(comm.raw(), None, &mut data, root));
+    }
+    let token = call.finish(token, B::Elem::NAME, block, Peer::Root(root));
+    (buf.block_from(comm.size(), data), token)
 }
 
 /// [`scatter`] into an existing buffer (`MPI_Scatter`): `recvbuf` receives one block; at the
@@ -407,45 +243,29 @@ where
     let call = Call::new("scatter_into", comm, &token);
     let root = call.rank_arg("root", root);
     let block = recvbuf.element_count();
-    let count = call.count_arg("the receive buffer", block);
-    call.agree(Collective::rooted(S::Elem::NAME, count as usize, root));
-    let at_root = comm.rank() == root as usize;
-    let input = if at_root {
+    call.count_arg("the receive buffer", block);
+    call.agree(Collective::rooted(S::Elem::NAME, block, root));
+    if comm.rank() == root as usize {
         call.expect_len(
             "the send buffer",
             sendbuf.element_count(),
             block * comm.size(),
-            "at the root, give `scatter_into` a send buffer of `comm.size()` times the receive buffer's length",
+            "at the root, give `scatter_into` a send buffer of `comm.size()` times the receive \
+             buffer's length",
         );
-        Some(sendbuf.elements())
+        sendbuf.with_elements(|input| {
+            recvbuf.with_elements_out(
+                |out| call.mpi(sys::scatter(comm.raw(), Some(input), out, root)),
+                every_element,
+            )
+        });
     } else {
-        None
-    };
-    let send = input
-        .as_ref()
-        .map_or(ptr::null(), |data| data.as_ptr().cast());
-    recvbuf.with_elements_out(
-        |out| {
-            // SAFETY: at the root `send` holds `size * count` elements (checked above); `out` has
-            // room for `count`.
-            let code = unsafe {
-                ffi::MPI_Scatter(
-                    send,
-                    count,
-                    S::Elem::datatype(),
-                    out.as_mut_ptr().cast(),
-                    count,
-                    S::Elem::datatype(),
-                    root,
-                    comm.raw(),
-                )
-            };
-            call.check(code, "MPI_Scatter");
-        },
-        every_element,
-    );
-    call.done(S::Elem::NAME, block, Peer::Root(root));
-    token.advance()
+        recvbuf.with_elements_out(
+            |out| call.mpi(sys::scatter(comm.raw(), None, out, root)),
+            every_element,
+        );
+    }
+    call.finish(token, S::Elem::NAME, block, Peer::Root(root))
 }
 
 /// Every rank sends block `p` of `buf` to rank `p` and receives rank `p`'s block into block `p`
@@ -458,27 +278,13 @@ where
 {
     let call = Call::new("alltoall", comm, &token);
     let block = call.split(buf);
-    let count = call.count_arg("one block", block);
-    call.agree(Collective::plain(B::Elem::NAME, count as usize));
-    let input = buf.elements();
-    // SAFETY: `input` holds `size * count` elements (checked by `split`) and the result has
-    // room for as many, all written by a successful alltoall.
-    let data = unsafe {
-        filled_by::<B::Elem>(input.len(), |out| {
-            let code = ffi::MPI_Alltoall(
-                input.as_ptr().cast(),
-                count,
-                B::Elem::datatype(),
-                out.cast(),
-                count,
-                B::Elem::datatype(),
-                comm.raw(),
-            );
-            call.check(code, "MPI_Alltoall");
-        })
-    };
-    call.done(B::Elem::NAME, input.len(), Peer::None);
-    (buf.owned_from(data), token.advance())
+    call.count_arg("one block", block);
+    call.agree(Collective::plain(B::Elem::NAME, block));
+    let len = buf.element_count();
+    let mut data = zeroed(len);
+    buf.with_elements(|input| call.mpi(sys::alltoall(comm.raw(), input, &mut data)));
+    let token = call.finish(token, B::Elem::NAME, len, Peer::None);
+    (buf.owned_from(data), token)
 }
 
 /// [`alltoall`] into an existing buffer with as many elements as `sendbuf` (`MPI_Alltoall`).
@@ -490,22 +296,20 @@ where
 {
     let call = Call::new("alltoall_into", comm, &token);
     let block = call.split(sendbuf);
-    let count = call.count_arg("one block", block);
-    call.agree(Collective::plain(S::Elem::NAME, count as usize));
+    call.count_arg("one block", block);
+    call.agree(Collective::plain(S::Elem::NAME, block));
+    let len = sendbuf.element_count();
     call.expect_len(
         "the receive buffer",
         recvbuf.element_count(),
-        sendbuf.element_count(),
+        len,
         "give `alltoall_into` a receive buffer as long as the send buffer",
     );
-    exchange_into(
-        &call,
-        sendbuf,
-        recvbuf,
-        count,
-        ffi::MPI_Alltoall,
-        "MPI_Alltoall",
-    );
-    call.done(S::Elem::NAME, sendbuf.element_count(), Peer::None);
-    token.advance()
+    sendbuf.with_elements(|input| {
+        recvbuf.with_elements_out(
+            |out| call.mpi(sys::alltoall(comm.raw(), input, out)),
+            every_element,
+        )
+    });
+    call.finish(token, S::Elem::NAME, len, Peer::None)
 }

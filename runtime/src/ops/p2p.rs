@@ -2,14 +2,14 @@
 
 use std::ffi::c_int;
 use std::fmt;
-use std::mem::MaybeUninit;
+use std::marker::PhantomData;
 
-use mpi::ffi;
-
-use crate::buffer::{Buffer, BufferMut, filled_by};
-use crate::call::{Call, Peer};
+use crate::buffer::{Buffer, BufferMut, zeroed};
+use crate::call::{Call, Room};
 use crate::comm::Comm;
 use crate::element::Element;
+use crate::ident::Peer;
+use crate::sys::{self, RawStatus};
 use crate::token::Token;
 
 /// Where a message goes: a rank and a tag (0 unless set).
@@ -113,6 +113,9 @@ impl IntoSource for Source {
 }
 
 /// What a receive got: who sent it, with which tag, how many elements.
+///
+/// Not `Send`: [`count`](Status::count) asks MPI, which only the thread that received may do
+/// (MPI is initialised for the threads that own communicators).
 #[derive(Clone, Copy)]
 pub struct Status {
     /// The rank that sent the message.
@@ -120,9 +123,10 @@ pub struct Status {
     /// The message's tag.
     pub tag: i32,
     /// MPI's status of the receive, asked for the count on demand.
-    raw: ffi::MPI_Status,
+    raw: RawStatus,
     /// Bytes per element received.
     element_size: usize,
+    _thread_bound: PhantomData<*const ()>,
 }
 
 impl Status {
@@ -131,15 +135,20 @@ impl Status {
     /// Computed when asked (`MPI_Get_count`), so that receives that do not need it do not pay
     /// for it.
     pub fn count(&self) -> usize {
-        let mut bytes: c_int = 0;
-        // SAFETY: `raw` was filled by a successful receive; `bytes` is a valid out-pointer.
-        // Counting in bytes (always defined) keeps `Status` free of datatype handles.
-        let code = unsafe { ffi::MPI_Get_count(&self.raw, u8::datatype(), &mut bytes) };
-        assert!(
-            code == 0,
-            "spmd: MPI_Get_count failed with error {code} on a receive's status"
-        );
-        bytes.max(0) as usize / self.element_size
+        match self.raw.bytes() {
+            Ok(bytes) => bytes / self.element_size,
+            Err(error) => panic!("spmd: MPI_Get_count failed on a receive's status: {error:?}"),
+        }
+    }
+
+    fn of<T: Element>(raw: RawStatus) -> Status {
+        Status {
+            source: raw.source() as usize,
+            tag: raw.tag(),
+            raw,
+            element_size: size_of::<T>(),
+            _thread_bound: PhantomData,
+        }
     }
 }
 
@@ -161,18 +170,6 @@ impl PartialEq for Status {
 
 impl Eq for Status {}
 
-#[inline]
-pub(crate) fn any_source_raw() -> c_int {
-    // SAFETY: a constant initialised by mpi-sys's C shim; reading it has no side effects.
-    unsafe { ffi::RSMPI_ANY_SOURCE }
-}
-
-#[inline]
-fn any_tag_raw() -> c_int {
-    // SAFETY: as above.
-    unsafe { ffi::RSMPI_ANY_TAG }
-}
-
 impl Call<'_> {
     fn dest_arg(&self, dest: Dest) -> (c_int, c_int) {
         let rank = self.rank_arg("destination rank", dest.rank);
@@ -182,30 +179,12 @@ impl Call<'_> {
     fn source_arg(&self, source: Source) -> (c_int, c_int) {
         let rank = match source.rank {
             Some(rank) => self.rank_arg("source rank", rank),
-            None => any_source_raw(),
+            None => sys::any_source(),
         };
-        let tag = source.tag.map_or_else(any_tag_raw, |tag| self.tag_arg(tag));
+        let tag = source
+            .tag
+            .map_or_else(sys::any_tag, |tag| self.tag_arg(tag));
         (rank, tag)
-    }
-
-    fn tag_arg(&self, tag: i32) -> c_int {
-        if tag < 0 {
-            self.fail(
-                format!("tag {tag} is negative"),
-                "tags are non-negative; to accept any tag, leave the tag unset on the receiving side",
-            );
-        }
-        tag
-    }
-
-    #[inline]
-    fn status_of<T: Element>(&self, status: &ffi::MPI_Status) -> Status {
-        Status {
-            source: status.MPI_SOURCE as usize,
-            tag: status.MPI_TAG,
-            raw: *status,
-            element_size: size_of::<T>(),
-        }
     }
 
     fn exact_count<T: Element>(&self, status: &Status, expected: usize) {
@@ -237,65 +216,35 @@ where
     let call = Call::new("send", comm, &token);
     let (rank, tag) = call.dest_arg(dest.into_dest());
     // Checked before staging, which may copy a non-contiguous array.
-    let count = call.count_arg("the send buffer", buf.element_count());
-    buf.with_elements(|data| {
-        call.announce(B::Elem::NAME, data.len(), rank, tag);
-        // SAFETY: `data` holds `count` initialised elements of the datatype for `B::Elem`, and
-        // the communicator is valid for the lifetime of `comm`.
-        let code = unsafe {
-            ffi::MPI_Send(
-                data.as_ptr().cast(),
-                count,
-                B::Elem::datatype(),
-                rank,
-                tag,
-                comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Send");
+    call.count_arg("the send buffer", buf.element_count());
+    let count = buf.with_elements(|data| {
+        call.announce((B::Elem::NAME, data.len(), rank, tag));
+        call.mpi(sys::send(comm.raw(), data, rank, tag));
+        data.len()
     });
-    call.done(B::Elem::NAME, count as usize, Peer::Dest(rank));
-    token.advance()
+    call.finish(token, B::Elem::NAME, count, Peer::Dest(rank))
 }
 
+/// Receives into a new buffer of `template`'s kind and shape; the message must fill it.
 fn recv_impl<B>(call: &Call<'_>, template: &B, source: Source) -> (B::Owned, Status)
 where
     B: Buffer + ?Sized,
 {
     let len = template.element_count();
-    let count = call.count_arg("the receive template", len);
-    let (rank, tag) = call.source_arg(source);
-    let (rank, tag) = call.expect(B::Elem::NAME, len, true, rank, tag);
-    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-    let mut received = None;
-    // SAFETY: `filled_by` hands a buffer with capacity for `len` elements; MPI writes at most
-    // `count == len` of them and `exact_count` rejects fewer before `fill` returns.
-    let data = unsafe {
-        filled_by::<B::Elem>(len, |ptr| {
-            let code = ffi::MPI_Recv(
-                ptr.cast(),
-                count,
-                B::Elem::datatype(),
-                rank,
-                tag,
-                call.comm.raw(),
-                status.as_mut_ptr(),
-            );
-            call.check_receive(
-                code,
-                "MPI_Recv",
-                "the receive template",
-                len,
-                B::Elem::NAME,
-                rank,
-            );
-            let got = call.status_of::<B::Elem>(status.assume_init_ref());
-            call.exact_count::<B::Elem>(&got, len);
-            received = Some(got);
-        })
-    };
-    let status = received.expect("spmd internal error: receive finished without a status");
-    call.done(B::Elem::NAME, len, Peer::Source(rank));
+    call.count_arg("the receive template", len);
+    let (rank, tag) = call.expect(None, B::Elem::NAME, len, true, call.source_arg(source));
+    let mut data = zeroed::<B::Elem>(len);
+    let raw = call.received(
+        sys::recv(call.comm.raw(), &mut data, rank, tag),
+        Room {
+            what: "the receive template",
+            len,
+            elem: B::Elem::NAME,
+            source: rank,
+        },
+    );
+    let status = Status::of::<B::Elem>(raw);
+    call.exact_count::<B::Elem>(&status, len);
     (template.owned_from(data), status)
 }
 
@@ -314,9 +263,8 @@ pub fn recv<B>(
 where
     B: Buffer + ?Sized,
 {
-    let call = Call::new("recv", comm, &token);
-    let (data, _) = recv_impl(&call, template, source.into_source());
-    (data, token.advance())
+    let (data, _, token) = recv_with_status_at("recv", template, source.into_source(), comm, token);
+    (data, token)
 }
 
 /// [`recv`], also returning the [`Status`] (source, tag, count) of the message.
@@ -330,9 +278,37 @@ pub fn recv_with_status<B>(
 where
     B: Buffer + ?Sized,
 {
-    let call = Call::new("recv_with_status", comm, &token);
-    let (data, status) = recv_impl(&call, template, source.into_source());
-    (data, status, token.advance())
+    recv_with_status_at(
+        "recv_with_status",
+        template,
+        source.into_source(),
+        comm,
+        token,
+    )
+}
+
+#[track_caller]
+#[inline]
+fn recv_with_status_at<B>(
+    op: &'static str,
+    template: &B,
+    source: Source,
+    comm: &Comm,
+    token: Token,
+) -> (B::Owned, Status, Token)
+where
+    B: Buffer + ?Sized,
+{
+    let call = Call::new(op, comm, &token);
+    let (data, status) = recv_impl(&call, template, source);
+    let len = template.element_count();
+    let token = call.finish(
+        token,
+        B::Elem::NAME,
+        len,
+        Peer::Source(status.source as c_int),
+    );
+    (data, status, token)
 }
 
 /// Receives into `buf` (`MPI_Recv`), for hot loops: no allocation when `buf` is contiguous.
@@ -350,41 +326,31 @@ where
     B: BufferMut + ?Sized,
 {
     let call = Call::new("recv_into", comm, &token);
-    let (rank, tag) = call.source_arg(source.into_source());
+    let source = call.source_arg(source.into_source());
     let status = buf.with_elements_out(
         |data| {
-            let count = call.count_arg("the receive buffer", data.len());
-            let (rank, tag) = call.expect(B::Elem::NAME, data.len(), false, rank, tag);
-            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-            // SAFETY: `data` is valid for writes of `count` elements of the datatype.
-            let code = unsafe {
-                ffi::MPI_Recv(
-                    data.as_mut_ptr().cast(),
-                    count,
-                    B::Elem::datatype(),
-                    rank,
-                    tag,
-                    comm.raw(),
-                    status.as_mut_ptr(),
-                )
+            call.count_arg("the receive buffer", data.len());
+            let (rank, tag) = call.expect(None, B::Elem::NAME, data.len(), false, source);
+            let room = Room {
+                what: "the receive buffer",
+                len: data.len(),
+                elem: B::Elem::NAME,
+                source: rank,
             };
-            call.check_receive(
-                code,
-                "MPI_Recv",
-                "the receive buffer",
-                data.len(),
-                B::Elem::NAME,
-                rank,
-            );
-            // SAFETY: the receive succeeded, so MPI filled the status.
-            call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
+            Status::of::<B::Elem>(call.received(sys::recv(comm.raw(), data, rank, tag), room))
         },
         Status::count,
     );
-    call.done_lazy(B::Elem::NAME, || status.count(), Peer::Source(rank));
-    (status, token.advance())
+    let token = call.finish_lazy(
+        token,
+        B::Elem::NAME,
+        || status.count(),
+        Peer::Source(source.0),
+    );
+    (status, token)
 }
 
+/// Sends `sendbuf`, receives into a new buffer of `template`'s kind; the message must fill it.
 fn sendrecv_impl<S, B>(
     call: &Call<'_>,
     sendbuf: &S,
@@ -397,62 +363,35 @@ where
     B: Buffer + ?Sized,
 {
     let (dest_rank, send_tag) = call.dest_arg(dest);
-    let (source_rank, recv_tag) = call.source_arg(source);
+    let source = call.source_arg(source);
     // Checked before staging, which may copy a non-contiguous array.
-    let send_count = call.count_arg("the send buffer", sendbuf.element_count());
-    let outgoing = sendbuf.elements();
+    call.count_arg("the send buffer", sendbuf.element_count());
     let len = template.element_count();
-    let recv_count = call.count_arg("the receive template", len);
-    let (source_rank, recv_tag) = call.exchange(
-        (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
-        B::Elem::NAME,
-        len,
-        true,
-        source_rank,
-        recv_tag,
-    );
-    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-    let mut received = None;
-    // SAFETY: `outgoing` holds `send_count` elements; `filled_by` provides room for `len ==
-    // recv_count` elements and `exact_count` rejects a shorter message before `fill` returns.
-    let data = unsafe {
-        filled_by::<B::Elem>(len, |ptr| {
-            let code = ffi::MPI_Sendrecv(
-                outgoing.as_ptr().cast(),
-                send_count,
-                S::Elem::datatype(),
+    call.count_arg("the receive template", len);
+    let mut data = zeroed::<B::Elem>(len);
+    let raw = sendbuf.with_elements(|outgoing| {
+        let send = (S::Elem::NAME, outgoing.len(), dest_rank, send_tag);
+        let (source_rank, recv_tag) = call.expect(Some(send), B::Elem::NAME, len, true, source);
+        call.received(
+            sys::sendrecv(
+                call.comm.raw(),
+                outgoing,
                 dest_rank,
                 send_tag,
-                ptr.cast(),
-                recv_count,
-                B::Elem::datatype(),
+                &mut data,
                 source_rank,
                 recv_tag,
-                call.comm.raw(),
-                status.as_mut_ptr(),
-            );
-            call.check_receive(
-                code,
-                "MPI_Sendrecv",
-                "the receive template",
+            ),
+            Room {
+                what: "the receive template",
                 len,
-                B::Elem::NAME,
-                source_rank,
-            );
-            let got = call.status_of::<B::Elem>(status.assume_init_ref());
-            call.exact_count::<B::Elem>(&got, len);
-            received = Some(got);
-        })
-    };
-    let status = received.expect("spmd internal error: sendrecv finished without a status");
-    call.done(
-        B::Elem::NAME,
-        len,
-        Peer::Exchange {
-            dest: dest_rank,
-            source: source_rank,
-        },
-    );
+                elem: B::Elem::NAME,
+                source: source_rank,
+            },
+        )
+    });
+    let status = Status::of::<B::Elem>(raw);
+    call.exact_count::<B::Elem>(&status, len);
     (template.owned_from(data), status)
 }
 
@@ -472,15 +411,16 @@ where
     S: Buffer + ?Sized,
     B: Buffer + ?Sized,
 {
-    let call = Call::new("sendrecv", comm, &token);
-    let (data, _) = sendrecv_impl(
-        &call,
+    let (data, _, token) = sendrecv_with_status_at(
+        "sendrecv",
         sendbuf,
         template,
         source.into_source(),
         dest.into_dest(),
+        comm,
+        token,
     );
-    (data, token.advance())
+    (data, token)
 }
 
 /// [`sendrecv`], also returning the [`Status`] of the received message.
@@ -497,15 +437,40 @@ where
     S: Buffer + ?Sized,
     B: Buffer + ?Sized,
 {
-    let call = Call::new("sendrecv_with_status", comm, &token);
-    let (data, status) = sendrecv_impl(
-        &call,
+    sendrecv_with_status_at(
+        "sendrecv_with_status",
         sendbuf,
         template,
         source.into_source(),
         dest.into_dest(),
-    );
-    (data, status, token.advance())
+        comm,
+        token,
+    )
+}
+
+#[track_caller]
+#[inline]
+fn sendrecv_with_status_at<S, B>(
+    op: &'static str,
+    sendbuf: &S,
+    template: &B,
+    source: Source,
+    dest: Dest,
+    comm: &Comm,
+    token: Token,
+) -> (B::Owned, Status, Token)
+where
+    S: Buffer + ?Sized,
+    B: Buffer + ?Sized,
+{
+    let call = Call::new(op, comm, &token);
+    let (data, status) = sendrecv_impl(&call, sendbuf, template, source, dest);
+    let peer = Peer::Exchange {
+        dest: dest.rank as c_int,
+        source: status.source as c_int,
+    };
+    let token = call.finish(token, B::Elem::NAME, template.element_count(), peer);
+    (data, status, token)
 }
 
 /// [`sendrecv`] into an existing buffer (`MPI_Sendrecv`), for hot loops such as halo
@@ -526,60 +491,47 @@ where
 {
     let call = Call::new("sendrecv_into", comm, &token);
     let (dest_rank, send_tag) = call.dest_arg(dest.into_dest());
-    let (source_rank, recv_tag) = call.source_arg(source.into_source());
+    let source = call.source_arg(source.into_source());
     // Checked before staging, which may copy a non-contiguous array.
-    let send_count = call.count_arg("the send buffer", sendbuf.element_count());
+    call.count_arg("the send buffer", sendbuf.element_count());
     let status = sendbuf.with_elements(|outgoing| {
         recvbuf.with_elements_out(
             |data| {
-                let recv_count = call.count_arg("the receive buffer", data.len());
-                let (source_rank, recv_tag) = call.exchange(
-                    (S::Elem::NAME, outgoing.len(), dest_rank, send_tag),
-                    B::Elem::NAME,
-                    data.len(),
-                    false,
-                    source_rank,
-                    recv_tag,
-                );
-                let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-                // SAFETY: `outgoing` holds `send_count` elements, `data` has room for `recv_count`.
-                let code = unsafe {
-                    ffi::MPI_Sendrecv(
-                        outgoing.as_ptr().cast(),
-                        send_count,
-                        S::Elem::datatype(),
+                call.count_arg("the receive buffer", data.len());
+                let send = (S::Elem::NAME, outgoing.len(), dest_rank, send_tag);
+                let (source_rank, recv_tag) =
+                    call.expect(Some(send), B::Elem::NAME, data.len(), false, source);
+                let room = Room {
+                    what: "the receive buffer",
+                    len: data.len(),
+                    elem: B::Elem::NAME,
+                    source: source_rank,
+                };
+                let raw = call.received(
+                    sys::sendrecv(
+                        comm.raw(),
+                        outgoing,
                         dest_rank,
                         send_tag,
-                        data.as_mut_ptr().cast(),
-                        recv_count,
-                        B::Elem::datatype(),
+                        data,
                         source_rank,
                         recv_tag,
-                        comm.raw(),
-                        status.as_mut_ptr(),
-                    )
-                };
-                call.check_receive(
-                    code,
-                    "MPI_Sendrecv",
-                    "the receive buffer",
-                    data.len(),
-                    B::Elem::NAME,
-                    source_rank,
+                    ),
+                    room,
                 );
-                // SAFETY: the call succeeded, so MPI filled the status.
-                call.status_of::<B::Elem>(unsafe { status.assume_init_ref() })
+                Status::of::<B::Elem>(raw)
             },
             Status::count,
         )
     });
-    call.done_lazy(
+    let token = call.finish_lazy(
+        token,
         B::Elem::NAME,
         || status.count(),
         Peer::Exchange {
             dest: dest_rank,
-            source: source_rank,
+            source: source.0,
         },
     );
-    (status, token.advance())
+    (status, token)
 }

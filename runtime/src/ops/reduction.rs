@@ -1,118 +1,120 @@
-//! Reductions: `allreduce`, `reduce`, `scan`, `exscan`, and their in-place variants.
+//! Reductions: `allreduce`, `reduce`, `scan`, `exscan`, each with `_in_place` and `_into`
+//! forms.
 
-use std::ffi::c_int;
-use std::ptr;
-
-use mpi::ffi;
-
-use crate::buffer::{Buffer, BufferMut, every_element, filled_by};
-use crate::call::{Call, Peer};
+use crate::buffer::{Buffer, BufferMut, every_element, zeroed};
+use crate::call::Call;
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
-use crate::raw;
+use crate::ident::Peer;
+use crate::sys::{self, Reduction};
 use crate::token::Token;
 
-/// The MPI reduction functions, which share one signature.
-#[derive(Clone, Copy)]
-enum Kind {
-    Allreduce,
-    Scan,
-    Exscan,
-}
-
-impl Kind {
-    fn mpi_name(self) -> &'static str {
-        match self {
-            Kind::Allreduce => "MPI_Allreduce",
-            Kind::Scan => "MPI_Scan",
-            Kind::Exscan => "MPI_Exscan",
-        }
-    }
-
-    /// # Safety
-    /// `send` (or `MPI_IN_PLACE`) and `recv` must be valid for `count` elements of `datatype`.
-    unsafe fn run(
-        self,
-        send: *const std::ffi::c_void,
-        recv: *mut std::ffi::c_void,
-        count: c_int,
-        datatype: ffi::MPI_Datatype,
-        op: ffi::MPI_Op,
-        comm: ffi::MPI_Comm,
-    ) -> c_int {
-        // SAFETY: forwarded to the caller.
-        unsafe {
-            match self {
-                Kind::Allreduce => ffi::MPI_Allreduce(send, recv, count, datatype, op, comm),
-                Kind::Scan => ffi::MPI_Scan(send, recv, count, datatype, op, comm),
-                Kind::Exscan => ffi::MPI_Exscan(send, recv, count, datatype, op, comm),
-            }
-        }
+/// MPI leaves rank 0's exscan result undefined; ours is the operator's identity.
+#[inline]
+fn settle_exscan<T: Element, O: Reduces<T>>(call: &Call<'_>, kind: Reduction, out: &mut [T]) {
+    if kind == Reduction::Exscan && call.comm.rank() == 0 {
+        out.fill(O::identity());
     }
 }
 
-fn reduce_all<B, O>(call: Call<'_>, kind: Kind, buf: &B) -> B::Owned
+/// What a reduction tells check mode.
+fn fingerprint<T: Element, O: Reduces<T>>(len: usize, root: Option<i32>) -> Collective {
+    Collective {
+        root,
+        ..Collective::reducing(T::NAME, len, O::NAME)
+    }
+}
+
+/// The allocating form of allreduce, scan and exscan.
+#[track_caller]
+#[inline]
+fn reduce_all<B, O>(
+    op: &'static str,
+    kind: Reduction,
+    buf: &B,
+    comm: &Comm,
+    token: Token,
+) -> (B::Owned, Token)
 where
     B: Buffer + ?Sized,
     O: Reduces<B::Elem>,
 {
+    let call = Call::new(op, comm, &token);
+    let len = buf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
-    let count = call.count_arg("the buffer", buf.element_count());
-    let input = buf.elements();
-    call.agree(Collective::reducing(B::Elem::NAME, count as usize, O::NAME));
-    // SAFETY: `input` holds `count` elements; `filled_by` provides room for as many, which a
-    // successful call writes in full (rank 0's undefined exscan result is overwritten below).
-    let data = unsafe {
-        filled_by::<B::Elem>(input.len(), |out| {
-            let code = kind.run(
-                input.as_ptr().cast(),
-                out.cast(),
-                count,
-                B::Elem::datatype(),
-                O::raw(),
-                call.comm.raw(),
-            );
-            call.check(code, kind.mpi_name());
-            if matches!(kind, Kind::Exscan) && call.comm.rank() == 0 {
-                // MPI leaves rank 0's exscan result undefined; ours is the operator's identity.
-                for i in 0..input.len() {
-                    out.add(i).write(O::identity());
-                }
-            }
-        })
-    };
-    call.done(B::Elem::NAME, input.len(), Peer::None);
-    buf.owned_from(data)
+    call.count_arg("the buffer", len);
+    call.agree(fingerprint::<B::Elem, O>(len, None));
+    let mut data = zeroed(len);
+    buf.with_elements(|input| {
+        call.mpi(sys::reduce_all(comm.raw(), kind, input, &mut data, O::KIND))
+    });
+    settle_exscan::<B::Elem, O>(&call, kind, &mut data);
+    let token = call.finish(token, B::Elem::NAME, len, Peer::None);
+    (buf.owned_from(data), token)
 }
 
-fn reduce_all_in_place<B, O>(call: Call<'_>, kind: Kind, buf: &mut B)
+/// The `_into` form of allreduce, scan and exscan.
+#[track_caller]
+#[inline]
+fn reduce_all_into<S, R, O>(
+    op: &'static str,
+    kind: Reduction,
+    sendbuf: &S,
+    recvbuf: &mut R,
+    comm: &Comm,
+    token: Token,
+) -> Token
+where
+    S: Buffer + ?Sized,
+    R: BufferMut<Elem = S::Elem> + ?Sized,
+    O: Reduces<S::Elem>,
+{
+    let call = Call::new(op, comm, &token);
+    let len = sendbuf.element_count();
+    call.count_arg("the send buffer", len);
+    call.expect_len(
+        "the receive buffer",
+        recvbuf.element_count(),
+        len,
+        "give the receive buffer exactly as many elements as the send buffer",
+    );
+    call.agree(fingerprint::<S::Elem, O>(len, None));
+    sendbuf.with_elements(|input| {
+        recvbuf.with_elements_out(
+            |out| {
+                call.mpi(sys::reduce_all(comm.raw(), kind, input, out, O::KIND));
+                settle_exscan::<S::Elem, O>(&call, kind, out);
+            },
+            every_element,
+        )
+    });
+    call.finish(token, S::Elem::NAME, len, Peer::None)
+}
+
+/// The `_in_place` form of allreduce, scan and exscan.
+#[track_caller]
+#[inline]
+fn reduce_all_in_place<B, O>(
+    op: &'static str,
+    kind: Reduction,
+    buf: &mut B,
+    comm: &Comm,
+    token: Token,
+) -> Token
 where
     B: BufferMut + ?Sized,
     O: Reduces<B::Elem>,
 {
-    let count = buf.with_elements_mut(|data| {
-        let count = call.count_arg("the buffer", data.len());
-        call.agree(Collective::reducing(B::Elem::NAME, count as usize, O::NAME));
-        // SAFETY: `data` is valid for reads and writes of `count` elements; MPI_IN_PLACE tells
-        // MPI to take the input from the receive buffer.
-        let code = unsafe {
-            kind.run(
-                raw::in_place(),
-                data.as_mut_ptr().cast(),
-                count,
-                B::Elem::datatype(),
-                O::raw(),
-                call.comm.raw(),
-            )
-        };
-        call.check(code, kind.mpi_name());
-        if matches!(kind, Kind::Exscan) && call.comm.rank() == 0 {
-            data.fill(O::identity());
-        }
+    let call = Call::new(op, comm, &token);
+    let len = buf.with_elements_mut(|data| {
+        call.count_arg("the buffer", data.len());
+        call.agree(fingerprint::<B::Elem, O>(data.len(), None));
+        call.mpi(sys::reduce_all_in_place(comm.raw(), kind, data, O::KIND));
+        settle_exscan::<B::Elem, O>(&call, kind, data);
         data.len()
     });
-    call.done(B::Elem::NAME, count, Peer::None);
+    call.finish(token, B::Elem::NAME, len, Peer::None)
 }
 
 /// Combines `buf` from every rank with `op` and gives every rank the result (`MPI_Allreduce`).
@@ -126,11 +128,7 @@ where
     O: Reduces<B::Elem>,
 {
     let _ = op;
-    let call = Call::new("allreduce", comm, &token);
-    (
-        reduce_all::<B, O>(call, Kind::Allreduce, buf),
-        token.advance(),
-    )
+    reduce_all::<B, O>("allreduce", Reduction::All, buf, comm, token)
 }
 
 /// [`allreduce`] into an existing buffer (`MPI_Allreduce`), for hot loops: the result lands in
@@ -150,41 +148,14 @@ where
     O: Reduces<S::Elem>,
 {
     let _ = op;
-    let call = Call::new("allreduce_into", comm, &token);
-    let count = call.count_arg("the send buffer", sendbuf.element_count());
-    let room = recvbuf.element_count();
-    if room != count as usize {
-        call.fail(
-            format!(
-                "the receive buffer holds {room} elements of {} but the send buffer {count}",
-                S::Elem::NAME
-            ),
-            "give the receive buffer exactly as many elements as the send buffer",
-        );
-    }
-    call.agree(Collective::reducing(S::Elem::NAME, count as usize, O::NAME));
-    sendbuf.with_elements(|input| {
-        recvbuf.with_elements_out(
-            |out| {
-                // SAFETY: `input` holds `count` elements and `out` has room for as many
-                // (checked above).
-                let code = unsafe {
-                    ffi::MPI_Allreduce(
-                        input.as_ptr().cast(),
-                        out.as_mut_ptr().cast(),
-                        count,
-                        S::Elem::datatype(),
-                        O::raw(),
-                        call.comm.raw(),
-                    )
-                };
-                call.check(code, "MPI_Allreduce");
-            },
-            every_element,
-        )
-    });
-    call.done(S::Elem::NAME, count as usize, Peer::None);
-    token.advance()
+    reduce_all_into::<S, R, O>(
+        "allreduce_into",
+        Reduction::All,
+        sendbuf,
+        recvbuf,
+        comm,
+        token,
+    )
 }
 
 /// [`allreduce`] in place (`MPI_Allreduce` with `MPI_IN_PLACE`): no allocation when `buf` is
@@ -196,9 +167,7 @@ where
     O: Reduces<B::Elem>,
 {
     let _ = op;
-    let call = Call::new("allreduce_in_place", comm, &token);
-    reduce_all_in_place::<B, O>(call, Kind::Allreduce, buf);
-    token.advance()
+    reduce_all_in_place::<B, O>("allreduce_in_place", Reduction::All, buf, comm, token)
 }
 
 /// Inclusive prefix reduction (`MPI_Scan`): rank `r` gets `buf` of ranks `0..=r` combined.
@@ -209,8 +178,19 @@ where
     O: Reduces<B::Elem>,
 {
     let _ = op;
-    let call = Call::new("scan", comm, &token);
-    (reduce_all::<B, O>(call, Kind::Scan, buf), token.advance())
+    reduce_all::<B, O>("scan", Reduction::Scan, buf, comm, token)
+}
+
+/// [`scan`] into an existing buffer as long as `sendbuf` (`MPI_Scan`).
+#[track_caller]
+pub fn scan_into<S, R, O>(sendbuf: &S, recvbuf: &mut R, op: O, comm: &Comm, token: Token) -> Token
+where
+    S: Buffer + ?Sized,
+    R: BufferMut<Elem = S::Elem> + ?Sized,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    reduce_all_into::<S, R, O>("scan_into", Reduction::Scan, sendbuf, recvbuf, comm, token)
 }
 
 /// [`scan`] in place (`MPI_Scan` with `MPI_IN_PLACE`).
@@ -221,9 +201,7 @@ where
     O: Reduces<B::Elem>,
 {
     let _ = op;
-    let call = Call::new("scan_in_place", comm, &token);
-    reduce_all_in_place::<B, O>(call, Kind::Scan, buf);
-    token.advance()
+    reduce_all_in_place::<B, O>("scan_in_place", Reduction::Scan, buf, comm, token)
 }
 
 /// Exclusive prefix reduction (`MPI_Exscan`): rank `r` gets `buf` of ranks `0..r` combined.
@@ -237,8 +215,27 @@ where
     O: Reduces<B::Elem>,
 {
     let _ = op;
-    let call = Call::new("exscan", comm, &token);
-    (reduce_all::<B, O>(call, Kind::Exscan, buf), token.advance())
+    reduce_all::<B, O>("exscan", Reduction::Exscan, buf, comm, token)
+}
+
+/// [`exscan`] into an existing buffer as long as `sendbuf` (`MPI_Exscan`); rank 0 gets the
+/// identity.
+#[track_caller]
+pub fn exscan_into<S, R, O>(sendbuf: &S, recvbuf: &mut R, op: O, comm: &Comm, token: Token) -> Token
+where
+    S: Buffer + ?Sized,
+    R: BufferMut<Elem = S::Elem> + ?Sized,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    reduce_all_into::<S, R, O>(
+        "exscan_into",
+        Reduction::Exscan,
+        sendbuf,
+        recvbuf,
+        comm,
+        token,
+    )
 }
 
 /// [`exscan`] in place (`MPI_Exscan` with `MPI_IN_PLACE`); rank 0 gets the identity.
@@ -249,16 +246,20 @@ where
     O: Reduces<B::Elem>,
 {
     let _ = op;
-    let call = Call::new("exscan_in_place", comm, &token);
-    reduce_all_in_place::<B, O>(call, Kind::Exscan, buf);
-    token.advance()
+    reduce_all_in_place::<B, O>("exscan_in_place", Reduction::Exscan, buf, comm, token)
 }
 
 /// Combines `buf` from every rank with `op` at `root` (`MPI_Reduce`).
 ///
-/// The root gets the result; the other ranks get their input back unchanged (as in mpi4jax).
+/// Returns `Some(result)` at the root and `None` elsewhere, as [`gather`](crate::gather) does.
 #[track_caller]
-pub fn reduce<B, O>(buf: &B, op: O, root: usize, comm: &Comm, token: Token) -> (B::Owned, Token)
+pub fn reduce<B, O>(
+    buf: &B,
+    op: O,
+    root: usize,
+    comm: &Comm,
+    token: Token,
+) -> (Option<B::Owned>, Token)
 where
     B: Buffer + ?Sized,
     O: Reduces<B::Elem>,
@@ -266,48 +267,70 @@ where
     let _ = op;
     let call = Call::new("reduce", comm, &token);
     let root = call.rank_arg("root", root);
+    let len = buf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
-    let count = call.count_arg("the buffer", buf.element_count());
-    let input = buf.elements();
-    call.agree(Collective {
-        root: Some(root),
-        ..Collective::reducing(B::Elem::NAME, count as usize, O::NAME)
-    });
-    let data = if call.comm.rank() == root as usize {
-        // SAFETY: `input` holds `count` elements; the root's receive buffer has room for as
-        // many, all written by a successful call.
-        unsafe {
-            filled_by::<B::Elem>(input.len(), |out| {
-                let code = ffi::MPI_Reduce(
-                    input.as_ptr().cast(),
-                    out.cast(),
-                    count,
-                    B::Elem::datatype(),
-                    O::raw(),
-                    root,
-                    comm.raw(),
-                );
-                call.check(code, "MPI_Reduce");
-            })
-        }
-    } else {
-        // SAFETY: `input` holds `count` elements; the receive buffer is ignored off the root.
-        let code = unsafe {
-            ffi::MPI_Reduce(
-                input.as_ptr().cast(),
-                ptr::null_mut(),
-                count,
-                B::Elem::datatype(),
-                O::raw(),
-                root,
+    call.count_arg("the buffer", len);
+    call.agree(fingerprint::<B::Elem, O>(len, Some(root)));
+    let result = buf.with_elements(|input| {
+        if comm.rank() == root as usize {
+            let mut data = zeroed(len);
+            call.mpi(sys::reduce(
                 comm.raw(),
+                input,
+                Some(&mut data),
+                O::KIND,
+                root,
+            ));
+            Some(data)
+        } else {
+            call.mpi(sys::reduce(comm.raw(), input, None, O::KIND, root));
+            None
+        }
+    });
+    let token = call.finish(token, B::Elem::NAME, len, Peer::Root(root));
+    (result.map(|data| buf.owned_from(data)), token)
+}
+
+/// [`reduce`] into an existing buffer (`MPI_Reduce`): at the root `recvbuf` (as long as
+/// `sendbuf`) gets the result; off the root it is not touched.
+#[track_caller]
+pub fn reduce_into<S, R, O>(
+    sendbuf: &S,
+    recvbuf: &mut R,
+    op: O,
+    root: usize,
+    comm: &Comm,
+    token: Token,
+) -> Token
+where
+    S: Buffer + ?Sized,
+    R: BufferMut<Elem = S::Elem> + ?Sized,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    let call = Call::new("reduce_into", comm, &token);
+    let root = call.rank_arg("root", root);
+    let len = sendbuf.element_count();
+    call.count_arg("the send buffer", len);
+    call.agree(fingerprint::<S::Elem, O>(len, Some(root)));
+    if comm.rank() == root as usize {
+        call.expect_len(
+            "the receive buffer",
+            recvbuf.element_count(),
+            len,
+            "at the root, give `reduce_into` a receive buffer as long as the send buffer",
+        );
+        sendbuf.with_elements(|input| {
+            recvbuf.with_elements_out(
+                |out| call.mpi(sys::reduce(comm.raw(), input, Some(out), O::KIND, root)),
+                every_element,
             )
-        };
-        call.check(code, "MPI_Reduce");
-        input.to_vec()
-    };
-    call.done(B::Elem::NAME, data.len(), Peer::Root(root));
-    (buf.owned_from(data), token.advance())
+        });
+    } else {
+        sendbuf
+            .with_elements(|input| call.mpi(sys::reduce(comm.raw(), input, None, O::KIND, root)));
+    }
+    call.finish(token, S::Elem::NAME, len, Peer::Root(root))
 }
 
 /// [`reduce`] in place (`MPI_Reduce`, with `MPI_IN_PLACE` at the root): the root's `buf` gets
@@ -321,34 +344,11 @@ where
     let _ = op;
     let call = Call::new("reduce_in_place", comm, &token);
     let root = call.rank_arg("root", root);
-    let at_root = comm.rank() == root as usize;
-    let count = buf.with_elements_mut(|data| {
-        let count = call.count_arg("the buffer", data.len());
-        call.agree(Collective {
-            root: Some(root),
-            ..Collective::reducing(B::Elem::NAME, count as usize, O::NAME)
-        });
-        let (send, recv) = if at_root {
-            (raw::in_place().cast_const(), data.as_mut_ptr().cast())
-        } else {
-            (data.as_ptr().cast(), ptr::null_mut())
-        };
-        // SAFETY: `data` is valid for `count` elements; at the root MPI_IN_PLACE makes it both
-        // input and output, elsewhere it is only read.
-        let code = unsafe {
-            ffi::MPI_Reduce(
-                send,
-                recv,
-                count,
-                B::Elem::datatype(),
-                O::raw(),
-                root,
-                comm.raw(),
-            )
-        };
-        call.check(code, "MPI_Reduce");
+    let len = buf.with_elements_mut(|data| {
+        call.count_arg("the buffer", data.len());
+        call.agree(fingerprint::<B::Elem, O>(data.len(), Some(root)));
+        call.mpi(sys::reduce_in_place(comm.raw(), data, O::KIND, root));
         data.len()
     });
-    call.done(B::Elem::NAME, count, Peer::Root(root));
-    token.advance()
+    call.finish(token, B::Elem::NAME, len, Peer::Root(root))
 }

@@ -80,5 +80,26 @@ fn main() {
     // LAnd over bool: rank 0 gets true (the identity).
     let (got, token) = exscan(&rank.is_multiple_of(2), LAnd, &comm, token);
     assert_eq!(got, rank <= 1, "rank {rank}: exscan LAnd");
+
+    // Into existing buffers, one of them a non-contiguous column.
+    let mut out = [-1i64; 3];
+    let token = scan_into(&[r, 1, -r], &mut out, Sum, &comm, token);
+    assert_eq!(
+        out,
+        [r * (r + 1) / 2, r + 1, -r * (r + 1) / 2],
+        "rank {rank}: scan_into"
+    );
+    let mut grid = Array2::<i64>::from_elem((3, 2), -1);
+    let token = exscan_into(&[r, 1, -r], &mut grid.column_mut(1), Sum, &comm, token);
+    let expected = [r * (r - 1) / 2, r, -r * (r - 1) / 2];
+    assert_eq!(
+        grid.column(1).to_vec(),
+        expected,
+        "rank {rank}: exscan_into"
+    );
+    assert!(
+        grid.column(0).iter().all(|&x| x == -1),
+        "rank {rank}: other column untouched"
+    );
     drop(token);
 }

@@ -1,0 +1,670 @@
+//! Every call into the MPI library, each behind a small safe function.
+//!
+//! This is the only module with `unsafe` MPI calls. Each function takes its buffers as slices,
+//! so pointer and element count always travel together, and checks the relations MPI relies on
+//! (a root's gather buffer holds `size` blocks, ...) before calling: whatever the caller passes,
+//! MPI reads and writes only inside the slices it was given. Every buffer MPI writes into is
+//! initialised memory of the element type, so elements a short or mismatched message leaves
+//! untouched keep a valid value; and after every receive the elements are validated for types
+//! with invalid bit patterns (`bool`): a byte other than 0 or 1 is repaired to 1 and reported
+//! as [`SysError::NotABool`], so no invalid `bool` ever reaches safe code, whatever a peer sends.
+//!
+//! Communicator handles come as [`RawComm`], which borrows the [`Comm`](crate::Comm) it was
+//! taken from: the handle cannot outlive the communicator, and a communicator keeps MPI
+//! initialised (see `env`), so no call here runs after `MPI_Finalize`.
+
+use std::ffi::{c_int, c_void};
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+use std::ptr;
+
+use mpi::ffi;
+
+use crate::element::{Element, OpKind};
+
+/// A communicator handle valid for `'c`, with this rank and the size.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawComm<'c> {
+    handle: ffi::MPI_Comm,
+    pub(crate) rank: usize,
+    pub(crate) size: usize,
+    _borrow: PhantomData<&'c ()>,
+}
+
+impl RawComm<'_> {
+    /// # Safety
+    /// `handle` must be a valid communicator with `size` ranks of which this process is `rank`,
+    /// and stay valid (and MPI initialised) for the returned lifetime.
+    pub(crate) unsafe fn new<'c>(handle: ffi::MPI_Comm, rank: usize, size: usize) -> RawComm<'c> {
+        RawComm {
+            handle,
+            rank,
+            size,
+            _borrow: PhantomData,
+        }
+    }
+}
+
+/// Why a call failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SysError {
+    /// MPI returned an error code.
+    Mpi {
+        /// The MPI function, e.g. `"MPI_Recv"`.
+        function: &'static str,
+        code: c_int,
+    },
+    /// A buffer holds more elements than MPI's `int` counts.
+    TooLong { len: usize },
+    /// A received element of type `bool` had another byte than 0 or 1 (it now holds `true`).
+    NotABool {
+        function: &'static str,
+        index: usize,
+        byte: u8,
+    },
+}
+
+impl SysError {
+    /// Whether MPI reported `MPI_ERR_TRUNCATE`: a message larger than its receive buffer.
+    pub(crate) fn is_truncation(self) -> bool {
+        matches!(self, SysError::Mpi { code, .. } if error_class(code) == err_truncate())
+    }
+}
+
+/// The result of a call.
+pub(crate) type SysResult<T = ()> = Result<T, SysError>;
+
+#[inline]
+fn count(len: usize) -> SysResult<c_int> {
+    c_int::try_from(len).map_err(|_| SysError::TooLong { len })
+}
+
+#[inline]
+fn code(function: &'static str, code: c_int) -> SysResult {
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(SysError::Mpi { function, code })
+    }
+}
+
+/// After MPI wrote `data`: repairs and reports bytes that are not a `bool` (no-op for every
+/// other element type, all of whose bit patterns are values).
+#[inline]
+fn validate<T: Element>(function: &'static str, data: *mut T, len: usize) -> SysResult {
+    if T::ANY_BITS_VALID || len == 0 {
+        return Ok(());
+    }
+    validate_bytes(function, data.cast(), len * size_of::<T>())
+}
+
+#[cold]
+#[inline(never)]
+fn validate_bytes(function: &'static str, data: *mut u8, len: usize) -> SysResult {
+    // SAFETY: the caller's slice of `len` bytes, exclusively borrowed by it and not read as its
+    // element type until this returns; every byte is a valid `u8`.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(data, len) };
+    let mut first = None;
+    for (index, byte) in bytes.iter_mut().enumerate() {
+        if *byte > 1 {
+            first.get_or_insert(SysError::NotABool {
+                function,
+                index,
+                byte: *byte,
+            });
+            *byte = 1;
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
+/// MPI's status of a receive: the sender, the tag and (on demand) the count.
+#[derive(Clone, Copy)]
+pub(crate) struct RawStatus(ffi::MPI_Status);
+
+impl RawStatus {
+    pub(crate) fn source(&self) -> c_int {
+        self.0.MPI_SOURCE
+    }
+
+    pub(crate) fn tag(&self) -> c_int {
+        self.0.MPI_TAG
+    }
+
+    /// The number of bytes received (`MPI_Get_count` in bytes, always defined).
+    pub(crate) fn bytes(&self) -> SysResult<usize> {
+        let mut bytes: c_int = 0;
+        // SAFETY: the status was filled by a successful receive; `bytes` is a valid out-pointer.
+        let result = unsafe { ffi::MPI_Get_count(&self.0, u8::datatype(), &mut bytes) };
+        code("MPI_Get_count", result)?;
+        Ok(bytes.max(0) as usize)
+    }
+}
+
+// ---- point to point -------------------------------------------------------------------------
+
+/// `MPI_Send` of `data` to `dest` with `tag`.
+pub(crate) fn send<T: Element>(
+    comm: RawComm<'_>,
+    data: &[T],
+    dest: c_int,
+    tag: c_int,
+) -> SysResult {
+    let n = count(data.len())?;
+    // SAFETY: `data` holds `n` elements of `T`'s datatype; the communicator is valid for 'c.
+    let result = unsafe {
+        ffi::MPI_Send(
+            data.as_ptr().cast(),
+            n,
+            T::datatype(),
+            dest,
+            tag,
+            comm.handle,
+        )
+    };
+    code("MPI_Send", result)
+}
+
+/// `MPI_Recv` into `data` (at most `data.len()` elements) from `source` with `tag` (either may
+/// be the "any" value).
+pub(crate) fn recv<T: Element>(
+    comm: RawComm<'_>,
+    data: &mut [T],
+    source: c_int,
+    tag: c_int,
+) -> SysResult<RawStatus> {
+    let n = count(data.len())?;
+    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+    // SAFETY: `data` is valid for writes of `n` elements; MPI writes no more (a longer message
+    // is MPI_ERR_TRUNCATE); `status` is a valid out-pointer.
+    let result = unsafe {
+        ffi::MPI_Recv(
+            data.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            source,
+            tag,
+            comm.handle,
+            status.as_mut_ptr(),
+        )
+    };
+    code("MPI_Recv", result)?;
+    validate("MPI_Recv", data.as_mut_ptr(), data.len())?;
+    // SAFETY: the receive succeeded, so MPI filled the status.
+    Ok(RawStatus(unsafe { status.assume_init() }))
+}
+
+/// `MPI_Sendrecv`: `send` to `dest` with `send_tag`, into `recv` from `source` with
+/// `recv_tag`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sendrecv<S: Element, R: Element>(
+    comm: RawComm<'_>,
+    send: &[S],
+    dest: c_int,
+    send_tag: c_int,
+    recv: &mut [R],
+    source: c_int,
+    recv_tag: c_int,
+) -> SysResult<RawStatus> {
+    let (send_count, recv_count) = (count(send.len())?, count(recv.len())?);
+    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+    // SAFETY: `send` holds `send_count` elements, `recv` has room for `recv_count`, which MPI
+    // does not exceed; `status` is a valid out-pointer.
+    let result = unsafe {
+        ffi::MPI_Sendrecv(
+            send.as_ptr().cast(),
+            send_count,
+            S::datatype(),
+            dest,
+            send_tag,
+            recv.as_mut_ptr().cast(),
+            recv_count,
+            R::datatype(),
+            source,
+            recv_tag,
+            comm.handle,
+            status.as_mut_ptr(),
+        )
+    };
+    code("MPI_Sendrecv", result)?;
+    validate("MPI_Sendrecv", recv.as_mut_ptr(), recv.len())?;
+    // SAFETY: the call succeeded, so MPI filled the status.
+    Ok(RawStatus(unsafe { status.assume_init() }))
+}
+
+// ---- collectives ----------------------------------------------------------------------------
+
+/// `MPI_Barrier`.
+pub(crate) fn barrier(comm: RawComm<'_>) -> SysResult {
+    // SAFETY: the communicator is valid for 'c.
+    code("MPI_Barrier", unsafe { ffi::MPI_Barrier(comm.handle) })
+}
+
+/// `MPI_Bcast` of `data` from `root`: read at the root, written elsewhere.
+pub(crate) fn bcast<T: Element>(comm: RawComm<'_>, data: &mut [T], root: c_int) -> SysResult {
+    let n = count(data.len())?;
+    // SAFETY: `data` is valid for reads and writes of `n` elements.
+    let result = unsafe {
+        ffi::MPI_Bcast(
+            data.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            root,
+            comm.handle,
+        )
+    };
+    code("MPI_Bcast", result)?;
+    validate("MPI_Bcast", data.as_mut_ptr(), data.len())
+}
+
+/// Panics (an internal error of this crate) unless `len` is `size * block`.
+#[track_caller]
+#[inline]
+fn assert_blocks(what: &str, len: usize, block: usize, size: usize) {
+    assert!(
+        block.checked_mul(size) == Some(len),
+        "spmd internal error: {what} holds {len} elements, not {size} blocks of {block}"
+    );
+}
+
+/// `MPI_Gather` of `send` to `root`; at the root `recv` must hold `size` blocks of
+/// `send.len()`, elsewhere it is not used.
+pub(crate) fn gather<T: Element>(
+    comm: RawComm<'_>,
+    send: &[T],
+    recv: Option<&mut [T]>,
+    root: c_int,
+) -> SysResult {
+    let n = count(send.len())?;
+    let at_root = comm.rank == root as usize;
+    let (recv_ptr, recv_len) = match recv {
+        Some(recv) if at_root => {
+            assert_blocks(
+                "a gather's receive buffer",
+                recv.len(),
+                send.len(),
+                comm.size,
+            );
+            (recv.as_mut_ptr(), recv.len())
+        }
+        None if at_root => panic!("spmd internal error: gather without a buffer at the root"),
+        _ => (ptr::null_mut(), 0),
+    };
+    // SAFETY: `send` holds `n` elements; at the root `recv_ptr` has room for `size * n` (checked
+    // above), elsewhere MPI ignores the receive arguments.
+    let result = unsafe {
+        ffi::MPI_Gather(
+            send.as_ptr().cast(),
+            n,
+            T::datatype(),
+            recv_ptr.cast(),
+            n,
+            T::datatype(),
+            root,
+            comm.handle,
+        )
+    };
+    code("MPI_Gather", result)?;
+    validate("MPI_Gather", recv_ptr, recv_len)
+}
+
+/// `MPI_Allgather` of `send` into `recv`, which must hold `size` blocks of `send.len()`.
+pub(crate) fn allgather<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]) -> SysResult {
+    let n = count(send.len())?;
+    assert_blocks(
+        "an allgather's receive buffer",
+        recv.len(),
+        send.len(),
+        comm.size,
+    );
+    // SAFETY: `send` holds `n` elements, `recv` room for `size * n` (checked above).
+    let result = unsafe {
+        ffi::MPI_Allgather(
+            send.as_ptr().cast(),
+            n,
+            T::datatype(),
+            recv.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            comm.handle,
+        )
+    };
+    code("MPI_Allgather", result)?;
+    validate("MPI_Allgather", recv.as_mut_ptr(), recv.len())
+}
+
+/// `MPI_Scatter` from `root` into `recv`; at the root `send` must hold `size` blocks of
+/// `recv.len()`, elsewhere it is not used.
+pub(crate) fn scatter<T: Element>(
+    comm: RawComm<'_>,
+    send: Option<&[T]>,
+    recv: &mut [T],
+    root: c_int,
+) -> SysResult {
+    let n = count(recv.len())?;
+    let at_root = comm.rank == root as usize;
+    let send_ptr = match send {
+        Some(send) if at_root => {
+            assert_blocks("a scatter's send buffer", send.len(), recv.len(), comm.size);
+            send.as_ptr()
+        }
+        None if at_root => panic!("spmd internal error: scatter without a buffer at the root"),
+        _ => ptr::null(),
+    };
+    // SAFETY: at the root `send_ptr` holds `size * n` elements (checked above), elsewhere MPI
+    // ignores it; `recv` has room for `n`.
+    let result = unsafe {
+        ffi::MPI_Scatter(
+            send_ptr.cast(),
+            n,
+            T::datatype(),
+            recv.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            root,
+            comm.handle,
+        )
+    };
+    code("MPI_Scatter", result)?;
+    validate("MPI_Scatter", recv.as_mut_ptr(), recv.len())
+}
+
+/// `MPI_Alltoall` of `send` into `recv`: both hold `size` blocks of the same length.
+pub(crate) fn alltoall<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]) -> SysResult {
+    let block = send.len() / comm.size.max(1);
+    assert_blocks("an alltoall's send buffer", send.len(), block, comm.size);
+    assert_blocks("an alltoall's receive buffer", recv.len(), block, comm.size);
+    let n = count(block)?;
+    // SAFETY: both buffers hold `size * n` elements (checked above).
+    let result = unsafe {
+        ffi::MPI_Alltoall(
+            send.as_ptr().cast(),
+            n,
+            T::datatype(),
+            recv.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            comm.handle,
+        )
+    };
+    code("MPI_Alltoall", result)?;
+    validate("MPI_Alltoall", recv.as_mut_ptr(), recv.len())
+}
+
+/// The reductions that share one signature: every rank gets a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reduction {
+    /// `MPI_Allreduce`.
+    All,
+    /// `MPI_Scan`.
+    Scan,
+    /// `MPI_Exscan` (rank 0's result is undefined in MPI: callers overwrite it).
+    Exscan,
+}
+
+impl Reduction {
+    fn name(self) -> &'static str {
+        match self {
+            Reduction::All => "MPI_Allreduce",
+            Reduction::Scan => "MPI_Scan",
+            Reduction::Exscan => "MPI_Exscan",
+        }
+    }
+
+    /// # Safety
+    /// `send` (or `MPI_IN_PLACE`) and `recv` must be valid for `n` elements of `datatype`.
+    unsafe fn call(
+        self,
+        send: *const c_void,
+        recv: *mut c_void,
+        n: c_int,
+        datatype: ffi::MPI_Datatype,
+        op: ffi::MPI_Op,
+        comm: ffi::MPI_Comm,
+    ) -> c_int {
+        // SAFETY: forwarded to the caller.
+        unsafe {
+            match self {
+                Reduction::All => ffi::MPI_Allreduce(send, recv, n, datatype, op, comm),
+                Reduction::Scan => ffi::MPI_Scan(send, recv, n, datatype, op, comm),
+                Reduction::Exscan => ffi::MPI_Exscan(send, recv, n, datatype, op, comm),
+            }
+        }
+    }
+}
+
+/// A [`Reduction`] of `send` into `recv`, which must be as long.
+pub(crate) fn reduce_all<T: Element>(
+    comm: RawComm<'_>,
+    kind: Reduction,
+    send: &[T],
+    recv: &mut [T],
+    op: OpKind,
+) -> SysResult {
+    assert_blocks("a reduction's receive buffer", recv.len(), send.len(), 1);
+    let n = count(send.len())?;
+    // SAFETY: both buffers hold `n` elements (checked above).
+    let result = unsafe {
+        kind.call(
+            send.as_ptr().cast(),
+            recv.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            op_handle(op),
+            comm.handle,
+        )
+    };
+    code(kind.name(), result)?;
+    validate(kind.name(), recv.as_mut_ptr(), recv.len())
+}
+
+/// A [`Reduction`] in place (`MPI_IN_PLACE`): `data` is input and output.
+pub(crate) fn reduce_all_in_place<T: Element>(
+    comm: RawComm<'_>,
+    kind: Reduction,
+    data: &mut [T],
+    op: OpKind,
+) -> SysResult {
+    let n = count(data.len())?;
+    // SAFETY: `data` is valid for reads and writes of `n` elements; MPI_IN_PLACE makes MPI
+    // take the input from it.
+    let result = unsafe {
+        kind.call(
+            in_place(),
+            data.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            op_handle(op),
+            comm.handle,
+        )
+    };
+    code(kind.name(), result)?;
+    validate(kind.name(), data.as_mut_ptr(), data.len())
+}
+
+/// `MPI_Reduce` of `send` at `root`, into `recv` (as long as `send`) at the root; `recv` is not
+/// used elsewhere.
+pub(crate) fn reduce<T: Element>(
+    comm: RawComm<'_>,
+    send: &[T],
+    recv: Option<&mut [T]>,
+    op: OpKind,
+    root: c_int,
+) -> SysResult {
+    let n = count(send.len())?;
+    let at_root = comm.rank == root as usize;
+    let (recv_ptr, recv_len) = match recv {
+        Some(recv) if at_root => {
+            assert_blocks("a reduce's receive buffer", recv.len(), send.len(), 1);
+            (recv.as_mut_ptr(), recv.len())
+        }
+        None if at_root => panic!("spmd internal error: reduce without a buffer at the root"),
+        _ => (ptr::null_mut(), 0),
+    };
+    // SAFETY: `send` holds `n` elements; at the root `recv_ptr` has room for as many (checked
+    // above), elsewhere MPI ignores it.
+    let result = unsafe {
+        ffi::MPI_Reduce(
+            send.as_ptr().cast(),
+            recv_ptr.cast(),
+            n,
+            T::datatype(),
+            op_handle(op),
+            root,
+            comm.handle,
+        )
+    };
+    code("MPI_Reduce", result)?;
+    validate("MPI_Reduce", recv_ptr, recv_len)
+}
+
+/// `MPI_Reduce` in place: at the root `data` is input and output (`MPI_IN_PLACE`), elsewhere
+/// it is only read.
+pub(crate) fn reduce_in_place<T: Element>(
+    comm: RawComm<'_>,
+    data: &mut [T],
+    op: OpKind,
+    root: c_int,
+) -> SysResult {
+    let n = count(data.len())?;
+    let at_root = comm.rank == root as usize;
+    let (send, recv) = if at_root {
+        (in_place().cast_const(), data.as_mut_ptr().cast())
+    } else {
+        (data.as_ptr().cast(), ptr::null_mut())
+    };
+    // SAFETY: `data` is valid for `n` elements; at the root it is both input and output,
+    // elsewhere only read.
+    let result = unsafe {
+        ffi::MPI_Reduce(
+            send,
+            recv,
+            n,
+            T::datatype(),
+            op_handle(op),
+            root,
+            comm.handle,
+        )
+    };
+    code("MPI_Reduce", result)?;
+    if at_root {
+        validate("MPI_Reduce", data.as_mut_ptr(), data.len())?;
+    }
+    Ok(())
+}
+
+// ---- communicators, errors, the environment -------------------------------------------------
+
+/// Makes MPI return error codes on `comm` instead of aborting (`MPI_ERRORS_RETURN`).
+pub(crate) fn set_errors_return(comm: RawComm<'_>) -> SysResult {
+    // SAFETY: the communicator is valid; the predefined handler is valid for every communicator.
+    let result = unsafe { ffi::MPI_Comm_set_errhandler(comm.handle, ffi::RSMPI_ERRORS_RETURN) };
+    code("MPI_Comm_set_errhandler", result)
+}
+
+/// Ends every process of the job (`MPI_Abort` on `MPI_COMM_WORLD`) if MPI is running; returns
+/// only if it is not (before init or after finalize).
+pub(crate) fn abort(errorcode: c_int) {
+    if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
+        // SAFETY: MPI is initialised and not finalised (checked above). MPI_Abort is the only
+        // way to end the other ranks; Open MPI and MPICH accept it from any thread.
+        unsafe { ffi::MPI_Abort(ffi::RSMPI_COMM_WORLD, errorcode) };
+    }
+}
+
+/// `MPI_ANY_SOURCE`.
+#[inline]
+pub(crate) fn any_source() -> c_int {
+    // SAFETY: a constant initialised by mpi-sys's C shim; reading it has no side effects.
+    unsafe { ffi::RSMPI_ANY_SOURCE }
+}
+
+/// `MPI_ANY_TAG`.
+#[inline]
+pub(crate) fn any_tag() -> c_int {
+    // SAFETY: as above.
+    unsafe { ffi::RSMPI_ANY_TAG }
+}
+
+/// The predefined MPI operation of a reduction operator.
+#[inline]
+fn op_handle(op: OpKind) -> ffi::MPI_Op {
+    // SAFETY: the `RSMPI_*` handles are constants initialised by mpi-sys's C shim before
+    // `main`; reading them has no side effects.
+    unsafe {
+        match op {
+            OpKind::Sum => ffi::RSMPI_SUM,
+            OpKind::Prod => ffi::RSMPI_PROD,
+            OpKind::Min => ffi::RSMPI_MIN,
+            OpKind::Max => ffi::RSMPI_MAX,
+            OpKind::LAnd => ffi::RSMPI_LAND,
+            OpKind::LOr => ffi::RSMPI_LOR,
+            OpKind::LXor => ffi::RSMPI_LXOR,
+            OpKind::BAnd => ffi::RSMPI_BAND,
+            OpKind::BOr => ffi::RSMPI_BOR,
+            OpKind::BXor => ffi::RSMPI_BXOR,
+        }
+    }
+}
+
+unsafe extern "C" {
+    fn spmd_in_place() -> *mut c_void;
+    fn spmd_err_truncate() -> c_int;
+}
+
+/// `MPI_IN_PLACE`.
+#[inline]
+fn in_place() -> *mut c_void {
+    // SAFETY: the shim function only returns a constant.
+    unsafe { spmd_in_place() }
+}
+
+/// The error class `MPI_ERR_TRUNCATE`.
+fn err_truncate() -> c_int {
+    static VALUE: std::sync::OnceLock<c_int> = std::sync::OnceLock::new();
+    // SAFETY: the shim function only returns a constant.
+    *VALUE.get_or_init(|| unsafe { spmd_err_truncate() })
+}
+
+fn error_class(code: c_int) -> c_int {
+    let mut class: c_int = 0;
+    // SAFETY: `class` is a valid out-pointer; MPI_Error_class accepts any error code.
+    unsafe { ffi::MPI_Error_class(code, &mut class) };
+    class
+}
+
+/// MPI's own description of an error code.
+pub(crate) fn error_string(code: c_int) -> String {
+    let mut buffer = vec![0u8; 1024];
+    let mut length: c_int = 0;
+    // SAFETY: the buffer holds MPI_MAX_ERROR_STRING (<= 1024 in Open MPI and MPICH) bytes and
+    // `length` is a valid out-pointer.
+    let result = unsafe { ffi::MPI_Error_string(code, buffer.as_mut_ptr().cast(), &mut length) };
+    if result != 0 {
+        return "(no description)".into();
+    }
+    buffer.truncate(length.clamp(0, 1024) as usize);
+    String::from_utf8_lossy(&buffer).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_that_are_not_bools_are_repaired_and_reported() {
+        let mut bytes = [0u8, 1, 2, 255, 1];
+        let result = validate::<bool>("MPI_Recv", bytes.as_mut_ptr().cast(), bytes.len());
+        assert_eq!(
+            result,
+            Err(SysError::NotABool {
+                function: "MPI_Recv",
+                index: 2,
+                byte: 2
+            })
+        );
+        assert_eq!(bytes, [0, 1, 1, 1, 1]);
+        let mut good = [true, false];
+        assert_eq!(validate("MPI_Recv", good.as_mut_ptr(), 2), Ok(()));
+    }
+}
