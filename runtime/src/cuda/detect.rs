@@ -113,12 +113,14 @@ pub(crate) fn check_path() {
         Ok(Transfer::Direct) => {
             NOTED.get_or_init(|| {
                 let forced = std::env::var("SPMD_CUDA_AWARE").is_ok_and(|v| !v.trim().is_empty());
-                if (forced && crate::world_rank() == Some(0)) || crate::settings::debug_enabled() {
+                if (forced && crate::settings::world_rank() == Some(0))
+                    || crate::settings::debug_enabled()
+                {
                     crate::settings::write_stderr(&format!(
                         "[spmd] rank {}: the MPI library is CUDA-aware, but this version of spmd \
                          still stages device buffers through pinned host memory (direct device \
                          transfers are not implemented yet)\n",
-                        crate::world_rank().unwrap_or(0)
+                        crate::settings::world_rank().unwrap_or(0)
                     ));
                 }
             });

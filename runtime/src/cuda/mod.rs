@@ -68,7 +68,8 @@ pub(crate) fn begin(op: &'static str, site: &'static Location<'static>) {
 #[inline(never)]
 pub(crate) fn fail(problem: impl fmt::Display, help: impl fmt::Display) -> ! {
     let (op, site) = CURRENT_OP.get();
-    let rank = crate::world_rank().map_or_else(|| "?".to_string(), |rank| rank.to_string());
+    let rank =
+        crate::settings::world_rank().map_or_else(|| "?".to_string(), |rank| rank.to_string());
     let site = site.map_or_else(
         || "(outside an op)".to_string(),
         |site| format!("{}:{}:{}", site.file(), site.line(), site.column()),
