@@ -442,20 +442,8 @@ pub(crate) fn reduce_all<T: Element>(
     op: OpKind,
 ) -> SysResult {
     assert_blocks("a reduction's receive buffer", recv.len(), send.len(), 1);
-    let n = count(send.len())?;
-    // SAFETY: both buffers hold `n` elements (checked above).
-    let result = unsafe {
-        kind.call(
-            send.as_ptr().cast(),
-            recv.as_mut_ptr().cast(),
-            n,
-            T::datatype(),
-            op_handle(op),
-            comm.handle,
-        )
-    };
-    code(kind.name(), result)?;
-    validate(kind.name(), recv.as_mut_ptr(), recv.len())
+    // SAFETY: `send` holds as many elements as `recv` (checked above).
+    unsafe { run_reduction(comm, kind, send.as_ptr().cast(), recv, op) }
 }
 
 /// A [`Reduction`] in place (`MPI_IN_PLACE`): `data` is input and output.
@@ -465,13 +453,27 @@ pub(crate) fn reduce_all_in_place<T: Element>(
     data: &mut [T],
     op: OpKind,
 ) -> SysResult {
-    let n = count(data.len())?;
-    // SAFETY: `data` is valid for reads and writes of `n` elements; MPI_IN_PLACE makes MPI
-    // take the input from it.
+    // SAFETY: MPI_IN_PLACE makes MPI take the input from `data`.
+    unsafe { run_reduction(comm, kind, in_place(), data, op) }
+}
+
+/// Runs `kind` from `send` into `recv`, then validates what MPI wrote.
+///
+/// # Safety
+/// `send` must be `MPI_IN_PLACE` or valid for reads of `recv.len()` elements of `T`.
+unsafe fn run_reduction<T: Element>(
+    comm: RawComm<'_>,
+    kind: Reduction,
+    send: *const c_void,
+    recv: &mut [T],
+    op: OpKind,
+) -> SysResult {
+    let n = count(recv.len())?;
+    // SAFETY: `recv` is valid for reads and writes of `n` elements; `send` is the caller's.
     let result = unsafe {
         kind.call(
-            in_place(),
-            data.as_mut_ptr().cast(),
+            send,
+            recv.as_mut_ptr().cast(),
             n,
             T::datatype(),
             op_handle(op),
@@ -479,7 +481,7 @@ pub(crate) fn reduce_all_in_place<T: Element>(
         )
     };
     code(kind.name(), result)?;
-    validate(kind.name(), data.as_mut_ptr(), data.len())
+    validate(kind.name(), recv.as_mut_ptr(), recv.len())
 }
 
 /// `MPI_Reduce` of `send` at `root`, into `recv` (as long as `send`) at the root; `recv` is not
