@@ -186,6 +186,21 @@ impl Comm {
         self.inner.size
     }
 
+    /// The neighbours `offset` ranks away on a periodic ring, as `(source, dest)` for
+    /// [`sendrecv`](crate::sendrecv): the message comes from `rank - offset` and goes to
+    /// `rank + offset`, both modulo `size()` (as `MPI_Cart_shift` on a periodic dimension).
+    ///
+    /// `comm.shift(1)` passes data to the right: every rank receives its left neighbour's.
+    /// A negative `offset` goes the other way; `shift(0)` is the rank itself.
+    pub fn shift(&self, offset: isize) -> (crate::Source, crate::Dest) {
+        let (rank, size) = (self.rank() as i128, self.size() as i128);
+        let step = offset as i128;
+        // In range: `rem_euclid` by `size` (at least 1) lands in `0..size`.
+        let source = (rank - step).rem_euclid(size) as usize;
+        let dest = (rank + step).rem_euclid(size) as usize;
+        (crate::Source::rank(source), crate::Dest::rank(dest))
+    }
+
     /// The rsmpi communicator, for calls `spmd` does not wrap.
     pub fn as_mpi(&self) -> &SimpleCommunicator {
         &self.inner.mpi

@@ -87,8 +87,8 @@ pub use ops::collective::{
     gather_into, scatter, scatter_into,
 };
 pub use ops::p2p::{
-    ANY_SOURCE, Dest, IntoDest, IntoSource, Source, Status, recv, recv_into, recv_with_status,
-    send, sendrecv, sendrecv_into, sendrecv_with_status,
+    ANY_SOURCE, Dest, IntoDest, IntoSource, SendrecvDest, SendrecvSource, Source, Status, recv,
+    recv_into, recv_with_status, send, sendrecv, sendrecv_into, sendrecv_with_status,
 };
 pub use ops::reduction::{
     allreduce, allreduce_in_place, allreduce_into, exscan, exscan_in_place, exscan_into, reduce,

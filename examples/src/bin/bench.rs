@@ -249,7 +249,7 @@ fn jit_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, comm: &Comm
 
 #[spmd_jit]
 fn jit_sendrecv(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
-    sendrecv_into(a, b, peer, peer, comm);
+    sendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
 }
 
 #[spmd_jit]
@@ -270,7 +270,13 @@ fn jit_alltoall(a: &[f64], b: &mut [f64], comm: &Comm) {
 /// The halo exchange on array columns: the call site's staging buffers are reused.
 #[spmd_jit]
 fn jit_halo(out: &ArrayViewMut1<f64>, ghost: &mut ArrayViewMut1<f64>, peer: usize, comm: &Comm) {
-    sendrecv_into(out, ghost, peer, peer, comm);
+    sendrecv_into(
+        out,
+        ghost,
+        spmd::Source::rank(peer),
+        spmd::Dest::rank(peer),
+        comm,
+    );
 }
 // ANCHOR_END: jit_forms
 
@@ -402,7 +408,14 @@ fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> T
             let (out, mut ghost) = halo_columns(a);
             let staged_out = out.to_owned();
             let mut staged_in = Array1::<f64>::zeros(ghost.len());
-            let (_, token) = sendrecv_into(&staged_out, &mut staged_in, peer, peer, comm, token);
+            let (_, token) = sendrecv_into(
+                &staged_out,
+                &mut staged_in,
+                spmd::Source::rank(peer),
+                spmd::Dest::rank(peer),
+                comm,
+                token,
+            );
             ghost.assign(&staged_in);
             token
         }

@@ -350,7 +350,13 @@ impl<T: Real> Halo<T> {
             let incoming = &mut self.recv_buf[..len];
             match (dest, source) {
                 (Some(dest), Some(source)) => {
-                    sendrecv_into(outgoing, incoming, source, dest, comm);
+                    sendrecv_into(
+                        outgoing,
+                        incoming,
+                        Source::rank(source),
+                        Dest::rank(dest),
+                        comm,
+                    );
                 }
                 (Some(dest), None) => send(outgoing, dest, comm),
                 (None, Some(source)) => {
@@ -392,8 +398,20 @@ impl<T: Real> Halo<T> {
     ) {
         let west = self.grid.neighbour(Side::West).expect("x is periodic");
         let east = self.grid.neighbour(Side::East).expect("x is periodic");
-        sendrecv_into(to_east, from_west, west, east, comm);
-        sendrecv_into(to_west, from_east, east, west, comm);
+        sendrecv_into(
+            to_east,
+            from_west,
+            Source::rank(west),
+            Dest::rank(east),
+            comm,
+        );
+        sendrecv_into(
+            to_west,
+            from_east,
+            Source::rank(east),
+            Dest::rank(west),
+            comm,
+        );
     }
 }
 
@@ -413,12 +431,24 @@ impl<T: Real> Halo<T> {
     ) {
         let west = self.grid.neighbour(Side::West).expect("x is periodic");
         let east = self.grid.neighbour(Side::East).expect("x is periodic");
-        sendrecv_into(to_east, from_west, west, east, comm);
+        sendrecv_into(
+            to_east,
+            from_west,
+            Source::rank(west),
+            Dest::rank(east),
+            comm,
+        );
         let north = self.grid.neighbour(Side::North);
         let south = self.grid.neighbour(Side::South);
         match (north, south) {
             (Some(north), Some(south)) => {
-                sendrecv_into(to_north, from_south, south, north, comm);
+                sendrecv_into(
+                    to_north,
+                    from_south,
+                    Source::rank(south),
+                    Dest::rank(north),
+                    comm,
+                );
             }
             (Some(north), None) => {
                 send(to_north, north, comm);

@@ -112,6 +112,64 @@ impl IntoSource for Source {
     }
 }
 
+/// The source argument of [`sendrecv`], [`sendrecv_with_status`] and [`sendrecv_into`]: a
+/// [`Source`], never a bare rank.
+///
+/// `sendrecv` takes two peers, and the two orders in use disagree: mpi4jax passes the source
+/// first, rsmpi's `send_receive` the destination first. With two plain `usize`s a swap compiles
+/// and delivers the wrong neighbour's data, so the peers of `sendrecv` are typed: write
+/// `Source::rank(from), Dest::rank(to)`, or take both from [`Comm::shift`]. Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`sendrecv`'s source must be a `Source`, not `{Self}`",
+    label = "write `Source::rank(..)` here",
+    note = "the peers of `sendrecv` come as (source, destination), as in mpi4jax: \
+            `sendrecv(&send, &recv, Source::rank(from), Dest::rank(to), comm)`; \
+            `comm.shift(1)` gives both for a ring",
+    note = "rsmpi's `send_receive` takes the destination first: typed peers make a swap a \
+            compile error instead of the wrong neighbour's data"
+)]
+pub trait SendrecvSource: sealed::Peer {
+    /// The source.
+    fn into_source(self) -> Source;
+}
+
+impl SendrecvSource for Source {
+    #[inline]
+    fn into_source(self) -> Source {
+        self
+    }
+}
+
+/// The destination argument of [`sendrecv`], [`sendrecv_with_status`] and [`sendrecv_into`]:
+/// a [`Dest`], never a bare rank (see [`SendrecvSource`] for why). Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`sendrecv`'s destination must be a `Dest`, not `{Self}`",
+    label = "write `Dest::rank(..)` here",
+    note = "the peers of `sendrecv` come as (source, destination), as in mpi4jax: \
+            `sendrecv(&send, &recv, Source::rank(from), Dest::rank(to), comm)`; \
+            `comm.shift(1)` gives both for a ring",
+    note = "rsmpi's `send_receive` takes the destination first: typed peers make a swap a \
+            compile error instead of the wrong neighbour's data"
+)]
+pub trait SendrecvDest: sealed::Peer {
+    /// The destination.
+    fn into_dest(self) -> Dest;
+}
+
+impl SendrecvDest for Dest {
+    #[inline]
+    fn into_dest(self) -> Dest {
+        self
+    }
+}
+
+mod sealed {
+    /// Only [`Source`](super::Source) and [`Dest`](super::Dest) are peers of `sendrecv`.
+    pub trait Peer {}
+    impl Peer for super::Source {}
+    impl Peer for super::Dest {}
+}
+
 /// What a receive got: who sent it, with which tag, how many elements.
 ///
 /// Not `Send`: [`count`](Status::count) asks MPI, which only the thread that received may do
@@ -397,13 +455,28 @@ where
 
 /// Sends `sendbuf` to `dest` and receives a message shaped like `template` from `source`, in
 /// one deadlock-free step (`MPI_Sendrecv`). The argument order follows mpi4jax:
-/// send buffer, receive template, source, destination.
+/// send buffer, receive template, source, destination; the peers are typed ([`Source`],
+/// [`Dest`], see [`SendrecvSource`]) so that a swap does not compile:
+///
+/// ```no_run
+/// # use spmd::{Dest, Source, sendrecv};
+/// # let universe = spmd::init();
+/// # let comm = universe.world();
+/// # let token = spmd::token();
+/// let (from, to) = comm.shift(1); // the left and right neighbours on a ring
+/// let (got, token) = sendrecv(&[1.0f64; 4], &[0.0f64; 4], from, to, &comm, token);
+/// // The same peers, written out:
+/// let left = (comm.rank() + comm.size() - 1) % comm.size();
+/// let right = (comm.rank() + 1) % comm.size();
+/// let (got, token) = sendrecv(&got, &got, Source::rank(left), Dest::rank(right), &comm, token);
+/// # drop((got, token));
+/// ```
 #[track_caller]
 pub fn sendrecv<S, B>(
     sendbuf: &S,
     template: &B,
-    source: impl IntoSource,
-    dest: impl IntoDest,
+    source: impl SendrecvSource,
+    dest: impl SendrecvDest,
     comm: &Comm,
     token: Token,
 ) -> (B::Owned, Token)
@@ -428,8 +501,8 @@ where
 pub fn sendrecv_with_status<S, B>(
     sendbuf: &S,
     template: &B,
-    source: impl IntoSource,
-    dest: impl IntoDest,
+    source: impl SendrecvSource,
+    dest: impl SendrecvDest,
     comm: &Comm,
     token: Token,
 ) -> (B::Owned, Status, Token)
@@ -480,8 +553,8 @@ where
 pub fn sendrecv_into<S, B>(
     sendbuf: &S,
     recvbuf: &mut B,
-    source: impl IntoSource,
-    dest: impl IntoDest,
+    source: impl SendrecvSource,
+    dest: impl SendrecvDest,
     comm: &Comm,
     token: Token,
 ) -> (Status, Token)

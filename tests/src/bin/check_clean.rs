@@ -32,7 +32,14 @@ fn main() {
     // A ring: each rank sends to the next and receives from the previous.
     let next = (rank + 1) % size;
     let prev = (rank + size - 1) % size;
-    let (from_prev, token) = sendrecv(&[rank as i16; 4], &[0i16; 4], prev, next, &comm, token);
+    let (from_prev, token) = sendrecv(
+        &[rank as i16; 4],
+        &[0i16; 4],
+        Source::rank(prev),
+        Dest::rank(next),
+        &comm,
+        token,
+    );
     assert_eq!(from_prev, [prev as i16; 4]);
 
     let mut token = token;

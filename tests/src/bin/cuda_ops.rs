@@ -173,13 +173,27 @@ fn main() {
             same(&d, &host(prev, n), "recv_into");
             t
         };
-        let (d, t) = sendrecv(&dev, &template, prev, next, &comm, t);
+        let (d, t) = sendrecv(
+            &dev,
+            &template,
+            Source::rank(prev),
+            Dest::rank(next),
+            &comm,
+            t,
+        );
         same(&d, &host(prev, n), "sendrecv");
-        let (d, status, t) = sendrecv_with_status(&dev.slice(..), &template, prev, next, &comm, t);
+        let (d, status, t) = sendrecv_with_status(
+            &dev.slice(..),
+            &template,
+            Source::rank(prev),
+            Dest::rank(next),
+            &comm,
+            t,
+        );
         same(&d, &host(prev, n), "sendrecv_with_status");
         assert_eq!(status.count(), n);
         let mut d = device(&stream, &vec![0.0; n]);
-        let (_, t) = sendrecv_into(&dev, &mut d, prev, next, &comm, t);
+        let (_, t) = sendrecv_into(&dev, &mut d, Source::rank(prev), Dest::rank(next), &comm, t);
         same(&d, &host(prev, n), "sendrecv_into");
 
         token = barrier(&comm, t);

@@ -19,7 +19,7 @@ fn main() {
         &[rank as u16; 4],
         &mut into,
         ANY_SOURCE,
-        right,
+        Dest::rank(right),
         &comm,
         spmd::token(),
     );

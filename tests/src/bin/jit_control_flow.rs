@@ -56,7 +56,7 @@ fn ring(comm: &Comm) -> usize {
     let size = comm.size();
     let next = (rank + 1) % size;
     let previous = (rank + size - 1) % size;
-    sendrecv(&rank, &rank, previous, next, comm)
+    sendrecv(&rank, &rank, Source::rank(previous), Dest::rank(next), comm)
 }
 
 fn main() {

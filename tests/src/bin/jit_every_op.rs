@@ -31,12 +31,13 @@ fn implicit(comm: &Comm) -> Log {
     let mut room = [-1i64; 5];
     let status = recv_into(&mut room, left, comm);
     log.push(("recv_into", [&room[..], &[status.count() as i64]].concat()));
-    let got = sendrecv(&r, &0i64, left, right, comm);
+    let got = sendrecv(&r, &0i64, Source::rank(left), Dest::rank(right), comm);
     log.push(("sendrecv", vec![got]));
-    let (got, status) = sendrecv_with_status(&[r], &[0i64], left, right, comm);
+    let (got, status) =
+        sendrecv_with_status(&[r], &[0i64], Source::rank(left), Dest::rank(right), comm);
     log.push(("sendrecv_with_status", vec![got[0], status.source as i64]));
     let mut one = [-1i64];
-    let status = sendrecv_into(&[r], &mut one, left, right, comm);
+    let status = sendrecv_into(&[r], &mut one, Source::rank(left), Dest::rank(right), comm);
     log.push(("sendrecv_into", vec![one[0], status.count() as i64]));
 
     // Reductions.
@@ -121,12 +122,33 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     let mut room = [-1i64; 5];
     let (status, token) = recv_into(&mut room, left, comm, token);
     log.push(("recv_into", [&room[..], &[status.count() as i64]].concat()));
-    let (got, token) = sendrecv(&r, &0i64, left, right, comm, token);
+    let (got, token) = sendrecv(
+        &r,
+        &0i64,
+        Source::rank(left),
+        Dest::rank(right),
+        comm,
+        token,
+    );
     log.push(("sendrecv", vec![got]));
-    let (got, status, token) = sendrecv_with_status(&[r], &[0i64], left, right, comm, token);
+    let (got, status, token) = sendrecv_with_status(
+        &[r],
+        &[0i64],
+        Source::rank(left),
+        Dest::rank(right),
+        comm,
+        token,
+    );
     log.push(("sendrecv_with_status", vec![got[0], status.source as i64]));
     let mut one = [-1i64];
-    let (status, token) = sendrecv_into(&[r], &mut one, left, right, comm, token);
+    let (status, token) = sendrecv_into(
+        &[r],
+        &mut one,
+        Source::rank(left),
+        Dest::rank(right),
+        comm,
+        token,
+    );
     log.push(("sendrecv_into", vec![one[0], status.count() as i64]));
 
     let (got, token) = allreduce(&r, Sum, comm, token);

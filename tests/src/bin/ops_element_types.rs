@@ -21,7 +21,14 @@ fn move_values<T: Element>(comm: &Comm, value: impl Fn(usize, usize) -> T, token
         Array1::from_shape_fn(3, |k| value(last, k)),
         "rank {rank}: bcast of {name}"
     );
-    let (got, status, token) = sendrecv_with_status(&mine, &mine, left, right, comm, token);
+    let (got, status, token) = sendrecv_with_status(
+        &mine,
+        &mine,
+        Source::rank(left),
+        Dest::rank(right),
+        comm,
+        token,
+    );
     assert_eq!(
         got,
         Array1::from_shape_fn(3, |k| value(left, k)),

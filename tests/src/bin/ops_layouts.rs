@@ -23,8 +23,8 @@ fn main() {
     let (got, token) = sendrecv(
         &mine.t(),
         &Array2::<i64>::zeros((4, 3)),
-        left,
-        right,
+        Source::rank(left),
+        Dest::rank(right),
         &comm,
         token,
     );
@@ -38,8 +38,8 @@ fn main() {
     let (got, token) = sendrecv(
         &mine.slice(s![..;2, ..]),
         &Array2::<i64>::zeros((2, 4)),
-        left,
-        right,
+        Source::rank(left),
+        Dest::rank(right),
         &comm,
         token,
     );
@@ -53,8 +53,8 @@ fn main() {
     let (got, token) = sendrecv(
         &mine.slice(s![.., ..;-2]),
         &[0i64; 6],
-        left,
-        right,
+        Source::rank(left),
+        Dest::rank(right),
         &comm,
         token,
     );
@@ -75,8 +75,8 @@ fn main() {
     let (got, token) = sendrecv(
         &view,
         &Array3::<i32>::zeros((4, 2, 3)),
-        left,
-        right,
+        Source::rank(left),
+        Dest::rank(right),
         &comm,
         token,
     );
@@ -89,7 +89,14 @@ fn main() {
 
     // A column-major array: its logical order, not its memory order, is sent.
     let fortran = Array2::from_shape_fn((3, 2).f(), |(i, j)| (rank * 10 + 2 * i + j) as f64);
-    let (got, token) = sendrecv(&fortran, &vec![0.0f64; 6], left, right, &comm, token);
+    let (got, token) = sendrecv(
+        &fortran,
+        &vec![0.0f64; 6],
+        Source::rank(left),
+        Dest::rank(right),
+        &comm,
+        token,
+    );
     assert_eq!(
         got,
         (0..6).map(|k| (left * 10 + k) as f64).collect::<Vec<_>>(),
@@ -138,8 +145,8 @@ fn main() {
     let (status, token) = sendrecv_into(
         &mine.row(0),
         &mut grid.slice_mut(s![..;2, ..;2]),
-        left,
-        right,
+        Source::rank(left),
+        Dest::rank(right),
         &comm,
         token,
     );

@@ -1,6 +1,7 @@
 //! `sendrecv`, `sendrecv_with_status` and `sendrecv_into` around a ring (each rank sends right
 //! and receives from the left, also on one rank, where both are itself), with tags, any source,
-//! a send shape that differs from the receive shape, and a short message into a longer buffer.
+//! a send shape that differs from the receive shape, a short message into a longer buffer, and
+//! the ring neighbours of `Comm::shift` for offsets of either sign and beyond the size.
 //! ranks: 1 2 3 4
 
 use spmd::prelude::*;
@@ -20,8 +21,8 @@ fn main() {
     let (got, token) = sendrecv(
         &block(rank),
         &Array2::<i32>::zeros((2, 3)),
-        left,
-        right,
+        Source::rank(left),
+        Dest::rank(right),
         &comm,
         token,
     );
@@ -61,7 +62,14 @@ fn main() {
 
     // Send a 2x3 array, receive the same six elements as a [f64; 6].
     let arr = Array2::from_shape_fn((2, 3), |(i, j)| (rank * 6 + 3 * i + j) as f64);
-    let (flat, token) = sendrecv(&arr, &[0.0f64; 6], left, right, &comm, token);
+    let (flat, token) = sendrecv(
+        &arr,
+        &[0.0f64; 6],
+        Source::rank(left),
+        Dest::rank(right),
+        &comm,
+        token,
+    );
     let expected: Vec<f64> = (0..6).map(|k| (left * 6 + k) as f64).collect();
     assert_eq!(
         flat.to_vec(),
@@ -73,7 +81,14 @@ fn main() {
     // untouched. Sent from a slice of a Vec.
     let outgoing: Vec<u32> = (0..6).map(|k| (10 * rank + k) as u32).collect();
     let mut incoming = vec![u32::MAX; 5];
-    let (status, token) = sendrecv_into(&outgoing[..3], &mut incoming, left, right, &comm, token);
+    let (status, token) = sendrecv_into(
+        &outgoing[..3],
+        &mut incoming,
+        Source::rank(left),
+        Dest::rank(right),
+        &comm,
+        token,
+    );
     assert_eq!(
         (status.source, status.tag, status.count()),
         (left, 0, 3),
@@ -96,8 +111,8 @@ fn main() {
         (status, token) = sendrecv_into(
             &long[..3],
             &mut grid.column_mut(0),
-            left,
-            right,
+            Source::rank(left),
+            Dest::rank(right),
             &comm,
             token,
         );
@@ -131,8 +146,8 @@ fn main() {
         (status, token) = sendrecv_into(
             &long[..count],
             &mut tall.column_mut(0),
-            left,
-            right,
+            Source::rank(left),
+            Dest::rank(right),
             &comm,
             token,
         );
@@ -175,5 +190,19 @@ fn main() {
         into.iter().all(|&x| x == -(left as i64)),
         "rank {rank}: {into}"
     );
+
+    // `comm.shift(k)`: data moves k ranks to the right around the ring, for any k, negative
+    // and beyond the size included; `shift(0)` is the rank itself.
+    let mut token = token;
+    for offset in [1, -1, 0, 2, -3, size as isize + 1] {
+        let (from, to) = comm.shift(offset);
+        let expected = (rank as isize - offset).rem_euclid(size as isize) as usize;
+        assert_eq!(from, Source::rank(expected), "rank {rank}: shift({offset})");
+        let target = (rank as isize + offset).rem_euclid(size as isize) as usize;
+        assert_eq!(to, Dest::rank(target), "rank {rank}: shift({offset})");
+        let got;
+        (got, token) = sendrecv(&rank, &usize::MAX, from, to, &comm, token);
+        assert_eq!(got, expected, "rank {rank}: data of shift({offset})");
+    }
     drop(token);
 }

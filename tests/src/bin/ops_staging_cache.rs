@@ -52,7 +52,13 @@ fn step(comm: &Comm, fields: [&mut Array2<f64>; 2], totals: &mut Array2<f64>) {
     let prev = (comm.rank() + size - 1) % size;
     for field in fields {
         let (interior, mut ghost) = field.multi_slice_mut((s![.., COLS - 2], s![.., 0]));
-        sendrecv_into(&interior, &mut ghost, prev, next, comm);
+        sendrecv_into(
+            &interior,
+            &mut ghost,
+            Source::rank(prev),
+            Dest::rank(next),
+            comm,
+        );
     }
     allreduce_in_place(&mut totals.view_mut().reversed_axes(), Sum, comm);
 }
