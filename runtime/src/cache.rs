@@ -1,16 +1,23 @@
 //! The per-call-site cache: what a call site prepares on its first call is reused by its later
 //! calls.
 //!
-//! Today that is the staging memory of buffers that are not contiguous in logical order
-//! (transposed views, slices with steps, columns): MPI needs their elements in one contiguous
-//! run, so they are copied into a staging buffer first (and, for receives, back out after).
-//! The hot-loop forms (`send`, `sendrecv_into`, the `_into` and in-place ops) stage buffers of
-//! up to 1 KiB on the stack instead, which needs no lookup at all.
-//! The staging buffer belongs to the call site (file, line, column of the user's call) and to
-//! the buffer's position among the op's arguments, and lives as long as the thread: a halo
-//! exchange of array columns in a loop copies but never allocates after its first iteration.
+//! Today that is staging memory: buffers that are not contiguous in logical order (transposed
+//! views, slices with steps, columns) are copied into one contiguous run for MPI (and, for
+//! receives, back out after); with the `cuda` feature, device buffers are copied through pinned
+//! host memory. The hot-loop forms (`send`, `sendrecv_into`, the `_into` and in-place ops) stage
+//! host buffers of up to 1 KiB on the stack instead, which needs no lookup at all.
 //!
-//! Contiguous buffers (slices, `Vec`s, standard-layout arrays) are used in place and never
+//! One design serves both kinds of memory. A [`Block`] is memory of one kind (a host `Vec`, or
+//! a pinned allocation); a thread's [`BlockCache`] of that kind keeps one block per [`Key`]: the
+//! call site (file, line, column of the user's call) and the buffer's position among the op's
+//! arguments. An op takes its block out of the cache ([`Lent`]), so the block is owned, not
+//! shared, while MPI or a device copy uses it, and puts it back when the `Lent` is dropped; a
+//! block too small for a call is replaced by a larger one. A halo exchange of array columns in a
+//! loop copies but never allocates after its first iteration. Every block is zeroed when
+//! allocated, so its bytes are always initialised, and a `Lent` of `bool`s is zeroed again
+//! before use: every element handed out is a valid value of its type.
+//!
+//! Contiguous host buffers (slices, `Vec`s, standard-layout arrays) are used in place and never
 //! touch the cache.
 
 use std::cell::{Cell, RefCell};
@@ -23,83 +30,93 @@ use std::ptr::NonNull;
 
 use crate::element::Element;
 
-/// Storage unit of a staging buffer: its alignment (16) covers every element type.
-type Unit = u128;
-
-/// A staging buffer's key: the call site's address and the buffer's position in the op.
+/// A staging block's key: the call site's address and the buffer's position in the op.
 pub(crate) type Key = (usize, u8);
+
+/// The alignment every block provides: enough for every element type.
+pub(crate) const BLOCK_ALIGN: usize = 16;
 
 thread_local! {
     /// The call site of the op in progress on this thread, and the next staging position.
     static CURRENT: Cell<Key> = const { Cell::new((0, 0)) };
-    static STAGING: RefCell<Cache> = const {
-        RefCell::new(Cache {
-            slot_of: HashMap::with_hasher(KeyHash),
-            slots: Vec::new(),
-        })
+    /// This thread's host staging blocks.
+    static HOST: RefCell<BlockCache<HostBlock>> = const {
+        RefCell::new(BlockCache { blocks: HashMap::with_hasher(KeyHash) })
     };
 }
 
-/// A thread's staging buffers: one slot per key, found by one hash lookup when a buffer is
-/// lent, and given back by its index. The memory stays in its slot while lent: a [`Staged`]
-/// points into it, and the slot is marked busy until the `Staged` is dropped.
-struct Cache {
-    slot_of: HashMap<Key, usize, KeyHash>,
-    slots: Vec<Slot>,
+mod sealed {
+    /// Memory that a staging cache holds (sealed: the cache trusts `bytes` and `base`).
+    pub trait Block: Sized + 'static {
+        /// The smallest block allocated.
+        const MIN_BYTES: usize;
+        /// Its size in bytes.
+        fn bytes(&self) -> usize;
+        /// Its first byte, aligned to [`BLOCK_ALIGN`](super::BLOCK_ALIGN); all `bytes()` bytes
+        /// are initialised, and nobody but the block's owner uses them.
+        fn base(&self) -> std::ptr::NonNull<u8>;
+        /// Runs `f` on this thread's cache of such blocks, unless the cache is gone (thread
+        /// teardown) or in use further up the stack.
+        fn with_cache<R>(f: impl FnOnce(&mut super::BlockCache<Self>) -> R) -> Option<R>;
+    }
+}
+pub(crate) use sealed::Block;
+
+/// A thread's blocks of one kind, one per [`Key`].
+#[derive(Debug)]
+pub struct BlockCache<B> {
+    blocks: HashMap<Key, B, KeyHash>,
 }
 
-struct Slot {
-    storage: Vec<Unit>,
-    /// Lent to a live [`Staged`]: nobody else may use or resize `storage`.
-    busy: bool,
-}
+impl<B: Block> BlockCache<B> {
+    #[cfg(any(test, feature = "cuda"))]
+    pub(crate) fn new() -> BlockCache<B> {
+        BlockCache {
+            blocks: HashMap::with_hasher(KeyHash),
+        }
+    }
 
-impl Cache {
-    /// Lends `key`'s storage, grown to at least `units`: its slot and address, or `None` if a
-    /// live `Staged` already has it (an op nested in another at the same call site and
-    /// position).
-    #[inline]
-    fn lend(&mut self, key: Key, units: usize) -> Option<(usize, NonNull<Unit>)> {
-        let index = match self.slot_of.get(&key) {
-            Some(&index) => index,
-            None => {
-                let index = self.slots.len();
-                self.slots.push(Slot {
-                    storage: Vec::new(),
-                    busy: false,
-                });
-                self.slot_of.insert(key, index);
-                index
-            }
-        };
-        let slot = &mut self.slots[index];
-        if slot.busy {
-            return None;
-        }
-        if slot.storage.len() < units {
-            slot.storage.resize(units, 0);
-        }
-        slot.busy = true;
-        Some((index, NonNull::from(slot.storage.as_mut_slice()).cast()))
+    /// Gives `block` back to `key`.
+    pub(crate) fn put(&mut self, key: Key, block: B) {
+        self.blocks.insert(key, block);
+    }
+
+    /// Bytes held, over all keys (blocks lent out are not counted).
+    pub(crate) fn bytes(&self) -> usize {
+        self.blocks.values().map(Block::bytes).sum()
     }
 }
 
-impl Drop for Cache {
-    fn drop(&mut self) {
-        // A `Staged` that outlives its thread's cache (held in another thread-local that is
-        // destroyed later) still points into its slot: that memory is leaked, not freed.
-        for slot in &mut self.slots {
-            if slot.busy {
-                std::mem::forget(std::mem::take(&mut slot.storage));
-            }
-        }
+/// Host memory for staging: zeroed `u128`s, so aligned to 16 and always initialised.
+#[derive(Debug)]
+pub struct HostBlock(Vec<u128>);
+
+impl HostBlock {
+    fn alloc(bytes: usize) -> Result<HostBlock, std::convert::Infallible> {
+        Ok(HostBlock(vec![0; bytes.div_ceil(size_of::<u128>())]))
+    }
+}
+
+impl Block for HostBlock {
+    /// Smaller host buffers are staged on the stack by the hot-loop forms.
+    const MIN_BYTES: usize = 1024;
+    fn bytes(&self) -> usize {
+        self.0.len() * size_of::<u128>()
+    }
+    fn base(&self) -> NonNull<u8> {
+        NonNull::from(self.0.as_slice()).cast()
+    }
+    fn with_cache<R>(f: impl FnOnce(&mut BlockCache<HostBlock>) -> R) -> Option<R> {
+        HOST.try_with(|cache| cache.try_borrow_mut().ok().map(|mut cache| f(&mut cache)))
+            .ok()
+            .flatten()
     }
 }
 
 /// Hashes a [`Key`] with one multiplication: keys are addresses of `'static` call sites, which
 /// no one chooses adversarially, and the lookup sits on an op's path.
-#[derive(Clone, Copy, Default)]
-struct KeyHash;
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct KeyHash;
 
 impl std::hash::BuildHasher for KeyHash {
     type Hasher = KeyHasher;
@@ -108,7 +125,7 @@ impl std::hash::BuildHasher for KeyHash {
     }
 }
 
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -145,33 +162,86 @@ pub(crate) fn next_key() -> Key {
     key
 }
 
-/// Bytes of staging memory this thread holds, over all call sites.
+/// Bytes of host staging memory this thread holds, over all call sites.
 pub fn staging_bytes() -> usize {
-    STAGING.with_borrow(|cache| {
-        cache
-            .slots
-            .iter()
-            .map(|slot| slot.storage.capacity() * size_of::<Unit>())
-            .sum()
-    })
+    HOST.with_borrow(BlockCache::bytes)
 }
 
-/// A staging buffer of `len` elements of `T` lent by the current call site's cache; it goes
-/// back to the cache when dropped.
-pub struct Staged<T: Element> {
-    /// The first element: in the slot's storage, or in `_own`.
-    ptr: NonNull<T>,
+/// `len` elements of `T` in a block taken from the current call site's cache (the next buffer
+/// position); the block goes back to the cache when this is dropped.
+///
+/// Every element is a valid `T` at all times: blocks are zeroed when allocated, and for types
+/// with invalid bit patterns (`bool`) the elements are zeroed again when lent.
+pub struct Lent<T: Element, B: Block> {
+    key: Key,
+    /// `Some` until dropped.
+    block: Option<B>,
     len: usize,
-    /// The cache's slot that lent the memory; `usize::MAX` if the memory is `_own`.
-    slot: usize,
-    /// Memory of this buffer alone, when the cache could not lend any (empty otherwise).
-    _own: Vec<Unit>,
     _elements: PhantomData<T>,
 }
 
+/// Host staging memory of the current call site (see [`Lent`]).
+pub type Staged<T> = Lent<T, HostBlock>;
+
+impl<T: Element, B: Block> Lent<T, B> {
+    /// The next position's block, with room for `len` elements of `T` (a new block from
+    /// `alloc`, given the bytes needed, if the cache has none large enough). The elements are
+    /// valid `T`s but otherwise unspecified: what an earlier op left there, or zeros.
+    pub(crate) fn take<E>(
+        len: usize,
+        alloc: impl FnOnce(usize) -> Result<B, E>,
+    ) -> Result<Lent<T, B>, LentError<E>> {
+        const { assert!(align_of::<T>() <= BLOCK_ALIGN) };
+        let key = next_key();
+        let bytes = len.checked_mul(size_of::<T>()).ok_or(LentError::TooLarge)?;
+        let cached = B::with_cache(|cache| cache.blocks.remove(&key)).flatten();
+        let block = match cached {
+            Some(block) if block.bytes() >= bytes => block,
+            old => {
+                drop(old);
+                alloc(bytes.max(B::MIN_BYTES)).map_err(LentError::Alloc)?
+            }
+        };
+        assert!(
+            block.bytes() >= bytes,
+            "a staging block is smaller than asked"
+        );
+        let lent = Lent {
+            key,
+            block: Some(block),
+            len,
+            _elements: PhantomData,
+        };
+        if !T::ANY_BITS_VALID {
+            // SAFETY: the block holds at least `len` elements of `T` (checked above) and is
+            // owned by `lent`.
+            unsafe { std::ptr::write_bytes(lent.ptr().as_ptr(), 0, len) };
+        }
+        Ok(lent)
+    }
+
+    #[inline]
+    fn ptr(&self) -> NonNull<T> {
+        self.block
+            .as_ref()
+            .expect("a Lent holds its block until dropped")
+            .base()
+            .cast()
+    }
+}
+
+/// Why a [`Lent`] could not be made.
+#[derive(Debug)]
+pub(crate) enum LentError<E> {
+    /// `len * size_of::<T>()` overflows `usize`.
+    TooLarge,
+    /// The allocator failed.
+    Alloc(E),
+}
+
 impl<T: Element> Staged<T> {
-    /// Takes the staging buffer of the next position of the current call site, with its `len`
-    /// elements written by `init`.
+    /// Takes the host staging buffer of the next position of the current call site, with its
+    /// `len` elements written by `init`.
     ///
     /// # Safety
     /// `init` must initialise every one of the `len` elements it is given before returning
@@ -180,112 +250,65 @@ impl<T: Element> Staged<T> {
         len: usize,
         init: impl FnOnce(&mut [MaybeUninit<T>]),
     ) -> Staged<T> {
-        let staged = Self::lent(len);
-        // SAFETY: the memory holds at least `len` elements of `T`, aligned for `T` and not
-        // used by anyone else while `staged` lives (see `lent`); `MaybeUninit` places no
-        // requirement on their bytes.
+        let mut staged = Self::for_output(len);
+        // SAFETY: `MaybeUninit<T>` has `T`'s layout; the caller writes valid `T`s only.
         let room = unsafe {
-            std::slice::from_raw_parts_mut(staged.ptr.as_ptr().cast::<MaybeUninit<T>>(), len)
+            std::slice::from_raw_parts_mut(staged.as_mut_ptr().cast::<MaybeUninit<T>>(), len)
         };
         init(room);
         staged
     }
 
-    /// The next position's memory, with room for `len` elements of `T`; its bytes are
-    /// initialised (zeros, or what an earlier op left there).
-    #[inline]
-    fn lent(len: usize) -> Staged<T> {
-        const { assert!(align_of::<T>() <= align_of::<Unit>()) };
-        let key = next_key();
-        let units = (len * size_of::<T>()).div_ceil(size_of::<Unit>());
-        let lent = STAGING
-            .try_with(|cache| {
-                cache
-                    .try_borrow_mut()
-                    .ok()
-                    .and_then(|mut cache| cache.lend(key, units))
-            })
-            .ok()
-            .flatten();
-        match lent {
-            Some((slot, ptr)) => Staged {
-                ptr: ptr.cast(),
-                len,
-                slot,
-                _own: Vec::new(),
-                _elements: PhantomData,
-            },
-            None => {
-                let mut own = vec![0; units];
-                Staged {
-                    ptr: NonNull::from(own.as_mut_slice()).cast(),
-                    len,
-                    slot: usize::MAX,
-                    _own: own,
-                    _elements: PhantomData,
-                }
-            }
-        }
-    }
-
-    /// Takes the staging buffer of the next position of the current call site, with `len`
+    /// Takes the host staging buffer of the next position of the current call site, with `len`
     /// elements of `T`, for MPI to write into. Their values are valid `T`s but otherwise
-    /// unspecified: what an earlier op left there, or zeros for `bool`, whose other bit
-    /// patterns are not values. Read only what MPI wrote.
+    /// unspecified (what an earlier op left there, or zeros): read only what MPI wrote.
     pub(crate) fn for_output(len: usize) -> Staged<T> {
-        let staged = Self::lent(len);
-        if !T::ANY_BITS_VALID {
-            // SAFETY: the memory holds at least `len` elements of `T` (see `lent`).
-            unsafe { std::ptr::write_bytes(staged.ptr.as_ptr(), 0, len) };
-        }
-        staged
+        Lent::take(len, HostBlock::alloc).unwrap_or_else(|error| match error {
+            LentError::TooLarge => panic!(
+                "a staging buffer of {len} elements of {} overflows the address space",
+                T::NAME
+            ),
+            LentError::Alloc(never) => match never {},
+        })
     }
 }
 
-impl<T: Element> Deref for Staged<T> {
+impl<T: Element, B: Block> Deref for Lent<T, B> {
     type Target = [T];
     #[inline]
     fn deref(&self) -> &[T] {
-        // SAFETY: `ptr` is aligned for `T` and points to at least `len` of them, all
-        // initialised (by `written_by`'s `init`, or as bytes that are a valid `T`: every bit
-        // pattern is one, except for `bool`, which `for_output` zeroes); only `deref_mut`
-        // (with `T`'s own values) writes there afterwards. The memory is not freed, resized or
-        // lent to anyone else while `self` lives: its slot is busy (or it is `_own`), and a
-        // cache dropped meanwhile leaks busy slots instead of freeing them.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+        // SAFETY: `ptr` is aligned for `T` (`BLOCK_ALIGN`) and points to at least `len` of
+        // them, in a block this `Lent` owns alone while it lives. Every element is a valid `T`:
+        // the block's bytes are initialised, every bit pattern is a value of every element type
+        // except `bool`, whose elements `take` zeroed, and only `T`'s own values are written
+        // through `deref_mut` (or by MPI and device copies for `T`'s datatype, validated for
+        // `bool` by `sys` after every receive).
+        unsafe { std::slice::from_raw_parts(self.ptr().as_ptr(), self.len) }
     }
 }
 
-impl<T: Element> DerefMut for Staged<T> {
+impl<T: Element, B: Block> DerefMut for Lent<T, B> {
     #[inline]
     fn deref_mut(&mut self) -> &mut [T] {
-        // SAFETY: as in `deref`; the memory is uniquely borrowed through `self`. Every element
-        // type is plain data, so whatever MPI writes for its datatype is a valid `T`.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+        // SAFETY: as in `deref`; the memory is uniquely borrowed through `self`.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr().as_ptr(), self.len) }
     }
 }
 
-impl<T: Element> Drop for Staged<T> {
+impl<T: Element, B: Block> Drop for Lent<T, B> {
     #[inline]
     fn drop(&mut self) {
-        if self.slot == usize::MAX {
-            return;
+        if let Some(block) = self.block.take() {
+            let key = self.key;
+            // When the cache is gone (thread teardown) or busy, the block is simply freed.
+            let _ = B::with_cache(move |cache| cache.put(key, block));
         }
-        // `try_with`: during thread teardown the cache may already be gone (it then leaked
-        // this slot's memory).
-        let _ = STAGING.try_with(|cache| {
-            if let Ok(mut cache) = cache.try_borrow_mut()
-                && let Some(slot) = cache.slots.get_mut(self.slot)
-            {
-                slot.busy = false;
-            }
-        });
     }
 }
 
-impl<T: Element> std::fmt::Debug for Staged<T> {
+impl<T: Element, B: Block> std::fmt::Debug for Lent<T, B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Staged")
+        f.debug_struct("Lent")
             .field("elements", &self.len)
             .finish_non_exhaustive()
     }
@@ -370,16 +393,19 @@ mod tests {
         let staged_b = staged_from((10..14).collect::<Vec<i32>>());
         assert_eq!(&*staged_a, &[0, 1, 2, 3]);
         assert_eq!(&*staged_b, &[10, 11, 12, 13]);
-        assert!(staging_bytes() >= before + 32, "both are kept by the cache");
         let address_a = staged_a.as_ptr();
         drop((staged_a, staged_b));
+        assert!(
+            staging_bytes() >= before + 2 * HostBlock::MIN_BYTES,
+            "both are kept by the cache"
+        );
         begin(a);
         let again = staged_from(vec![7i32; 4]);
         assert_eq!(again.as_ptr(), address_a, "site a's memory came back to it");
     }
 
     #[test]
-    fn a_slot_in_use_is_not_lent_twice() {
+    fn a_block_in_use_is_not_lent_twice() {
         let site = here();
         begin(site);
         let outer = staged_from(vec![1.0f64; 8]);
@@ -389,7 +415,7 @@ mod tests {
         assert_ne!(
             outer.as_ptr(),
             inner.as_ptr(),
-            "the busy slot was lent again"
+            "the lent block was lent again"
         );
         assert_eq!(&*outer, &[1.0; 8]);
         assert_eq!(&*inner, &[2.0; 8]);
@@ -409,5 +435,118 @@ mod tests {
         // The same memory as the bytes above, which are not `bool`s: it must be zeroed.
         let flags = Staged::<bool>::for_output(16);
         assert!(flags.iter().all(|&flag| !flag));
+    }
+
+    #[test]
+    fn a_larger_call_replaces_the_block() {
+        let site = here();
+        begin(site);
+        drop(Staged::<f64>::for_output(10));
+        let small = staging_bytes();
+        begin(site);
+        let big = Staged::<f64>::for_output(10_000);
+        assert!(big.iter().all(|x| x.is_finite()));
+        drop(big);
+        assert_eq!(
+            staging_bytes(),
+            small - HostBlock::MIN_BYTES + 80_000,
+            "the old block is freed, not kept"
+        );
+    }
+
+    #[test]
+    fn a_size_that_overflows_is_refused() {
+        begin(here());
+        let result = Lent::<f64, HostBlock>::take(usize::MAX / 4, HostBlock::alloc);
+        assert!(matches!(result, Err(LentError::TooLarge)));
+    }
+
+    /// Memory standing in for another kind of block (pinned memory), numbered in allocation
+    /// order: the cache's reuse rules hold whatever the memory.
+    #[derive(Debug)]
+    struct FakeBlock {
+        memory: Vec<u128>,
+        serial: usize,
+    }
+
+    thread_local! {
+        static FAKE: RefCell<BlockCache<FakeBlock>> = RefCell::new(BlockCache::new());
+    }
+
+    impl Block for FakeBlock {
+        const MIN_BYTES: usize = 4096;
+        fn bytes(&self) -> usize {
+            self.memory.len() * size_of::<u128>()
+        }
+        fn base(&self) -> NonNull<u8> {
+            NonNull::from(self.memory.as_slice()).cast()
+        }
+        fn with_cache<R>(f: impl FnOnce(&mut BlockCache<FakeBlock>) -> R) -> Option<R> {
+            FAKE.with(|cache| cache.try_borrow_mut().ok().map(|mut cache| f(&mut cache)))
+        }
+    }
+
+    struct Allocator {
+        count: usize,
+    }
+
+    impl Allocator {
+        fn alloc(&mut self, bytes: usize) -> Result<FakeBlock, String> {
+            self.count += 1;
+            Ok(FakeBlock {
+                memory: vec![0; bytes.div_ceil(size_of::<u128>())],
+                serial: self.count,
+            })
+        }
+    }
+
+    #[test]
+    fn a_call_site_allocates_once_in_a_loop() {
+        let site = here();
+        let mut allocator = Allocator { count: 0 };
+        for i in 0..100 {
+            begin(site);
+            let mut lent = Lent::<f64, FakeBlock>::take(1000, |bytes| allocator.alloc(bytes))
+                .expect("the fake allocator never fails");
+            assert_eq!(lent.block.as_ref().map(|block| block.serial), Some(1));
+            lent[999] = f64::from(i);
+        }
+        assert_eq!(allocator.count, 1);
+        assert_eq!(FAKE.with_borrow(BlockCache::bytes), 8000);
+    }
+
+    #[test]
+    fn tiny_blocks_get_the_minimum_and_sites_do_not_share() {
+        let mut allocator = Allocator { count: 0 };
+        let (a, b) = (here(), here());
+        begin(a);
+        let first = Lent::<u8, FakeBlock>::take(0, |bytes| allocator.alloc(bytes)).unwrap();
+        let second = Lent::<u8, FakeBlock>::take(4, |bytes| allocator.alloc(bytes)).unwrap();
+        begin(b);
+        let third = Lent::<u8, FakeBlock>::take(4, |bytes| allocator.alloc(bytes)).unwrap();
+        assert_eq!(first.block.as_ref().unwrap().bytes(), FakeBlock::MIN_BYTES);
+        assert_eq!(
+            allocator.count, 3,
+            "each site and position has its own block"
+        );
+        drop((first, second, third));
+        begin(a);
+        let again = Lent::<u8, FakeBlock>::take(4000, |bytes| allocator.alloc(bytes)).unwrap();
+        assert_eq!(
+            again.block.as_ref().unwrap().serial,
+            1,
+            "a smaller call reuses"
+        );
+        assert_eq!(allocator.count, 3);
+    }
+
+    #[test]
+    fn an_allocation_failure_is_passed_on() {
+        begin(here());
+        let result = Lent::<f64, FakeBlock>::take(64, |_| Err("out of pinned memory".to_string()));
+        match result {
+            Err(LentError::Alloc(message)) => assert_eq!(message, "out of pinned memory"),
+            other => panic!("expected the allocator's error, got {other:?}"),
+        }
     }
 }

@@ -75,7 +75,7 @@ mod token;
 mod watchdog;
 
 pub use buffer::{Buffer, BufferMut, Splittable, Stackable};
-pub use cache::{Elements, Staged, staging_bytes};
+pub use cache::{Elements, Lent, Staged, staging_bytes};
 pub use call::Error;
 pub use comm::Comm;
 pub use element::{

@@ -30,11 +30,11 @@ where
 {
     detect::check_path();
     let stream = device.stream();
-    let mut pinned = Pinned::<T>::take(stream.context(), device.len());
+    let mut pinned = super::staging::take::<T>(stream.context(), device.len());
     if device.len() > 0 {
-        // SAFETY: the slice is read only after `synchronize` below, when the copy has finished.
-        let host = unsafe { pinned.as_uninit_mut() };
-        if let Err(error) = stream.memcpy_dtoh(device, host) {
+        // The copy runs on the stream; `pinned` is read only after `synchronize` below, when
+        // it has finished.
+        if let Err(error) = stream.memcpy_dtoh(device, &mut *pinned) {
             fail(
                 format!("copying a device buffer to host memory failed: {error}"),
                 CUDA_HELP,
