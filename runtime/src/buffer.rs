@@ -40,6 +40,7 @@ pub trait Buffer: sealed::Sealed {
     /// Runs `f` on the elements in logical order, as [`elements`](Buffer::elements) gives
     /// them; a small non-contiguous array (up to 1 KiB) is copied onto the stack instead of
     /// into the call site's staging buffer, which is cheaper still.
+    #[inline]
     fn with_elements<R>(&self, f: impl FnOnce(&[Self::Elem]) -> R) -> R {
         f(&self.elements())
     }
@@ -137,6 +138,10 @@ macro_rules! flat_buffer {
                 Elements::Borrowed(&self[..])
             }
             #[inline]
+            fn with_elements<R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
+                f(&self[..])
+            }
+            #[inline]
             fn element_count(&self) -> usize {
                 self.len()
             }
@@ -192,6 +197,10 @@ impl<T: Element, const N: usize> Buffer for [T; N] {
         Elements::Borrowed(&self[..])
     }
     #[inline]
+    fn with_elements<R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
+        f(&self[..])
+    }
+    #[inline]
     fn element_count(&self) -> usize {
         N
     }
@@ -227,6 +236,10 @@ macro_rules! scalar_buffer {
             #[inline]
             fn elements(&self) -> Elements<'_, $t> {
                 Elements::Borrowed(std::slice::from_ref(self))
+            }
+            #[inline]
+            fn with_elements<R>(&self, f: impl FnOnce(&[$t]) -> R) -> R {
+                f(std::slice::from_ref(self))
             }
             #[inline]
             fn element_count(&self) -> usize {

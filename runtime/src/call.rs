@@ -190,13 +190,20 @@ impl<'c> Call<'c> {
     }
 
     /// Fails unless a buffer argument has `expected` elements.
+    #[inline]
     pub(crate) fn expect_len(&self, what: &str, actual: usize, expected: usize, help: &str) {
         if actual != expected {
-            self.fail(
-                format!("{what} has {actual} elements, but {expected} are needed"),
-                help.to_string(),
-            );
+            self.wrong_len(what, actual, expected, help);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wrong_len(&self, what: &str, actual: usize, expected: usize, help: &str) -> ! {
+        self.fail(
+            format!("{what} has {actual} elements, but {expected} are needed"),
+            help.to_string(),
+        )
     }
 
     // ---- agreement and the watchdog ----------------------------------------------------------

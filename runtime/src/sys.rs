@@ -123,10 +123,12 @@ fn validate_bytes(function: &'static str, data: *mut u8, len: usize) -> SysResul
 pub(crate) struct RawStatus(ffi::MPI_Status);
 
 impl RawStatus {
+    #[inline]
     pub(crate) fn source(&self) -> c_int {
         self.0.MPI_SOURCE
     }
 
+    #[inline]
     pub(crate) fn tag(&self) -> c_int {
         self.0.MPI_TAG
     }
@@ -144,6 +146,7 @@ impl RawStatus {
 // ---- point to point -------------------------------------------------------------------------
 
 /// `MPI_Send` of `data` to `dest` with `tag`.
+#[inline]
 pub(crate) fn send<T: Element>(
     comm: RawComm<'_>,
     data: &[T],
@@ -167,6 +170,7 @@ pub(crate) fn send<T: Element>(
 
 /// `MPI_Recv` into `data` (at most `data.len()` elements) from `source` with `tag` (either may
 /// be the "any" value).
+#[inline]
 pub(crate) fn recv<T: Element>(
     comm: RawComm<'_>,
     data: &mut [T],
@@ -197,6 +201,7 @@ pub(crate) fn recv<T: Element>(
 /// `MPI_Sendrecv`: `send` to `dest` with `send_tag`, into `recv` from `source` with
 /// `recv_tag`.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub(crate) fn sendrecv<S: Element, R: Element>(
     comm: RawComm<'_>,
     send: &[S],
@@ -235,12 +240,14 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
 // ---- collectives ----------------------------------------------------------------------------
 
 /// `MPI_Barrier`.
+#[inline]
 pub(crate) fn barrier(comm: RawComm<'_>) -> SysResult {
     // SAFETY: the communicator is valid for 'c.
     code("MPI_Barrier", unsafe { ffi::MPI_Barrier(comm.handle) })
 }
 
 /// `MPI_Bcast` of `data` from `root`: read at the root, written elsewhere.
+#[inline]
 pub(crate) fn bcast<T: Element>(comm: RawComm<'_>, data: &mut [T], root: c_int) -> SysResult {
     let n = count(data.len())?;
     // SAFETY: `data` is valid for reads and writes of `n` elements.
@@ -269,6 +276,7 @@ fn assert_blocks(what: &str, len: usize, block: usize, size: usize) {
 
 /// `MPI_Gather` of `send` to `root`; at the root `recv` must hold `size` blocks of
 /// `send.len()`, elsewhere it is not used.
+#[inline]
 pub(crate) fn gather<T: Element>(
     comm: RawComm<'_>,
     send: &[T],
@@ -309,6 +317,7 @@ pub(crate) fn gather<T: Element>(
 }
 
 /// `MPI_Allgather` of `send` into `recv`, which must hold `size` blocks of `send.len()`.
+#[inline]
 pub(crate) fn allgather<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]) -> SysResult {
     let n = count(send.len())?;
     assert_blocks(
@@ -335,6 +344,7 @@ pub(crate) fn allgather<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T
 
 /// `MPI_Scatter` from `root` into `recv`; at the root `send` must hold `size` blocks of
 /// `recv.len()`, elsewhere it is not used.
+#[inline]
 pub(crate) fn scatter<T: Element>(
     comm: RawComm<'_>,
     send: Option<&[T]>,
@@ -370,6 +380,7 @@ pub(crate) fn scatter<T: Element>(
 }
 
 /// `MPI_Alltoall` of `send` into `recv`: both hold `size` blocks of the same length.
+#[inline]
 pub(crate) fn alltoall<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]) -> SysResult {
     let block = send.len() / comm.size.max(1);
     assert_blocks("an alltoall's send buffer", send.len(), block, comm.size);
@@ -403,6 +414,7 @@ pub(crate) enum Reduction {
 }
 
 impl Reduction {
+    #[inline]
     fn name(self) -> &'static str {
         match self {
             Reduction::All => "MPI_Allreduce",
@@ -413,6 +425,7 @@ impl Reduction {
 
     /// # Safety
     /// `send` (or `MPI_IN_PLACE`) and `recv` must be valid for `n` elements of `datatype`.
+    #[inline]
     unsafe fn call(
         self,
         send: *const c_void,
@@ -434,6 +447,7 @@ impl Reduction {
 }
 
 /// A [`Reduction`] of `send` into `recv`, which must be as long.
+#[inline]
 pub(crate) fn reduce_all<T: Element>(
     comm: RawComm<'_>,
     kind: Reduction,
@@ -447,6 +461,7 @@ pub(crate) fn reduce_all<T: Element>(
 }
 
 /// A [`Reduction`] in place (`MPI_IN_PLACE`): `data` is input and output.
+#[inline]
 pub(crate) fn reduce_all_in_place<T: Element>(
     comm: RawComm<'_>,
     kind: Reduction,
@@ -461,6 +476,7 @@ pub(crate) fn reduce_all_in_place<T: Element>(
 ///
 /// # Safety
 /// `send` must be `MPI_IN_PLACE` or valid for reads of `recv.len()` elements of `T`.
+#[inline]
 unsafe fn run_reduction<T: Element>(
     comm: RawComm<'_>,
     kind: Reduction,
@@ -486,6 +502,7 @@ unsafe fn run_reduction<T: Element>(
 
 /// `MPI_Reduce` of `send` at `root`, into `recv` (as long as `send`) at the root; `recv` is not
 /// used elsewhere.
+#[inline]
 pub(crate) fn reduce<T: Element>(
     comm: RawComm<'_>,
     send: &[T],
@@ -522,6 +539,7 @@ pub(crate) fn reduce<T: Element>(
 
 /// `MPI_Reduce` in place: at the root `data` is input and output (`MPI_IN_PLACE`), elsewhere
 /// it is only read.
+#[inline]
 pub(crate) fn reduce_in_place<T: Element>(
     comm: RawComm<'_>,
     data: &mut [T],

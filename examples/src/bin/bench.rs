@@ -1,4 +1,5 @@
-//! Benchmark: each op through spmd and the same operation through rsmpi directly, in one run.
+//! Benchmark: each op through spmd and the same operation through rsmpi directly (and, for
+//! allreduce and ping-pong, through MPI's C functions as a C program calls them), in one run.
 //! ranks: 2
 //! env: SPMD_BENCH_QUICK=1
 //!
@@ -8,7 +9,11 @@
 //! the spmd op on the same buffers) in the same process, on the same communicator, interleaved
 //! block by block, and prints the median time of one call of each and their ratio. Allreduce
 //! has two more forms: the allocating functional `allreduce`, and `allreduce_in_place` on a
-//! communicator with check mode on.
+//! communicator with check mode on. Allreduce and ping-pong also have a "C" form: the same
+//! `MPI_Allreduce`, `MPI_Send` and `MPI_Recv` called through the C functions with no wrapper,
+//! which is what a C program runs; it shares the process, and so MPI's threading level
+//! (`MPI_THREAD_FUNNELED`, spmd's default), with the other forms. `cargo xtask bench` measures
+//! the cost of that level against plain `MPI_Init` separately, with `examples/c/baseline.c`.
 //!
 //! A counting global allocator shows the heap allocations made per call. Every form's result
 //! is checked once per size before it is timed.
@@ -24,6 +29,7 @@
 mod font;
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::ffi::c_int;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -31,6 +37,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use spmd::mpi::collective::SystemOperation;
+use spmd::mpi::ffi;
 use spmd::mpi::point_to_point::send_receive_into;
 use spmd::mpi::topology::SimpleCommunicator;
 use spmd::mpi::traits::*;
@@ -126,6 +133,7 @@ impl Op {
     fn variants(self) -> &'static [Variant] {
         match self {
             Op::Allreduce => &[
+                Variant::C,
                 Variant::Raw,
                 Variant::Ours,
                 Variant::InPlace,
@@ -133,6 +141,7 @@ impl Op {
                 Variant::Checked,
             ],
             Op::HaloColumn => &[Variant::Raw, Variant::Ours, Variant::StagedPerCall],
+            Op::PingPong => &[Variant::C, Variant::Raw, Variant::Ours],
             _ => &[Variant::Raw, Variant::Ours],
         }
     }
@@ -140,6 +149,8 @@ impl Op {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Variant {
+    /// MPI's C functions called directly, as a C program calls them (no Rust wrapper).
+    C,
     /// rsmpi called directly.
     Raw,
     /// The spmd hot-loop form of the same operation: `_into` (or in place for `bcast`).
@@ -158,6 +169,7 @@ enum Variant {
 impl Variant {
     fn name(self) -> &'static str {
         match self {
+            Variant::C => "C",
             Variant::Raw => "raw",
             Variant::Ours => "ours",
             Variant::InPlace => "ours, in place",
@@ -169,7 +181,10 @@ impl Variant {
 
     /// Whether the form must make no heap allocation per call.
     fn must_not_allocate(self) -> bool {
-        matches!(self, Variant::Raw | Variant::Ours | Variant::InPlace)
+        matches!(
+            self,
+            Variant::C | Variant::Raw | Variant::Ours | Variant::InPlace
+        )
     }
 }
 
@@ -288,6 +303,70 @@ fn halo_columns(field: &mut [f64]) -> (ArrayViewMut1<'_, f64>, ArrayViewMut1<'_,
     view.multi_slice_move((s![.., 1], s![.., 0]))
 }
 
+// ANCHOR: c_forms
+/// `MPI_Allreduce` of `a` into `b` with `MPI_SUM`, called as a C program calls it: the
+/// reference the other forms are compared with.
+#[inline(always)]
+fn c_allreduce(a: &[f64], b: &mut [f64], world: &SimpleCommunicator) {
+    assert_eq!(a.len(), b.len(), "the C allreduce needs equal buffers");
+    let count = c_int::try_from(a.len()).expect("the benchmark's sizes fit in an int");
+    // SAFETY: `a` and `b` hold `count` f64s each (`MPI_DOUBLE`), do not overlap (one is shared,
+    // the other exclusive), and live through the blocking call; the communicator is valid.
+    let code = unsafe {
+        ffi::MPI_Allreduce(
+            a.as_ptr().cast(),
+            b.as_mut_ptr().cast(),
+            count,
+            ffi::RSMPI_DOUBLE,
+            ffi::RSMPI_SUM,
+            world.as_raw(),
+        )
+    };
+    assert_eq!(code, 0, "MPI_Allreduce failed");
+}
+
+/// One ping-pong as a C program writes it: `MPI_Send` then `MPI_Recv` on the first rank,
+/// `MPI_Recv` then `MPI_Send` of what came on the other.
+#[inline(always)]
+fn c_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, world: &SimpleCommunicator) {
+    let count = c_int::try_from(a.len()).expect("the benchmark's sizes fit in an int");
+    assert_eq!(a.len(), b.len(), "the C ping-pong needs equal buffers");
+    let peer = c_int::try_from(peer).expect("ranks fit in an int");
+    let comm = world.as_raw();
+    // SAFETY: the send reads `count` f64s from a live slice and the receive writes at most
+    // `count` f64s into a live exclusive slice (MPI truncates longer messages with an error,
+    // which the assertion reports); the status is ignored.
+    let codes = unsafe {
+        if first {
+            let sent = ffi::MPI_Send(a.as_ptr().cast(), count, ffi::RSMPI_DOUBLE, peer, 0, comm);
+            let received = ffi::MPI_Recv(
+                b.as_mut_ptr().cast(),
+                count,
+                ffi::RSMPI_DOUBLE,
+                peer,
+                0,
+                comm,
+                ffi::RSMPI_STATUS_IGNORE,
+            );
+            [sent, received]
+        } else {
+            let received = ffi::MPI_Recv(
+                b.as_mut_ptr().cast(),
+                count,
+                ffi::RSMPI_DOUBLE,
+                peer,
+                0,
+                comm,
+                ffi::RSMPI_STATUS_IGNORE,
+            );
+            let sent = ffi::MPI_Send(b.as_ptr().cast(), count, ffi::RSMPI_DOUBLE, peer, 0, comm);
+            [received, sent]
+        }
+    };
+    assert_eq!(codes, [0, 0], "MPI_Send or MPI_Recv failed");
+}
+// ANCHOR_END: c_forms
+
 /// Runs an implicit-mode (`#[spmd_jit]`) call from code that holds an explicit token: the
 /// token goes back to the thread for the call and is taken again after it.
 #[inline(always)]
@@ -340,6 +419,14 @@ fn step(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) -> T
     let peer = ctx.peer;
     let Bufs { a, b, .. } = bufs;
     match (op, variant) {
+        (Op::Allreduce, Variant::C) => {
+            c_allreduce(a, b, world);
+            token
+        }
+        (Op::PingPong, Variant::C) => {
+            c_ping_pong(a, b, ctx.rank == 0, peer, world);
+            token
+        }
         (Op::Allreduce, Variant::Raw) => {
             world.all_reduce_into(&a[..], &mut b[..], SystemOperation::sum());
             token
@@ -466,7 +553,7 @@ fn verify(ctx: &Ctx, op: Op, variant: Variant, bufs: &mut Bufs, token: Token) ->
             }
             let sum = |i: usize| (0..size).map(|r| pattern(r, i)).sum::<f64>();
             match variant {
-                Variant::Raw | Variant::Ours => {
+                Variant::C | Variant::Raw | Variant::Ours => {
                     let token = step(ctx, op, variant, bufs, token);
                     check_eq(&what, &bufs.b, sum);
                     token
@@ -961,6 +1048,8 @@ fn report(cells: &[Cell], sizes: &[usize], machine: &str) -> String {
             );
         }
     }
+    let c_over = c_forms(&mut out, cells, sizes);
+    over.extend(c_over);
     if ops.contains(&Op::Allreduce) {
         allreduce_forms(&mut out, cells, sizes);
     }
@@ -978,6 +1067,58 @@ fn measured_ops(cells: &[Cell]) -> Vec<Op> {
         .into_iter()
         .filter(|&op| cells.iter().any(|c| c.op == op))
         .collect()
+}
+
+/// The table of the ops that have a C form (allreduce, ping-pong): rsmpi and spmd against MPI
+/// called from C, in the same process, at spmd's threading level. Returns the entries over
+/// target (ours / C).
+fn c_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> {
+    let ops: Vec<Op> = measured_ops(cells)
+        .into_iter()
+        .filter(|op| op.variants().contains(&Variant::C))
+        .collect();
+    if ops.is_empty() {
+        return Vec::new();
+    }
+    let _ = writeln!(
+        out,
+        "\nAgainst C: the same calls made as a C program makes them (`MPI_Allreduce`, \
+         `MPI_Send`/`MPI_Recv` through the C functions, no wrapper), in the same process, so at \
+         the threading level spmd initialised MPI with (see the threading section for the cost \
+         of that level against `MPI_Init`):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| op | size | C | raw (rsmpi) | ours (spmd) | raw / C | ours / C |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+    let mut over = Vec::new();
+    for op in ops {
+        for &bytes in sizes {
+            let c = find(cells, op, bytes, Variant::C);
+            let raw = find(cells, op, bytes, Variant::Raw);
+            let ours = find(cells, op, bytes, Variant::Ours);
+            let ours_c = ratio(ours, c);
+            if target(bytes).is_some_and(|limit| ours_c > limit) {
+                over.push(format!(
+                    "{} {} vs C ({ours_c:.3})",
+                    op.name(),
+                    format_size(bytes)
+                ));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {:.3} | {ours_c:.3} |",
+                op.name(),
+                format_size(bytes),
+                format_time(c.median),
+                format_time(raw.median),
+                format_time(ours.median),
+                ratio(raw, c),
+            );
+        }
+    }
+    over
 }
 
 /// The table of allreduce's four forms.
@@ -1113,7 +1254,7 @@ fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| failed(&e))?;
     let root = root
         .titled(
-            "spmd vs rsmpi: median time per call (2 ranks)",
+            "spmd vs rsmpi vs C: median time per call (2 ranks)",
             ("sans-serif", 30),
         )
         .map_err(|e| failed(&e))?;
@@ -1153,6 +1294,7 @@ fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> {
         for &variant in op.variants() {
             // Raw is drawn wide and light, so that ours, drawn over it, shows where they meet.
             let (color, width) = match variant {
+                Variant::C => (RGBColor(60, 60, 60).to_rgba(), 2),
                 Variant::Raw => (RGBColor(120, 160, 230).to_rgba(), 6),
                 Variant::Ours => (RGBColor(200, 30, 30).to_rgba(), 2),
                 Variant::InPlace => (RGBColor(230, 90, 160).to_rgba(), 2),
