@@ -17,16 +17,26 @@ use syn::{Expr, ExprCall, Path};
 use crate::analyse::{self, Mode};
 use crate::ctxt::Ctxt;
 use crate::fallback;
+use crate::imports::{self, Imports};
 use crate::ops;
 use crate::parse;
 
 /// The whole attribute: parse, analyse, expand; never fails, never panics.
-pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
+///
+/// `source` is the text of the file the function is in, for the renames of ops it imports
+/// (see [`imports`]).
+pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, source: Option<&str>) -> TokenStream {
     let mut cx = Ctxt::default();
     let (args, args_error) = parse::args(args);
     if let Some(error) = args_error {
         cx.push(error);
     }
+    let krate_name = args
+        .krate
+        .as_ref()
+        .and_then(|path| path.segments.last())
+        .map(|segment| segment.ident.to_string());
+    Imports::scan(source, krate_name.as_deref()).install();
     let mut func = match parse::function(item.clone()) {
         Ok(func) => func,
         Err(_) => {
@@ -82,14 +92,15 @@ impl Rewriter<'_> {
             return None;
         }
         let krate = self.krate(span);
-        let name = &segment.ident;
-        let generics = &segment.arguments;
+        // The callee as the user wrote it (`allreduce`, `spmd::allreduce`), so that it
+        // resolves through the user's imports, which are then used, not reported unused.
+        let callee = &call.func;
         let args = call.args.iter();
         let attrs = &call.attrs;
         Some(syn::parse_quote_spanned! {span=>
             #(#attrs)*
             #krate::__private::settle(
-                #krate::#name #generics(#(#args,)* #krate::__private::take_token())
+                #callee(#(#args,)* #krate::__private::take_token())
             )
         })
     }
@@ -135,7 +146,8 @@ impl Rewriter<'_> {
                         out.last(),
                         Some(TokenTree::Punct(punct)) if matches!(punct.as_char(), '.' | ':')
                     ) || matches!(out.last(), Some(TokenTree::Ident(before)) if before == "fn");
-                    let op = ops::by_name(&ident.to_string()).filter(|_| !after_path_or_method);
+                    let op =
+                        imports::op_named(&ident.to_string()).filter(|_| !after_path_or_method);
                     let args = match (op, trees.peek()) {
                         (Some(op), Some(TokenTree::Group(group)))
                             if group.delimiter() == proc_macro2::Delimiter::Parenthesis
@@ -157,7 +169,7 @@ impl Rewriter<'_> {
                             let comma = (!ends_with_comma).then(|| quote_spanned!(span=> ,));
                             let call = quote_spanned! {span=>
                                 #krate::__private::settle(
-                                    #krate::#ident(#args #comma #krate::__private::take_token())
+                                    #ident(#args #comma #krate::__private::take_token())
                                 )
                             };
                             out.extend(call);
@@ -194,5 +206,5 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 /// For tests: the expansion of `#[spmd_jit]` on `item`, as a file.
 #[cfg(test)]
 pub(crate) fn expand_to_file(args: TokenStream, item: TokenStream) -> syn::Result<syn::File> {
-    syn::parse2(spmd_jit(args, item))
+    syn::parse2(spmd_jit(args, item, None))
 }

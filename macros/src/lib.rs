@@ -5,6 +5,7 @@ mod analyse;
 mod ctxt;
 mod expand;
 mod fallback;
+mod imports;
 mod ops;
 mod parse;
 #[cfg(test)]
@@ -176,13 +177,24 @@ use proc_macro::TokenStream;
 /// a collective reached only on some ranks through a helper, a rank-dependent early `return`
 /// or `break` before a collective, a loop whose trip count depends on the rank, mismatched
 /// peers of sends and receives, and roots or counts that differ between ranks are caught at run
-/// time (`SPMD_CHECK=1`, `SPMD_TIMEOUT`) with the op, rank and call site. The names of the ops
-/// are reserved in a `#[spmd_jit]` body: to call another function with such a name, use a path
-/// (`self::send(..)`).
+/// time (`SPMD_CHECK=1`, `SPMD_TIMEOUT`) with the op, rank and call site.
+///
+/// # Names
+/// An op is called by its name (imported one by one or with `spmd::prelude::*`), under a path
+/// (`spmd::allreduce`), or under a name given in a `use` of the same file
+/// (`use spmd::allreduce as ar;`, `use spmd as sp;` then `sp::allreduce`); the call keeps the
+/// name as written, so the imports are used. A rename made in another file (a `pub use` in a
+/// parent module) is not seen: call the op by its own name there. The names of the ops are
+/// reserved in a `#[spmd_jit]` body: to call a function of yours with such a name, use a path
+/// (`self::gather(..)`); a bare call reaches yours with a token added, and the error says so.
 ///
 /// # Arguments
 /// `#[spmd_jit(crate = path)]` names the `spmd` crate when it is renamed in `Cargo.toml`.
 #[proc_macro_attribute]
 pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::spmd_jit(args.into(), item.into()).into()
+    // The file around the function, for the renames of ops it imports (`imports`).
+    let source = proc_macro::Span::call_site()
+        .local_file()
+        .and_then(|path| std::fs::read_to_string(path).ok());
+    expand::spmd_jit(args.into(), item.into(), source.as_deref()).into()
 }

@@ -2,6 +2,8 @@
 
 use syn::{Expr, PathSegment};
 
+use crate::imports;
+
 /// One op of the runtime, as a call site in a `#[spmd_jit]` body sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Op {
@@ -159,8 +161,10 @@ pub(crate) fn by_name(name: &str) -> Option<Op> {
     OPS.iter().copied().find(|op| op.name == name)
 }
 
-/// The op a call's callee names: a bare op name (`allreduce`) or one under `spmd`
-/// (`spmd::allreduce`, `::spmd::allreduce`). Any other path is a plain function.
+/// The op a call's callee names: a bare op name (`allreduce`) or a rename of one imported in
+/// the file (`ar` after `use spmd::allreduce as ar`), or one under `spmd` or a rename of the
+/// crate (`spmd::allreduce`, `::spmd::allreduce`, `sp::allreduce`). Any other path is a plain
+/// function.
 pub(crate) fn called_op(callee: &Expr) -> Option<(Op, &PathSegment)> {
     let Expr::Path(path) = callee else {
         return None;
@@ -170,14 +174,19 @@ pub(crate) fn called_op(callee: &Expr) -> Option<(Op, &PathSegment)> {
     }
     let segments = &path.path.segments;
     let last = segments.last()?;
-    let op = by_name(&last.ident.to_string())?;
-    let under_spmd = |first: &PathSegment| first.ident == "spmd" && first.arguments.is_none();
-    let named = match segments.len() {
-        1 => path.path.leading_colon.is_none(),
-        2 => segments.first().is_some_and(under_spmd),
-        _ => false,
+    let under_spmd = |first: &PathSegment| {
+        imports::is_crate_name(&first.ident.to_string()) && first.arguments.is_none()
     };
-    named.then_some((op, last))
+    match segments.len() {
+        // A bare name: an op's, or a rename of one (`use spmd::allreduce as ar`).
+        1 if path.path.leading_colon.is_none() => {
+            imports::op_named(&last.ident.to_string()).map(|op| (op, last))
+        }
+        2 if segments.first().is_some_and(under_spmd) => {
+            by_name(&last.ident.to_string()).map(|op| (op, last))
+        }
+        _ => None,
+    }
 }
 
 /// Whether `callee` is the runtime's `token()` (bare or under `spmd`).

@@ -90,6 +90,17 @@ pub fn token() -> Token {
 }
 
 /// The return value of an op, split into what the caller sees and the renewed token.
+///
+/// `#[spmd_jit]` passes every implicit op call's result through it; a call whose result is not
+/// an op's reached a function of the user's that has an op's name.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not what an spmd op returns: this call reached a function of yours \
+               with an spmd op's name",
+    label = "`#[spmd_jit]` took this call for an spmd op and gave it a token",
+    note = "in a `#[spmd_jit]` body the names of spmd's ops are reserved: call your own \
+            function through a path, e.g. `self::name(..)` or `crate::module::name(..)`, and \
+            `#[spmd_jit]` leaves it alone"
+)]
 pub trait Settle {
     /// What the op returns in implicit mode.
     type Value;

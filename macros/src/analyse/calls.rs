@@ -185,9 +185,11 @@ fn scan_macro_tokens(tokens: TokenStream, macro_name: &str, sites: &mut Vec<Site
                     }
                     _ => None,
                 };
-                if let (Some(op), Some(args), false) =
-                    (ops::by_name(&ident.to_string()), args, after_dot_or_fn)
-                {
+                if let (Some(op), Some(args), false) = (
+                    crate::imports::op_named(&ident.to_string()),
+                    args,
+                    after_dot_or_fn,
+                ) {
                     sites.push(Site {
                         op,
                         form: form(op, count_args(args.stream())),

@@ -1,6 +1,6 @@
 fn broken(comm: &Comm, x: f64) -> f64 {
     println!(
-        "{}", ::spmd::__private::settle(::spmd::allreduce(& x, Sum, comm,
+        "{}", ::spmd::__private::settle(allreduce(& x, Sum, comm,
         ::spmd::__private::take_token()))
     );
     {

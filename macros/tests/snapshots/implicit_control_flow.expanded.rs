@@ -2,22 +2,20 @@ fn steps(comm: &Comm, mode: u8, text: &str) -> Result<u64, ParseIntError> {
     let start: u64 = text.parse()?;
     let mut x = if mode == 0 {
         ::spmd::__private::settle(
-            ::spmd::allreduce(&start, Sum, comm, ::spmd::__private::take_token()),
+            allreduce(&start, Sum, comm, ::spmd::__private::take_token()),
         )
     } else {
         ::spmd::__private::settle(
-            ::spmd::bcast(&start, 0, comm, ::spmd::__private::take_token()),
+            bcast(&start, 0, comm, ::spmd::__private::take_token()),
         )
     };
     for _ in 0..3 {
         x = ::spmd::__private::settle(
-            ::spmd::allreduce(&x, Max, comm, ::spmd::__private::take_token()),
+            allreduce(&x, Max, comm, ::spmd::__private::take_token()),
         );
     }
     let y = loop {
-        ::spmd::__private::settle(
-            ::spmd::barrier(comm, ::spmd::__private::take_token()),
-        );
+        ::spmd::__private::settle(barrier(comm, ::spmd::__private::take_token()));
         if x > 10 {
             break x;
         }
@@ -25,13 +23,11 @@ fn steps(comm: &Comm, mode: u8, text: &str) -> Result<u64, ParseIntError> {
     };
     match comm.rank() {
         0 => {
-            ::spmd::__private::settle(
-                ::spmd::send(&y, 1, comm, ::spmd::__private::take_token()),
-            )
+            ::spmd::__private::settle(send(&y, 1, comm, ::spmd::__private::take_token()))
         }
         1 => {
             x = ::spmd::__private::settle(
-                ::spmd::recv(&y, 0, comm, ::spmd::__private::take_token()),
+                recv(&y, 0, comm, ::spmd::__private::take_token()),
             );
         }
         _ => return Ok(0),

@@ -7,6 +7,6 @@ where
 {
     let scaled = self.scale(values);
     ::spmd::__private::settle(
-        ::spmd::allreduce(&scaled[..], Sum, &self.comm, ::spmd::__private::take_token()),
+        spmd::allreduce(&scaled[..], Sum, &self.comm, ::spmd::__private::take_token()),
     )
 }

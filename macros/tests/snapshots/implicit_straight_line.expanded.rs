@@ -1,6 +1,6 @@
 fn foo(comm: &Comm, arr: Array2<f64>) -> Array2<f64> {
     let arr = arr + comm.rank() as f64;
     ::spmd::__private::settle(
-        ::spmd::allreduce(&arr, Sum, comm, ::spmd::__private::take_token()),
+        allreduce(&arr, Sum, comm, ::spmd::__private::take_token()),
     )
 }

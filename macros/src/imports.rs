@@ -1,0 +1,214 @@
+//! What the file around a `#[spmd_jit]` function imports from `spmd` under other names: ops
+//! renamed with `as` (`use spmd::allreduce as ar;`) and the crate itself
+//! (`use spmd as sp;`). An attribute sees only its function, so the file is read from disk
+//! (`Span::local_file`) and its `use` items, at any depth, are collected; a call `ar(..)` or
+//! `sp::allreduce(..)` is then an op call like `allreduce(..)`.
+//!
+//! The scan is by name within the file: a rename in one module of a file applies to the
+//! functions of every module of that file. Where the file cannot be read or parsed, only the
+//! op names themselves are known.
+
+use std::cell::RefCell;
+
+use syn::visit::Visit;
+use syn::{ItemUse, UseTree};
+
+use crate::ops::{self, Op};
+
+/// The renames in force for the function being expanded.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Imports {
+    /// `(local name, op)`: `use spmd::allreduce as ar` gives `("ar", allreduce)`.
+    ops: Vec<(String, Op)>,
+    /// Names of the `spmd` crate: `spmd`, the `crate = path` argument's last segment, and
+    /// `use spmd as sp` renames.
+    crates: Vec<String>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Imports> = RefCell::new(Imports::with_crate(None));
+}
+
+impl Imports {
+    fn with_crate(krate: Option<&str>) -> Imports {
+        let mut crates = vec!["spmd".to_owned()];
+        if let Some(krate) = krate
+            && krate != "spmd"
+        {
+            crates.push(krate.to_owned());
+        }
+        Imports {
+            ops: Vec::new(),
+            crates,
+        }
+    }
+
+    /// The renames in `source`, a whole Rust file; `krate` is the name the function's
+    /// attribute gives the crate (`crate = path`), if any.
+    pub(crate) fn scan(source: Option<&str>, krate: Option<&str>) -> Imports {
+        let mut imports = Imports::with_crate(krate);
+        if let Some(file) = source.and_then(|source| syn::parse_file(source).ok()) {
+            // Crate renames first, so that `use sp::allreduce as ar` after `use spmd as sp`
+            // is seen whatever the order of the items.
+            let mut uses = Uses(Vec::new());
+            uses.visit_file(&file);
+            for tree in &uses.0 {
+                imports.crate_renames(tree, &[]);
+            }
+            for tree in &uses.0 {
+                imports.op_renames(tree, &[]);
+            }
+        }
+        imports
+    }
+
+    fn is_crate(&self, name: &str) -> bool {
+        self.crates.iter().any(|krate| krate == name)
+    }
+
+    fn crate_renames(&mut self, tree: &UseTree, prefix: &[String]) {
+        match tree {
+            UseTree::Path(path) => {
+                let mut prefix = prefix.to_vec();
+                prefix.push(path.ident.to_string());
+                self.crate_renames(&path.tree, &prefix);
+            }
+            UseTree::Group(group) => {
+                for tree in &group.items {
+                    self.crate_renames(tree, prefix);
+                }
+            }
+            UseTree::Rename(rename)
+                if prefix.is_empty() && self.is_crate(&rename.ident.to_string()) =>
+            {
+                let name = rename.rename.to_string();
+                if name != "_" && !self.is_crate(&name) {
+                    self.crates.push(name);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn op_renames(&mut self, tree: &UseTree, prefix: &[String]) {
+        match tree {
+            UseTree::Path(path) => {
+                let mut prefix = prefix.to_vec();
+                prefix.push(path.ident.to_string());
+                self.op_renames(&path.tree, &prefix);
+            }
+            UseTree::Group(group) => {
+                for tree in &group.items {
+                    self.op_renames(tree, prefix);
+                }
+            }
+            UseTree::Rename(rename) => {
+                let from_crate = prefix.first().is_some_and(|first| self.is_crate(first));
+                let op = ops::by_name(&rename.ident.to_string());
+                let name = rename.rename.to_string();
+                if let (true, Some(op)) = (from_crate, op)
+                    && name != "_"
+                    && name != op.name
+                {
+                    self.ops.push((name, op));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Makes these the renames of the expansion in progress on this thread.
+    pub(crate) fn install(self) {
+        CURRENT.set(self);
+    }
+}
+
+/// The op that a single name means: an op's own name, or a rename of one.
+pub(crate) fn op_named(name: &str) -> Option<Op> {
+    ops::by_name(name).or_else(|| {
+        CURRENT.with_borrow(|imports| {
+            imports
+                .ops
+                .iter()
+                .find(|(local, _)| local == name)
+                .map(|&(_, op)| op)
+        })
+    })
+}
+
+/// Whether `name` is a name of the `spmd` crate in the file being expanded.
+pub(crate) fn is_crate_name(name: &str) -> bool {
+    CURRENT.with_borrow(|imports| imports.is_crate(name))
+}
+
+/// Every `use` tree of a file, nested modules and function bodies included.
+struct Uses(Vec<UseTree>);
+
+impl<'ast> Visit<'ast> for Uses {
+    fn visit_item_use(&mut self, item: &'ast ItemUse) {
+        // `use ::spmd::x` and `use spmd::x` alike: the leading colon is not part of the tree.
+        self.0.push(item.tree.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renames(source: &str) -> Imports {
+        Imports::scan(Some(source), None)
+    }
+
+    #[test]
+    fn op_renames_at_any_depth_and_in_groups() {
+        let imports = renames(
+            "use spmd::allreduce as ar;\n\
+             use ::spmd::{prelude::*, bcast as broadcast, send};\n\
+             mod inner { use spmd::prelude::recv as get; }\n\
+             fn f() { use spmd::gather as collect; }\n\
+             use other::scatter as spread;\n\
+             use spmd::allgather as _;\n",
+        );
+        let names: Vec<(&str, &str)> = imports
+            .ops
+            .iter()
+            .map(|(local, op)| (local.as_str(), op.name))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("ar", "allreduce"),
+                ("broadcast", "bcast"),
+                ("get", "recv"),
+                ("collect", "gather")
+            ]
+        );
+    }
+
+    #[test]
+    fn crate_renames_and_ops_under_them() {
+        let imports = renames("use sp::allreduce as ar;\nuse spmd as sp;\n");
+        assert_eq!(imports.crates, ["spmd", "sp"]);
+        assert_eq!(imports.ops.len(), 1, "{imports:?}");
+        let renamed = Imports::scan(Some("use my_spmd::bcast as b;"), Some("my_spmd"));
+        assert_eq!(renamed.ops[0].0, "b");
+    }
+
+    #[test]
+    fn an_unparsable_file_gives_the_plain_names() {
+        let imports = renames("use spmd::allreduce as ar; fn (");
+        assert!(imports.ops.is_empty());
+        assert_eq!(imports.crates, ["spmd"]);
+        assert!(Imports::scan(None, None).ops.is_empty());
+    }
+
+    #[test]
+    fn installed_renames_are_found_by_name() {
+        renames("use spmd::allreduce as ar; use spmd as sp;").install();
+        assert_eq!(op_named("ar").map(|op| op.name), Some("allreduce"));
+        assert_eq!(op_named("bcast").map(|op| op.name), Some("bcast"));
+        assert_eq!(op_named("nothing"), None);
+        assert!(is_crate_name("sp") && is_crate_name("spmd") && !is_crate_name("std"));
+        Imports::default().install();
+    }
+}
