@@ -4,6 +4,7 @@
 use std::mem::MaybeUninit;
 
 use ndarray::{Array, ArrayBase, Axis, Data, DataMut, Dimension, RemoveAxis};
+use half::{bf16, f16};
 use num_complex::{Complex32, Complex64};
 
 use crate::cache::{Elements, Staged};
@@ -274,7 +275,8 @@ macro_rules! scalar_buffer {
 }
 
 scalar_buffer!(
-    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool, Complex32, Complex64
+    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool, Complex32, Complex64,
+    f16, bf16
 );
 
 // ---- ndarray --------------------------------------------------------------------------------

@@ -1,16 +1,24 @@
 //! Element types that can travel through MPI, and the reduction operators as types.
 
+use half::{bf16, f16};
 use mpi::datatype::Equivalence;
 use mpi::ffi;
 use mpi::raw::AsRaw;
 use num_complex::{Complex32, Complex64};
 
 pub(crate) mod sealed {
-    pub trait Sealed {
+    pub trait Sealed: Sized {
         /// Whether every bit pattern of the type's size is a value of it (all but `bool`).
         const ANY_BITS_VALID: bool = true;
         /// The all-zero value, which receive buffers are filled with before MPI writes them.
         const ZERO: Self;
+        /// The reduction `kind` as a function for a user-defined MPI operation, for types MPI
+        /// has no predefined operations for (`f16`, `bf16`); `None` for the others, which use
+        /// MPI's own.
+        fn user_op(kind: OpKind) -> Option<&'static super::UserOp> {
+            let _ = kind;
+            None
+        }
     }
 
     /// The supertrait that keeps [`ReduceOp`](super::ReduceOp) to this crate's operators.
@@ -38,7 +46,8 @@ pub(crate) mod sealed {
 pub(crate) use sealed::OpKind;
 
 /// A type whose values `spmd` can send: every integer width, `f32`, `f64`, `bool`,
-/// `Complex<f32>` and `Complex<f64>`.
+/// `Complex<f32>`, `Complex<f64>`, and the half-precision floats `f16` and `bf16` of the
+/// [`half`] crate.
 ///
 /// Sealed: the set is fixed so that every element has an exact MPI datatype.
 pub trait Element:
@@ -118,7 +127,7 @@ pub trait ReduceOp: Copy + std::fmt::Debug + Send + Sync + 'static + sealed::Sea
 #[diagnostic::on_unimplemented(
     message = "the reduction operator `{Self}` cannot reduce elements of type `{T}`",
     label = "`{Self}` is not defined for `{T}`",
-    note = "`Sum` and `Prod` take integers, floats and complex numbers; `Min` and `Max` integers and floats; `LAnd`, `LOr` and `LXor` integers and `bool`; `BAnd`, `BOr` and `BXor` integers only"
+    note = "`Sum` and `Prod` take integers, floats (`f16` and `bf16` included) and complex numbers; `Min` and `Max` integers and floats; `LAnd`, `LOr` and `LXor` integers and `bool`; `BAnd`, `BOr` and `BXor` integers only"
 )]
 pub trait Reduces<T: Element>: ReduceOp {
     /// The identity of the operator: what `exscan` returns on rank 0.
@@ -226,3 +235,220 @@ reduces!(Prod: Complex32 => Complex32::new(1.0, 0.0), Complex64 => Complex64::ne
 reduces!(LAnd: bool => true);
 reduces!(LOr: bool => false);
 reduces!(LXor: bool => false);
+
+// ---- half-precision floats ------------------------------------------------------------------
+
+/// A reduction MPI has no predefined operation for, done by a function of this crate that MPI
+/// calls (a user-defined operation, `MPI_Op_create`): made the first time it is used, then
+/// kept for the life of the process (MPI frees it at finalize).
+pub struct UserOp {
+    /// What MPI calls with `(in, inout, len, datatype)`: `inout[i] = inout[i] op in[i]`.
+    pub(crate) function: crate::sys::UserFunction,
+    /// The operation's handle, once made.
+    pub(crate) handle: std::sync::OnceLock<crate::sys::OpHandle>,
+}
+
+impl std::fmt::Debug for UserOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserOp").finish_non_exhaustive()
+    }
+}
+
+/// Combines `len` elements of `T` elementwise, `inout[i] = combine(inout[i], in[i])`, as MPI
+/// asks of a user-defined operation. The elements are read and written unaligned: MPI may
+/// hand any buffer of its own.
+///
+/// # Safety
+/// `input` and `inout` must be valid for `*len` elements of `T` (reads, and reads and writes),
+/// as MPI guarantees for the datatype the operation was used with; `len` must point to a
+/// non-negative count.
+unsafe extern "C" fn combine_elements<T: HalfFloat, const KIND: u8>(
+    input: *mut std::ffi::c_void,
+    inout: *mut std::ffi::c_void,
+    len: *mut std::ffi::c_int,
+    _datatype: *mut ffi::MPI_Datatype,
+) {
+    // SAFETY: MPI passes a valid count.
+    let n = usize::try_from(unsafe { *len }).unwrap_or(0);
+    let (input, inout) = (input.cast::<T>(), inout.cast::<T>());
+    for i in 0..n {
+        // SAFETY: both buffers hold `n` elements of `T` (the caller's contract); every bit
+        // pattern of a half-precision float is a value.
+        unsafe {
+            let a = inout.add(i).read_unaligned();
+            let b = input.add(i).read_unaligned();
+            inout.add(i).write_unaligned(T::combine(KIND, a, b));
+        }
+    }
+}
+
+/// The arithmetic of `f16` and `bf16` that reductions need. Each operation is done in `f32`
+/// and rounded once: `f32` carries more than twice the digits plus two of either type, so the
+/// result is the correctly rounded one, as native half-precision arithmetic gives.
+pub(crate) trait HalfFloat: Copy + sealed::Sealed + 'static {
+    /// `a op b` for the reduction `kind` (`Sum`, `Prod`, `Min`, `Max`, numbered as
+    /// [`HALF_SUM`] and the others). `Min` and `Max` keep `a` unless `b` is strictly
+    /// smaller (larger), as MPI's own `MPI_MIN` and `MPI_MAX` do for `float`.
+    fn combine(kind: u8, a: Self, b: Self) -> Self;
+}
+
+const HALF_SUM: u8 = 0;
+const HALF_PROD: u8 = 1;
+const HALF_MIN: u8 = 2;
+const HALF_MAX: u8 = 3;
+
+macro_rules! half_element {
+    ($($t:ident),*) => {$(
+        impl sealed::Sealed for $t {
+            const ZERO: $t = $t::ZERO;
+            fn user_op(kind: OpKind) -> Option<&'static UserOp> {
+                static OPS: [UserOp; 4] = [
+                    UserOp { function: combine_elements::<$t, HALF_SUM>, handle: std::sync::OnceLock::new() },
+                    UserOp { function: combine_elements::<$t, HALF_PROD>, handle: std::sync::OnceLock::new() },
+                    UserOp { function: combine_elements::<$t, HALF_MIN>, handle: std::sync::OnceLock::new() },
+                    UserOp { function: combine_elements::<$t, HALF_MAX>, handle: std::sync::OnceLock::new() },
+                ];
+                match kind {
+                    OpKind::Sum => Some(&OPS[0]),
+                    OpKind::Prod => Some(&OPS[1]),
+                    OpKind::Min => Some(&OPS[2]),
+                    OpKind::Max => Some(&OPS[3]),
+                    // `Reduces` gives half-precision floats no other operator.
+                    _ => None,
+                }
+            }
+        }
+
+        impl Element for $t {
+            const NAME: &'static str = stringify!($t);
+            /// Two bytes with no arithmetic for MPI (`MPI_UINT16_T`): MPI moves them, and the
+            /// reductions are this crate's own operations.
+            #[inline]
+            fn datatype() -> ffi::MPI_Datatype {
+                <u16 as Equivalence>::equivalent_datatype().as_raw()
+            }
+        }
+
+        impl HalfFloat for $t {
+            #[inline]
+            fn combine(kind: u8, a: $t, b: $t) -> $t {
+                match kind {
+                    HALF_SUM => a + b,
+                    HALF_PROD => a * b,
+                    HALF_MIN => if b < a { b } else { a },
+                    _ => if b > a { b } else { a },
+                }
+            }
+        }
+
+        reduces!(Sum: $t => $t::ZERO);
+        reduces!(Prod: $t => $t::ONE);
+        reduces!(Min: $t => $t::INFINITY);
+        reduces!(Max: $t => $t::NEG_INFINITY);
+    )*};
+}
+
+half_element!(f16, bf16);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sealed::Sealed as _;
+
+    /// Runs `kind`'s user function on `inout` and `input` as MPI would, from byte buffers
+    /// offset by one so that the elements are not aligned.
+    fn through_mpi_function<T: Element>(kind: OpKind, inout: &[T], input: &[T]) -> Vec<T> {
+        let user = T::user_op(kind).expect("half types have user operations");
+        let bytes = |values: &[T]| {
+            let mut buffer = vec![0u8; 1 + size_of_val(values)];
+            // SAFETY: `values` is plain data of `size_of_val` bytes.
+            let raw = unsafe {
+                std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), size_of_val(values))
+            };
+            buffer[1..].copy_from_slice(raw);
+            buffer
+        };
+        let (mut out, mut inp) = (bytes(inout), bytes(input));
+        let mut len = std::ffi::c_int::try_from(inout.len()).unwrap();
+        let mut datatype = T::datatype();
+        // SAFETY: both buffers hold `len` elements from offset 1.
+        unsafe {
+            (user.function)(
+                inp.as_mut_ptr().add(1).cast(),
+                out.as_mut_ptr().add(1).cast(),
+                &mut len,
+                &mut datatype,
+            );
+        }
+        (0..inout.len())
+            .map(|i| {
+                // SAFETY: element `i` lies within the buffer, read unaligned.
+                unsafe { out.as_ptr().add(1).cast::<T>().add(i).read_unaligned() }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn half_sums_and_products_are_correctly_rounded() {
+        // Every pair from a spread of f16 values, against f64 arithmetic (exact for one sum or
+        // product of two f16 or bf16 values) rounded once.
+        let values: Vec<f32> = (-40..=40)
+            .map(|i| i as f32 * 0.37)
+            .chain([1.0 + 2f32.powi(-10), 3.0 * 2f32.powi(-11), 65504.0, 1e-7])
+            .collect();
+        for &a in &values {
+            let inout: Vec<f16> = values.iter().map(|_| f16::from_f32(a)).collect();
+            let input: Vec<f16> = values.iter().map(|&b| f16::from_f32(b)).collect();
+            let sums = through_mpi_function(OpKind::Sum, &inout, &input);
+            let products = through_mpi_function(OpKind::Prod, &inout, &input);
+            for ((&x, &y), (&sum, &product)) in
+                inout.iter().zip(&input).zip(sums.iter().zip(&products))
+            {
+                let exact_sum = x.to_f64() + y.to_f64();
+                let exact_product = x.to_f64() * y.to_f64();
+                assert_eq!(
+                    sum.to_bits(),
+                    f16::from_f64(exact_sum).to_bits(),
+                    "{x} + {y}"
+                );
+                assert_eq!(
+                    product.to_bits(),
+                    f16::from_f64(exact_product).to_bits(),
+                    "{x} * {y}"
+                );
+            }
+            let inout: Vec<bf16> = values.iter().map(|_| bf16::from_f32(a)).collect();
+            let input: Vec<bf16> = values.iter().map(|&b| bf16::from_f32(b)).collect();
+            let sums = through_mpi_function(OpKind::Sum, &inout, &input);
+            for ((&x, &y), &sum) in inout.iter().zip(&input).zip(&sums) {
+                let exact = x.to_f64() + y.to_f64();
+                assert_eq!(sum.to_bits(), bf16::from_f64(exact).to_bits(), "{x} + {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn half_min_and_max_keep_the_first_unless_the_second_wins() {
+        let nan = f16::NAN;
+        let one = f16::ONE;
+        let two = f16::from_f32(2.0);
+        let min = through_mpi_function(OpKind::Min, &[one, two, nan, one], &[two, one, one, nan]);
+        assert_eq!(min[..2], [one, one]);
+        assert!(
+            min[2].is_nan(),
+            "NaN kept: nothing compares smaller than it"
+        );
+        assert_eq!(min[3], one, "a NaN coming in never wins");
+        let max = through_mpi_function(OpKind::Max, &[one, two], &[two, one]);
+        assert_eq!(max, [two, two]);
+    }
+
+    #[test]
+    fn only_the_four_float_operators_exist_for_half_types() {
+        assert!(f16::user_op(OpKind::BAnd).is_none());
+        assert!(bf16::user_op(OpKind::LOr).is_none());
+        assert!(f32::user_op(OpKind::Sum).is_none(), "MPI's own for f32");
+        let sum = f16::user_op(OpKind::Sum).unwrap();
+        assert!(!std::ptr::eq(sum, bf16::user_op(OpKind::Sum).unwrap()));
+    }
+}

@@ -1,30 +1,53 @@
 //! SPMD programs over MPI, with communication order checked at compile time.
 //!
 //! Annotate a function with [`#[spmd_jit]`](spmd_jit) and call communication ops inside it
-//! ([`allreduce`], [`send`], [`recv`], [`bcast`], ...) on slices, `Vec`s, single elements and
-//! `ndarray` arrays. The program is an ordinary binary started with `mpirun -n N`; the work is
-//! done by the system's MPI library.
+//! ([`allreduce`], [`send`], [`recv`], [`sendrecv`], [`bcast`], ...) on slices, `Vec`s, single
+//! elements and `ndarray` arrays, without a token: the macro threads the thread's ordering
+//! token through every op in program order and rejects, at compile time, orders it can see are
+//! wrong. The program is an ordinary binary started with `mpirun -n N`; the work is done by the
+//! system's MPI library (Open MPI or MPICH).
 //!
 //! ```no_run
 //! use spmd::prelude::*;
 //!
-//! let universe = spmd::init();
-//! let comm = universe.world();
-//! let arr = Array2::<f64>::zeros((3, 3)) + comm.rank() as f64;
-//! // Explicit-token form: every op takes the token last and returns the next one.
-//! let (sum, token) = allreduce(&arr, Sum, &comm, spmd::token());
-//! drop(token);
-//! // With 4 ranks, every element is 0 + 1 + 2 + 3.
-//! assert!(sum.iter().all(|&x| x == (comm.size() * (comm.size() - 1) / 2) as f64));
+//! #[spmd_jit]
+//! fn foo(comm: &Comm, arr: Array2<f64>) -> Array2<f64> {
+//!     let arr = arr + comm.rank() as f64;
+//!     allreduce(&arr, Sum, comm)
+//! }
+//!
+//! fn main() {
+//!     let universe = spmd::init();
+//!     let comm = universe.world();
+//!     let sum = foo(&comm, Array2::zeros((3, 3)));
+//!     // `mpirun -n 4`: every element is 0 + 1 + 2 + 3.
+//!     let ranks = comm.size();
+//!     assert!(sum.iter().all(|&x| x == (ranks * (ranks - 1) / 2) as f64));
+//! }
 //! ```
+//!
+//! In explicit form, with or without the macro, an op takes the token last and returns the next
+//! one: `let (sum, token) = allreduce(&arr, Sum, &comm, spmd::token());`.
+//!
+//! **The book** is the guide: getting started, using `spmd` from your own crate (it is not on
+//! crates.io yet: depend on it by path or git), every op's signature in both forms,
+//! sub-communicators, what the reductions do with NaN and overflow, debugging, GPUs and
+//! performance. It is the mdBook in the `book/` folder of the
+//! [repository](https://github.com/spmd-rs/spmd); `mdbook serve book` shows it locally.
 //!
 //! # Ops and their one convention
 //! Every op is a free function `op(inputs..., comm, token)` that consumes the thread's
-//! [`Token`] and returns the next one beside its value (`send`, `barrier` and the in-place
-//! variants return the token alone). Inside `#[spmd_jit]` the token is left out. Ops return
-//! the kind of buffer they were given: slice or `Vec` in, `Vec` out; array or view in, `Array`
-//! out; element in, element out. `*_in_place` and `*_into` variants write into the caller's
-//! buffer, for hot loops.
+//! [`Token`] and returns the next one beside its value (`send`, `barrier`, the in-place
+//! variants and the `_into` variants other than the receives return the token alone). Inside
+//! `#[spmd_jit]` the token is left out. Ops return the kind of buffer they were given: slice or
+//! `Vec` in, `Vec` out; array or view in, `Array` out; element in, element out. `*_in_place` and
+//! `*_into` variants write into the caller's buffer, for hot loops. [`send`] and [`recv`] take
+//! a peer as a bare rank or as a [`Dest`] / [`Source`] with a tag; [`sendrecv`] takes its peers
+//! typed, source first as in mpi4jax, so that a swap does not compile:
+//! `sendrecv(&send, &template, Source::rank(from), Dest::rank(to), comm)`, or with
+//! `let (from, to) = comm.shift(1);` for a ring ([`Comm::shift`]). The reduction operators are
+//! MPI's own: `Max` and `Min` neither reliably keep nor drop a NaN, and integer `Sum` and
+//! `Prod` wrap (the book's "Reductions: NaN and overflow" shows both).
 //!
 //! | op | MPI | returns |
 //! |----|-----|---------|
@@ -46,7 +69,8 @@
 //! Bad arguments (a peer or root out of range, a buffer that does not split into one block per
 //! rank, a message larger than its receive template, a count above `i32::MAX`) and MPI errors
 //! panic with a message that names the op, the rank, the sequence number and the call site.
-//! After [`init`], a panic on any rank aborts the whole job (`MPI_Abort`), so no rank hangs.
+//! After [`init`], a panic on any rank aborts the whole job (`MPI_Abort`), so no rank hangs,
+//! even inside `catch_unwind`: the panic hook that aborts runs before any unwinding.
 //! `SPMD_DEBUG=1` prints one line per op.
 //!
 //! # CUDA (feature `cuda`)
@@ -100,6 +124,7 @@ pub use token::{Settle, Token, token};
 
 pub use mpi;
 pub use ndarray;
+pub use half;
 pub use num_complex;
 
 /// Everything a typical SPMD program uses: the ops, [`Comm`], [`Token`], the reduction

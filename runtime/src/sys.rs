@@ -20,7 +20,7 @@ use std::ptr;
 
 use mpi::ffi;
 
-use crate::element::{Element, OpKind};
+use crate::element::{Element, OpKind, UserOp};
 
 /// A communicator handle valid for `'c`, with this rank and the size.
 #[derive(Clone, Copy, Debug)]
@@ -492,7 +492,7 @@ unsafe fn run_reduction<T: Element>(
             recv.as_mut_ptr().cast(),
             n,
             T::datatype(),
-            op_handle(op),
+            op_handle::<T>(op),
             comm.handle,
         )
     };
@@ -528,7 +528,7 @@ pub(crate) fn reduce<T: Element>(
             recv_ptr.cast(),
             n,
             T::datatype(),
-            op_handle(op),
+            op_handle::<T>(op),
             root,
             comm.handle,
         )
@@ -561,7 +561,7 @@ pub(crate) fn reduce_in_place<T: Element>(
             recv,
             n,
             T::datatype(),
-            op_handle(op),
+            op_handle::<T>(op),
             root,
             comm.handle,
         )
@@ -606,9 +606,55 @@ pub(crate) fn any_tag() -> c_int {
     unsafe { ffi::RSMPI_ANY_TAG }
 }
 
-/// The predefined MPI operation of a reduction operator.
+/// The MPI operation of a reduction operator on elements of `T`: MPI's own, or this crate's
+/// for the types MPI cannot reduce.
 #[inline]
-fn op_handle(op: OpKind) -> ffi::MPI_Op {
+fn op_handle<T: Element>(op: OpKind) -> ffi::MPI_Op {
+    match T::user_op(op) {
+        Some(user) => user_op_handle(user),
+        None => builtin_op(op),
+    }
+}
+
+/// The function of a user-defined MPI operation (`MPI_User_function`).
+pub(crate) type UserFunction =
+    unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_int, *mut ffi::MPI_Datatype);
+
+/// An operation's handle, shared by the threads that may use MPI.
+#[derive(Clone, Copy)]
+pub(crate) struct OpHandle(ffi::MPI_Op);
+
+// SAFETY: a handle is a process-wide name of an MPI object (a pointer in Open MPI, an integer in
+// MPICH); MPI lets every thread that may call it use it, and only such threads reach here.
+unsafe impl Send for OpHandle {}
+// SAFETY: as for `Send`; the handle is never written after it is made.
+unsafe impl Sync for OpHandle {}
+
+/// The handle of `user`'s operation, made by `MPI_Op_create` on its first use (commutative,
+/// which the half-precision reductions are). MPI frees it at finalize.
+fn user_op_handle(user: &'static UserOp) -> ffi::MPI_Op {
+    user.handle
+        .get_or_init(|| {
+            let mut handle = std::mem::MaybeUninit::<ffi::MPI_Op>::uninit();
+            // SAFETY: `function` is a valid `MPI_User_function` for the datatypes it is used
+            // with (see `UserOp`), and lives as long as the program; MPI writes the handle.
+            let result = unsafe { ffi::MPI_Op_create(Some(user.function), 1, handle.as_mut_ptr()) };
+            if result != 0 {
+                panic!(
+                    "spmd: MPI_Op_create failed with error {result} ({}) while making the \
+                     reduction of a half-precision float type",
+                    error_string(result)
+                );
+            }
+            // SAFETY: MPI_Op_create succeeded, so it wrote the handle.
+            OpHandle(unsafe { handle.assume_init() })
+        })
+        .0
+}
+
+/// MPI's predefined operation `op`.
+#[inline]
+fn builtin_op(op: OpKind) -> ffi::MPI_Op {
     // SAFETY: the `RSMPI_*` handles are constants initialised by mpi-sys's C shim before
     // `main`; reading them has no side effects.
     unsafe {
