@@ -10,8 +10,12 @@
 //! //! expect-failure: scatter               the run must exit non-zero and print this (repeatable)
 //! //! timeout: 20                           seconds before the run is killed (default 60)
 //! //! env: SPMD_DEBUG=1                     an environment variable for the run (repeatable)
+//! //! args: --days 0.05 --scratch          command-line arguments of the program (repeatable)
 //! //! requires: cuda-gpu                    skipped, by name, where the machine has no GPU
 //! ```
+//!
+//! `args:` splits its value at whitespace, with no quoting; the arguments of repeated lines
+//! follow each other.
 //!
 //! A program never checks the world size itself and silently returns: it lists the sizes it is
 //! meant for, and the runner holds it to them.
@@ -30,6 +34,8 @@ pub struct Header {
     pub timeout: Duration,
     /// Environment variables set for the run.
     pub env: Vec<(String, String)>,
+    /// Command-line arguments of the program, after its path.
+    pub args: Vec<String>,
     /// Hardware the program needs; where it is missing, the runs are reported as skipped.
     pub requires: Vec<Requirement>,
 }
@@ -78,7 +84,7 @@ impl std::error::Error for HeaderError {}
 
 impl Header {
     /// Reads the header from a program's source. Only the leading `//!` lines are read; keys
-    /// other than the four above are ordinary doc text. A program without a `ranks:` line is an
+    /// other than the six above are ordinary doc text. A program without a `ranks:` line is an
     /// error, so that no program is silently left out of the test run.
     pub fn parse(source: &str) -> Result<Self, HeaderError> {
         let mut header = Header {
@@ -86,6 +92,7 @@ impl Header {
             expect_failure: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             env: Vec::new(),
+            args: Vec::new(),
             requires: Vec::new(),
         };
         let mut saw_ranks = false;
@@ -149,6 +156,16 @@ impl Header {
                         return Err(fail(format!("`env:` takes `NAME=value`, got `{value}`")));
                     }
                 },
+                "args" => {
+                    if value.is_empty() {
+                        return Err(fail(
+                            "`args:` needs the arguments, e.g. `//! args: --days 0.05`".into(),
+                        ));
+                    }
+                    header
+                        .args
+                        .extend(value.split_whitespace().map(str::to_owned));
+                }
                 "requires" => match value {
                     "cuda-gpu" => header.requires.push(Requirement::CudaGpu),
                     _ => {
@@ -191,6 +208,14 @@ mod tests {
         assert_eq!(header.expect_failure, ["scatter", "rank 1"]);
         assert_eq!(header.timeout, Duration::from_secs(9));
         assert_eq!(header.env, [("SPMD_DEBUG".to_owned(), "1".to_owned())]);
+        assert!(header.args.is_empty());
+        let with_args =
+            Header::parse("//! ranks: 2\n//! args: --days 0.05  --scratch\n//! args: -v\n")
+                .unwrap();
+        assert_eq!(with_args.args, ["--days", "0.05", "--scratch", "-v"]);
+        let error = Header::parse("//! ranks: 2\n//! args:\n").unwrap_err();
+        assert_eq!(error.line, 2);
+        assert!(error.message.contains("`args:`"), "{error}");
         assert!(header.expects_failure());
         assert!(header.requires.is_empty());
         let gpu = Header::parse("//! ranks: 2\n//! requires: cuda-gpu\n").unwrap();

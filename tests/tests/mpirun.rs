@@ -180,6 +180,7 @@ fn run_program(program: &str, ranks: usize, header: &Header) -> Result<(), Faile
         .into());
     }
     let mut command = launcher().command(ranks, &binary);
+    command.args(&header.args);
     for (name, value) in &header.env {
         command.env(name, value);
     }

@@ -1,19 +1,29 @@
 //! The non-linear shallow-water model of mpi4jax's demo, over 1, 2, 4, 6, 8 or 16 ranks: a
 //! zonal jet on a 360 x 180 grid, run for 10 model days (43 301 steps of about 20 s).
 //! ranks: 1 2
-//! env: SW_QUICK=1
+//! args: --days 0.05 --scratch
 //! timeout: 120
 //!
 //! ```text
-//! mpirun -n 2 shallow_water [--f32] [--benchmark] [--output DIR]
+//! mpirun -n 2 shallow_water [--f32] [--benchmark] [--days N] [--output DIR] [--scratch]
+//! shallow_water --help
 //! ```
 //!
 //! `--f32` runs in 32-bit floats (64-bit by default); `--benchmark` writes nothing and prints
-//! the time to solution. Otherwise rank 0 writes to DIR (default `shallow-water-output`):
-//! `day_XX.XX.png` pictures of the height anomaly and velocity at 0, 2.5, 5 and 10 days, and
-//! `final.npy`, the final `h`, `u`, `v` as a `3 x 180 x 360` array of `f64` (NumPy format).
-//! `SW_QUICK=1` (the test run) stops after 201 steps, writes to a temporary folder (or DIR),
-//! then removes the files it wrote, and the folder only if it created it.
+//! the time to solution; `--days N` runs N model days instead of 10 (the run stops at the first
+//! chunk of 100 steps that reaches N days). Otherwise rank 0 writes to DIR (default
+//! `shallow-water-output`): `day_DD.DD.png` pictures of the height anomaly and velocity at 0,
+//! 2.5 and 5 days and at the end, named by the day (`day_02.50.png`, ..., `day_10.00.png`;
+//! those past the end are left out), and `final.npy`, the final `h`, `u`, `v` as a
+//! `3 x 180 x 360` array of `f64` (NumPy format). `--scratch` (the test run) writes to a new
+//! temporary folder (or DIR), reads the data back, then removes the files it wrote, and the
+//! folder only if it created it; it never overwrites a file. The command line is read before
+//! MPI starts, so `--help`, `--version` and a mistyped option need no MPI.
+//!
+//! Rank 0 shows the progress: a bar on stderr when that is a terminal, else a bar on stdout when
+//! that is a terminal with a size (Open MPI gives every rank a pseudo-terminal for stdout, sized
+//! like `mpirun`'s terminal when `mpirun` writes to one, and a pipe for stderr), else one line
+//! per model day (per tenth of the run in runs under 10 days) on stdout.
 //!
 //! Every rank computes on one thread. The program checks that the total mass is conserved.
 
@@ -25,71 +35,103 @@ mod model;
 #[path = "../shallow_water/output.rs"]
 mod output;
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use clap::{ColorChoice, CommandFactory, FromArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use model::{DAY_IN_SECONDS, Model, Real, STEPS_PER_CHUNK, chunk_count, gather_global, time_step};
 use spmd::Comm;
 use spmd::ndarray::{Array3, Axis, s};
 
-/// What the command line asks for.
-#[derive(Debug)]
+/// mpi4jax's shallow-water demo in Rust: a zonal jet on 360 x 180 cells, 10 model days, on 1,
+/// 2, 4, 6, 8 or 16 MPI ranks.
+///
+/// Run it under mpirun, e.g. `mpirun -n 2 shallow_water`. Rank 0 shows the progress and writes
+/// pictures of the height anomaly and velocity at 0, 2.5 and 5 days and at the end (named by
+/// the day: day_00.00.png, day_02.50.png, ...), and the final h, u, v as final.npy.
+#[derive(Debug, Parser)]
+#[command(name = "shallow_water", version)]
 struct Options {
+    /// Compute in 32-bit floats (64-bit by default).
+    #[arg(long = "f32")]
     single_precision: bool,
+    /// Write nothing; print the time to solution.
+    #[arg(long, conflicts_with_all = ["output", "scratch"])]
     benchmark: bool,
-    output: PathBuf,
-    /// Model days to run.
+    /// Model days to run, from 0.01 to 100000; the run stops at the first chunk of 100 steps
+    /// (0.023 days) that reaches them.
+    #[arg(long, value_name = "N", default_value_t = 10.0, value_parser = parse_days)]
     days: f64,
-    quick: bool,
+    /// Folder for the pictures and final.npy, created if needed [default: shallow-water-output,
+    /// or a new temporary folder with --scratch].
+    #[arg(long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Write the output, read it back, then remove the files written, and the folder if this
+    /// run created it; never overwrites a file (the test suite's run).
+    #[arg(long)]
+    scratch: bool,
+}
+
+/// `--days`: a number of model days in `0.01..=100000` (shorter runs are one chunk anyway).
+fn parse_days(text: &str) -> Result<f64, String> {
+    let days: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.01..=1e5).contains(&days) {
+        Ok(days)
+    } else {
+        Err(format!("{days} is not between 0.01 and 100000"))
+    }
 }
 
 impl Options {
-    fn parse() -> Result<Self, String> {
-        let quick = std::env::var_os("SW_QUICK").is_some_and(|v| v != "0");
-        let mut options = Options {
-            single_precision: false,
-            benchmark: false,
-            output: PathBuf::from("shallow-water-output"),
-            days: 10.0,
-            quick,
-        };
-        if quick {
-            // The first step and two chunks of 100.
-            options.days = 1.5 * STEPS_PER_CHUNK as f64 * time_step() / DAY_IN_SECONDS;
-            options.output =
-                std::env::temp_dir().join(format!("spmd-shallow-water-{}", std::process::id()));
-        }
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--f32" => options.single_precision = true,
-                "--f64" => options.single_precision = false,
-                "--benchmark" => options.benchmark = true,
-                "--output" => {
-                    options.output = args.next().ok_or("`--output` needs a folder")?.into();
-                }
-                other => {
-                    return Err(format!(
-                        "unknown argument `{other}`; usage: shallow_water [--f32] [--benchmark] \
-                         [--output DIR]"
-                    ));
-                }
+    /// Where rank 0 writes (read on rank 0 only: the temporary folder is named by process id).
+    fn output_dir(&self) -> PathBuf {
+        match (&self.output, self.scratch) {
+            (Some(dir), _) => dir.clone(),
+            (None, false) => PathBuf::from("shallow-water-output"),
+            (None, true) => {
+                std::env::temp_dir().join(format!("spmd-shallow-water-{}", std::process::id()))
             }
         }
-        Ok(options)
+    }
+}
+
+/// This process's rank as the launcher tells it (Open MPI, PMIx, MPICH's Hydra), read before
+/// MPI starts; `None` when run without a launcher.
+fn launcher_rank() -> Option<u32> {
+    ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse().ok())
+}
+
+/// Colours in `--help` and errors where clap sees a terminal, except a pseudo-terminal without
+/// a size: Open MPI gives each rank one for stdout even when `mpirun`'s output goes to a pipe
+/// or a file.
+fn color_choice() -> ColorChoice {
+    if std::io::stdout().is_terminal() && console::Term::stdout().size_checked().is_none() {
+        ColorChoice::Never
+    } else {
+        ColorChoice::Auto
     }
 }
 
 fn main() {
+    // Before MPI starts: `--help`, `--version` and a mistyped option need no MPI. Every rank
+    // reads the same command line, so only the first one prints what clap has to say.
+    let matches = Options::command().color(color_choice()).try_get_matches();
+    let options = matches
+        .and_then(|matches| Options::from_arg_matches(&matches))
+        .unwrap_or_else(|error| {
+            if launcher_rank().unwrap_or(0) == 0 {
+                let _ = error.print();
+            }
+            std::process::exit(error.exit_code());
+        });
     let universe = spmd::init();
     let comm = universe.world();
-    let options = Options::parse().unwrap_or_else(|message| {
-        if comm.rank() == 0 {
-            eprintln!("shallow_water: {message}");
-        }
-        std::process::exit(2);
-    });
     if options.single_precision {
         run::<f32>(&comm, &options);
     } else {
@@ -97,8 +139,83 @@ fn main() {
     }
 }
 
-/// Model times at which a picture is taken, in days (the last one is the end of the run).
+/// Model days at which a picture is taken, besides the end of the run.
 const PICTURE_DAYS: [f64; 3] = [0.0, 2.5, 5.0];
+
+/// A picture to draw: the day it is named by, and the step after which the state is drawn (0:
+/// the initial state).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Picture {
+    day: f64,
+    step: u64,
+}
+
+impl Picture {
+    /// The file name: the day with two decimals, e.g. `day_02.50.png`.
+    fn file_name(&self) -> String {
+        picture_name(self.day)
+    }
+}
+
+fn picture_name(day: f64) -> String {
+    format!("day_{day:05.2}.png")
+}
+
+/// What a run of `days` model days does: as mpi4jax's demo, one step, then chunks of
+/// [`STEPS_PER_CHUNK`] steps until the model time reaches `days`; the pictures are taken at the
+/// chunk boundaries nearest to [`PICTURE_DAYS`] and at the end.
+#[derive(Debug, Clone, PartialEq)]
+struct Plan {
+    /// Chunks after the first step.
+    chunks: u64,
+    /// Every step of the run: the first one and the chunks.
+    total_steps: u64,
+    /// The initial state first, the end of the run last.
+    pictures: Vec<Picture>,
+}
+
+impl Plan {
+    fn new(days: f64) -> Self {
+        let chunks = chunk_count(days * DAY_IN_SECONDS);
+        let total_steps = 1 + chunks * STEPS_PER_CHUNK;
+        let chunk_days = STEPS_PER_CHUNK as f64 * time_step() / DAY_IN_SECONDS;
+        let mut pictures: Vec<Picture> = PICTURE_DAYS
+            .iter()
+            // A picture at the end's day, or past it, would be the end's picture.
+            .filter(|&&day| day < days && picture_name(day) != picture_name(days))
+            .filter_map(|&day| {
+                if day == 0.0 {
+                    return Some(Picture { day, step: 0 });
+                }
+                let chunk = ((day - time_step() / DAY_IN_SECONDS) / chunk_days)
+                    .round()
+                    .max(0.0) as u64;
+                (chunk < chunks).then_some(Picture {
+                    day,
+                    step: 1 + chunk * STEPS_PER_CHUNK,
+                })
+            })
+            .collect();
+        pictures.push(Picture {
+            day: days,
+            step: total_steps,
+        });
+        Plan {
+            chunks,
+            total_steps,
+            pictures,
+        }
+    }
+}
+
+/// A state saved for a picture: the picture, the model time in days, and the fields (this
+/// rank's block, or after the gather, the global grid).
+#[derive(Debug)]
+struct Snapshot {
+    picture: Picture,
+    days: f64,
+    fields: Array3<f64>,
+}
 
 // ANCHOR: run
 fn run<T: Real>(comm: &Comm, options: &Options) {
@@ -108,34 +225,37 @@ fn run<T: Real>(comm: &Comm, options: &Options) {
         }
         std::process::exit(2);
     });
-    let chunks = chunk_count(options.days * DAY_IN_SECONDS);
-    let chunk_days = STEPS_PER_CHUNK as f64 * time_step() / DAY_IN_SECONDS;
-    // The pictures: the state at the chunk boundaries nearest to PICTURE_DAYS, kept locally
-    // and gathered at the end.
-    let picture_chunks: Vec<u64> = PICTURE_DAYS
-        .iter()
-        .map(|&days| {
-            ((days - time_step() / DAY_IN_SECONDS) / chunk_days)
-                .round()
-                .max(0.0) as u64
-        })
-        .filter(|&chunk| chunk < chunks)
-        .collect();
-    let mut snapshots = vec![(0.0, model.local_fields())];
-
-    model.advance(comm, 1);
-    let progress = progress_bar(comm, chunks, options.days);
-    let start = Instant::now();
-    for chunk in 0..chunks {
-        if !options.benchmark && picture_chunks.contains(&chunk) && chunk > 0 {
-            snapshots.push((model.time / DAY_IN_SECONDS, model.local_fields()));
+    let plan = Plan::new(options.days);
+    // The pictures: the states kept locally, gathered at the end.
+    let mut snapshots = Vec::new();
+    let save = |model: &Model<T>, snapshots: &mut Vec<Snapshot>| {
+        if options.benchmark {
+            return;
         }
+        for picture in plan.pictures.iter().filter(|p| p.step == model.steps) {
+            snapshots.push(Snapshot {
+                picture: *picture,
+                days: model.time / DAY_IN_SECONDS,
+                fields: model.local_fields(),
+            });
+        }
+    };
+    save(&model, &mut snapshots);
+    model.advance(comm, 1);
+    save(&model, &mut snapshots);
+    let mut progress = Progress::for_rank(comm.rank(), plan.total_steps);
+    let start = Instant::now();
+    for _ in 0..plan.chunks {
         model.advance(comm, STEPS_PER_CHUNK);
-        progress.set_position(model.steps);
+        save(&model, &mut snapshots);
+        progress.update(model.steps);
     }
     let elapsed = start.elapsed();
-    progress.finish_and_clear();
-    snapshots.push((model.time / DAY_IN_SECONDS, model.local_fields()));
+    progress.finish();
+    assert_eq!(
+        model.steps, plan.total_steps,
+        "the run took the planned steps"
+    );
     if comm.rank() == 0 {
         println!(
             "{} steps ({:.2} model days) in {} on {} rank(s): solution took {:.2} s",
@@ -149,17 +269,17 @@ fn run<T: Real>(comm: &Comm, options: &Options) {
     if options.benchmark {
         return;
     }
-    let global: Vec<(f64, Option<Array3<f64>>)> = snapshots
-        .iter()
-        .map(|(days, local)| (*days, gather_global(comm, local)))
+    let global: Vec<Option<Snapshot>> = snapshots
+        .into_iter()
+        .map(|local| gather_global(comm, &local.fields).map(|fields| Snapshot { fields, ..local }))
         .collect();
     if comm.rank() == 0 {
-        let global: Vec<(f64, Array3<f64>)> = global
+        let global: Vec<Snapshot> = global
             .into_iter()
-            .map(|(days, fields)| (days, fields.expect("rank 0 is the root")))
+            .map(|snapshot| snapshot.expect("rank 0 is the root"))
             .collect();
         check_mass::<T>(&global);
-        write_output(options, &global).unwrap_or_else(|message| {
+        write_output(&options.output_dir(), options.scratch, &global).unwrap_or_else(|message| {
             eprintln!("shallow_water: {message}");
             std::process::exit(1);
         });
@@ -167,44 +287,167 @@ fn run<T: Real>(comm: &Comm, options: &Options) {
 }
 // ANCHOR_END: run
 
-fn progress_bar(comm: &Comm, chunks: u64, days: f64) -> ProgressBar {
-    if comm.rank() != 0 {
-        return ProgressBar::hidden();
+/// How rank 0 shows the progress of the run; the other ranks show nothing.
+#[derive(Debug)]
+enum Progress {
+    Hidden,
+    /// A bar, redrawn in place: on stderr when that is a terminal, else on stdout when that is
+    /// a terminal with a size (under Open MPI in a terminal: it gives each rank a
+    /// pseudo-terminal for stdout, sized as `mpirun`'s when `mpirun`'s stdout is a terminal, and
+    /// 0 x 0 when not, and a pipe for stderr).
+    Bar(ProgressBar),
+    /// Lines on stdout, for logs and pipes.
+    Lines(Lines<std::io::Stdout>),
+}
+
+impl Progress {
+    fn for_rank(rank: usize, total_steps: u64) -> Self {
+        if rank != 0 {
+            Progress::Hidden
+        } else if std::io::stderr().is_terminal() {
+            Progress::Bar(progress_bar(
+                ProgressDrawTarget::stderr_with_hz(4),
+                total_steps,
+            ))
+        } else if console::Term::stdout().size_checked().is_some() {
+            Progress::Bar(progress_bar(
+                ProgressDrawTarget::stdout_with_hz(4),
+                total_steps,
+            ))
+        } else {
+            Progress::Lines(Lines::new(std::io::stdout(), total_steps))
+        }
     }
-    let total = 1 + chunks * STEPS_PER_CHUNK;
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
+
+    /// The model has taken `steps` steps.
+    fn update(&mut self, steps: u64) {
+        match self {
+            Progress::Hidden => {}
+            Progress::Bar(bar) => bar.set_position(steps),
+            Progress::Lines(lines) => lines.update(steps),
+        }
+    }
+
+    /// Removes the bar, so that what follows is printed in its place.
+    fn finish(&mut self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `done/total model days`, as the bar and the lines show the progress; the total is the model
+/// time at the end of the run, which the last chunk takes past the days asked for.
+fn model_days(steps: u64, total_steps: u64) -> String {
     let step_days = time_step() / DAY_IN_SECONDS;
+    format!(
+        "{:.2}/{:.2} model days",
+        steps as f64 * step_days,
+        total_steps as f64 * step_days
+    )
+}
+
+fn progress_bar(target: ProgressDrawTarget, total_steps: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total_steps), target);
     bar.set_style(
         ProgressStyle::with_template(
-            "{bar:40} {model_days} [{elapsed_precise} < {eta_precise}, {per_sec}]",
+            "{bar:40} {model_days} [{elapsed_precise} < {eta_precise}, {steps_per_second}]",
         )
         .expect("a valid template")
         .with_key(
+            "steps_per_second",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} steps/s", state.per_sec());
+            },
+        )
+        .with_key(
             "model_days",
-            move |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let done = state.pos() as f64 * step_days;
-                let _ = write!(w, "{done:.2}/{days:.2} model days");
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let total = state.len().unwrap_or(state.pos());
+                let _ = w.write_str(&model_days(state.pos(), total));
             },
         ),
     );
+    // The first step is taken when the bar appears.
     bar.set_position(1);
     bar
 }
 
+/// Progress as lines, one per model day, or per tenth of the run when it is shorter than 10
+/// days (at most one per chunk), and one at the end.
+#[derive(Debug)]
+struct Lines<W> {
+    out: W,
+    total_steps: u64,
+    /// Model days between two lines.
+    interval: f64,
+    /// The model time of the next line.
+    next: f64,
+    start: Instant,
+}
+
+impl<W: Write> Lines<W> {
+    fn new(out: W, total_steps: u64) -> Self {
+        let total_days = total_steps as f64 * time_step() / DAY_IN_SECONDS;
+        let interval = (total_days / 10.0).min(1.0);
+        Lines {
+            out,
+            total_steps,
+            interval,
+            next: interval,
+            start: Instant::now(),
+        }
+    }
+
+    /// The model has taken `steps` steps: prints a line if it passed the next mark.
+    fn update(&mut self, steps: u64) {
+        let done = steps as f64 * time_step() / DAY_IN_SECONDS;
+        let finished = steps >= self.total_steps;
+        if done < self.next && !finished {
+            return;
+        }
+        while self.next <= done {
+            self.next += self.interval;
+        }
+        let elapsed = self.start.elapsed().as_secs_f64();
+        let percent = 100 * steps / self.total_steps;
+        let label = model_days(steps, self.total_steps);
+        // The first step was taken before the clock started.
+        let left = if finished || steps <= 1 {
+            String::new()
+        } else {
+            let rate = elapsed / (steps - 1) as f64;
+            format!(
+                ", about {:.0} s left",
+                rate * (self.total_steps - steps) as f64
+            )
+        };
+        // A progress line that cannot be written is no reason to stop the run.
+        let _ = writeln!(self.out, "{label} ({percent}%), {elapsed:.1} s{left}");
+        let _ = self.out.flush();
+    }
+}
+
 /// The total mass, `sum(h) dx dy`, changes only by round-off: the fluxes through the walls are
-/// zero, and those through the periodic sides cancel.
-fn check_mass<T: Real>(snapshots: &[(f64, Array3<f64>)]) {
+/// zero, and those through the periodic sides cancel. `snapshots` start with the initial state.
+fn check_mass<T: Real>(snapshots: &[Snapshot]) {
     let mass = |fields: &Array3<f64>| fields.index_axis(Axis(0), 0).sum();
-    let initial = mass(&snapshots[0].1);
-    let (days, last) = snapshots.last().expect("at least the initial state");
-    let change = (mass(last) - initial).abs() / initial;
+    let first = &snapshots[0];
+    assert_eq!(
+        first.picture.step, 0,
+        "the first snapshot is the initial state"
+    );
+    let initial = mass(&first.fields);
+    let last = snapshots.last().expect("at least the initial state");
+    let days = last.days;
+    let change = (mass(&last.fields) - initial).abs() / initial;
     let tolerance = if std::mem::size_of::<T>() == 4 {
         1e-4
     } else {
         1e-11
     };
     assert!(
-        last.iter().all(|x| x.is_finite()),
+        last.fields.iter().all(|x| x.is_finite()),
         "the solution is not finite at day {days:.2}"
     );
     assert!(
@@ -213,16 +456,16 @@ fn check_mass<T: Real>(snapshots: &[(f64, Array3<f64>)]) {
     );
 }
 
-/// Writes `final.npy` and the pictures into `options.output`, creating the folder if needed.
-/// The quick run then removes what it wrote, and the folder only if this run created it: files
-/// that were there before, and a folder given by the user, are never deleted.
-fn write_output(options: &Options, snapshots: &[(f64, Array3<f64>)]) -> Result<(), String> {
-    let dir = &options.output;
+/// Writes `final.npy` and the pictures into `dir`, creating the folder if needed. With
+/// `scratch`, it then removes what it wrote, and the folder only if this run created it: files
+/// that were there before, and a folder given by the user, are never deleted, and a file that
+/// is already there is an error, not overwritten.
+fn write_output(dir: &Path, scratch: bool, snapshots: &[Snapshot]) -> Result<(), String> {
     let created_dir = !dir.exists();
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let mut written = Vec::new();
-    let result = write_files(options, snapshots, &mut written);
-    if options.quick {
+    let result = write_files(dir, scratch, snapshots, &mut written);
+    if scratch {
         for path in &written {
             std::fs::remove_file(path).map_err(|e| format!("removing {}: {e}", path.display()))?;
         }
@@ -234,45 +477,53 @@ fn write_output(options: &Options, snapshots: &[(f64, Array3<f64>)]) -> Result<(
     result
 }
 
-/// Writes the output files, recording each path in `written` as soon as it exists.
+/// Writes the output files, recording each path in `written` as soon as this run has created
+/// it; with `scratch`, a file that already exists is an error.
 fn write_files(
-    options: &Options,
-    snapshots: &[(f64, Array3<f64>)],
+    dir: &Path,
+    scratch: bool,
+    snapshots: &[Snapshot],
     written: &mut Vec<PathBuf>,
 ) -> Result<(), String> {
-    let dir = &options.output;
-    let (_, last) = snapshots.last().expect("at least the initial state");
+    let exists = |path: &Path| format!("{} exists: --scratch overwrites nothing", path.display());
+    let last = snapshots.last().expect("at least the initial state");
     let data = dir.join("final.npy");
-    let write = output::write_npy(&data, last);
+    if scratch && data.exists() {
+        return Err(exists(&data));
+    }
+    let write = output::write_npy(&data, &last.fields, scratch);
     if data.exists() {
         written.push(data.clone());
     }
     write.map_err(|e| format!("writing {}: {e}", data.display()))?;
     let back = output::read_npy(&data).map_err(|e| format!("reading {}: {e}", data.display()))?;
-    assert_eq!(&back, last, "final.npy reads back as written");
+    assert_eq!(back, last.fields, "final.npy reads back as written");
     font::register()?;
-    // The quick run draws one picture: enough to exercise the drawing.
-    let drawn = if options.quick {
-        &snapshots[snapshots.len() - 1..]
-    } else {
-        snapshots
-    };
-    for (days, fields) in drawn {
-        let path = dir.join(format!("day_{days:05.2}.png"));
+    for snapshot in snapshots {
+        let path = dir.join(snapshot.picture.file_name());
+        if scratch && path.exists() {
+            return Err(exists(&path));
+        }
+        let fields = &snapshot.fields;
         let drawing = output::draw_state(
             &path,
             fields.slice(s![0, .., ..]),
             fields.slice(s![1, .., ..]),
             fields.slice(s![2, .., ..]),
-            *days,
+            snapshot.days,
         );
         if path.exists() {
             written.push(path);
         }
         drawing?;
     }
-    if !options.quick {
-        println!("wrote {} pictures and {}", drawn.len(), data.display());
+    if !scratch {
+        println!(
+            "wrote {} pictures and {} to {}",
+            snapshots.len(),
+            data.file_name().expect("a file name").display(),
+            dir.display()
+        );
     }
     Ok(())
 }
@@ -281,20 +532,15 @@ fn write_files(
 mod tests {
     use super::*;
 
-    fn quick_options(output: PathBuf) -> Options {
-        Options {
-            single_precision: false,
-            benchmark: false,
-            output,
-            days: 0.0,
-            quick: true,
-        }
-    }
-
-    fn snapshots() -> Vec<(f64, Array3<f64>)> {
+    /// The initial state of the unit tests: at rest, flat.
+    fn snapshots() -> Vec<Snapshot> {
         let mut fields = Array3::zeros((3, model::NY_GLOBAL, model::NX_GLOBAL));
         fields.index_axis_mut(Axis(0), 0).fill(model::DEPTH);
-        vec![(0.0, fields)]
+        vec![Snapshot {
+            picture: Picture { day: 0.0, step: 0 },
+            days: 0.0,
+            fields,
+        }]
     }
 
     fn scratch(name: &str) -> PathBuf {
@@ -303,13 +549,22 @@ mod tests {
         dir
     }
 
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
-    fn a_given_folder_and_its_files_survive_the_quick_run() {
+    fn a_given_folder_and_its_files_survive_the_scratch_run() {
         let dir = scratch("given");
         std::fs::create_dir_all(dir.join("notes")).unwrap();
         std::fs::write(dir.join("mine.txt"), "user data").unwrap();
         std::fs::write(dir.join("notes/more.txt"), "more user data").unwrap();
-        write_output(&quick_options(dir.clone()), &snapshots()).unwrap();
+        write_output(&dir, true, &snapshots()).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.join("mine.txt")).unwrap(),
             "user data"
@@ -318,24 +573,185 @@ mod tests {
             std::fs::read_to_string(dir.join("notes/more.txt")).unwrap(),
             "more user data"
         );
-        assert!(
-            !dir.join("final.npy").exists(),
-            "the run's own files are removed"
-        );
-        let mut left: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name())
-            .collect();
-        left.sort();
-        assert_eq!(left, ["mine.txt", "notes"]);
+        assert_eq!(listing(&dir), ["mine.txt", "notes"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn a_folder_the_quick_run_created_is_removed() {
+    fn a_folder_the_scratch_run_created_is_removed() {
         let dir = scratch("created").join("nested");
-        write_output(&quick_options(dir.clone()), &snapshots()).unwrap();
+        write_output(&dir, true, &snapshots()).unwrap();
         assert!(!dir.exists());
         std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn the_scratch_run_overwrites_and_removes_no_file_that_was_there() {
+        for name in ["final.npy", "day_00.00.png"] {
+            let dir = scratch("existing");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), "user data").unwrap();
+            let error = write_output(&dir, true, &snapshots()).unwrap_err();
+            assert!(error.contains("exists"), "{error}");
+            assert_eq!(
+                std::fs::read_to_string(dir.join(name)).unwrap(),
+                "user data"
+            );
+            assert_eq!(listing(&dir), [name]);
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_output_reads_back_and_the_pictures_are_named_by_day() {
+        let dir = scratch("kept");
+        let mut states = snapshots();
+        let mut last = Snapshot {
+            picture: Picture {
+                day: 2.5,
+                step: 10_801,
+            },
+            days: 10_801.0 * time_step() / DAY_IN_SECONDS,
+            fields: states[0].fields.clone(),
+        };
+        last.fields[[1, 3, 4]] = 0.25;
+        states.push(last);
+        write_output(&dir, false, &states).unwrap();
+        assert_eq!(
+            listing(&dir),
+            ["day_00.00.png", "day_02.50.png", "final.npy"]
+        );
+        let back: Array3<f64> = ndarray_npy::read_npy(dir.join("final.npy")).unwrap();
+        assert_eq!(back, states[1].fields);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn names(plan: &Plan) -> Vec<String> {
+        plan.pictures.iter().map(Picture::file_name).collect()
+    }
+
+    #[test]
+    fn the_pictures_are_named_by_the_days_the_docs_promise() {
+        let plan = Plan::new(10.0);
+        assert_eq!(plan.total_steps, 43_301, "mpi4jax's count");
+        assert_eq!(
+            names(&plan),
+            [
+                "day_00.00.png",
+                "day_02.50.png",
+                "day_05.00.png",
+                "day_10.00.png"
+            ]
+        );
+        // Taken at the chunk boundaries nearest to the days, the last at the end.
+        let steps: Vec<u64> = plan.pictures.iter().map(|p| p.step).collect();
+        assert_eq!(steps, [0, 10_801, 21_601, 43_301]);
+        for picture in &plan.pictures[1..] {
+            let days = picture.step as f64 * time_step() / DAY_IN_SECONDS;
+            assert!((days - picture.day).abs() < 0.02, "{picture:?} at {days}");
+        }
+        assert_eq!(names(&Plan::new(2.5)), ["day_00.00.png", "day_02.50.png"]);
+        assert_eq!(
+            names(&Plan::new(3.0)),
+            ["day_00.00.png", "day_02.50.png", "day_03.00.png"]
+        );
+        // Never two pictures of one name, nor one past the end.
+        assert_eq!(
+            names(&Plan::new(5.001)),
+            ["day_00.00.png", "day_02.50.png", "day_05.00.png"]
+        );
+        let short = Plan::new(0.05);
+        assert_eq!((short.chunks, short.total_steps), (3, 301));
+        assert_eq!(names(&short), ["day_00.00.png", "day_00.05.png"]);
+        assert_eq!(Plan::new(0.01).pictures[0], Picture { day: 0.0, step: 0 });
+    }
+
+    #[test]
+    fn the_progress_total_is_the_end_of_the_run() {
+        // The old bar ended at "0.05/0.03 model days": its total was the days asked for.
+        for (days, end) in [
+            (0.05, "0.07/0.07"),
+            (0.03, "0.05/0.05"),
+            (10.0, "10.00/10.00"),
+        ] {
+            let plan = Plan::new(days);
+            let label = model_days(plan.total_steps, plan.total_steps);
+            assert_eq!(label, format!("{end} model days"), "--days {days}");
+        }
+    }
+
+    #[test]
+    fn progress_lines_come_per_tenth_of_a_short_run_and_per_day_of_a_long_one() {
+        let printed = |days: f64| {
+            let plan = Plan::new(days);
+            let mut lines = Lines::new(Vec::new(), plan.total_steps);
+            lines.update(1);
+            for chunk in 1..=plan.chunks {
+                lines.update(1 + chunk * STEPS_PER_CHUNK);
+            }
+            String::from_utf8(lines.out).unwrap()
+        };
+        let short = printed(0.05);
+        let labels: Vec<&str> = short
+            .lines()
+            .map(|line| line.split(" (").next().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "0.02/0.07 model days",
+                "0.05/0.07 model days",
+                "0.07/0.07 model days"
+            ],
+            "{short}"
+        );
+        assert!(short.lines().last().unwrap().contains("(100%)"), "{short}");
+        let long = printed(10.0);
+        let labels: Vec<&str> = long
+            .lines()
+            .map(|line| line.split('/').next().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "1.02", "2.01", "3.00", "4.02", "5.01", "6.01", "7.02", "8.01", "9.01", "10.00"
+            ],
+            "{long}"
+        );
+    }
+
+    #[test]
+    fn the_command_line() {
+        let parse = |args: &[&str]| {
+            Options::try_parse_from(std::iter::once("shallow_water").chain(args.iter().copied()))
+        };
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(defaults.days, 10.0);
+        assert!(!defaults.single_precision && !defaults.benchmark && !defaults.scratch);
+        assert_eq!(defaults.output_dir(), Path::new("shallow-water-output"));
+        let options = parse(&["--f32", "--days", "0.5", "--output", "out", "--scratch"]).unwrap();
+        assert!(options.single_precision && options.scratch);
+        assert_eq!((options.days, options.output_dir()), (0.5, "out".into()));
+        assert!(
+            parse(&["--scratch"])
+                .unwrap()
+                .output_dir()
+                .starts_with(std::env::temp_dir())
+        );
+        for bad in [
+            &["--days", "0"][..],
+            &["--days", "-1"],
+            &["--days", "NaN"],
+            &["--days", "ten"],
+            &["--benchmark", "--output", "out"],
+            &["--f16"],
+            &["extra"],
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}: {error}");
+        }
+        let help = parse(&["--help"]).unwrap_err();
+        assert_eq!(help.exit_code(), 0);
+        Options::command().debug_assert();
     }
 }

@@ -1,101 +1,43 @@
 //! What the shallow-water example writes: the fields as `.npy` files and as PNG pictures.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
+use ndarray_npy::{ReadNpyError, WriteNpyError};
+use plotters::style::RGBColor;
 use spmd::ndarray::{Array3, ArrayView2};
 
 use super::model::{DEPTH, DX, DY, NX_GLOBAL, NY_GLOBAL};
 
-/// Writes `array` as a NumPy `.npy` file, version 1.0: the magic `\x93NUMPY`, the version, the
-/// header length (`u16`, little-endian), a Python dict literal padded with spaces to a multiple
-/// of 64 bytes and ended by `\n`, then the elements as little-endian `f64` in C order.
-/// `numpy.load` reads it.
-pub fn write_npy(path: &Path, array: &Array3<f64>) -> io::Result<()> {
-    let shape = array.shape();
-    let dict = format!(
-        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}, {}), }}",
-        shape[0], shape[1], shape[2]
-    );
-    let unpadded = 6 + 2 + 2 + dict.len() + 1;
-    let padding = unpadded.next_multiple_of(64) - unpadded;
-    let header = format!("{dict}{}\n", " ".repeat(padding));
-    let mut out = BufWriter::new(File::create(path)?);
-    out.write_all(b"\x93NUMPY\x01\x00")?;
-    let header_len = u16::try_from(header.len()).expect("the header is short");
-    out.write_all(&header_len.to_le_bytes())?;
-    out.write_all(header.as_bytes())?;
-    for x in array.iter() {
-        out.write_all(&x.to_le_bytes())?;
+/// Writes `array` as a NumPy `.npy` file (little-endian `f64` in C order), which `numpy.load`
+/// reads. With `new_only`, fails if `path` exists instead of overwriting it.
+pub fn write_npy(path: &Path, array: &Array3<f64>, new_only: bool) -> Result<(), WriteNpyError> {
+    if new_only {
+        ndarray_npy::create_new_npy(path, array)
+    } else {
+        ndarray_npy::write_npy(path, array)
     }
-    out.flush()
 }
 
-/// Reads back what [`write_npy`] wrote (3-D `f64` arrays in C order only).
-pub fn read_npy(path: &Path) -> io::Result<Array3<f64>> {
-    let bytes = std::fs::read(path)?;
-    let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
-    if bytes.len() < 10 || &bytes[..8] != b"\x93NUMPY\x01\x00" {
-        return Err(invalid("not a version 1.0 .npy file"));
-    }
-    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    let header = std::str::from_utf8(&bytes[10..10 + header_len]).map_err(|_| invalid("header"))?;
-    if !header.contains("'descr': '<f8'") || !header.contains("'fortran_order': False") {
-        return Err(invalid("not little-endian f64 in C order"));
-    }
-    let shape_text = header
-        .split("'shape': (")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .ok_or_else(|| invalid("no shape"))?;
-    let shape: Vec<usize> = shape_text
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse().map_err(|_| invalid("shape")))
-        .collect::<io::Result<_>>()?;
-    let [a, b, c] = shape[..] else {
-        return Err(invalid("not a 3-D array"));
-    };
-    let data: Vec<f64> = bytes[10 + header_len..]
-        .chunks_exact(8)
-        .map(|chunk| f64::from_le_bytes(chunk.try_into().expect("8 bytes")))
-        .collect();
-    Array3::from_shape_vec((a, b, c), data).map_err(|_| invalid("element count"))
+/// Reads back what [`write_npy`] wrote.
+pub fn read_npy(path: &Path) -> Result<Array3<f64>, ReadNpyError> {
+    ndarray_npy::read_npy(path)
 }
 
 // ANCHOR: colormap
-/// ColorBrewer's diverging red-blue scale (matplotlib's `RdBu_r`): blue below zero, white at
-/// zero, red above.
-const RED_BLUE: [(u8, u8, u8); 11] = [
-    (0x05, 0x30, 0x61),
-    (0x21, 0x66, 0xac),
-    (0x43, 0x93, 0xc3),
-    (0x92, 0xc5, 0xde),
-    (0xd1, 0xe5, 0xf0),
-    (0xf7, 0xf7, 0xf7),
-    (0xfd, 0xdb, 0xc7),
-    (0xf4, 0xa5, 0x82),
-    (0xd6, 0x60, 0x4d),
-    (0xb2, 0x18, 0x2b),
-    (0x67, 0x00, 0x1f),
-];
-
-/// The colour of `x` in `-range..=range`, linear between the anchors, clamped outside.
-fn red_blue(x: f64, range: f64) -> (u8, u8, u8) {
-    let position = ((x / range + 1.0) * 0.5).clamp(0.0, 1.0) * (RED_BLUE.len() - 1) as f64;
-    let low = (position.floor() as usize).min(RED_BLUE.len() - 2);
-    let t = position - low as f64;
-    let (a, b) = (RED_BLUE[low], RED_BLUE[low + 1]);
-    let mix = |p: u8, q: u8| (p as f64 + t * (q as f64 - p as f64)).round() as u8;
-    (mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+/// The colour of `x` in `-range..=range` on matplotlib's `RdBu_r` scale (ColorBrewer's
+/// diverging red-blue, reversed): blue below zero, white at zero, red above, clamped outside.
+/// `colorous::RED_BLUE` runs from red to blue, hence `1 - t`.
+fn red_blue(x: f64, range: f64) -> RGBColor {
+    let t = (x / range + 1.0) * 0.5;
+    let colorous::Color { r, g, b } = colorous::RED_BLUE.eval_continuous(1.0 - t);
+    RGBColor(r, g, b)
 }
 // ANCHOR_END: colormap
 
 /// The range of the colour scale of the height anomaly, in metres (as in mpi4jax's demo).
 const ETA_RANGE: f64 = 10.0;
-/// At most this many arrows in y and x.
-const MAX_ARROWS: (usize, usize) = (25, 50);
+/// Cells between two arrows in x and y: 40 x 20 arrows on the 360 x 180 cells.
+const ARROW_STRIDE: usize = 9;
 
 /// Draws the height anomaly `h - DEPTH` in colour, the velocity as arrows, and the model time,
 /// as a PNG picture at `path`. `h`, `u`, `v` are the global interior fields.
@@ -111,6 +53,7 @@ pub fn draw_state(
     let failed = |e: &dyn std::fmt::Display| format!("drawing {}: {e}", path.display());
     let km = |cells: usize, spacing: f64| cells as f64 * spacing / 1e3;
     let (width_km, height_km) = (km(NX_GLOBAL, DX), km(NY_GLOBAL, DY));
+    let whole = |x: &f64| format!("{x:.0}");
 
     let root = BitMapBackend::new(path, (960, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| failed(&e))?;
@@ -121,6 +64,8 @@ pub fn draw_state(
             ("sans-serif", 22),
         )
         .margin(10)
+        // Room for the last tick label, centred on the right edge.
+        .margin_right(30)
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(0.0..width_km, 0.0..height_km)
@@ -130,29 +75,37 @@ pub fn draw_state(
         .disable_mesh()
         .x_desc("x (km)")
         .y_desc("y (km)")
+        .x_label_formatter(&whole)
+        .y_label_formatter(&whole)
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(|e| failed(&e))?;
 
     // One rectangle per cell; cell (j, i) spans [i dx, (i + 1) dx] x [j dy, (j + 1) dy].
     let cells = h.indexed_iter().map(|((j, i), &depth)| {
-        let (r, g, b) = red_blue(depth - DEPTH, ETA_RANGE);
         Rectangle::new(
             [(km(i, DX), km(j, DY)), (km(i + 1, DX), km(j + 1, DY))],
-            RGBColor(r, g, b).filled(),
+            red_blue(depth - DEPTH, ETA_RANGE).filled(),
         )
     });
     chart.draw_series(cells).map_err(|e| failed(&e))?;
 
-    // Arrows at every `stride` cells, 8 m/s as long as the spacing of two arrows.
-    let stride = ((NY_GLOBAL + 2) / MAX_ARROWS.0).max((NX_GLOBAL + 2) / MAX_ARROWS.1);
-    let scale = km(stride, DX) / 8.0;
+    // One arrow per block of ARROW_STRIDE x ARROW_STRIDE cells, from the velocity of its middle
+    // cell, centred on that cell: 10 m/s is as long as the spacing of two arrows, and no arrow
+    // is longer, so that none reaches past its block, nor past the edges of the picture.
+    let spacing = km(ARROW_STRIDE, DX);
+    let scale = spacing / 10.0;
     let mut arrows = Vec::new();
-    for j in (0..NY_GLOBAL).step_by(stride) {
-        for i in (0..NX_GLOBAL).step_by(stride) {
+    for j in (ARROW_STRIDE / 2..NY_GLOBAL).step_by(ARROW_STRIDE) {
+        for i in (ARROW_STRIDE / 2..NX_GLOBAL).step_by(ARROW_STRIDE) {
             let (x, y) = (km(i, DX) + 0.5 * DX / 1e3, km(j, DY) + 0.5 * DY / 1e3);
-            let (dx, dy) = (u[[j, i]] * scale, v[[j, i]] * scale);
-            let (tip_x, tip_y) = (x + dx, y + dy);
+            let (mut dx, mut dy) = (u[[j, i]] * scale, v[[j, i]] * scale);
+            let length = dx.hypot(dy);
+            if length > spacing {
+                (dx, dy) = (dx * spacing / length, dy * spacing / length);
+            }
+            let (tail_x, tail_y) = (x - 0.5 * dx, y - 0.5 * dy);
+            let (tip_x, tip_y) = (x + 0.5 * dx, y + 0.5 * dy);
             // Two barbs at +-150 degrees from the arrow's direction, a third of its length.
             let barb = |angle: f64| {
                 let (s, c) = angle.sin_cos();
@@ -162,7 +115,7 @@ pub fn draw_state(
                 )
             };
             let turn = 150f64.to_radians();
-            arrows.push(vec![(x, y), (tip_x, tip_y)]);
+            arrows.push(vec![(tail_x, tail_y), (tip_x, tip_y)]);
             arrows.push(vec![barb(turn), (tip_x, tip_y), barb(-turn)]);
         }
     }
@@ -174,17 +127,20 @@ pub fn draw_state(
         )
         .map_err(|e| failed(&e))?;
 
-    // The colour bar.
+    // The colour bar, under the picture and as wide as its middle half.
     let mut bar = ChartBuilder::on(&bottom)
-        .margin_left(160)
-        .margin_right(100)
-        .margin_bottom(10)
+        .margin_left(60 + 10 + 220)
+        .margin_right(30 + 220)
+        .margin_top(10)
+        .margin_bottom(5)
         .x_label_area_size(45)
         .build_cartesian_2d(-ETA_RANGE..ETA_RANGE, 0.0..1.0)
         .map_err(|e| failed(&e))?;
     bar.configure_mesh()
         .disable_mesh()
         .disable_y_axis()
+        .x_labels(11)
+        .x_label_formatter(&whole)
         .x_desc("surface height anomaly (m)")
         .label_style(("sans-serif", 14))
         .draw()
@@ -193,8 +149,10 @@ pub fn draw_state(
     let step = 2.0 * ETA_RANGE / steps as f64;
     bar.draw_series((0..steps).map(|k| {
         let x = -ETA_RANGE + k as f64 * step;
-        let (r, g, b) = red_blue(x + 0.5 * step, ETA_RANGE);
-        Rectangle::new([(x, 0.0), (x + step, 1.0)], RGBColor(r, g, b).filled())
+        Rectangle::new(
+            [(x, 0.0), (x + step, 1.0)],
+            red_blue(x + 0.5 * step, ETA_RANGE).filled(),
+        )
     }))
     .map_err(|e| failed(&e))?;
     root.present().map_err(|e| failed(&e))?;
