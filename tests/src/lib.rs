@@ -12,10 +12,16 @@
 //! //! env: SPMD_DEBUG=1                     an environment variable for the run (repeatable)
 //! //! args: --days 0.05 --scratch          command-line arguments of the program (repeatable)
 //! //! requires: cuda-gpu                    skipped, by name, where the machine has no GPU
+//! //! transports: shm                       the transports to run over (default: shm tcp)
 //! ```
 //!
 //! `args:` splits its value at whitespace, with no quoting; the arguments of repeated lines
 //! follow each other.
+//!
+//! Every run on more than one rank happens once per transport: `shm`, what the MPI library picks
+//! on one host (shared memory), and `tcp`, its TCP transport over the loopback interface, whose
+//! eager limits, ordering and progress differ. `transports:` narrows the list for a program that
+//! is about one transport only.
 //!
 //! A program never checks the world size itself and silently returns: it lists the sizes it is
 //! meant for, and the runner holds it to them.
@@ -38,6 +44,30 @@ pub struct Header {
     pub args: Vec<String>,
     /// Hardware the program needs; where it is missing, the runs are reported as skipped.
     pub requires: Vec<Requirement>,
+    /// The transports to run over (runs on one rank use `shm` only).
+    pub transports: Vec<Transport>,
+}
+
+/// How the ranks of a run on one host reach each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// What the MPI library picks on one host: shared memory.
+    Shm,
+    /// The MPI library's TCP transport, over the loopback interface.
+    Tcp,
+}
+
+impl Transport {
+    /// Every transport, in the order runs are listed.
+    pub const ALL: [Transport; 2] = [Transport::Shm, Transport::Tcp];
+
+    /// The name in headers and test names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Shm => "shm",
+            Transport::Tcp => "tcp",
+        }
+    }
 }
 
 /// Hardware a multi-rank program needs.
@@ -84,7 +114,7 @@ impl std::error::Error for HeaderError {}
 
 impl Header {
     /// Reads the header from a program's source. Only the leading `//!` lines are read; keys
-    /// other than the six above are ordinary doc text. A program without a `ranks:` line is an
+    /// other than the seven above are ordinary doc text. A program without a `ranks:` line is an
     /// error, so that no program is silently left out of the test run.
     pub fn parse(source: &str) -> Result<Self, HeaderError> {
         let mut header = Header {
@@ -94,7 +124,9 @@ impl Header {
             env: Vec::new(),
             args: Vec::new(),
             requires: Vec::new(),
+            transports: Transport::ALL.to_vec(),
         };
+        let mut saw_transports = false;
         let mut saw_ranks = false;
         for (index, line) in source.lines().enumerate() {
             let number = index + 1;
@@ -166,6 +198,27 @@ impl Header {
                         .args
                         .extend(value.split_whitespace().map(str::to_owned));
                 }
+                "transports" => {
+                    if !saw_transports {
+                        header.transports.clear();
+                        saw_transports = true;
+                    }
+                    for word in value.split_whitespace() {
+                        match Transport::ALL.into_iter().find(|t| t.name() == word) {
+                            Some(transport) => header.transports.push(transport),
+                            None => {
+                                return Err(fail(format!(
+                                    "`transports:` knows `shm` and `tcp`, got `{word}`"
+                                )));
+                            }
+                        }
+                    }
+                    if header.transports.is_empty() {
+                        return Err(fail(
+                            "`transports:` lists none; write e.g. `//! transports: shm`".into(),
+                        ));
+                    }
+                }
                 "requires" => match value {
                     "cuda-gpu" => header.requires.push(Requirement::CudaGpu),
                     _ => {
@@ -222,6 +275,11 @@ mod tests {
         assert_eq!(gpu.requires, [Requirement::CudaGpu]);
         let error = Header::parse("//! ranks: 2\n//! requires: tpu\n").unwrap_err();
         assert!(error.message.contains("`tpu`"), "{error}");
+        assert_eq!(header.transports, Transport::ALL);
+        let shm = Header::parse("//! ranks: 2\n//! transports: shm\n").unwrap();
+        assert_eq!(shm.transports, [Transport::Shm]);
+        let error = Header::parse("//! ranks: 2\n//! transports: ib\n").unwrap_err();
+        assert!(error.message.contains("`ib`"), "{error}");
     }
 
     #[test]

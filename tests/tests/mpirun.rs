@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use spmd_tests::Header;
+use spmd_tests::{Header, Transport};
 
 /// The folders whose `*.rs` files are multi-rank programs, with the crate each belongs to.
 const PROGRAM_DIRS: [(&str, &str); 2] =
@@ -79,8 +79,19 @@ fn trials() -> Vec<Trial> {
                         .filter_map(|requirement| requirement.check().err())
                         .collect();
                     let skip = !missing.is_empty();
-                    for &ranks in &header.ranks {
-                        let name = format!("{krate}::{program}::ranks_{ranks}");
+                    let runs = header.transports.iter().flat_map(|&transport| {
+                        header
+                            .ranks
+                            .iter()
+                            // One rank talks to nobody: one run is enough.
+                            .filter(move |&&ranks| ranks > 1 || transport == Transport::Shm)
+                            .map(move |&ranks| (transport, ranks))
+                    });
+                    for (transport, ranks) in runs {
+                        let name = match transport {
+                            Transport::Shm => format!("{krate}::{program}::ranks_{ranks}"),
+                            _ => format!("{krate}::{program}::{}::ranks_{ranks}", transport.name()),
+                        };
                         let header = header.clone();
                         let program = program.clone();
                         let missing = missing.clone();
@@ -90,7 +101,7 @@ fn trials() -> Vec<Trial> {
                                     format!("cannot run here: {}", missing.join("; ")).into()
                                 );
                             }
-                            run_program(&program, ranks, &header)
+                            run_program(&program, ranks, transport, &header)
                         });
                         trials.push(trial.with_ignored_flag(skip));
                     }
@@ -144,9 +155,14 @@ fn launcher() -> &'static Launcher {
 }
 
 impl Launcher {
-    fn command(&self, ranks: usize, binary: &Path) -> Command {
+    fn command(&self, ranks: usize, binary: &Path, transport: Transport) -> Command {
         let mut command = Command::new(mpirun_program());
         command.arg("-n").arg(ranks.to_string());
+        if transport == Transport::Tcp {
+            for (name, value) in self.tcp_settings() {
+                command.env(name, value);
+            }
+        }
         if self.open_mpi {
             if ranks > self.cores || std::env::var_os("SPMD_MPIRUN_OVERSUBSCRIBE").is_some() {
                 command.arg("--oversubscribe");
@@ -162,6 +178,30 @@ impl Launcher {
     }
 }
 
+impl Launcher {
+    /// The variables that make the MPI library send every message over TCP on the loopback
+    /// interface, shared memory off (Open MPI: the `tcp` and `self` BTLs only; MPICH: no local
+    /// shortcut, and UCX's or libfabric's TCP transport).
+    fn tcp_settings(&self) -> Vec<(&'static str, &'static str)> {
+        if self.open_mpi {
+            vec![
+                ("OMPI_MCA_pml", "ob1"),
+                ("OMPI_MCA_btl", "tcp,self"),
+                ("OMPI_MCA_btl_tcp_if_include", "lo"),
+            ]
+        } else {
+            vec![
+                ("MPIR_CVAR_NOLOCAL", "1"),
+                ("MPIR_CVAR_CH3_NOLOCAL", "1"),
+                ("UCX_TLS", "tcp,self"),
+                ("UCX_NET_DEVICES", "lo"),
+                ("FI_PROVIDER", "tcp"),
+                ("FI_TCP_IFACE", "lo"),
+            ]
+        }
+    }
+}
+
 /// The outcome of one run: how it ended and what the ranks wrote.
 struct Outcome {
     status: Option<ExitStatus>,
@@ -170,7 +210,12 @@ struct Outcome {
     output: String,
 }
 
-fn run_program(program: &str, ranks: usize, header: &Header) -> Result<(), Failed> {
+fn run_program(
+    program: &str,
+    ranks: usize,
+    transport: Transport,
+    header: &Header,
+) -> Result<(), Failed> {
     let binary = binary_dir().join(program);
     if !binary.exists() {
         return Err(format!(
@@ -179,7 +224,7 @@ fn run_program(program: &str, ranks: usize, header: &Header) -> Result<(), Faile
         )
         .into());
     }
-    let mut command = launcher().command(ranks, &binary);
+    let mut command = launcher().command(ranks, &binary, transport);
     command.args(&header.args);
     for (name, value) in &header.env {
         command.env(name, value);
@@ -190,8 +235,9 @@ fn run_program(program: &str, ranks: usize, header: &Header) -> Result<(), Faile
 
     let report = |problem: String| -> Failed {
         format!(
-            "{problem}\n  program: {program} on {ranks} rank(s)\n  command: {shown}\n  \
+            "{problem}\n  program: {program} on {ranks} rank(s) over {}\n  command: {shown}\n  \
              elapsed: {:.1}s\n--- output of all ranks ---\n{}--- end of output ---",
+            transport.name(),
             outcome.elapsed.as_secs_f64(),
             outcome.output
         )
