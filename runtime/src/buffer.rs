@@ -3,8 +3,8 @@
 
 use std::mem::MaybeUninit;
 
-use ndarray::{Array, ArrayBase, Axis, Data, DataMut, Dimension, RemoveAxis};
 use half::{bf16, f16};
+use ndarray::{Array, ArrayBase, Axis, Data, DataMut, Dimension, RemoveAxis};
 use num_complex::{Complex32, Complex64};
 
 use crate::cache::{Elements, Staged};
@@ -275,8 +275,8 @@ macro_rules! scalar_buffer {
 }
 
 scalar_buffer!(
-    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool, Complex32, Complex64,
-    f16, bf16
+    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool, Complex32, Complex64, f16,
+    bf16
 );
 
 // ---- ndarray --------------------------------------------------------------------------------

@@ -33,7 +33,8 @@
 //! crates.io yet: depend on it by path or git), every op's signature in both forms,
 //! sub-communicators, what the reductions do with NaN and overflow, debugging, GPUs and
 //! performance. It is the mdBook in the `book/` folder of the
-//! [repository](https://github.com/spmd-rs/spmd); `mdbook serve book` shows it locally.
+//! [repository](https://github.com/spmd-rs/spmd): `cargo xtask test` builds it into
+//! `target/book/` (open `index.html`), or run `mdbook serve book` with mdbook 0.5.
 //!
 //! # Ops and their one convention
 //! Every op is a free function `op(inputs..., comm, token)` that consumes the thread's
@@ -122,9 +123,9 @@ pub use settings::world_rank;
 pub use spmd_macros::spmd_jit;
 pub use token::{Settle, Token, token};
 
+pub use half;
 pub use mpi;
 pub use ndarray;
-pub use half;
 pub use num_complex;
 
 /// Everything a typical SPMD program uses: the ops, [`Comm`], [`Token`], the reduction

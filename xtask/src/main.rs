@@ -6,6 +6,7 @@
 //! right `mpirun` environment (see [`mpi`]).
 
 mod bench;
+mod book;
 mod cargo;
 mod demo;
 mod error;
@@ -27,9 +28,11 @@ USAGE:
 COMMANDS:
     demo            install what is missing (MPI, libclang), build the global_sum example
                     in release mode and run it on 4 local ranks with mpirun
-    test [ARGS...]  install what is missing, build every target, run the doc tests, then
-                    every test (cargo nextest if installed, else cargo test); ARGS go to
-                    the test runner, e.g. a test-name filter
+    test [ARGS...]  install what is missing, build every target, run the doc tests, build
+                    and test the book (mdbook build, mdbook test; mdbook 0.5 from PATH, or
+                    0.5.4 installed once with cargo install), then every test (cargo
+                    nextest if installed, else cargo test); ARGS go to the test runner,
+                    e.g. a test-name filter
     bench [--quick] install what is missing, build the benchmark in release mode and run
                     it on 2 local ranks: every op through spmd and through rsmpi directly,
                     8 B to 64 MiB; prints the table of medians and ratios and writes

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::book;
 use crate::cargo::{cargo, has_nextest};
 use crate::error::Error;
 use crate::mpi::Launcher;
@@ -9,9 +10,10 @@ use crate::prereqs;
 use crate::process::{format_duration, last_step, step};
 
 /// Builds every target (the multi-rank tests run the workspace's binaries, so those must exist),
-/// checks that the two published crates package, runs the doc tests, then every other test: with
-/// `cargo nextest` when installed, the `ci` profile when `CI` is set, else with `cargo test`.
-/// `args` go to the test runner.
+/// checks that the two published crates package, runs the doc tests, builds and tests the book
+/// (`mdbook build`, `mdbook test`; see [`book`]), then every other test: with `cargo nextest`
+/// when installed, the `ci` profile when `CI` is set, else with `cargo test`. `args` go to the
+/// test runner.
 pub fn run(args: &[String]) -> Result<(), Error> {
     let start = Instant::now();
     prereqs::ensure()?;
@@ -43,6 +45,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         "doc tests",
         &cargo().envs(&env).args(["test", "--workspace", "--doc"]),
     )?;
+    book::build_and_test()?;
     let tests = if has_nextest() {
         let mut cmd = cargo()
             .envs(&env)
@@ -59,7 +62,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
             .args(args.iter().cloned())
     };
     eprintln!(
-        "xtask: build and doc tests took {}",
+        "xtask: build, doc tests and book took {}",
         format_duration(start.elapsed())
     );
     last_step("tests", &tests)

@@ -43,8 +43,8 @@ use spmd::mpi::topology::SimpleCommunicator;
 use spmd::mpi::traits::*;
 use spmd::ndarray::{Array1, ArrayViewMut1, ArrayViewMut2, s};
 use spmd::{
-    Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, allreduce_into,
-    alltoall_into, bcast_in_place, recv_into, send, sendrecv_into, spmd_jit,
+    Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, allreduce_into, alltoall_into,
+    bcast_in_place, recv_into, send, sendrecv_into, spmd_jit,
 };
 
 // ---- allocation counting --------------------------------------------------------------------
