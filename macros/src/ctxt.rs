@@ -30,6 +30,11 @@ impl Ctxt {
         }
     }
 
+    /// Whether an error was recorded.
+    pub(crate) fn has_errors(&self) -> bool {
+        self.errors.is_some()
+    }
+
     /// The errors as `compile_error!` invocations (empty when there are none).
     pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.errors

@@ -44,12 +44,23 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, source: Option<&str
             return fallback::emit(item, cx.into_compile_errors());
         }
     };
-    let mode = analyse::analyse(&func, &mut cx);
+    let options = analyse::Options {
+        sizes: args.sizes.as_deref(),
+        explain: args.explain,
+        unchecked: args.unchecked,
+        source,
+    };
+    let analysis = analyse::analyse(&func, options, &mut cx);
     Rewriter {
         krate: &args.krate,
-        implicit: mode == Mode::Implicit,
+        implicit: analysis.mode == Mode::Implicit,
     }
     .visit_block_mut(&mut func.block);
+    if let Some(text) = analysis.explain {
+        func.block
+            .stmts
+            .insert(0, explain_note(&text, func.sig.ident.span()));
+    }
     let errors = cx.into_compile_errors();
     quote! {
         #func
@@ -183,6 +194,20 @@ impl Rewriter<'_> {
             out.push(tree);
         }
         out.into_iter().collect()
+    }
+}
+
+/// A statement that makes the compiler print `text` as a warning at `span`, without failing
+/// the build: a proc macro cannot emit a warning on stable Rust, but the use of a deprecated
+/// item can, with its note.
+fn explain_note(text: &str, span: Span) -> syn::Stmt {
+    let note = format!("#[spmd_jit(explain)] {text}");
+    syn::parse_quote_spanned! {span=>
+        const _: () = {
+            #[deprecated(note = #note)]
+            struct SpmdJitExplain;
+            let _ = SpmdJitExplain;
+        };
     }
 }
 

@@ -146,6 +146,7 @@ use proc_macro::TokenStream;
 ///
 /// #[spmd_jit]
 /// fn exchange(comm: &Comm, arr: &Array2<f64>, token: Token) -> (Array2<f64>, Token) {
+///     assert_eq!(comm.size(), 2, "`exchange` pairs rank 0 with rank 1");
 ///     if comm.rank() == 0 {
 ///         let token = send(arr, 1, comm, token);
 ///         recv(arr, 1, comm, token)
@@ -172,12 +173,75 @@ use proc_macro::TokenStream;
 ///   (`comm.rank()`, `spmd::world_rank()`, or a variable bound from them), when another branch
 ///   does not call the same collectives in the same order. Point-to-point ops may differ.
 ///
+/// # The communication pattern, per world size
+/// On a function without the errors above, the macro works out, for every world size in a
+/// range (1 to 8 ranks by default) and every rank, the sequence of communication calls the body
+/// makes, and plays the ranks' sequences against each other. It evaluates what depends only on
+/// `comm.rank()`, `comm.size()`, literals, `const`s and the `let`s bound from them (arithmetic,
+/// comparisons, `min`/`max`/`rem_euclid`/..., `Option`s, `if`/`match`/`if let`, `for` over
+/// ranges and arrays, `while`, `loop`, early `return`/`break`/`continue`, `assert!`), in
+/// implicit and explicit mode alike, and reports, with the world size, the ranks and a span on
+/// every call involved:
+/// - a receive whose message never comes, a send that nobody receives, tags that never match;
+/// - a cycle of blocking sends (every rank sends before it receives), which deadlocks once
+///   messages exceed MPI's eager limit, and receives that wait for each other whatever the size;
+/// - collectives that differ between ranks at the same position of their sequences (the op, the
+///   root, the reduction operator), including those caused by a rank-dependent early `return`
+///   or a loop whose trip count depends on the rank;
+/// - a peer or root outside `0..size` (`rank + 1` without wrap-around).
+///
+/// A function correct with some sizes only is rejected until it says so, and the error names
+/// the line to add: `assert_eq!(comm.size(), 2);` (any assertion or panic reached before the
+/// first op excludes the sizes where it fails), or the attribute's `sizes = ..`.
+///
+/// Where the body cannot be followed (a peer or loop bound read from data or a parameter, a
+/// call of another function given the communicator or a token, `#[spmd_jit]` ones included, an
+/// op on another communicator, a receive from `ANY_SOURCE`), the check gives up on that size
+/// without a word: it has no false alarms. `#[spmd_jit(explain)]` says what was covered.
+/// Within a budget of evaluation steps, it adds milliseconds to a build.
+///
+/// ```no_run
+/// use spmd::prelude::*;
+///
+/// // Accepted: a ring whose blocking calls are ordered odd/even, for every size.
+/// #[spmd_jit]
+/// fn ring(comm: &Comm, x: &[f64]) -> Vec<f64> {
+///     let (rank, size) = (comm.rank(), comm.size());
+///     if size == 1 {
+///         return x.to_vec();
+///     }
+///     let (left, right) = ((rank + size - 1) % size, (rank + 1) % size);
+///     if rank % 2 == 0 {
+///         send(x, right, comm);
+///         recv(x, left, comm)
+///     } else {
+///         let got = recv(x, left, comm);
+///         send(x, right, comm);
+///         got
+///     }
+/// }
+/// # fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// use spmd::prelude::*;
+///
+/// // Rejected: "with 2 ranks, these calls deadlock once the messages exceed MPI's eager
+/// // limit [...]: rank 0 sends to rank 1 (`send`), rank 1 sends to rank 0 (`send`) [...]".
+/// #[spmd_jit]
+/// fn ring(comm: &Comm, x: &[f64]) -> Vec<f64> {
+///     let (rank, size) = (comm.rank(), comm.size());
+///     send(x, (rank + 1) % size, comm);
+///     recv(x, (rank + size - 1) % size, comm)
+/// }
+/// # fn main() {}
+/// ```
+///
 /// # What is left to the runtime
-/// The analysis reads one function's syntax. It does not see into the functions it calls, so
-/// a collective reached only on some ranks through a helper, a rank-dependent early `return`
-/// or `break` before a collective, a loop whose trip count depends on the rank, mismatched
-/// peers of sends and receives, and roots or counts that differ between ranks are caught at run
-/// time (`SPMD_CHECK=1`, `SPMD_TIMEOUT`) with the op, rank and call site.
+/// What the pattern check cannot follow: a collective reached only on some ranks through a
+/// helper, peers, roots and loop bounds computed from data, message counts and element types.
+/// These are caught at run time (`SPMD_CHECK=1`, `SPMD_TIMEOUT`) with the op, rank and call
+/// site.
 ///
 /// # Names
 /// An op is called by its name (imported one by one or with `spmd::prelude::*`), under a path
@@ -189,7 +253,15 @@ use proc_macro::TokenStream;
 /// (`self::gather(..)`); a bare call reaches yours with a token added, and the error says so.
 ///
 /// # Arguments
-/// `#[spmd_jit(crate = path)]` names the `spmd` crate when it is renamed in `Cargo.toml`.
+/// In any combination, separated by commas:
+/// - `crate = path` names the `spmd` crate when it is renamed in `Cargo.toml`;
+/// - `sizes = 4`, `sizes = 2..=16`, `sizes = [2, 4, 8]`: the world sizes whose communication
+///   pattern is checked (1 to 8 by default; at most 1024);
+/// - `explain`: reports what the pattern check covered, and why it gave up where it did, as a
+///   warning on the function (the note of a `#[deprecated]` item: a proc macro cannot emit a
+///   warning on stable Rust; it fails the build only where warnings are denied);
+/// - `unchecked`: no pattern check (for a program that errs on purpose, such as a test of the
+///   runtime's errors). The other checks stay.
 #[proc_macro_attribute]
 pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
     // The file around the function, for the renames of ops it imports (`imports`).

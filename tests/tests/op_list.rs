@@ -100,7 +100,7 @@ fn every_op_is_called_through_the_macro_in_both_modes() {
             .map_or(source.len(), |at| from + at);
         source[from..to].to_owned()
     };
-    let implicit = body("fn implicit(", "#[spmd_jit]");
+    let implicit = body("fn implicit(", "#[spmd_jit");
     let explicit = body("fn explicit(", "/// What rank");
     for op in &ops {
         let call = format!("{op}(");

@@ -7,6 +7,7 @@ use spmd::prelude::*;
 
 #[spmd_jit]
 fn exchange(comm: &Comm, arr: &Array2<f64>) -> Array2<f64> {
+    assert_eq!(comm.size(), 2);
     let token = spmd::token();
     if comm.rank() == 0 {
         let token = send(arr, 1, comm, token);

@@ -483,8 +483,9 @@ impl<'ast> Visit<'ast> for Linear<'_> {
             self.diverged = false;
         }
         let source = self.source(&init.expr).or_else(|| {
-            // A helper that takes a token and gives the next one back, by the usual naming:
-            // `let (x, token) = helper(.., token)`.
+            // A helper that takes a token gives the next one back, by how the token flows (not
+            // by its name): when the initialiser consumed a live token, the binding (or the
+            // last element of a tuple pattern) holds the next one: `let (x, t) = helper(.., t0)`.
             let consumed: Vec<&Ident> = live_before
                 .iter()
                 .filter(|name| {
@@ -498,15 +499,10 @@ impl<'ast> Visit<'ast> for Linear<'_> {
                 pat => Some(pat),
             };
             match token_pat {
-                Some(Pat::Ident(ident))
-                    if consumed.iter().any(|name| **name == ident.ident)
-                        || ident.ident.to_string().contains("token") =>
-                {
-                    Some(match strip_type(&local.pat) {
-                        Pat::Tuple(_) => Source::Last("the call"),
-                        _ => Source::Whole("the call"),
-                    })
-                }
+                Some(Pat::Ident(_)) if !consumed.is_empty() => Some(match strip_type(&local.pat) {
+                    Pat::Tuple(_) => Source::Last("the call"),
+                    _ => Source::Whole("the call"),
+                }),
                 _ => None,
             }
         });

@@ -3,10 +3,13 @@
 //!
 //! - [`calls`] finds the communication calls and what hides their order;
 //! - [`rank`] finds collectives that only some ranks reach;
-//! - [`linear`] checks that explicit tokens are used exactly once.
+//! - [`linear`] checks that explicit tokens are used exactly once;
+//! - [`pattern`] proves the communication pattern per world size: matching sends and
+//!   receives, no deadlock, the same collectives on every rank, peers and roots in range.
 
 mod calls;
 mod linear;
+mod pattern;
 mod rank;
 
 use proc_macro2::Span;
@@ -16,6 +19,7 @@ use crate::ctxt::Ctxt;
 use calls::{Form, Hidden, Site};
 
 pub(crate) use calls::count_args;
+pub(crate) use pattern::Options;
 
 /// How the function orders its communication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +32,16 @@ pub(crate) enum Mode {
     Plain,
 }
 
-/// Analyses `func`, recording the problems in `cx`; returns its mode.
-pub(crate) fn analyse(func: &ItemFn, cx: &mut Ctxt) -> Mode {
+/// What the analysis found besides errors.
+#[derive(Debug)]
+pub(crate) struct Analysis {
+    pub(crate) mode: Mode,
+    /// What the pattern check covered, in words, when `explain` asks for it.
+    pub(crate) explain: Option<String>,
+}
+
+/// Analyses `func`, recording the problems in `cx`.
+pub(crate) fn analyse(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Analysis {
     let calls = calls::collect(func);
     let fn_name = func.sig.ident.to_string();
 
@@ -97,7 +109,9 @@ pub(crate) fn analyse(func: &ItemFn, cx: &mut Ctxt) -> Mode {
     if mode == Mode::Explicit {
         linear::check(func, cx);
     }
-    mode
+    // Last, and only on a function without other errors: one story per function.
+    let explain = pattern::check(func, options, cx);
+    Analysis { mode, explain }
 }
 
 fn wrong_arity(site: &Site, given: usize) -> String {

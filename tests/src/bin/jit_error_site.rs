@@ -6,7 +6,7 @@
 
 use spmd::prelude::*;
 
-#[spmd_jit]
+#[spmd_jit(unchecked)]
 fn send_past_the_end(comm: &Comm) {
     let nobody = comm.size();
     // Line 13, column 5: the call the error must name.

@@ -8,7 +8,11 @@ use spmd::prelude::*;
 /// What every rank checks after each op: the op's name and the values it produced.
 type Log = Vec<(&'static str, Vec<i64>)>;
 
-#[spmd_jit]
+// `unchecked`: every rank sends to the right before receiving from the left, a ring that
+// deadlocks once messages exceed MPI's eager limit. Its messages are a few bytes, so it runs, but
+// the compile-time pattern check rightly reports it; this test is about every op and form, not
+// about the pattern.
+#[spmd_jit(unchecked)]
 fn implicit(comm: &Comm) -> Log {
     let (rank, size) = (comm.rank(), comm.size());
     let (right, left) = ((rank + 1) % size, (rank + size - 1) % size);
@@ -101,7 +105,7 @@ fn implicit(comm: &Comm) -> Log {
     log
 }
 
-#[spmd_jit]
+#[spmd_jit(unchecked)]
 fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     let (rank, size) = (comm.rank(), comm.size());
     let (right, left) = ((rank + 1) % size, (rank + size - 1) % size);

@@ -9,6 +9,7 @@ const ROUNDS: usize = 8;
 /// Round `r`: rank `r % 2` holds the potato, adds one and throws it; the other catches it.
 #[spmd_jit]
 fn implicit(comm: &Comm) -> Vec<i64> {
+    assert_eq!(comm.size(), 2);
     let me = comm.rank();
     let other = 1 - me;
     let mut potato = 0_i64;
@@ -26,6 +27,7 @@ fn implicit(comm: &Comm) -> Vec<i64> {
 
 #[spmd_jit]
 fn explicit(comm: &Comm) -> Vec<i64> {
+    assert_eq!(comm.size(), 2);
     let me = comm.rank();
     let other = 1 - me;
     let mut potato = 0_i64;

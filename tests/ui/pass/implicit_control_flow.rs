@@ -86,6 +86,7 @@ fn blocks_and_nesting(comm: &Comm) -> Vec<f64> {
 
 #[spmd_jit]
 fn point_to_point_by_rank(comm: &Comm) -> Option<Vec<f64>> {
+    assert!(comm.size() >= 2);
     let rank = comm.rank();
     if rank == 0 {
         send(&[1.0, 2.0][..], 1, comm);

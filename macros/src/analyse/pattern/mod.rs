@@ -1,0 +1,555 @@
+//! The communication pattern, proved per world size: the body is evaluated for every rank of
+//! every size in a range ([`eval`]), and the ranks' calls are played against each other
+//! ([`simulate`]). What is found is reported with the size, the ranks and every call involved
+//! ([`report`]).
+//!
+//! Where the body cannot be followed (a peer read from data, a loop bound that is not known, a
+//! call that may communicate out of sight), the size is not analysed and nothing is reported:
+//! the analysis has no false alarms, and `#[spmd_jit(explain)]` says what it covered.
+
+mod eval;
+mod report;
+mod simulate;
+mod value;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::visit::{self, Visit};
+use syn::{Expr, FnArg, ItemConst, ItemFn, Pat};
+
+use super::calls::is_token_type;
+use crate::ctxt::Ctxt;
+use crate::ops;
+use eval::{CommName, End, GiveUp, Shared, Trace};
+
+/// The sizes checked when the attribute names none.
+pub(crate) const DEFAULT_SIZES: std::ops::RangeInclusive<usize> = 1..=8;
+
+/// The most evaluation steps spent on one function, all sizes and ranks together: well under
+/// a second.
+const BUDGET: u64 = 3_000_000;
+
+/// What the attribute asks of the analysis.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options<'a> {
+    /// The sizes to check (`sizes = ..`), or the default.
+    pub(crate) sizes: Option<&'a [usize]>,
+    /// Say what was analysed.
+    pub(crate) explain: bool,
+    /// Check nothing (`#[spmd_jit(unchecked)]`).
+    pub(crate) unchecked: bool,
+    /// The text of the file around the function, for its `const`s.
+    pub(crate) source: Option<&'a str>,
+}
+
+/// What one size came to.
+enum Verdict {
+    /// Every rank's calls were followed and match: at most `calls` calls per rank.
+    Fine { calls: usize },
+    /// A problem, reported (or to be reported) as an error.
+    Fails,
+    /// The body panics before it communicates (an `assert!` on the size): not meant for it.
+    Excluded(Span),
+    /// The body could not be followed.
+    NotAnalysed(GiveUp),
+    /// The step limit was reached.
+    Budget,
+}
+
+/// Checks the communication pattern of `func`; records the problems in `cx`. Returns what was
+/// analysed, in words, when `explain` asks for it.
+pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Option<String> {
+    let name = func.sig.ident.to_string();
+    let explain = |text: String| options.explain.then(|| format!("`{name}`: {text}"));
+    if options.unchecked {
+        return explain("the communication pattern is not checked: `unchecked`".to_owned());
+    }
+    if cx.has_errors() {
+        return explain(
+            "the communication pattern is not checked: the errors above come first".to_owned(),
+        );
+    }
+    let comm = match communicator(func) {
+        Ok(Some(comm)) => comm,
+        Ok(None) => return explain("no communication: nothing to check".to_owned()),
+        Err(why) => {
+            return explain(format!("the communication pattern is not checked: {why}"));
+        }
+    };
+    let shared = Shared {
+        consts: constants(func, options.source),
+        token_params: token_params(func),
+        params: func
+            .sig
+            .inputs
+            .iter()
+            .flat_map(|input| {
+                let mut names = Vec::new();
+                if let FnArg::Typed(typed) = input {
+                    eval::pattern_names(&typed.pat, &mut names);
+                }
+                names
+            })
+            .collect(),
+        tainted: tainted(func),
+        has_self: func.sig.receiver().is_some(),
+        comm,
+    };
+    let default: Vec<usize> = DEFAULT_SIZES.collect();
+    let sizes = options.sizes.unwrap_or(&default);
+    let mut budget = BUDGET;
+    let mut verdicts: Vec<(usize, Verdict)> = Vec::new();
+    let mut first_failure: Option<(usize, simulate::Problem, Vec<Trace>)> = None;
+    for &size in sizes {
+        if budget == 0 {
+            verdicts.push((size, Verdict::Budget));
+            continue;
+        }
+        let traces: Vec<Trace> = (0..size)
+            .map(|rank| {
+                eval::run(
+                    &shared,
+                    &func.block,
+                    size as i128,
+                    rank as i128,
+                    &mut budget,
+                )
+            })
+            .collect();
+        let (verdict, problem) = judge(&traces);
+        // The smallest size above 1 that fails is reported (one rank is a degenerate world),
+        // or 1 if no other fails.
+        let replaces = match &first_failure {
+            None => true,
+            Some((reported, _, _)) => *reported == 1,
+        };
+        if let (Some(problem), true) = (problem, replaces) {
+            first_failure = Some((size, problem, traces));
+        }
+        verdicts.push((size, verdict));
+    }
+    if let Some((size, problem, traces)) = &first_failure {
+        let works: Vec<usize> = verdicts
+            .iter()
+            .filter(|(_, verdict)| matches!(verdict, Verdict::Fine { .. }))
+            .map(|(size, _)| *size)
+            .collect();
+        let fails: Vec<usize> = verdicts
+            .iter()
+            .filter(|(_, verdict)| matches!(verdict, Verdict::Fails))
+            .map(|(size, _)| *size)
+            .collect();
+        let context = report::Context {
+            fn_name: &name,
+            comm: &shared.comm,
+            size: *size,
+            traces,
+            sizes,
+            attribute_sizes: options.sizes.is_some(),
+            works: &works,
+            fails: &fails,
+        };
+        for (span, message) in report::describe(problem, &context) {
+            cx.error_at(span, message);
+        }
+    }
+    explain(summary(&verdicts))
+}
+
+/// The verdict for one size, and its problem if it has one.
+fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
+    if let Some(span) = traces.iter().find_map(|trace| match trace.end {
+        End::Panic(span) if trace.events.is_empty() => Some(span),
+        _ => None,
+    }) {
+        return (Verdict::Excluded(span), None);
+    }
+    if traces.iter().any(|trace| matches!(trace.end, End::Budget)) {
+        return (Verdict::Budget, None);
+    }
+    let whole = traces.iter().all(|trace| matches!(trace.end, End::Done));
+    if whole {
+        let events: Vec<&[eval::Event]> = traces.iter().map(|t| t.events.as_slice()).collect();
+        return match simulate::check(&events) {
+            simulate::Outcome::Problem(problem) => (Verdict::Fails, Some(problem)),
+            simulate::Outcome::Fine => (
+                Verdict::Fine {
+                    calls: events.iter().map(|events| events.len()).max().unwrap_or(0),
+                },
+                None,
+            ),
+            simulate::Outcome::Unmatched => (
+                Verdict::NotAnalysed(GiveUp {
+                    span: events
+                        .iter()
+                        .flat_map(|events| events.iter())
+                        .find(|event| {
+                            matches!(
+                                event.kind,
+                                eval::Kind::Recv { from: None, .. }
+                                    | eval::Kind::Sendrecv { from: None, .. }
+                            )
+                        })
+                        .map_or_else(Span::call_site, |event| event.span),
+                    why: "a receive from `ANY_SOURCE` matches messages in an order that \
+                          depends on timing: the collectives and peers are checked, the \
+                          messages are not matched"
+                        .to_owned(),
+                }),
+                None,
+            ),
+        };
+    }
+    // Some ranks could not be followed to the end: what is known of their calls can still
+    // disagree on a collective, or name a rank that does not exist.
+    let prefixes: Vec<&[eval::Event]> = traces.iter().map(|t| t.events.as_slice()).collect();
+    if let Some(problem) = simulate::out_of_range(&prefixes) {
+        return (Verdict::Fails, Some(problem));
+    }
+    let known: Vec<(usize, &[eval::Event], bool)> = traces
+        .iter()
+        .enumerate()
+        .map(|(rank, trace)| {
+            (
+                rank,
+                trace.events.as_slice(),
+                matches!(trace.end, End::Done),
+            )
+        })
+        .collect();
+    if let Some(problem) = simulate::collectives(&known) {
+        return (Verdict::Fails, Some(problem));
+    }
+    let why = traces
+        .iter()
+        .find_map(|trace| match &trace.end {
+            End::GaveUp(why) => Some(why.clone()),
+            End::Panic(span) => Some(GiveUp {
+                span: *span,
+                why: "a rank panics after it has communicated".to_owned(),
+            }),
+            _ => None,
+        })
+        .unwrap_or(GiveUp {
+            span: Span::call_site(),
+            why: "not followed".to_owned(),
+        });
+    (Verdict::NotAnalysed(why), None)
+}
+
+/// The verdicts in words, sizes with the same one together.
+fn summary(verdicts: &[(usize, Verdict)]) -> String {
+    let label = |verdict: &Verdict| -> String {
+        match verdict {
+            Verdict::Fine { calls } => format!(
+                "checked: every message matched, the collectives agree, no deadlock (at most \
+                 {calls} call{s} per rank)",
+                s = if *calls == 1 { "" } else { "s" }
+            ),
+            Verdict::Fails => "fails (see the error)".to_owned(),
+            Verdict::Excluded(span) => format!(
+                "excluded: the body panics before it communicates{}",
+                report::at_line(*span)
+            ),
+            Verdict::NotAnalysed(why) => {
+                format!("not analysed: {}{}", why.why, report::at_line(why.span))
+            }
+            Verdict::Budget => {
+                "not analysed: the step limit of the analysis was reached".to_owned()
+            }
+        }
+    };
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (size, verdict) in verdicts {
+        let text = label(verdict);
+        match groups.iter_mut().find(|(label, _)| *label == text) {
+            Some((_, sizes)) => sizes.push(*size),
+            None => groups.push((text, vec![*size])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(text, sizes)| format!("with {} rank(s): {text}", report::list(sizes)))
+        .collect();
+    format!(
+        "communication pattern {}; point-to-point peers and tags, collectives and their roots \
+         and operators are compared per size (calls of other functions are not followed)",
+        parts.join("; ")
+    )
+}
+
+/// The communicator every op of the body uses; `None` when the body calls no op; `Err` when
+/// it cannot be told.
+fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
+    struct Finder {
+        comms: Vec<Option<CommName>>,
+        hidden: bool,
+        bindings: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Some((op, _)) = ops::called_op(&call.func) {
+                let comm = call
+                    .args
+                    .iter()
+                    .nth(op.params.len() - 1)
+                    .and_then(CommName::of);
+                self.comms.push(comm);
+            }
+            visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+            let before = self.comms.len();
+            visit::visit_expr_closure(self, closure);
+            self.hidden |= self.comms.len() > before;
+        }
+        fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+            let before = self.comms.len();
+            visit::visit_expr_async(self, block);
+            self.hidden |= self.comms.len() > before;
+        }
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.bindings.push(pat.ident.to_string());
+            visit::visit_pat_ident(self, pat);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder {
+        comms: Vec::new(),
+        hidden: false,
+        bindings: Vec::new(),
+    };
+    finder.visit_block(&func.block);
+    if finder.comms.is_empty() {
+        return Ok(None);
+    }
+    if finder.hidden {
+        return Err("an op is called inside a closure or an `async` block".to_owned());
+    }
+    let mut comms = finder.comms.into_iter();
+    let Some(Some(first)) = comms.next() else {
+        return Err("the communicator of an op is neither a variable nor a field of `self`".into());
+    };
+    if comms.any(|comm| comm.as_ref() != Some(&first)) {
+        return Err("the ops use more than one communicator".to_owned());
+    }
+    if let CommName::Var(name) = &first {
+        let is_param = func.sig.inputs.iter().any(|input| match input {
+            FnArg::Typed(typed) => matches!(&*typed.pat, Pat::Ident(ident) if ident.ident == name),
+            FnArg::Receiver(_) => false,
+        });
+        let bound = finder.bindings.iter().filter(|b| *b == name).count();
+        if bound > usize::from(!is_param) {
+            return Err(format!("the communicator `{name}` is bound more than once"));
+        }
+    }
+    Ok(Some(first))
+}
+
+/// The names of the parameters of type `Token`.
+fn token_params(func: &ItemFn) -> Vec<String> {
+    func.sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) if is_token_type(&typed.ty) => match &*typed.pat {
+                Pat::Ident(ident) => Some(ident.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Variables that may change out of sight: borrowed mutably, or assigned in a closure.
+fn tainted(func: &ItemFn) -> Vec<String> {
+    struct Finder {
+        names: Vec<String>,
+        in_closure: usize,
+    }
+    impl Finder {
+        fn target(&mut self, expr: &Expr) {
+            match expr {
+                Expr::Path(path) => {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.names.push(ident.to_string());
+                    }
+                }
+                Expr::Tuple(tuple) => tuple.elems.iter().for_each(|e| self.target(e)),
+                Expr::Paren(paren) => self.target(&paren.expr),
+                _ => {}
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_reference(&mut self, reference: &'ast syn::ExprReference) {
+            if reference.mutability.is_some() {
+                self.target(&reference.expr);
+            }
+            visit::visit_expr_reference(self, reference);
+        }
+        fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+            self.in_closure += 1;
+            visit::visit_expr_closure(self, closure);
+            self.in_closure -= 1;
+        }
+        fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+            if self.in_closure > 0 {
+                self.target(&assign.left);
+            }
+            visit::visit_expr_assign(self, assign);
+        }
+        fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
+            let compound = !matches!(
+                binary.op,
+                syn::BinOp::Add(_)
+                    | syn::BinOp::Sub(_)
+                    | syn::BinOp::Mul(_)
+                    | syn::BinOp::Div(_)
+                    | syn::BinOp::Rem(_)
+                    | syn::BinOp::And(_)
+                    | syn::BinOp::Or(_)
+                    | syn::BinOp::BitXor(_)
+                    | syn::BinOp::BitAnd(_)
+                    | syn::BinOp::BitOr(_)
+                    | syn::BinOp::Shl(_)
+                    | syn::BinOp::Shr(_)
+                    | syn::BinOp::Eq(_)
+                    | syn::BinOp::Lt(_)
+                    | syn::BinOp::Le(_)
+                    | syn::BinOp::Ne(_)
+                    | syn::BinOp::Ge(_)
+                    | syn::BinOp::Gt(_)
+            );
+            if compound && self.in_closure > 0 {
+                self.target(&binary.left);
+            }
+            visit::visit_expr_binary(self, binary);
+        }
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder {
+        names: Vec::new(),
+        in_closure: 0,
+    };
+    finder.visit_block(&func.block);
+    finder.names.sort();
+    finder.names.dedup();
+    finder.names
+}
+
+/// The `const`s the body can name: its own, and those of its file (by name: one defined twice
+/// with different values is not used).
+fn constants(func: &ItemFn, source: Option<&str>) -> HashMap<String, Option<Expr>> {
+    struct Finder {
+        consts: Vec<(String, Expr)>,
+        upper: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_item_const(&mut self, item: &'ast ItemConst) {
+            self.consts
+                .push((item.ident.to_string(), (*item.expr).clone()));
+        }
+        fn visit_item_fn(&mut self, _: &'ast ItemFn) {}
+        fn visit_impl_item_fn(&mut self, _: &'ast syn::ImplItemFn) {}
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            fn idents(tokens: proc_macro2::TokenStream, finder: &mut Finder) {
+                for tree in tokens {
+                    match tree {
+                        proc_macro2::TokenTree::Ident(ident) => finder.visit_ident(&ident),
+                        proc_macro2::TokenTree::Group(group) => idents(group.stream(), finder),
+                        _ => {}
+                    }
+                }
+            }
+            idents(mac.tokens.clone(), self);
+        }
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            let name = ident.to_string();
+            if name.chars().any(|c| c.is_ascii_uppercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            {
+                self.upper.push(name);
+            }
+        }
+    }
+    let mut body = Finder {
+        consts: Vec::new(),
+        upper: Vec::new(),
+    };
+    // The body's items, nested blocks included.
+    for stmt in &func.block.stmts {
+        body.visit_stmt(stmt);
+    }
+    let mut consts = body.consts;
+    let needs_file = body
+        .upper
+        .iter()
+        .any(|name| !consts.iter().any(|(defined, _)| defined == name));
+    if needs_file && let Some(source) = source {
+        consts.extend(file_constants(source));
+    }
+    let mut map: HashMap<String, Option<Expr>> = HashMap::new();
+    for (name, expr) in consts {
+        match map.get(&name) {
+            None => {
+                map.insert(name, Some(expr));
+            }
+            Some(Some(existing))
+                if existing.to_token_stream().to_string() == expr.to_token_stream().to_string() => {
+            }
+            Some(_) => {
+                map.insert(name, None);
+            }
+        }
+    }
+    map
+}
+
+/// Named constants and their expressions.
+type Consts = Vec<(String, Expr)>;
+
+thread_local! {
+    /// The constants of the last file read: the functions of a file come one after another.
+    static FILE_CONSTS: RefCell<Option<(String, Consts)>> = const { RefCell::new(None) };
+}
+
+/// Every `const` item of a file (modules included; not those of functions or `impl`s).
+fn file_constants(source: &str) -> Consts {
+    if let Some(consts) = FILE_CONSTS.with_borrow(|cached| {
+        cached
+            .as_ref()
+            .filter(|(text, _)| text == source)
+            .map(|(_, consts)| consts.clone())
+    }) {
+        return consts;
+    }
+    struct Finder(Vec<(String, Expr)>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_item_const(&mut self, item: &'ast ItemConst) {
+            self.0.push((item.ident.to_string(), (*item.expr).clone()));
+        }
+        fn visit_item_fn(&mut self, _: &'ast ItemFn) {}
+        fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+        fn visit_item_trait(&mut self, _: &'ast syn::ItemTrait) {}
+    }
+    let consts = match syn::parse_file(source) {
+        Ok(file) => {
+            let mut finder = Finder(Vec::new());
+            finder.visit_file(&file);
+            finder.0
+        }
+        Err(_) => Vec::new(),
+    };
+    FILE_CONSTS.set(Some((source.to_owned(), consts.clone())));
+    consts
+}
+
+#[cfg(test)]
+mod tests;

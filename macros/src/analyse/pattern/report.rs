@@ -1,0 +1,747 @@
+//! The errors for a problem of the communication pattern: one at the first call involved with
+//! the whole story (the world size, the ranks, the calls, the fix), and one at each other call
+//! involved saying its part.
+
+use proc_macro2::Span;
+
+use super::eval::{CommName, Event, Kind, Trace};
+use super::simulate::{At, Problem, Role};
+
+/// What the messages need besides the problem.
+pub(crate) struct Context<'a> {
+    pub(crate) fn_name: &'a str,
+    pub(crate) comm: &'a CommName,
+    /// The size the problem is found with.
+    pub(crate) size: usize,
+    pub(crate) traces: &'a [Trace],
+    /// The sizes checked.
+    pub(crate) sizes: &'a [usize],
+    /// The sizes come from the attribute.
+    pub(crate) attribute_sizes: bool,
+    /// The sizes where the pattern was followed and is correct, and where it fails.
+    pub(crate) works: &'a [usize],
+    pub(crate) fails: &'a [usize],
+}
+
+impl Context<'_> {
+    fn event(&self, (rank, index): At) -> &Event {
+        &self.traces[rank].events[index]
+    }
+
+    fn sends_to(&self, from: usize, to: usize) -> Vec<usize> {
+        self.traces[from]
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, event)| match event.kind {
+                Kind::Send { to: dest, .. } | Kind::Sendrecv { to: dest, .. } => dest == to as i128,
+                _ => false,
+            })
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    fn receives_from(&self, rank: usize, from: usize) -> usize {
+        self.traces[rank]
+            .events
+            .iter()
+            .filter(|event| match event.kind {
+                Kind::Recv { from: source, .. } | Kind::Sendrecv { from: source, .. } => {
+                    source == Some(from as i128)
+                }
+                _ => false,
+            })
+            .count()
+    }
+
+    fn world(&self) -> String {
+        format!("with {} {}", self.size, plural(self.size, "rank", "ranks"))
+    }
+}
+
+/// The line of a span, when the compiler tells it.
+pub(crate) fn line(span: Span) -> Option<usize> {
+    if proc_macro::is_available() {
+        Some(span.unwrap().line())
+    } else {
+        None
+    }
+}
+
+/// ` (line N)`, or nothing outside the compiler.
+pub(crate) fn at_line(span: Span) -> String {
+    line(span).map_or_else(String::new, |line| format!(" (line {line})"))
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// `0`, `0 and 1`, `0, 2 and 4`, `1 to 7`, `0 and 2 to 5`.
+pub(crate) fn list(numbers: &[usize]) -> String {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &n in numbers {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    let parts: Vec<String> = runs
+        .iter()
+        .flat_map(|&(start, end)| match end - start {
+            0 => vec![start.to_string()],
+            1 => vec![start.to_string(), end.to_string()],
+            _ => vec![format!("{start} to {end}")],
+        })
+        .collect();
+    match parts.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// `rank 3`, `ranks 1 and 2`.
+fn ranks(numbers: &[usize]) -> String {
+    format!(
+        "{} {}",
+        plural(numbers.len(), "rank", "ranks"),
+        list(numbers)
+    )
+}
+
+/// `1 rank`, `2 ranks`, `1 and 3 to 8 ranks`.
+fn count_ranks(sizes: &[usize]) -> String {
+    format!(
+        "{} {}",
+        list(sizes),
+        if sizes == [1] { "rank" } else { "ranks" }
+    )
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// `allreduce(Sum)`, `bcast(root 0)`, `send`.
+fn label(event: &Event) -> String {
+    match &event.kind {
+        Kind::Collective {
+            root, reduction, ..
+        } => {
+            let mut args = Vec::new();
+            if let Some(reduction) = reduction {
+                args.push(reduction.clone());
+            }
+            if let Some(root) = root {
+                args.push(format!("root {root}"));
+            }
+            if args.is_empty() {
+                format!("`{}`", event.op.name)
+            } else {
+                format!("`{}({})`", event.op.name, args.join(", "))
+            }
+        }
+        _ => format!("`{}`", event.op.name),
+    }
+}
+
+fn tag_text(tag: Option<i128>) -> String {
+    match tag {
+        Some(tag) => format!(" with tag {tag}"),
+        None => String::new(),
+    }
+}
+
+/// The errors for `problem`: `(span, message)`, the whole story first.
+pub(crate) fn describe(problem: &Problem, cx: &Context<'_>) -> Vec<(Span, String)> {
+    let mut errors = match problem {
+        Problem::OutOfRange { at, value, what } => out_of_range(cx, *at, *value, *what),
+        Problem::Collectives { position, calls } => collectives(cx, *position, calls),
+        Problem::NoSend { at } => no_send(cx, *at),
+        Problem::TagMismatch { at, sends } => tag_mismatch(cx, *at, sends),
+        Problem::NoRecv { at } => no_recv(cx, *at),
+        Problem::Deadlock { cycle, always } => deadlock(cx, cycle, *always),
+    };
+    if let Some((_, message)) = errors.first_mut() {
+        message.push_str(&sizes_advice(cx));
+    }
+    errors
+}
+
+fn out_of_range(cx: &Context<'_>, at: At, value: i128, what: Role) -> Vec<(Span, String)> {
+    let event = cx.event(at);
+    let (rank, size) = (at.0, cx.size);
+    let doing = match what {
+        Role::Dest => format!("sends to rank {value}"),
+        Role::Source => format!("receives from rank {value}"),
+        Role::Root => format!("has root {value}"),
+    };
+    let ranks_are = if size == 1 {
+        "the only rank is 0".to_owned()
+    } else {
+        format!("the ranks are 0 to {}", size - 1)
+    };
+    let fix = if value == size as i128 {
+        "wrap the peer around (`(rank + 1) % size`), or skip the call on the last rank"
+    } else if value < 0 {
+        "it is computed below zero (on `usize`, a panic in a debug build): compute it modulo \
+         the size (`(rank + size - 1) % size`), or skip the call on the ranks without such a \
+         peer"
+    } else {
+        "a peer or root must be below the size"
+    };
+    vec![(
+        event.span,
+        format!(
+            "{world}, `{op}` on rank {rank}{line} {doing}, which does not exist ({ranks_are}): \
+             {fix}",
+            world = cx.world(),
+            op = event.op.name,
+            line = at_line(event.span),
+        ),
+    )]
+}
+
+fn collectives(
+    cx: &Context<'_>,
+    position: usize,
+    calls: &[(usize, Option<usize>)],
+) -> Vec<(Span, String)> {
+    // The ranks by the call they make there (same call site and arguments together).
+    let mut groups: Vec<(&Event, Vec<usize>)> = Vec::new();
+    let mut none: Vec<usize> = Vec::new();
+    for &(rank, index) in calls {
+        match index {
+            Some(index) => {
+                let event = cx.event((rank, index));
+                match groups
+                    .iter_mut()
+                    .find(|(other, _)| other.site == event.site && label(other) == label(event))
+                {
+                    Some((_, ranks)) => ranks.push(rank),
+                    None => groups.push((event, vec![rank])),
+                }
+            }
+            None => none.push(rank),
+        }
+    }
+    let nth = ordinal(position + 1);
+    let mut parts: Vec<String> = groups
+        .iter()
+        .map(|(event, group)| {
+            format!(
+                "{} {} {}{}",
+                ranks(group),
+                plural(group.len(), "calls", "call"),
+                label(event),
+                at_line(event.span)
+            )
+        })
+        .collect();
+    if !none.is_empty() {
+        let finish = plural(none.len(), "finishes", "finish");
+        parts.push(if position == 0 {
+            format!("{} {finish} without calling any collective", ranks(&none))
+        } else {
+            format!(
+                "{} {finish} after {position} {} without calling it",
+                ranks(&none),
+                plural(position, "collective", "collectives")
+            )
+        });
+    }
+    let mut notes: Vec<(Span, String)> = Vec::new();
+    let mut causes: Vec<String> = Vec::new();
+    // Early returns of the ranks that have no call there.
+    for &rank in &none {
+        if let Some(&span) = cx.traces[rank].returns.last() {
+            causes.push(format!("rank {rank} returns early{}", at_line(span)));
+            notes.push((
+                span,
+                format!(
+                    "{}, rank {rank} returns here before its {nth} collective, which the other \
+                     ranks call",
+                    cx.world()
+                ),
+            ));
+            break;
+        }
+    }
+    // A loop around the calls that runs a different number of times on different ranks.
+    let looped = groups.iter().find_map(|(event, _)| event.in_loop);
+    if let Some(id) = looped {
+        let mut counts: Vec<(usize, u32)> = Vec::new();
+        let mut span = None;
+        for &(rank, _) in calls {
+            let trips = cx.traces[rank].trips.iter().filter(|trip| trip.id == id);
+            let mut total = 0;
+            for trip in trips {
+                total += trip.count;
+                span = Some(trip.span);
+            }
+            counts.push((rank, total));
+        }
+        let differ = counts
+            .iter()
+            .any(|(_, count)| Some(count) != counts.first().map(|c| &c.1));
+        if let (true, Some(span)) = (differ, span) {
+            let mut by_count: Vec<(u32, Vec<usize>)> = Vec::new();
+            for (rank, count) in counts {
+                match by_count.iter_mut().find(|(c, _)| *c == count) {
+                    Some((_, ranks)) => ranks.push(rank),
+                    None => by_count.push((count, vec![rank])),
+                }
+            }
+            let runs: Vec<String> = by_count
+                .iter()
+                .map(|(count, group)| {
+                    format!(
+                        "{count} {} on {}",
+                        plural(*count as usize, "time", "times"),
+                        ranks(group)
+                    )
+                })
+                .collect();
+            let runs = runs.join(", ");
+            causes.push(format!(
+                "the loop{} runs {runs}: its trip count depends on the rank",
+                at_line(span)
+            ));
+            notes.push((
+                span,
+                format!(
+                    "{}, this loop runs {runs}, and it calls a collective",
+                    cx.world()
+                ),
+            ));
+        }
+    }
+    let one_site = none.is_empty()
+        && groups
+            .iter()
+            .all(|(event, _)| event.site == groups[0].0.site);
+    let (cause, fix) = if one_site {
+        (
+            " The ranks make the same call with a different root or operator.".to_owned(),
+            "Compute the root and the operator alike on every rank (from the size, a constant, \
+             or a value the ranks agree on)",
+        )
+    } else if causes.is_empty() {
+        (
+            " A condition that depends on the rank chooses the call.".to_owned(),
+            "Call the collective on every rank: move it out of the branch that depends on the \
+             rank",
+        )
+    } else {
+        (
+            format!(" Here {}.", causes.join(", and ")),
+            "Call the collective on every rank: move it out of the branch or loop that depends \
+             on the rank, or make every rank take the same path (a loop's trip count can be \
+             agreed on with `allreduce(&n, Max, ..)` first)",
+        )
+    };
+    let mut errors = Vec::new();
+    let first = groups
+        .first()
+        .map_or(Span::call_site(), |(event, _)| event.span);
+    errors.push((
+        first,
+        format!(
+            "{world}, the ranks disagree on their {nth} collective: {parts}; every rank must \
+             call the same collectives in the same order, with the same root and operator, or \
+             the job hangs or mixes up data.{cause} {fix}",
+            world = cx.world(),
+            parts = parts.join(", "),
+        ),
+    ));
+    for (event, group) in groups
+        .iter()
+        .skip(1)
+        .filter(|(event, _)| !one_site || event.site != groups[0].0.site)
+    {
+        errors.push((
+            event.span,
+            format!(
+                "{}, {} {} {} here as {} {nth} collective: it does not match the {} of the \
+                 other ranks (see the error{})",
+                cx.world(),
+                ranks(group),
+                plural(group.len(), "calls", "call"),
+                label(event),
+                plural(group.len(), "its", "their"),
+                label(groups[0].0),
+                at_line(first)
+                    .replace(" (line", " at line")
+                    .replace(')', ""),
+            ),
+        ));
+    }
+    errors.extend(notes);
+    errors
+}
+
+fn no_send(cx: &Context<'_>, at: At) -> Vec<(Span, String)> {
+    let event = cx.event(at);
+    let rank = at.0;
+    let (from, tag) = match event.kind {
+        Kind::Recv { from, tag }
+        | Kind::Sendrecv {
+            from,
+            recv_tag: tag,
+            ..
+        } => (from, tag),
+        _ => (None, None),
+    };
+    let from = from.unwrap_or(0) as usize;
+    let sends = cx.sends_to(from, rank);
+    let why = if sends.is_empty() {
+        format!("rank {from} never sends to rank {rank}")
+    } else {
+        format!(
+            "rank {from} sends {} {} to rank {rank}, all taken by earlier receives",
+            sends.len(),
+            plural(sends.len(), "message", "messages")
+        )
+    };
+    let mut errors = vec![(
+        event.span,
+        format!(
+            "{world}, `{op}` on rank {rank}{line} waits for a message from rank {from}{tag} \
+             that never comes: {why}, so the receive waits forever. Send the message on rank \
+             {from}, or receive only on the ranks that are sent to (check the peers of both \
+             sides)",
+            world = cx.world(),
+            op = event.op.name,
+            line = at_line(event.span),
+            tag = tag_text(tag),
+        ),
+    )];
+    let mut seen = Vec::new();
+    for index in sends {
+        let send = cx.event((from, index));
+        if !seen.contains(&send.site) {
+            seen.push(send.site);
+            errors.push((
+                send.span,
+                format!(
+                    "{}, rank {from} sends to rank {rank} here; its messages are all taken \
+                     before the receive on line {} (see the error)",
+                    cx.world(),
+                    line(event.span).map_or("?".to_owned(), |l| l.to_string())
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+fn tag_mismatch(cx: &Context<'_>, at: At, sends: &[At]) -> Vec<(Span, String)> {
+    let event = cx.event(at);
+    let rank = at.0;
+    let (from, tag) = match event.kind {
+        Kind::Recv { from, tag }
+        | Kind::Sendrecv {
+            from,
+            recv_tag: tag,
+            ..
+        } => (from, tag),
+        _ => (None, None),
+    };
+    let from = from.unwrap_or(0);
+    let sent: Vec<String> = sends
+        .iter()
+        .map(|&at| {
+            let send = cx.event(at);
+            let tag = match send.kind {
+                Kind::Send { tag, .. } | Kind::Sendrecv { send_tag: tag, .. } => tag,
+                _ => 0,
+            };
+            format!("tag {tag} (`{}`{})", send.op.name, comma_line(send.span))
+        })
+        .collect();
+    let mut errors = vec![(
+        event.span,
+        format!(
+            "{world}, the tags never match: `{op}` on rank {rank}{line} waits for a message \
+             from rank {from}{tag}, but rank {from} sends to rank {rank} with {sent}. The \
+             receive waits forever: use the same tag on both sides",
+            world = cx.world(),
+            op = event.op.name,
+            line = at_line(event.span),
+            tag = tag_text(tag),
+            sent = sent.join(", "),
+        ),
+    )];
+    let mut seen = Vec::new();
+    for &at in sends {
+        let send = cx.event(at);
+        if !seen.contains(&send.site) {
+            seen.push(send.site);
+            errors.push((
+                send.span,
+                format!(
+                    "{}, rank {} sends here with a tag that the receive of rank {rank}{} does \
+                     not accept",
+                    cx.world(),
+                    at.0,
+                    at_line(event.span)
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+fn no_recv(cx: &Context<'_>, at: At) -> Vec<(Span, String)> {
+    let event = cx.event(at);
+    let rank = at.0;
+    let (to, tag) = match event.kind {
+        Kind::Send { to, tag }
+        | Kind::Sendrecv {
+            to, send_tag: tag, ..
+        } => (to as usize, tag),
+        _ => (0, 0),
+    };
+    let received = cx.receives_from(to, rank);
+    let sent = cx.sends_to(rank, to).len();
+    let why = if received == 0 {
+        format!("rank {to} never receives from rank {rank}")
+    } else {
+        format!(
+            "rank {to} receives {received} {} from rank {rank}, which sends it {sent}",
+            plural(received, "message", "messages")
+        )
+    };
+    vec![(
+        event.span,
+        format!(
+            "{world}, `{op}` on rank {rank}{line} sends a message to rank {to} (tag {tag}) that \
+             is never received: {why}. The message is lost, and the send waits forever once \
+             messages exceed the eager limit: receive it on rank {to}, or do not send it",
+            world = cx.world(),
+            op = event.op.name,
+            line = at_line(event.span),
+        ),
+    )]
+}
+
+/// `, line N`, or nothing outside the compiler.
+fn comma_line(span: Span) -> String {
+    line(span).map_or_else(String::new, |line| format!(", line {line}"))
+}
+
+/// What a call of a deadlock waits for, in words.
+fn waiting(cx: &Context<'_>, at: At) -> String {
+    let event = cx.event(at);
+    let rank = at.0;
+    let line = comma_line(event.span);
+    match event.kind {
+        Kind::Send { to, .. } => format!("rank {rank} sends to rank {to} (`send`{line})"),
+        Kind::Recv { from, .. } => format!(
+            "rank {rank} receives from rank {} (`{}`{line})",
+            from.unwrap_or(-1),
+            event.op.name
+        ),
+        Kind::Sendrecv { to, from, .. } => format!(
+            "rank {rank} exchanges with ranks {} and {to} (`{}`{line})",
+            from.unwrap_or(-1),
+            event.op.name
+        ),
+        Kind::Collective { .. } => format!(
+            "rank {rank} waits in {} ({}) for every rank",
+            label(event),
+            comma_line(event.span).trim_start_matches(", ")
+        ),
+    }
+}
+
+fn deadlock(cx: &Context<'_>, cycle: &[At], always: bool) -> Vec<(Span, String)> {
+    let Some(&first) = cycle.first() else {
+        return Vec::new();
+    };
+    let events: Vec<&Event> = cycle.iter().map(|&at| cx.event(at)).collect();
+    let same_site = events.iter().all(|event| event.site == events[0].site);
+    let all_sends = events
+        .iter()
+        .all(|event| matches!(event.kind, Kind::Send { .. }));
+    let all_receives = events
+        .iter()
+        .all(|event| matches!(event.kind, Kind::Recv { .. }));
+    let story = if same_site && cycle.len() > 3 {
+        let chain: Vec<String> = cycle.iter().map(|(rank, _)| rank.to_string()).collect();
+        let verb = if all_sends {
+            "sends to the next before it receives"
+        } else if all_receives {
+            "receives from the next before it sends"
+        } else {
+            "waits for the next"
+        };
+        format!(
+            "ranks {} → {} each {} in `{}`{}",
+            chain.join(" → "),
+            cycle[0].0,
+            verb,
+            events[0].op.name,
+            at_line(events[0].span)
+        )
+    } else if cycle.len() == 1 {
+        let event = events[0];
+        format!(
+            "rank {} sends to itself (`{}`{}) and waits for a receive that comes after it",
+            first.0,
+            event.op.name,
+            at_line(event.span)
+        )
+    } else {
+        let parts: Vec<String> = cycle.iter().map(|&at| waiting(cx, at)).collect();
+        format!("{}, each waiting for the next", parts.join(", "))
+    };
+    let has_collective = events
+        .iter()
+        .any(|event| matches!(event.kind, Kind::Collective { .. }));
+    let fix = if has_collective {
+        "a rank waits in a collective while another waits for it in a point-to-point call: \
+         complete the point-to-point calls on both sides before the collective, or after it on \
+         both sides"
+    } else if always {
+        "each rank receives before it sends: let one side send first (even ranks send, then \
+         receive; odd ranks receive, then send), or pair the two in one `sendrecv`"
+    } else {
+        "pair each send with its receive in one `sendrecv(&x, &template, Source::rank(from), \
+         Dest::rank(to), comm)` (on a ring, `let (from, to) = comm.shift(1);`), or order them \
+         odd/even: even ranks send first, odd ranks receive first"
+    };
+    let when = if always {
+        "wait for each other forever, whatever the size of the messages"
+    } else {
+        "deadlock once the messages exceed MPI's eager limit (above it, a few kB to 64 kB by \
+         network, a `send` waits until its receive is posted)"
+    };
+    let mut errors = vec![(
+        events[0].span,
+        format!(
+            "{world}, these calls {when}: {story}. To fix it, {fix}",
+            world = cx.world(),
+        ),
+    )];
+    let mut seen = vec![events[0].site];
+    for (&at, event) in cycle.iter().zip(&events) {
+        if !seen.contains(&event.site) {
+            seen.push(event.site);
+            errors.push((
+                event.span,
+                format!(
+                    "{}, {}: part of the deadlock reported{}",
+                    cx.world(),
+                    waiting(cx, at),
+                    at_line(events[0].span)
+                        .replace(" (line", " at line")
+                        .replace(')', "")
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+/// What the other sizes say, and how to restrict the function to the sizes it is meant for.
+fn sizes_advice(cx: &Context<'_>) -> String {
+    let others: Vec<usize> = cx
+        .fails
+        .iter()
+        .copied()
+        .filter(|&size| size != cx.size)
+        .collect();
+    // Correct with one rank only is no sign of the sizes it is meant for.
+    if !cx.works.iter().any(|&size| size > 1) {
+        if others.is_empty() {
+            return String::new();
+        }
+        return format!(". (It also fails with {}.)", count_ranks(&others));
+    }
+    let size = cx.comm.size_expr();
+    let works = cx.works;
+    let contiguous = works.windows(2).all(|w| w[1] == w[0] + 1);
+    let (first, last) = (works[0], works[works.len() - 1]);
+    let max_checked = cx.sizes.iter().copied().max().unwrap_or(last);
+    let (assertion, attribute) = if works.len() == 1 {
+        (format!("assert_eq!({size}, {first});"), first.to_string())
+    } else if contiguous && first == 1 {
+        (format!("assert!({size} <= {last});"), format!("1..={last}"))
+    } else if contiguous && last == max_checked {
+        (
+            format!("assert!({size} >= {first});"),
+            format!("{first}..={last}"),
+        )
+    } else if contiguous {
+        (
+            format!("assert!(({first}..={last}).contains(&{size}));"),
+            format!("{first}..={last}"),
+        )
+    } else {
+        let items: Vec<String> = works.iter().map(ToString::to_string).collect();
+        let items = items.join(", ");
+        let powers = cx
+            .sizes
+            .iter()
+            .copied()
+            .filter(|s| s.is_power_of_two())
+            .collect::<Vec<_>>();
+        let evens = cx
+            .sizes
+            .iter()
+            .copied()
+            .filter(|s| s % 2 == 0)
+            .collect::<Vec<_>>();
+        let assertion = if powers == works {
+            format!("assert!({size}.is_power_of_two());")
+        } else if evens == works {
+            format!("assert!({size} % 2 == 0);")
+        } else {
+            format!("assert!([{items}].contains(&{size}));")
+        };
+        (assertion, format!("[{items}]"))
+    };
+    let checked = if cx.attribute_sizes {
+        String::new()
+    } else {
+        format!(
+            " (without `sizes = ..`, {} to {} ranks are checked)",
+            cx.sizes.first().copied().unwrap_or(1),
+            max_checked
+        )
+    };
+    format!(
+        ".\n`{name}` is correct with {works} and fails with {fails}{checked}: if it is meant \
+         for {works} only, say so on the first line of its body: `{assertion}` (or with \
+         `#[spmd_jit(sizes = {attribute})]`)",
+        name = cx.fn_name,
+        works = count_ranks(works),
+        fails = count_ranks(cx.fails),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists() {
+        assert_eq!(list(&[0]), "0");
+        assert_eq!(list(&[0, 1]), "0 and 1");
+        assert_eq!(list(&[0, 2, 4]), "0, 2 and 4");
+        assert_eq!(list(&[1, 2, 3, 4]), "1 to 4");
+        assert_eq!(list(&[1, 3, 4, 5, 6, 7, 8]), "1 and 3 to 8");
+        assert_eq!(ordinal(1), "1st");
+        assert_eq!(ordinal(12), "12th");
+        assert_eq!(ordinal(23), "23rd");
+    }
+}

@@ -1,0 +1,446 @@
+//! The ranks' calls played against each other, for one world size: peers and roots in range,
+//! the same collectives in the same order, every message received, and no rank waiting
+//! forever.
+//!
+//! Point-to-point calls are played twice. First with *eager* sends, which complete at once (as
+//! small messages do): a receive that waits forever there waits forever whatever the message
+//! size. Then with *synchronous* sends, which complete when their receive takes the message (as
+//! messages above the eager limit do, MPI's standard mode allowing either): a deadlock that
+//! only this play finds is a cycle of sends. A `sendrecv` posts its send and its receive
+//! together, as MPI's does, so it never waits for itself. A collective waits for every rank.
+
+use super::eval::{Event, Kind};
+
+/// A call of one rank: `(rank, index in its trace)`.
+pub(crate) type At = (usize, usize);
+
+/// The first problem found with one world size.
+#[derive(Debug, Clone)]
+pub(crate) enum Problem {
+    /// A peer or root outside `0..size`.
+    OutOfRange { at: At, value: i128, what: Role },
+    /// The ranks' `position`-th collectives differ, or some ranks have none there:
+    /// `calls[rank]` is the rank's call at that position (`None`: it has none; ranks whose
+    /// calls are not known are left out).
+    Collectives {
+        position: usize,
+        calls: Vec<(usize, Option<usize>)>,
+    },
+    /// A receive whose sender sends it nothing more (and has finished).
+    NoSend { at: At },
+    /// A receive whose sender sends to it with other tags only.
+    TagMismatch { at: At, sends: Vec<At> },
+    /// A message that nobody receives.
+    NoRecv { at: At },
+    /// Calls waiting for each other, each for the next (the last for the first): whatever
+    /// the message size when `always`, else once sends wait for their receive.
+    Deadlock { cycle: Vec<At>, always: bool },
+}
+
+/// Which argument of a call is out of range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Dest,
+    Source,
+    Root,
+}
+
+/// What the play of one world found.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Every call completes, every message is received.
+    Fine,
+    Problem(Problem),
+    /// The collectives agree and the peers are in range, but the matching of messages depends
+    /// on timing (`ANY_SOURCE`): not played.
+    Unmatched,
+}
+
+/// Plays the complete traces of every rank of a world.
+pub(crate) fn check(traces: &[&[Event]]) -> Outcome {
+    match problem(traces) {
+        Ok(Some(problem)) => Outcome::Problem(problem),
+        Ok(None) => Outcome::Fine,
+        Err(()) => Outcome::Unmatched,
+    }
+}
+
+fn problem(traces: &[&[Event]]) -> Result<Option<Problem>, ()> {
+    if let Some(problem) = out_of_range(traces) {
+        return Ok(Some(problem));
+    }
+    let known: Vec<(usize, &[Event], bool)> = traces
+        .iter()
+        .enumerate()
+        .map(|(rank, events)| (rank, *events, true))
+        .collect();
+    if let Some(problem) = collectives(&known) {
+        return Ok(Some(problem));
+    }
+    let any_source = traces.iter().flat_map(|events| events.iter()).any(|event| {
+        matches!(
+            event.kind,
+            Kind::Recv { from: None, .. } | Kind::Sendrecv { from: None, .. }
+        )
+    });
+    if any_source {
+        return Err(());
+    }
+    if let Some(problem) = Play::new(traces, true).run() {
+        return Ok(Some(problem));
+    }
+    Ok(Play::new(traces, false).run())
+}
+
+/// The first peer or root out of range.
+pub(crate) fn out_of_range(traces: &[&[Event]]) -> Option<Problem> {
+    let size = traces.len() as i128;
+    let outside = |value: i128| !(0..size).contains(&value);
+    for (rank, events) in traces.iter().enumerate() {
+        for (index, event) in events.iter().enumerate() {
+            let bad = match event.kind {
+                Kind::Send { to, .. } => outside(to).then_some((to, Role::Dest)),
+                Kind::Recv {
+                    from: Some(from), ..
+                } => outside(from).then_some((from, Role::Source)),
+                Kind::Recv { from: None, .. } => None,
+                Kind::Sendrecv { to, from, .. } => {
+                    if outside(to) {
+                        Some((to, Role::Dest))
+                    } else {
+                        from.filter(|&from| outside(from))
+                            .map(|from| (from, Role::Source))
+                    }
+                }
+                Kind::Collective { root, .. } => root
+                    .filter(|&root| outside(root))
+                    .map(|root| (root, Role::Root)),
+            };
+            if let Some((value, what)) = bad {
+                return Some(Problem::OutOfRange {
+                    at: (rank, index),
+                    value,
+                    what,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Whether two collective calls agree: the same op (in any form), and the same root and
+/// operator where both are known.
+pub(crate) fn same_collective(a: &Event, b: &Event) -> bool {
+    match (&a.kind, &b.kind) {
+        (
+            Kind::Collective {
+                family: fa,
+                root: ra,
+                reduction: oa,
+            },
+            Kind::Collective {
+                family: fb,
+                root: rb,
+                reduction: ob,
+            },
+        ) => {
+            fa == fb
+                && (ra.is_none() || rb.is_none() || ra == rb)
+                && (oa.is_none() || ob.is_none() || oa == ob)
+        }
+        _ => false,
+    }
+}
+
+/// The first position where the ranks' collectives differ. `ranks`: `(rank, calls, whole)`,
+/// `whole` false when only a prefix of the rank's calls is known (then a missing collective
+/// proves nothing).
+pub(crate) fn collectives(ranks: &[(usize, &[Event], bool)]) -> Option<Problem> {
+    let lists: Vec<(usize, Vec<usize>, bool)> = ranks
+        .iter()
+        .map(|(rank, events, whole)| {
+            let indices = events
+                .iter()
+                .enumerate()
+                .filter(|(_, event)| matches!(event.kind, Kind::Collective { .. }))
+                .map(|(index, _)| index)
+                .collect();
+            (*rank, indices, *whole)
+        })
+        .collect();
+    let longest = lists.iter().map(|(_, list, _)| list.len()).max()?;
+    for position in 0..longest {
+        let calls: Vec<(usize, Option<usize>)> = lists
+            .iter()
+            .filter(|(_, list, whole)| *whole || position < list.len())
+            .map(|(rank, list, _)| (*rank, list.get(position).copied()))
+            .collect();
+        let event = |rank: usize, index: usize| {
+            ranks
+                .iter()
+                .find(|(r, _, _)| *r == rank)
+                .and_then(|(_, events, _)| events.get(index))
+        };
+        let first = calls
+            .iter()
+            .find_map(|(rank, index)| index.and_then(|index| event(*rank, index)));
+        let agree = calls.iter().all(|(rank, index)| match (index, first) {
+            (Some(index), Some(first)) => {
+                event(*rank, *index).is_some_and(|event| same_collective(event, first))
+            }
+            _ => false,
+        });
+        if !agree {
+            return Some(Problem::Collectives { position, calls });
+        }
+    }
+    None
+}
+
+/// A message posted by a send.
+#[derive(Debug)]
+struct Message {
+    from: usize,
+    to: usize,
+    tag: i128,
+    at: At,
+    taken: bool,
+}
+
+/// One play of the calls.
+struct Play<'a> {
+    traces: &'a [&'a [Event]],
+    eager: bool,
+    /// Each rank's next call.
+    next: Vec<usize>,
+    /// The message the rank's current call has posted, if any.
+    posted: Vec<Option<usize>>,
+    /// The receive of the rank's current `sendrecv` is done.
+    received: Vec<bool>,
+    messages: Vec<Message>,
+}
+
+/// What a blocked rank waits for.
+#[derive(Debug, Clone, Copy)]
+enum Wait {
+    /// A message from the rank (`None`: any).
+    Message(Option<usize>),
+    /// Its message to be taken by the rank.
+    Taken(usize),
+    /// The other ranks, in a collective.
+    Collective,
+}
+
+impl<'a> Play<'a> {
+    fn new(traces: &'a [&'a [Event]], eager: bool) -> Self {
+        let size = traces.len();
+        Play {
+            traces,
+            eager,
+            next: vec![0; size],
+            posted: vec![None; size],
+            received: vec![false; size],
+            messages: Vec::new(),
+        }
+    }
+
+    fn current(&self, rank: usize) -> Option<&'a Event> {
+        self.traces[rank].get(self.next[rank])
+    }
+
+    fn advance(&mut self, rank: usize) {
+        self.next[rank] += 1;
+        self.posted[rank] = None;
+        self.received[rank] = false;
+    }
+
+    fn post(&mut self, rank: usize, to: i128, tag: i128) -> usize {
+        match self.posted[rank] {
+            Some(message) => message,
+            None => {
+                self.messages.push(Message {
+                    from: rank,
+                    to: to as usize,
+                    tag,
+                    at: (rank, self.next[rank]),
+                    taken: false,
+                });
+                let message = self.messages.len() - 1;
+                self.posted[rank] = Some(message);
+                message
+            }
+        }
+    }
+
+    /// Takes the first message for `rank` that a receive from `from` with `tag` matches
+    /// (MPI's order: messages from one sender arrive in the order they were sent).
+    fn take(&mut self, rank: usize, from: Option<i128>, tag: Option<i128>) -> bool {
+        let found = self.messages.iter_mut().find(|message| {
+            !message.taken
+                && message.to == rank
+                && from.is_none_or(|from| message.from as i128 == from)
+                && tag.is_none_or(|tag| message.tag == tag)
+        });
+        match found {
+            Some(message) => {
+                message.taken = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs the rank's calls while they complete; whether anything changed.
+    fn step(&mut self, rank: usize) -> bool {
+        let mut changed = false;
+        while let Some(event) = self.current(rank) {
+            let done = match event.kind {
+                Kind::Send { to, tag } => {
+                    let fresh = self.posted[rank].is_none();
+                    let message = self.post(rank, to, tag);
+                    changed |= fresh;
+                    self.eager || self.messages[message].taken
+                }
+                Kind::Recv { from, tag } => self.take(rank, from, tag),
+                Kind::Sendrecv {
+                    to,
+                    send_tag,
+                    from,
+                    recv_tag,
+                } => {
+                    let fresh = self.posted[rank].is_none();
+                    let message = self.post(rank, to, send_tag);
+                    changed |= fresh;
+                    if !self.received[rank] && self.take(rank, from, recv_tag) {
+                        self.received[rank] = true;
+                        changed = true;
+                    }
+                    self.received[rank] && (self.eager || self.messages[message].taken)
+                }
+                Kind::Collective { .. } => false,
+            };
+            if !done {
+                break;
+            }
+            self.advance(rank);
+            changed = true;
+        }
+        changed
+    }
+
+    fn run(mut self) -> Option<Problem> {
+        let size = self.traces.len();
+        loop {
+            let mut changed = false;
+            for rank in 0..size {
+                changed |= self.step(rank);
+            }
+            let all_in_collective = (0..size).all(|rank| {
+                self.current(rank)
+                    .is_some_and(|event| matches!(event.kind, Kind::Collective { .. }))
+            });
+            if all_in_collective {
+                for rank in 0..size {
+                    self.advance(rank);
+                }
+                changed = true;
+            }
+            if !changed {
+                break;
+            }
+        }
+        let stuck: Vec<usize> = (0..size)
+            .filter(|&rank| self.current(rank).is_some())
+            .collect();
+        if stuck.is_empty() {
+            return self
+                .messages
+                .iter()
+                .find(|message| !message.taken)
+                .map(|message| Problem::NoRecv { at: message.at });
+        }
+        Some(self.diagnose(&stuck))
+    }
+
+    fn wait(&self, rank: usize) -> Option<Wait> {
+        let event = self.current(rank)?;
+        Some(match event.kind {
+            Kind::Send { to, .. } => Wait::Taken(to as usize),
+            Kind::Recv { from, .. } => Wait::Message(from.map(|from| from as usize)),
+            Kind::Sendrecv { to, from, .. } => {
+                if self.received[rank] {
+                    Wait::Taken(to as usize)
+                } else {
+                    Wait::Message(from.map(|from| from as usize))
+                }
+            }
+            Kind::Collective { .. } => Wait::Collective,
+        })
+    }
+
+    /// Why the blocked ranks `stuck` wait forever.
+    fn diagnose(&self, stuck: &[usize]) -> Problem {
+        let size = self.traces.len();
+        let finished = |rank: usize| self.current(rank).is_none();
+        // A receive whose sender sent to it with other tags only.
+        for &rank in stuck {
+            if let Some(Wait::Message(Some(from))) = self.wait(rank) {
+                let sends: Vec<At> = self
+                    .messages
+                    .iter()
+                    .filter(|message| !message.taken && message.from == from && message.to == rank)
+                    .map(|message| message.at)
+                    .collect();
+                if !sends.is_empty() {
+                    return Problem::TagMismatch {
+                        at: (rank, self.next[rank]),
+                        sends,
+                    };
+                }
+            }
+        }
+        // A receive whose sender has finished.
+        for &rank in stuck {
+            if let Some(Wait::Message(Some(from))) = self.wait(rank)
+                && finished(from)
+            {
+                return Problem::NoSend {
+                    at: (rank, self.next[rank]),
+                };
+            }
+        }
+        // A cycle of waits, from the first blocked rank.
+        let follow = |rank: usize| -> Option<usize> {
+            match self.wait(rank)? {
+                Wait::Message(Some(from)) => Some(from),
+                Wait::Message(None) => None,
+                Wait::Taken(to) => Some(to),
+                Wait::Collective => (0..size).find(|&other| {
+                    !self
+                        .current(other)
+                        .is_some_and(|event| matches!(event.kind, Kind::Collective { .. }))
+                }),
+            }
+        };
+        let mut path: Vec<usize> = Vec::new();
+        let mut rank = stuck[0];
+        let cycle: Vec<usize> = loop {
+            if let Some(start) = path.iter().position(|&seen| seen == rank) {
+                break path[start..].to_vec();
+            }
+            path.push(rank);
+            match follow(rank) {
+                Some(other) if !finished(other) => rank = other,
+                _ => break path.clone(),
+            }
+        };
+        let cycle: Vec<At> = cycle
+            .into_iter()
+            .map(|rank| (rank, self.next[rank]))
+            .collect();
+        Problem::Deadlock {
+            cycle,
+            always: self.eager,
+        }
+    }
+}

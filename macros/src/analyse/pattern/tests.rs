@@ -1,0 +1,688 @@
+//! The pattern check on the forms it must accept and the mistakes it must report.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::analyse::{self, Options};
+use crate::ctxt::Ctxt;
+
+/// The errors `#[spmd_jit]` reports on `item`, checked with `sizes` (the default if `None`).
+fn errors_with(sizes: Option<&[usize]>, item: TokenStream) -> Vec<String> {
+    let func: syn::ItemFn = syn::parse2(item).expect("a function");
+    let mut cx = Ctxt::default();
+    let options = Options {
+        sizes,
+        explain: false,
+        unchecked: false,
+        source: None,
+    };
+    analyse::analyse(&func, options, &mut cx);
+    let errors = cx.into_compile_errors();
+    let file: syn::File = syn::parse2(errors).expect("compile_error! items");
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(mac) => syn::parse2::<syn::LitStr>(mac.mac.tokens.clone())
+                .ok()
+                .map(|lit| lit.value()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn errors(item: TokenStream) -> Vec<String> {
+    errors_with(None, item)
+}
+
+/// What `explain` says.
+fn explain(item: TokenStream) -> String {
+    let func: syn::ItemFn = syn::parse2(item).expect("a function");
+    let mut cx = Ctxt::default();
+    let options = Options {
+        sizes: None,
+        explain: true,
+        unchecked: false,
+        source: None,
+    };
+    analyse::analyse(&func, options, &mut cx)
+        .explain
+        .unwrap_or_default()
+}
+
+/// No error, and every size analysed.
+#[track_caller]
+fn assert_clean(item: TokenStream) {
+    let found = errors(item.clone());
+    let explained = explain(item);
+    assert!(found.is_empty(), "{found:#?}\n{explained}");
+    assert!(
+        !explained.contains("not analysed") && explained.contains(": checked"),
+        "{explained}"
+    );
+}
+
+/// No error, the function not (wholly) analysed.
+#[track_caller]
+fn assert_given_up(item: TokenStream) {
+    let found = errors(item.clone());
+    let explained = explain(item);
+    assert!(found.is_empty(), "{found:#?}\n{explained}");
+    assert!(explained.contains("not analysed"), "{explained}");
+}
+
+#[track_caller]
+fn assert_error(item: TokenStream, parts: &[&str]) {
+    let found = errors(item);
+    if std::env::var_os("SPMD_SHOW").is_some() {
+        eprintln!("{found:#?}");
+    }
+    let first = found.first().cloned().unwrap_or_default();
+    for part in parts {
+        assert!(first.contains(part), "`{part}` not in {found:#?}");
+    }
+}
+
+#[test]
+fn seed_exchange_is_correct_on_two_ranks_only() {
+    let item = quote! {
+        fn exchange(comm: &Comm, arr: &Array2<f64>) -> Array2<f64> {
+            if comm.rank() == 0 {
+                send(arr, 1, comm);
+                recv(arr, 1, comm)
+            } else {
+                let new_arr = recv(arr, 0, comm);
+                send(arr, 0, comm);
+                new_arr
+            }
+        }
+    };
+    assert!(errors_with(Some(&[2]), item.clone()).is_empty());
+    assert_error(
+        item,
+        &[
+            "with 3 ranks,",
+            "`recv` on rank 2 waits for a message from rank 0 that never comes",
+            "correct with 2 ranks and fails with 1 and 3 to 8 ranks",
+            "assert_eq!(comm.size(), 2);",
+            "sizes = 2",
+        ],
+    );
+}
+
+#[test]
+fn an_assert_on_the_size_restricts_the_sizes() {
+    assert_clean(quote! {
+        fn exchange(comm: &Comm, arr: &Array2<f64>) -> Array2<f64> {
+            assert_eq!(comm.size(), 2, "two ranks");
+            if comm.rank() == 0 {
+                send(arr, 1, comm);
+                recv(arr, 1, comm)
+            } else {
+                let new_arr = recv(arr, 0, comm);
+                send(arr, 0, comm);
+                new_arr
+            }
+        }
+    });
+}
+
+#[test]
+fn explicit_seed_exchange() {
+    let item = quote! {
+        fn exchange(comm: &Comm, arr: &Array2<f64>) -> Array2<f64> {
+            let token = spmd::token();
+            if comm.rank() == 0 {
+                let token = send(arr, 1, comm, token);
+                let (new_arr, token) = recv(arr, 1, comm, token);
+                drop(token);
+                new_arr
+            } else {
+                let (new_arr, token) = recv(arr, 0, comm, token);
+                let token = send(arr, 0, comm, token);
+                drop(token);
+                new_arr
+            }
+        }
+    };
+    assert!(errors_with(Some(&[2]), item.clone()).is_empty());
+    assert_error(item, &["with 3 ranks,", "never comes"]);
+}
+
+#[test]
+fn ring_of_sends_deadlocks_above_the_eager_limit() {
+    assert_error(
+        quote! {
+            fn ring(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                let (rank, size) = (comm.rank(), comm.size());
+                send(x, (rank + 1) % size, comm);
+                recv(x, (rank + size - 1) % size, comm)
+            }
+        },
+        &[
+            "with 2 ranks,",
+            "rank 0 sends to rank 1 (`send`), rank 1 sends to rank 0 (`send`)",
+            "eager limit",
+            "sendrecv",
+            "odd/even",
+            "(It also fails with 1 and 3 to 8 ranks.)",
+        ],
+    );
+}
+
+#[test]
+fn ring_at_two_ranks_and_more() {
+    let found = errors_with(
+        Some(&[2, 3, 4, 5, 6]),
+        quote! {
+            fn ring(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                let (rank, size) = (comm.rank(), comm.size());
+                send(x, (rank + 1) % size, comm);
+                recv(x, (rank + size - 1) % size, comm)
+            }
+        },
+    );
+    assert!(found[0].contains("with 2 ranks"), "{found:#?}");
+    assert!(found[0].contains("rank 0 sends to rank 1"), "{found:#?}");
+}
+
+#[test]
+fn odd_even_ring() {
+    assert_clean(quote! {
+        fn ring(comm: &Comm, x: &[f64]) -> Vec<f64> {
+            let (rank, size) = (comm.rank(), comm.size());
+            if size == 1 {
+                return x.to_vec();
+            }
+            let right = (rank + 1) % size;
+            let left = (rank + size - 1) % size;
+            if rank % 2 == 0 {
+                send(x, right, comm);
+                recv(x, left, comm)
+            } else {
+                let got = recv(x, left, comm);
+                send(x, right, comm);
+                got
+            }
+        }
+    });
+}
+
+#[test]
+fn sendrecv_ring_with_shift() {
+    assert_clean(quote! {
+        fn ring(comm: &Comm, x: &[f64]) -> Vec<f64> {
+            let (from, to) = comm.shift(1);
+            let once = sendrecv(x, x, from, to, comm);
+            let rank = comm.rank();
+            let size = comm.size();
+            sendrecv(
+                &once,
+                x,
+                Source::rank((rank + size - 1) % size).tag(3),
+                Dest::rank((rank + 1) % size).tag(3),
+                comm,
+            )
+        }
+    });
+}
+
+#[test]
+fn receives_first_deadlock_whatever_the_size() {
+    assert_error(
+        quote! {
+            fn swap(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                assert_eq!(comm.size(), 2);
+                let other = 1 - comm.rank();
+                let got = recv(x, other, comm);
+                send(x, other, comm);
+                got
+            }
+        },
+        &[
+            "with 2 ranks",
+            "whatever the size",
+            "rank 0 receives from rank 1",
+        ],
+    );
+}
+
+#[test]
+fn tags_that_never_match() {
+    assert_error(
+        quote! {
+            fn tagged(comm: &Comm, x: &[f64]) {
+                assert!(comm.size() >= 2);
+                match comm.rank() {
+                    0 => send(x, Dest::rank(1).tag(1), comm),
+                    1 => { recv(x, Source::rank(0).tag(2), comm); }
+                    _ => {}
+                }
+            }
+        },
+        &["tags never match", "with tag 2", "tag 1"],
+    );
+}
+
+#[test]
+fn collective_after_rank_dependent_return() {
+    assert_error(
+        quote! {
+            fn early(comm: &Comm, x: f64) -> f64 {
+                if comm.rank() == comm.size() - 1 {
+                    return x;
+                }
+                allreduce(&x, Sum, comm)
+            }
+        },
+        &[
+            "with 2 ranks",
+            "rank 1 finishes without calling any collective",
+        ],
+    );
+    let found = errors_with(
+        Some(&[2]),
+        quote! {
+            fn early(comm: &Comm, x: f64) -> f64 {
+                if comm.rank() == 1 {
+                    return x;
+                }
+                allreduce(&x, Sum, comm)
+            }
+        },
+    );
+    assert!(
+        found[0].contains("disagree on their 1st collective"),
+        "{found:#?}"
+    );
+    assert!(found[0].contains("rank 1 returns early"), "{found:#?}");
+}
+
+#[test]
+fn rank_dependent_trip_count() {
+    let found = errors(quote! {
+        fn steps(comm: &Comm, mut x: f64) -> f64 {
+            for _ in 0..comm.rank() + 1 {
+                x = allreduce(&x, Sum, comm);
+            }
+            x
+        }
+    });
+    assert!(found[0].contains("with 2 ranks"), "{found:#?}");
+    assert!(found[0].contains("2nd collective"), "{found:#?}");
+    assert!(
+        found[0].contains("runs 1 time on rank 0, 2 times on rank 1"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn roots_that_differ() {
+    let found = errors(quote! {
+        fn root(comm: &Comm, x: f64) -> f64 {
+            let root = comm.rank().min(1);
+            bcast(&x, root, comm)
+        }
+    });
+    assert!(found[0].contains("with 2 ranks"), "{found:#?}");
+    assert!(found[0].contains("`bcast(root 0)`"), "{found:#?}");
+    assert!(found[0].contains("`bcast(root 1)`"), "{found:#?}");
+}
+
+#[test]
+fn send_without_receive() {
+    assert_error(
+        quote! {
+            fn lost(comm: &Comm, x: f64) {
+                if comm.rank() == 0 {
+                    for peer in 1..comm.size() {
+                        send(&x, peer, comm);
+                    }
+                } else if comm.rank() < 3 {
+                    recv(&x, 0, comm);
+                }
+            }
+        },
+        &["with 4 ranks", "rank 0", "to rank 3", "never received"],
+    );
+}
+
+#[test]
+fn peer_out_of_range() {
+    assert_error(
+        quote! {
+            fn shift(comm: &Comm, x: f64) {
+                let rank = comm.rank();
+                if rank + 1 < comm.size() + 1 {
+                    send(&x, rank + 1, comm);
+                }
+                if rank > 0 {
+                    recv(&x, rank - 1, comm);
+                }
+            }
+        },
+        &[
+            "with 2 ranks",
+            "rank 1 sends to rank 2, which does not exist",
+            "% size",
+        ],
+    );
+}
+
+#[test]
+fn shifts_and_trees_and_fans() {
+    // A shift to the right, the last rank not sending.
+    assert_clean(quote! {
+        fn shift(comm: &Comm, x: f64) -> f64 {
+            let rank = comm.rank();
+            let mut got = x;
+            if rank + 1 < comm.size() {
+                send(&x, rank + 1, comm);
+            }
+            if rank > 0 {
+                got = recv(&x, rank - 1, comm);
+            }
+            got
+        }
+    });
+    // A binary-tree reduction with send and recv.
+    assert_clean(quote! {
+        fn tree(comm: &Comm, mut x: f64) -> f64 {
+            let (rank, size) = (comm.rank(), comm.size());
+            let mut step = 1;
+            while step < size {
+                if rank % (2 * step) == 0 {
+                    if rank + step < size {
+                        x += recv(&x, rank + step, comm);
+                    }
+                } else {
+                    send(&x, rank - step, comm);
+                    break;
+                }
+                step *= 2;
+            }
+            bcast(&x, 0, comm)
+        }
+    });
+    // A fan-out from a root, then a fan-in with tags.
+    assert_clean(quote! {
+        fn fan(comm: &Comm, x: f64) -> f64 {
+            const ROOT: usize = 0;
+            let mut total = x;
+            if comm.rank() == ROOT {
+                for peer in (0..comm.size()).filter(|&p| p != ROOT) {
+                    send(&x, peer, comm);
+                }
+                for peer in 1..comm.size() {
+                    total += recv(&x, Source::rank(peer).tag(7), comm);
+                }
+            } else {
+                let got = recv(&x, ROOT, comm);
+                send(&got, Dest::rank(ROOT).tag(7), comm);
+            }
+            total
+        }
+    });
+}
+
+#[test]
+fn halo_exchange_of_a_2d_decomposition() {
+    assert_clean(quote! {
+        fn halo(comm: &Comm, field: &Array2<f64>) -> f64 {
+            let (rank, size) = (comm.rank(), comm.size());
+            // The most square grid of `px` by `py` ranks.
+            let mut px = size.isqrt();
+            while size % px != 0 {
+                px -= 1;
+            }
+            let py = size / px;
+            let (row, col) = (rank / px, rank % px);
+            let north = if row > 0 { Some(rank - px) } else { None };
+            let south = if row + 1 < py { Some(rank + px) } else { None };
+            let west = col.checked_sub(1).map(|c| row * px + c);
+            let east = (col + 1 < px).then(|| rank + 1);
+            let mut sum = 0.0;
+            // Even rows send north first; odd rows receive from the south first.
+            for (first, second) in [(north, south), (west, east)] {
+                if let Some(peer) = first {
+                    sum += sendrecv(field, field, Source::rank(peer), Dest::rank(peer), comm).sum();
+                }
+                if let Some(peer) = second {
+                    sum += sendrecv(field, field, Source::rank(peer), Dest::rank(peer), comm).sum();
+                }
+            }
+            allreduce(&sum, Sum, comm)
+        }
+    });
+}
+
+#[test]
+fn unknown_peers_give_up_silently() {
+    assert_given_up(quote! {
+        fn data(comm: &Comm, peers: &[usize], x: f64) {
+            for &peer in peers {
+                send(&x, peer, comm);
+            }
+        }
+    });
+    assert_given_up(quote! {
+        fn helper(comm: &Comm, x: f64) -> f64 {
+            let y = other_jit_function(comm, x);
+            allreduce(&y, Sum, comm)
+        }
+    });
+    assert_given_up(quote! {
+        fn method(&self) -> f64 {
+            let e = self.energy();
+            if self.comm.rank() == 0 {
+                send(&e, self.grid.east, &self.comm);
+            }
+            e
+        }
+    });
+}
+
+#[test]
+fn methods_of_self_may_communicate() {
+    // `self` may hold a clone of `comm`: its methods may receive what rank 0 sends.
+    assert_given_up(quote! {
+        fn hand_over(&self, comm: &Comm, x: f64) {
+            if comm.rank() == 0 && comm.size() > 1 {
+                send(&x, 1, comm);
+            }
+            self.finish();
+        }
+    });
+}
+
+#[test]
+fn explain_says_why() {
+    let text = explain(quote! {
+        fn data(comm: &Comm, peers: &[usize], x: f64) {
+            for &peer in peers {
+                send(&x, peer, comm);
+            }
+        }
+    });
+    assert!(text.contains("not analysed"), "{text}");
+    assert!(text.contains("`for` loop"), "{text}");
+    let text = explain(quote! {
+        fn fine(comm: &Comm, x: f64) -> f64 {
+            allreduce(&x, Sum, comm)
+        }
+    });
+    assert!(text.contains("with 1 to 8 rank(s): checked"), "{text}");
+}
+
+#[test]
+fn any_source_checks_collectives_but_matches_no_message() {
+    let item = quote! {
+        fn gather_by_hand(comm: &Comm, x: f64) -> f64 {
+            let mut total = x;
+            if comm.rank() == 0 {
+                for _ in 1..comm.size() {
+                    total += recv(&x, ANY_SOURCE, comm);
+                }
+            } else {
+                send(&x, 0, comm);
+            }
+            bcast(&total, 0, comm)
+        }
+    };
+    assert!(errors(item.clone()).is_empty());
+    let text = explain(item);
+    assert!(text.contains("`ANY_SOURCE`"), "{text}");
+}
+
+#[test]
+fn what_is_known_before_giving_up_is_checked() {
+    // The peers of the sends come from data, but the roots differ before them.
+    assert_error(
+        quote! {
+            fn partial(comm: &Comm, peers: &[usize], x: f64) {
+                bcast(&x, comm.rank() % 2, comm);
+                for &peer in peers {
+                    send(&x, peer, comm);
+                }
+            }
+        },
+        &[
+            "with 2 ranks",
+            "1st collective",
+            "`bcast(root 0)`",
+            "`bcast(root 1)`",
+        ],
+    );
+}
+
+#[test]
+fn unchecked_checks_nothing() {
+    let func: syn::ItemFn = syn::parse2(quote! {
+        fn wrong(comm: &Comm) {
+            send(&1.0, comm.size(), comm);
+        }
+    })
+    .expect("a function");
+    let mut cx = Ctxt::default();
+    let options = Options {
+        sizes: None,
+        explain: true,
+        unchecked: true,
+        source: None,
+    };
+    let analysis = analyse::analyse(&func, options, &mut cx);
+    assert!(!cx.has_errors());
+    assert!(
+        analysis
+            .explain
+            .is_some_and(|text| text.contains("`unchecked`"))
+    );
+}
+
+#[test]
+fn long_loops_and_data_do_not_stop_the_check() {
+    // A long loop that does not communicate is cut short, its variables made unknown; a
+    // branch on data that does not communicate is skipped.
+    assert_clean(quote! {
+        fn busy(comm: &Comm, data: &[f64]) -> f64 {
+            let mut sum = 0.0;
+            let mut count = 0usize;
+            for i in 0..1_000_000 {
+                count += i % 2;
+            }
+            if data.len() > count {
+                sum += 1.0;
+            }
+            allreduce(&sum, Sum, comm)
+        }
+    });
+    // A loop with communication and a trip count from data gives up.
+    assert_given_up(quote! {
+        fn until(comm: &Comm, mut x: f64) -> f64 {
+            while x > 1.0 {
+                x = allreduce(&x, Min, comm) / 2.0;
+            }
+            x
+        }
+    });
+}
+
+#[test]
+fn sizes_attribute_and_power_of_two_advice() {
+    let item = quote! {
+        fn butterfly(comm: &Comm, mut x: f64) -> f64 {
+            let (rank, size) = (comm.rank(), comm.size());
+            let mut mask = 1;
+            while mask < size {
+                x += sendrecv(&x, &x, Source::rank(rank ^ mask), Dest::rank(rank ^ mask), comm);
+                mask <<= 1;
+            }
+            x
+        }
+    };
+    assert!(errors_with(Some(&[1, 2, 4, 8, 16]), item.clone()).is_empty());
+    assert_error(
+        item,
+        &[
+            "with 3 ranks",
+            "does not exist",
+            "assert!(comm.size().is_power_of_two());",
+            "sizes = [1, 2, 4, 8]",
+        ],
+    );
+}
+
+/// Runs the check on every `#[spmd_jit]` function of the files in `SPMD_PATTERN_FILES`
+/// (separated by `:`), printing what `explain` says, the errors and the time taken:
+/// `SPMD_PATTERN_FILES=a.rs:b.rs cargo test -p spmd-macros --lib -- --ignored --nocapture
+/// pattern_of_files`.
+#[test]
+#[ignore = "a tool: reads the files named in SPMD_PATTERN_FILES"]
+fn pattern_of_files() {
+    use syn::visit::Visit;
+    struct Fns(Vec<syn::ItemFn>);
+    impl<'ast> Visit<'ast> for Fns {
+        fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+            if item.attrs.iter().any(|a| a.path().is_ident("spmd_jit")) {
+                self.0.push(item.clone());
+            }
+            syn::visit::visit_item_fn(self, item);
+        }
+        fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+            if item.attrs.iter().any(|a| a.path().is_ident("spmd_jit")) {
+                self.0.push(syn::ItemFn {
+                    attrs: Vec::new(),
+                    vis: item.vis.clone(),
+                    sig: item.sig.clone(),
+                    block: Box::new(item.block.clone()),
+                });
+            }
+        }
+    }
+    let files = std::env::var("SPMD_PATTERN_FILES").unwrap_or_default();
+    let mut total = std::time::Duration::ZERO;
+    for path in files.split(':').filter(|p| !p.is_empty()) {
+        let source = std::fs::read_to_string(path).expect("readable");
+        let file = syn::parse_file(&source).expect("parses");
+        let mut fns = Fns(Vec::new());
+        fns.visit_file(&file);
+        for func in fns.0 {
+            let start = std::time::Instant::now();
+            let mut cx = Ctxt::default();
+            let options = Options {
+                sizes: None,
+                explain: true,
+                unchecked: false,
+                source: Some(&source),
+            };
+            let analysis = analyse::analyse(&func, options, &mut cx);
+            let elapsed = start.elapsed();
+            total += elapsed;
+            println!(
+                "{path}: {elapsed:?}\n  {}\n  errors: {}",
+                analysis.explain.unwrap_or_default(),
+                cx.into_compile_errors()
+            );
+        }
+    }
+    println!("total: {total:?}");
+}
