@@ -18,6 +18,9 @@ use crate::settings;
 
 /// Whether the watchdog runs: read by every op, so a single relaxed load when off.
 static ENABLED: AtomicBool = AtomicBool::new(false);
+/// Whether this process has entered `MPI_Finalize`, after which `MPI_Abort` is no longer
+/// valid (MPICH fails it with "Invalid communicator").
+static FINALIZING: AtomicBool = AtomicBool::new(false);
 static TIMEOUT: OnceLock<Duration> = OnceLock::new();
 /// Every thread's record (threads that ended drop theirs; the list forgets them).
 static THREADS: Mutex<Vec<Weak<Record>>> = Mutex::new(Vec::new());
@@ -140,6 +143,7 @@ pub(crate) fn leave() {
 
 /// Records that this rank has reached the end of the program and waits in `MPI_Finalize`.
 pub(crate) fn finalizing() {
+    FINALIZING.store(true, Ordering::Relaxed);
     if enabled() {
         set(Some(Blocked {
             what: What::Finalize,
@@ -188,6 +192,13 @@ fn fire(stuck: &[(String, Blocked)], timeout: Duration) -> ! {
     settings::write_stderr(&report);
     // Let the watchdogs of the other stuck ranks report before the abort ends them.
     thread::sleep(Duration::from_millis(1500));
+    if FINALIZING.load(Ordering::Relaxed) {
+        // Inside MPI_Finalize, MPI_Abort is not allowed, and the exit handlers (MPI's among
+        // them) could wait again: end the process at once. The launcher sees every rank exit
+        // with this status.
+        // SAFETY: `_exit` ends the process without running anything; it has no preconditions.
+        unsafe { libc::_exit(3) }
+    }
     crate::sys::abort(3);
     std::process::exit(3)
 }

@@ -247,6 +247,130 @@ impl Header {
     }
 }
 
+/// Running a multi-rank program with a time bound, and judging the outcome against its header.
+pub mod run {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, ExitStatus, Stdio};
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use crate::Header;
+
+    /// The outcome of one run: how it ended and what the ranks wrote.
+    #[derive(Debug)]
+    pub struct Outcome {
+        /// The exit status, unless the run was killed for taking too long.
+        pub status: Option<ExitStatus>,
+        /// Whether the run was killed at its time bound.
+        pub timed_out: bool,
+        /// Wall-clock time from start to exit (or kill).
+        pub elapsed: Duration,
+        /// Standard output and error of every process, interleaved as written.
+        pub output: String,
+    }
+
+    /// Runs `command` bounded by `header`'s timeout and checks the outcome against the header
+    /// (success, or failure with the expected text). `what` names the run in the report, which
+    /// carries the command, the time and every rank's output.
+    pub fn run_and_judge(command: Command, header: &Header, what: &str) -> Result<Outcome, String> {
+        let shown = format!("{command:?}");
+        let outcome = run_bounded(command, header.timeout)
+            .map_err(|error| format!("could not start `{shown}`: {error}; is MPI installed?"))?;
+        judge(&outcome, header).map_err(|problem| {
+            format!(
+                "{problem}\n  program: {what}\n  command: {shown}\n  elapsed: {:.1}s\n\
+                 --- output of all ranks ---\n{}--- end of output ---",
+                outcome.elapsed.as_secs_f64(),
+                outcome.output
+            )
+        })?;
+        Ok(outcome)
+    }
+
+    /// Whether `outcome` is what `header` expects.
+    pub fn judge(outcome: &Outcome, header: &Header) -> Result<(), String> {
+        if outcome.timed_out {
+            return Err(format!(
+                "timed out after {}s (killed): a hang or deadlock",
+                header.timeout.as_secs()
+            ));
+        }
+        let status = outcome
+            .status
+            .expect("a run that did not time out has a status");
+        if header.expects_failure() {
+            if status.success() {
+                return Err("expected the run to fail, but it exited with status 0".into());
+            }
+            let missing: Vec<&String> = header
+                .expect_failure
+                .iter()
+                .filter(|needle| !outcome.output.contains(needle.as_str()))
+                .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "the run failed ({status}) as expected, but its output lacks {missing:?}"
+                ));
+            }
+            Ok(())
+        } else if status.success() {
+            Ok(())
+        } else {
+            Err(format!("the run failed: {status}"))
+        }
+    }
+
+    /// Runs `command` in its own process group with both output streams captured (interleaved as
+    /// written), killing the whole group if it is still running after `timeout`.
+    pub fn run_bounded(mut command: Command, timeout: Duration) -> std::io::Result<Outcome> {
+        let (reader, writer) = std::io::pipe()?;
+        command
+            .stdin(Stdio::null())
+            .stdout(writer.try_clone()?)
+            .stderr(writer)
+            .process_group(0);
+        let start = Instant::now();
+        let mut child = command.spawn()?;
+        // Drop our copies of the write end (held by `command`) so the reader sees end-of-file once
+        // every process of the job has exited.
+        drop(command);
+        let collector = thread::spawn(move || {
+            let mut reader = reader;
+            let mut bytes = Vec::new();
+            let _ = reader.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
+        let pgid = child.id() as libc::pid_t;
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break Some(status);
+            }
+            if start.elapsed() > timeout {
+                timed_out = true;
+                // SAFETY: kill with a negative pid signals the process group we created above;
+                // it has no memory-safety preconditions.
+                unsafe { libc::kill(-pgid, libc::SIGKILL) };
+                let _ = child.wait();
+                break None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        let elapsed = start.elapsed();
+        // Ranks that outlive mpirun (they should not) would keep the pipe open: end them too.
+        // SAFETY: as above.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        let output = collector.join().unwrap_or_default();
+        Ok(Outcome {
+            status,
+            timed_out,
+            elapsed,
+            output,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
