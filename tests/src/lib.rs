@@ -13,6 +13,8 @@
 //! //! args: --days 0.05 --scratch          command-line arguments of the program (repeatable)
 //! //! requires: cuda-gpu                    skipped, by name, where the machine has no GPU
 //! //! transports: shm                       the transports to run over (default: shm tcp)
+//! //! only-with: open-mpi: REASON           run with this MPI library only; skipped, by name and
+//! //!                                       with REASON, under the others
 //! ```
 //!
 //! `args:` splits its value at whitespace, with no quoting; the arguments of repeated lines
@@ -46,6 +48,9 @@ pub struct Header {
     pub requires: Vec<Requirement>,
     /// The transports to run over (runs on one rank use `shm` only).
     pub transports: Vec<Transport>,
+    /// The MPI library the program is written for (`open-mpi` or `mpich`), and why; `None`
+    /// for any.
+    pub only_with: Option<(String, String)>,
 }
 
 /// How the ranks of a run on one host reach each other.
@@ -114,7 +119,7 @@ impl std::error::Error for HeaderError {}
 
 impl Header {
     /// Reads the header from a program's source. Only the leading `//!` lines are read; keys
-    /// other than the seven above are ordinary doc text. A program without a `ranks:` line is an
+    /// other than the eight above are ordinary doc text. A program without a `ranks:` line is an
     /// error, so that no program is silently left out of the test run.
     pub fn parse(source: &str) -> Result<Self, HeaderError> {
         let mut header = Header {
@@ -125,6 +130,7 @@ impl Header {
             args: Vec::new(),
             requires: Vec::new(),
             transports: Transport::ALL.to_vec(),
+            only_with: None,
         };
         let mut saw_transports = false;
         let mut saw_ranks = false;
@@ -219,6 +225,20 @@ impl Header {
                         ));
                     }
                 }
+                "only-with" => match value.split_once(':') {
+                    Some((library, reason))
+                        if matches!(library.trim(), "open-mpi" | "mpich")
+                            && !reason.trim().is_empty() =>
+                    {
+                        header.only_with =
+                            Some((library.trim().to_owned(), reason.trim().to_owned()));
+                    }
+                    _ => {
+                        return Err(fail(format!(
+                            "`only-with:` takes `open-mpi: why` or `mpich: why`, got `{value}`"
+                        )));
+                    }
+                },
                 "requires" => match value {
                     "cuda-gpu" => header.requires.push(Requirement::CudaGpu),
                     _ => {
@@ -404,6 +424,12 @@ mod tests {
         assert_eq!(shm.transports, [Transport::Shm]);
         let error = Header::parse("//! ranks: 2\n//! transports: ib\n").unwrap_err();
         assert!(error.message.contains("`ib`"), "{error}");
+        let only = Header::parse("//! ranks: 2\n//! only-with: open-mpi: it says so\n").unwrap();
+        assert_eq!(
+            only.only_with,
+            Some(("open-mpi".to_owned(), "it says so".to_owned()))
+        );
+        assert!(Header::parse("//! ranks: 2\n//! only-with: lam\n").is_err());
     }
 
     #[test]

@@ -94,13 +94,12 @@ fn trials() -> Vec<Trial> {
                     }
                     for (transport, ranks) in runs {
                         // Known to hang in the MPI library itself: listed, skipped, with why.
-                        let broken = launcher().broken(transport, ranks);
+                        let broken = launcher()
+                            .broken(transport, ranks)
+                            .map(str::to_owned)
+                            .or_else(|| launcher().not_for(&header));
                         let skip = skip || broken.is_some();
-                        let missing: Vec<String> = missing
-                            .iter()
-                            .cloned()
-                            .chain(broken.map(str::to_owned))
-                            .collect();
+                        let missing: Vec<String> = missing.iter().cloned().chain(broken).collect();
                         let name = match transport {
                             Transport::Shm => format!("{krate}::{program}::ranks_{ranks}"),
                             _ => format!("{krate}::{program}::{}::ranks_{ranks}", transport.name()),
@@ -205,6 +204,13 @@ impl Launcher {
             "MPICH on UCX hangs in MPI_Finalize over UCX's TCP transport with 3 or more ranks on \
              one host (a plain C program too); run on 2 ranks, or over shared memory",
         )
+    }
+
+    /// Why `header`'s program is not run with this MPI library, if it is written for another.
+    fn not_for(&self, header: &Header) -> Option<String> {
+        let (library, reason) = header.only_with.as_ref()?;
+        let this = if self.open_mpi { "open-mpi" } else { "mpich" };
+        (library != this).then(|| format!("written for {library} only: {reason}"))
     }
 
     /// The variables that make the MPI library send every message over TCP on the loopback

@@ -37,7 +37,8 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     }
     step("bench", &run)?;
     if !quick {
-        let section = threading_levels(&launcher, &out)?;
+        let mut section = tcp_run(&launcher, &program, &out)?;
+        section.push_str(&threading_levels(&launcher, &out)?);
         let table = out.join("ops.md");
         let mut text = std::fs::read_to_string(&table)
             .map_err(|error| Error::new(format!("reading {}: {error}", table.display())))?;
@@ -52,6 +53,43 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// The two main ops (allreduce, ping-pong) again over TCP on the loopback interface (Open MPI's
+/// `tcp` and `self` BTLs), where a message costs microseconds instead of a fraction of one: their
+/// table, for the report. Empty with another MPI library.
+fn tcp_run(
+    launcher: &Launcher,
+    program: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<String, Error> {
+    if !launcher.is_open_mpi() {
+        eprintln!("xtask: the TCP run of the bench needs Open MPI's BTL settings; skipped");
+        return Ok(String::new());
+    }
+    let tcp_out = out.join("tcp");
+    let run = launcher
+        .mpirun(BENCH_RANKS, program)
+        .envs(&[
+            ("OMPI_MCA_pml".to_owned(), "ob1".to_owned()),
+            ("OMPI_MCA_btl".to_owned(), "tcp,self".to_owned()),
+            ("OMPI_MCA_btl_tcp_if_include".to_owned(), "lo".to_owned()),
+        ])
+        .args([
+            "--out".to_owned(),
+            tcp_out.display().to_string(),
+            "--op".to_owned(),
+            "allreduce,ping-pong".to_owned(),
+        ]);
+    step("bench over TCP", &run)?;
+    let table = tcp_out.join("ops.md");
+    let text = std::fs::read_to_string(&table)
+        .map_err(|error| Error::new(format!("reading {}: {error}", table.display())))?;
+    Ok(format!(
+        "\n## Over TCP\n\nAllreduce and ping-pong again, every message over TCP on the loopback \
+         interface (`OMPI_MCA_btl=tcp,self`); the plot is {}.\n\n{text}",
+        tcp_out.join("ops.png").display()
+    ))
 }
 
 /// The threading levels compared, as `baseline --threading` names them; `single` is

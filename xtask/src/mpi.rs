@@ -104,6 +104,11 @@ impl Launcher {
         line
     }
 
+    /// Whether `mpirun` is Open MPI's.
+    pub fn is_open_mpi(&self) -> bool {
+        self.flavour == Flavour::OpenMpi
+    }
+
     /// Whether starting [`RANKS`] ranks needs more slots than cores.
     fn needs_oversubscribe(&self) -> bool {
         self.cores < RANKS

@@ -3,7 +3,8 @@
 //! Building needs an MPI library with its headers and compiler wrapper (the `mpi` crate probes
 //! it) and libclang (the `mpi` crate generates its bindings with bindgen); running needs
 //! `mpirun`. On Debian and Ubuntu these come from apt: Open MPI by default, or MPICH when it is
-//! the one already installed.
+//! the one already installed. The tests want both libraries (and iproute2 for the multi-host
+//! tests): `cargo xtask test` installs them.
 
 use crate::error::Error;
 use crate::mpi::is_root;
@@ -16,12 +17,37 @@ const MPICH: [&str; 2] = ["libmpich-dev", "mpich"];
 /// What bindgen needs to read the MPI headers.
 const LIBCLANG: &str = "libclang-dev";
 
-/// Installs what is missing when running as root; otherwise fails with the command to run.
+/// What the tests need beyond building: both MPI libraries (the multi-rank tests run against
+/// each) and `ip` (the multi-host tests make network namespaces).
+const FOR_TESTS: [&str; 5] = [OPEN_MPI[0], OPEN_MPI[1], MPICH[0], MPICH[1], "iproute2"];
+
+/// Installs what is missing to build and run programs when running as root; otherwise fails
+/// with the command to run.
 pub fn ensure() -> Result<(), Error> {
+    install(missing_packages())
+}
+
+/// [`ensure`], plus what the tests need: MPICH beside Open MPI, and iproute2.
+pub fn ensure_for_tests() -> Result<(), Error> {
+    let mut missing = missing_packages();
+    for package in FOR_TESTS {
+        if !missing.contains(&package) && !is_installed(package) {
+            missing.push(package);
+        }
+    }
+    install(missing)
+}
+
+/// Whether MPICH's compiler wrapper and launcher are installed under their Debian names.
+pub fn has_mpich() -> bool {
+    Cmd::new("mpicc.mpich").arg("-show").succeeds_quietly()
+        && Cmd::new("mpirun.mpich").arg("--version").succeeds_quietly()
+}
+
+fn install(missing: Vec<&'static str>) -> Result<(), Error> {
     if !has_apt() {
         return check_without_apt();
     }
-    let missing = missing_packages();
     if missing.is_empty() {
         return Ok(());
     }

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::book;
-use crate::cargo::{cargo, has_nextest};
+use crate::cargo::{cargo, has_nextest, target_dir};
 use crate::error::Error;
 use crate::mpi::Launcher;
 use crate::prereqs;
@@ -12,11 +12,11 @@ use crate::process::{format_duration, last_step, step};
 /// Builds every target (the multi-rank tests run the workspace's binaries, so those must exist),
 /// checks that the two published crates package, runs the doc tests, builds and tests the book
 /// (`mdbook build`, `mdbook test`; see [`book`]), then every other test: with `cargo nextest`
-/// when installed, the `ci` profile when `CI` is set, else with `cargo test`. `args` go to the
-/// test runner.
+/// when installed, the `ci` profile when `CI` is set, else with `cargo test`; then the
+/// multi-rank tests again against MPICH (see [`mpich`]). `args` go to the test runners.
 pub fn run(args: &[String]) -> Result<(), Error> {
     let start = Instant::now();
-    prereqs::ensure()?;
+    prereqs::ensure_for_tests()?;
     let env = Launcher::detect()?.test_env();
     step(
         "build",
@@ -65,5 +65,56 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         "xtask: build, doc tests and book took {}",
         format_duration(start.elapsed())
     );
-    last_step("tests", &tests)
+    let open_mpi = last_step("tests", &tests);
+    // MPICH runs even when Open MPI's tests failed: the two reports together say more.
+    let mpich = mpich(args);
+    eprintln!("xtask: test took {}", format_duration(start.elapsed()));
+    open_mpi.and(mpich)
+}
+
+/// The multi-rank tests again, with every program built against MPICH (in `<target>/mpich`,
+/// as the `mpi` crate's build script does not notice a change of MPI library) and started by
+/// its `mpirun`: both transports and the multi-host runs.
+fn mpich(args: &[String]) -> Result<(), Error> {
+    if !prereqs::has_mpich() {
+        eprintln!(
+            "xtask: MPICH is not installed (mpicc.mpich, mpirun.mpich): its tests are skipped"
+        );
+        return Ok(());
+    }
+    let env = vec![
+        ("MPICC".to_owned(), "mpicc.mpich".to_owned()),
+        ("SPMD_MPIRUN".to_owned(), "mpirun.mpich".to_owned()),
+        (
+            "CARGO_TARGET_DIR".to_owned(),
+            target_dir().join("mpich").display().to_string(),
+        ),
+    ];
+    let start = Instant::now();
+    step(
+        "build (MPICH)",
+        &cargo()
+            .envs(&env)
+            .args(["build", "--workspace", "--bins", "--tests"]),
+    )?;
+    let multi_rank = ["--test", "mpirun", "--test", "multihost"];
+    let tests = if has_nextest() {
+        let mut cmd = cargo()
+            .envs(&env)
+            .args(["nextest", "run", "-p", "spmd-tests", "--no-fail-fast"])
+            .args(multi_rank);
+        if std::env::var_os("CI").is_some() {
+            cmd = cmd.args(["--profile", "ci"]);
+        }
+        cmd.args(args.iter().cloned())
+    } else {
+        cargo()
+            .envs(&env)
+            .args(["test", "-p", "spmd-tests", "--no-fail-fast"])
+            .args(multi_rank)
+            .args(args.iter().cloned())
+    };
+    let result = last_step("tests (MPICH)", &tests);
+    eprintln!("xtask: MPICH took {}", format_duration(start.elapsed()));
+    result
 }

@@ -22,7 +22,7 @@
 //! `ops.md` and `ops.png` there (default: `bench/` in the cargo target folder); `--quick` (or
 //! the variable SPMD_BENCH_QUICK=1) runs a few small sizes, asserts that the in-place and
 //! `_into` forms allocate nothing, and writes no file; `--op NAME` times one op only (e.g.
-//! `--op ping-pong`); `--seconds S` sets the time spent on each (op, size, form), 0.5 by
+//! `--op ping-pong`, or several separated by commas); `--seconds S` sets the time spent on each (op, size, form), 0.5 by
 //! default, three times that from 1 MiB on. Timings are never asserted.
 
 #[path = "../font.rs"]
@@ -1401,17 +1401,20 @@ fn main() {
     }
     let ops: Vec<Op> = match option(&args, "--op") {
         None => Op::ALL.to_vec(),
-        Some(name) => vec![
-            Op::ALL
-                .into_iter()
-                .find(|op| op.name() == name)
-                .unwrap_or_else(|| {
-                    panic!(
-                        "`--op` takes one of {}, got `{name}`",
-                        Op::ALL.map(Op::name).join(", ")
-                    )
-                }),
-        ],
+        Some(names) => names
+            .split(',')
+            .map(|name| {
+                Op::ALL
+                    .into_iter()
+                    .find(|op| op.name() == name)
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "`--op` takes one or more of {} (separated by commas), got `{name}`",
+                            Op::ALL.map(Op::name).join(", ")
+                        )
+                    })
+            })
+            .collect(),
     };
     let sizes = plan.sizes();
     let started = Instant::now();
@@ -1462,8 +1465,13 @@ fn main() {
         let version = spmd::mpi::environment::library_version()
             .map(|v| v.split([',', '\n']).next().unwrap_or("").trim().to_string())
             .unwrap_or_else(|_| "unknown MPI".into());
+        // The transport, when the environment picks one (the TCP run of `cargo xtask bench`).
+        let transport = match std::env::var("OMPI_MCA_btl") {
+            Ok(btl) => format!(" over Open MPI's `{btl}` BTLs"),
+            Err(_) => String::new(),
+        };
         let machine = format!(
-            "2 ranks on one machine with {} cores; {version}; {} run, {:.0} s.",
+            "2 ranks on one machine with {} cores{transport}; {version}; {} run, {:.0} s.",
             cores(),
             if quick { "quick" } else { "full" },
             started.elapsed().as_secs_f64()

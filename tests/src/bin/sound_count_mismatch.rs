@@ -3,6 +3,7 @@
 //! left there. Freed memory is first filled with a marker, which must not come back.
 //! (Check mode, `SPMD_CHECK=1`, reports such a mismatch as an error instead.)
 //! ranks: 2
+//! only-with: open-mpi: MPICH finds the mismatch itself and fails the op with an MPI error (`message sizes do not match across processes in the collective routine`), which spmd reports with the op and call site; no data comes back at all
 
 use spmd::prelude::*;
 
