@@ -17,7 +17,7 @@ use syn::{Expr, ExprCall, Path};
 use crate::analyse::{self, Mode};
 use crate::ctxt::Ctxt;
 use crate::fallback;
-use crate::imports::{self, Imports};
+use crate::imports::Imports;
 use crate::ops;
 use crate::parse;
 
@@ -157,8 +157,7 @@ impl Rewriter<'_> {
                         out.last(),
                         Some(TokenTree::Punct(punct)) if matches!(punct.as_char(), '.' | ':')
                     ) || matches!(out.last(), Some(TokenTree::Ident(before)) if before == "fn");
-                    let op =
-                        imports::op_named(&ident.to_string()).filter(|_| !after_path_or_method);
+                    let op = ops::op_named(&ident.to_string()).filter(|_| !after_path_or_method);
                     let args = match (op, trees.peek()) {
                         (Some(op), Some(TokenTree::Group(group)))
                             if group.delimiter() == proc_macro2::Delimiter::Parenthesis

@@ -2,7 +2,8 @@
 //! renamed with `as` (`use spmd::allreduce as ar;`) and the crate itself
 //! (`use spmd as sp;`). An attribute sees only its function, so the file is read from disk
 //! (`Span::local_file`) and its `use` items, at any depth, are collected; a call `ar(..)` or
-//! `sp::allreduce(..)` is then an op call like `allreduce(..)`.
+//! `sp::allreduce(..)` is then an op call like `allreduce(..)` (which names are ops is for
+//! [`crate::ops`] to say: this module only knows the names).
 //!
 //! The scan is by name within the file: a rename in one module of a file applies to the
 //! functions of every module of that file. Where the file cannot be read or parsed, only the
@@ -13,13 +14,12 @@ use std::cell::RefCell;
 use syn::visit::Visit;
 use syn::{ItemUse, UseTree};
 
-use crate::ops::{self, Op};
-
 /// The renames in force for the function being expanded.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Imports {
-    /// `(local name, op)`: `use spmd::allreduce as ar` gives `("ar", allreduce)`.
-    ops: Vec<(String, Op)>,
+    /// `(local name, name in spmd)`: `use spmd::allreduce as ar` gives `("ar", "allreduce")`.
+    /// Every rename of an item of the crate is kept; [`crate::ops`] decides which are ops.
+    ops: Vec<(String, String)>,
     /// Names of the `spmd` crate: `spmd`, the `crate = path` argument's last segment, and
     /// `use spmd as sp` renames.
     crates: Vec<String>,
@@ -104,13 +104,9 @@ impl Imports {
             }
             UseTree::Rename(rename) => {
                 let from_crate = prefix.first().is_some_and(|first| self.is_crate(first));
-                let op = ops::by_name(&rename.ident.to_string());
-                let name = rename.rename.to_string();
-                if let (true, Some(op)) = (from_crate, op)
-                    && name != "_"
-                    && name != op.name
-                {
-                    self.ops.push((name, op));
+                let (original, name) = (rename.ident.to_string(), rename.rename.to_string());
+                if from_crate && name != "_" && name != original {
+                    self.ops.push((name, original));
                 }
             }
             _ => {}
@@ -123,16 +119,15 @@ impl Imports {
     }
 }
 
-/// The op that a single name means: an op's own name, or a rename of one.
-pub(crate) fn op_named(name: &str) -> Option<Op> {
-    ops::by_name(name).or_else(|| {
-        CURRENT.with_borrow(|imports| {
-            imports
-                .ops
-                .iter()
-                .find(|(local, _)| local == name)
-                .map(|&(_, op)| op)
-        })
+/// The name in `spmd` of what `local` renames (`"allreduce"` for `ar` after
+/// `use spmd::allreduce as ar`), if the file renames an item of the crate to it.
+pub(crate) fn original_name(local: &str) -> Option<String> {
+    CURRENT.with_borrow(|imports| {
+        imports
+            .ops
+            .iter()
+            .find(|(name, _)| name == local)
+            .map(|(_, original)| original.clone())
     })
 }
 
@@ -172,7 +167,7 @@ mod tests {
         let names: Vec<(&str, &str)> = imports
             .ops
             .iter()
-            .map(|(local, op)| (local.as_str(), op.name))
+            .map(|(local, original)| (local.as_str(), original.as_str()))
             .collect();
         assert_eq!(
             names,
@@ -205,9 +200,16 @@ mod tests {
     #[test]
     fn installed_renames_are_found_by_name() {
         renames("use spmd::allreduce as ar; use spmd as sp;").install();
-        assert_eq!(op_named("ar").map(|op| op.name), Some("allreduce"));
-        assert_eq!(op_named("bcast").map(|op| op.name), Some("bcast"));
-        assert_eq!(op_named("nothing"), None);
+        assert_eq!(original_name("ar").as_deref(), Some("allreduce"));
+        assert_eq!(
+            crate::ops::op_named("ar").map(|op| op.name),
+            Some("allreduce")
+        );
+        assert_eq!(
+            crate::ops::op_named("bcast").map(|op| op.name),
+            Some("bcast")
+        );
+        assert_eq!(crate::ops::op_named("nothing"), None);
         assert!(is_crate_name("sp") && is_crate_name("spmd") && !is_crate_name("std"));
         Imports::default().install();
     }

@@ -161,6 +161,12 @@ pub(crate) fn by_name(name: &str) -> Option<Op> {
     OPS.iter().copied().find(|op| op.name == name)
 }
 
+/// The op that a single name means in the file being expanded: an op's own name, or a rename
+/// of one in the file's `use` items (see [`imports`]).
+pub(crate) fn op_named(name: &str) -> Option<Op> {
+    by_name(name).or_else(|| imports::original_name(name).and_then(|original| by_name(&original)))
+}
+
 /// The op a call's callee names: a bare op name (`allreduce`) or a rename of one imported in
 /// the file (`ar` after `use spmd::allreduce as ar`), or one under `spmd` or a rename of the
 /// crate (`spmd::allreduce`, `::spmd::allreduce`, `sp::allreduce`). Any other path is a plain
@@ -180,7 +186,7 @@ pub(crate) fn called_op(callee: &Expr) -> Option<(Op, &PathSegment)> {
     match segments.len() {
         // A bare name: an op's, or a rename of one (`use spmd::allreduce as ar`).
         1 if path.path.leading_colon.is_none() => {
-            imports::op_named(&last.ident.to_string()).map(|op| (op, last))
+            op_named(&last.ident.to_string()).map(|op| (op, last))
         }
         2 if segments.first().is_some_and(under_spmd) => {
             by_name(&last.ident.to_string()).map(|op| (op, last))

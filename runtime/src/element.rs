@@ -243,10 +243,28 @@ reduces!(LXor: bool => false);
 /// kept for the life of the process (MPI frees it at finalize).
 pub struct UserOp {
     /// What MPI calls with `(in, inout, len, datatype)`: `inout[i] = inout[i] op in[i]`.
-    pub(crate) function: crate::sys::UserFunction,
-    /// The operation's handle, once made.
-    pub(crate) handle: std::sync::OnceLock<crate::sys::OpHandle>,
+    pub(crate) function: UserFunction,
+    /// The operation's handle, once made (by `sys`).
+    pub(crate) handle: std::sync::OnceLock<OpHandle>,
 }
+
+/// The function of a user-defined MPI operation (`MPI_User_function`).
+pub(crate) type UserFunction = unsafe extern "C" fn(
+    *mut std::ffi::c_void,
+    *mut std::ffi::c_void,
+    *mut std::ffi::c_int,
+    *mut ffi::MPI_Datatype,
+);
+
+/// An operation's handle, shared by the threads that may use MPI.
+#[derive(Clone, Copy)]
+pub(crate) struct OpHandle(pub(crate) ffi::MPI_Op);
+
+// SAFETY: a handle is a process-wide name of an MPI object (a pointer in Open MPI, an integer in
+// MPICH); MPI lets every thread that may call it use it, and only such threads reach `sys`.
+unsafe impl Send for OpHandle {}
+// SAFETY: as for `Send`; the handle is never written after it is made.
+unsafe impl Sync for OpHandle {}
 
 impl std::fmt::Debug for UserOp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -20,7 +20,7 @@ use std::ptr;
 
 use mpi::ffi;
 
-use crate::element::{Element, OpKind, UserOp};
+use crate::element::{Element, OpHandle, OpKind, UserOp};
 
 /// A communicator handle valid for `'c`, with this rank and the size.
 #[derive(Clone, Copy, Debug)]
@@ -615,20 +615,6 @@ fn op_handle<T: Element>(op: OpKind) -> ffi::MPI_Op {
         None => builtin_op(op),
     }
 }
-
-/// The function of a user-defined MPI operation (`MPI_User_function`).
-pub(crate) type UserFunction =
-    unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_int, *mut ffi::MPI_Datatype);
-
-/// An operation's handle, shared by the threads that may use MPI.
-#[derive(Clone, Copy)]
-pub(crate) struct OpHandle(ffi::MPI_Op);
-
-// SAFETY: a handle is a process-wide name of an MPI object (a pointer in Open MPI, an integer in
-// MPICH); MPI lets every thread that may call it use it, and only such threads reach here.
-unsafe impl Send for OpHandle {}
-// SAFETY: as for `Send`; the handle is never written after it is made.
-unsafe impl Sync for OpHandle {}
 
 /// The handle of `user`'s operation, made by `MPI_Op_create` on its first use (commutative,
 /// which the half-precision reductions are). MPI frees it at finalize.

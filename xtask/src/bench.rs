@@ -92,117 +92,109 @@ fn tcp_run(
     ))
 }
 
-/// The threading levels compared, as `baseline --threading` names them; `single` is
-/// `MPI_Init`, spmd's default is `funneled`.
-const LEVELS: [&str; 3] = ["single", "funneled", "multiple"];
+/// The threading levels compared, as `levels` names them: `MPI_Init`, and `MPI_Init_thread`
+/// with `MPI_THREAD_SINGLE`, `MPI_THREAD_FUNNELED` (spmd's default) and `MPI_THREAD_MULTIPLE`
+/// (`Options::multi_threaded`).
+const LEVELS: [&str; 4] = ["init", "single", "funneled", "multiple"];
 
-/// Rounds of the threading comparison: each runs the baseline once per level.
-const ROUNDS: usize = 5;
+/// Call pairs made in the counted run.
+const PAIRS: u64 = 20_000;
 
-/// Times the plain-C baseline (`examples/c/baseline.c`: ping-pong and allreduce of 4 to 64 B)
-/// under `MPI_Init`, `MPI_THREAD_FUNNELED` and `MPI_THREAD_MULTIPLE`, one process per level,
-/// the levels in a rotating order for [`ROUNDS`] rounds, and returns a markdown section: the
-/// median time per level and the median over rounds of each level's ratio to `MPI_Init`
-/// within the round. The level is a property of the whole process, so unlike the forms of the
-/// main table they cannot be interleaved within one run.
-fn threading_levels(launcher: &Launcher, out: &std::path::Path) -> Result<String, Error> {
-    let baseline = out.join("baseline");
+/// The cost of MPI's threading levels per call, in instructions: `examples/c/levels.c` makes
+/// [`PAIRS`] pairs of calls (`MPI_Allreduce` and `MPI_Sendrecv` of one double on
+/// `MPI_COMM_SELF`) at each level, under `valgrind --tool=callgrind`, and once with none; the
+/// difference over the pairs is the library's own work per pair. Timings would compare
+/// processes, which on a small shared machine differ by more than the effect (two runs of the
+/// same C program differed 2x here); instruction counts do not. A markdown section, or a line
+/// saying why there is none (no valgrind).
+fn threading_levels(_launcher: &Launcher, out: &std::path::Path) -> Result<String, Error> {
+    if !Cmd::new("valgrind").arg("--version").succeeds_quietly() {
+        return Ok(
+            "\nThreading levels: not measured (valgrind is not installed; \
+                   `apt-get install valgrind`).\n"
+                .to_owned(),
+        );
+    }
+    let levels = out.join("levels");
     step(
-        "baseline (mpicc)",
+        "levels (mpicc)",
         &Cmd::new("mpicc").args([
             "-O2".to_owned(),
             "-o".to_owned(),
-            baseline.display().to_string(),
+            levels.display().to_string(),
             crate::cargo::workspace_root()
-                .join("examples/c/baseline.c")
+                .join("examples/c/levels.c")
                 .display()
                 .to_string(),
         ]),
     )?;
-    // (op, bytes) -> per level, per round: nanoseconds.
-    let mut times: std::collections::BTreeMap<(String, usize), [Vec<f64>; 3]> =
-        std::collections::BTreeMap::new();
-    for round in 0..ROUNDS {
-        for turn in 0..LEVELS.len() {
-            let level = (round + turn) % LEVELS.len();
-            let run = launcher.mpirun(BENCH_RANKS, &baseline).args([
-                "--threading".to_owned(),
-                LEVELS[level].to_owned(),
-                "--seconds".to_owned(),
-                "0.3".to_owned(),
+    let count = |level: &str, pairs: u64| -> Result<u64, Error> {
+        let run = Cmd::new("valgrind")
+            .envs(&[
+                ("OMPI_ALLOW_RUN_AS_ROOT".to_owned(), "1".to_owned()),
+                ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM".to_owned(), "1".to_owned()),
+            ])
+            .args([
+                "--tool=callgrind".to_owned(),
+                "--callgrind-out-file=/dev/null".to_owned(),
+                levels.display().to_string(),
+                level.to_owned(),
+                pairs.to_string(),
             ]);
-            let output = run.output()?;
-            if !output.status.success() {
-                return Err(Error::new(format!(
-                    "`{run}` failed ({}): {}",
-                    output.status,
-                    String::from_utf8_lossy(&output.stderr).trim()
-                )));
-            }
-            for (op, bytes, ns) in parse_baseline(&String::from_utf8_lossy(&output.stdout)) {
-                times.entry((op, bytes)).or_default()[level].push(ns);
-            }
+        let output = run.output()?;
+        let text = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            return Err(Error::new(format!("`{run}` failed: {}", text.trim())));
         }
-    }
-    Ok(threading_section(&times))
-}
-
-/// The `op=... bytes=... median_ns=...` lines of the baseline's output.
-fn parse_baseline(text: &str) -> Vec<(String, usize, f64)> {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| {
-            let field = |key: &str| {
-                line.split_whitespace()
-                    .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
-            };
-            Some((
-                field("op")?.to_owned(),
-                field("bytes")?.parse().ok()?,
-                field("median_ns")?.parse().ok()?,
+        collected(&text).ok_or_else(|| {
+            Error::new(format!(
+                "`{run}` printed no instruction count: {}",
+                text.trim()
             ))
         })
-        .collect()
+    };
+    let mut per_pair = Vec::new();
+    for level in LEVELS {
+        eprintln!("xtask: counting the instructions of {level}");
+        let base = count(level, 0)?;
+        let with = count(level, PAIRS)?;
+        per_pair.push(with.saturating_sub(base) as f64 / PAIRS as f64);
+    }
+    Ok(threading_section(&per_pair))
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+/// The total of callgrind's `Collected : N` line.
+fn collected(stderr: &str) -> Option<u64> {
+    stderr
+        .lines()
+        .find_map(|line| line.split("Collected :").nth(1))
+        .and_then(|count| count.trim().parse().ok())
 }
 
-/// The markdown of [`threading_levels`].
-fn threading_section(times: &std::collections::BTreeMap<(String, usize), [Vec<f64>; 3]>) -> String {
+/// The markdown of [`threading_levels`]: instructions per pair by level, and against
+/// `MPI_Init`.
+fn threading_section(per_pair: &[f64]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nThreading levels: plain C (`examples/c/baseline.c`), one process per level, \
-         {ROUNDS} rounds in rotating order; times are medians over the rounds, ratios the median \
-         over the rounds of the level's time over `MPI_Init`'s in the same round. spmd \
+        "\nThreading levels, counted in instructions (valgrind's callgrind; deterministic): the \
+         MPI library's own work per pair of calls (`MPI_Allreduce` and `MPI_Sendrecv` of one \
+         double on `MPI_COMM_SELF`, {PAIRS} pairs), by the level MPI was initialised with. spmd \
          initialises MPI with `MPI_THREAD_FUNNELED`; `Options::multi_threaded` asks for \
          `MPI_THREAD_MULTIPLE`.\n"
     );
-    let _ = writeln!(
-        out,
-        "| op | size | MPI_Init | FUNNELED | MULTIPLE | FUNNELED / Init | MULTIPLE / Init |"
-    );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
-    for ((op, bytes), levels) in times {
-        let ratio_to_init = |level: usize| {
-            let mut ratios: Vec<f64> = levels[level]
-                .iter()
-                .zip(&levels[0])
-                .map(|(t, init)| t / init)
-                .collect();
-            median(&mut ratios)
+    let _ = writeln!(out, "| level | instructions per pair | against MPI_Init |");
+    let _ = writeln!(out, "|---|---:|---:|");
+    let init = per_pair.first().copied().unwrap_or(f64::NAN);
+    for (level, count) in LEVELS.iter().zip(per_pair) {
+        let name = match *level {
+            "init" => "`MPI_Init`",
+            "single" => "`MPI_THREAD_SINGLE`",
+            "funneled" => "`MPI_THREAD_FUNNELED`",
+            _ => "`MPI_THREAD_MULTIPLE`",
         };
-        let [init, funneled, multiple] = levels.clone().map(|mut t| median(&mut t));
-        let _ = writeln!(
-            out,
-            "| {op} | {bytes} B | {init:.0} ns | {funneled:.0} ns | {multiple:.0} ns | {:.3} | {:.3} |",
-            ratio_to_init(1),
-            ratio_to_init(2)
-        );
+        let _ = writeln!(out, "| {name} | {count:.0} | {:.3} |", count / init);
     }
     out
 }
@@ -212,34 +204,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn baseline_lines_are_parsed_and_comments_skipped() {
-        let text = "# Open MPI v4.1.4; threading=single\n\
-                    op=ping-pong bytes=8 threading=single median_ns=562.3 blocks=25\n\
-                    op=allreduce bytes=64 threading=single median_ns=2622.5 blocks=25\n\
-                    garbage\n";
-        assert_eq!(
-            parse_baseline(text),
-            [
-                ("ping-pong".to_owned(), 8, 562.3),
-                ("allreduce".to_owned(), 64, 2622.5)
-            ]
-        );
+    fn the_instruction_count_is_read_from_callgrind() {
+        let stderr =
+            "==1== Events    : Ir\n==1== Collected : 72209380\n==1==\n==1== I   refs:  72\n";
+        assert_eq!(collected(stderr), Some(72_209_380));
+        assert_eq!(collected("no count"), None);
     }
 
     #[test]
-    fn ratios_are_paired_by_round() {
-        let mut times = std::collections::BTreeMap::new();
-        times.insert(
-            ("ping-pong".to_owned(), 8),
-            [
-                vec![100.0, 200.0, 300.0],
-                vec![110.0, 220.0, 330.0],
-                vec![150.0, 300.0, 450.0],
-            ],
-        );
-        let section = threading_section(&times);
+    fn levels_are_compared_with_mpi_init() {
+        let section = threading_section(&[1423.4, 1423.5, 1640.7, 1640.3]);
         assert!(
-            section.contains("| ping-pong | 8 B | 200 ns | 220 ns | 300 ns | 1.100 | 1.500 |"),
+            section.contains("| `MPI_Init` | 1423 | 1.000 |"),
+            "{section}"
+        );
+        assert!(
+            section.contains("| `MPI_THREAD_FUNNELED` | 1641 | 1.153 |"),
             "{section}"
         );
     }

@@ -186,7 +186,7 @@ fn scan_macro_tokens(tokens: TokenStream, macro_name: &str, sites: &mut Vec<Site
                     _ => None,
                 };
                 if let (Some(op), Some(args), false) = (
-                    crate::imports::op_named(&ident.to_string()),
+                    crate::ops::op_named(&ident.to_string()),
                     args,
                     after_dot_or_fn,
                 ) {
