@@ -267,6 +267,24 @@ impl Header {
     }
 }
 
+/// The workspace's root folder.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives inside the workspace")
+        .to_path_buf()
+}
+
+/// The folder holding the workspace's binaries, for a test binary of this crate, which runs
+/// from `<target>/<profile>/deps/`.
+pub fn binary_dir() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows its own path");
+    exe.parent()
+        .and_then(std::path::Path::parent)
+        .expect("test binaries live in <target>/<profile>/deps")
+        .to_path_buf()
+}
+
 /// Running a multi-rank program with a time bound, and judging the outcome against its header.
 pub mod run {
     use std::io::Read;

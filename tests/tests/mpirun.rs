@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use std::thread;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use spmd_tests::{Header, Transport, run};
+use spmd_tests::{Header, Transport, binary_dir, run, workspace_root};
 
 /// The folders whose `*.rs` files are multi-rank programs, with the crate each belongs to.
 const PROGRAM_DIRS: [(&str, &str); 2] =
@@ -30,22 +30,6 @@ fn main() {
         args.test_threads = Some(1);
     }
     libtest_mimic::run(&args, trials()).exit();
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives inside the workspace")
-        .to_path_buf()
-}
-
-/// The folder holding the workspace's binaries: this test runs from `<target>/<profile>/deps/`.
-fn binary_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary knows its own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in <target>/<profile>/deps")
-        .to_path_buf()
 }
 
 fn trials() -> Vec<Trial> {

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use spmd_tests::{Header, run};
+use spmd_tests::{Header, binary_dir, run, workspace_root};
 
 /// The subnet of the hosts: host `i` is `10.251.0.(i + 1)`.
 const SUBNET: &str = "10.251.0";
@@ -88,22 +88,6 @@ fn cases() -> Vec<Case> {
             ..case("tests", "multihost_nodes", &[2, 1])
         },
     ]
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives inside the workspace")
-        .to_path_buf()
-}
-
-/// The folder holding the workspace's binaries: this test runs from `<target>/<profile>/deps/`.
-fn binary_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary knows its own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in <target>/<profile>/deps")
-        .to_path_buf()
 }
 
 fn trials() -> Vec<Trial> {
