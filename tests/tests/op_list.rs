@@ -112,3 +112,59 @@ fn every_op_is_called_through_the_macro_in_both_modes() {
         assert!(called(&explicit), "`{op}` is not called in explicit mode");
     }
 }
+
+/// The parameter names of a signature `name<..>(a: A, b: impl B<C, D>, ..) -> R`, at the first
+/// `(` after `name`: what is before the `:` of each top-level parameter.
+fn parameter_names(signature: &str) -> Vec<String> {
+    let open = signature.find('(').expect("a parameter list");
+    let mut depth = 0usize;
+    let mut names = Vec::new();
+    let mut current = String::new();
+    for c in signature[open + 1..].chars() {
+        match c {
+            '(' | '<' | '[' => depth += 1,
+            ')' if depth == 0 => break,
+            ')' | '>' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                names.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    names.push(current);
+    names
+        .iter()
+        .filter_map(|param| param.split(':').next())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+#[test]
+fn the_op_reference_lists_every_op_with_its_parameters() {
+    let ops = macro_ops();
+    let reference = read("book/src/op-reference.md");
+    let sources: String = ["collective", "p2p", "reduction"]
+        .iter()
+        .map(|file| read(&format!("runtime/src/ops/{file}.rs")))
+        .collect();
+    for op in &ops {
+        let row = reference
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{op}` |")))
+            .unwrap_or_else(|| panic!("book/src/op-reference.md has no row for `{op}`"));
+        let explicit = row.split('|').nth(3).expect("an explicit column").trim();
+        let documented = parameter_names(explicit);
+        let at = sources
+            .find(&format!("pub fn {op}<"))
+            .or_else(|| sources.find(&format!("pub fn {op}(")))
+            .unwrap_or_else(|| panic!("no `pub fn {op}` in runtime/src/ops"));
+        let actual = parameter_names(&sources[at..]);
+        assert_eq!(
+            documented, actual,
+            "the op reference's explicit form of `{op}` names other parameters than the source"
+        );
+    }
+}
