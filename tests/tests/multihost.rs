@@ -7,8 +7,9 @@
 //!
 //! Every test makes its own hosts and removes them when it ends, failed or not: namespaces named
 //! `spmd-<pid>-...`, addresses in 10.251.0.0/24 that exist only inside them; nothing else on the
-//! machine or its network is touched. Creating namespaces needs root (`CAP_SYS_ADMIN`) and
-//! `ip` (iproute2); where either is missing, every test is listed and skipped, with the reason.
+//! machine or its network is touched. Creating namespaces needs root (`CAP_SYS_ADMIN`), `ip`
+//! (iproute2) and `nsenter`; where a probe namespace cannot be made and entered, every test is
+//! listed and skipped, with the reason.
 //!
 //! `SPMD_MPIRUN` names the launcher as for the `mpirun` tests (e.g. `mpirun.mpich` with the
 //! binaries built against MPICH).
@@ -137,7 +138,13 @@ fn namespaces_unavailable() -> Option<String> {
     if !works("unshare", &["--net", "--uts", "true"]) {
         return Some("this machine does not allow new network and UTS namespaces".into());
     }
-    None
+    // What the tests do, once: a named namespace, entered to set up an interface.
+    let probe = format!("spmd-{}-probe", std::process::id());
+    let made =
+        ip(&["netns", "add", &probe]).and_then(|()| ip_in(&probe, &["link", "set", "lo", "up"]));
+    let _ = ip(&["netns", "del", &probe]);
+    made.err()
+        .map(|error| format!("named network namespaces cannot be made and entered here: {error}"))
 }
 
 fn run_case(case: &Case) -> Result<(), Failed> {
@@ -259,8 +266,8 @@ impl Hosts {
         let hosts = Hosts { prefix, count, dir };
         let sw = hosts.switch();
         ip(&["netns", "add", &sw])?;
-        ip(&["-n", &sw, "link", "add", "br0", "type", "bridge"])?;
-        ip(&["-n", &sw, "link", "set", "br0", "up"])?;
+        ip_in(&sw, &["link", "add", "br0", "type", "bridge"])?;
+        ip_in(&sw, &["link", "set", "br0", "up"])?;
         for host in 0..count {
             let ns = hosts.namespace(host);
             ip(&["netns", "add", &ns])?;
@@ -269,12 +276,12 @@ impl Hosts {
                 "link", "add", &inside, "netns", &ns, "type", "veth", "peer", "name", &port,
                 "netns", &sw,
             ])?;
-            ip(&["-n", &sw, "link", "set", &port, "master", "br0"])?;
-            ip(&["-n", &sw, "link", "set", &port, "up"])?;
+            ip_in(&sw, &["link", "set", &port, "master", "br0"])?;
+            ip_in(&sw, &["link", "set", &port, "up"])?;
             let address = format!("{}/24", Self::address(host));
-            ip(&["-n", &ns, "addr", "add", &address, "dev", &inside])?;
-            ip(&["-n", &ns, "link", "set", &inside, "up"])?;
-            ip(&["-n", &ns, "link", "set", "lo", "up"])?;
+            ip_in(&ns, &["addr", "add", &address, "dev", &inside])?;
+            ip_in(&ns, &["link", "set", &inside, "up"])?;
+            ip_in(&ns, &["link", "set", "lo", "up"])?;
         }
         hosts.write_agent()?;
         Ok(hosts)
@@ -303,7 +310,7 @@ impl Hosts {
              host=\"$1\"; shift\n\
              case \"$host\" in\n{cases}    *) echo \"agent: unknown host $host\" >&2; exit 1 ;;\n\
              esac\n\
-             exec ip netns exec \"$ns\" unshare --uts sh -c 'hostname \"$0\" && exec sh -c \"$1\"' \"$name\" \"$*\"\n"
+             exec nsenter --net=/run/netns/\"$ns\" unshare --uts sh -c 'hostname \"$0\" && exec sh -c \"$1\"' \"$name\" \"$*\"\n"
         );
         let path = self.agent();
         std::fs::write(&path, script)
@@ -372,17 +379,10 @@ impl Hosts {
             );
         }
         launch.push(binary.display().to_string());
-        let mut command = Command::new("ip");
+        let mut command = Command::new("nsenter");
         command
-            .args([
-                "netns",
-                "exec",
-                &self.namespace(0),
-                "unshare",
-                "--uts",
-                "sh",
-                "-c",
-            ])
+            .arg(format!("--net={}", netns_path(&self.namespace(0))))
+            .args(["unshare", "--uts", "sh", "-c"])
             .arg("hostname \"$0\" && exec \"$@\"")
             .arg(Self::host_name(0))
             .args(&launch)
@@ -411,16 +411,36 @@ impl Drop for Hosts {
 
 /// Runs `ip` with `args`; its error output on failure.
 fn ip(args: &[&str]) -> Result<(), String> {
-    let output = Command::new("ip")
+    run_quietly("ip", args)
+}
+
+/// The path of namespace `name`'s handle, made by `ip netns add`.
+fn netns_path(name: &str) -> String {
+    format!("/run/netns/{name}")
+}
+
+/// Runs `ip` with `args` inside network namespace `ns`. Through `nsenter`, not `ip -n` or
+/// `ip netns exec`: those also remount `/sys`, which fails where `/` is not a mount point (a
+/// chroot), while entering the namespace is all that is needed.
+fn ip_in(ns: &str, args: &[&str]) -> Result<(), String> {
+    let net = format!("--net={}", netns_path(ns));
+    let mut all = vec![net.as_str(), "ip"];
+    all.extend_from_slice(args);
+    run_quietly("nsenter", &all)
+}
+
+/// Runs `program` with `args`; its error output on failure.
+fn run_quietly(program: &str, args: &[&str]) -> Result<(), String> {
+    let output = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|error| format!("cannot run `ip`: {error}"))?;
+        .map_err(|error| format!("cannot run `{program}`: {error}"))?;
     if output.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "`ip {}` failed: {}",
+            "`{program} {}` failed: {}",
             args.join(" "),
             String::from_utf8_lossy(&output.stderr).trim()
         ))
