@@ -60,7 +60,8 @@ fn rust_blocks_are_anchored_includes_of_existing_code() {
             // `mdbook test` compiles every block not marked `ignore`, with no access to this
             // workspace's crates; the included programs are compiled and run by the tests.
             assert!(
-                info.split(',').any(|attribute| attribute.trim() == "ignore"),
+                info.split(',')
+                    .any(|attribute| attribute.trim() == "ignore"),
                 "{name}: a ```{info} block must be marked `rust,ignore` (mdbook test cannot \
                  build it; the multi-rank tests compile and run the included program)"
             );
