@@ -186,6 +186,9 @@ fn a_progress_bar_under_mpirun_in_a_terminal() {
     line.extend([BINARY, "--days", "0.05", "--benchmark"].map(quote));
     let mut command = Command::new("script");
     command.args(["-q", "-e", "-c", &line.join(" "), "/dev/null"]);
+    // A terminal names its type; without `TERM` (a CI job, a chroot) the bar library takes the
+    // pseudo-terminal for a dumb one and draws nothing.
+    command.env("TERM", "xterm-256color");
     for (name, value) in mpirun.get_envs() {
         if let Some(value) = value {
             command.env(name, value);
