@@ -88,6 +88,19 @@ fn code(function: &'static str, code: c_int) -> SysResult {
     }
 }
 
+/// The end of a call that wrote `len` elements at `data`: MPI's error code, then the written
+/// elements validated (see [`validate`]).
+#[inline]
+fn written<T: Element>(
+    function: &'static str,
+    result: c_int,
+    data: *mut T,
+    len: usize,
+) -> SysResult {
+    code(function, result)?;
+    validate(function, data, len)
+}
+
 /// After MPI wrote `data`: repairs and reports bytes that are not a `bool` (no-op for every
 /// other element type, all of whose bit patterns are values).
 #[inline]
@@ -260,8 +273,7 @@ pub(crate) fn bcast<T: Element>(comm: RawComm<'_>, data: &mut [T], root: c_int) 
             comm.handle,
         )
     };
-    code("MPI_Bcast", result)?;
-    validate("MPI_Bcast", data.as_mut_ptr(), data.len())
+    written("MPI_Bcast", result, data.as_mut_ptr(), data.len())
 }
 
 /// Panics (an internal error of this crate) unless `len` is `size * block`.
@@ -312,8 +324,7 @@ pub(crate) fn gather<T: Element>(
             comm.handle,
         )
     };
-    code("MPI_Gather", result)?;
-    validate("MPI_Gather", recv_ptr, recv_len)
+    written("MPI_Gather", result, recv_ptr, recv_len)
 }
 
 /// `MPI_Allgather` of `send` into `recv`, which must hold `size` blocks of `send.len()`.
@@ -338,8 +349,7 @@ pub(crate) fn allgather<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T
             comm.handle,
         )
     };
-    code("MPI_Allgather", result)?;
-    validate("MPI_Allgather", recv.as_mut_ptr(), recv.len())
+    written("MPI_Allgather", result, recv.as_mut_ptr(), recv.len())
 }
 
 /// `MPI_Scatter` from `root` into `recv`; at the root `send` must hold `size` blocks of
@@ -375,8 +385,7 @@ pub(crate) fn scatter<T: Element>(
             comm.handle,
         )
     };
-    code("MPI_Scatter", result)?;
-    validate("MPI_Scatter", recv.as_mut_ptr(), recv.len())
+    written("MPI_Scatter", result, recv.as_mut_ptr(), recv.len())
 }
 
 /// `MPI_Alltoall` of `send` into `recv`: both hold `size` blocks of the same length.
@@ -398,8 +407,7 @@ pub(crate) fn alltoall<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]
             comm.handle,
         )
     };
-    code("MPI_Alltoall", result)?;
-    validate("MPI_Alltoall", recv.as_mut_ptr(), recv.len())
+    written("MPI_Alltoall", result, recv.as_mut_ptr(), recv.len())
 }
 
 /// The reductions that share one signature: every rank gets a result.
@@ -496,8 +504,7 @@ unsafe fn run_reduction<T: Element>(
             comm.handle,
         )
     };
-    code(kind.name(), result)?;
-    validate(kind.name(), recv.as_mut_ptr(), recv.len())
+    written(kind.name(), result, recv.as_mut_ptr(), recv.len())
 }
 
 /// `MPI_Reduce` of `send` at `root`, into `recv` (as long as `send`) at the root; `recv` is not
@@ -533,8 +540,7 @@ pub(crate) fn reduce<T: Element>(
             comm.handle,
         )
     };
-    code("MPI_Reduce", result)?;
-    validate("MPI_Reduce", recv_ptr, recv_len)
+    written("MPI_Reduce", result, recv_ptr, recv_len)
 }
 
 /// `MPI_Reduce` in place: at the root `data` is input and output (`MPI_IN_PLACE`), elsewhere
