@@ -184,6 +184,17 @@ fn fire(stuck: &[(String, Blocked)], timeout: Duration) -> ! {
         report.push_str(&format!("[spmd] watchdog: rank {rank} of {size} {story}\n"));
     }
     let rank = stuck[0].1.rank;
+    if stuck
+        .iter()
+        .all(|(_, blocked)| matches!(blocked.what, What::Finalize))
+    {
+        report.push_str(&format!(
+            "[spmd] watchdog: rank {rank}: if every rank says it reached the end, the program's \
+             communication is complete and MPI_Finalize itself hangs: MPICH 4.0 on UCX does over \
+             TCP (it closes its connections before its final barrier; MPICH 4.1 reorders the \
+             two); use Open MPI, a newer MPICH, or shared memory within a host\n"
+        ));
+    }
     report.push_str(&format!(
         "[spmd] watchdog: rank {rank}: no progress within SPMD_TIMEOUT={}s, probably a deadlock: \
          the lines of all ranks show what each waits for; aborting the job\n",

@@ -308,14 +308,81 @@ pub mod run {
         pub output: String,
     }
 
+    /// MPICH 4.0 on UCX (Debian 12's 4.0.2 with UCX 1.13) can hang in `MPI_Finalize` when its
+    /// ranks talk over UCX's TCP transport: it closes its connections, which takes the peer's
+    /// progress, before its final barrier, so a rank that has closed and waits in the barrier
+    /// starves a peer that is still closing (MPICH 4.1 puts the barrier first). A plain C
+    /// program (15 `MPI_Allreduce`s, then `MPI_Finalize`) hung in 3 of 180 runs on 2 ranks, 3
+    /// jobs at a time on 2 cores, and in 11 of 60 on 3 ranks.
+    ///
+    /// A run that hangs there has done all its work, which is what a test checks. [`arm`](FinalizeHang::arm)
+    /// starts the watchdog, so that the hang ends in a report from every
+    /// rank instead of the kill, and [`explains`](FinalizeHang::explains) accepts a failed run
+    /// in which every rank reported that it reached the end of the program and nothing else
+    /// went wrong.
+    #[derive(Debug)]
+    pub struct FinalizeHang {
+        ranks: usize,
+    }
+
+    impl FinalizeHang {
+        /// Arms `command`, a run of `ranks` ranks of `header`'s program, against the hang: sets
+        /// `SPMD_TIMEOUT` to a third of the run's time bound (at most 20 s). `None` for a run
+        /// that expects to fail or sets the watchdog itself: its own verdict stands.
+        pub fn arm(command: &mut Command, header: &Header, ranks: usize) -> Option<FinalizeHang> {
+            let own_watchdog = header.env.iter().any(|(name, _)| name == "SPMD_TIMEOUT");
+            if header.expects_failure() || own_watchdog {
+                return None;
+            }
+            let seconds = (header.timeout.as_secs() / 3).clamp(1, 20);
+            command.env("SPMD_TIMEOUT", seconds.to_string());
+            Some(FinalizeHang { ranks })
+        }
+
+        /// Whether `outcome` failed only because every rank hung in `MPI_Finalize`: each rank
+        /// reported reaching the end, no op was blocked, and nothing panicked or returned an
+        /// error from `main`.
+        pub fn explains(&self, outcome: &Outcome) -> bool {
+            let size = self.ranks;
+            let every_rank_ended = (0..size).all(|rank| {
+                let line =
+                    format!("watchdog: rank {rank} of {size} reached the end of the program");
+                outcome.output.contains(&line)
+            });
+            let something_else = ["blocked for", "panicked", "Error:"]
+                .iter()
+                .any(|sign| outcome.output.contains(sign));
+            !outcome.timed_out && every_rank_ended && !something_else
+        }
+    }
+
     /// Runs `command` bounded by `header`'s timeout and checks the outcome against the header
     /// (success, or failure with the expected text). `what` names the run in the report, which
     /// carries the command, the time and every rank's output.
     pub fn run_and_judge(command: Command, header: &Header, what: &str) -> Result<Outcome, String> {
+        run_and_judge_or_hang(command, header, what, None)
+    }
+
+    /// [`run_and_judge`], accepting a run that `hang` explains (saying so on standard error).
+    pub fn run_and_judge_or_hang(
+        command: Command,
+        header: &Header,
+        what: &str,
+        hang: Option<&FinalizeHang>,
+    ) -> Result<Outcome, String> {
         let shown = format!("{command:?}");
         let outcome = run_bounded(command, header.timeout)
             .map_err(|error| format!("could not start `{shown}`: {error}; is MPI installed?"))?;
-        judge(&outcome, header).map_err(|problem| {
+        let verdict = judge(&outcome, header);
+        if verdict.is_err() && hang.is_some_and(|hang| hang.explains(&outcome)) {
+            eprintln!(
+                "{what}: every rank finished and then hung in MPI_Finalize, the MPI library's \
+                 known fault (see `FinalizeHang`); counted as passed\n--- output ---\n{}",
+                outcome.output
+            );
+            return Ok(outcome);
+        }
+        verdict.map_err(|problem| {
             format!(
                 "{problem}\n  program: {what}\n  command: {shown}\n  elapsed: {:.1}s\n\
                  --- output of all ranks ---\n{}--- end of output ---",
@@ -476,5 +543,78 @@ mod tests {
         assert_eq!(error.line, 2);
         let error = Header::parse("//! ranks: 2\n//! env: NOVALUE\n").unwrap_err();
         assert!(error.message.contains("NAME=value"), "{error}");
+    }
+}
+
+#[cfg(test)]
+mod finalize_hang {
+    use std::process::Command;
+    use std::time::Duration;
+
+    use crate::Header;
+    use crate::run::{FinalizeHang, Outcome};
+
+    fn outcome(output: &str) -> Outcome {
+        Outcome {
+            status: None,
+            timed_out: false,
+            elapsed: Duration::from_secs(20),
+            output: output.to_owned(),
+        }
+    }
+
+    fn ended(rank: usize, size: usize) -> String {
+        format!(
+            "[spmd] watchdog: rank {rank} of {size} reached the end of the program 20.1s ago \
+             and waits in MPI_Finalize for the other ranks\n"
+        )
+    }
+
+    fn armed(header: &str, ranks: usize) -> (Option<FinalizeHang>, Command) {
+        let mut command = Command::new("true");
+        let hang = FinalizeHang::arm(&mut command, &Header::parse(header).unwrap(), ranks);
+        (hang, command)
+    }
+
+    #[test]
+    fn arming_sets_the_watchdog_to_a_third_of_the_bound() {
+        let (hang, command) = armed("//! ranks: 2\n//! timeout: 30\n", 2);
+        assert!(hang.is_some());
+        let set: Vec<_> = command.get_envs().collect();
+        assert_eq!(set, [("SPMD_TIMEOUT".as_ref(), Some("10".as_ref()))]);
+        let (_, command) = armed("//! ranks: 2\n", 2);
+        assert_eq!(command.get_envs().next().unwrap().1, Some("20".as_ref()));
+    }
+
+    #[test]
+    fn a_run_that_expects_failure_or_sets_the_watchdog_is_not_armed() {
+        assert!(
+            armed("//! ranks: 2\n//! expect-failure: rank 1\n", 2)
+                .0
+                .is_none()
+        );
+        assert!(
+            armed("//! ranks: 2\n//! env: SPMD_TIMEOUT=2\n", 2)
+                .0
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn only_every_rank_ending_then_hanging_is_explained() {
+        let hang = armed("//! ranks: 2\n", 2).0.unwrap();
+        assert!(hang.explains(&outcome(&(ended(1, 2) + &ended(0, 2)))));
+        // One rank never got there.
+        assert!(!hang.explains(&outcome(&ended(0, 2))));
+        let blocked = "[spmd] watchdog: rank 1 of 2 blocked for 20.0s in `recv` from rank 0 at \
+                       x.rs:1:1 (op #3) on thread main\n";
+        assert!(!hang.explains(&outcome(&(ended(0, 2) + blocked))));
+        // Something went wrong before the end.
+        let panicked = "thread 'main' panicked at x.rs:9:5:\nassertion failed\n";
+        assert!(!hang.explains(&outcome(&(ended(0, 2) + &ended(1, 2) + panicked))));
+        // Killed at the bound: the watchdog did not end it.
+        let mut killed = outcome(&(ended(0, 2) + &ended(1, 2)));
+        killed.timed_out = true;
+        assert!(!hang.explains(&killed));
     }
 }

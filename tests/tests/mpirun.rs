@@ -180,9 +180,11 @@ impl Launcher {
 impl Launcher {
     /// Why a run of `ranks` ranks over `transport` cannot pass with this MPI library, if it
     /// cannot: MPICH on UCX (4.0.2 with UCX 1.13.1 in Debian 12) hangs in `MPI_Finalize` with
-    /// UCX's TCP transport on 3 or more ranks of one host. A C program that does one
-    /// `MPI_Allreduce`, one `MPI_Barrier` and `MPI_Finalize` hung in 15 runs of 15 on 3 ranks
-    /// and in 3 of 10 on 4 (none of 10 on 2), so the fault is the library's.
+    /// UCX's TCP transport (see [`run::FinalizeHang`]), so often on 3 or more ranks of one host
+    /// (a C program that does one `MPI_Allreduce`, one `MPI_Barrier` and `MPI_Finalize` hung in
+    /// 15 runs of 15 on 3 ranks, in 3 of 10 on 4) that those runs would mostly test the
+    /// library. Runs on 2 ranks hang rarely (3 of 180): they run, and a hang after every rank
+    /// has finished is accepted.
     fn broken(&self, transport: Transport, ranks: usize) -> Option<&'static str> {
         (self.mpich_ucx && transport == Transport::Tcp && ranks >= 3).then_some(
             "MPICH on UCX hangs in MPI_Finalize over UCX's TCP transport with 3 or more ranks on \
@@ -253,8 +255,11 @@ fn run_program(
     for (name, value) in &header.env {
         command.env(name, value);
     }
+    let hang = (launcher().mpich_ucx && transport == Transport::Tcp)
+        .then(|| run::FinalizeHang::arm(&mut command, header, ranks))
+        .flatten();
     let what = format!("{program} on {ranks} rank(s) over {}", transport.name());
-    run::run_and_judge(command, header, &what)
+    run::run_and_judge_or_hang(command, header, &what, hang.as_ref())
         .map(drop)
         .map_err(Failed::from)
 }

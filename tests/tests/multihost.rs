@@ -174,13 +174,17 @@ fn run_case(case: &Case) -> Result<(), Failed> {
         command.env(name, value);
     }
     let ranks: usize = case.slots.iter().sum();
+    // MPICH over UCX's TCP between the hosts: see `FinalizeHang`.
+    let hang = (!is_open_mpi())
+        .then(|| run::FinalizeHang::arm(&mut command, &header, ranks))
+        .flatten();
     let what = format!(
         "{} on {ranks} rank(s) across {} hosts ({:?} ranks each)",
         case.program,
         case.slots.len(),
         case.slots
     );
-    let outcome = run::run_and_judge(command, &header, &what)?;
+    let outcome = run::run_and_judge_or_hang(command, &header, &what, hang.as_ref())?;
     let missing: Vec<&&str> = case
         .must_contain
         .iter()
