@@ -139,60 +139,29 @@ impl VisitMut for Rewriter<'_> {
 
 impl Rewriter<'_> {
     /// Gives the implicit op calls inside a macro's arguments the thread's token, as if they
-    /// were outside. They are reported anyway (the order of a macro's expansion is not visible
-    /// here); this keeps the compiler from adding errors of its own about the missing token.
+    /// were outside: the calls the analysis found there (it reads them with the same walk,
+    /// [`analyse::macro_calls`]), which it reports anyway, since the order of a macro's
+    /// expansion is not visible here; this keeps the compiler from adding errors of its own
+    /// about the missing token.
     fn rewrite_tokens(&self, tokens: TokenStream) -> TokenStream {
-        let mut trees = tokens.into_iter().peekable();
-        let mut out = Vec::new();
-        while let Some(tree) = trees.next() {
-            let tree = match tree {
-                TokenTree::Group(group) => {
-                    let mut rewritten =
-                        Group::new(group.delimiter(), self.rewrite_tokens(group.stream()));
-                    rewritten.set_span(group.span());
-                    TokenTree::Group(rewritten)
-                }
-                TokenTree::Ident(ident) => {
-                    let after_path_or_method = matches!(
-                        out.last(),
-                        Some(TokenTree::Punct(punct)) if matches!(punct.as_char(), '.' | ':')
-                    ) || matches!(out.last(), Some(TokenTree::Ident(before)) if before == "fn");
-                    let op = ops::op_named(&ident.to_string()).filter(|_| !after_path_or_method);
-                    let args = match (op, trees.peek()) {
-                        (Some(op), Some(TokenTree::Group(group)))
-                            if group.delimiter() == proc_macro2::Delimiter::Parenthesis
-                                && analyse::count_args(group.stream()) == op.implicit_arity() =>
-                        {
-                            Some(group.stream())
-                        }
-                        _ => None,
-                    };
-                    match args {
-                        Some(args) => {
-                            trees.next();
-                            let span = ident.span();
-                            let krate = self.krate(span);
-                            let ends_with_comma = matches!(
-                                args.clone().into_iter().last(),
-                                Some(TokenTree::Punct(punct)) if punct.as_char() == ','
-                            );
-                            let comma = (!ends_with_comma).then(|| quote_spanned!(span=> ,));
-                            let call = quote_spanned! {span=>
-                                #krate::__private::settle(
-                                    #ident(#args #comma #krate::__private::take_token())
-                                )
-                            };
-                            out.extend(call);
-                            continue;
-                        }
-                        None => TokenTree::Ident(ident),
-                    }
-                }
-                tree => tree,
-            };
-            out.push(tree);
-        }
-        out.into_iter().collect()
+        analyse::macro_calls(tokens, &mut |call| {
+            if call.count != call.op.implicit_arity() {
+                return None;
+            }
+            let span = call.span;
+            let krate = self.krate(span);
+            let (callee, args) = (&call.callee, &call.args);
+            let ends_with_comma = matches!(
+                args.clone().into_iter().last(),
+                Some(TokenTree::Punct(punct)) if punct.as_char() == ','
+            );
+            let comma = (!ends_with_comma).then(|| quote_spanned!(span=> ,));
+            Some(quote_spanned! {span=>
+                #krate::__private::settle(
+                    #callee(#args #comma #krate::__private::take_token())
+                )
+            })
+        })
     }
 }
 

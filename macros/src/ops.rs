@@ -206,7 +206,9 @@ pub(crate) fn is_token_fn(callee: &Expr) -> bool {
         && is_token
         && match segments.len() {
             1 => path.path.leading_colon.is_none(),
-            2 => segments.first().is_some_and(|first| first.ident == "spmd"),
+            2 => segments
+                .first()
+                .is_some_and(|first| imports::is_crate_name(&first.ident.to_string())),
             _ => false,
         }
 }

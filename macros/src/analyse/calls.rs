@@ -1,10 +1,10 @@
 //! Finds every communication call of a body, with its form (with or without a token) and the
 //! construct around it that hides its order from the macro (closure, `async`, macro arguments).
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Spacing, Span, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{Block, ExprCall, FnArg, ItemFn, Macro, Pat, Type};
+use syn::{Block, Expr, ExprCall, FnArg, ItemFn, Macro, Pat, Type};
 
 use crate::ops::{self, Op};
 
@@ -150,7 +150,17 @@ impl<'ast> Visit<'ast> for Finder {
             .last()
             .map(|segment| segment.ident.to_string())
             .unwrap_or_default();
-        scan_macro_tokens(mac.tokens.clone(), &name, &mut self.calls.sites);
+        let hidden = Some(Hidden::Macro);
+        macro_calls(mac.tokens.clone(), &mut |call| {
+            self.calls.sites.push(Site {
+                op: call.op,
+                form: form(call.op, call.count),
+                hidden,
+                macro_name: Some(name.clone()),
+                span: call.span,
+            });
+            None
+        });
     }
 
     // Nested items are other functions: not ours to order.
@@ -161,52 +171,125 @@ impl<'ast> Visit<'ast> for Finder {
     }
 }
 
-/// Finds `op(...)` inside a macro's tokens: an op name, not after `.` (a method) or `fn`,
-/// followed by a parenthesised group.
-fn scan_macro_tokens(tokens: TokenStream, macro_name: &str, sites: &mut Vec<Site>) {
+/// An op call found in a macro's tokens, by the rules of calls outside macros.
+pub(crate) struct MacroCall {
+    pub(crate) op: Op,
+    /// The number of arguments.
+    pub(crate) count: usize,
+    /// The callee's last name: what errors point at.
+    pub(crate) span: Span,
+    /// The callee as written (`allreduce`, `spmd::allreduce`, a rename).
+    pub(crate) callee: TokenStream,
+    /// The arguments, without their parentheses.
+    pub(crate) args: TokenStream,
+}
+
+/// Walks a macro's tokens for op calls, the one reading of them that the analysis and the
+/// expansion share: a path that [`ops::called_op`] takes for an op, as it does outside macros
+/// (`allreduce`, `spmd::allreduce`, a rename), not after `.` (a method) or `fn`, followed by
+/// parentheses. `each` sees every call, innermost first, and may replace its tokens (callee and
+/// parentheses); the tokens come back with the replacements made.
+pub(crate) fn macro_calls(
+    tokens: TokenStream,
+    each: &mut dyn FnMut(&MacroCall) -> Option<TokenStream>,
+) -> TokenStream {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut previous: Option<&TokenTree> = None;
-    for (index, tree) in trees.iter().enumerate() {
-        match tree {
-            TokenTree::Group(group) => {
-                scan_macro_tokens(group.stream(), macro_name, sites);
-            }
-            TokenTree::Ident(ident) => {
-                let after_dot_or_fn = match previous {
-                    Some(TokenTree::Punct(punct)) => punct.as_char() == '.',
-                    Some(TokenTree::Ident(before)) => before == "fn",
-                    _ => false,
-                };
-                let args = match trees.get(index + 1) {
-                    Some(TokenTree::Group(group))
-                        if group.delimiter() == Delimiter::Parenthesis =>
-                    {
-                        Some(group)
-                    }
-                    _ => None,
-                };
-                if let (Some(op), Some(args), false) = (
-                    crate::ops::op_named(&ident.to_string()),
-                    args,
-                    after_dot_or_fn,
-                ) {
-                    sites.push(Site {
-                        op,
-                        form: form(op, count_args(args.stream())),
-                        hidden: Some(Hidden::Macro),
-                        macro_name: Some(macro_name.to_owned()),
-                        span: ident.span(),
-                    });
+    let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
+    let mut index = 0;
+    while index < trees.len() {
+        let after_dot_or_fn = match out.last() {
+            Some(TokenTree::Punct(punct)) => punct.as_char() == '.',
+            Some(TokenTree::Ident(before)) => before == "fn",
+            _ => false,
+        };
+        let path_end = (!after_dot_or_fn).then(|| path_at(&trees, index)).flatten();
+        let Some(end) = path_end else {
+            out.push(match &trees[index] {
+                TokenTree::Group(group) => {
+                    let inner = macro_calls(group.stream(), each);
+                    let mut rewritten = Group::new(group.delimiter(), inner);
+                    rewritten.set_span(group.span());
+                    TokenTree::Group(rewritten)
                 }
+                tree => tree.clone(),
+            });
+            index += 1;
+            continue;
+        };
+        let callee: TokenStream = trees[index..end].iter().cloned().collect();
+        let call = match trees.get(end) {
+            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
+                syn::parse2::<Expr>(callee.clone())
+                    .ok()
+                    .and_then(|path| Some((ops::called_op(&path)?.0, group)))
             }
-            _ => {}
+            _ => None,
+        };
+        let Some((op, group)) = call else {
+            // Not a call of an op: the path as it is, and on after it.
+            out.extend(trees[index..end].iter().cloned());
+            index = end;
+            continue;
+        };
+        let span = trees[end - 1].span();
+        let args = macro_calls(group.stream(), each);
+        let count = count_args(args.clone());
+        let found = MacroCall {
+            op,
+            count,
+            span,
+            callee,
+            args,
+        };
+        match each(&found) {
+            Some(replacement) => out.extend(replacement),
+            None => {
+                out.extend(found.callee);
+                let mut parens = Group::new(Delimiter::Parenthesis, found.args);
+                parens.set_span(group.span());
+                out.push(TokenTree::Group(parens));
+            }
         }
-        previous = Some(tree);
+        index = end + 1;
+    }
+    out.into_iter().collect()
+}
+
+/// The end of the path that starts at `trees[start]` (`a`, `::a`, `a::b::c`), if one does.
+fn path_at(trees: &[TokenTree], start: usize) -> Option<usize> {
+    let is_colons = |at: usize| {
+        matches!(
+            (trees.get(at), trees.get(at + 1)),
+            (Some(TokenTree::Punct(first)), Some(TokenTree::Punct(second)))
+                if first.as_char() == ':' && second.as_char() == ':'
+                    && first.spacing() == Spacing::Joint
+        )
+    };
+    let mut at = start;
+    if is_colons(at) {
+        at += 2;
+    }
+    loop {
+        match trees.get(at) {
+            Some(TokenTree::Ident(_)) => at += 1,
+            _ => return None,
+        }
+        if is_colons(at) {
+            at += 2;
+        } else {
+            return Some(at);
+        }
     }
 }
 
-/// The number of comma-separated arguments in a call's parenthesised tokens.
-pub(crate) fn count_args(tokens: TokenStream) -> usize {
+/// The number of arguments in a call's parenthesised tokens: as expressions where they parse
+/// (so that `HashMap::<u8, u8>::new()` is one), else by their top-level commas.
+fn count_args(tokens: TokenStream) -> usize {
+    use syn::parse::Parser;
+    let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+    if let Ok(args) = parser.parse2(tokens.clone()) {
+        return args.len();
+    }
     let mut count = 0;
     let mut pending = false;
     for tree in tokens {
@@ -219,4 +302,54 @@ pub(crate) fn count_args(tokens: TokenStream) -> usize {
         }
     }
     count + usize::from(pending)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+    use crate::imports::Imports;
+
+    /// The calls `macro_calls` finds in `tokens`: op name and argument count, in the order seen.
+    fn found(tokens: TokenStream) -> Vec<(&'static str, usize)> {
+        Imports::scan(None, None).install();
+        let mut calls = Vec::new();
+        macro_calls(tokens, &mut |call| {
+            calls.push((call.op.name, call.count));
+            None
+        });
+        calls
+    }
+
+    #[test]
+    fn calls_in_macros_are_read_as_outside() {
+        let calls = found(quote! {
+            "{} {}", allreduce(&x, Sum, comm), spmd::bcast(&HashMap::<u8, u8>::new(), 0, comm)
+        });
+        assert_eq!(calls, [("allreduce", 3), ("bcast", 3)]);
+        // Nested: the inner call first.
+        let calls = found(quote!(x, [allreduce(&bcast(&y, 0, comm), Sum, comm)]));
+        assert_eq!(calls, [("bcast", 3), ("allreduce", 3)]);
+    }
+
+    #[test]
+    fn methods_definitions_and_other_crates_are_not_calls() {
+        let tokens = quote! {
+            x.allreduce(a, b, c), fn bcast(a: u8) {}, other::scan(a, b, c), ::spmd::barrier(comm)
+        };
+        assert_eq!(found(tokens), [("barrier", 1)]);
+    }
+
+    #[test]
+    fn a_replacement_takes_the_place_of_the_call() {
+        Imports::scan(None, None).install();
+        let out = macro_calls(quote!(a, barrier(comm), b), &mut |call| {
+            let count = call.count;
+            Some(quote!(replaced(#count)))
+        });
+        assert_eq!(out.to_string(), quote!(a, replaced(1usize), b).to_string());
+        let kept = macro_calls(quote!(a, spmd::barrier(comm)), &mut |_| None);
+        assert_eq!(kept.to_string(), quote!(a, spmd::barrier(comm)).to_string());
+    }
 }

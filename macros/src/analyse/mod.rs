@@ -18,7 +18,7 @@ use syn::ItemFn;
 use crate::ctxt::Ctxt;
 use calls::{Form, Hidden, Site};
 
-pub(crate) use calls::count_args;
+pub(crate) use calls::macro_calls;
 pub(crate) use pattern::Options;
 
 /// How the function orders its communication.

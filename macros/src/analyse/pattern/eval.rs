@@ -121,6 +121,22 @@ pub(crate) enum Kind {
     },
 }
 
+impl Kind {
+    /// What a receiving event receives: its source and tag (`None`: any), or `None` for an
+    /// event that receives nothing.
+    pub(crate) fn receives(&self) -> Option<(Option<i128>, Option<i128>)> {
+        match *self {
+            Kind::Recv { from, tag }
+            | Kind::Sendrecv {
+                from,
+                recv_tag: tag,
+                ..
+            } => Some((from, tag)),
+            Kind::Send { .. } | Kind::Collective { .. } => None,
+        }
+    }
+}
+
 /// Why a rank's evaluation stopped before its end.
 #[derive(Debug, Clone)]
 pub(crate) struct GiveUp {

@@ -45,11 +45,11 @@ impl Context<'_> {
         self.traces[rank]
             .events
             .iter()
-            .filter(|event| match event.kind {
-                Kind::Recv { from: source, .. } | Kind::Sendrecv { from: source, .. } => {
-                    source == Some(from as i128)
-                }
-                _ => false,
+            .filter(|event| {
+                event
+                    .kind
+                    .receives()
+                    .is_some_and(|(source, _)| source == Some(from as i128))
             })
             .count()
     }
@@ -391,15 +391,7 @@ fn collectives(
 fn no_send(cx: &Context<'_>, at: At) -> Vec<(Span, String)> {
     let event = cx.event(at);
     let rank = at.0;
-    let (from, tag) = match event.kind {
-        Kind::Recv { from, tag }
-        | Kind::Sendrecv {
-            from,
-            recv_tag: tag,
-            ..
-        } => (from, tag),
-        _ => (None, None),
-    };
+    let (from, tag) = event.kind.receives().unwrap_or((None, None));
     let from = from.unwrap_or(0) as usize;
     let sends = cx.sends_to(from, rank);
     let why = if sends.is_empty() {
@@ -446,15 +438,7 @@ fn no_send(cx: &Context<'_>, at: At) -> Vec<(Span, String)> {
 fn tag_mismatch(cx: &Context<'_>, at: At, sends: &[At]) -> Vec<(Span, String)> {
     let event = cx.event(at);
     let rank = at.0;
-    let (from, tag) = match event.kind {
-        Kind::Recv { from, tag }
-        | Kind::Sendrecv {
-            from,
-            recv_tag: tag,
-            ..
-        } => (from, tag),
-        _ => (None, None),
-    };
+    let (from, tag) = event.kind.receives().unwrap_or((None, None));
     let from = from.unwrap_or(0);
     let sent: Vec<String> = sends
         .iter()
