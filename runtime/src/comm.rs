@@ -53,9 +53,9 @@ impl Life {
 ///
 /// Cheap to clone (the MPI communicator is shared). A `Comm` is neither `Send` nor `Sync`: it
 /// stays on the thread that made it, like the ordering token of the ops that use it, and MPI
-/// is initialised for that guarantee only (`MPI_THREAD_FUNNELED`: making a `Comm` on another
-/// thread than the one that called [`init`](crate::init) needs
-/// [`Options::multi_threaded`](crate::Options::multi_threaded)). A `Comm` keeps MPI
+/// is initialised for that guarantee only (`MPI_THREAD_FUNNELED` by default: making a `Comm` on
+/// another thread than the one that called [`init`](crate::init) needs
+/// [`Threads::Multiple`](crate::Threads::Multiple)). A `Comm` keeps MPI
 /// initialised: MPI is finalised once the [`Universe`](crate::Universe) and every `Comm` are
 /// dropped. Errors of MPI calls on it are returned (`MPI_ERRORS_RETURN`) and turned into
 /// `spmd` errors that name the op, the rank and the call site.
@@ -107,10 +107,11 @@ impl Comm {
     ///
     /// # Panics
     /// On another thread than the one that called [`init`](crate::init), unless
-    /// [`Options::multi_threaded`] asked for `MPI_THREAD_MULTIPLE`.
+    /// [`Options::threads`] asked for [`Threads::Multiple`].
     ///
     /// [`Options::check`]: crate::Options::check
-    /// [`Options::multi_threaded`]: crate::Options::multi_threaded
+    /// [`Options::threads`]: crate::Options::threads
+    /// [`Threads::Multiple`]: crate::Threads::Multiple
     #[track_caller]
     pub fn from_mpi(mpi: SimpleCommunicator) -> Comm {
         Comm::wrap(mpi, settings::check_default())
@@ -121,9 +122,9 @@ impl Comm {
         if settings::thread_may_use_mpi() == Some(false) {
             panic!(
                 "spmd: a communicator was made at {} on another thread than the one that called \
-                 `spmd::init`, but MPI was initialised for one thread (MPI_THREAD_FUNNELED); \
-                 to use MPI from several threads, initialise it with \
-                 `spmd::init_with(spmd::Options::from_env().multi_threaded(true))`",
+                 `spmd::init`, but MPI was initialised for one thread; to use MPI from several \
+                 threads, initialise it with `SPMD_THREADS=multiple` or \
+                 `spmd::init_with(spmd::Options::from_env().threads(spmd::Threads::Multiple))`",
                 Location::caller()
             );
         }

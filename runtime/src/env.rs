@@ -22,7 +22,7 @@ static HOOK: OnceLock<()> = OnceLock::new();
 /// | `SPMD_DEBUG=1` | [`debug`](Options::debug) | one log line per op: rank, sequence number, op, element type, count, peer or root, call site, duration |
 /// | `SPMD_CHECK=1` | [`check`](Options::check) | ranks compare every collective and every message before it runs; a mismatch stops the job with each rank's op and call site |
 /// | `SPMD_TIMEOUT=<seconds>` | [`timeout`](Options::timeout) | a watchdog reports the op each rank is blocked in after that long, then aborts the job |
-/// | `SPMD_THREADS=multiple` | [`multi_threaded`](Options::multi_threaded) | MPI is initialised with `MPI_THREAD_MULTIPLE`, so that several threads can each make and use their own communicators |
+/// | `SPMD_THREADS=single\|funneled\|multiple` | [`threads`](Options::threads) | the threading level MPI is initialised with ([`Threads`]): `funneled` unless set; `multiple` lets several threads each make and use their own communicators |
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
     /// Log one line per op to standard error.
@@ -33,23 +33,59 @@ pub struct Options {
     pub check: bool,
     /// Deadlock watchdog: after this long blocked in one op, report it and abort the job.
     pub timeout: Option<Duration>,
-    /// Initialise MPI for use from several threads (`MPI_THREAD_MULTIPLE`). Off by default:
-    /// a [`Comm`] never leaves the thread that made it, so MPI is initialised with
-    /// `MPI_THREAD_FUNNELED` and only the thread that called [`init`] may make communicators.
-    /// Turn it on to make communicators on other threads (each thread then has its own token
-    /// chain and its own communicators). It costs: with Open MPI, `MPI_THREAD_MULTIPLE` makes
-    /// every small message about a quarter slower (ping-pong of 4-64 B, measured side by side
-    /// in plain C), because MPI then locks around its progress engine.
-    pub multi_threaded: bool,
+    /// The threading level MPI is initialised with: [`Threads::Funneled`] unless set.
+    pub threads: Threads,
+}
+
+/// The threading level [`init`] asks MPI for (`SPMD_THREADS=single|funneled|multiple`).
+///
+/// Whatever the level, a [`Comm`] is `!Send` and `!Sync`, and only the thread that called
+/// [`init`] can make one (the others get an error naming the fix) unless the level is
+/// [`Multiple`](Threads::Multiple): so MPI is only ever called from that thread. What the levels
+/// differ in is what the program promises MPI about its *other* threads, and what MPI spends on
+/// it. Per op, counted in instructions with Open MPI 4.1 (`cargo xtask bench`, an allreduce and a
+/// sendrecv on `MPI_COMM_SELF`): `MPI_Init` 1422, `Single` 1424, `Funneled` 1639, `Multiple`
+/// 1641: with Open MPI, `Funneled` costs as much as `Multiple`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Threads {
+    /// `MPI_THREAD_SINGLE`, the level C's `MPI_Init` gives: the cheapest (about 13 % fewer
+    /// instructions per small op than `Funneled` with Open MPI 4.1). The MPI standard then
+    /// allows one thread in the process; take it when the program starts no other thread while
+    /// MPI is initialised, or only threads that never touch MPI, as C programs that call
+    /// `MPI_Init` and compute with OpenMP threads do, which Open MPI and MPICH run correctly
+    /// but the standard does not promise. spmd's own extra thread, the watchdog
+    /// ([`Options::timeout`]), only calls MPI when it aborts the job.
+    Single,
+    /// `MPI_THREAD_FUNNELED`, the default: the process may have other threads, and only the
+    /// thread that called [`init`] calls MPI, which is what spmd enforces.
+    #[default]
+    Funneled,
+    /// `MPI_THREAD_MULTIPLE`: communicators can also be made on other threads (each thread then
+    /// has its own token chain and its own communicators). With Open MPI, MPI locks around its
+    /// progress engine: small messages take about a quarter longer than with `MPI_Init`
+    /// (ping-pong of 4-64 B, measured side by side in plain C).
+    Multiple,
+}
+
+impl Threads {
+    fn mpi(self) -> mpi::Threading {
+        match self {
+            Threads::Single => mpi::Threading::Single,
+            Threads::Funneled => mpi::Threading::Funneled,
+            Threads::Multiple => mpi::Threading::Multiple,
+        }
+    }
 }
 
 impl Options {
     /// The options the environment asks for: `SPMD_DEBUG`, `SPMD_CHECK` (`1`, `true`, `yes`
-    /// or anything but `0`, `false`, `no` and empty turn them on) and `SPMD_TIMEOUT` (seconds,
-    /// fractions allowed).
+    /// or anything but `0`, `false`, `no` and empty turn them on), `SPMD_TIMEOUT` (seconds,
+    /// fractions allowed) and `SPMD_THREADS` (`single`, `funneled` or `multiple`, see
+    /// [`Threads`]).
     ///
     /// # Panics
-    /// If `SPMD_TIMEOUT` is set to something that is not a positive number of seconds.
+    /// If `SPMD_TIMEOUT` is set to something that is not a positive number of seconds, or
+    /// `SPMD_THREADS` to something that is not a level.
     pub fn from_env() -> Options {
         let timeout = std::env::var("SPMD_TIMEOUT").ok().and_then(|value| {
             let value = value.trim();
@@ -66,22 +102,24 @@ impl Options {
                 ),
             }
         });
-        let multi_threaded = match std::env::var("SPMD_THREADS") {
+        let threads = match std::env::var("SPMD_THREADS") {
             Ok(value) => match value.trim() {
-                "" | "funneled" | "single" => false,
-                "multiple" => true,
+                "" | "funneled" => Threads::Funneled,
+                "single" => Threads::Single,
+                "multiple" => Threads::Multiple,
                 other => panic!(
-                    "spmd: SPMD_THREADS={other:?} is not a threading level; set \
-                     SPMD_THREADS=multiple for MPI_THREAD_MULTIPLE, or unset it"
+                    "spmd: SPMD_THREADS={other:?} is not a threading level; set it to `single` \
+                     (MPI_THREAD_SINGLE), `funneled` (the default) or `multiple` \
+                     (MPI_THREAD_MULTIPLE), or unset it"
                 ),
             },
-            Err(_) => false,
+            Err(_) => Threads::Funneled,
         };
         Options {
             debug: flag("SPMD_DEBUG"),
             check: flag("SPMD_CHECK"),
             timeout,
-            multi_threaded,
+            threads,
         }
     }
 
@@ -103,9 +141,9 @@ impl Options {
         self
     }
 
-    /// Sets [`multi_threaded`](Options::multi_threaded).
-    pub fn multi_threaded(mut self, on: bool) -> Options {
-        self.multi_threaded = on;
+    /// Sets [`threads`](Options::threads).
+    pub fn threads(mut self, threads: Threads) -> Options {
+        self.threads = threads;
         self
     }
 }
@@ -134,8 +172,8 @@ impl Universe {
     }
 }
 
-/// Initialises MPI (`MPI_Init_thread` asking for `MPI_THREAD_FUNNELED`, or
-/// `MPI_THREAD_MULTIPLE` with [`Options::multi_threaded`]), installs the panic
+/// Initialises MPI (`MPI_Init_thread` at the level of [`Options::threads`]: `MPI_THREAD_FUNNELED`
+/// unless `SPMD_THREADS` or the options say otherwise), installs the panic
 /// hook that aborts the whole job, reads `SPMD_DEBUG`, `SPMD_CHECK` and `SPMD_TIMEOUT`
 /// ([`Options::from_env`]), and returns the universe. [`init_with`] takes the options from code.
 ///
@@ -154,11 +192,7 @@ pub fn init() -> Universe {
 /// # Panics
 /// If MPI was already initialised.
 pub fn init_with(options: Options) -> Universe {
-    let level = if options.multi_threaded {
-        mpi::Threading::Multiple
-    } else {
-        mpi::Threading::Funneled
-    };
+    let level = options.threads.mpi();
     let Some((universe, provided)) = mpi::initialize_with_threading(level) else {
         panic!(
             "spmd::init: MPI is already initialised; call `spmd::init()` once, at the start of \
@@ -169,9 +203,9 @@ pub fn init_with(options: Options) -> Universe {
         panic!(
             "spmd::init: the MPI library provides thread level {provided:?}, below the \
              {level:?} asked for; {}",
-            if options.multi_threaded {
+            if options.threads == Threads::Multiple {
                 "use an MPI library built with MPI_THREAD_MULTIPLE support, or leave \
-                 `Options::multi_threaded` off"
+                 `Options::threads` at `Threads::Funneled`"
             } else {
                 "this MPI library cannot run spmd programs"
             }
@@ -183,7 +217,7 @@ pub fn init_with(options: Options) -> Universe {
         world.size() as usize,
         options.debug,
         options.check,
-        options.multi_threaded,
+        options.threads == Threads::Multiple,
     );
     install_panic_hook();
     if let Some(timeout) = options.timeout {

@@ -106,7 +106,7 @@ pub use comm::Comm;
 pub use element::{
     BAnd, BOr, BXor, Element, LAnd, LOr, LXor, Max, Min, Prod, ReduceOp, Reduces, Sum,
 };
-pub use env::{Options, Universe, init, init_with};
+pub use env::{Options, Threads, Universe, init, init_with};
 pub use ops::collective::{
     allgather, allgather_into, alltoall, alltoall_into, barrier, bcast, bcast_in_place, gather,
     gather_into, scatter, scatter_into,

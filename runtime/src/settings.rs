@@ -48,7 +48,7 @@ pub(crate) fn world_size() -> usize {
 }
 
 /// Whether the calling thread may use MPI: the thread that initialised it always, others only
-/// when [`Options::multi_threaded`](crate::Options::multi_threaded) asked for
+/// when [`Options::threads`](crate::Options::threads) asked for
 /// `MPI_THREAD_MULTIPLE`. `None` when MPI was not initialised by `spmd`.
 pub(crate) fn thread_may_use_mpi() -> Option<bool> {
     THREADS

@@ -1,6 +1,7 @@
 //! `cargo xtask bench [--quick]`: every op through spmd, through rsmpi directly and (allreduce,
-//! ping-pong) through MPI's C functions, on 2 local ranks; then the cost of MPI's threading
-//! levels, measured with the plain-C baseline.
+//! ping-pong) through MPI's C functions, on 2 local ranks; allreduce and ping-pong again over
+//! TCP and at `MPI_THREAD_SINGLE` (C's `MPI_Init` level); then the cost of MPI's threading
+//! levels, counted with the plain-C program `examples/c/levels.c`.
 
 use crate::cargo::{build_release_example, target_dir};
 use crate::error::Error;
@@ -38,6 +39,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     step("bench", &run)?;
     if !quick {
         let mut section = tcp_run(&launcher, &program, &out)?;
+        section.push_str(&single_run(&launcher, &program, &out)?);
         section.push_str(&threading_levels(&launcher, &out)?);
         let table = out.join("ops.md");
         let mut text = std::fs::read_to_string(&table)
@@ -67,34 +69,78 @@ fn tcp_run(
         eprintln!("xtask: the TCP run of the bench needs Open MPI's BTL settings; skipped");
         return Ok(String::new());
     }
-    let tcp_out = out.join("tcp");
-    let run = launcher
-        .mpirun(BENCH_RANKS, program)
-        .envs(&[
-            ("OMPI_MCA_pml".to_owned(), "ob1".to_owned()),
-            ("OMPI_MCA_btl".to_owned(), "tcp,self".to_owned()),
-            ("OMPI_MCA_btl_tcp_if_include".to_owned(), "lo".to_owned()),
-        ])
-        .args([
-            "--out".to_owned(),
-            tcp_out.display().to_string(),
-            "--op".to_owned(),
-            "allreduce,ping-pong".to_owned(),
-        ]);
-    step("bench over TCP", &run)?;
-    let table = tcp_out.join("ops.md");
+    let settings = [
+        ("OMPI_MCA_pml", "ob1"),
+        ("OMPI_MCA_btl", "tcp,self"),
+        ("OMPI_MCA_btl_tcp_if_include", "lo"),
+    ];
+    let intro = "Allreduce and ping-pong again, every message over TCP on the loopback interface \
+                 (`OMPI_MCA_btl=tcp,self`)";
+    main_ops_again(
+        launcher,
+        program,
+        &out.join("tcp"),
+        &settings,
+        "Over TCP",
+        intro,
+    )
+}
+
+/// The two main ops again with MPI initialised at `MPI_THREAD_SINGLE` (`SPMD_THREADS=single`),
+/// the level of C's `MPI_Init`: the C form of this run is then what a C program that calls
+/// `MPI_Init` runs, side by side with spmd.
+fn single_run(
+    launcher: &Launcher,
+    program: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<String, Error> {
+    let intro = "Allreduce and ping-pong again with `SPMD_THREADS=single`: MPI initialised at \
+                 `MPI_THREAD_SINGLE`, the level of C's `MPI_Init` (see `spmd::Threads`), so the \
+                 C form is what a C program that calls `MPI_Init` runs";
+    let settings = [("SPMD_THREADS", "single")];
+    main_ops_again(
+        launcher,
+        program,
+        &out.join("single"),
+        &settings,
+        "At MPI_Init's level",
+        intro,
+    )
+}
+
+/// Runs the bench for allreduce and ping-pong with `settings` in the environment, its report
+/// in `dir`: the report's text under `title`, after `intro`.
+fn main_ops_again(
+    launcher: &Launcher,
+    program: &std::path::Path,
+    dir: &std::path::Path,
+    settings: &[(&str, &str)],
+    title: &str,
+    intro: &str,
+) -> Result<String, Error> {
+    let envs: Vec<(String, String)> = settings
+        .iter()
+        .map(|&(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    let run = launcher.mpirun(BENCH_RANKS, program).envs(&envs).args([
+        "--out".to_owned(),
+        dir.display().to_string(),
+        "--op".to_owned(),
+        "allreduce,ping-pong".to_owned(),
+    ]);
+    step(&format!("bench: {title}"), &run)?;
+    let table = dir.join("ops.md");
     let text = std::fs::read_to_string(&table)
         .map_err(|error| Error::new(format!("reading {}: {error}", table.display())))?;
     Ok(format!(
-        "\n## Over TCP\n\nAllreduce and ping-pong again, every message over TCP on the loopback \
-         interface (`OMPI_MCA_btl=tcp,self`); the plot is {}.\n\n{text}",
-        tcp_out.join("ops.png").display()
+        "\n## {title}\n\n{intro}; the plot is {}.\n\n{text}",
+        dir.join("ops.png").display()
     ))
 }
 
 /// The threading levels compared, as `levels` names them: `MPI_Init`, and `MPI_Init_thread`
 /// with `MPI_THREAD_SINGLE`, `MPI_THREAD_FUNNELED` (spmd's default) and `MPI_THREAD_MULTIPLE`
-/// (`Options::multi_threaded`).
+/// (`Threads::Multiple`); `Threads::Single` asks for `MPI_THREAD_SINGLE`.
 const LEVELS: [&str; 4] = ["init", "single", "funneled", "multiple"];
 
 /// Call pairs made in the counted run.
@@ -181,8 +227,8 @@ fn threading_section(per_pair: &[f64]) -> String {
         "\nThreading levels, counted in instructions (valgrind's callgrind; deterministic): the \
          MPI library's own work per pair of calls (`MPI_Allreduce` and `MPI_Sendrecv` of one \
          double on `MPI_COMM_SELF`, {PAIRS} pairs), by the level MPI was initialised with. spmd \
-         initialises MPI with `MPI_THREAD_FUNNELED`; `Options::multi_threaded` asks for \
-         `MPI_THREAD_MULTIPLE`.\n"
+         initialises MPI with `MPI_THREAD_FUNNELED` unless `SPMD_THREADS` (`Options::threads`) \
+         asks for `single` or `multiple`.\n"
     );
     let _ = writeln!(out, "| level | instructions per pair | against MPI_Init |");
     let _ = writeln!(out, "|---|---:|---:|");

@@ -12,8 +12,11 @@
 //! communicator with check mode on. Allreduce and ping-pong also have a "C" form: the same
 //! `MPI_Allreduce`, `MPI_Send` and `MPI_Recv` called through the C functions with no wrapper,
 //! which is what a C program runs; it shares the process, and so MPI's threading level
-//! (`MPI_THREAD_FUNNELED`, spmd's default), with the other forms. `cargo xtask bench` measures
-//! the cost of that level against plain `MPI_Init` separately, with `examples/c/baseline.c`.
+//! (`MPI_THREAD_FUNNELED`, spmd's default; the report's first line names it), with the other
+//! forms. `SPMD_THREADS=single` runs everything at `MPI_THREAD_SINGLE`, the level of C's
+//! `MPI_Init`: the C form is then what a C program that calls `MPI_Init` runs. `cargo xtask
+//! bench` measures the cost of each level against plain `MPI_Init` separately, with
+//! `examples/c/levels.c`.
 //!
 //! A counting global allocator shows the heap allocations made per call. Every form's result
 //! is checked once per size before it is timed.
@@ -1470,8 +1473,14 @@ fn main() {
             Ok(btl) => format!(" over Open MPI's `{btl}` BTLs"),
             Err(_) => String::new(),
         };
+        let level = match spmd::mpi::environment::threading_support() {
+            spmd::mpi::Threading::Single => "MPI_THREAD_SINGLE",
+            spmd::mpi::Threading::Funneled => "MPI_THREAD_FUNNELED",
+            spmd::mpi::Threading::Serialized => "MPI_THREAD_SERIALIZED",
+            spmd::mpi::Threading::Multiple => "MPI_THREAD_MULTIPLE",
+        };
         let machine = format!(
-            "2 ranks on one machine with {} cores{transport}; {version}; {} run, {:.0} s.",
+            "2 ranks on one machine with {} cores{transport}; {version}, {level}; {} run, {:.0} s.",
             cores(),
             if quick { "quick" } else { "full" },
             started.elapsed().as_secs_f64()

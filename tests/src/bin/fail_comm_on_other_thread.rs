@@ -5,7 +5,7 @@
 //! timeout: 20
 //! expect-failure: on another thread than the one that called `spmd::init`
 //! expect-failure: fail_comm_on_other_thread.rs:
-//! expect-failure: spmd::Options::from_env().multi_threaded(true)
+//! expect-failure: spmd::Options::from_env().threads(spmd::Threads::Multiple)
 
 use spmd::mpi::topology::SimpleCommunicator;
 
