@@ -15,6 +15,9 @@ pub(crate) struct Op {
     pub(crate) collective: bool,
     /// Returns a value beside the token (`(value, token)`), not the token alone.
     pub(crate) returns_value: bool,
+    /// Issues a nonblocking operation (returns a request) or completes one (`wait`,
+    /// `wait_all`, `test`): the pattern check does not simulate these.
+    pub(crate) nonblocking: bool,
 }
 
 impl Op {
@@ -59,11 +62,27 @@ const fn op(name: &'static str, params: &'static [&'static str], collective: boo
             | b"scatter_into"
             | b"alltoall_into"
     );
+    let nonblocking = matches!(
+        name.as_bytes(),
+        b"isend"
+            | b"irecv"
+            | b"irecv_into"
+            | b"isendrecv"
+            | b"ibarrier"
+            | b"ibcast"
+            | b"iallreduce"
+            | b"iallgather"
+            | b"ialltoall"
+            | b"wait"
+            | b"wait_all"
+            | b"test"
+    );
     Op {
         name,
         params,
         collective,
         returns_value,
+        nonblocking,
     }
 }
 
@@ -154,6 +173,23 @@ pub(crate) const OPS: &[Op] = &[
         COLLECTIVE,
     ),
     op("barrier", &["comm"], COLLECTIVE),
+    op("isend", &["&buf", "dest", "comm"], P2P),
+    op("irecv", &["&template", "source", "comm"], P2P),
+    op("irecv_into", &["&mut buf", "source", "comm"], P2P),
+    op(
+        "isendrecv",
+        &["&sendbuf", "&template", "source", "dest", "comm"],
+        P2P,
+    ),
+    op("ibarrier", &["comm"], COLLECTIVE),
+    op("ibcast", &["&buf", "root", "comm"], COLLECTIVE),
+    op("iallreduce", &["&buf", "op", "comm"], COLLECTIVE),
+    op("iallgather", &["&buf", "comm"], COLLECTIVE),
+    op("ialltoall", &["&buf", "comm"], COLLECTIVE),
+    // Completion: the request carries its communicator (`wait_all` takes one for its record).
+    op("wait", &["request"], P2P),
+    op("wait_all", &["requests", "comm"], P2P),
+    op("test", &["request"], P2P),
 ];
 
 /// The op called `name`, if any.
@@ -241,6 +277,12 @@ mod tests {
 
     #[test]
     fn every_op_takes_comm_last() {
-        assert!(OPS.iter().all(|op| op.params.last() == Some(&"comm")));
+        // But `wait` and `test`, whose request carries its communicator.
+        let without = ["wait", "test"];
+        assert!(
+            OPS.iter()
+                .filter(|op| !without.contains(&op.name))
+                .all(|op| op.params.last() == Some(&"comm"))
+        );
     }
 }

@@ -65,6 +65,15 @@
 //! | [`scan`], [`scan_in_place`], [`scan_into`] | `MPI_Scan` | inclusive prefix reduction |
 //! | [`exscan`], [`exscan_in_place`], [`exscan_into`] | `MPI_Exscan` | exclusive prefix reduction (identity on rank 0) |
 //! | [`barrier`] | `MPI_Barrier` | token |
+//! | [`isend`] | `MPI_Isend` | a [`Request`] for `()` |
+//! | [`irecv`], [`irecv_into`] | `MPI_Irecv` | a [`Request`] for the message ([`Status`] for `irecv_into`) |
+//! | [`isendrecv`] | `MPI_Irecv` + `MPI_Isend` | a [`Request`] for the message |
+//! | [`iallreduce`] | `MPI_Iallreduce` | a [`Request`] for the reduction |
+//! | [`ibcast`] | `MPI_Ibcast` | a [`Request`] for the root's data |
+//! | [`iallgather`] | `MPI_Iallgather` | a [`Request`] for every rank's buffer, stacked |
+//! | [`ialltoall`] | `MPI_Ialltoall` | a [`Request`] for one block from every rank |
+//! | [`ibarrier`] | `MPI_Ibarrier` | a [`Request`] for `()` |
+//! | [`wait`], [`wait_all`], [`test`] | `MPI_Wait`, `MPI_Test` | the requests' results |
 //!
 //! # Failures
 //! Bad arguments (a peer or root out of range, a buffer that does not split into one block per
@@ -111,6 +120,10 @@ pub use ops::collective::{
     allgather, allgather_into, alltoall, alltoall_into, barrier, bcast, bcast_in_place, gather,
     gather_into, scatter, scatter_into,
 };
+pub use ops::nonblocking::{
+    Request, Requests, iallgather, iallreduce, ialltoall, ibarrier, ibcast, irecv, irecv_into,
+    isend, isendrecv, test, wait, wait_all,
+};
 pub use ops::p2p::{
     ANY_SOURCE, Dest, IntoDest, IntoSource, SendrecvDest, SendrecvSource, Source, Status, recv,
     recv_into, recv_with_status, send, sendrecv, sendrecv_into, sendrecv_with_status,
@@ -135,9 +148,10 @@ pub mod prelude {
         ANY_SOURCE, BAnd, BOr, BXor, Comm, Dest, LAnd, LOr, LXor, Max, Min, Prod, Source, Status,
         Sum, Token, allgather, allgather_into, allreduce, allreduce_in_place, allreduce_into,
         alltoall, alltoall_into, barrier, bcast, bcast_in_place, exscan, exscan_in_place,
-        exscan_into, gather, gather_into, recv, recv_into, recv_with_status, reduce,
+        exscan_into, gather, gather_into, iallgather, iallreduce, ialltoall, ibarrier, ibcast,
+        irecv, irecv_into, isend, isendrecv, recv, recv_into, recv_with_status, reduce,
         reduce_in_place, reduce_into, scan, scan_in_place, scan_into, scatter, scatter_into, send,
-        sendrecv, sendrecv_into, sendrecv_with_status, spmd_jit,
+        sendrecv, sendrecv_into, sendrecv_with_status, spmd_jit, test, wait, wait_all,
     };
     pub use ndarray::{
         Array, Array0, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, Axis, array,

@@ -22,6 +22,12 @@ use mpi::ffi;
 
 use crate::element::{Element, OpHandle, OpKind, UserOp};
 
+mod flight;
+
+pub(crate) use flight::{
+    Blocks, Completed, InFlight, iallreduce, ibarrier, ibcast, iblocks, irecv, isend, isendrecv,
+};
+
 /// A communicator handle valid for `'c`, with this rank and the size.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RawComm<'c> {

@@ -69,6 +69,12 @@ enum What {
         site: &'static Location<'static>,
         seq: u64,
     },
+    /// A `wait` (at `site`) on the request of `origin`, issued with `peer`.
+    Wait {
+        origin: crate::ident::OpId,
+        peer: Peer,
+        site: &'static Location<'static>,
+    },
     Finalize,
 }
 
@@ -135,6 +141,24 @@ pub(crate) fn enter(
     }));
 }
 
+/// Records that a `wait` at `site` of this thread is about to block on the request that
+/// `origin` issued.
+#[cold]
+pub(crate) fn enter_wait(
+    origin: crate::ident::OpId,
+    peer: Peer,
+    site: &'static Location<'static>,
+    rank: usize,
+    size: usize,
+) {
+    set(Some(Blocked {
+        what: What::Wait { origin, peer, site },
+        rank,
+        size,
+        since: Instant::now(),
+    }));
+}
+
 /// Records that this thread's op has finished.
 #[cold]
 pub(crate) fn leave() {
@@ -175,6 +199,15 @@ fn fire(stuck: &[(String, Blocked)], timeout: Duration) -> ! {
                 site.file(),
                 site.line(),
                 site.column()
+            ),
+            What::Wait { origin, peer, site } => format!(
+                "blocked for {waited:.1}s in `wait` at {}:{}:{} on `{}`{peer} issued at {} on \
+                 thread {thread}",
+                site.file(),
+                site.line(),
+                site.column(),
+                origin.op,
+                origin.site_label()
             ),
             What::Finalize => format!(
                 "reached the end of the program {waited:.1}s ago and waits in MPI_Finalize for \

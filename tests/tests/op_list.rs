@@ -56,6 +56,7 @@ fn the_runtime_exports_exactly_the_macros_ops() {
     let mut exported = BTreeSet::new();
     for marker in [
         "pub use ops::collective::",
+        "pub use ops::nonblocking::",
         "pub use ops::p2p::",
         "pub use ops::reduction::",
     ] {
@@ -146,7 +147,7 @@ fn parameter_names(signature: &str) -> Vec<String> {
 fn the_op_reference_lists_every_op_with_its_parameters() {
     let ops = macro_ops();
     let reference = read("book/src/op-reference.md");
-    let sources: String = ["collective", "p2p", "reduction"]
+    let sources: String = ["collective", "p2p", "reduction", "nonblocking"]
         .iter()
         .map(|file| read(&format!("runtime/src/ops/{file}.rs")))
         .collect();

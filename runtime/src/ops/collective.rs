@@ -12,7 +12,7 @@ use crate::token::Token;
 
 impl Call<'_> {
     /// The block length of `buf` split into one block per rank, or a clear error.
-    fn split<B: Splittable + ?Sized>(&self, buf: &B) -> usize {
+    pub(crate) fn split<B: Splittable + ?Sized>(&self, buf: &B) -> usize {
         let size = self.comm.size();
         match buf.block_len(size) {
             Ok(len) => len,

@@ -1,5 +1,6 @@
 //! The communication ops, in explicit-token form.
 
 pub mod collective;
+pub mod nonblocking;
 pub mod p2p;
 pub mod reduction;

@@ -199,7 +199,7 @@ impl Status {
         }
     }
 
-    fn of<T: Element>(raw: RawStatus) -> Status {
+    pub(crate) fn of<T: Element>(raw: RawStatus) -> Status {
         Status {
             source: raw.source() as usize,
             tag: raw.tag(),
@@ -229,12 +229,12 @@ impl PartialEq for Status {
 impl Eq for Status {}
 
 impl Call<'_> {
-    fn dest_arg(&self, dest: Dest) -> (c_int, c_int) {
+    pub(crate) fn dest_arg(&self, dest: Dest) -> (c_int, c_int) {
         let rank = self.rank_arg("destination rank", dest.rank);
         (rank, self.tag_arg(dest.tag))
     }
 
-    fn source_arg(&self, source: Source) -> (c_int, c_int) {
+    pub(crate) fn source_arg(&self, source: Source) -> (c_int, c_int) {
         let rank = match source.rank {
             Some(rank) => self.rank_arg("source rank", rank),
             None => sys::any_source(),
@@ -245,7 +245,7 @@ impl Call<'_> {
         (rank, tag)
     }
 
-    fn exact_count<T: Element>(&self, status: &Status, expected: usize) {
+    pub(crate) fn exact_count<T: Element>(&self, status: &Status, expected: usize) {
         let count = status.count();
         if count != expected {
             self.fail(

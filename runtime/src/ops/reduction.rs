@@ -19,7 +19,7 @@ fn settle_exscan<T: Element, O: Reduces<T>>(call: &Call<'_>, kind: Reduction, ou
 }
 
 /// What a reduction tells check mode.
-fn fingerprint<T: Element, O: Reduces<T>>(len: usize, root: Option<i32>) -> Collective {
+pub(crate) fn fingerprint<T: Element, O: Reduces<T>>(len: usize, root: Option<i32>) -> Collective {
     Collective {
         root,
         ..Collective::reducing(T::NAME, len, O::NAME)

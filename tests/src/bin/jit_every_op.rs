@@ -117,6 +117,42 @@ fn implicit(comm: &Comm) -> Log {
     log.push(("alltoall_into", all));
     barrier(comm);
     log.push(("barrier", Vec::new()));
+
+    // Nonblocking: the receives are issued before the sends, so no order of ranks can block.
+    let template = [0i64; 2];
+    let incoming = irecv(&template, left, comm);
+    let sent = isend(&[r, r], right, comm);
+    wait(sent);
+    log.push(("isend", Vec::new()));
+    log.push(("irecv", wait(incoming).to_vec()));
+    let mut into = [-1i64; 2];
+    let incoming = irecv_into(&mut into, left, comm);
+    let sent = isend(&[r, r], right, comm);
+    let (status, ()) = wait_all((incoming, sent), comm);
+    log.push(("irecv_into", vec![into[0], status.count() as i64]));
+    let scalar = 0i64;
+    let exchanged = isendrecv(&r, &scalar, Source::rank(left), Dest::rank(right), comm);
+    let got = wait(exchanged);
+    log.push(("isendrecv", vec![got]));
+    let mut pending = iallreduce(&r, Sum, comm);
+    let sum = loop {
+        match test(pending) {
+            Ok(sum) => break sum,
+            Err(request) => pending = request,
+        }
+    };
+    log.push(("iallreduce", vec![sum]));
+    log.push(("test", vec![sum]));
+    let root = r * 10;
+    let got = wait(ibcast(&root, 0, comm));
+    log.push(("ibcast", vec![got]));
+    log.push(("iallgather", wait(iallgather(&r, comm))));
+    let blocks = vec![r; size];
+    log.push(("ialltoall", wait(ialltoall(&blocks, comm))));
+    wait(ibarrier(comm));
+    log.push(("ibarrier", Vec::new()));
+    log.push(("wait", Vec::new()));
+    log.push(("wait_all", Vec::new()));
     log
 }
 
@@ -259,6 +295,57 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     log.push(("alltoall_into", all));
     let token = barrier(comm, token);
     log.push(("barrier", Vec::new()));
+
+    let template = [0i64; 2];
+    let (incoming, token) = irecv(&template, left, comm, token);
+    let (sent, token) = isend(&[r, r], right, comm, token);
+    let ((), token) = wait(sent, token);
+    log.push(("isend", Vec::new()));
+    let (got, token) = wait(incoming, token);
+    log.push(("irecv", got.to_vec()));
+    let mut into = [-1i64; 2];
+    let (incoming, token) = irecv_into(&mut into, left, comm, token);
+    let (sent, token) = isend(&[r, r], right, comm, token);
+    let ((status, ()), token) = wait_all((incoming, sent), comm, token);
+    log.push(("irecv_into", vec![into[0], status.count() as i64]));
+    let scalar = 0i64;
+    let (exchanged, token) = isendrecv(
+        &r,
+        &scalar,
+        Source::rank(left),
+        Dest::rank(right),
+        comm,
+        token,
+    );
+    let (got, token) = wait(exchanged, token);
+    log.push(("isendrecv", vec![got]));
+    let (mut pending, mut token) = iallreduce(&r, Sum, comm, token);
+    let sum = loop {
+        let (outcome, next) = test(pending, token);
+        token = next;
+        match outcome {
+            Ok(sum) => break sum,
+            Err(request) => pending = request,
+        }
+    };
+    log.push(("iallreduce", vec![sum]));
+    log.push(("test", vec![sum]));
+    let root = r * 10;
+    let (request, token) = ibcast(&root, 0, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("ibcast", vec![got]));
+    let (request, token) = iallgather(&r, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("iallgather", got));
+    let blocks = vec![r; size];
+    let (request, token) = ialltoall(&blocks, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("ialltoall", got));
+    let (request, token) = ibarrier(comm, token);
+    let ((), token) = wait(request, token);
+    log.push(("ibarrier", Vec::new()));
+    log.push(("wait", Vec::new()));
+    log.push(("wait_all", Vec::new()));
     (log, token)
 }
 
@@ -305,8 +392,20 @@ fn expected(rank: usize, size: usize) -> Log {
         ("scatter", vec![r]),
         ("scatter_into", vec![r]),
         ("alltoall", everyone.clone()),
-        ("alltoall_into", everyone),
+        ("alltoall_into", everyone.clone()),
         ("barrier", Vec::new()),
+        ("isend", Vec::new()),
+        ("irecv", vec![left, left]),
+        ("irecv_into", vec![left, 2]),
+        ("isendrecv", vec![left]),
+        ("iallreduce", vec![total]),
+        ("test", vec![total]),
+        ("ibcast", vec![0]),
+        ("iallgather", everyone.clone()),
+        ("ialltoall", everyone),
+        ("ibarrier", Vec::new()),
+        ("wait", Vec::new()),
+        ("wait_all", Vec::new()),
     ]
 }
 

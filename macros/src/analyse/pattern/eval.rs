@@ -1082,6 +1082,15 @@ impl Interp<'_> {
     }
 
     fn op_call(&mut self, op: Op, span: Span, call: &ExprCall) -> R<Value> {
+        if op.nonblocking {
+            return give_up(
+                span,
+                format!(
+                    "`{}` is nonblocking: requests and their completion are not simulated",
+                    op.name
+                ),
+            );
+        }
         let count = call.args.len();
         let explicit = count == op.explicit_arity();
         if count != op.implicit_arity() && !explicit {

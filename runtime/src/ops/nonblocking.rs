@@ -1,0 +1,632 @@
+//! Nonblocking ops: `isend`, `irecv`, `irecv_into`, `isendrecv`, `ibarrier`, `ibcast`,
+//! `iallreduce`, `iallgather`, `ialltoall`, and the [`Request`]s they return, completed by
+//! [`wait`], [`wait_all`] or [`test`].
+//!
+//! # Why the memory MPI uses belongs to the request
+//!
+//! MPI reads a nonblocking send's buffer and writes a receive's buffer after the call that
+//! started it has returned, until the request completes. If that memory were the caller's
+//! borrowed buffer, the borrow would have to last until completion, and no borrow can be made
+//! to: `std::mem::forget(request)` ends it without running any code, after which safe code may
+//! write, move or free the buffer while MPI still uses it. So the memory MPI touches belongs to
+//! the request: a send copies its buffer when it is issued, a receive gets a buffer of its own
+//! that the result is made from (or, for `irecv_into`, that is copied into the caller's buffer
+//! when the request completes). Dropping a request that was not waited for completes it first;
+//! forgetting one leaks its memory, which MPI may then still write but nothing else uses.
+//!
+//! The cost is one copy of each message (the send's at issue, `irecv_into`'s at completion), a
+//! heap allocation per request, and none of the zero-copy of the blocking `_into` forms: for the
+//! halo-sized messages that overlap pays for, a copy is small against the message itself. A
+//! request also borrows its communicator (and `irecv`'s template, `irecv_into`'s buffer) until
+//! it completes, so the compiler rejects a program that touches the buffer before the wait.
+
+use std::fmt;
+
+use crate::buffer::{Buffer, BufferMut, Splittable, Stackable, zeroed};
+use crate::call::{Call, Room};
+use crate::check::Collective;
+use crate::comm::Comm;
+use crate::element::{Element, Reduces};
+use crate::ident::{OpId, Peer};
+use crate::ops::p2p::{IntoDest, IntoSource, SendrecvSource, Status};
+use crate::settings;
+use crate::sys::{self, Blocks, Completed, InFlight, SysResult};
+use crate::token::Token;
+use crate::watchdog;
+
+/// An operation in flight, as a request sees it: test it, or wait for it and make its result.
+trait Pending<'a> {
+    type Output;
+    /// Whether it has completed, without blocking.
+    fn test(&mut self) -> SysResult<bool>;
+    /// Waits for it and makes the result; errors are reported through `call`.
+    fn finish(self: Box<Self>, call: &Call<'_>, origin: &OpId) -> Self::Output;
+}
+
+/// An [`InFlight`] and what makes its result once it completed.
+struct Flight<'a, S, R, F> {
+    flight: InFlight<'a, S, R>,
+    make: F,
+}
+
+impl<'a, S, R, F, T> Pending<'a> for Flight<'a, S, R, F>
+where
+    S: Element,
+    R: Element,
+    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T,
+{
+    type Output = T;
+
+    fn test(&mut self) -> SysResult<bool> {
+        self.flight.test()
+    }
+
+    fn finish(self: Box<Self>, call: &Call<'_>, origin: &OpId) -> T {
+        let Flight { flight, make } = *self;
+        make(flight.wait(), call, origin)
+    }
+}
+
+/// An operation in flight, returned by a nonblocking op (`isend`, `irecv`, `iallreduce`, ...):
+/// [`wait`] for it (or [`wait_all`], or [`test`] it) to get its result `T`.
+///
+/// It owns the memory MPI reads and writes (see the [module docs](self)), borrows the
+/// communicator, and for `irecv` and `irecv_into` the template or the buffer, until it
+/// completes. Dropped without a wait, it completes in its destructor (blocking until MPI is
+/// done with it, and discarding the result); forgotten (`std::mem::forget`), it leaks its memory
+/// and keeps the communicator's operation pending. Not `Send`: it completes on the thread that
+/// issued it, like the token chain it belongs to.
+#[must_use = "a request does its work only when waited for: pass it to `wait`, `wait_all` or `test`"]
+pub struct Request<'a, T> {
+    pending: Box<dyn Pending<'a, Output = T> + 'a>,
+    comm: &'a Comm,
+    origin: OpId,
+    peer: Peer,
+}
+
+impl<T> fmt::Debug for Request<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Request(`{}`{} at {})",
+            self.origin.op,
+            self.peer,
+            self.origin.site_label()
+        )
+    }
+}
+
+impl<'a, T> Request<'a, T> {
+    fn new<S, R, F>(call: &Call<'a>, flight: InFlight<'a, S, R>, peer: Peer, make: F) -> Self
+    where
+        S: Element,
+        R: Element,
+        F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
+        T: 'a,
+    {
+        Request {
+            pending: Box::new(Flight { flight, make }),
+            comm: call.comm,
+            origin: call.id,
+            peer,
+        }
+    }
+
+    /// Completes the request within `call` (a `wait`, `wait_all` or `test`): the watchdog's
+    /// record names the op that issued it.
+    fn complete(self, call: &Call<'_>) -> T {
+        if watchdog::enabled() {
+            watchdog::enter_wait(
+                self.origin,
+                self.peer,
+                call.id.site,
+                self.comm.rank(),
+                self.comm.size(),
+            );
+        }
+        self.pending.finish(call, &self.origin)
+    }
+}
+
+/// Issues an op: `start` starts it from within `call`, whose token is advanced now (issue
+/// order is the token chain's order); `make` makes its result at completion.
+fn issue<'a, S, R, T, F>(
+    call: Call<'a>,
+    token: Token,
+    elem: &'static str,
+    count: usize,
+    peer: Peer,
+    flight: SysResult<InFlight<'a, S, R>>,
+    make: F,
+) -> (Request<'a, T>, Token)
+where
+    S: Element,
+    R: Element,
+    T: 'a,
+    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
+{
+    let flight = call.mpi(flight);
+    let request = Request::new(&call, flight, peer, make);
+    (request, call.finish(token, elem, count, peer))
+}
+
+/// The received elements of a completed operation, or the op's error naming the request.
+fn completed<S, R>(
+    result: SysResult<Completed<S, R>>,
+    call: &Call<'_>,
+    origin: &OpId,
+    room: Option<Room<'_>>,
+) -> Completed<S, R> {
+    match result {
+        Ok(done) => done,
+        Err(error) => call.failed_request(error, origin, room),
+    }
+}
+
+// ---- point to point ---------------------------------------------------------------------------
+
+/// Starts sending `buf` to `dest` (`MPI_Isend`), returning a request and the next token.
+///
+/// The buffer is copied when the op is issued, so it may be reused at once; [`wait`] for the
+/// request (its result is `()`) to know the message is on its way. See the
+/// [module docs](crate::ops::nonblocking) for why the request owns a copy.
+#[track_caller]
+pub fn isend<'a, B>(
+    buf: &B,
+    dest: impl IntoDest,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, ()>, Token)
+where
+    B: Buffer + ?Sized,
+{
+    let call = Call::new("isend", comm, &token);
+    let (rank, tag) = call.dest_arg(dest.into_dest());
+    let len = buf.element_count();
+    call.count_arg("the send buffer", len);
+    call.announce((B::Elem::NAME, len, rank, tag));
+    let data = buf.with_elements(<[B::Elem]>::to_vec);
+    let flight = sys::isend(comm.raw(), data, rank, tag);
+    issue(
+        call,
+        token,
+        B::Elem::NAME,
+        len,
+        Peer::Dest(rank),
+        flight,
+        |done, call, origin| {
+            completed(done, call, origin, None);
+        },
+    )
+}
+
+/// Starts receiving a message shaped like `template` from `source` (`MPI_Irecv`): a rank
+/// (`usize`, any tag), [`ANY_SOURCE`](crate::ANY_SOURCE) or a [`Source`](crate::Source) with
+/// a tag. [`wait`] returns a new buffer of the template's kind and shape.
+///
+/// As with [`recv`](crate::recv), a message with more or fewer elements than the template is
+/// an error. The template stays borrowed until the request completes.
+#[track_caller]
+pub fn irecv<'a, B>(
+    template: &'a B,
+    source: impl IntoSource,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, B::Owned>, Token)
+where
+    B: Buffer + ?Sized,
+{
+    let call = Call::new("irecv", comm, &token);
+    let (rank, tag) = call.source_arg(source.into_source());
+    let len = template.element_count();
+    call.count_arg("the receive template", len);
+    let flight = sys::irecv(comm.raw(), zeroed::<B::Elem>(len), rank, tag);
+    issue(
+        call,
+        token,
+        B::Elem::NAME,
+        len,
+        Peer::Source(rank),
+        flight,
+        move |done, call, origin| {
+            let room = Room {
+                what: "the receive template",
+                len,
+                elem: B::Elem::NAME,
+                source: rank,
+            };
+            let done = completed(done, call, origin, Some(room));
+            let status = call.request_status::<B::Elem>(&done, origin, len, true);
+            call.exact_count::<B::Elem>(&status, len);
+            template.owned_from(done.recv)
+        },
+    )
+}
+
+/// Starts receiving into `buf` from `source` (`MPI_Irecv`); [`wait`] copies the message into
+/// `buf` and returns its [`Status`]. The message may be shorter than `buf`, not longer.
+///
+/// `buf` stays mutably borrowed until the request completes: reading or writing it before the
+/// wait does not compile. MPI receives into memory of the request's own, copied into `buf` at
+/// completion (see the [module docs](crate::ops::nonblocking)).
+#[track_caller]
+pub fn irecv_into<'a, B>(
+    buf: &'a mut B,
+    source: impl IntoSource,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, Status>, Token)
+where
+    B: BufferMut + ?Sized,
+{
+    let call = Call::new("irecv_into", comm, &token);
+    let (rank, tag) = call.source_arg(source.into_source());
+    let len = buf.element_count();
+    call.count_arg("the receive buffer", len);
+    let flight = sys::irecv(comm.raw(), zeroed::<B::Elem>(len), rank, tag);
+    issue(
+        call,
+        token,
+        B::Elem::NAME,
+        len,
+        Peer::Source(rank),
+        flight,
+        move |done, call, origin| {
+            let room = Room {
+                what: "the receive buffer",
+                len,
+                elem: B::Elem::NAME,
+                source: rank,
+            };
+            let done = completed(done, call, origin, Some(room));
+            let status = call.request_status::<B::Elem>(&done, origin, len, false);
+            let count = status.count().min(len);
+            buf.with_elements_out(
+                |out| out[..count].copy_from_slice(&done.recv[..count]),
+                |_| count,
+            );
+            status
+        },
+    )
+}
+
+/// Starts sending `sendbuf` to `dest` and receiving a message shaped like `template` from
+/// `source` (`MPI_Irecv` and `MPI_Isend`), the nonblocking [`sendrecv`](crate::sendrecv):
+/// [`wait`] returns the received buffer. Peers are typed as for `sendrecv`.
+#[track_caller]
+pub fn isendrecv<'a, S, B>(
+    sendbuf: &S,
+    template: &'a B,
+    source: impl SendrecvSource,
+    dest: impl crate::ops::p2p::SendrecvDest,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, B::Owned>, Token)
+where
+    S: Buffer + ?Sized,
+    B: Buffer + ?Sized,
+{
+    let call = Call::new("isendrecv", comm, &token);
+    let (dest_rank, send_tag) = call.dest_arg(dest.into_dest());
+    let (source_rank, recv_tag) = call.source_arg(source.into_source());
+    let send_len = sendbuf.element_count();
+    call.count_arg("the send buffer", send_len);
+    let len = template.element_count();
+    call.count_arg("the receive template", len);
+    call.announce((S::Elem::NAME, send_len, dest_rank, send_tag));
+    let data = sendbuf.with_elements(<[S::Elem]>::to_vec);
+    let flight = sys::isendrecv(
+        comm.raw(),
+        data,
+        dest_rank,
+        send_tag,
+        zeroed::<B::Elem>(len),
+        source_rank,
+        recv_tag,
+    );
+    let peer = Peer::Exchange {
+        dest: dest_rank,
+        source: source_rank,
+    };
+    issue(
+        call,
+        token,
+        B::Elem::NAME,
+        len,
+        peer,
+        flight,
+        move |done, call, origin| {
+            let room = Room {
+                what: "the receive template",
+                len,
+                elem: B::Elem::NAME,
+                source: source_rank,
+            };
+            let done = completed(done, call, origin, Some(room));
+            let status = call.request_status::<B::Elem>(&done, origin, len, true);
+            call.exact_count::<B::Elem>(&status, len);
+            template.owned_from(done.recv)
+        },
+    )
+}
+
+// ---- collectives ------------------------------------------------------------------------------
+
+/// Starts a barrier (`MPI_Ibarrier`): [`wait`] returns once every rank of `comm` has issued it.
+#[track_caller]
+pub fn ibarrier<'a>(comm: &'a Comm, token: Token) -> (Request<'a, ()>, Token) {
+    let call = Call::new("ibarrier", comm, &token);
+    call.agree(Collective::plain("-", 0));
+    let flight = sys::ibarrier(comm.raw());
+    issue(
+        call,
+        token,
+        "-",
+        0,
+        Peer::None,
+        flight,
+        |done, call, origin| {
+            completed(done, call, origin, None);
+        },
+    )
+}
+
+/// Starts a broadcast of `buf` from `root` (`MPI_Ibcast`); [`wait`] returns the root's data on
+/// every rank. Off the root, `buf` is a template (only its shape is used).
+#[track_caller]
+pub fn ibcast<'a, B>(
+    buf: &'a B,
+    root: usize,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, B::Owned>, Token)
+where
+    B: Buffer + ?Sized,
+{
+    let call = Call::new("ibcast", comm, &token);
+    let root = call.rank_arg("root", root);
+    let len = buf.element_count();
+    call.count_arg("the buffer", len);
+    call.agree(Collective::rooted(B::Elem::NAME, len, root));
+    let data = if comm.rank() == root as usize {
+        buf.with_elements(<[B::Elem]>::to_vec)
+    } else {
+        zeroed(len)
+    };
+    let flight = sys::ibcast(comm.raw(), data, root);
+    issue(
+        call,
+        token,
+        B::Elem::NAME,
+        len,
+        Peer::Root(root),
+        flight,
+        move |done, call, origin| buf.owned_from(completed(done, call, origin, None).recv),
+    )
+}
+
+/// Starts an allreduce of `buf` with `op` (`MPI_Iallreduce`); [`wait`] returns the reduction,
+/// the same on every rank.
+#[track_caller]
+pub fn iallreduce<'a, B, O>(
+    buf: &'a B,
+    op: O,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, B::Owned>, Token)
+where
+    B: Buffer + ?Sized,
+    O: Reduces<B::Elem>,
+{
+    let _ = op;
+    let call = Call::new("iallreduce", comm, &token);
+    let len = buf.element_count();
+    call.count_arg("the buffer", len);
+    call.agree(crate::ops::reduction::fingerprint::<B::Elem, O>(len, None));
+    let data = buf.with_elements(<[B::Elem]>::to_vec);
+    let flight = sys::iallreduce(comm.raw(), data, O::KIND);
+    issue(
+        call,
+        token,
+        B::Elem::NAME,
+        len,
+        Peer::None,
+        flight,
+        move |done, call, origin| buf.owned_from(completed(done, call, origin, None).recv),
+    )
+}
+
+/// Starts gathering every rank's `buf` on every rank (`MPI_Iallgather`); [`wait`] returns
+/// them stacked along a new first axis, as [`allgather`](crate::allgather) does.
+#[track_caller]
+pub fn iallgather<'a, B>(
+    buf: &'a B,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, B::Stacked>, Token)
+where
+    B: Stackable + ?Sized,
+{
+    let call = Call::new("iallgather", comm, &token);
+    let len = buf.element_count();
+    call.count_arg("the buffer", len);
+    call.agree(Collective::plain(B::Elem::NAME, len));
+    let size = comm.size();
+    call.count_arg("the gathered result", len * size);
+    let data = buf.with_elements(<[B::Elem]>::to_vec);
+    let flight = sys::iblocks(comm.raw(), Blocks::Allgather, data, zeroed(len * size), len);
+    issue(
+        call,
+        token,
+        B::Elem::NAME,
+        len,
+        Peer::None,
+        flight,
+        move |done, call, origin| buf.stacked_from(size, completed(done, call, origin, None).recv),
+    )
+}
+
+/// Starts an all-to-all exchange of `buf`'s blocks (`MPI_Ialltoall`): block `i` (along the
+/// first axis) goes to rank `i`; [`wait`] returns the blocks received, in rank order, as
+/// [`alltoall`](crate::alltoall) does.
+#[track_caller]
+pub fn ialltoall<'a, B>(buf: &'a B, comm: &'a Comm, token: Token) -> (Request<'a, B::Owned>, Token)
+where
+    B: Splittable + ?Sized,
+{
+    let call = Call::new("ialltoall", comm, &token);
+    let block = call.split(buf);
+    let len = buf.element_count();
+    call.count_arg("the buffer", len);
+    call.agree(Collective::plain(B::Elem::NAME, len));
+    let data = buf.with_elements(<[B::Elem]>::to_vec);
+    let flight = sys::iblocks(comm.raw(), Blocks::Alltoall, data, zeroed(len), block);
+    issue(
+        call,
+        token,
+        B::Elem::NAME,
+        len,
+        Peer::None,
+        flight,
+        move |done, call, origin| buf.owned_from(completed(done, call, origin, None).recv),
+    )
+}
+
+// ---- completion -------------------------------------------------------------------------------
+
+/// Waits for `request` to complete and returns its result (`MPI_Wait`) and the next token.
+///
+/// Under `SPMD_TIMEOUT`, a wait that blocks too long is reported with the op that issued the
+/// request, its peer and call site; under `SPMD_DEBUG` it logs one line, as the issue did.
+#[track_caller]
+pub fn wait<T>(request: Request<'_, T>, token: Token) -> (T, Token) {
+    let comm = request.comm;
+    let call = Call::new("wait", comm, &token);
+    let (elem, peer) = (request.origin.op, request.peer);
+    let value = request.complete(&call);
+    (value, call.finish(token, elem, 0, peer))
+}
+
+/// Requests that [`wait_all`] completes together: a `Vec` of requests of one kind, or a tuple
+/// of up to eight requests of any kinds.
+pub trait Requests {
+    /// What the requests return: a `Vec`, or a tuple of their results.
+    type Output;
+    /// Completes every request in order within the `wait_all`.
+    #[doc(hidden)]
+    fn complete_all(self, within: Within<'_, '_>) -> Self::Output;
+}
+
+/// The `wait_all` that completes [`Requests`] (opaque).
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+#[allow(missing_debug_implementations)]
+pub struct Within<'a, 'c>(&'a Call<'c>);
+
+impl<T> Requests for Vec<Request<'_, T>> {
+    type Output = Vec<T>;
+    fn complete_all(self, within: Within<'_, '_>) -> Vec<T> {
+        self.into_iter()
+            .map(|request| request.complete(within.0))
+            .collect()
+    }
+}
+
+macro_rules! tuple_requests {
+    ($($name:ident $t:ident),+) => {
+        impl<$($t),+> Requests for ($(Request<'_, $t>,)+) {
+            type Output = ($($t,)+);
+            fn complete_all(self, within: Within<'_, '_>) -> Self::Output {
+                let ($($name,)+) = self;
+                ($($name.complete(within.0),)+)
+            }
+        }
+    };
+}
+
+tuple_requests!(a A);
+tuple_requests!(a A, b B);
+tuple_requests!(a A, b B, c C);
+tuple_requests!(a A, b B, c C, d D);
+tuple_requests!(a A, b B, c C, d D, e E);
+tuple_requests!(a A, b B, c C, d D, e E, f F);
+tuple_requests!(a A, b B, c C, d D, e E, f F, g G);
+tuple_requests!(a A, b B, c C, d D, e E, f F, g G, h H);
+
+/// Waits for every request of `requests` (a `Vec` of requests, or a tuple of requests of any
+/// kinds) and returns their results in the same shape, with the next token: one op in the
+/// token chain.
+#[track_caller]
+pub fn wait_all<R: Requests>(requests: R, comm: &Comm, token: Token) -> (R::Output, Token) {
+    let call = Call::new("wait_all", comm, &token);
+    let value = requests.complete_all(Within(&call));
+    (value, call.finish(token, "-", 0, Peer::None))
+}
+
+/// Whether `request` has completed, without blocking (`MPI_Test`): `Ok` with its result if it
+/// has, `Err` with the request back if not. Calling `test` also lets MPI progress the other
+/// requests in flight, which is how a long computation keeps communication moving.
+#[track_caller]
+pub fn test<'a, T>(request: Request<'a, T>, token: Token) -> (Result<T, Request<'a, T>>, Token) {
+    let mut request = request;
+    let comm = request.comm;
+    let call = Call::new("test", comm, &token);
+    let done = match request.pending.test() {
+        Ok(done) => done,
+        Err(error) => call.failed_request(error, &request.origin, None),
+    };
+    let peer = request.peer;
+    let outcome = if done {
+        Ok(request.complete(&call))
+    } else {
+        Err(request)
+    };
+    (outcome, call.finish(token, "-", 0, peer))
+}
+
+impl Call<'_> {
+    /// The status of a completed receive, checked in check mode against the sender's header
+    /// (which the sender sent when it issued the message, so that this check cannot block the
+    /// issue of receives before sends).
+    fn request_status<E: Element>(
+        &self,
+        done: &Completed<impl Sized, E>,
+        origin: &OpId,
+        len: usize,
+        exact: bool,
+    ) -> Status {
+        let raw = match done.status {
+            Some(raw) => raw,
+            None => self.fail(
+                format!(
+                    "the receive issued at {} has no status",
+                    origin.site_label()
+                ),
+                "this is an internal error of spmd; please report it",
+            ),
+        };
+        if self.comm.check_raw().is_some() {
+            let _ = self.expect(None, E::NAME, len, exact, (raw.source(), raw.tag()));
+        }
+        Status::of::<E>(raw)
+    }
+
+    /// Reports a failed request: the error, and which op issued it where.
+    #[cold]
+    #[inline(never)]
+    fn failed_request(&self, error: sys::SysError, origin: &OpId, room: Option<Room<'_>>) -> ! {
+        if settings::debug_enabled() {
+            settings::write_stderr(&format!(
+                "[spmd] rank {} `{}` failed on the request of `{}` issued at {}\n",
+                self.comm.rank(),
+                self.op(),
+                origin.op,
+                origin.site_label()
+            ));
+        }
+        match room {
+            Some(room) => self.received(Err(error), room),
+            None => self.mpi(Err(error)),
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Nonblocking calls: MPI goes on reading and writing after the call that started the
+//! operation has returned, so the memory it uses cannot be a borrowed slice. [`InFlight`] owns
+//! it, and its safety argument is all here.
+
+use std::ffi::c_int;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+
+use mpi::ffi;
+
+use super::{RawComm, RawStatus, SysResult, code, count, in_place, op_handle, validate};
+use crate::element::{Element, OpKind};
+
+/// An operation MPI carries on after the call that started it returned: its requests, and the
+/// memory MPI reads (`send`) and writes (`recv`) until they complete.
+///
+/// The memory is owned here, in the heap allocations of two `Vec`s, which moving the
+/// `InFlight` does not move: MPI holds pointers into them, and nothing else can reach them
+/// until the requests complete ([`wait`](InFlight::wait) hands them back only then). Dropping
+/// an `InFlight` that has not completed waits for it first, so the memory is freed only after
+/// MPI is done with it; forgetting one (`mem::forget`) leaks the memory with it, so MPI may
+/// still write into it but nothing else ever uses it. `'c` is the borrow of the communicator
+/// (see [`RawComm`]): MPI stays initialised while the operation can be waited for.
+pub(crate) struct InFlight<'c, S, R> {
+    requests: [ffi::MPI_Request; 2],
+    /// Which of `requests` MPI has not completed yet.
+    active: [bool; 2],
+    /// The status of the receive request, once it completed.
+    status: Option<RawStatus>,
+    /// The index of the receive request in `requests`, if there is one.
+    receive: Option<usize>,
+    send: Vec<S>,
+    recv: Vec<R>,
+    function: &'static str,
+    _comm: PhantomData<&'c ()>,
+}
+
+/// What a completed operation hands back: the memory MPI wrote, and the receive's status.
+pub(crate) struct Completed<S, R> {
+    /// The memory MPI read, free to drop now.
+    _send: Vec<S>,
+    pub(crate) recv: Vec<R>,
+    pub(crate) status: Option<RawStatus>,
+}
+
+impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
+    /// Starts an operation: `start` gets pointers into `send` and `recv` (valid for their
+    /// lengths) and the request slots, and returns MPI's error code and the number of requests
+    /// it started (1 or 2), the receive's index among them.
+    fn start(
+        function: &'static str,
+        mut send: Vec<S>,
+        mut recv: Vec<R>,
+        receive: Option<usize>,
+        start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> (c_int, usize),
+    ) -> SysResult<InFlight<'c, S, R>> {
+        // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
+        let null = unsafe { ffi::RSMPI_REQUEST_NULL };
+        let mut requests = [null; 2];
+        let (result, started) = start(send.as_mut_ptr(), recv.as_mut_ptr(), &mut requests);
+        // Started requests are recorded before the error is looked at: a failure of the second
+        // start leaves the first in flight, and the drop then waits for it.
+        let flight = InFlight {
+            requests,
+            active: [started >= 1, started >= 2],
+            status: None,
+            receive,
+            send,
+            recv,
+            function,
+            _comm: PhantomData,
+        };
+        code(function, result)?;
+        Ok(flight)
+    }
+
+    /// Whether every request has completed, without blocking (`MPI_Test`).
+    pub(crate) fn test(&mut self) -> SysResult<bool> {
+        for index in 0..2 {
+            if !self.active[index] {
+                continue;
+            }
+            let mut flag: c_int = 0;
+            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+            // SAFETY: the request is active (started and not completed); the out-pointers are
+            // valid.
+            let result =
+                unsafe { ffi::MPI_Test(&mut self.requests[index], &mut flag, status.as_mut_ptr()) };
+            if result != 0 {
+                // An error completes the request (MPI frees it).
+                self.active[index] = false;
+                return code("MPI_Test", result).map(|()| false);
+            }
+            if flag == 0 {
+                return Ok(false);
+            }
+            self.active[index] = false;
+            if self.receive == Some(index) {
+                // SAFETY: the request completed, so MPI filled the status.
+                self.status = Some(RawStatus(unsafe { status.assume_init() }));
+            }
+        }
+        Ok(true)
+    }
+
+    /// Waits for every request (`MPI_Wait`), then hands the memory back, the received elements
+    /// validated.
+    pub(crate) fn wait(mut self) -> SysResult<Completed<S, R>> {
+        self.complete()?;
+        validate(self.function, self.recv.as_mut_ptr(), self.recv.len())?;
+        Ok(Completed {
+            _send: std::mem::take(&mut self.send),
+            recv: std::mem::take(&mut self.recv),
+            status: self.status,
+        })
+    }
+
+    /// Waits for the requests still active; the first error is returned after all completed.
+    fn complete(&mut self) -> SysResult {
+        let mut outcome = Ok(());
+        for index in 0..2 {
+            if !self.active[index] {
+                continue;
+            }
+            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+            // SAFETY: the request is active; `status` is a valid out-pointer.
+            let result = unsafe { ffi::MPI_Wait(&mut self.requests[index], status.as_mut_ptr()) };
+            // Complete after MPI_Wait returned, whatever it returned.
+            self.active[index] = false;
+            if result != 0 {
+                outcome = outcome.and(code("MPI_Wait", result));
+            } else if self.receive == Some(index) {
+                // SAFETY: the wait succeeded, so MPI filled the status.
+                self.status = Some(RawStatus(unsafe { status.assume_init() }));
+            }
+        }
+        outcome
+    }
+}
+
+impl<S, R> Drop for InFlight<'_, S, R> {
+    fn drop(&mut self) {
+        // The memory may only be freed once MPI is done with it: wait, whatever the outcome
+        // (an error completes the request too).
+        for index in 0..2 {
+            if self.active[index] {
+                // SAFETY: the request is active; MPI initialised for 'c (see the type's docs).
+                unsafe {
+                    ffi::MPI_Wait(&mut self.requests[index], ffi::RSMPI_STATUS_IGNORE);
+                }
+                self.active[index] = false;
+            }
+        }
+    }
+}
+
+/// `MPI_Isend` of `data` to `dest` with `tag`.
+pub(crate) fn isend<'c, T: Element>(
+    comm: RawComm<'c>,
+    data: Vec<T>,
+    dest: c_int,
+    tag: c_int,
+) -> SysResult<InFlight<'c, T, u8>> {
+    let n = count(data.len())?;
+    InFlight::start("MPI_Isend", data, Vec::new(), None, |send, _, requests| {
+        // SAFETY: `send` points at `n` elements owned by the `InFlight` until completion.
+        let result = unsafe {
+            ffi::MPI_Isend(
+                send.cast(),
+                n,
+                T::datatype(),
+                dest,
+                tag,
+                comm.handle,
+                &mut requests[0],
+            )
+        };
+        (result, usize::from(result == 0))
+    })
+}
+
+/// `MPI_Irecv` into `data` (at most its length; initialised elements) from `source` with `tag`.
+pub(crate) fn irecv<'c, T: Element>(
+    comm: RawComm<'c>,
+    data: Vec<T>,
+    source: c_int,
+    tag: c_int,
+) -> SysResult<InFlight<'c, u8, T>> {
+    let n = count(data.len())?;
+    InFlight::start(
+        "MPI_Irecv",
+        Vec::new(),
+        data,
+        Some(0),
+        |_, recv, requests| {
+            // SAFETY: `recv` points at `n` initialised elements owned by the `InFlight` until
+            // completion; MPI writes no more (a longer message is MPI_ERR_TRUNCATE).
+            let result = unsafe {
+                ffi::MPI_Irecv(
+                    recv.cast(),
+                    n,
+                    T::datatype(),
+                    source,
+                    tag,
+                    comm.handle,
+                    &mut requests[0],
+                )
+            };
+            (result, usize::from(result == 0))
+        },
+    )
+}
+
+/// `MPI_Irecv` into `recv` from `source` with `recv_tag`, then `MPI_Isend` of `send` to
+/// `dest` with `send_tag`: a nonblocking `MPI_Sendrecv`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn isendrecv<'c, S: Element, R: Element>(
+    comm: RawComm<'c>,
+    send: Vec<S>,
+    dest: c_int,
+    send_tag: c_int,
+    recv: Vec<R>,
+    source: c_int,
+    recv_tag: c_int,
+) -> SysResult<InFlight<'c, S, R>> {
+    let (send_count, recv_count) = (count(send.len())?, count(recv.len())?);
+    InFlight::start("MPI_Isend", send, recv, Some(0), |send, recv, requests| {
+        let [first, second] = requests;
+        // SAFETY: `recv` has room for `recv_count` initialised elements and `send` holds
+        // `send_count`, both owned by the `InFlight` until completion.
+        unsafe {
+            let result = ffi::MPI_Irecv(
+                recv.cast(),
+                recv_count,
+                R::datatype(),
+                source,
+                recv_tag,
+                comm.handle,
+                first,
+            );
+            if result != 0 {
+                return (result, 0);
+            }
+            let result = ffi::MPI_Isend(
+                send.cast(),
+                send_count,
+                S::datatype(),
+                dest,
+                send_tag,
+                comm.handle,
+                second,
+            );
+            (result, if result == 0 { 2 } else { 1 })
+        }
+    })
+}
+
+/// `MPI_Ibarrier`.
+pub(crate) fn ibarrier(comm: RawComm<'_>) -> SysResult<InFlight<'_, u8, u8>> {
+    InFlight::start(
+        "MPI_Ibarrier",
+        Vec::new(),
+        Vec::new(),
+        None,
+        |_, _, requests| {
+            // SAFETY: the communicator is valid for 'c; the request slot is valid.
+            let result = unsafe { ffi::MPI_Ibarrier(comm.handle, &mut requests[0]) };
+            (result, usize::from(result == 0))
+        },
+    )
+}
+
+/// `MPI_Ibcast` of `data` from `root`: read at the root, written elsewhere.
+pub(crate) fn ibcast<T: Element>(
+    comm: RawComm<'_>,
+    data: Vec<T>,
+    root: c_int,
+) -> SysResult<InFlight<'_, u8, T>> {
+    let n = count(data.len())?;
+    InFlight::start("MPI_Ibcast", Vec::new(), data, None, |_, data, requests| {
+        // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
+        // completion.
+        let result = unsafe {
+            ffi::MPI_Ibcast(
+                data.cast(),
+                n,
+                T::datatype(),
+                root,
+                comm.handle,
+                &mut requests[0],
+            )
+        };
+        (result, usize::from(result == 0))
+    })
+}
+
+/// `MPI_Iallreduce` in place (`MPI_IN_PLACE`): `data` is input and output.
+pub(crate) fn iallreduce<T: Element>(
+    comm: RawComm<'_>,
+    data: Vec<T>,
+    op: OpKind,
+) -> SysResult<InFlight<'_, u8, T>> {
+    let n = count(data.len())?;
+    InFlight::start(
+        "MPI_Iallreduce",
+        Vec::new(),
+        data,
+        None,
+        |_, data, requests| {
+            // SAFETY: MPI_IN_PLACE makes MPI read and write `data`, `n` initialised elements owned
+            // by the `InFlight` until completion.
+            let result = unsafe {
+                ffi::MPI_Iallreduce(
+                    in_place(),
+                    data.cast(),
+                    n,
+                    T::datatype(),
+                    op_handle::<T>(op),
+                    comm.handle,
+                    &mut requests[0],
+                )
+            };
+            (result, usize::from(result == 0))
+        },
+    )
+}
+
+/// Which all-to-all pattern [`iblocks`] starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Blocks {
+    /// `MPI_Iallgather`: every rank's `send` block lands at its rank's place in every `recv`.
+    Allgather,
+    /// `MPI_Ialltoall`: block `i` of `send` goes to rank `i`.
+    Alltoall,
+}
+
+/// `MPI_Iallgather` or `MPI_Ialltoall` of `send` into `recv`, which holds `size` blocks of
+/// `block` elements; `send` holds one block (allgather) or `size` (alltoall).
+pub(crate) fn iblocks<T: Element>(
+    comm: RawComm<'_>,
+    kind: Blocks,
+    send: Vec<T>,
+    recv: Vec<T>,
+    block: usize,
+) -> SysResult<InFlight<'_, T, T>> {
+    let send_blocks = match kind {
+        Blocks::Allgather => 1,
+        Blocks::Alltoall => comm.size,
+    };
+    super::assert_blocks("the send buffer", send.len(), block, send_blocks);
+    super::assert_blocks("the receive buffer", recv.len(), block, comm.size);
+    let n = count(block)?;
+    let function = match kind {
+        Blocks::Allgather => "MPI_Iallgather",
+        Blocks::Alltoall => "MPI_Ialltoall",
+    };
+    InFlight::start(function, send, recv, None, |send, recv, requests| {
+        // SAFETY: `send` holds `send_blocks * n` elements and `recv` room for `size * n`
+        // (checked above), both owned by the `InFlight` until completion.
+        let result = unsafe {
+            let start = match kind {
+                Blocks::Allgather => ffi::MPI_Iallgather,
+                Blocks::Alltoall => ffi::MPI_Ialltoall,
+            };
+            start(
+                send.cast(),
+                n,
+                T::datatype(),
+                recv.cast(),
+                n,
+                T::datatype(),
+                comm.handle,
+                &mut requests[0],
+            )
+        };
+        (result, usize::from(result == 0))
+    })
+}

@@ -1,0 +1,13 @@
+// A nonblocking receive borrows its buffer until its request completes: writing the buffer
+// between the issue and the wait does not compile.
+use spmd::prelude::*;
+
+#[spmd_jit]
+fn halo(comm: &Comm, edge: &mut [f64]) -> Status {
+    let (from, _) = comm.shift(1);
+    let request = irecv_into(edge, from, comm);
+    edge[0] = 1.0;
+    wait(request)
+}
+
+fn main() {}
