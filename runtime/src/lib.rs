@@ -73,7 +73,7 @@
 //! | [`iallgather`] | `MPI_Iallgather` | a [`Request`] for every rank's buffer, stacked |
 //! | [`ialltoall`] | `MPI_Ialltoall` | a [`Request`] for one block from every rank |
 //! | [`ibarrier`] | `MPI_Ibarrier` | a [`Request`] for `()` |
-//! | [`wait`], [`wait_all`], [`test`] | `MPI_Wait`, `MPI_Test` | the requests' results |
+//! | [`wait`], [`wait_all`], [`test`](fn@test) | `MPI_Wait`, `MPI_Test` | the requests' results |
 //!
 //! # Failures
 //! Bad arguments (a peer or root out of range, a buffer that does not split into one block per

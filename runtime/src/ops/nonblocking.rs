@@ -1,24 +1,8 @@
 //! Nonblocking ops: `isend`, `irecv`, `irecv_into`, `isendrecv`, `ibarrier`, `ibcast`,
 //! `iallreduce`, `iallgather`, `ialltoall`, and the [`Request`]s they return, completed by
-//! [`wait`], [`wait_all`] or [`test`].
+//! [`wait`], [`wait_all`] or [`test`](fn@test).
 //!
-//! # Why the memory MPI uses belongs to the request
-//!
-//! MPI reads a nonblocking send's buffer and writes a receive's buffer after the call that
-//! started it has returned, until the request completes. If that memory were the caller's
-//! borrowed buffer, the borrow would have to last until completion, and no borrow can be made
-//! to: `std::mem::forget(request)` ends it without running any code, after which safe code may
-//! write, move or free the buffer while MPI still uses it. So the memory MPI touches belongs to
-//! the request: a send copies its buffer when it is issued, a receive gets a buffer of its own
-//! that the result is made from (or, for `irecv_into`, that is copied into the caller's buffer
-//! when the request completes). Dropping a request that was not waited for completes it first;
-//! forgetting one leaks its memory, which MPI may then still write but nothing else uses.
-//!
-//! The cost is one copy of each message (the send's at issue, `irecv_into`'s at completion), a
-//! heap allocation per request, and none of the zero-copy of the blocking `_into` forms: for the
-//! halo-sized messages that overlap pays for, a copy is small against the message itself. A
-//! request also borrows its communicator (and `irecv`'s template, `irecv_into`'s buffer) until
-//! it completes, so the compiler rejects a program that touches the buffer before the wait.
+//! [`Request`] says why a request owns the memory MPI uses.
 
 use std::fmt;
 
@@ -68,14 +52,32 @@ where
 }
 
 /// An operation in flight, returned by a nonblocking op (`isend`, `irecv`, `iallreduce`, ...):
-/// [`wait`] for it (or [`wait_all`], or [`test`] it) to get its result `T`.
+/// [`wait`] for it (or [`wait_all`], or [`test`](fn@test) it) to get its result `T`.
 ///
-/// It owns the memory MPI reads and writes (see the [module docs](self)), borrows the
+/// It owns the memory MPI reads and writes (see below), borrows the
 /// communicator, and for `irecv` and `irecv_into` the template or the buffer, until it
 /// completes. Dropped without a wait, it completes in its destructor (blocking until MPI is
 /// done with it, and discarding the result); forgotten (`std::mem::forget`), it leaks its memory
 /// and keeps the communicator's operation pending. Not `Send`: it completes on the thread that
 /// issued it, like the token chain it belongs to.
+///
+/// # Why the memory MPI uses belongs to the request
+///
+/// MPI reads a nonblocking send's buffer and writes a receive's buffer after the call that
+/// started it has returned, until the request completes. If that memory were the caller's
+/// borrowed buffer, the borrow would have to last until completion, and no borrow can be made
+/// to: `std::mem::forget(request)` ends it without running any code, after which safe code may
+/// write, move or free the buffer while MPI still uses it. So the memory MPI touches belongs to
+/// the request: a send copies its buffer when it is issued, a receive gets a buffer of its own
+/// that the result is made from (or, for `irecv_into`, that is copied into the caller's buffer
+/// when the request completes). Dropping a request that was not waited for completes it first;
+/// forgetting one leaks its memory, which MPI may then still write but nothing else uses.
+///
+/// The cost is one copy of each message (the send's at issue, `irecv_into`'s at completion), a
+/// heap allocation per request, and none of the zero-copy of the blocking `_into` forms: for the
+/// halo-sized messages that overlap pays for, a copy is small against the message itself. A
+/// request also borrows its communicator (and `irecv`'s template, `irecv_into`'s buffer) until
+/// it completes, so the compiler rejects a program that touches the buffer before the wait.
 #[must_use = "a request does its work only when waited for: pass it to `wait`, `wait_all` or `test`"]
 pub struct Request<'a, T> {
     pending: Box<dyn Pending<'a, Output = T> + 'a>,
@@ -169,7 +171,7 @@ fn completed<S, R>(
 ///
 /// The buffer is copied when the op is issued, so it may be reused at once; [`wait`] for the
 /// request (its result is `()`) to know the message is on its way. See the
-/// [module docs](crate::ops::nonblocking) for why the request owns a copy.
+/// [`Request`] docs for why the request owns a copy.
 #[track_caller]
 pub fn isend<'a, B>(
     buf: &B,
@@ -248,7 +250,7 @@ where
 ///
 /// `buf` stays mutably borrowed until the request completes: reading or writing it before the
 /// wait does not compile. MPI receives into memory of the request's own, copied into `buf` at
-/// completion (see the [module docs](crate::ops::nonblocking)).
+/// completion (see the [`Request`] docs).
 #[track_caller]
 pub fn irecv_into<'a, B>(
     buf: &'a mut B,
