@@ -40,6 +40,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     if !quick {
         let mut section = tcp_run(&launcher, &program, &out)?;
         section.push_str(&single_run(&launcher, &program, &out)?);
+        section.push_str(&halo_overlap(&launcher)?);
         section.push_str(&threading_levels(&launcher, &out)?);
         let table = out.join("ops.md");
         let mut text = std::fs::read_to_string(&table)
@@ -136,6 +137,44 @@ fn main_ops_again(
         "\n## {title}\n\n{intro}; the plot is {}.\n\n{text}",
         dir.join("ops.png").display()
     ))
+}
+
+/// The `halo_overlap` example over shared memory and, with Open MPI, over TCP on the loopback
+/// interface: how much of a halo exchange overlapping it with the stencil hides.
+fn halo_overlap(launcher: &Launcher) -> Result<String, Error> {
+    let program = build_release_example("halo_overlap")?;
+    let mut section = String::from(
+        "\n## Overlapping a halo exchange\n\n`halo_overlap` (see the book's \"Overlapping \
+         communication\"): the exchange posted with `irecv`/`isend`, the interior computed, \
+         then the edges; `hidden` is `(exchange + compute - overlapped) / exchange`.\n",
+    );
+    let mut runs = vec![("shared memory", Vec::new())];
+    if launcher.is_open_mpi() {
+        runs.push((
+            "TCP on the loopback interface",
+            vec![
+                ("OMPI_MCA_pml".to_owned(), "ob1".to_owned()),
+                ("OMPI_MCA_btl".to_owned(), "tcp,self".to_owned()),
+                ("OMPI_MCA_btl_tcp_if_include".to_owned(), "lo".to_owned()),
+            ],
+        ));
+    }
+    for (name, envs) in runs {
+        let run = launcher.mpirun(BENCH_RANKS, &program).envs(&envs);
+        let output = run.output()?;
+        if !output.status.success() {
+            return Err(Error::new(format!(
+                "halo_overlap over {name} failed: {}\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            )));
+        }
+        section.push_str(&format!(
+            "\nOver {name}. {}",
+            String::from_utf8_lossy(&output.stdout)
+        ));
+    }
+    Ok(section)
 }
 
 /// The threading levels compared, as `levels` names them: `MPI_Init`, and `MPI_Init_thread`
