@@ -1,4 +1,4 @@
-//! Explicit mode: every token is used exactly once.
+//! Every token (explicit mode) and every request (both modes) is used exactly once.
 //!
 //! A practical linear analysis over the function's syntax. It tracks the `let` bindings (and
 //! assignments) that hold tokens: from `spmd::token()`, from the token an op returns (alone, or
@@ -11,6 +11,11 @@
 //!
 //! Passing a token to any function, returning it, `drop(token)` and moving it into a closure
 //! count as its use; borrowing it (`&token`, `token.seq()`, `println!("{token:?}")`) does not.
+//!
+//! Requests of nonblocking ops (`let r = isend(..)`, or the first of `(request, token)` in
+//! explicit mode) are tracked the same way, in both modes: a request that is not waited for
+//! (passed to `wait`, `wait_all`, `test`, or moved on) on every path is an error, since its
+//! operation would complete only where it is dropped.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -22,10 +27,11 @@ use super::calls::{self, Form};
 use crate::ctxt::Ctxt;
 use crate::ops::{self, Op};
 
-/// Checks the tokens of `func`, an explicit-mode function.
+/// Checks the tokens and requests of `func`.
 pub(crate) fn check(func: &ItemFn, cx: &mut Ctxt) {
     let mut linear = Linear {
         vars: Vec::new(),
+        breaks: Vec::new(),
         scope: 0,
         diverged: false,
         cx,
@@ -34,7 +40,7 @@ pub(crate) fn check(func: &ItemFn, cx: &mut Ctxt) {
         if let FnArg::Typed(typed) = input
             && let (Pat::Ident(ident), true) = (&*typed.pat, calls::is_token_type(&typed.ty))
         {
-            linear.declare(&ident.ident);
+            linear.declare(&ident.ident, Kind::Token);
         }
     }
     linear.visit_block(&func.block);
@@ -57,10 +63,41 @@ enum State {
     Used(Use, Span),
 }
 
+/// What a tracked value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Token,
+    /// The request of a nonblocking op.
+    Request(&'static str),
+}
+
+impl Kind {
+    /// `token `t``, `request `r``.
+    fn named(self, name: &Ident) -> String {
+        match self {
+            Kind::Token => format!("token `{name}`"),
+            Kind::Request(op) => format!("request `{name}` (of `{op}`)"),
+        }
+    }
+
+    /// How to use one.
+    fn how(self, name: &Ident) -> String {
+        match self {
+            Kind::Token => format!("pass `{name}` to an op, return it, or `drop({name})`"),
+            Kind::Request(_) => {
+                format!("pass `{name}` to `wait`, `wait_all` or `test`, or return it")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Var {
     name: Ident,
+    kind: Kind,
     state: State,
+    /// A later binding of the same name hides it: the name means that one now.
+    hidden: bool,
     /// The block depth of its binding: it goes out of scope at that block's end.
     scope: usize,
 }
@@ -75,8 +112,10 @@ enum Source {
 }
 
 struct Linear<'cx> {
-    /// The tokens in scope, innermost binding last.
+    /// The tokens and requests in scope, innermost binding last.
     vars: Vec<Var>,
+    /// For each loop being walked, innermost last: the states at its `break`s.
+    breaks: Vec<Vec<Vec<Var>>>,
     scope: usize,
     /// The current path has left (return, break, continue): what follows is not reached.
     diverged: bool,
@@ -85,13 +124,17 @@ struct Linear<'cx> {
 
 impl Linear<'_> {
     fn find(&self, name: &Ident) -> Option<usize> {
-        self.vars.iter().rposition(|var| var.name == *name)
+        self.vars
+            .iter()
+            .rposition(|var| var.name == *name && !var.hidden)
     }
 
-    fn declare(&mut self, name: &Ident) {
+    fn declare(&mut self, name: &Ident, kind: Kind) {
         self.vars.push(Var {
             name: name.clone(),
+            kind,
             state: State::Live,
+            hidden: false,
             scope: self.scope,
         });
     }
@@ -104,8 +147,22 @@ impl Linear<'_> {
         let Some(var) = self.vars.get_mut(index) else {
             return;
         };
+        let kind = var.kind;
         match (var.state, by) {
             (State::Live, _) => var.state = State::Used(by, name.span()),
+            (State::Used(first, _), _) if kind != Kind::Token => {
+                let first = match first {
+                    Use::Op(op) => format!("passed to `{op}`"),
+                    Use::Moved => "moved (passed to a function, returned or captured)".to_owned(),
+                };
+                self.cx.error_at(
+                    name.span(),
+                    format!(
+                        "{} is used again after it was {first}: a request completes once",
+                        kind.named(name)
+                    ),
+                );
+            }
             (State::Used(Use::Op(first), _), Use::Op(second)) => self.cx.error_at(
                 name.span(),
                 format!(
@@ -139,13 +196,19 @@ impl Linear<'_> {
             }
             if let (State::Live, false) = (var.state, self.diverged) {
                 let name = &var.name;
-                self.cx.error_at(
-                    name.span(),
-                    format!(
+                let message = match var.kind {
+                    Kind::Token => format!(
                         "token `{name}` is dropped without being used: pass it to the next op, \
                          return it, or end the chain with `drop({name})`"
                     ),
-                );
+                    kind => format!(
+                        "{} is dropped without a wait, so its operation would complete only \
+                         where it is dropped: {}",
+                        kind.named(name),
+                        kind.how(name)
+                    ),
+                };
+                self.cx.error_at(name.span(), message);
             }
             self.vars.pop();
         }
@@ -157,7 +220,7 @@ impl Linear<'_> {
             .vars
             .iter()
             .rev()
-            .find(|var| matches!(var.state, State::Live))
+            .find(|var| matches!(var.state, State::Live) && var.kind == Kind::Token)
         {
             let name = &live.name;
             self.cx.error_at(
@@ -205,8 +268,9 @@ impl Linear<'_> {
         }
     }
 
-    /// Binds the names of `pat`; the one at the token's place (given by `source`) is a token.
-    fn bind(&mut self, pat: &Pat, source: Option<Source>) {
+    /// Binds the names of `pat`; the one at the token's place (given by `source`) is a token,
+    /// the one at the request's place (given by `request`) a request.
+    fn bind(&mut self, pat: &Pat, source: Option<Source>, request: Option<Source>) {
         let token_pat = match (source, pat) {
             (None, _) => None,
             (Some(Source::Last(_)), Pat::Tuple(tuple)) => tuple.elems.last(),
@@ -217,8 +281,24 @@ impl Linear<'_> {
         for name in &names {
             self.shadow(name);
         }
+        match (request, strip_type(pat)) {
+            (Some(Source::Whole(op)), Pat::Ident(ident)) => {
+                self.declare(&ident.ident, Kind::Request(op));
+            }
+            (Some(Source::Last(op)), Pat::Tuple(tuple)) => {
+                match tuple.elems.first().map(strip_type) {
+                    Some(Pat::Ident(ident)) => self.declare(&ident.ident, Kind::Request(op)),
+                    Some(Pat::Wild(wild)) => self.dropped_request(wild.span(), op),
+                    _ => {}
+                }
+            }
+            (Some(Source::Whole(op) | Source::Last(op)), Pat::Wild(wild)) => {
+                self.dropped_request(wild.span(), op);
+            }
+            _ => {}
+        }
         match (token_pat.map(strip_type), source) {
-            (Some(Pat::Ident(ident)), _) => self.declare(&ident.ident),
+            (Some(Pat::Ident(ident)), _) => self.declare(&ident.ident, Kind::Token),
             (Some(Pat::Wild(wild)), Some(Source::Whole(op) | Source::Last(op))) => {
                 self.cx.error_spanned(
                     wild,
@@ -232,21 +312,52 @@ impl Linear<'_> {
         }
     }
 
+    /// The request of `op` dropped at once (by `_` or a statement).
+    fn dropped_request(&mut self, span: Span, op: &str) {
+        self.cx.error_at(
+            span,
+            format!(
+                "the request of `{op}` is dropped without a wait, so its operation completes \
+                 right here, blocking: bind it and pass it to `wait`, `wait_all` or `test` \
+                 later, or call the blocking op instead"
+            ),
+        );
+    }
+
+    /// Where the request of `expr`'s value is, if it holds a new one: the whole value of an
+    /// implicit call of a nonblocking op, the first of the tuple of an explicit one.
+    fn request_source(expr: &Expr) -> Option<Source> {
+        match expr {
+            Expr::Call(call) => {
+                let (op, _) = ops::called_op(&call.func)?;
+                if !issues_request(op) {
+                    return None;
+                }
+                Some(match calls::form(op, call.args.len()) {
+                    Form::Explicit => Source::Last(op.name),
+                    _ => Source::Whole(op.name),
+                })
+            }
+            Expr::Paren(inner) => Self::request_source(&inner.expr),
+            _ => None,
+        }
+    }
+
     /// A new binding named `name` hides a token of the same name: reported if it is unused.
     fn shadow(&mut self, name: &Ident) {
         let Some(index) = self.find(name) else {
             return;
         };
-        if let Some(var) = self.vars.get_mut(index)
-            && let State::Live = var.state
-        {
+        let Some(var) = self.vars.get_mut(index) else {
+            return;
+        };
+        var.hidden = true;
+        if let State::Live = var.state {
             var.state = State::Used(Use::Moved, name.span());
+            let (named, how) = (var.kind.named(name), var.kind.how(name));
             self.cx.error_at(
                 name.span(),
-                format!(
-                    "this binding hides token `{name}` before it is used: pass `{name}` to \
-                         an op, return it, or `drop({name})` first"
-                ),
+                format!("this binding hides {named} before it is used: {how} first"),
             );
         }
     }
@@ -295,18 +406,21 @@ impl Linear<'_> {
                 if let Some(Var {
                     state: State::Live,
                     name,
+                    kind,
                     ..
                 }) = vars.get(index)
                 {
+                    let named = kind.named(name);
                     let message = if *is_else {
                         format!(
-                            "token `{name}` is used when this condition holds but not \
-                             otherwise: add an `else` branch that uses it too"
+                            "{named} is used when this condition holds but not otherwise: add \
+                             an `else` branch that uses it too"
                         )
                     } else {
                         format!(
-                            "token `{name}` is used on another branch but not on this one: use \
-                             it on every branch (pass it to an op, return it, or `drop` it)"
+                            "{named} is used on another branch but not on this one: use it on \
+                             every branch ({})",
+                            kind.how(name)
                         )
                     };
                     self.cx.error_at(*span, message);
@@ -319,24 +433,66 @@ impl Linear<'_> {
 
     /// Runs a loop's body once and reports the tokens from outside that it uses without
     /// replacing them: the next iteration would use them again.
-    fn looped(&mut self, body: impl FnOnce(&mut Self)) {
+    fn looped(&mut self, may_end: bool, body: impl FnOnce(&mut Self)) {
         let before = self.vars.clone();
         self.diverged = false;
+        self.breaks.push(Vec::new());
         body(self);
+        let breaks = self.breaks.pop().unwrap_or_default();
+        let at_end = (!self.diverged).then(|| self.vars.clone());
         if !self.diverged {
             for (old, new) in before.iter().zip(&self.vars) {
                 if let (State::Live, State::Used(_, at)) = (old.state, new.state) {
                     let name = &old.name;
-                    self.cx.error_at(
-                        at,
-                        format!(
+                    let message = match old.kind {
+                        Kind::Token => format!(
                             "token `{name}` comes from outside this loop and is used in every \
                              iteration without being replaced: assign it the token the op \
                              returns (`{name} = op(.., {name})`), or take the op out of the loop"
                         ),
-                    );
+                        kind => format!(
+                            "{} comes from outside this loop and is used in every iteration \
+                             without being replaced: give it the request back (`{name} = \
+                             request` when `test` returns it), or wait for it after the loop",
+                            kind.named(name)
+                        ),
+                    };
+                    self.cx.error_at(at, message);
                 }
             }
+        }
+        // What follows the loop starts from its `break`s (and from the end of its body, for a
+        // loop whose condition ends it): a value used on any of them counts as used, so that
+        // a request completed by the iteration that breaks is not reported.
+        let ends: Vec<Vec<Var>> = breaks
+            .into_iter()
+            .chain(at_end.filter(|_| may_end))
+            .collect();
+        if !ends.is_empty() {
+            let mut after = before;
+            for (index, var) in after.iter_mut().enumerate() {
+                let used = ends.iter().find_map(|vars| match vars.get(index) {
+                    Some(Var {
+                        state: State::Used(by, span),
+                        ..
+                    }) => Some((*by, *span)),
+                    _ => None,
+                });
+                if let Some((by, span)) = used {
+                    var.state = State::Used(by, span);
+                } else if ends.iter().all(|vars| {
+                    matches!(
+                        vars.get(index),
+                        Some(Var {
+                            state: State::Live,
+                            ..
+                        })
+                    )
+                }) {
+                    var.state = State::Live;
+                }
+            }
+            self.vars = after;
         }
         // The loop may be left by `break`: what follows is reached.
         self.diverged = false;
@@ -363,6 +519,22 @@ impl Linear<'_> {
 
     /// `target = value`: the token named by `target` is replaced.
     fn assign(&mut self, target: &Expr, value: &Expr) {
+        // A request variable holds a request whatever is assigned to it (the types say so).
+        if let Some(ident) = var_path(target)
+            && let Some(index) = self.find(ident)
+            && let Some(var) = self.vars.get_mut(index)
+            && var.kind != Kind::Token
+        {
+            if let State::Live = var.state {
+                let named = var.kind.named(ident);
+                self.cx.error_at(
+                    ident.span(),
+                    format!("{named} is overwritten before it is waited for: wait for it first"),
+                );
+            }
+            var.state = State::Live;
+            return;
+        }
         let target = match (target, self.source(value)) {
             (Expr::Tuple(tuple), Some(Source::Last(_))) => tuple.elems.last(),
             (target, Some(_)) => Some(target),
@@ -391,6 +563,11 @@ impl Linear<'_> {
 
 /// One branch of an `if` or `match`: where it is, and how to walk it.
 type Branch<'b, L> = (Span, &'b dyn Fn(&mut L));
+
+/// Whether `op` issues a request (its value is one).
+fn issues_request(op: Op) -> bool {
+    op.nonblocking && !matches!(op.name, "wait" | "wait_all" | "test")
+}
 
 fn op_source(op: Op) -> Source {
     if op.returns_value {
@@ -448,6 +625,10 @@ impl<'ast> Visit<'ast> for Linear<'_> {
         match stmt {
             Stmt::Expr(expr, Some(_)) => {
                 self.visit_expr(expr);
+                if let Some(Source::Whole(op) | Source::Last(op)) = Self::request_source(expr) {
+                    self.dropped_request(expr.span(), op);
+                    return;
+                }
                 let dropped = match (expr, self.source(expr)) {
                     (Expr::Call(_), Some(Source::Whole(op) | Source::Last(op))) => Some(op),
                     _ => None,
@@ -468,13 +649,14 @@ impl<'ast> Visit<'ast> for Linear<'_> {
 
     fn visit_local(&mut self, local: &'ast Local) {
         let Some(init) = &local.init else {
-            self.bind(&local.pat, None);
+            self.bind(&local.pat, None, None);
             return;
         };
+        let request = Self::request_source(&init.expr);
         let live_before: Vec<Ident> = self
             .vars
             .iter()
-            .filter(|var| matches!(var.state, State::Live))
+            .filter(|var| matches!(var.state, State::Live) && var.kind == Kind::Token)
             .map(|var| var.name.clone())
             .collect();
         self.visit_expr(&init.expr);
@@ -511,7 +693,7 @@ impl<'ast> Visit<'ast> for Linear<'_> {
             (Some(Source::Last(_)), Pat::Ident(_)) => None,
             (source, _) => source,
         };
-        self.bind(&local.pat, source);
+        self.bind(&local.pat, source, request);
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -588,33 +770,39 @@ impl<'ast> Visit<'ast> for Linear<'_> {
                     .collect();
                 self.branches(branches, None);
             }
-            Expr::Loop(expr) => self.looped(|this| this.visit_block(&expr.body)),
-            Expr::While(expr) => self.looped(|this| {
+            Expr::Loop(expr) => self.looped(false, |this| this.visit_block(&expr.body)),
+            Expr::While(expr) => self.looped(true, |this| {
                 this.visit_expr(&expr.cond);
                 this.visit_block(&expr.body);
             }),
             Expr::ForLoop(expr) => {
                 self.visit_expr(&expr.expr);
-                self.looped(|this| this.visit_block(&expr.body));
+                self.looped(true, |this| this.visit_block(&expr.body));
             }
             Expr::Return(expr) => {
                 if let Some(value) = &expr.expr {
                     self.visit_expr(value);
                 }
-                let live: Vec<Ident> = self
+                let live: Vec<(Ident, Kind)> = self
                     .vars
                     .iter()
                     .filter(|var| matches!(var.state, State::Live))
-                    .map(|var| var.name.clone())
+                    .map(|var| (var.name.clone(), var.kind))
                     .collect();
-                for name in live {
-                    self.cx.error_at(
-                        expr.return_token.span,
-                        format!(
+                for (name, kind) in live {
+                    let message = match kind {
+                        Kind::Token => format!(
                             "token `{name}` is dropped by this `return`: return it, or pass it \
                              to an op before returning"
                         ),
-                    );
+                        kind => format!(
+                            "{} is dropped by this `return` without a wait: {} before \
+                             returning",
+                            kind.named(&name),
+                            kind.how(&name)
+                        ),
+                    };
+                    self.cx.error_at(expr.return_token.span, message);
                     self.use_token(&name, Use::Moved);
                 }
                 self.diverged = true;
@@ -622,6 +810,10 @@ impl<'ast> Visit<'ast> for Linear<'_> {
             Expr::Break(expr) => {
                 if let Some(value) = &expr.expr {
                     self.visit_expr(value);
+                }
+                let state = self.vars.clone();
+                if let Some(breaks) = self.breaks.last_mut() {
+                    breaks.push(state);
                 }
                 self.diverged = true;
             }

@@ -106,7 +106,8 @@ pub(crate) fn analyse(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Ana
     }
 
     rank::check(&func.block, cx);
-    if mode == Mode::Explicit {
+    // Tokens in explicit mode, requests in both.
+    if mode != Mode::Plain {
         linear::check(func, cx);
     }
     // Last, and only on a function without other errors: one story per function.
