@@ -2,6 +2,7 @@
 // between the issue and the wait does not compile.
 use spmd::prelude::*;
 
+// ANCHOR: body
 #[spmd_jit]
 fn halo(comm: &Comm, edge: &mut [f64]) -> Status {
     let (from, _) = comm.shift(1);
@@ -9,5 +10,6 @@ fn halo(comm: &Comm, edge: &mut [f64]) -> Status {
     edge[0] = 1.0;
     wait(request)
 }
+// ANCHOR_END: body
 
 fn main() {}
