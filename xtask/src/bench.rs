@@ -58,6 +58,21 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Open MPI's settings that send every message over TCP on the loopback interface.
+const TCP_SETTINGS: [(&str, &str); 3] = [
+    ("OMPI_MCA_pml", "ob1"),
+    ("OMPI_MCA_btl", "tcp,self"),
+    ("OMPI_MCA_btl_tcp_if_include", "lo"),
+];
+
+/// `settings` as the owned pairs `Cmd::envs` takes.
+fn owned(settings: &[(&str, &str)]) -> Vec<(String, String)> {
+    settings
+        .iter()
+        .map(|&(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
 /// The two main ops (allreduce, ping-pong) again over TCP on the loopback interface (Open MPI's
 /// `tcp` and `self` BTLs), where a message costs microseconds instead of a fraction of one: their
 /// table, for the report. Empty with another MPI library.
@@ -70,11 +85,7 @@ fn tcp_run(
         eprintln!("xtask: the TCP run of the bench needs Open MPI's BTL settings; skipped");
         return Ok(String::new());
     }
-    let settings = [
-        ("OMPI_MCA_pml", "ob1"),
-        ("OMPI_MCA_btl", "tcp,self"),
-        ("OMPI_MCA_btl_tcp_if_include", "lo"),
-    ];
+    let settings = TCP_SETTINGS;
     let intro = "Allreduce and ping-pong again, every message over TCP on the loopback interface \
                  (`OMPI_MCA_btl=tcp,self`)";
     main_ops_again(
@@ -119,16 +130,15 @@ fn main_ops_again(
     title: &str,
     intro: &str,
 ) -> Result<String, Error> {
-    let envs: Vec<(String, String)> = settings
-        .iter()
-        .map(|&(name, value)| (name.to_owned(), value.to_owned()))
-        .collect();
-    let run = launcher.mpirun(BENCH_RANKS, program).envs(&envs).args([
-        "--out".to_owned(),
-        dir.display().to_string(),
-        "--op".to_owned(),
-        "allreduce,ping-pong".to_owned(),
-    ]);
+    let run = launcher
+        .mpirun(BENCH_RANKS, program)
+        .envs(&owned(settings))
+        .args([
+            "--out".to_owned(),
+            dir.display().to_string(),
+            "--op".to_owned(),
+            "allreduce,ping-pong".to_owned(),
+        ]);
     step(&format!("bench: {title}"), &run)?;
     let table = dir.join("ops.md");
     let text = std::fs::read_to_string(&table)
@@ -150,14 +160,7 @@ fn halo_overlap(launcher: &Launcher) -> Result<String, Error> {
     );
     let mut runs = vec![("shared memory", Vec::new())];
     if launcher.is_open_mpi() {
-        runs.push((
-            "TCP on the loopback interface",
-            vec![
-                ("OMPI_MCA_pml".to_owned(), "ob1".to_owned()),
-                ("OMPI_MCA_btl".to_owned(), "tcp,self".to_owned()),
-                ("OMPI_MCA_btl_tcp_if_include".to_owned(), "lo".to_owned()),
-            ],
-        ));
+        runs.push(("TCP on the loopback interface", owned(&TCP_SETTINGS)));
     }
     for (name, envs) in runs {
         let run = launcher.mpirun(BENCH_RANKS, &program).envs(&envs);

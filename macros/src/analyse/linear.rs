@@ -150,37 +150,33 @@ impl Linear<'_> {
         let kind = var.kind;
         match (var.state, by) {
             (State::Live, _) => var.state = State::Used(by, name.span()),
-            (State::Used(first, _), _) if kind != Kind::Token => {
-                let first = match first {
-                    Use::Op(op) => format!("passed to `{op}`"),
-                    Use::Moved => "moved (passed to a function, returned or captured)".to_owned(),
-                };
+            (State::Used(Use::Op(first), _), Use::Op(second)) if kind == Kind::Token => {
                 self.cx.error_at(
                     name.span(),
                     format!(
-                        "{} is used again after it was {first}: a request completes once",
-                        kind.named(name)
-                    ),
-                );
-            }
-            (State::Used(Use::Op(first), _), Use::Op(second)) => self.cx.error_at(
-                name.span(),
-                format!(
-                    "token `{name}` was already passed to `{first}`: passing it to `{second}` \
+                        "token `{name}` was already passed to `{first}`: passing it to `{second}` \
                      as well forks the chain in two; pass `{second}` the token that `{first}` \
                      returned"
-                ),
-            ),
+                    ),
+                )
+            }
             (State::Used(first, _), _) => {
                 let first = match first {
                     Use::Op(op) => format!("passed to `{op}`"),
                     Use::Moved => "moved (passed to a function, returned or captured)".to_owned(),
                 };
+                let why = match kind {
+                    Kind::Token => {
+                        "a token orders one op; use the token that the previous op \
+                                    returned"
+                    }
+                    Kind::Request(_) => "a request completes once",
+                };
                 self.cx.error_at(
                     name.span(),
                     format!(
-                        "token `{name}` is used again after it was {first}: a token orders one \
-                         op; use the token that the previous op returned"
+                        "{} is used again after it was {first}: {why}",
+                        kind.named(name)
                     ),
                 );
             }

@@ -4,6 +4,7 @@
 //!
 //! [`Request`] says why a request owns the memory MPI uses.
 
+use std::ffi::c_int;
 use std::fmt;
 
 use crate::buffer::{Buffer, BufferMut, Splittable, Stackable, zeroed};
@@ -165,6 +166,48 @@ fn completed<S, R>(
     }
 }
 
+/// The receive of a request, as its completion checks it: into `what` (for errors) of `len`
+/// elements, from `source`, the message filling it (`exact`) or not longer.
+struct Receive {
+    what: &'static str,
+    len: usize,
+    source: c_int,
+    exact: bool,
+}
+
+impl Receive {
+    fn exact(what: &'static str, len: usize, source: c_int) -> Receive {
+        Receive {
+            what,
+            len,
+            source,
+            exact: true,
+        }
+    }
+
+    /// The received elements and the status of a completed receive, checked (truncation, the
+    /// count when exact, and the sender's header in check mode).
+    fn complete<S, E: Element>(
+        &self,
+        done: SysResult<Completed<S, E>>,
+        call: &Call<'_>,
+        origin: &OpId,
+    ) -> (Vec<E>, Status) {
+        let room = Room {
+            what: self.what,
+            len: self.len,
+            elem: E::NAME,
+            source: self.source,
+        };
+        let done = completed(done, call, origin, Some(room));
+        let status = call.request_status::<E>(&done, origin, self.len, self.exact);
+        if self.exact {
+            call.exact_count::<E>(&status, self.len);
+        }
+        (done.recv, status)
+    }
+}
+
 // ---- point to point ---------------------------------------------------------------------------
 
 /// Starts sending `buf` to `dest` (`MPI_Isend`), returning a request and the next token.
@@ -231,16 +274,8 @@ where
         Peer::Source(rank),
         flight,
         move |done, call, origin| {
-            let room = Room {
-                what: "the receive template",
-                len,
-                elem: B::Elem::NAME,
-                source: rank,
-            };
-            let done = completed(done, call, origin, Some(room));
-            let status = call.request_status::<B::Elem>(&done, origin, len, true);
-            call.exact_count::<B::Elem>(&status, len);
-            template.owned_from(done.recv)
+            let receive = Receive::exact("the receive template", len, rank);
+            template.owned_from(receive.complete(done, call, origin).0)
         },
     )
 }
@@ -274,17 +309,14 @@ where
         Peer::Source(rank),
         flight,
         move |done, call, origin| {
-            let room = Room {
-                what: "the receive buffer",
-                len,
-                elem: B::Elem::NAME,
-                source: rank,
+            let receive = Receive {
+                exact: false,
+                ..Receive::exact("the receive buffer", len, rank)
             };
-            let done = completed(done, call, origin, Some(room));
-            let status = call.request_status::<B::Elem>(&done, origin, len, false);
+            let (data, status) = receive.complete(done, call, origin);
             let count = status.count().min(len);
             buf.with_elements_out(
-                |out| out[..count].copy_from_slice(&done.recv[..count]),
+                |out| out[..count].copy_from_slice(&data[..count]),
                 |_| count,
             );
             status
@@ -338,16 +370,8 @@ where
         peer,
         flight,
         move |done, call, origin| {
-            let room = Room {
-                what: "the receive template",
-                len,
-                elem: B::Elem::NAME,
-                source: source_rank,
-            };
-            let done = completed(done, call, origin, Some(room));
-            let status = call.request_status::<B::Elem>(&done, origin, len, true);
-            call.exact_count::<B::Elem>(&status, len);
-            template.owned_from(done.recv)
+            let receive = Receive::exact("the receive template", len, source_rank);
+            template.owned_from(receive.complete(done, call, origin).0)
         },
     )
 }
