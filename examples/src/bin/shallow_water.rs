@@ -5,17 +5,20 @@
 //! timeout: 120
 //!
 //! ```text
-//! mpirun -n 2 shallow_water [--f32] [--benchmark] [--days N] [--output DIR] [--scratch]
+//! mpirun -n 2 shallow_water [--f32] [--benchmark] [--days N] [--grid NXxNY] [--overlap]
+//!     [--output DIR] [--scratch]
 //! shallow_water --help
 //! ```
 //!
 //! `--f32` runs in 32-bit floats (64-bit by default); `--benchmark` writes nothing and prints
-//! the time to solution; `--days N` runs N model days instead of 10 (the run stops at the first
+//! the time to solution; `--grid NXxNY` sets the global grid (360x180 by default; the spacing
+//! stays 5 km, so a larger grid is a larger ocean, for weak scaling); `--overlap` overlaps each
+//! step's first halo exchange with the interior update (the same bits either way); `--days N` runs N model days instead of 10 (the run stops at the first
 //! chunk of 100 steps that reaches N days). Otherwise rank 0 writes to DIR (default
 //! `shallow-water-output`): `day_DD.DD.png` pictures of the height anomaly and velocity at 0,
 //! 2.5 and 5 days and at the end, named by the day (`day_02.50.png`, ..., `day_10.00.png`;
 //! those past the end are left out), and `final.npy`, the final `h`, `u`, `v` as a
-//! `3 x 180 x 360` array of `f64` (NumPy format). `--scratch` (the test run) writes to a new
+//! `3 x NY x NX` array of `f64` (NumPy format). `--scratch` (the test run) writes to a new
 //! temporary folder (or DIR), reads the data back, then removes the files it wrote, and the
 //! folder only if it created it; it never overwrites a file. The command line is read before
 //! MPI starts, so `--help`, `--version` and a mistyped option need no MPI.
@@ -41,7 +44,9 @@ use std::time::Instant;
 
 use clap::{ColorChoice, CommandFactory, FromArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use model::{DAY_IN_SECONDS, Model, Real, STEPS_PER_CHUNK, chunk_count, gather_global, time_step};
+use model::{
+    DAY_IN_SECONDS, GridSize, Model, Real, STEPS_PER_CHUNK, chunk_count, gather_global, time_step,
+};
 use spmd::Comm;
 use spmd::ndarray::{Array3, Axis, s};
 
@@ -72,6 +77,29 @@ struct Options {
     /// run created it; never overwrites a file (the test suite's run).
     #[arg(long)]
     scratch: bool,
+    /// The global grid in cells, as NXxNY (e.g. 1440x720 for 16 times the cells); the cell
+    /// spacing stays 5 km, so a larger grid is a larger ocean (weak scaling).
+    #[arg(long, value_name = "NXxNY", default_value = "360x180", value_parser = parse_grid)]
+    grid: GridSize,
+    /// Overlap each step's first halo exchange with the update of the block's interior
+    /// (nonblocking ops); the solution is the same, bit for bit.
+    #[arg(long)]
+    overlap: bool,
+}
+
+/// `--grid`: `NXxNY`, two whole numbers of cells of at least 2.
+fn parse_grid(text: &str) -> Result<GridSize, String> {
+    let parse = |part: Option<&str>| {
+        part.and_then(|value| value.trim().parse::<usize>().ok())
+            .filter(|&cells| (2..=1 << 16).contains(&cells))
+    };
+    let mut parts = text.split(['x', 'X']);
+    match (parse(parts.next()), parse(parts.next()), parts.next()) {
+        (Some(nx), Some(ny), None) => Ok(GridSize { nx, ny }),
+        _ => Err(format!(
+            "`{text}` is not a grid: write NXxNY, e.g. 720x360, with 2 to 65536 cells each way"
+        )),
+    }
 }
 
 /// `--days`: a number of model days in `0.01..=100000` (shorter runs are one chunk anyway).
@@ -219,12 +247,13 @@ struct Snapshot {
 
 // ANCHOR: run
 fn run<T: Real>(comm: &Comm, options: &Options) {
-    let mut model = Model::<T>::new(comm).unwrap_or_else(|message| {
+    let model = Model::<T>::on(comm, options.grid).unwrap_or_else(|message| {
         if comm.rank() == 0 {
             eprintln!("shallow_water: {message}");
         }
         std::process::exit(2);
     });
+    let mut model = model.overlapped(options.overlap);
     let plan = Plan::new(options.days);
     // The pictures: the states kept locally, gathered at the end.
     let mut snapshots = Vec::new();
@@ -728,6 +757,11 @@ mod tests {
         let defaults = parse(&[]).unwrap();
         assert_eq!(defaults.days, 10.0);
         assert!(!defaults.single_precision && !defaults.benchmark && !defaults.scratch);
+        assert!(!defaults.overlap);
+        assert_eq!(defaults.grid, GridSize::DEFAULT);
+        let larger = parse(&["--grid", "1440x720", "--overlap"]).unwrap();
+        assert_eq!(larger.grid, GridSize { nx: 1440, ny: 720 });
+        assert!(larger.overlap);
         assert_eq!(defaults.output_dir(), Path::new("shallow-water-output"));
         let options = parse(&["--f32", "--days", "0.5", "--output", "out", "--scratch"]).unwrap();
         assert!(options.single_precision && options.scratch);
@@ -746,6 +780,10 @@ mod tests {
             &["--benchmark", "--output", "out"],
             &["--f16"],
             &["extra"],
+            &["--grid", "360"],
+            &["--grid", "360x1"],
+            &["--grid", "360x180x2"],
+            &["--grid", "axb"],
         ] {
             let error = parse(bad).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{bad:?}: {error}");

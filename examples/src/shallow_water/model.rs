@@ -112,26 +112,71 @@ pub struct Decomposition {
     pub nx: usize,
 }
 
-/// The world sizes the demo supports: those that split 360 x 180 cells evenly.
+/// The world sizes the demo supports on its default grid: those that split 360 x 180 cells
+/// evenly into blocks of at least 2 x 2.
 pub const SUPPORTED_SIZES: [usize; 6] = [1, 2, 4, 6, 8, 16];
 
+/// The size of the global grid in cells (`--grid NXxNY`): 360 x 180 unless set. The spacing
+/// stays [`DX`] x [`DY`], so a larger grid is a larger ocean (for weak scaling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridSize {
+    pub nx: usize,
+    pub ny: usize,
+}
+
+impl GridSize {
+    /// 360 x 180 cells, the reference's grid.
+    pub const DEFAULT: GridSize = GridSize {
+        nx: NX_GLOBAL,
+        ny: NY_GLOBAL,
+    };
+}
+
 impl Decomposition {
+    /// The block of `rank` of `size` ranks on the default grid.
     pub fn new(size: usize, rank: usize) -> Result<Self, String> {
-        if !SUPPORTED_SIZES.contains(&size) {
-            return Err(format!(
-                "the shallow-water demo runs on {SUPPORTED_SIZES:?} ranks, not {size}"
-            ));
-        }
-        let ranks_y = size.min(2);
+        Decomposition::of(size, rank, GridSize::DEFAULT)
+    }
+
+    /// The block of `rank` of `size` ranks on a grid of `global` cells: 1 row of blocks on one
+    /// rank, 2 rows of `size / 2` blocks otherwise, every block at least 2 x 2 cells.
+    pub fn of(size: usize, rank: usize, global: GridSize) -> Result<Self, String> {
+        let ranks_y = size.clamp(1, 2);
         let ranks_x = size / ranks_y;
+        let splits = size > 0
+            && size.is_multiple_of(ranks_y)
+            && global.ny.is_multiple_of(ranks_y)
+            && global.nx.is_multiple_of(ranks_x)
+            && global.ny / ranks_y >= 2
+            && global.nx / ranks_x >= 2;
+        if !splits {
+            let GridSize { nx, ny } = global;
+            return Err(if global == GridSize::DEFAULT {
+                format!("the shallow-water demo runs on {SUPPORTED_SIZES:?} ranks, not {size}")
+            } else {
+                format!(
+                    "a {nx} x {ny} grid does not split over {size} ranks: on 2 or more ranks, \
+                     {ny} rows must split in 2 and {nx} columns in (ranks / 2), every block at \
+                     least 2 x 2 cells"
+                )
+            });
+        }
         Ok(Decomposition {
             ranks_y,
             ranks_x,
             block_y: rank / ranks_x,
             block_x: rank % ranks_x,
-            ny: NY_GLOBAL / ranks_y,
-            nx: NX_GLOBAL / ranks_x,
+            ny: global.ny / ranks_y,
+            nx: global.nx / ranks_x,
         })
+    }
+
+    /// The global grid.
+    pub fn global(&self) -> GridSize {
+        GridSize {
+            nx: self.nx * self.ranks_x,
+            ny: self.ny * self.ranks_y,
+        }
     }
 
     fn rank_of(&self, block_y: usize, block_x: usize) -> usize {
@@ -493,6 +538,9 @@ pub struct State<T> {
 /// Scratch space of a time step.
 #[derive(Debug)]
 struct Scratch<T> {
+    /// For each row, the inputs of the update of its first and last interior cell, the two
+    /// that read ghost columns: the overlapped step updates them again once those came.
+    edges: Vec<[CellInputs<T>; 2]>,
     /// Rolling rows (`nx + 2` wide, ghost columns included) of the mass fluxes through the
     /// east and north faces, the potential vorticity (at cell corners) and the kinetic energy
     /// (at cell centres): `[previous, current]` of `flux_north` and `q`, `[current, next]` of
@@ -535,6 +583,8 @@ pub struct Model<T> {
     /// Model time in seconds and steps taken.
     pub time: f64,
     pub steps: u64,
+    /// Overlap the first exchange of each step with the update of the interior.
+    overlap: bool,
 }
 
 // ANCHOR: initial
@@ -542,8 +592,8 @@ pub struct Model<T> {
 /// `u = 10 exp(-(y - Ly/2)^2 / (0.02 Lx)^2)` in geostrophic balance with the height
 /// (`dh/dy = -f u / g`, summed from the south), centred on the mean depth, plus a small
 /// perturbation that breaks the symmetry. Computed in `f64` whatever the model's type.
-fn initial_global() -> (Vec<f64>, Vec<f64>, usize, usize) {
-    let (ny, nx) = (NY_GLOBAL + 2, NX_GLOBAL + 2);
+fn initial_global(global: GridSize) -> (Vec<f64>, Vec<f64>, usize, usize) {
+    let (ny, nx) = (global.ny + 2, global.nx + 2);
     // Coordinates of cell j, i: (j - 1) * DY, (i - 1) * DX.
     let y = |j: usize| (j as f64 - 1.0) * DY;
     let x = |i: usize| (i as f64 - 1.0) * DX;
@@ -574,11 +624,16 @@ fn initial_global() -> (Vec<f64>, Vec<f64>, usize, usize) {
 // ANCHOR_END: initial
 
 impl<T: Real> Model<T> {
-    /// The model at time 0 on this rank of `comm`, ghost cells filled.
+    /// The model at time 0 on this rank of `comm`, ghost cells filled, on the default grid.
     pub fn new(comm: &Comm) -> Result<Self, String> {
-        let grid = Decomposition::new(comm.size(), comm.rank())?;
+        Model::on(comm, GridSize::DEFAULT)
+    }
+
+    /// The model at time 0 on this rank of `comm`, on a grid of `global` cells.
+    pub fn on(comm: &Comm, global: GridSize) -> Result<Self, String> {
+        let grid = Decomposition::of(comm.size(), comm.rank(), global)?;
         let (ny, nx) = (grid.ny, grid.nx);
-        let (h_global, u_global, _, nx_global) = initial_global();
+        let (h_global, u_global, _, nx_global) = initial_global(global);
         let local = |global: &[f64]| {
             let mut field = Field::zeros(ny, nx);
             for j in 0..ny + 2 {
@@ -615,6 +670,7 @@ impl<T: Real> Model<T> {
             grid,
             state,
             scratch: Scratch {
+                edges: vec![[CellInputs::default(); 2]; ny + 2],
                 flux_east: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
                 flux_north: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
                 q: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
@@ -635,7 +691,18 @@ impl<T: Real> Model<T> {
             coriolis,
             time: 0.0,
             steps: 0,
+            overlap: false,
         })
+    }
+
+    /// The same model, its steps overlapping their first halo exchange (the ghost columns of
+    /// the fluxes) with the update of every cell but the first and last of each row, which are
+    /// updated once the columns came. The solution is the same, bit for bit.
+    pub fn overlapped(self, on: bool) -> Self {
+        Model {
+            overlap: on,
+            ..self
+        }
     }
 
     /// Advances the model by `n` time steps; the first step of a run is a forward Euler step,
@@ -668,21 +735,19 @@ impl<T: Real> Model<T> {
         let State { h, u, v, .. } = &self.state;
         let s = &mut self.scratch;
         edge_columns(self.grid, &self.coriolis, h, u, v, s);
-        self.halo.exchange_columns(
-            comm,
-            &s.to_east,
-            &mut s.from_west,
-            &s.to_west,
-            &mut s.from_east,
-        );
-        update_depth_and_velocity(
-            self.grid,
-            &self.coriolis,
-            &mut self.state,
-            s,
-            T::of(a),
-            T::of(b),
-        );
+        let k = Constants::new(T::of(a), T::of(b));
+        if self.overlap && self.grid.nx >= 2 {
+            update_overlapped(comm, self.grid, &self.coriolis, &mut self.state, s, k);
+        } else {
+            self.halo.exchange_columns(
+                comm,
+                &s.to_east,
+                &mut s.from_west,
+                &s.to_west,
+                &mut s.from_east,
+            );
+            update_depth_and_velocity(self.grid, &self.coriolis, &mut self.state, s, k);
+        }
         let State { h, u, v, .. } = &mut self.state;
         self.halo
             .exchange(comm, &mut [(Grid::H, h), (Grid::U, u), (Grid::V, v)]);
@@ -933,13 +998,9 @@ fn update_depth_and_velocity<T: Real>(
     coriolis: &[T],
     state: &mut State<T>,
     s: &mut Scratch<T>,
-    a: T,
-    b: T,
+    k: Constants<T>,
 ) {
     let (n, ny) = (grid.nx, grid.ny);
-    let (rdx, rdy) = (T::of(1.0 / DX), T::of(1.0 / DY));
-    let (minus_g_rdx, minus_g_rdy) = (T::of(-GRAVITY / DX), T::of(-GRAVITY / DY));
-    let (dt_a, dt_b) = (T::of(time_step()) * a, T::of(time_step()) * b);
     let State {
         h,
         u,
@@ -949,6 +1010,7 @@ fn update_depth_and_velocity<T: Real>(
         dv,
     } = state;
     let Scratch {
+        edges,
         flux_east,
         flux_north,
         q,
@@ -1012,29 +1074,46 @@ fn update_depth_and_velocity<T: Real>(
         let u_row = interior_mut(u.row_mut(j), n);
         let v_row = interior_mut(v.row_mut(j), n);
         let h_new = &mut rows[0][..n];
+        // A macro, not a closure: the loop writes the slices a closure would borrow.
+        macro_rules! inputs {
+            ($i:expr) => {{
+                let i = $i;
+                CellInputs {
+            fe_c: fe_c[i],
+            fe_w: fe_w[i],
+            fe_n: fe_n[i],
+            fe_nw: fe_nw[i],
+            fn_c: fn_c[i],
+            fn_e: fn_e[i],
+            fn_s: fn_s[i],
+            fn_se: fn_se[i],
+            q_c: q_c[i],
+            q_w: q_w[i],
+            q_s: q_s[i],
+            ke_c: ke_c[i],
+            ke_e: ke_e[i],
+            ke_n: ke_n[i],
+            h_c: h_c[i],
+            h_e: h_e[i],
+            h_n: h_n[i],
+            dh_old: dh_old[i],
+            du_old: du_old[i],
+            dv_old: dv_old[i],
+            u: u_row[i],
+            v: v_row[i],
+                }
+            }};
+        }
+        // Kept for the overlapped step, which updates these two cells again.
+        edges[j] = [inputs!(0), inputs!(n - 1)];
         for i in 0..n {
-            // `q` is a quarter of the vorticity: see `potential_vorticity`.
-            let dh_new = (fe_w[i] - fe_c[i]).mul_add(rdx, (fn_s[i] - fn_c[i]) * rdy);
-            let du_new = q_c[i].mul_add(
-                fn_c[i] + fn_e[i],
-                q_s[i].mul_add(
-                    fn_s[i] + fn_se[i],
-                    (h_e[i] - h_c[i]).mul_add(minus_g_rdx, (ke_c[i] - ke_e[i]) * rdx),
-                ),
-            );
-            let dv_new = (-q_c[i]).mul_add(
-                fe_c[i] + fe_n[i],
-                (-q_w[i]).mul_add(
-                    fe_w[i] + fe_nw[i],
-                    (h_n[i] - h_c[i]).mul_add(minus_g_rdy, (ke_c[i] - ke_n[i]) * rdy),
-                ),
-            );
-            h_new[i] = dh_new.mul_add(dt_a, dh_old[i].mul_add(dt_b, h_c[i]));
-            u_row[i] = du_new.mul_add(dt_a, du_old[i].mul_add(dt_b, u_row[i]));
-            v_row[i] = dv_new.mul_add(dt_a, dv_old[i].mul_add(dt_b, v_row[i]));
-            du_old[i] = du_new;
-            dv_old[i] = dv_new;
-            dh_old[i] = dh_new;
+            let [h_i, u_i, v_i, dh_i, du_i, dv_i] = update_cell(inputs!(i), k);
+            h_new[i] = h_i;
+            u_row[i] = u_i;
+            v_row[i] = v_i;
+            du_old[i] = du_i;
+            dv_old[i] = dv_i;
+            dh_old[i] = dh_i;
         }
         // Row j of `h` is read by no later row: the new values can go in now.
         interior_mut(h.row_mut(j), n).copy_from_slice(h_new);
@@ -1045,6 +1124,138 @@ fn update_depth_and_velocity<T: Real>(
     }
 }
 }
+
+/// The inputs of one cell's update of `h`, `u` and `v`: the mass fluxes, vorticity and kinetic
+/// energy around it (`_c` the cell's own, `_w`, `_e`, `_n`, `_s` its neighbours'), and its old
+/// values and tendencies.
+#[derive(Debug, Clone, Copy, Default)]
+struct CellInputs<T> {
+    fe_c: T,
+    fe_w: T,
+    fe_n: T,
+    fe_nw: T,
+    fn_c: T,
+    fn_e: T,
+    fn_s: T,
+    fn_se: T,
+    q_c: T,
+    q_w: T,
+    q_s: T,
+    ke_c: T,
+    ke_e: T,
+    ke_n: T,
+    h_c: T,
+    h_e: T,
+    h_n: T,
+    dh_old: T,
+    du_old: T,
+    dv_old: T,
+    u: T,
+    v: T,
+}
+
+/// The constants of the update: `1 / dx`, `1 / dy`, `-g / dx`, `-g / dy`, and the
+/// Adams-Bashforth weights times the time step.
+#[derive(Debug, Clone, Copy)]
+struct Constants<T> {
+    rdx: T,
+    rdy: T,
+    minus_g_rdx: T,
+    minus_g_rdy: T,
+    dt_a: T,
+    dt_b: T,
+}
+
+impl<T: Real> Constants<T> {
+    fn new(a: T, b: T) -> Self {
+        Constants {
+            rdx: T::of(1.0 / DX),
+            rdy: T::of(1.0 / DY),
+            minus_g_rdx: T::of(-GRAVITY / DX),
+            minus_g_rdy: T::of(-GRAVITY / DY),
+            dt_a: T::of(time_step()) * a,
+            dt_b: T::of(time_step()) * b,
+        }
+    }
+}
+
+/// One cell's update: its new `h`, `u`, `v` and its tendencies `dh`, `du`, `dv`
+/// (`x += dt (a dx_new + b dx_old)`). The same operations, in the same order, for every cell
+/// and every caller, so a cell updated again gets the same bits.
+#[inline(always)]
+fn update_cell<T: Real>(x: CellInputs<T>, k: Constants<T>) -> [T; 6] {
+    // `q` is a quarter of the vorticity: see `potential_vorticity`.
+    let dh_new = (x.fe_w - x.fe_c).mul_add(k.rdx, (x.fn_s - x.fn_c) * k.rdy);
+    let du_new = x.q_c.mul_add(
+        x.fn_c + x.fn_e,
+        x.q_s.mul_add(
+            x.fn_s + x.fn_se,
+            (x.h_e - x.h_c).mul_add(k.minus_g_rdx, (x.ke_c - x.ke_e) * k.rdx),
+        ),
+    );
+    let dv_new = (-x.q_c).mul_add(
+        x.fe_c + x.fe_n,
+        (-x.q_w).mul_add(
+            x.fe_w + x.fe_nw,
+            (x.h_n - x.h_c).mul_add(k.minus_g_rdy, (x.ke_c - x.ke_n) * k.rdy),
+        ),
+    );
+    [
+        dh_new.mul_add(k.dt_a, x.dh_old.mul_add(k.dt_b, x.h_c)),
+        du_new.mul_add(k.dt_a, x.du_old.mul_add(k.dt_b, x.u)),
+        dv_new.mul_add(k.dt_a, x.dv_old.mul_add(k.dt_b, x.v)),
+        dh_new,
+        du_new,
+        dv_new,
+    ]
+}
+
+// ANCHOR: overlap
+/// [`update_depth_and_velocity`] with the exchange of the ghost columns overlapped: the
+/// columns are posted (`irecv`, `isend`), every cell is updated while they travel, and the
+/// first and last cell of each row, the only ones that read them, are updated again once
+/// they came, from the inputs the sweep kept.
+#[spmd_jit]
+fn update_overlapped<T: Real>(
+    comm: &Comm,
+    grid: Decomposition,
+    coriolis: &[T],
+    state: &mut State<T>,
+    s: &mut Scratch<T>,
+    k: Constants<T>,
+) {
+    let west = grid.neighbour(Side::West).expect("x is periodic");
+    let east = grid.neighbour(Side::East).expect("x is periodic");
+    // Tags tell the two directions apart when the western and eastern neighbour are one rank.
+    let template = vec![T::default(); s.from_west.len()];
+    let from_west = irecv(&template, Source::rank(west).tag(1), comm);
+    let from_east = irecv(&template, Source::rank(east).tag(2), comm);
+    let to_east = isend(&s.to_east, Dest::rank(east).tag(1), comm);
+    let to_west = isend(&s.to_west, Dest::rank(west).tag(2), comm);
+    update_depth_and_velocity(grid, coriolis, state, s, k);
+    let (west_columns, east_columns, (), ()) =
+        wait_all((from_west, from_east, to_east, to_west), comm);
+    let (n, ny) = (grid.nx, grid.ny);
+    let (west_fe, west_q) = west_columns.split_at(ny + 2);
+    let (east_fn, east_ke) = east_columns.split_at(ny + 2);
+    for j in 1..=ny {
+        let [mut first, mut last] = s.edges[j];
+        (first.fe_w, first.fe_nw, first.q_w) = (west_fe[j], west_fe[j + 1], west_q[j]);
+        (last.fn_e, last.fn_se, last.ke_e) = (east_fn[j], east_fn[j - 1], east_ke[j]);
+        for (i, x) in [(1, first), (n, last)] {
+            let [h, u, v, dh, du, dv] = update_cell(x, k);
+            state.h.row_mut(j)[i] = h;
+            state.u.row_mut(j)[i] = u;
+            state.v.row_mut(j)[i] = v;
+            state.dh.row_mut(j)[i] = dh;
+            state.du.row_mut(j)[i] = du;
+            state.dv.row_mut(j)[i] = dv;
+        }
+    }
+    s.from_west.copy_from_slice(&west_columns);
+    s.from_east.copy_from_slice(&east_columns);
+}
+// ANCHOR_END: overlap
 
 /// Constants of the lateral friction: `nu dt / dx^2` (and `dy`), `nu / dx` (and `dy`),
 /// `dt / dx` (and `dy`).
@@ -1212,18 +1423,24 @@ impl<T: Real> Model<T> {
 
 // ANCHOR: gather
 /// Gathers every rank's [`Model::local_fields`] at rank 0 and puts the blocks in place:
-/// `3 x NY_GLOBAL x NX_GLOBAL` at rank 0, `None` elsewhere.
+/// `3 x ny x nx` of the global grid at rank 0, `None` elsewhere.
 #[spmd_jit]
 pub fn gather_global(comm: &Comm, local: &Array3<f64>) -> Option<Array3<f64>> {
     let blocks = gather(local, 0, comm)?;
-    let mut global = Array3::zeros((3, NY_GLOBAL, NX_GLOBAL));
+    let size = comm.size();
+    let (ranks_y, ranks_x) = (size.clamp(1, 2), size / size.clamp(1, 2));
+    let global = GridSize {
+        ny: local.shape()[1] * ranks_y,
+        nx: local.shape()[2] * ranks_x,
+    };
+    let mut fields = Array3::zeros((3, global.ny, global.nx));
     for (rank, block) in blocks.outer_iter().enumerate() {
-        let grid = Decomposition::new(comm.size(), rank).expect("the world size was checked");
+        let grid = Decomposition::of(size, rank, global).expect("the world size was checked");
         let (y0, x0) = (grid.block_y * grid.ny, grid.block_x * grid.nx);
-        global
+        fields
             .slice_mut(ndarray::s![.., y0..y0 + grid.ny, x0..x0 + grid.nx])
             .assign(&block);
     }
-    Some(global)
+    Some(fields)
 }
 // ANCHOR_END: gather

@@ -6,7 +6,7 @@ use ndarray_npy::{ReadNpyError, WriteNpyError};
 use plotters::style::RGBColor;
 use spmd::ndarray::{Array3, ArrayView2};
 
-use super::model::{DEPTH, DX, DY, NX_GLOBAL, NY_GLOBAL};
+use super::model::{DEPTH, DX, DY};
 
 /// Writes `array` as a NumPy `.npy` file (little-endian `f64` in C order), which `numpy.load`
 /// reads. With `new_only`, fails if `path` exists instead of overwriting it.
@@ -52,7 +52,8 @@ pub fn draw_state(
 
     let failed = |e: &dyn std::fmt::Display| format!("drawing {}: {e}", path.display());
     let km = |cells: usize, spacing: f64| cells as f64 * spacing / 1e3;
-    let (width_km, height_km) = (km(NX_GLOBAL, DX), km(NY_GLOBAL, DY));
+    let (ny, nx) = h.dim();
+    let (width_km, height_km) = (km(nx, DX), km(ny, DY));
     let whole = |x: &f64| format!("{x:.0}");
 
     let root = BitMapBackend::new(path, (960, 600)).into_drawing_area();
@@ -96,8 +97,8 @@ pub fn draw_state(
     let spacing = km(ARROW_STRIDE, DX);
     let scale = spacing / 10.0;
     let mut arrows = Vec::new();
-    for j in (ARROW_STRIDE / 2..NY_GLOBAL).step_by(ARROW_STRIDE) {
-        for i in (ARROW_STRIDE / 2..NX_GLOBAL).step_by(ARROW_STRIDE) {
+    for j in (ARROW_STRIDE / 2..ny).step_by(ARROW_STRIDE) {
+        for i in (ARROW_STRIDE / 2..nx).step_by(ARROW_STRIDE) {
             let (x, y) = (km(i, DX) + 0.5 * DX / 1e3, km(j, DY) + 0.5 * DY / 1e3);
             let (mut dx, mut dy) = (u[[j, i]] * scale, v[[j, i]] * scale);
             let length = dx.hypot(dy);
