@@ -80,10 +80,9 @@ fn the_runtime_exports_exactly_the_macros_ops() {
         .filter(|line| line.starts_with("//! | ["))
         .flat_map(|line| {
             line.split('|').nth(1).unwrap_or("").split(',').map(|cell| {
-                cell.trim()
-                    .trim_start_matches("[`")
-                    .trim_end_matches("`]")
-                    .to_owned()
+                // `[`op`]`, or `[`op`](fn@op)` where the name is also a macro's.
+                let cell = cell.trim().trim_start_matches("[`");
+                cell.split('`').next().unwrap_or(cell).to_owned()
             })
         })
         .collect();
