@@ -746,7 +746,7 @@ impl<T: Real> Model<T> {
                 &s.to_west,
                 &mut s.from_east,
             );
-            update_depth_and_velocity(self.grid, &self.coriolis, &mut self.state, s, k);
+            update_depth_and_velocity(self.grid, &self.coriolis, &mut self.state, s, k, false);
         }
         let State { h, u, v, .. } = &mut self.state;
         self.halo
@@ -992,13 +992,15 @@ sweep! {
 /// The mass fluxes, potential vorticity and kinetic energy are made on the fly, a row ahead,
 /// into rolling rows: row `j` of `h`, `u`, `v` needs those of rows `j - 1` to `j + 1`, made
 /// from the old values of rows `j - 1` to `j + 2`. Their ghost columns are the neighbours'
-/// [`edge_columns`].
+/// [`edge_columns`]. With `keep_edges`, the inputs of each row's first and last cell are kept
+/// in `s.edges`, for [`update_overlapped`].
 fn update_depth_and_velocity<T: Real>(
     grid: Decomposition,
     coriolis: &[T],
     state: &mut State<T>,
     s: &mut Scratch<T>,
     k: Constants<T>,
+    keep_edges: bool,
 ) {
     let (n, ny) = (grid.nx, grid.ny);
     let State {
@@ -1105,7 +1107,9 @@ fn update_depth_and_velocity<T: Real>(
             }};
         }
         // Kept for the overlapped step, which updates these two cells again.
-        edges[j] = [inputs!(0), inputs!(n - 1)];
+        if keep_edges {
+            edges[j] = [inputs!(0), inputs!(n - 1)];
+        }
         for i in 0..n {
             let [h_i, u_i, v_i, dh_i, du_i, dv_i] = update_cell(inputs!(i), k);
             h_new[i] = h_i;
@@ -1232,7 +1236,7 @@ fn update_overlapped<T: Real>(
     let from_east = irecv(&template, Source::rank(east).tag(2), comm);
     let to_east = isend(&s.to_east, Dest::rank(east).tag(1), comm);
     let to_west = isend(&s.to_west, Dest::rank(west).tag(2), comm);
-    update_depth_and_velocity(grid, coriolis, state, s, k);
+    update_depth_and_velocity(grid, coriolis, state, s, k, true);
     let (west_columns, east_columns, (), ()) =
         wait_all((from_west, from_east, to_east, to_west), comm);
     let (n, ny) = (grid.nx, grid.ny);
@@ -1252,8 +1256,6 @@ fn update_overlapped<T: Real>(
             state.dv.row_mut(j)[i] = dv;
         }
     }
-    s.from_west.copy_from_slice(&west_columns);
-    s.from_east.copy_from_slice(&east_columns);
 }
 // ANCHOR_END: overlap
 

@@ -144,12 +144,7 @@ impl<'ast> Visit<'ast> for Finder {
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+        let name = super::syntax::macro_name(mac);
         let hidden = Some(Hidden::Macro);
         macro_calls(mac.tokens.clone(), &mut |call| {
             self.calls.sites.push(Site {

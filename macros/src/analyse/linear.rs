@@ -24,6 +24,7 @@ use syn::visit::{self, Visit};
 use syn::{Block, Expr, FnArg, ItemFn, Local, Pat, Stmt};
 
 use super::calls::{self, Form};
+use super::syntax::bindings;
 use crate::ctxt::Ctxt;
 use crate::ops::{self, Op};
 
@@ -272,9 +273,7 @@ impl Linear<'_> {
             (Some(Source::Last(_)), Pat::Tuple(tuple)) => tuple.elems.last(),
             (Some(_), pat) => Some(pat),
         };
-        let mut names = Vec::new();
-        binding_names(pat, &mut names);
-        for name in &names {
+        for name in bindings(pat) {
             self.shadow(name);
         }
         match (request, strip_type(pat)) {
@@ -578,23 +577,6 @@ fn strip_type(pat: &Pat) -> &Pat {
         Pat::Type(typed) => strip_type(&typed.pat),
         Pat::Paren(paren) => strip_type(&paren.pat),
         pat => pat,
-    }
-}
-
-fn binding_names(pat: &Pat, names: &mut Vec<Ident>) {
-    match pat {
-        Pat::Ident(ident) => names.push(ident.ident.clone()),
-        Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| binding_names(p, names)),
-        Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|p| binding_names(p, names)),
-        Pat::Type(typed) => binding_names(&typed.pat, names),
-        Pat::Paren(paren) => binding_names(&paren.pat, names),
-        Pat::Reference(reference) => binding_names(&reference.pat, names),
-        Pat::Slice(slice) => slice.elems.iter().for_each(|p| binding_names(p, names)),
-        Pat::Struct(fields) => fields
-            .fields
-            .iter()
-            .for_each(|field| binding_names(&field.pat, names)),
-        _ => {}
     }
 }
 

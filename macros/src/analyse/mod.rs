@@ -11,6 +11,7 @@ mod calls;
 mod linear;
 mod pattern;
 mod rank;
+mod syntax;
 
 use proc_macro2::Span;
 use syn::ItemFn;

@@ -10,8 +10,9 @@ use std::collections::HashSet;
 
 use proc_macro2::Span;
 use syn::visit::{self, Visit};
-use syn::{Block, Expr, ExprIf, ExprMatch, Local, Pat};
+use syn::{Block, Expr, ExprIf, ExprMatch, Local};
 
+use super::syntax::binding_names;
 use crate::ctxt::Ctxt;
 use crate::ops;
 
@@ -94,9 +95,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             .init
             .as_ref()
             .is_some_and(|init| self.depends_on_rank(&init.expr));
-        let mut names = Vec::new();
-        pattern_names(&local.pat, &mut names);
-        for name in names {
+        for name in binding_names(&local.pat) {
             if from_rank {
                 self.rank_vars.insert(name);
             } else {
@@ -139,24 +138,6 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-}
-
-/// The identifiers a pattern binds.
-fn pattern_names(pat: &Pat, names: &mut Vec<String>) {
-    match pat {
-        Pat::Ident(ident) => names.push(ident.ident.to_string()),
-        Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| pattern_names(p, names)),
-        Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|p| pattern_names(p, names)),
-        Pat::Type(typed) => pattern_names(&typed.pat, names),
-        Pat::Reference(reference) => pattern_names(&reference.pat, names),
-        Pat::Paren(paren) => pattern_names(&paren.pat, names),
-        Pat::Slice(slice) => slice.elems.iter().for_each(|p| pattern_names(p, names)),
-        Pat::Struct(fields) => fields
-            .fields
-            .iter()
-            .for_each(|field| pattern_names(&field.pat, names)),
-        _ => {}
-    }
 }
 
 /// Finds a mention of the rank in an expression.

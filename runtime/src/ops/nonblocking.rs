@@ -153,6 +153,11 @@ where
     (request, call.finish(token, elem, count, peer))
 }
 
+/// The result of an operation that returns nothing (a send, a barrier): its errors only.
+fn no_result<S, R>(done: SysResult<Completed<S, R>>, call: &Call<'_>, origin: &OpId) {
+    completed(done, call, origin, None);
+}
+
 /// The received elements of a completed operation, or the op's error naming the request.
 fn completed<S, R>(
     result: SysResult<Completed<S, R>>,
@@ -239,9 +244,7 @@ where
         len,
         Peer::Dest(rank),
         flight,
-        |done, call, origin| {
-            completed(done, call, origin, None);
-        },
+        no_result,
     )
 }
 
@@ -384,17 +387,7 @@ pub fn ibarrier<'a>(comm: &'a Comm, token: Token) -> (Request<'a, ()>, Token) {
     let call = Call::new("ibarrier", comm, &token);
     call.agree(Collective::plain("-", 0));
     let flight = sys::ibarrier(comm.raw());
-    issue(
-        call,
-        token,
-        "-",
-        0,
-        Peer::None,
-        flight,
-        |done, call, origin| {
-            completed(done, call, origin, None);
-        },
-    )
+    issue(call, token, "-", 0, Peer::None, flight, no_result)
 }
 
 /// Starts a broadcast of `buf` from `root` (`MPI_Ibcast`); [`wait`] returns the root's data on

@@ -23,6 +23,7 @@ use syn::{
 };
 
 use super::value::Value;
+use crate::analyse::syntax::{binding_names, macro_name};
 use crate::ops::{self, Op};
 
 /// The most iterations of a loop that does not communicate before its effects are made
@@ -389,9 +390,7 @@ impl Interp<'_> {
 
     fn local(&mut self, local: &Local) -> R<()> {
         let Some(init) = &local.init else {
-            let mut names = Vec::new();
-            pattern_names(&local.pat, &mut names);
-            for name in names {
+            for name in binding_names(&local.pat) {
                 self.bind(&name, Value::Unknown);
             }
             return Ok(());
@@ -408,22 +407,11 @@ impl Interp<'_> {
             }
             (Matches::Unknown, Some((_, otherwise))) => {
                 self.unknown_branches(local.pat.span(), &[otherwise], &[])?;
-                binds.clear();
-                let mut names = Vec::new();
-                pattern_names(&local.pat, &mut names);
-                binds = names
-                    .into_iter()
-                    .map(|name| (name, Value::Unknown))
-                    .collect();
+                binds = unknowns(&local.pat);
             }
         }
         if matched != Matches::Yes && init.diverge.is_none() {
-            let mut names = Vec::new();
-            pattern_names(&local.pat, &mut names);
-            binds = names
-                .into_iter()
-                .map(|name| (name, Value::Unknown))
-                .collect();
+            binds = unknowns(&local.pat);
         }
         for (name, value) in binds {
             self.bind(&name, value);
@@ -1439,12 +1427,7 @@ impl Interp<'_> {
     }
 
     fn mac(&mut self, mac: &Macro) -> R<Value> {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+        let name = macro_name(mac);
         let span = mac.path.span();
         let parse_args = || {
             Punctuated::<Expr, Token![,]>::parse_terminated
@@ -1632,9 +1615,7 @@ impl Interp<'_> {
             Pat::Reference(reference) => self.pattern(&reference.pat, value, binds)?,
             Pat::Paren(paren) => self.pattern(&paren.pat, value, binds)?,
             other => {
-                let mut names = Vec::new();
-                pattern_names(other, &mut names);
-                binds.extend(names.into_iter().map(|name| (name, Value::Unknown)));
+                binds.extend(unknowns(other));
                 Matches::Unknown
             }
         })
@@ -1774,30 +1755,6 @@ fn apply(op: &BinOp, left: &Value, right: &Value) -> Result<Value, ()> {
         },
         _ => Value::Unknown,
     })
-}
-
-/// The names a pattern binds.
-pub(crate) fn pattern_names(pat: &Pat, names: &mut Vec<String>) {
-    match pat {
-        Pat::Ident(ident) => {
-            names.push(ident.ident.to_string());
-            if let Some((_, sub)) = &ident.subpat {
-                pattern_names(sub, names);
-            }
-        }
-        Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| pattern_names(p, names)),
-        Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|p| pattern_names(p, names)),
-        Pat::Type(typed) => pattern_names(&typed.pat, names),
-        Pat::Reference(reference) => pattern_names(&reference.pat, names),
-        Pat::Paren(paren) => pattern_names(&paren.pat, names),
-        Pat::Slice(slice) => slice.elems.iter().for_each(|p| pattern_names(p, names)),
-        Pat::Or(or) => or.cases.iter().for_each(|p| pattern_names(p, names)),
-        Pat::Struct(fields) => fields
-            .fields
-            .iter()
-            .for_each(|field| pattern_names(&field.pat, names)),
-        _ => {}
-    }
 }
 
 /// What a piece of the body may do, read from its syntax: communicate, leave the enclosing
@@ -2037,4 +1994,12 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Every name `pat` binds, each to an unknown value.
+fn unknowns(pat: &Pat) -> Vec<(String, Value)> {
+    binding_names(pat)
+        .into_iter()
+        .map(|name| (name, Value::Unknown))
+        .collect()
 }

@@ -86,12 +86,9 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Optio
             .sig
             .inputs
             .iter()
-            .flat_map(|input| {
-                let mut names = Vec::new();
-                if let FnArg::Typed(typed) = input {
-                    eval::pattern_names(&typed.pat, &mut names);
-                }
-                names
+            .flat_map(|input| match input {
+                FnArg::Typed(typed) => crate::analyse::syntax::binding_names(&typed.pat),
+                FnArg::Receiver(_) => Vec::new(),
             })
             .collect(),
         tainted: tainted(func),
