@@ -41,6 +41,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         let mut section = tcp_run(&launcher, &program, &out)?;
         section.push_str(&single_run(&launcher, &program, &out)?);
         section.push_str(&halo_overlap(&launcher)?);
+        section.push_str(&shallow_water_overlap(&launcher)?);
         section.push_str(&threading_levels(&launcher, &out)?);
         let table = out.join("ops.md");
         let mut text = std::fs::read_to_string(&table)
@@ -158,26 +159,64 @@ fn halo_overlap(launcher: &Launcher) -> Result<String, Error> {
          communication\"): the exchange posted with `irecv`/`isend`, the interior computed, \
          then the edges; `hidden` is `(exchange + compute - overlapped) / exchange`.\n",
     );
+    for (name, stdout) in over_transports(launcher, &program, &[])? {
+        section.push_str(&format!("\nOver {name}. {stdout}"));
+    }
+    Ok(section)
+}
+
+/// The shallow-water model with and without `--overlap`, side by side in one run
+/// (`--compare-overlap`: chunks of 100 steps alternate between the two), on the default grid
+/// and on one 4 times larger, over shared memory and, with Open MPI, over TCP.
+fn shallow_water_overlap(launcher: &Launcher) -> Result<String, Error> {
+    let program = build_release_example("shallow_water")?;
+    let mut section = String::from(
+        "\n## Overlap in the shallow-water model\n\n`shallow_water --compare-overlap`: chunks \
+         of 100 steps alternate between the blocking step and `--overlap`, on the same state; \
+         median time per step of each.\n\n",
+    );
+    for (grid, days) in [("360x180", "3"), ("720x360", "1")] {
+        let args = ["--compare-overlap", "--grid", grid, "--days", days].map(str::to_owned);
+        for (name, stdout) in over_transports(launcher, &program, &args)? {
+            let line = stdout
+                .lines()
+                .find(|line| line.contains("overlapped / blocking"))
+                .unwrap_or("no comparison printed");
+            section.push_str(&format!("- {grid}, over {name}: {line}\n"));
+        }
+    }
+    Ok(section)
+}
+
+/// Runs `program` with `args` on [`BENCH_RANKS`] ranks over shared memory and, with Open MPI,
+/// over TCP on the loopback interface: each transport's name and standard output.
+fn over_transports(
+    launcher: &Launcher,
+    program: &std::path::Path,
+    args: &[String],
+) -> Result<Vec<(&'static str, String)>, Error> {
     let mut runs = vec![("shared memory", Vec::new())];
     if launcher.is_open_mpi() {
         runs.push(("TCP on the loopback interface", owned(&TCP_SETTINGS)));
     }
+    let mut outputs = Vec::new();
     for (name, envs) in runs {
-        let run = launcher.mpirun(BENCH_RANKS, &program).envs(&envs);
+        let run = launcher
+            .mpirun(BENCH_RANKS, program)
+            .args(args.to_vec())
+            .envs(&envs);
         let output = run.output()?;
+        let program_name = program.file_name().unwrap_or_default().to_string_lossy();
         if !output.status.success() {
             return Err(Error::new(format!(
-                "halo_overlap over {name} failed: {}\n{}",
+                "{program_name} over {name} failed: {}\n{}",
                 output.status,
                 String::from_utf8_lossy(&output.stderr)
             )));
         }
-        section.push_str(&format!(
-            "\nOver {name}. {}",
-            String::from_utf8_lossy(&output.stdout)
-        ));
+        outputs.push((name, String::from_utf8_lossy(&output.stdout).into_owned()));
     }
-    Ok(section)
+    Ok(outputs)
 }
 
 /// The threading levels compared, as `levels` names them: `MPI_Init`, and `MPI_Init_thread`

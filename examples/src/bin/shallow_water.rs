@@ -6,14 +6,17 @@
 //!
 //! ```text
 //! mpirun -n 2 shallow_water [--f32] [--benchmark] [--days N] [--grid NXxNY] [--overlap]
-//!     [--output DIR] [--scratch]
+//!     [--compare-overlap] [--output DIR] [--scratch]
 //! shallow_water --help
 //! ```
 //!
 //! `--f32` runs in 32-bit floats (64-bit by default); `--benchmark` writes nothing and prints
 //! the time to solution; `--grid NXxNY` sets the global grid (360x180 by default; the spacing
-//! stays 5 km, so a larger grid is a larger ocean, for weak scaling); `--overlap` overlaps each
-//! step's first halo exchange with the interior update (the same bits either way); `--days N` runs N model days instead of 10 (the run stops at the first
+//! stays 5 km, so a larger grid is a larger ocean, for weak scaling); `--overlap` overlaps the
+//! exchange of each step's updated edge rows with the update of the rest of the block (the same
+//! bits either way); `--compare-overlap` writes nothing and times chunks of 100 steps
+//! alternately with and without `--overlap`, printing the median time per step of each and
+//! their ratio; `--days N` runs N model days instead of 10 (the run stops at the first
 //! chunk of 100 steps that reaches N days). Otherwise rank 0 writes to DIR (default
 //! `shallow-water-output`): `day_DD.DD.png` pictures of the height anomaly and velocity at 0,
 //! 2.5 and 5 days and at the end, named by the day (`day_02.50.png`, ..., `day_10.00.png`;
@@ -47,8 +50,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use model::{
     DAY_IN_SECONDS, GridSize, Model, Real, STEPS_PER_CHUNK, chunk_count, gather_global, time_step,
 };
-use spmd::Comm;
 use spmd::ndarray::{Array3, Axis, s};
+use spmd::{Comm, barrier, spmd_jit};
 
 /// mpi4jax's shallow-water demo in Rust: a zonal jet on 360 x 180 cells, 10 model days, on 1,
 /// 2, 4, 6, 8 or 16 MPI ranks.
@@ -81,10 +84,16 @@ struct Options {
     /// spacing stays 5 km, so a larger grid is a larger ocean (weak scaling).
     #[arg(long, value_name = "NXxNY", default_value = "360x180", value_parser = parse_grid)]
     grid: GridSize,
-    /// Overlap each step's first halo exchange with the update of the block's interior
-    /// (nonblocking ops); the solution is the same, bit for bit.
+    /// Overlap the exchange of each step's updated edge rows with the update of the rest of
+    /// the block (nonblocking ops); the solution is the same, bit for bit.
     #[arg(long)]
     overlap: bool,
+    /// Write nothing; time the run's chunks of 100 steps alternately with and without
+    /// --overlap (blocking, overlapped, overlapped, blocking, ...) and print the median time
+    /// per step of each and their ratio: a side-by-side comparison in one run, on the same
+    /// state (the two give the same bits).
+    #[arg(long, conflicts_with_all = ["benchmark", "output", "scratch", "overlap"])]
+    compare_overlap: bool,
 }
 
 /// `--grid`: `NXxNY`, two whole numbers of cells of at least 2.
@@ -273,14 +282,25 @@ fn run<T: Real>(comm: &Comm, options: &Options) {
     model.advance(comm, 1);
     save(&model, &mut snapshots);
     let mut progress = Progress::for_rank(comm.rank(), plan.total_steps);
+    let mut comparison = Comparison::default();
     let start = Instant::now();
-    for _ in 0..plan.chunks {
-        model.advance(comm, STEPS_PER_CHUNK);
+    for chunk in 0..plan.chunks {
+        if options.compare_overlap {
+            let overlap = Comparison::overlaps(chunk);
+            model = model.overlapped(overlap);
+            let seconds = timed_chunk(comm, &mut model);
+            comparison.add(overlap, seconds);
+        } else {
+            model.advance(comm, STEPS_PER_CHUNK);
+        }
         save(&model, &mut snapshots);
         progress.update(model.steps);
     }
     let elapsed = start.elapsed();
     progress.finish();
+    if options.compare_overlap && comm.rank() == 0 {
+        comparison.print(comm.size());
+    }
     assert_eq!(
         model.steps, plan.total_steps,
         "the run took the planned steps"
@@ -295,7 +315,7 @@ fn run<T: Real>(comm: &Comm, options: &Options) {
             elapsed.as_secs_f64()
         );
     }
-    if options.benchmark {
+    if options.benchmark || options.compare_overlap {
         return;
     }
     let global: Vec<Option<Snapshot>> = snapshots
@@ -315,6 +335,78 @@ fn run<T: Real>(comm: &Comm, options: &Options) {
     }
 }
 // ANCHOR_END: run
+
+/// Runs a chunk of [`STEPS_PER_CHUNK`] steps between two barriers and returns its time in
+/// seconds, the same on every rank give or take a barrier's exit.
+#[spmd_jit]
+fn timed_chunk<T: Real>(comm: &Comm, model: &mut Model<T>) -> f64 {
+    barrier(comm);
+    let start = Instant::now();
+    model.advance(comm, STEPS_PER_CHUNK);
+    barrier(comm);
+    start.elapsed().as_secs_f64()
+}
+
+/// The chunk times of `--compare-overlap`, in seconds.
+#[derive(Debug, Default)]
+struct Comparison {
+    blocking: Vec<f64>,
+    overlapped: Vec<f64>,
+}
+
+impl Comparison {
+    /// Whether chunk `chunk` overlaps: blocking, overlapped, overlapped, blocking, and again,
+    /// so that a drift of the machine's speed weighs on both alike.
+    fn overlaps(chunk: u64) -> bool {
+        matches!(chunk % 4, 1 | 2)
+    }
+
+    fn add(&mut self, overlap: bool, seconds: f64) {
+        if overlap {
+            self.overlapped.push(seconds);
+        } else {
+            self.blocking.push(seconds);
+        }
+    }
+
+    /// Each overlapped chunk's time over that of the blocking chunk next to it.
+    fn ratios(&self) -> Vec<f64> {
+        let pairs = self.overlapped.iter().zip(&self.blocking);
+        pairs.map(|(o, b)| o / b).collect()
+    }
+
+    fn print(&self, ranks: usize) {
+        let per_step = |seconds: f64| seconds / STEPS_PER_CHUNK as f64 * 1e6;
+        let (blocking, overlapped) = (median(&self.blocking), median(&self.overlapped));
+        let mut pairs = self.ratios();
+        pairs.sort_by(f64::total_cmp);
+        match (blocking, overlapped, pairs.first(), pairs.last()) {
+            (Some(b), Some(o), Some(low), Some(high)) => println!(
+                "{} chunks of {STEPS_PER_CHUNK} steps each way on {ranks} rank(s), median per \
+                 step: blocking {:.1} us, overlapped {:.1} us; overlapped / blocking {:.3} \
+                 (chunk pairs: median {:.3}, from {low:.3} to {high:.3})",
+                pairs.len(),
+                per_step(b),
+                per_step(o),
+                o / b,
+                median(&pairs).unwrap_or(f64::NAN),
+            ),
+            _ => println!("too short to compare: run at least 2 chunks (--days 0.05)"),
+        }
+    }
+}
+
+/// The median of `values`, `None` when there are none.
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some(0.5 * (sorted[n / 2 - 1] + sorted[n / 2])),
+    }
+}
 
 /// How rank 0 shows the progress of the run; the other ranks show nothing.
 #[derive(Debug)]
@@ -750,6 +842,22 @@ mod tests {
     }
 
     #[test]
+    fn the_comparison_alternates_and_takes_medians() {
+        let modes: Vec<bool> = (0..8).map(Comparison::overlaps).collect();
+        assert_eq!(modes, [false, true, true, false, false, true, true, false]);
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        let mut comparison = Comparison::default();
+        for (chunk, seconds) in [0.03, 0.02, 0.04, 0.05].into_iter().enumerate() {
+            comparison.add(Comparison::overlaps(chunk as u64), seconds);
+        }
+        assert_eq!(comparison.blocking, [0.03, 0.05]);
+        assert_eq!(comparison.overlapped, [0.02, 0.04]);
+        assert_eq!(comparison.ratios(), [0.02 / 0.03, 0.04 / 0.05]);
+    }
+
+    #[test]
     fn the_command_line() {
         let parse = |args: &[&str]| {
             Options::try_parse_from(std::iter::once("shallow_water").chain(args.iter().copied()))
@@ -761,7 +869,12 @@ mod tests {
         assert_eq!(defaults.grid, GridSize::DEFAULT);
         let larger = parse(&["--grid", "1440x720", "--overlap"]).unwrap();
         assert_eq!(larger.grid, GridSize { nx: 1440, ny: 720 });
-        assert!(larger.overlap);
+        assert!(larger.overlap && !larger.compare_overlap);
+        assert!(
+            parse(&["--compare-overlap", "--days", "1"])
+                .unwrap()
+                .compare_overlap
+        );
         assert_eq!(defaults.output_dir(), Path::new("shallow-water-output"));
         let options = parse(&["--f32", "--days", "0.5", "--output", "out", "--scratch"]).unwrap();
         assert!(options.single_precision && options.scratch);
@@ -784,6 +897,9 @@ mod tests {
             &["--grid", "360x1"],
             &["--grid", "360x180x2"],
             &["--grid", "axb"],
+            &["--compare-overlap", "--overlap"],
+            &["--compare-overlap", "--benchmark"],
+            &["--compare-overlap", "--scratch"],
         ] {
             let error = parse(bad).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{bad:?}: {error}");

@@ -13,9 +13,11 @@
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use spmd::Element;
+use std::ops::RangeInclusive;
+
 use spmd::ndarray::{self, Array3};
 use spmd::prelude::*;
+use spmd::{Element, Request};
 
 // ANCHOR: parameters
 /// Interior cells of the global grid in x and y.
@@ -327,15 +329,21 @@ pub struct Halo<T> {
     grid: Decomposition,
     send_buf: Vec<T>,
     recv_buf: Vec<T>,
+    /// The rows of `h`, `u`, `v` from the neighbours south (0) and north (1), for the
+    /// overlapped step.
+    rows_in: [Vec<T>; 2],
 }
 
 /// (side sent to, side received from), in order.
-const EXCHANGE_ORDER: [(Side, Side); 4] = [
+pub const EXCHANGE_ORDER: [(Side, Side); 4] = [
     (Side::West, Side::East),
     (Side::North, Side::South),
     (Side::East, Side::West),
     (Side::South, Side::North),
 ];
+
+/// The columns only, after rows that came otherwise.
+pub const COLUMNS: [(Side, Side); 2] = [(Side::West, Side::East), (Side::East, Side::West)];
 
 impl<T: Real> Halo<T> {
     pub fn new(grid: Decomposition) -> Self {
@@ -344,6 +352,7 @@ impl<T: Real> Halo<T> {
             grid,
             send_buf: vec![T::default(); longest],
             recv_buf: vec![T::default(); longest],
+            rows_in: [(); 2].map(|()| vec![T::default(); 3 * (grid.nx + 2)]),
         }
     }
 
@@ -360,22 +369,25 @@ impl<T: Real> Halo<T> {
 
     /// Fills the ghost cells of `fields` on every edge.
     pub fn exchange(&mut self, comm: &Comm, fields: &mut [(Grid, &mut Field<T>)]) {
-        self.exchange_edges(comm, fields, Edges::All);
+        self.exchange_edges(comm, fields, Edges::All, &EXCHANGE_ORDER);
     }
 
+    /// Fills the ghost cells of `fields` on `edges`, in `order` ((side sent to, side received
+    /// from), as in [`EXCHANGE_ORDER`]).
     #[spmd_jit]
     pub fn exchange_edges(
         &mut self,
         comm: &Comm,
         fields: &mut [(Grid, &mut Field<T>)],
         edges: Edges,
+        order: &[(Side, Side)],
     ) {
         assert!(fields.len() <= MAX_FIELDS, "at most {MAX_FIELDS} fields");
         let across = |side: Side| match edges {
             Edges::Inner if self.grid.on_seam(side) => None,
             _ => self.grid.neighbour(side),
         };
-        for (send_side, recv_side) in EXCHANGE_ORDER {
+        for &(send_side, recv_side) in order {
             let dest = across(send_side);
             let source = across(recv_side);
             let edge_len = match send_side {
@@ -538,9 +550,6 @@ pub struct State<T> {
 /// Scratch space of a time step.
 #[derive(Debug)]
 struct Scratch<T> {
-    /// For each row, the inputs of the update of its first and last interior cell, the two
-    /// that read ghost columns: the overlapped step updates them again once those came.
-    edges: Vec<[CellInputs<T>; 2]>,
     /// Rolling rows (`nx + 2` wide, ghost columns included) of the mass fluxes through the
     /// east and north faces, the potential vorticity (at cell corners) and the kinetic energy
     /// (at cell centres): `[previous, current]` of `flux_north` and `q`, `[current, next]` of
@@ -569,6 +578,10 @@ struct Scratch<T> {
     friction_from_south: Vec<T>,
     /// Two rows of new values, for sweeps that write a field they read a row ahead.
     rows: [Vec<T>; 2],
+    /// For the overlapped step, southern (0) and northern (1) edge rows: the new `h`, `u`,
+    /// `v` that go to the neighbour, and a row of every field of the state.
+    rows_out: [Vec<T>; 2],
+    saved_rows: [[Vec<T>; 6]; 2],
 }
 
 /// The model on one rank: its block of the state, and what a time step needs.
@@ -583,7 +596,7 @@ pub struct Model<T> {
     /// Model time in seconds and steps taken.
     pub time: f64,
     pub steps: u64,
-    /// Overlap the first exchange of each step with the update of the interior.
+    /// Overlap the exchange of the updated edge rows with the update of the block.
     overlap: bool,
 }
 
@@ -670,7 +683,6 @@ impl<T: Real> Model<T> {
             grid,
             state,
             scratch: Scratch {
-                edges: vec![[CellInputs::default(); 2]; ny + 2],
                 flux_east: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
                 flux_north: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
                 q: [vec![T::default(); nx + 2], vec![T::default(); nx + 2]],
@@ -686,6 +698,8 @@ impl<T: Real> Model<T> {
                 friction_to_north: vec![T::default(); nx + 2],
                 friction_from_south: vec![T::default(); nx + 2],
                 rows: [vec![T::default(); nx], vec![T::default(); nx]],
+                rows_out: [(); 2].map(|()| vec![T::default(); 3 * (nx + 2)]),
+                saved_rows: [(); 2].map(|()| [(); 6].map(|()| vec![T::default(); nx + 2])),
             },
             halo,
             coriolis,
@@ -695,9 +709,9 @@ impl<T: Real> Model<T> {
         })
     }
 
-    /// The same model, its steps overlapping their first halo exchange (the ghost columns of
-    /// the fluxes) with the update of every cell but the first and last of each row, which are
-    /// updated once the columns came. The solution is the same, bit for bit.
+    /// The same model, its steps overlapping the exchange of their updated edge rows with the
+    /// neighbours north and south with the update of the rest of the block (see
+    /// [`update_overlapped`]). The state is the same, bit for bit.
     pub fn overlapped(self, on: bool) -> Self {
         Model {
             overlap: on,
@@ -735,22 +749,28 @@ impl<T: Real> Model<T> {
         let State { h, u, v, .. } = &self.state;
         let s = &mut self.scratch;
         edge_columns(self.grid, &self.coriolis, h, u, v, s);
+        self.halo.exchange_columns(
+            comm,
+            &s.to_east,
+            &mut s.from_west,
+            &s.to_west,
+            &mut s.from_east,
+        );
         let k = Constants::new(T::of(a), T::of(b));
-        if self.overlap && self.grid.nx >= 2 {
-            update_overlapped(comm, self.grid, &self.coriolis, &mut self.state, s, k);
+        let (grid, coriolis) = (self.grid, &self.coriolis);
+        if self.overlap {
+            let rows_in = &mut self.halo.rows_in;
+            update_overlapped(comm, grid, coriolis, &mut self.state, s, rows_in, k);
+            let State { h, u, v, .. } = &mut self.state;
+            let fields = &mut [(Grid::H, h), (Grid::U, u), (Grid::V, v)];
+            self.halo.exchange_edges(comm, fields, Edges::All, &COLUMNS);
         } else {
-            self.halo.exchange_columns(
-                comm,
-                &s.to_east,
-                &mut s.from_west,
-                &s.to_west,
-                &mut s.from_east,
-            );
-            update_depth_and_velocity(self.grid, &self.coriolis, &mut self.state, s, k, false);
+            update_depth_and_velocity(grid, coriolis, &mut self.state, s, k, 1..=grid.ny, false);
+            let State { h, u, v, .. } = &mut self.state;
+            self.halo
+                .exchange(comm, &mut [(Grid::H, h), (Grid::U, u), (Grid::V, v)]);
         }
-        let State { h, u, v, .. } = &mut self.state;
-        self.halo
-            .exchange(comm, &mut [(Grid::H, h), (Grid::U, u), (Grid::V, v)]);
+        let State { u, v, .. } = &mut self.state;
         friction_edges(self.grid, u, v, s);
         self.halo.exchange_friction(
             comm,
@@ -762,8 +782,12 @@ impl<T: Real> Model<T> {
         friction(self.grid, u, v, s);
         // Refresh the edges between blocks after the friction (see above).
         let State { u, v, .. } = &mut self.state;
-        self.halo
-            .exchange_edges(comm, &mut [(Grid::U, u), (Grid::V, v)], Edges::Inner);
+        self.halo.exchange_edges(
+            comm,
+            &mut [(Grid::U, u), (Grid::V, v)],
+            Edges::Inner,
+            &EXCHANGE_ORDER,
+        );
         self.steps += 1;
         self.time = self.steps as f64 * time_step();
     }
@@ -992,15 +1016,18 @@ sweep! {
 /// The mass fluxes, potential vorticity and kinetic energy are made on the fly, a row ahead,
 /// into rolling rows: row `j` of `h`, `u`, `v` needs those of rows `j - 1` to `j + 1`, made
 /// from the old values of rows `j - 1` to `j + 2`. Their ghost columns are the neighbours'
-/// [`edge_columns`]. With `keep_edges`, the inputs of each row's first and last cell are kept
-/// in `s.edges`, for [`update_overlapped`].
+/// [`edge_columns`]. Only `rows` are updated (all of them, `1..=ny`, but in
+/// [`update_overlapped`]), from the old values of the rows around them; with `resume`, the
+/// sweep goes on where the last one stopped (the row before `rows`), whose rolling rows it
+/// left in `s`.
 fn update_depth_and_velocity<T: Real>(
     grid: Decomposition,
     coriolis: &[T],
     state: &mut State<T>,
     s: &mut Scratch<T>,
     k: Constants<T>,
-    keep_edges: bool,
+    rows: RangeInclusive<usize>,
+    resume: bool,
 ) {
     let (n, ny) = (grid.nx, grid.ny);
     let State {
@@ -1012,14 +1039,13 @@ fn update_depth_and_velocity<T: Real>(
         dv,
     } = state;
     let Scratch {
-        edges,
         flux_east,
         flux_north,
         q,
         ke,
         from_west,
         from_east,
-        rows,
+        rows: new_rows,
         ..
     } = s;
     let (west_fe, west_q) = from_west.split_at(ny + 2);
@@ -1035,11 +1061,15 @@ fn update_depth_and_velocity<T: Real>(
         u,
         v,
     };
-    old.north_flux_vorticity(0, fn_prev, q_prev);
-    old.east_flux_energy(1, fe_cur, ke_cur);
-    (fn_prev[n + 1], q_prev[0]) = (east_fn[0], west_q[0]);
-    (fe_cur[0], ke_cur[n + 1]) = (west_fe[1], east_ke[1]);
-    for j in 1..=ny {
+    let first = *rows.start();
+    debug_assert!(first >= 1 && *rows.end() <= ny);
+    if !resume {
+        old.north_flux_vorticity(first - 1, fn_prev, q_prev);
+        old.east_flux_energy(first, fe_cur, ke_cur);
+        (fn_prev[n + 1], q_prev[0]) = (east_fn[first - 1], west_q[first - 1]);
+        (fe_cur[0], ke_cur[n + 1]) = (west_fe[first], east_ke[first]);
+    }
+    for j in rows {
         let old = Old {
             grid,
             coriolis,
@@ -1075,43 +1105,33 @@ fn update_depth_and_velocity<T: Real>(
         let dv_old = interior_mut(dv.row_mut(j), n);
         let u_row = interior_mut(u.row_mut(j), n);
         let v_row = interior_mut(v.row_mut(j), n);
-        let h_new = &mut rows[0][..n];
-        // A macro, not a closure: the loop writes the slices a closure would borrow.
-        macro_rules! inputs {
-            ($i:expr) => {{
-                let i = $i;
-                CellInputs {
-            fe_c: fe_c[i],
-            fe_w: fe_w[i],
-            fe_n: fe_n[i],
-            fe_nw: fe_nw[i],
-            fn_c: fn_c[i],
-            fn_e: fn_e[i],
-            fn_s: fn_s[i],
-            fn_se: fn_se[i],
-            q_c: q_c[i],
-            q_w: q_w[i],
-            q_s: q_s[i],
-            ke_c: ke_c[i],
-            ke_e: ke_e[i],
-            ke_n: ke_n[i],
-            h_c: h_c[i],
-            h_e: h_e[i],
-            h_n: h_n[i],
-            dh_old: dh_old[i],
-            du_old: du_old[i],
-            dv_old: dv_old[i],
-            u: u_row[i],
-            v: v_row[i],
-                }
-            }};
-        }
-        // Kept for the overlapped step, which updates these two cells again.
-        if keep_edges {
-            edges[j] = [inputs!(0), inputs!(n - 1)];
-        }
+        let h_new = &mut new_rows[0][..n];
         for i in 0..n {
-            let [h_i, u_i, v_i, dh_i, du_i, dv_i] = update_cell(inputs!(i), k);
+            let x = CellInputs {
+                fe_c: fe_c[i],
+                fe_w: fe_w[i],
+                fe_n: fe_n[i],
+                fe_nw: fe_nw[i],
+                fn_c: fn_c[i],
+                fn_e: fn_e[i],
+                fn_s: fn_s[i],
+                fn_se: fn_se[i],
+                q_c: q_c[i],
+                q_w: q_w[i],
+                q_s: q_s[i],
+                ke_c: ke_c[i],
+                ke_e: ke_e[i],
+                ke_n: ke_n[i],
+                h_c: h_c[i],
+                h_e: h_e[i],
+                h_n: h_n[i],
+                dh_old: dh_old[i],
+                du_old: du_old[i],
+                dv_old: dv_old[i],
+                u: u_row[i],
+                v: v_row[i],
+            };
+            let [h_i, u_i, v_i, dh_i, du_i, dv_i] = update_cell(x, k);
             h_new[i] = h_i;
             u_row[i] = u_i;
             v_row[i] = v_i;
@@ -1215,10 +1235,12 @@ fn update_cell<T: Real>(x: CellInputs<T>, k: Constants<T>) -> [T; 6] {
 }
 
 // ANCHOR: overlap
-/// [`update_depth_and_velocity`] with the exchange of the ghost columns overlapped: the
-/// columns are posted (`irecv`, `isend`), every cell is updated while they travel, and the
-/// first and last cell of each row, the only ones that read them, are updated again once
-/// they came, from the inputs the sweep kept.
+/// [`update_depth_and_velocity`] overlapped with the exchange of its result's edge rows with
+/// the neighbours north and south. Each edge row a neighbour needs is updated first, its old
+/// values kept aside for the sweep (the rows next to it read them), and posted (`isend`, and
+/// `irecv_into` for the neighbour's); the sweep then updates the block while they travel. The
+/// ghost columns follow, blocking ([`Halo::exchange_edges`] on [`COLUMNS`]): sent after the
+/// rows came, they carry the ghost corners, as the four-step exchange does.
 #[spmd_jit]
 fn update_overlapped<T: Real>(
     comm: &Comm,
@@ -1226,38 +1248,130 @@ fn update_overlapped<T: Real>(
     coriolis: &[T],
     state: &mut State<T>,
     s: &mut Scratch<T>,
+    rows_in: &mut [Vec<T>; 2],
     k: Constants<T>,
 ) {
-    let west = grid.neighbour(Side::West).expect("x is periodic");
-    let east = grid.neighbour(Side::East).expect("x is periodic");
-    // Tags tell the two directions apart when the western and eastern neighbour are one rank.
-    let template = vec![T::default(); s.from_west.len()];
-    let from_west = irecv(&template, Source::rank(west).tag(1), comm);
-    let from_east = irecv(&template, Source::rank(east).tag(2), comm);
-    let to_east = isend(&s.to_east, Dest::rank(east).tag(1), comm);
-    let to_west = isend(&s.to_west, Dest::rank(west).tag(2), comm);
-    update_depth_and_velocity(grid, coriolis, state, s, k, true);
-    let (west_columns, east_columns, (), ()) =
-        wait_all((from_west, from_east, to_east, to_west), comm);
-    let (n, ny) = (grid.nx, grid.ny);
-    let (west_fe, west_q) = west_columns.split_at(ny + 2);
-    let (east_fn, east_ke) = east_columns.split_at(ny + 2);
-    for j in 1..=ny {
-        let [mut first, mut last] = s.edges[j];
-        (first.fe_w, first.fe_nw, first.q_w) = (west_fe[j], west_fe[j + 1], west_q[j]);
-        (last.fn_e, last.fn_se, last.ke_e) = (east_fn[j], east_fn[j - 1], east_ke[j]);
-        for (i, x) in [(1, first), (n, last)] {
-            let [h, u, v, dh, du, dv] = update_cell(x, k);
-            state.h.row_mut(j)[i] = h;
-            state.u.row_mut(j)[i] = u;
-            state.v.row_mut(j)[i] = v;
-            state.dh.row_mut(j)[i] = dh;
-            state.du.row_mut(j)[i] = du;
-            state.dv.row_mut(j)[i] = dv;
+    let ny = grid.ny;
+    let (south, north) = (grid.neighbour(Side::South), grid.neighbour(Side::North));
+    // The new northern row, kept until the sweep is done with the old one.
+    if north.is_some() {
+        update_edge_row(grid, coriolis, state, s, k, ny, 1);
+    }
+    if south.is_some() {
+        update_edge_row(grid, coriolis, state, s, k, 1, 0);
+    }
+    let [from_south, from_north] = rows_in;
+    let mut receives = Vec::new();
+    let mut sends = Vec::new();
+    // Tags tell the two directions apart where the rank north and south is one rank.
+    if let Some(south) = south {
+        receives.push(irecv_into(from_south, Source::rank(south).tag(3), comm));
+        sends.push(isend(&s.rows_out[0], Dest::rank(south).tag(4), comm));
+    }
+    if let Some(north) = north {
+        receives.push(irecv_into(from_north, Source::rank(north).tag(4), comm));
+        sends.push(isend(&s.rows_out[1], Dest::rank(north).tag(3), comm));
+    }
+    // The sweep, in pieces: a `test` between two lets MPI move the messages on (a large one
+    // goes in several exchanges, each waiting for a call into MPI on both sides).
+    let last = if north.is_some() { ny - 1 } else { ny };
+    for piece in 0..SWEEP_PIECES {
+        let rows = 1 + last * piece / SWEEP_PIECES..=last * (piece + 1) / SWEEP_PIECES;
+        update_depth_and_velocity(grid, coriolis, state, s, k, rows, piece > 0);
+        if piece + 1 < SWEEP_PIECES {
+            receives = pending(receives);
+            sends = pending(sends);
+        }
+    }
+    if north.is_some() {
+        state.swap_rows(ny, &mut s.saved_rows[1]);
+    }
+    wait_all(sends, comm);
+    wait_all(receives, comm);
+    let width = grid.nx + 2;
+    for (j, incoming, neighbour) in [(0, &*from_south, south), (ny + 1, &*from_north, north)] {
+        if neighbour.is_some() {
+            for (field, row) in state.h_u_v().into_iter().zip(incoming.chunks_exact(width)) {
+                field.set_edge(Edge::Row(j), row);
+            }
         }
     }
 }
 // ANCHOR_END: overlap
+
+/// The pieces of [`update_overlapped`]'s sweep.
+const SWEEP_PIECES: usize = 4;
+
+/// The requests of `requests` that have not completed (`test`).
+#[spmd_jit]
+fn pending<T>(requests: Vec<Request<'_, T>>) -> Vec<Request<'_, T>> {
+    let mut left = Vec::new();
+    for request in requests {
+        match test(request) {
+            Ok(_) => {}
+            Err(request) => left.push(request),
+        }
+    }
+    left
+}
+
+/// Updates row `j` alone (1 or `ny`), puts its new `h`, `u`, `v` in `s.rows_out[side]` and
+/// its new values in `s.saved_rows[side]`, and gives the row back its old values, which the
+/// sweep reads.
+fn update_edge_row<T: Real>(
+    grid: Decomposition,
+    coriolis: &[T],
+    state: &mut State<T>,
+    s: &mut Scratch<T>,
+    k: Constants<T>,
+    j: usize,
+    side: usize,
+) {
+    state.copy_rows(j, &mut s.saved_rows[side]);
+    update_depth_and_velocity(grid, coriolis, state, s, k, j..=j, false);
+    let width = grid.nx + 2;
+    for (field, out) in state
+        .h_u_v()
+        .into_iter()
+        .zip(s.rows_out[side].chunks_exact_mut(width))
+    {
+        out.copy_from_slice(field.row(j));
+    }
+    state.swap_rows(j, &mut s.saved_rows[side]);
+}
+
+impl<T: Real> State<T> {
+    /// `h`, `u` and `v`, in the order the halo exchange packs them.
+    fn h_u_v(&mut self) -> [&mut Field<T>; 3] {
+        [&mut self.h, &mut self.u, &mut self.v]
+    }
+
+    /// Every field, the tendencies included.
+    fn all(&mut self) -> [&mut Field<T>; 6] {
+        [
+            &mut self.h,
+            &mut self.u,
+            &mut self.v,
+            &mut self.dh,
+            &mut self.du,
+            &mut self.dv,
+        ]
+    }
+
+    /// Copies row `j` of every field into `rows`.
+    fn copy_rows(&mut self, j: usize, rows: &mut [Vec<T>; 6]) {
+        for (field, row) in self.all().into_iter().zip(rows) {
+            row.copy_from_slice(field.row(j));
+        }
+    }
+
+    /// Swaps row `j` of every field with `rows`.
+    fn swap_rows(&mut self, j: usize, rows: &mut [Vec<T>; 6]) {
+        for (field, row) in self.all().into_iter().zip(rows) {
+            field.row_mut(j).swap_with_slice(row);
+        }
+    }
+}
 
 /// Constants of the lateral friction: `nu dt / dx^2` (and `dy`), `nu / dx` (and `dy`),
 /// `dt / dx` (and `dy`).
