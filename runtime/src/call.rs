@@ -257,6 +257,21 @@ impl<'c> Call<'c> {
         elem: &'static str,
         count: usize,
         exact: bool,
+        peer: (c_int, c_int),
+    ) -> (c_int, c_int) {
+        self.expect_as(&self.id, send, elem, count, exact, peer)
+    }
+
+    /// [`expect`](Call::expect) on behalf of the op `receive`: the nonblocking receive whose
+    /// request this call completes, which a mismatch names with its call site.
+    #[inline]
+    pub(crate) fn expect_as(
+        &self,
+        receive: &OpId,
+        send: Option<Message>,
+        elem: &'static str,
+        count: usize,
+        exact: bool,
         (source, tag): (c_int, c_int),
     ) -> (c_int, c_int) {
         if watchdog::enabled() {
@@ -267,7 +282,7 @@ impl<'c> Call<'c> {
         }
         match self.comm.check_raw() {
             Some(check) => self.checked(check::expect(
-                check, &self.id, send, elem, count, exact, source, tag,
+                check, receive, send, elem, count, exact, source, tag,
             )),
             None => (source, tag),
         }

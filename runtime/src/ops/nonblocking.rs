@@ -625,7 +625,8 @@ impl Call<'_> {
             ),
         };
         if self.comm.check_raw().is_some() {
-            let _ = self.expect(None, E::NAME, len, exact, (raw.source(), raw.tag()));
+            let peer = (raw.source(), raw.tag());
+            let _ = self.expect_as(origin, None, E::NAME, len, exact, peer);
         }
         Status::of::<E>(raw)
     }

@@ -9,6 +9,7 @@
 //! expect-failure: f64
 //! expect-failure: i64
 //! expect-failure: check_nonblocking_mismatch.rs
+//! expect-failure: `irecv` expects i64 x3 from rank 0 (tag 0) at tests/src/bin/check_nonblocking_mismatch.rs:22
 
 use spmd::prelude::*;
 
