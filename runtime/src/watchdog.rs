@@ -184,6 +184,23 @@ fn set(state: Option<Blocked>) {
 }
 
 fn fire(stuck: &[(String, Blocked)], timeout: Duration) -> ! {
+    settings::write_stderr(&report(stuck, timeout));
+    // Let the watchdogs of the other stuck ranks report before the abort ends them.
+    thread::sleep(Duration::from_millis(1500));
+    if FINALIZING.load(Ordering::Relaxed) {
+        // Inside MPI_Finalize, MPI_Abort is not allowed, and the exit handlers (MPI's among
+        // them) could wait again: end the process at once. The launcher sees every rank exit
+        // with this status.
+        // SAFETY: `_exit` ends the process without running anything; it has no preconditions.
+        unsafe { libc::_exit(3) }
+    }
+    crate::sys::abort(3);
+    std::process::exit(3)
+}
+
+/// What the watchdog says when `stuck` made no progress within `timeout`: a line per blocked
+/// thread, then what it makes of them.
+fn report(stuck: &[(String, Blocked)], timeout: Duration) -> String {
     let mut report = String::new();
     for (thread, blocked) in stuck {
         let Blocked { rank, size, .. } = *blocked;
@@ -217,32 +234,66 @@ fn fire(stuck: &[(String, Blocked)], timeout: Duration) -> ! {
         report.push_str(&format!("[spmd] watchdog: rank {rank} of {size} {story}\n"));
     }
     let rank = stuck[0].1.rank;
-    if stuck
+    let seconds = timeout.as_secs_f64();
+    let only_finalize = stuck
         .iter()
-        .all(|(_, blocked)| matches!(blocked.what, What::Finalize))
-    {
-        report.push_str(&format!(
-            "[spmd] watchdog: rank {rank}: if every rank says it reached the end, the program's \
-             communication is complete and MPI_Finalize itself hangs: MPICH 4.0 on UCX does over \
-             TCP (it closes its connections before its final barrier; MPICH 4.1 reorders the \
-             two); use Open MPI, a newer MPICH, or shared memory within a host\n"
-        ));
+        .all(|(_, blocked)| matches!(blocked.what, What::Finalize));
+    report.push_str(&if only_finalize {
+        format!(
+            "[spmd] watchdog: rank {rank}: no progress within SPMD_TIMEOUT={seconds}s: the \
+             lines of all ranks show what each waits for; if every rank says it reached the \
+             end, the program's communication is complete and \
+             MPI_Finalize itself hangs: MPICH 4.0 on UCX does over TCP (it closes its \
+             connections before its final barrier; MPICH 4.1 reorders the two); use Open MPI, a \
+             newer MPICH, or shared memory within a host; ending the process\n"
+        )
+    } else {
+        format!(
+            "[spmd] watchdog: rank {rank}: no progress within SPMD_TIMEOUT={seconds}s, probably a \
+             deadlock: the lines of all ranks show what each waits for; aborting the job\n"
+        )
+    });
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocked(rank: usize, what: What) -> (String, Blocked) {
+        let since = Instant::now();
+        let blocked = Blocked {
+            rank,
+            size: 2,
+            since,
+            what,
+        };
+        ("main".to_owned(), blocked)
     }
-    report.push_str(&format!(
-        "[spmd] watchdog: rank {rank}: no progress within SPMD_TIMEOUT={}s, probably a deadlock: \
-         the lines of all ranks show what each waits for; aborting the job\n",
-        timeout.as_secs_f64()
-    ));
-    settings::write_stderr(&report);
-    // Let the watchdogs of the other stuck ranks report before the abort ends them.
-    thread::sleep(Duration::from_millis(1500));
-    if FINALIZING.load(Ordering::Relaxed) {
-        // Inside MPI_Finalize, MPI_Abort is not allowed, and the exit handlers (MPI's among
-        // them) could wait again: end the process at once. The launcher sees every rank exit
-        // with this status.
-        // SAFETY: `_exit` ends the process without running anything; it has no preconditions.
-        unsafe { libc::_exit(3) }
+
+    #[test]
+    fn a_hang_in_finalize_alone_is_not_called_a_deadlock() {
+        let timeout = Duration::from_secs(2);
+        let text = report(&[blocked(1, What::Finalize)], timeout);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].starts_with("[spmd] watchdog: rank 1 of 2 reached the end of the program")
+        );
+        assert!(lines[1].contains("MPI_Finalize itself hangs"), "{text}");
+        assert!(!text.contains("deadlock"), "{text}");
+        let op = What::Op {
+            op: "recv",
+            peer: Peer::Source(1),
+            site: Location::caller(),
+            seq: 0,
+        };
+        let text = report(&[blocked(0, op)], timeout);
+        assert!(
+            text.contains("blocked for") && text.contains("`recv`"),
+            "{text}"
+        );
+        assert!(text.contains("probably a deadlock"), "{text}");
+        assert!(!text.contains("MPI_Finalize"), "{text}");
     }
-    crate::sys::abort(3);
-    std::process::exit(3)
 }
