@@ -178,11 +178,15 @@ fn shallow_water_overlap(launcher: &Launcher) -> Result<String, Error> {
     for (grid, days) in [("360x180", "3"), ("720x360", "1")] {
         let args = ["--compare-overlap", "--grid", grid, "--days", days].map(str::to_owned);
         for (name, stdout) in over_transports(launcher, &program, &args)? {
-            let line = stdout
+            let lines: Vec<&str> = stdout
                 .lines()
-                .find(|line| line.contains("overlapped / blocking"))
-                .unwrap_or("no comparison printed");
-            section.push_str(&format!("- {grid}, over {name}: {line}\n"));
+                .filter(|line| line.contains("overlapped / blocking") || line.contains("waited"))
+                .collect();
+            let text = match lines[..] {
+                [] => "no comparison printed".to_owned(),
+                _ => lines.join("; "),
+            };
+            section.push_str(&format!("- {grid}, over {name}: {text}\n"));
         }
     }
     Ok(section)

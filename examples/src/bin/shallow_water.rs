@@ -300,6 +300,12 @@ fn run<T: Real>(comm: &Comm, options: &Options) {
     progress.finish();
     if options.compare_overlap && comm.rank() == 0 {
         comparison.print(comm.size());
+        let waited = model.overlap_wait.as_secs_f64() / model.overlapped_steps.max(1) as f64;
+        println!(
+            "the overlapped steps waited {:.1} us each on rank 0 for their edge rows after the \
+             sweep",
+            waited * 1e6
+        );
     }
     assert_eq!(
         model.steps, plan.total_steps,

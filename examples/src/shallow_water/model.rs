@@ -11,9 +11,9 @@
 //! rows as slices, so that they vectorise.
 
 use std::fmt;
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::ops::{Add, Div, Mul, Neg, RangeInclusive, Sub};
 
-use std::ops::RangeInclusive;
+use std::time::{Duration, Instant};
 
 use spmd::ndarray::{self, Array3};
 use spmd::prelude::*;
@@ -598,6 +598,10 @@ pub struct Model<T> {
     pub steps: u64,
     /// Overlap the exchange of the updated edge rows with the update of the block.
     overlap: bool,
+    /// The overlapped steps taken, and the time they waited for their edge rows after the
+    /// sweep: near zero when the rows travelled during the sweep.
+    pub overlapped_steps: u64,
+    pub overlap_wait: Duration,
 }
 
 // ANCHOR: initial
@@ -706,6 +710,8 @@ impl<T: Real> Model<T> {
             time: 0.0,
             steps: 0,
             overlap: false,
+            overlapped_steps: 0,
+            overlap_wait: Duration::ZERO,
         })
     }
 
@@ -760,7 +766,9 @@ impl<T: Real> Model<T> {
         let (grid, coriolis) = (self.grid, &self.coriolis);
         if self.overlap {
             let rows_in = &mut self.halo.rows_in;
-            update_overlapped(comm, grid, coriolis, &mut self.state, s, rows_in, k);
+            let waited = update_overlapped(comm, grid, coriolis, &mut self.state, s, rows_in, k);
+            self.overlapped_steps += 1;
+            self.overlap_wait += waited;
             let State { h, u, v, .. } = &mut self.state;
             let fields = &mut [(Grid::H, h), (Grid::U, u), (Grid::V, v)];
             self.halo.exchange_edges(comm, fields, Edges::All, &COLUMNS);
@@ -1240,7 +1248,8 @@ fn update_cell<T: Real>(x: CellInputs<T>, k: Constants<T>) -> [T; 6] {
 /// values kept aside for the sweep (the rows next to it read them), and posted (`isend`, and
 /// `irecv_into` for the neighbour's); the sweep then updates the block while they travel. The
 /// ghost columns follow, blocking ([`Halo::exchange_edges`] on [`COLUMNS`]): sent after the
-/// rows came, they carry the ghost corners, as the four-step exchange does.
+/// rows came, they carry the ghost corners, as the four-step exchange does. Returns how long
+/// it waited for the rows after the sweep.
 #[spmd_jit]
 fn update_overlapped<T: Real>(
     comm: &Comm,
@@ -1250,7 +1259,7 @@ fn update_overlapped<T: Real>(
     s: &mut Scratch<T>,
     rows_in: &mut [Vec<T>; 2],
     k: Constants<T>,
-) {
+) -> Duration {
     let ny = grid.ny;
     let (south, north) = (grid.neighbour(Side::South), grid.neighbour(Side::North));
     // The new northern row, kept until the sweep is done with the old one.
@@ -1286,8 +1295,10 @@ fn update_overlapped<T: Real>(
     if north.is_some() {
         state.swap_rows(ny, &mut s.saved_rows[1]);
     }
+    let waiting = Instant::now();
     wait_all(sends, comm);
     wait_all(receives, comm);
+    let waited = waiting.elapsed();
     let width = grid.nx + 2;
     for (j, incoming, neighbour) in [(0, &*from_south, south), (ny + 1, &*from_north, north)] {
         if neighbour.is_some() {
@@ -1296,6 +1307,7 @@ fn update_overlapped<T: Real>(
             }
         }
     }
+    waited
 }
 // ANCHOR_END: overlap
 
