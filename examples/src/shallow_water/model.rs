@@ -12,7 +12,6 @@
 
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, RangeInclusive, Sub};
-
 use std::time::{Duration, Instant};
 
 use spmd::ndarray::{self, Array3};
