@@ -31,7 +31,12 @@ pub trait Buffer: sealed::Sealed {
     type Elem: Element;
     /// A buffer of the same kind and shape that owns its data (`Vec` for slices, `Array` for
     /// arrays and views, the element itself for single elements).
-    type Owned;
+    type Owned: 'static;
+    /// What building an [`Owned`](Buffer::Owned) buffer needs of this one besides the data,
+    /// detached from it: nothing for slices and elements, the dimensions of an array, the
+    /// stream of device memory. A nonblocking op keeps it, not a borrow of the buffer, until
+    /// its request completes.
+    type Shape: 'static;
 
     /// The elements in logical order: borrowed when the memory already is, otherwise copied
     /// into the staging buffer of the op's call site (see [`Elements`]), which later calls of
@@ -49,19 +54,40 @@ pub trait Buffer: sealed::Sealed {
     /// The number of elements.
     fn element_count(&self) -> usize;
 
+    /// This buffer's [`Shape`](Buffer::Shape).
+    fn shape_of(&self) -> Self::Shape;
+
+    /// A buffer of the kind and shape `shape` holding `data`, which has as many elements as
+    /// the buffer `shape` was taken from.
+    fn owned_from_shape(shape: &Self::Shape, data: Vec<Self::Elem>) -> Self::Owned;
+
     /// A buffer of this one's kind and shape holding `data`, which has
     /// [`element_count`](Buffer::element_count) elements.
-    fn owned_from(&self, data: Vec<Self::Elem>) -> Self::Owned;
+    #[inline]
+    fn owned_from(&self, data: Vec<Self::Elem>) -> Self::Owned {
+        Self::owned_from_shape(&self.shape_of(), data)
+    }
 }
 
 /// A buffer that ops which stack one buffer per rank (`gather`, `allgather`) accept.
 pub trait Stackable: Buffer {
     /// `parts` buffers of this shape stacked along a new first axis (for slices and elements:
     /// concatenated into one `Vec`).
-    type Stacked;
+    type Stacked: 'static;
+
+    /// `parts` buffers of shape `shape` stacked, holding `data` (`parts` times the elements of
+    /// the buffer `shape` was taken from).
+    fn stacked_from_shape(
+        shape: &Self::Shape,
+        parts: usize,
+        data: Vec<Self::Elem>,
+    ) -> Self::Stacked;
 
     /// The stacked buffer holding `data`, which has `parts * element_count()` elements.
-    fn stacked_from(&self, parts: usize, data: Vec<Self::Elem>) -> Self::Stacked;
+    #[inline]
+    fn stacked_from(&self, parts: usize, data: Vec<Self::Elem>) -> Self::Stacked {
+        Self::stacked_from_shape(&self.shape_of(), parts, data)
+    }
 }
 
 /// A buffer that ops which split a buffer into one block per rank (`scatter`, `alltoall`)
@@ -134,6 +160,7 @@ macro_rules! flat_buffer {
         impl<T: Element> Buffer for $ty {
             type Elem = T;
             type Owned = Vec<T>;
+            type Shape = ();
             #[inline]
             fn elements(&self) -> Elements<'_, T> {
                 Elements::Borrowed(&self[..])
@@ -147,7 +174,9 @@ macro_rules! flat_buffer {
                 self.len()
             }
             #[inline]
-            fn owned_from(&self, data: Vec<T>) -> Vec<T> {
+            fn shape_of(&self) {}
+            #[inline]
+            fn owned_from_shape(_: &(), data: Vec<T>) -> Vec<T> {
                 data
             }
         }
@@ -155,7 +184,7 @@ macro_rules! flat_buffer {
         impl<T: Element> Stackable for $ty {
             type Stacked = Vec<T>;
             #[inline]
-            fn stacked_from(&self, _parts: usize, data: Vec<T>) -> Vec<T> {
+            fn stacked_from_shape(_: &(), _parts: usize, data: Vec<T>) -> Vec<T> {
                 data
             }
         }
@@ -193,6 +222,7 @@ impl<T: Element, const N: usize> sealed::Sealed for [T; N] {}
 impl<T: Element, const N: usize> Buffer for [T; N] {
     type Elem = T;
     type Owned = [T; N];
+    type Shape = ();
     #[inline]
     fn elements(&self) -> Elements<'_, T> {
         Elements::Borrowed(&self[..])
@@ -206,10 +236,11 @@ impl<T: Element, const N: usize> Buffer for [T; N] {
         N
     }
     #[inline]
-    fn owned_from(&self, data: Vec<T>) -> [T; N] {
-        let mut out = *self;
-        out.copy_from_slice(&data);
-        out
+    fn shape_of(&self) {}
+    #[inline]
+    fn owned_from_shape(_: &(), data: Vec<T>) -> [T; N] {
+        <[T; N]>::try_from(data)
+            .unwrap_or_else(|_| panic!("spmd internal error: result length differs from {N}"))
     }
 }
 
@@ -234,6 +265,7 @@ macro_rules! scalar_buffer {
         impl Buffer for $t {
             type Elem = $t;
             type Owned = $t;
+            type Shape = ();
             #[inline]
             fn elements(&self) -> Elements<'_, $t> {
                 Elements::Borrowed(std::slice::from_ref(self))
@@ -247,7 +279,9 @@ macro_rules! scalar_buffer {
                 1
             }
             #[inline]
-            fn owned_from(&self, data: Vec<$t>) -> $t {
+            fn shape_of(&self) {}
+            #[inline]
+            fn owned_from_shape(_: &(), data: Vec<$t>) -> $t {
                 data[0]
             }
         }
@@ -255,7 +289,7 @@ macro_rules! scalar_buffer {
         impl Stackable for $t {
             type Stacked = Vec<$t>;
             #[inline]
-            fn stacked_from(&self, _parts: usize, data: Vec<$t>) -> Vec<$t> {
+            fn stacked_from_shape(_: &(), _parts: usize, data: Vec<$t>) -> Vec<$t> {
                 data
             }
         }
@@ -293,10 +327,12 @@ impl<S, D> Buffer for ArrayBase<S, D>
 where
     S: Data,
     S::Elem: Element,
-    D: Dimension,
+    // Every dimension type of ndarray is.
+    D: Dimension + 'static,
 {
     type Elem = S::Elem;
     type Owned = Array<S::Elem, D>;
+    type Shape = D;
 
     #[inline]
     fn elements(&self) -> Elements<'_, S::Elem> {
@@ -326,8 +362,13 @@ where
         self.len()
     }
 
-    fn owned_from(&self, data: Vec<S::Elem>) -> Array<S::Elem, D> {
-        Array::from_shape_vec(self.raw_dim(), data)
+    #[inline]
+    fn shape_of(&self) -> D {
+        self.raw_dim()
+    }
+
+    fn owned_from_shape(shape: &D, data: Vec<S::Elem>) -> Array<S::Elem, D> {
+        Array::from_shape_vec(shape.clone(), data)
             .expect("spmd internal error: result length differs from the input's shape")
     }
 }
@@ -336,12 +377,13 @@ impl<S, D> Stackable for ArrayBase<S, D>
 where
     S: Data,
     S::Elem: Element,
-    D: Dimension,
+    D: Dimension + 'static,
+    D::Larger: 'static,
 {
     type Stacked = Array<S::Elem, D::Larger>;
 
-    fn stacked_from(&self, parts: usize, data: Vec<S::Elem>) -> Self::Stacked {
-        let mut dim = self.raw_dim().insert_axis(Axis(0));
+    fn stacked_from_shape(shape: &D, parts: usize, data: Vec<S::Elem>) -> Self::Stacked {
+        let mut dim = shape.clone().insert_axis(Axis(0));
         dim.slice_mut()[0] = parts;
         Array::from_shape_vec(dim, data)
             .expect("spmd internal error: stacked length differs from parts x shape")
@@ -352,7 +394,7 @@ impl<S, D> Splittable for ArrayBase<S, D>
 where
     S: Data,
     S::Elem: Element,
-    D: RemoveAxis,
+    D: RemoveAxis + 'static,
 {
     type Block = Array<S::Elem, D::Smaller>;
 

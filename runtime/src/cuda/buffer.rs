@@ -122,6 +122,8 @@ macro_rules! device_readable {
         impl<T: Element + DeviceRepr> Buffer for $ty {
             type Elem = T;
             type Owned = CudaSlice<T>;
+            /// The stream results are copied into new device memory on.
+            type Shape = Arc<CudaStream>;
             fn elements(&self) -> Elements<'_, T> {
                 Elements::Pinned(stage_in(self))
             }
@@ -129,8 +131,11 @@ macro_rules! device_readable {
             fn element_count(&self) -> usize {
                 DeviceSlice::len(self)
             }
-            fn owned_from(&self, data: Vec<T>) -> CudaSlice<T> {
-                upload(DeviceSlice::stream(self), &data)
+            fn shape_of(&self) -> Arc<CudaStream> {
+                DeviceSlice::stream(self).clone()
+            }
+            fn owned_from_shape(stream: &Arc<CudaStream>, data: Vec<T>) -> CudaSlice<T> {
+                upload(stream, &data)
             }
         }
     )*};
@@ -144,8 +149,12 @@ macro_rules! device_buffer {
     ($($ty:ty),*) => {$(
         impl<T: Element + DeviceRepr> Stackable for $ty {
             type Stacked = CudaSlice<T>;
-            fn stacked_from(&self, _parts: usize, data: Vec<T>) -> CudaSlice<T> {
-                upload(DeviceSlice::stream(self), &data)
+            fn stacked_from_shape(
+                stream: &Arc<CudaStream>,
+                _parts: usize,
+                data: Vec<T>,
+            ) -> CudaSlice<T> {
+                upload(stream, &data)
             }
         }
 

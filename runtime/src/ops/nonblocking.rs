@@ -55,9 +55,9 @@ where
 /// An operation in flight, returned by a nonblocking op (`isend`, `irecv`, `iallreduce`, ...):
 /// [`wait`] for it (or [`wait_all`], or [`test`](fn@test) it) to get its result `T`.
 ///
-/// It owns the memory MPI reads and writes (see below), borrows the
-/// communicator, and for `irecv` and `irecv_into` the template or the buffer, until it
-/// completes. Dropped without a wait, it completes in its destructor (blocking until MPI is
+/// It owns the memory MPI reads and writes (see below), and borrows the communicator, and for
+/// `irecv_into` the buffer, until it completes (the other ops keep what they need of their
+/// buffers: a copy of what they send, the shape of their result). Dropped without a wait, it completes in its destructor (blocking until MPI is
 /// done with it, and discarding the result); forgotten (`std::mem::forget`), it leaks its memory
 /// and keeps the communicator's operation pending. Not `Send`: it completes on the thread that
 /// issued it, like the token chain it belongs to.
@@ -77,8 +77,8 @@ where
 /// The cost is one copy of each message (the send's at issue, `irecv_into`'s at completion), a
 /// heap allocation per request, and none of the zero-copy of the blocking `_into` forms: for the
 /// halo-sized messages that overlap pays for, a copy is small against the message itself. A
-/// request also borrows its communicator (and `irecv`'s template, `irecv_into`'s buffer) until
-/// it completes, so the compiler rejects a program that touches the buffer before the wait.
+/// request also borrows its communicator (and `irecv_into`'s buffer) until it completes, so the
+/// compiler rejects a program that touches the buffer before the wait.
 #[must_use = "a request does its work only when waited for: pass it to `wait`, `wait_all` or `test`"]
 pub struct Request<'a, T> {
     pending: Box<dyn Pending<'a, Output = T> + 'a>,
@@ -253,10 +253,10 @@ where
 /// a tag. [`wait`] returns a new buffer of the template's kind and shape.
 ///
 /// As with [`recv`](crate::recv), a message with more or fewer elements than the template is
-/// an error. The template stays borrowed until the request completes.
+/// an error. The request keeps the template's shape, not the template: it may be a temporary.
 #[track_caller]
 pub fn irecv<'a, B>(
-    template: &'a B,
+    template: &B,
     source: impl IntoSource,
     comm: &'a Comm,
     token: Token,
@@ -269,6 +269,7 @@ where
     let len = template.element_count();
     call.count_arg("the receive template", len);
     let flight = sys::irecv(comm.raw(), zeroed::<B::Elem>(len), rank, tag);
+    let shape = template.shape_of();
     issue(
         call,
         token,
@@ -278,7 +279,7 @@ where
         flight,
         move |done, call, origin| {
             let receive = Receive::exact("the receive template", len, rank);
-            template.owned_from(receive.complete(done, call, origin).0)
+            B::owned_from_shape(&shape, receive.complete(done, call, origin).0)
         },
     )
 }
@@ -333,7 +334,7 @@ where
 #[track_caller]
 pub fn isendrecv<'a, S, B>(
     sendbuf: &S,
-    template: &'a B,
+    template: &B,
     source: impl SendrecvSource,
     dest: impl crate::ops::p2p::SendrecvDest,
     comm: &'a Comm,
@@ -365,6 +366,7 @@ where
         dest: dest_rank,
         source: source_rank,
     };
+    let shape = template.shape_of();
     issue(
         call,
         token,
@@ -374,7 +376,7 @@ where
         flight,
         move |done, call, origin| {
             let receive = Receive::exact("the receive template", len, source_rank);
-            template.owned_from(receive.complete(done, call, origin).0)
+            B::owned_from_shape(&shape, receive.complete(done, call, origin).0)
         },
     )
 }
@@ -394,7 +396,7 @@ pub fn ibarrier<'a>(comm: &'a Comm, token: Token) -> (Request<'a, ()>, Token) {
 /// every rank. Off the root, `buf` is a template (only its shape is used).
 #[track_caller]
 pub fn ibcast<'a, B>(
-    buf: &'a B,
+    buf: &B,
     root: usize,
     comm: &'a Comm,
     token: Token,
@@ -413,6 +415,7 @@ where
         zeroed(len)
     };
     let flight = sys::ibcast(comm.raw(), data, root);
+    let shape = buf.shape_of();
     issue(
         call,
         token,
@@ -420,7 +423,9 @@ where
         len,
         Peer::Root(root),
         flight,
-        move |done, call, origin| buf.owned_from(completed(done, call, origin, None).recv),
+        move |done, call, origin| {
+            B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
+        },
     )
 }
 
@@ -428,7 +433,7 @@ where
 /// the same on every rank.
 #[track_caller]
 pub fn iallreduce<'a, B, O>(
-    buf: &'a B,
+    buf: &B,
     op: O,
     comm: &'a Comm,
     token: Token,
@@ -444,6 +449,7 @@ where
     call.agree(crate::ops::reduction::fingerprint::<B::Elem, O>(len, None));
     let data = buf.with_elements(<[B::Elem]>::to_vec);
     let flight = sys::iallreduce(comm.raw(), data, O::KIND);
+    let shape = buf.shape_of();
     issue(
         call,
         token,
@@ -451,18 +457,16 @@ where
         len,
         Peer::None,
         flight,
-        move |done, call, origin| buf.owned_from(completed(done, call, origin, None).recv),
+        move |done, call, origin| {
+            B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
+        },
     )
 }
 
 /// Starts gathering every rank's `buf` on every rank (`MPI_Iallgather`); [`wait`] returns
 /// them stacked along a new first axis, as [`allgather`](crate::allgather) does.
 #[track_caller]
-pub fn iallgather<'a, B>(
-    buf: &'a B,
-    comm: &'a Comm,
-    token: Token,
-) -> (Request<'a, B::Stacked>, Token)
+pub fn iallgather<'a, B>(buf: &B, comm: &'a Comm, token: Token) -> (Request<'a, B::Stacked>, Token)
 where
     B: Stackable + ?Sized,
 {
@@ -474,6 +478,7 @@ where
     call.count_arg("the gathered result", len * size);
     let data = buf.with_elements(<[B::Elem]>::to_vec);
     let flight = sys::iblocks(comm.raw(), Blocks::Allgather, data, zeroed(len * size), len);
+    let shape = buf.shape_of();
     issue(
         call,
         token,
@@ -481,7 +486,9 @@ where
         len,
         Peer::None,
         flight,
-        move |done, call, origin| buf.stacked_from(size, completed(done, call, origin, None).recv),
+        move |done, call, origin| {
+            B::stacked_from_shape(&shape, size, completed(done, call, origin, None).recv)
+        },
     )
 }
 
@@ -489,7 +496,7 @@ where
 /// first axis) goes to rank `i`; [`wait`] returns the blocks received, in rank order, as
 /// [`alltoall`](crate::alltoall) does.
 #[track_caller]
-pub fn ialltoall<'a, B>(buf: &'a B, comm: &'a Comm, token: Token) -> (Request<'a, B::Owned>, Token)
+pub fn ialltoall<'a, B>(buf: &B, comm: &'a Comm, token: Token) -> (Request<'a, B::Owned>, Token)
 where
     B: Splittable + ?Sized,
 {
@@ -500,6 +507,7 @@ where
     call.agree(Collective::plain(B::Elem::NAME, len));
     let data = buf.with_elements(<[B::Elem]>::to_vec);
     let flight = sys::iblocks(comm.raw(), Blocks::Alltoall, data, zeroed(len), block);
+    let shape = buf.shape_of();
     issue(
         call,
         token,
@@ -507,7 +515,9 @@ where
         len,
         Peer::None,
         flight,
-        move |done, call, origin| buf.owned_from(completed(done, call, origin, None).recv),
+        move |done, call, origin| {
+            B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
+        },
     )
 }
 

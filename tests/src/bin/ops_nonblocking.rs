@@ -2,8 +2,8 @@
 //! before anything completes (every rank receives first, which blocking ops would deadlock on
 //! for large messages), `isendrecv`, `irecv_into` into a non-contiguous column, `isend` of a
 //! transposed view, `iallreduce`, `ibcast`, `iallgather`, `ialltoall`, `ibarrier`, `wait_all`
-//! on a tuple of mixed kinds and on a `Vec`, `test` until done, and requests dropped without a
-//! wait (completed by their destructor).
+//! on a tuple of mixed kinds and on a `Vec`, `test` until done, requests dropped without a
+//! wait (completed by their destructor), and templates and buffers passed as temporaries.
 //! ranks: 1 2 3 4
 
 use spmd::ndarray::s;
@@ -13,8 +13,7 @@ use spmd::prelude::*;
 #[spmd_jit]
 fn ring(comm: &Comm, mine: &Array1<f64>) -> Array1<f64> {
     let (from, to) = comm.shift(1);
-    let template = Array1::<f64>::zeros(mine.len());
-    let incoming = irecv(&template, from, comm);
+    let incoming = irecv(&Array1::<f64>::zeros(mine.len()), from, comm);
     let outgoing = isend(mine, to, comm);
     wait(outgoing);
     wait(incoming)
@@ -24,11 +23,18 @@ fn ring(comm: &Comm, mine: &Array1<f64>) -> Array1<f64> {
 #[spmd_jit]
 fn collectives(comm: &Comm, x: &Array1<i64>) -> (Array1<i64>, Array1<i64>, Array2<i64>, Vec<i64>) {
     let root = comm.size() - 1;
-    let flat: Vec<i64> = x.iter().copied().cycle().take(comm.size()).collect();
     let sum = iallreduce(x, Sum, comm);
     let from_root = ibcast(x, root, comm);
     let gathered = iallgather(x, comm);
-    let exchanged = ialltoall(&flat, comm);
+    // A temporary: the request keeps what it needs of the buffer, not a borrow.
+    let exchanged = ialltoall(
+        &x.iter()
+            .copied()
+            .cycle()
+            .take(comm.size())
+            .collect::<Vec<i64>>(),
+        comm,
+    );
     let fence = ibarrier(comm);
     let (sum, from_root, gathered, exchanged, ()) =
         wait_all((sum, from_root, gathered, exchanged, fence), comm);
@@ -80,11 +86,10 @@ fn main() {
     // `isendrecv` with tags, and `irecv_into` into every second element of a column of a
     // 2-D array (non-contiguous), fed by an `isend` of a transposed (non-contiguous) view.
     let block = Array2::from_shape_fn((3, 2), |(i, j)| (100 * rank + 10 * i + j) as i32);
-    // The template stays borrowed until the request completes: it outlives the request.
-    let template = Array2::<i32>::zeros((3, 2));
+    // The request keeps the template's shape, not the template: a temporary will do.
     let (exchange, token) = isendrecv(
         &block,
-        &template,
+        &Array2::<i32>::zeros((3, 2)),
         Source::rank(left).tag(7),
         Dest::rank(right).tag(7),
         &comm,
