@@ -6,42 +6,14 @@
 //! requires: cuda-gpu
 //! timeout: 180
 
-use std::sync::Arc;
-
-use spmd::cuda::cudarc::driver::{CudaSlice, CudaStream};
 use spmd::prelude::*;
 
+#[path = "../cuda_support.rs"]
+mod cuda_support;
+
+use cuda_support::{device, host, same};
+
 const SIZES: [usize; 5] = [1, 31, 33, 1000, 1 << 20];
-
-/// Rank `rank`'s element `i`: small integers, so that sums and products are exact.
-fn host(rank: usize, len: usize) -> Vec<f64> {
-    (0..len).map(|i| (rank * 7 + i % 13) as f64).collect()
-}
-
-/// `data` on the device, produced by a copy still queued on `stream`.
-fn device(stream: &Arc<CudaStream>, data: &[f64]) -> CudaSlice<f64> {
-    let staging = stream.clone_htod(data).expect("upload");
-    stream.clone_dtod(&staging).expect("device copy")
-}
-
-/// The device buffer's elements, read on its own stream.
-fn back(buffer: &CudaSlice<f64>) -> Vec<f64> {
-    buffer.stream().clone_dtoh(buffer).expect("download")
-}
-
-#[track_caller]
-fn same(device: &CudaSlice<f64>, host: &[f64], what: &str) {
-    let got = back(device);
-    assert_eq!(got.len(), host.len(), "{what}: length");
-    if let Some(i) = (0..host.len()).find(|&i| got[i] != host[i]) {
-        panic!(
-            "{what}: element {i} of {} is {} on the device, {} on the host",
-            host.len(),
-            got[i],
-            host[i]
-        );
-    }
-}
 
 fn main() {
     let universe = spmd::init();
