@@ -1,7 +1,7 @@
 //! Small readings of syntax that several analyses share.
 
-use proc_macro2::Ident;
-use syn::{Macro, Pat};
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use syn::{BinOp, Expr, Macro, Pat, Token};
 
 /// The names a pattern binds, in order: `x`, `x @ ..` and what follows the `@`, and those of
 /// tuples, tuple structs, structs, slices, references, parentheses, typed patterns and every
@@ -47,4 +47,55 @@ pub(crate) fn macro_name(mac: &Macro) -> String {
         .last()
         .map(|segment| segment.ident.to_string())
         .unwrap_or_default()
+}
+
+/// `SCREAMING_CASE`: the name of a constant.
+pub(crate) fn is_const_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The identifiers among `tokens`, nested groups included, pushed onto `names`.
+pub(crate) fn idents(tokens: TokenStream, names: &mut Vec<String>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => names.push(ident.to_string()),
+            TokenTree::Group(group) => idents(group.stream(), names),
+            _ => {}
+        }
+    }
+}
+
+/// The variables that `target` names whole (`x`, `(x, y)`, `(x)`), pushed onto `names`: those
+/// an assignment to it, or a `&mut` of it, replaces. A field, index or deref names none.
+pub(crate) fn assigned_names(target: &Expr, names: &mut Vec<String>) {
+    match target {
+        Expr::Path(path) => {
+            if let Some(ident) = path.path.get_ident() {
+                names.push(ident.to_string());
+            }
+        }
+        Expr::Tuple(tuple) => tuple.elems.iter().for_each(|e| assigned_names(e, names)),
+        Expr::Paren(inner) => assigned_names(&inner.expr, names),
+        _ => {}
+    }
+}
+
+/// `+=` as `+`, and so on; `None` for an operator that assigns nothing.
+pub(crate) fn compound_op(op: &BinOp) -> Option<BinOp> {
+    Some(match op {
+        BinOp::AddAssign(t) => BinOp::Add(Token![+](t.spans[0])),
+        BinOp::SubAssign(t) => BinOp::Sub(Token![-](t.spans[0])),
+        BinOp::MulAssign(t) => BinOp::Mul(Token![*](t.spans[0])),
+        BinOp::DivAssign(t) => BinOp::Div(Token![/](t.spans[0])),
+        BinOp::RemAssign(t) => BinOp::Rem(Token![%](t.spans[0])),
+        BinOp::BitXorAssign(t) => BinOp::BitXor(Token![^](t.spans[0])),
+        BinOp::BitAndAssign(t) => BinOp::BitAnd(Token![&](t.spans[0])),
+        BinOp::BitOrAssign(t) => BinOp::BitOr(Token![|](t.spans[0])),
+        BinOp::ShlAssign(t) => BinOp::Shl(Token![<<](t.spans[0])),
+        BinOp::ShrAssign(t) => BinOp::Shr(Token![>>](t.spans[0])),
+        _ => return None,
+    })
 }

@@ -1,5 +1,5 @@
 //! The communication pattern, proved per world size: the body is evaluated for every rank of
-//! every size in a range ([`eval`]), and the ranks' calls are played against each other
+//! every size in a range ([`interp`]), and the ranks' calls are played against each other
 //! ([`simulate`]). What is found is reported with the size, the ranks and every call involved
 //! ([`report`]).
 //!
@@ -7,10 +7,12 @@
 //! call that may communicate out of sight), the size is not analysed and nothing is reported:
 //! the analysis has no false alarms, and `#[spmd_jit(explain)]` says what it covered.
 
-mod eval;
+mod interp;
 mod report;
 mod simulate;
+mod trace;
 mod value;
+mod words;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -21,9 +23,11 @@ use syn::visit::{self, Visit};
 use syn::{Expr, FnArg, ItemConst, ItemFn, Pat};
 
 use super::calls::is_token_type;
+use super::syntax::{assigned_names, binding_names, compound_op, idents, is_const_name};
 use crate::ctxt::Ctxt;
 use crate::ops;
-use eval::{CommName, End, GiveUp, Shared, Trace};
+use interp::Shared;
+use trace::{CommName, End, Event, GiveUp, Kind, Trace};
 
 /// The sizes checked when the attribute names none.
 pub(crate) const DEFAULT_SIZES: std::ops::RangeInclusive<usize> = 1..=8;
@@ -87,7 +91,7 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Optio
             .inputs
             .iter()
             .flat_map(|input| match input {
-                FnArg::Typed(typed) => crate::analyse::syntax::binding_names(&typed.pat),
+                FnArg::Typed(typed) => binding_names(&typed.pat),
                 FnArg::Receiver(_) => Vec::new(),
             })
             .collect(),
@@ -107,7 +111,7 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Optio
         }
         let traces: Vec<Trace> = (0..size)
             .map(|rank| {
-                eval::run(
+                interp::run(
                     &shared,
                     &func.block,
                     size as i128,
@@ -169,7 +173,7 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
     }
     let whole = traces.iter().all(|trace| matches!(trace.end, End::Done));
     if whole {
-        let events: Vec<&[eval::Event]> = traces.iter().map(|t| t.events.as_slice()).collect();
+        let events: Vec<&[Event]> = traces.iter().map(|t| t.events.as_slice()).collect();
         return match simulate::check(&events) {
             simulate::Outcome::Problem(problem) => (Verdict::Fails, Some(problem)),
             simulate::Outcome::Fine => (
@@ -186,8 +190,7 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
                         .find(|event| {
                             matches!(
                                 event.kind,
-                                eval::Kind::Recv { from: None, .. }
-                                    | eval::Kind::Sendrecv { from: None, .. }
+                                Kind::Recv { from: None, .. } | Kind::Sendrecv { from: None, .. }
                             )
                         })
                         .map_or_else(Span::call_site, |event| event.span),
@@ -202,11 +205,11 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
     }
     // Some ranks could not be followed to the end: what is known of their calls can still
     // disagree on a collective, or name a rank that does not exist.
-    let prefixes: Vec<&[eval::Event]> = traces.iter().map(|t| t.events.as_slice()).collect();
+    let prefixes: Vec<&[Event]> = traces.iter().map(|t| t.events.as_slice()).collect();
     if let Some(problem) = simulate::out_of_range(&prefixes) {
         return (Verdict::Fails, Some(problem));
     }
-    let known: Vec<(usize, &[eval::Event], bool)> = traces
+    let known: Vec<(usize, &[Event], bool)> = traces
         .iter()
         .enumerate()
         .map(|(rank, trace)| {
@@ -249,10 +252,10 @@ fn summary(verdicts: &[(usize, Verdict)]) -> String {
             Verdict::Fails => "fails (see the error)".to_owned(),
             Verdict::Excluded(span) => format!(
                 "excluded: the body panics before it communicates{}",
-                report::at_line(*span)
+                words::at_line(*span)
             ),
             Verdict::NotAnalysed(why) => {
-                format!("not analysed: {}{}", why.why, report::at_line(why.span))
+                format!("not analysed: {}{}", why.why, words::at_line(why.span))
             }
             Verdict::Budget => {
                 "not analysed: the step limit of the analysis was reached".to_owned()
@@ -269,7 +272,7 @@ fn summary(verdicts: &[(usize, Verdict)]) -> String {
     }
     let parts: Vec<String> = groups
         .iter()
-        .map(|(text, sizes)| format!("with {} rank(s): {text}", report::list(sizes)))
+        .map(|(text, sizes)| format!("with {} rank(s): {text}", words::list(sizes)))
         .collect();
     format!(
         "communication pattern {}; point-to-point peers and tags, collectives and their roots \
@@ -367,24 +370,10 @@ fn tainted(func: &ItemFn) -> Vec<String> {
         names: Vec<String>,
         in_closure: usize,
     }
-    impl Finder {
-        fn target(&mut self, expr: &Expr) {
-            match expr {
-                Expr::Path(path) => {
-                    if let Some(ident) = path.path.get_ident() {
-                        self.names.push(ident.to_string());
-                    }
-                }
-                Expr::Tuple(tuple) => tuple.elems.iter().for_each(|e| self.target(e)),
-                Expr::Paren(paren) => self.target(&paren.expr),
-                _ => {}
-            }
-        }
-    }
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_reference(&mut self, reference: &'ast syn::ExprReference) {
             if reference.mutability.is_some() {
-                self.target(&reference.expr);
+                assigned_names(&reference.expr, &mut self.names);
             }
             visit::visit_expr_reference(self, reference);
         }
@@ -395,34 +384,13 @@ fn tainted(func: &ItemFn) -> Vec<String> {
         }
         fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
             if self.in_closure > 0 {
-                self.target(&assign.left);
+                assigned_names(&assign.left, &mut self.names);
             }
             visit::visit_expr_assign(self, assign);
         }
         fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
-            let compound = !matches!(
-                binary.op,
-                syn::BinOp::Add(_)
-                    | syn::BinOp::Sub(_)
-                    | syn::BinOp::Mul(_)
-                    | syn::BinOp::Div(_)
-                    | syn::BinOp::Rem(_)
-                    | syn::BinOp::And(_)
-                    | syn::BinOp::Or(_)
-                    | syn::BinOp::BitXor(_)
-                    | syn::BinOp::BitAnd(_)
-                    | syn::BinOp::BitOr(_)
-                    | syn::BinOp::Shl(_)
-                    | syn::BinOp::Shr(_)
-                    | syn::BinOp::Eq(_)
-                    | syn::BinOp::Lt(_)
-                    | syn::BinOp::Le(_)
-                    | syn::BinOp::Ne(_)
-                    | syn::BinOp::Ge(_)
-                    | syn::BinOp::Gt(_)
-            );
-            if compound && self.in_closure > 0 {
-                self.target(&binary.left);
+            if compound_op(&binary.op).is_some() && self.in_closure > 0 {
+                assigned_names(&binary.left, &mut self.names);
             }
             visit::visit_expr_binary(self, binary);
         }
@@ -454,24 +422,14 @@ fn constants(func: &ItemFn, source: Option<&str>) -> HashMap<String, Option<Expr
         fn visit_item_fn(&mut self, _: &'ast ItemFn) {}
         fn visit_impl_item_fn(&mut self, _: &'ast syn::ImplItemFn) {}
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            fn idents(tokens: proc_macro2::TokenStream, finder: &mut Finder) {
-                for tree in tokens {
-                    match tree {
-                        proc_macro2::TokenTree::Ident(ident) => finder.visit_ident(&ident),
-                        proc_macro2::TokenTree::Group(group) => idents(group.stream(), finder),
-                        _ => {}
-                    }
-                }
-            }
-            idents(mac.tokens.clone(), self);
+            let mut names = Vec::new();
+            idents(mac.tokens.clone(), &mut names);
+            self.upper
+                .extend(names.into_iter().filter(|name| is_const_name(name)));
         }
         fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
             let name = ident.to_string();
-            if name.chars().any(|c| c.is_ascii_uppercase())
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            {
+            if is_const_name(&name) {
                 self.upper.push(name);
             }
         }

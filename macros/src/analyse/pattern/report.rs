@@ -4,8 +4,11 @@
 
 use proc_macro2::Span;
 
-use super::eval::{CommName, Event, Kind, Trace};
 use super::simulate::{At, Problem, Role};
+use super::trace::{CommName, Event, Kind, Trace};
+use super::words::{
+    at_line, at_line_without_parens, comma_line, count_ranks, line, ordinal, plural, ranks,
+};
 
 /// What the messages need besides the problem.
 pub(crate) struct Context<'a> {
@@ -57,77 +60,6 @@ impl Context<'_> {
     fn world(&self) -> String {
         format!("with {} {}", self.size, plural(self.size, "rank", "ranks"))
     }
-}
-
-/// The line of a span, when the compiler tells it.
-pub(crate) fn line(span: Span) -> Option<usize> {
-    if proc_macro::is_available() {
-        Some(span.unwrap().line())
-    } else {
-        None
-    }
-}
-
-/// ` (line N)`, or nothing outside the compiler.
-pub(crate) fn at_line(span: Span) -> String {
-    line(span).map_or_else(String::new, |line| format!(" (line {line})"))
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
-/// `0`, `0 and 1`, `0, 2 and 4`, `1 to 7`, `0 and 2 to 5`.
-pub(crate) fn list(numbers: &[usize]) -> String {
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for &n in numbers {
-        match runs.last_mut() {
-            Some((_, end)) if *end + 1 == n => *end = n,
-            _ => runs.push((n, n)),
-        }
-    }
-    let parts: Vec<String> = runs
-        .iter()
-        .flat_map(|&(start, end)| match end - start {
-            0 => vec![start.to_string()],
-            1 => vec![start.to_string(), end.to_string()],
-            _ => vec![format!("{start} to {end}")],
-        })
-        .collect();
-    match parts.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// `rank 3`, `ranks 1 and 2`.
-fn ranks(numbers: &[usize]) -> String {
-    format!(
-        "{} {}",
-        plural(numbers.len(), "rank", "ranks"),
-        list(numbers)
-    )
-}
-
-/// `1 rank`, `2 ranks`, `1 and 3 to 8 ranks`.
-fn count_ranks(sizes: &[usize]) -> String {
-    format!(
-        "{} {}",
-        list(sizes),
-        if sizes == [1] { "rank" } else { "ranks" }
-    )
-}
-
-fn ordinal(n: usize) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
 }
 
 /// `allreduce(Sum)`, `bcast(root 0)`, `send`.
@@ -378,9 +310,7 @@ fn collectives(
                 label(event),
                 plural(group.len(), "its", "their"),
                 label(groups[0].0),
-                at_line(first)
-                    .replace(" (line", " at line")
-                    .replace(')', ""),
+                at_line_without_parens(first),
             ),
         ));
     }
@@ -517,11 +447,6 @@ fn no_recv(cx: &Context<'_>, at: At) -> Vec<(Span, String)> {
     )]
 }
 
-/// `, line N`, or nothing outside the compiler.
-fn comma_line(span: Span) -> String {
-    line(span).map_or_else(String::new, |line| format!(", line {line}"))
-}
-
 /// What a call of a deadlock waits for, in words.
 fn waiting(cx: &Context<'_>, at: At) -> String {
     let event = cx.event(at);
@@ -626,9 +551,7 @@ fn deadlock(cx: &Context<'_>, cycle: &[At], always: bool) -> Vec<(Span, String)>
                     "{}, {}: part of the deadlock reported{}",
                     cx.world(),
                     waiting(cx, at),
-                    at_line(events[0].span)
-                        .replace(" (line", " at line")
-                        .replace(')', "")
+                    at_line_without_parens(events[0].span)
                 ),
             ));
         }
@@ -711,21 +634,4 @@ fn sizes_advice(cx: &Context<'_>) -> String {
         works = count_ranks(works),
         fails = count_ranks(cx.fails),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lists() {
-        assert_eq!(list(&[0]), "0");
-        assert_eq!(list(&[0, 1]), "0 and 1");
-        assert_eq!(list(&[0, 2, 4]), "0, 2 and 4");
-        assert_eq!(list(&[1, 2, 3, 4]), "1 to 4");
-        assert_eq!(list(&[1, 3, 4, 5, 6, 7, 8]), "1 and 3 to 8");
-        assert_eq!(ordinal(1), "1st");
-        assert_eq!(ordinal(12), "12th");
-        assert_eq!(ordinal(23), "23rd");
-    }
 }

@@ -9,7 +9,7 @@
 //! only this play finds is a cycle of sends. A `sendrecv` posts its send and its receive
 //! together, as MPI's does, so it never waits for itself. A collective waits for every rank.
 
-use super::eval::{Event, Kind};
+use super::trace::{Event, Kind};
 
 /// A call of one rank: `(rank, index in its trace)`.
 pub(crate) type At = (usize, usize);

@@ -1,0 +1,455 @@
+//! What the evaluation knows of the standard library and the runtime: functions (`Some`,
+//! `Source::rank`, `usize::min`), methods of the communicator and of known values, the closures
+//! they run, and macros.
+
+use proc_macro2::Span;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprCall, ExprClosure, ExprMethodCall, Macro, Token};
+
+use super::effects::{Effects, tokens_mention};
+use super::expr::INT_TYPES;
+use super::{Ctl, ITEM_LIMIT, Interp, QUIET_LOOP_LIMIT, R, Value, give_up, panic_at};
+use crate::analyse::pattern::trace::is_self;
+use crate::analyse::syntax::{idents, macro_name};
+use crate::ops;
+
+impl Interp<'_> {
+    /// A function call: an op, `spmd::token()`, a function whose result is known, or one that
+    /// is not followed.
+    pub(super) fn call(&mut self, call: &ExprCall) -> R<Value> {
+        if let Some((op, segment)) = ops::called_op(&call.func) {
+            return self.op_call(op, segment.ident.span(), call);
+        }
+        if ops::is_token_fn(&call.func) {
+            return Ok(Value::Token);
+        }
+        let names: Vec<String> = match &*call.func {
+            Expr::Path(path) if path.qself.is_none() => path
+                .path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let args = self.exprs(&call.args)?;
+        if let Some(value) = known_function(&names, &args, call.span()) {
+            return value;
+        }
+        if call.args.iter().any(|arg| self.hands_over(arg)) {
+            return give_up(
+                call.func.span(),
+                format!(
+                    "`{}` is given the communicator or a token: what it communicates is not \
+                     seen (calls of other functions, `#[spmd_jit]` ones included, are not \
+                     followed)",
+                    names.join("::")
+                ),
+            );
+        }
+        Ok(Value::Unknown)
+    }
+
+    /// A method call: of the communicator, of `self`, or of a value.
+    pub(super) fn method(&mut self, call: &ExprMethodCall) -> R<Value> {
+        let name = call.method.to_string();
+        if self.shared.comm.is(&call.receiver) {
+            return self.comm_method(&name, call);
+        }
+        if self.shared.has_self && is_self(&call.receiver) {
+            return give_up(
+                call.method.span(),
+                format!(
+                    "`self.{name}(..)` may communicate through `self`: calls of other methods, \
+                     `#[spmd_jit]` ones included, are not followed"
+                ),
+            );
+        }
+        let receiver = self.expr(&call.receiver)?;
+        if let Some(Expr::Closure(closure)) = call.args.first()
+            && runs_closure_now(&receiver, &name)
+        {
+            return self.closure_method(&receiver, &name, closure);
+        }
+        let args = self.exprs(&call.args)?;
+        if call.args.iter().any(|arg| self.hands_over(arg)) || receiver.holds_token() {
+            return give_up(
+                call.method.span(),
+                format!(
+                    "`.{name}(..)` is given the communicator or a token: what it communicates is \
+                     not seen"
+                ),
+            );
+        }
+        value_method(&receiver, &name, &args, call.method.span())
+    }
+
+    /// `comm.rank()`, `comm.size()`, `comm.shift(k)`; any other method of the communicator may
+    /// communicate.
+    fn comm_method(&mut self, name: &str, call: &ExprMethodCall) -> R<Value> {
+        match name {
+            "rank" => Ok(Value::Int(self.rank)),
+            "size" => Ok(Value::Int(self.size)),
+            "shift" => {
+                let offset = match call.args.first() {
+                    Some(arg) => self.expr(arg)?.int(),
+                    None => None,
+                };
+                Ok(match offset {
+                    Some(k) if self.size > 0 => Value::Tuple(vec![
+                        Value::Source {
+                            rank: Some((self.rank - k).rem_euclid(self.size)),
+                            tag: None,
+                        },
+                        Value::Dest {
+                            rank: (self.rank + k).rem_euclid(self.size),
+                            tag: 0,
+                        },
+                    ]),
+                    _ => Value::Unknown,
+                })
+            }
+            "is_checked" => Ok(Value::Unknown),
+            _ => give_up(
+                call.method.span(),
+                format!("`.{name}()` of the communicator may communicate"),
+            ),
+        }
+    }
+
+    /// A method of a known value given a closure that it runs now.
+    fn closure_method(&mut self, receiver: &Value, name: &str, closure: &ExprClosure) -> R<Value> {
+        if Effects::of_expr(&closure.body, self).communicates {
+            return give_up(closure.or1_token.span, "a closure communicates");
+        }
+        if let Some(items) = receiver.items(QUIET_LOOP_LIMIT as usize) {
+            let mut out = Vec::new();
+            for item in items {
+                let result = self.run_closure(closure, Some(&item))?;
+                match (name, result.bool()) {
+                    ("map", _) => out.push(result),
+                    (_, Some(true)) => out.push(item),
+                    (_, Some(false)) => {}
+                    (_, None) => return Ok(Value::Unknown),
+                }
+            }
+            return Ok(Value::Array(out));
+        }
+        Ok(match (receiver, name) {
+            (Value::Bool(true), "then") => {
+                Value::Opt(Some(Box::new(self.run_closure(closure, None)?)))
+            }
+            (Value::Bool(false), "then") => Value::Opt(None),
+            (Value::Opt(Some(inner)), "map") => {
+                Value::Opt(Some(Box::new(self.run_closure(closure, Some(inner))?)))
+            }
+            (Value::Opt(Some(inner)), "and_then") => {
+                match self.run_closure(closure, Some(inner))? {
+                    value @ Value::Opt(_) => value,
+                    _ => Value::Unknown,
+                }
+            }
+            (Value::Opt(Some(inner)), "filter") => {
+                match self.run_closure(closure, Some(inner))?.bool() {
+                    Some(true) => receiver.clone(),
+                    Some(false) => Value::Opt(None),
+                    None => Value::Unknown,
+                }
+            }
+            (Value::Opt(Some(inner)), "is_some_and") => self
+                .run_closure(closure, Some(inner))?
+                .bool()
+                .map_or(Value::Unknown, Value::Bool),
+            (Value::Opt(Some(inner)), "unwrap_or_else") => (**inner).clone(),
+            (Value::Opt(None), "unwrap_or_else") => self.run_closure(closure, None)?,
+            (Value::Opt(None), "is_some_and") => Value::Bool(false),
+            (Value::Opt(None), _) => Value::Opt(None),
+            _ => Value::Unknown,
+        })
+    }
+
+    /// The value of `closure` given `arg` (bound to its first parameter); a `return` leaves the
+    /// closure only.
+    fn run_closure(&mut self, closure: &ExprClosure, arg: Option<&Value>) -> R<Value> {
+        self.scoped(|this| {
+            if let (Some(pat), Some(arg)) = (closure.inputs.first(), arg) {
+                let mut binds = Vec::new();
+                this.pattern(pat, arg, &mut binds)?;
+                this.bind_all(binds);
+            }
+            match this.expr(&closure.body) {
+                Err(Ctl::Return) => Ok(Value::Unknown),
+                other => other,
+            }
+        })
+    }
+
+    /// A macro: assertions and panics, formatting macros (fine unless given the communicator),
+    /// and others, whose tokens may assign the variables they name.
+    pub(super) fn mac(&mut self, mac: &Macro) -> R<Value> {
+        let name = macro_name(mac);
+        let span = mac.path.span();
+        let parse_args = || {
+            Punctuated::<Expr, Token![,]>::parse_terminated
+                .parse2(mac.tokens.clone())
+                .ok()
+        };
+        match name.as_str() {
+            "assert" | "debug_assert" => {
+                if let Some(args) = parse_args()
+                    && let Some(cond) = args.first()
+                    && self.expr(cond)?.bool() == Some(false)
+                {
+                    return panic_at(span);
+                }
+                Ok(Value::Unknown)
+            }
+            "assert_eq" | "assert_ne" | "debug_assert_eq" | "debug_assert_ne" => {
+                if let Some(args) = parse_args()
+                    && let (Some(left), Some(right)) = (args.first(), args.iter().nth(1))
+                {
+                    let left = self.expr(left)?;
+                    let right = self.expr(right)?;
+                    let known = |v: &Value| matches!(v, Value::Int(_) | Value::Bool(_));
+                    if known(&left) && known(&right) && (left == right) != name.ends_with("eq") {
+                        return panic_at(span);
+                    }
+                }
+                Ok(Value::Unknown)
+            }
+            "panic" | "unreachable" | "todo" | "unimplemented" => panic_at(span),
+            "println" | "print" | "eprintln" | "eprint" | "format" | "write" | "writeln"
+            | "format_args" | "vec" | "matches" | "dbg" => {
+                if tokens_mention(mac.tokens.clone(), &self.shared.comm) {
+                    // `println!("{}", comm.rank())` is fine; anything else with the
+                    // communicator is not followed.
+                    let tokens = &mac.tokens;
+                    let fine = match syn::parse2::<Expr>(quote::quote!([#tokens])) {
+                        Ok(array) if name == "vec" => !self.hands_over(&array),
+                        _ => parse_args()
+                            .is_some_and(|args| args.iter().all(|arg| !self.hands_over(arg))),
+                    };
+                    if !fine {
+                        return give_up(span, format!("`{name}!` is given the communicator"));
+                    }
+                }
+                Ok(Value::Unknown)
+            }
+            _ => {
+                if tokens_mention(mac.tokens.clone(), &self.shared.comm) {
+                    return give_up(span, format!("`{name}!` is given the communicator"));
+                }
+                let mut names = Vec::new();
+                idents(mac.tokens.clone(), &mut names);
+                self.forget(&names);
+                Ok(Value::Unknown)
+            }
+        }
+    }
+}
+
+/// The value of a call of a function the evaluation knows (`Some`, `Source::rank`,
+/// `Source::any`, `Dest::rank`, `min`, `max`, `usize::min` and the like, `drop`), by the names
+/// of its path and its arguments' values; `None` for any other function.
+fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Value>> {
+    let last: Vec<&str> = names
+        .iter()
+        .rev()
+        .take(2)
+        .rev()
+        .map(String::as_str)
+        .collect();
+    let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Unknown);
+    let value = match (names.len(), last.as_slice()) {
+        (1, ["Some"]) => Value::Opt(Some(Box::new(arg(0)))),
+        (_, ["Source", "rank"]) => arg(0).int().map_or(Value::Unknown, |rank| Value::Source {
+            rank: Some(rank),
+            tag: None,
+        }),
+        (_, ["Source", "any"]) => Value::Source {
+            rank: None,
+            tag: None,
+        },
+        (_, ["Dest", "rank"]) => arg(0)
+            .int()
+            .map_or(Value::Unknown, |rank| Value::Dest { rank, tag: 0 }),
+        (1, ["min" | "max"]) | (_, ["cmp", "min" | "max"]) => {
+            let method = names.last().map(String::as_str).unwrap_or_default();
+            return Some(value_method(&arg(0), method, &args[1..], span));
+        }
+        (2, [ty, method]) if INT_TYPES.contains(ty) && !args.is_empty() => {
+            return Some(value_method(&arg(0), method, &args[1..], span));
+        }
+        (1, ["drop"]) => Value::Unknown,
+        _ => return None,
+    };
+    Some(Ok(value))
+}
+
+/// Whether the method `name` of `receiver` runs the closure it is given now: `cond.then(|| ..)`,
+/// `opt.map(|x| ..)`, `(a..b).filter(|x| ..)`.
+fn runs_closure_now(receiver: &Value, name: &str) -> bool {
+    matches!(
+        (receiver, name),
+        (Value::Bool(_), "then")
+            | (
+                Value::Opt(_),
+                "map" | "and_then" | "filter" | "unwrap_or_else" | "is_some_and"
+            )
+            | (Value::Range(..) | Value::Array(_), "map" | "filter")
+    )
+}
+
+/// A method of a known value, given its arguments' values.
+fn value_method(receiver: &Value, name: &str, args: &[Value], span: Span) -> R<Value> {
+    let arg = |i: usize| args.get(i).and_then(Value::int);
+    Ok(match receiver {
+        Value::Int(a) => return int_method(*a, name, args, span),
+        Value::Bool(b) => match (name, args.first()) {
+            ("then_some", Some(value)) => Value::Opt(b.then(|| Box::new(value.clone()))),
+            ("clone" | "to_owned" | "into", _) => Value::Bool(*b),
+            _ => Value::Unknown,
+        },
+        Value::Opt(inner) => return option_method(receiver, inner.as_deref(), name, args, span),
+        Value::Source { rank, .. } => match (name, arg(0)) {
+            ("tag", Some(tag)) => Value::Source {
+                rank: *rank,
+                tag: Some(tag),
+            },
+            ("clone", _) => receiver.clone(),
+            _ => Value::Unknown,
+        },
+        Value::Dest { rank, .. } => match (name, arg(0)) {
+            ("tag", Some(tag)) => Value::Dest { rank: *rank, tag },
+            ("clone", _) => receiver.clone(),
+            _ => Value::Unknown,
+        },
+        Value::Range(start, end) => {
+            return range_method(receiver, (*start, *end), name, args, span);
+        }
+        Value::Array(items) => array_method(receiver, items, name, args),
+        Value::Tuple(_) if matches!(name, "clone" | "to_owned") => receiver.clone(),
+        _ => Value::Unknown,
+    })
+}
+
+/// A method of an integer (of any type: ranks and sizes are `usize`).
+fn int_method(a: i128, name: &str, args: &[Value], span: Span) -> R<Value> {
+    let arg = |i: usize| args.get(i).and_then(Value::int);
+    Ok(match (name, arg(0), arg(1)) {
+        ("min", Some(b), _) => Value::Int(a.min(b)),
+        ("max", Some(b), _) => Value::Int(a.max(b)),
+        ("clamp", Some(lo), Some(hi)) if lo <= hi => Value::Int(a.clamp(lo, hi)),
+        ("pow", Some(e), _) if (0..128).contains(&e) => {
+            a.checked_pow(e as u32).map_or(Value::Unknown, Value::Int)
+        }
+        ("abs", _, _) => Value::Int(a.abs()),
+        ("abs_diff", Some(b), _) => Value::Int((a - b).abs()),
+        ("rem_euclid" | "div_euclid", Some(0), _) => return panic_at(span),
+        ("rem_euclid", Some(b), _) => Value::Int(a.rem_euclid(b)),
+        ("div_euclid", Some(b), _) => Value::Int(a.div_euclid(b)),
+        ("is_power_of_two", _, _) if a >= 0 => Value::Bool(a > 0 && a & (a - 1) == 0),
+        ("next_power_of_two", _, _) if a >= 0 => Value::Int(if a <= 1 {
+            1
+        } else {
+            1 << (128 - (a - 1).leading_zeros())
+        }),
+        ("trailing_zeros", _, _) if a > 0 => Value::Int(i128::from(a.trailing_zeros())),
+        ("count_ones", _, _) if a >= 0 => Value::Int(i128::from(a.count_ones())),
+        ("ilog2", _, _) if a > 0 => Value::Int(i128::from(a.ilog2())),
+        ("ilog2", _, _) => return panic_at(span),
+        ("isqrt", _, _) if a >= 0 => Value::Int(a.isqrt()),
+        // Ranks and sizes are `usize`: below zero is `None`.
+        ("checked_sub", Some(b), _) => {
+            Value::Opt((a - b >= 0).then(|| Box::new(Value::Int(a - b))))
+        }
+        ("checked_add", Some(b), _) => Value::Opt(Some(Box::new(Value::Int(a + b)))),
+        ("checked_div" | "checked_rem", Some(0), _) => Value::Opt(None),
+        ("checked_div", Some(b), _) => Value::Opt(Some(Box::new(Value::Int(a / b)))),
+        ("checked_rem", Some(b), _) => Value::Opt(Some(Box::new(Value::Int(a % b)))),
+        ("saturating_sub", Some(b), _) if a >= 0 && b >= 0 => Value::Int((a - b).max(0)),
+        ("saturating_add", Some(b), _) => Value::Int(a + b),
+        ("clone" | "to_owned" | "into", _, _) => Value::Int(a),
+        ("try_into" | "try_from", _, _) if a >= 0 => Value::Opt(Some(Box::new(Value::Int(a)))),
+        _ => Value::Unknown,
+    })
+}
+
+/// A method of an `Option`, `inner` its content.
+fn option_method(
+    receiver: &Value,
+    inner: Option<&Value>,
+    name: &str,
+    args: &[Value],
+    span: Span,
+) -> R<Value> {
+    Ok(match (name, inner) {
+        ("is_some", _) => Value::Bool(inner.is_some()),
+        ("is_none", _) => Value::Bool(inner.is_none()),
+        ("unwrap" | "expect", Some(inner)) => inner.clone(),
+        ("unwrap" | "expect", None) => return panic_at(span),
+        ("unwrap_or", Some(inner)) => inner.clone(),
+        ("unwrap_or", None) => args.first().cloned().unwrap_or(Value::Unknown),
+        ("clone" | "copied" | "cloned" | "as_ref" | "to_owned", _) => receiver.clone(),
+        _ => Value::Unknown,
+    })
+}
+
+/// A method of the range `start..end`.
+fn range_method(
+    receiver: &Value,
+    (start, end): (i128, i128),
+    name: &str,
+    args: &[Value],
+    span: Span,
+) -> R<Value> {
+    Ok(match (name, args.first().and_then(Value::int)) {
+        ("contains", Some(x)) => Value::Bool(start <= x && x < end),
+        ("len" | "count", _) => Value::Int((end - start).max(0)),
+        ("into_iter" | "clone", _) => receiver.clone(),
+        ("rev", _) => match receiver.items(ITEM_LIMIT) {
+            Some(mut items) => {
+                items.reverse();
+                Value::Array(items)
+            }
+            None => Value::Unknown,
+        },
+        ("step_by", Some(step)) if step > 0 => match receiver.items(ITEM_LIMIT) {
+            Some(items) => Value::Array(items.into_iter().step_by(step as usize).collect()),
+            None => Value::Unknown,
+        },
+        ("step_by", Some(_)) => return panic_at(span),
+        _ => Value::Unknown,
+    })
+}
+
+/// A method of an array, `items` its items.
+fn array_method(receiver: &Value, items: &[Value], name: &str, args: &[Value]) -> Value {
+    match (name, args.first()) {
+        ("len" | "count", _) => Value::Int(items.len() as i128),
+        ("contains", Some(x)) if *x != Value::Unknown => {
+            if items.contains(x) {
+                Value::Bool(true)
+            } else if items.contains(&Value::Unknown) {
+                Value::Unknown
+            } else {
+                Value::Bool(false)
+            }
+        }
+        ("iter" | "into_iter" | "copied" | "cloned" | "clone" | "to_vec", _) => receiver.clone(),
+        ("rev", _) => Value::Array(items.iter().rev().cloned().collect()),
+        ("step_by", Some(Value::Int(step))) if *step > 0 => {
+            Value::Array(items.iter().step_by(*step as usize).cloned().collect())
+        }
+        ("enumerate", _) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| Value::Tuple(vec![Value::Int(i as i128), item.clone()]))
+                .collect(),
+        ),
+        _ => Value::Unknown,
+    }
+}

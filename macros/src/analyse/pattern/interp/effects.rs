@@ -1,0 +1,237 @@
+//! The syntactic effect scan: what a piece of the body may do without running it (communicate,
+//! leave, assign), for the branches and loops the evaluation does not follow.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::{self, Visit};
+use syn::{Block, Expr, ExprCall, ExprForLoop, ExprMethodCall, ExprWhile, Macro};
+
+use super::{Interp, Value};
+use crate::analyse::pattern::trace::{CommName, is_self};
+use crate::analyse::syntax::{assigned_names, compound_op};
+use crate::ops;
+
+/// What a piece of the body may do, read from its syntax: communicate, leave the enclosing
+/// code (`return`, or `break`/`continue` out of it), and which variables it assigns.
+#[derive(Debug, Default)]
+pub(super) struct Effects {
+    pub(super) communicates: bool,
+    pub(super) leaves: bool,
+    pub(super) assigned: Vec<String>,
+}
+
+impl Effects {
+    pub(super) fn of_expr(expr: &Expr, interp: &Interp<'_>) -> Effects {
+        let mut finder = EffectFinder::new(interp);
+        finder.visit_expr(expr);
+        finder.effects
+    }
+
+    pub(super) fn of_block(block: &Block, interp: &Interp<'_>) -> Effects {
+        let mut finder = EffectFinder::new(interp);
+        finder.visit_block(block);
+        finder.effects
+    }
+}
+
+struct EffectFinder<'a, 'b> {
+    interp: &'a Interp<'b>,
+    effects: Effects,
+    /// Loops entered inside the piece: a `break` in them stays inside.
+    loop_depth: usize,
+    labels: Vec<String>,
+}
+
+impl<'a, 'b> EffectFinder<'a, 'b> {
+    fn new(interp: &'a Interp<'b>) -> Self {
+        EffectFinder {
+            interp,
+            effects: Effects::default(),
+            loop_depth: 0,
+            labels: Vec::new(),
+        }
+    }
+
+    fn inside_loop(&mut self, label: Option<&syn::Label>, visit: impl FnOnce(&mut Self)) {
+        self.loop_depth += 1;
+        if let Some(label) = label {
+            self.labels.push(label.name.ident.to_string());
+        }
+        visit(self);
+        if label.is_some() {
+            self.labels.pop();
+        }
+        self.loop_depth -= 1;
+    }
+
+    fn escapes(&self, label: Option<&syn::Lifetime>) -> bool {
+        match label {
+            Some(label) => !self.labels.iter().any(|l| label.ident == l),
+            None => self.loop_depth == 0,
+        }
+    }
+
+    fn assigned(&mut self, target: &Expr) {
+        assigned_names(target, &mut self.effects.assigned);
+    }
+}
+
+impl Interp<'_> {
+    /// Whether passing `expr` to a function may let it communicate: the communicator, `self`
+    /// when the communicator is a field of it, or a token.
+    pub(super) fn hands_over(&self, expr: &Expr) -> bool {
+        let comm = &self.shared.comm;
+        if comm.is(expr) {
+            return true;
+        }
+        if self.shared.has_self && is_self(expr) {
+            return true;
+        }
+        let mut mentions = Mentions {
+            interp: self,
+            found: false,
+        };
+        mentions.visit_expr(expr);
+        mentions.found
+    }
+}
+
+/// Finds the communicator or a token inside an argument (not `comm.rank()`, `comm.size()`).
+struct Mentions<'a, 'b> {
+    interp: &'a Interp<'b>,
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for Mentions<'_, '_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let comm = &self.interp.shared.comm;
+        match expr {
+            _ if comm.is(expr) => self.found = true,
+            Expr::MethodCall(call)
+                if comm.is(&call.receiver)
+                    && matches!(call.method.to_string().as_str(), "rank" | "size" | "shift") =>
+            {
+                call.args.iter().for_each(|arg| self.visit_expr(arg));
+            }
+            Expr::Field(field) if is_self(&field.base) => {}
+            // An op's result is data; its own arguments are followed where it is called.
+            Expr::Call(call) if ops::called_op(&call.func).is_some() => {}
+            Expr::Path(path) => {
+                if let Some(ident) = path.path.get_ident() {
+                    let name = ident.to_string();
+                    let is_token = self.interp.lookup(&name).is_some_and(Value::holds_token);
+                    let is_self = name == "self" && self.interp.shared.has_self;
+                    if is_token || is_self {
+                        self.found = true;
+                    }
+                }
+            }
+            _ => visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        if tokens_mention(mac.tokens.clone(), &self.interp.shared.comm) {
+            self.found = true;
+        }
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Whether the communicator's name (or `self`, for a field of it) is among `tokens`.
+pub(super) fn tokens_mention(tokens: TokenStream, comm: &CommName) -> bool {
+    let name = match comm {
+        CommName::Var(name) => name.as_str(),
+        CommName::SelfField(_) => "self",
+    };
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => ident == name,
+        TokenTree::Group(group) => tokens_mention(group.stream(), comm),
+        _ => false,
+    })
+}
+
+impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
+    fn visit_expr_call(&mut self, call: &'ast ExprCall) {
+        if ops::called_op(&call.func).is_some()
+            || call.args.iter().any(|arg| self.interp.hands_over(arg))
+        {
+            self.effects.communicates = true;
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+        let comm = &self.interp.shared.comm;
+        let on_comm = comm.is(&call.receiver)
+            && !matches!(call.method.to_string().as_str(), "rank" | "size" | "shift");
+        let on_self = self.interp.shared.has_self && is_self(&call.receiver);
+        if on_comm || on_self || call.args.iter().any(|arg| self.interp.hands_over(arg)) {
+            self.effects.communicates = true;
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        if tokens_mention(mac.tokens.clone(), &self.interp.shared.comm) {
+            self.effects.communicates = true;
+        }
+    }
+
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        self.assigned(&assign.left);
+        visit::visit_expr_assign(self, assign);
+    }
+
+    fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
+        if compound_op(&binary.op).is_some() {
+            self.assigned(&binary.left);
+        }
+        visit::visit_expr_binary(self, binary);
+    }
+
+    fn visit_expr_return(&mut self, ret: &'ast syn::ExprReturn) {
+        self.effects.leaves = true;
+        visit::visit_expr_return(self, ret);
+    }
+
+    fn visit_expr_break(&mut self, expr: &'ast syn::ExprBreak) {
+        if self.escapes(expr.label.as_ref()) {
+            self.effects.leaves = true;
+        }
+        visit::visit_expr_break(self, expr);
+    }
+
+    fn visit_expr_continue(&mut self, expr: &'ast syn::ExprContinue) {
+        if self.escapes(expr.label.as_ref()) {
+            self.effects.leaves = true;
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, expr: &'ast ExprForLoop) {
+        self.visit_expr(&expr.expr);
+        self.inside_loop(expr.label.as_ref(), |this| this.visit_block(&expr.body));
+    }
+
+    fn visit_expr_while(&mut self, expr: &'ast ExprWhile) {
+        self.inside_loop(expr.label.as_ref(), |this| {
+            this.visit_expr(&expr.cond);
+            this.visit_block(&expr.body);
+        });
+    }
+
+    fn visit_expr_loop(&mut self, expr: &'ast syn::ExprLoop) {
+        self.inside_loop(expr.label.as_ref(), |this| this.visit_block(&expr.body));
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        // A `return` in a closure leaves the closure only.
+        let leaves = self.effects.leaves;
+        let depth = std::mem::replace(&mut self.loop_depth, 1);
+        visit::visit_expr_closure(self, closure);
+        self.loop_depth = depth;
+        self.effects.leaves = leaves;
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}

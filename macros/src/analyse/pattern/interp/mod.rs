@@ -1,0 +1,614 @@
+//! The interpreter of a body for one rank of one world size: its context, statements and control
+//! flow.
+//!
+//! The body is run as an interpreter would, over [`Value`]s: integers and booleans computed from
+//! `comm.rank()`, `comm.size()`, literals, `const`s and the `let`s bound from them. Whatever
+//! else the body computes (data, floats, calls of plain functions) is [`Value::Unknown`]. An
+//! unknown value is harmless until the communication depends on it: a branch, loop, peer or
+//! tag that is unknown where it decides a call, or a call that may communicate out of sight (a
+//! function or method given the communicator or a token), stops the evaluation of this rank
+//! with a [`GiveUp`] that says why. Branches on unknown conditions that do not communicate and
+//! do not leave (`return`, `break`) are skipped, the variables they assign made unknown.
+
+mod builtins;
+mod effects;
+mod expr;
+mod ops;
+mod pat;
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{
+    BinOp, Block, Expr, ExprBlock, ExprBreak, ExprForLoop, ExprIf, ExprLoop, ExprMatch, ExprReturn,
+    ExprTry, ExprWhile, Local, Pat, Stmt,
+};
+
+use super::trace::{CommName, End, Event, GiveUp, Trace, Trip};
+use super::value::Value;
+use crate::analyse::syntax::binding_names;
+use effects::Effects;
+use pat::{Matches, unknowns};
+
+/// The most iterations of a loop that does not communicate before its effects are made
+/// unknown instead of followed.
+const QUIET_LOOP_LIMIT: u32 = 4096;
+
+/// The most items a value is made into at once (a `for` over an array, `(a..b).rev()`,
+/// `.step_by(..)`): unlike a range walked lazily, the items are all held, so their number is
+/// bounded; 65,536 is far more than a loop over the ranks or the peers of a rank needs.
+const ITEM_LIMIT: usize = 1 << 16;
+
+/// A rank that records more communication calls than this stops as out of steps: every call
+/// is kept for the simulation and a call costs few steps, so the steps alone do not bound the
+/// memory of a trace; 100,000 calls are far more than any pattern an error can tell.
+const EVENT_LIMIT: usize = 100_000;
+
+/// How deep constants defined by other constants are followed before one is taken as unknown:
+/// a constant defined through itself (`const A: usize = A + 1;`) would otherwise recurse until
+/// the steps run out, far deeper than the stack allows, and real chains of constants are a few
+/// deep.
+const CONST_DEPTH_LIMIT: u32 = 16;
+
+/// What is the same for every rank: the function's communicator and constants.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) comm: CommName,
+    /// `const`s of the body and of the file, by name (`None`: defined more than once).
+    pub(crate) consts: HashMap<String, Option<Expr>>,
+    /// Parameters of type `Token`.
+    pub(crate) token_params: Vec<String>,
+    /// The other parameters' names (unknown values, hiding constants of the same name).
+    pub(crate) params: Vec<String>,
+    /// The function is a method: `self` may hold the communicator (or a clone of it), so its
+    /// methods, and functions given `self`, may communicate.
+    pub(crate) has_self: bool,
+    /// Variables whose value may change out of sight (`&mut x`, assigned in a closure).
+    pub(crate) tainted: Vec<String>,
+}
+
+/// Control leaving an expression other than by its value.
+enum Ctl {
+    Return,
+    Break(Option<String>),
+    Continue(Option<String>),
+    Stop(End),
+}
+
+type R<T> = Result<T, Ctl>;
+
+/// Names bound by a pattern, with their values, not yet in scope.
+type Binds = Vec<(String, Value)>;
+
+fn give_up<T>(span: Span, why: impl Into<String>) -> R<T> {
+    Err(Ctl::Stop(End::GaveUp(GiveUp {
+        span,
+        why: why.into(),
+    })))
+}
+
+/// Ends the evaluation of this rank: it panics at `span`.
+fn panic_at<T>(span: Span) -> R<T> {
+    Err(Ctl::Stop(End::Panic(span)))
+}
+
+/// Evaluates `body` for `rank` of `size`, spending at most `budget` steps (decreased).
+pub(crate) fn run(
+    shared: &Shared,
+    body: &Block,
+    size: i128,
+    rank: i128,
+    budget: &mut u64,
+) -> Trace {
+    let mut interp = Interp {
+        shared,
+        size,
+        rank,
+        scopes: vec![Vec::new()],
+        events: Vec::new(),
+        loops: Vec::new(),
+        trips: Vec::new(),
+        returns: Vec::new(),
+        budget,
+        const_depth: 0,
+    };
+    for name in &shared.params {
+        interp.bind(name, Value::Unknown);
+    }
+    for name in &shared.token_params {
+        interp.bind(name, Value::Token);
+    }
+    let end = match interp.block(body) {
+        Ok(_) | Err(Ctl::Return) => End::Done,
+        Err(Ctl::Break(_) | Ctl::Continue(_)) => End::Done,
+        Err(Ctl::Stop(end)) => end,
+    };
+    Trace {
+        events: interp.events,
+        end,
+        trips: interp.trips,
+        returns: interp.returns,
+    }
+}
+
+struct Interp<'a> {
+    shared: &'a Shared,
+    size: i128,
+    rank: i128,
+    scopes: Vec<Vec<(String, Value)>>,
+    events: Vec<Event>,
+    /// The ids of the loops entered, innermost last.
+    loops: Vec<usize>,
+    trips: Vec<Trip>,
+    returns: Vec<Span>,
+    budget: &'a mut u64,
+    const_depth: u32,
+}
+
+/// A loop being run.
+struct Loop<'a> {
+    id: usize,
+    span: Span,
+    label: Option<String>,
+    body: &'a Block,
+    /// The whole loop, for what it may do.
+    whole: &'a Expr,
+}
+
+/// What starts the next iteration of a loop.
+enum Next<'a> {
+    Loop,
+    While(&'a Expr),
+    For(&'a Pat, std::vec::IntoIter<Value>),
+    /// The next item and the end of a range.
+    Range(&'a Pat, i128, i128),
+}
+
+/// A syntax node's identity: the same for every rank and every iteration that runs it.
+fn id_of<T>(node: &T) -> usize {
+    std::ptr::from_ref(node) as usize
+}
+
+/// The name of a loop's or block's label (`'outer: loop`).
+fn label_name(label: Option<&syn::Label>) -> Option<String> {
+    label.map(|label| label.name.ident.to_string())
+}
+
+/// The label a `break` or `continue` names.
+fn target_name(label: Option<&syn::Lifetime>) -> Option<String> {
+    label.map(|label| label.ident.to_string())
+}
+
+fn unknown_condition(effects: &Effects) -> String {
+    if effects.communicates {
+        "this condition is not computed from the rank and size, and a branch communicates".into()
+    } else {
+        "this condition is not computed from the rank and size, and a branch leaves (`return`, \
+         `break` or `continue`)"
+            .into()
+    }
+}
+
+impl Interp<'_> {
+    fn tick(&mut self) -> R<()> {
+        if *self.budget == 0 {
+            return Err(Ctl::Stop(End::Budget));
+        }
+        *self.budget -= 1;
+        Ok(())
+    }
+
+    fn bind(&mut self, name: &str, value: Value) {
+        let value = if self.shared.tainted.iter().any(|t| t == name) {
+            Value::Unknown
+        } else {
+            value
+        };
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name.to_owned(), value));
+        }
+    }
+
+    fn bind_all(&mut self, binds: Binds) {
+        for (name, value) in binds {
+            self.bind(&name, value);
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter().rev())
+            .find(|(bound, _)| bound == name)
+            .map(|(_, value)| value)
+    }
+
+    fn assign(&mut self, name: &str, value: Value) {
+        let tainted = self.shared.tainted.iter().any(|t| t == name);
+        if let Some(slot) = self
+            .scopes
+            .iter_mut()
+            .rev()
+            .flat_map(|scope| scope.iter_mut().rev())
+            .find(|(bound, _)| bound == name)
+        {
+            slot.1 = if tainted { Value::Unknown } else { value };
+        }
+    }
+
+    /// Makes the variables `names` unknown.
+    fn forget(&mut self, names: &[String]) {
+        for name in names {
+            self.assign(name, Value::Unknown);
+        }
+    }
+
+    fn scoped<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        self.scopes.push(Vec::new());
+        let result = f(self);
+        self.scopes.pop();
+        result
+    }
+
+    /// Runs `f` in a new scope that holds `binds`.
+    fn scoped_with<T>(&mut self, binds: Binds, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        self.scoped(|this| {
+            this.bind_all(binds);
+            f(this)
+        })
+    }
+
+    fn block(&mut self, block: &Block) -> R<Value> {
+        self.scoped(|this| this.stmts(&block.stmts))
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) -> R<Value> {
+        let mut value = Value::Unknown;
+        for stmt in stmts {
+            value = Value::Unknown;
+            match stmt {
+                Stmt::Local(local) => self.local(local)?,
+                Stmt::Item(_) => {}
+                Stmt::Expr(expr, semi) => {
+                    let result = self.expr(expr)?;
+                    if semi.is_none() {
+                        value = result;
+                    }
+                }
+                Stmt::Macro(mac) => {
+                    self.mac(&mac.mac)?;
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    fn local(&mut self, local: &Local) -> R<()> {
+        let Some(init) = &local.init else {
+            for name in binding_names(&local.pat) {
+                self.bind(&name, Value::Unknown);
+            }
+            return Ok(());
+        };
+        let value = self.expr(&init.expr)?;
+        let mut binds = Vec::new();
+        let matched = self.pattern(&local.pat, &value, &mut binds)?;
+        match (matched, &init.diverge) {
+            (Matches::Yes, _) | (_, None) => {}
+            (Matches::No, Some((_, otherwise))) => {
+                self.expr(otherwise)?;
+                // The `else` of a `let`-`else` diverges; if it did not, stop here.
+                return give_up(otherwise.span(), "the `else` of a `let` did not leave");
+            }
+            (Matches::Unknown, Some((_, otherwise))) => {
+                self.unknown_branches(local.pat.span(), &[otherwise], &[])?;
+                binds = unknowns(&local.pat);
+            }
+        }
+        if matched != Matches::Yes && init.diverge.is_none() {
+            binds = unknowns(&local.pat);
+        }
+        self.bind_all(binds);
+        Ok(())
+    }
+
+    /// A block; one with a label is left by a `break` to that label.
+    fn expr_block(&mut self, block: &ExprBlock) -> R<Value> {
+        if block.label.is_some() {
+            let label = label_name(block.label.as_ref());
+            match self.block(&block.block) {
+                Err(Ctl::Break(Some(name))) if Some(&name) == label.as_ref() => Ok(Value::Unknown),
+                other => other,
+            }
+        } else {
+            self.block(&block.block)
+        }
+    }
+
+    fn expr_break(&mut self, expr_break: &ExprBreak) -> R<Value> {
+        if let Some(value) = &expr_break.expr {
+            self.expr(value)?;
+        }
+        Err(Ctl::Break(target_name(expr_break.label.as_ref())))
+    }
+
+    fn expr_return(&mut self, expr_return: &ExprReturn) -> R<Value> {
+        if let Some(value) = &expr_return.expr {
+            self.expr(value)?;
+        }
+        self.returns.push(expr_return.return_token.span);
+        Err(Ctl::Return)
+    }
+
+    /// `x?`: `None` returns; an error is the exceptional path, and the evaluation follows the
+    /// usual one.
+    fn expr_try(&mut self, expr_try: &ExprTry) -> R<Value> {
+        let value = self.expr(&expr_try.expr)?;
+        match value {
+            Value::Opt(Some(inner)) => Ok(*inner),
+            Value::Opt(None) => {
+                self.returns.push(expr_try.question_token.span);
+                Err(Ctl::Return)
+            }
+            _ => Ok(Value::Unknown),
+        }
+    }
+
+    fn condition(&mut self, cond: &Expr, binds: &mut Binds) -> R<Matches> {
+        match cond {
+            Expr::Let(expr_let) => {
+                let value = self.expr(&expr_let.expr)?;
+                self.pattern(&expr_let.pat, &value, binds)
+            }
+            Expr::Binary(binary) if matches!(binary.op, BinOp::And(_)) => {
+                let left = self.condition(&binary.left, binds)?;
+                match left {
+                    Matches::No => Ok(Matches::No),
+                    Matches::Yes => {
+                        // The right side sees the left's bindings.
+                        self.scopes.push(binds.clone());
+                        let right = self.condition(&binary.right, binds);
+                        self.scopes.pop();
+                        right
+                    }
+                    Matches::Unknown => {
+                        let effects = Effects::of_expr(&binary.right, self);
+                        if effects.communicates || effects.leaves {
+                            return give_up(
+                                binary.left.span(),
+                                "this condition is not computed from the rank and size",
+                            );
+                        }
+                        Ok(Matches::Unknown)
+                    }
+                }
+            }
+            Expr::Paren(inner) if matches!(*inner.expr, Expr::Let(_)) => {
+                self.condition(&inner.expr, binds)
+            }
+            other => Ok(Matches::of_bool(self.expr(other)?.bool())),
+        }
+    }
+
+    fn expr_if(&mut self, expr_if: &ExprIf) -> R<Value> {
+        let mut binds = Vec::new();
+        let cond = self.condition(&expr_if.cond, &mut binds)?;
+        let otherwise = expr_if.else_branch.as_ref().map(|(_, e)| &**e);
+        match cond {
+            Matches::Yes => self.scoped_with(binds, |this| this.block(&expr_if.then_branch)),
+            Matches::No => match otherwise {
+                Some(otherwise) => self.expr(otherwise),
+                None => Ok(Value::Unknown),
+            },
+            Matches::Unknown => {
+                let exprs: Vec<&Expr> = otherwise.into_iter().collect();
+                self.unknown_branches(expr_if.cond.span(), &exprs, &[&expr_if.then_branch])?;
+                Ok(Value::Unknown)
+            }
+        }
+    }
+
+    /// Branches one of which runs, the condition not known: fine when none communicates or
+    /// leaves; the variables they assign become unknown.
+    fn unknown_branches(&mut self, cond: Span, exprs: &[&Expr], blocks: &[&Block]) -> R<()> {
+        let mut assigned = Vec::new();
+        for expr in exprs {
+            let effects = Effects::of_expr(expr, self);
+            if effects.communicates || effects.leaves {
+                return give_up(cond, unknown_condition(&effects));
+            }
+            assigned.extend(effects.assigned);
+        }
+        for block in blocks {
+            let effects = Effects::of_block(block, self);
+            if effects.communicates || effects.leaves {
+                return give_up(cond, unknown_condition(&effects));
+            }
+            assigned.extend(effects.assigned);
+        }
+        self.forget(&assigned);
+        Ok(())
+    }
+
+    fn expr_match(&mut self, expr_match: &ExprMatch) -> R<Value> {
+        let value = self.expr(&expr_match.expr)?;
+        for (index, arm) in expr_match.arms.iter().enumerate() {
+            let mut binds = Vec::new();
+            let mut matched = self.pattern(&arm.pat, &value, &mut binds)?;
+            if matched == Matches::Yes
+                && let Some((_, guard)) = &arm.guard
+            {
+                self.scopes.push(binds.clone());
+                let guard = self.expr(guard);
+                self.scopes.pop();
+                matched = Matches::of_bool(guard?.bool());
+            }
+            match matched {
+                Matches::Yes => return self.scoped_with(binds, |this| this.expr(&arm.body)),
+                Matches::No => {}
+                Matches::Unknown => {
+                    let rest: Vec<&Expr> = expr_match.arms[index..]
+                        .iter()
+                        .flat_map(|arm| {
+                            arm.guard
+                                .iter()
+                                .map(|(_, guard)| &**guard)
+                                .chain([&*arm.body])
+                        })
+                        .collect();
+                    self.unknown_branches(expr_match.expr.span(), &rest, &[])?;
+                    return Ok(Value::Unknown);
+                }
+            }
+        }
+        Ok(Value::Unknown)
+    }
+
+    fn for_loop(&mut self, for_loop: &ExprForLoop, whole: &Expr) -> R<Value> {
+        let iterable = self.expr(&for_loop.expr)?;
+        let next = match iterable {
+            // A range is walked lazily: the loop's budget bounds it, not its length.
+            Value::Range(start, end) => Some(Next::Range(&for_loop.pat, start, end)),
+            other => other
+                .items(ITEM_LIMIT)
+                .map(|items| Next::For(&for_loop.pat, items.into_iter())),
+        };
+        let Some(next) = next else {
+            let effects = Effects::of_block(&for_loop.body, self);
+            if effects.communicates || effects.leaves {
+                return give_up(
+                    for_loop.expr.span(),
+                    "what this `for` loop iterates over is not computed from the rank and size",
+                );
+            }
+            self.forget(&effects.assigned);
+            return Ok(Value::Unknown);
+        };
+        self.looping(
+            Loop {
+                id: id_of(for_loop),
+                span: for_loop.for_token.span,
+                label: label_name(for_loop.label.as_ref()),
+                body: &for_loop.body,
+                whole,
+            },
+            next,
+        )
+    }
+
+    fn expr_while(&mut self, expr_while: &ExprWhile, whole: &Expr) -> R<Value> {
+        self.looping(
+            Loop {
+                id: id_of(expr_while),
+                span: expr_while.while_token.span,
+                label: label_name(expr_while.label.as_ref()),
+                body: &expr_while.body,
+                whole,
+            },
+            Next::While(&expr_while.cond),
+        )
+    }
+
+    fn expr_loop(&mut self, expr_loop: &ExprLoop, whole: &Expr) -> R<Value> {
+        self.looping(
+            Loop {
+                id: id_of(expr_loop),
+                span: expr_loop.loop_token.span,
+                label: label_name(expr_loop.label.as_ref()),
+                body: &expr_loop.body,
+                whole,
+            },
+            Next::Loop,
+        )
+    }
+
+    /// Runs a loop to its end, counting its iterations.
+    fn looping(&mut self, lp: Loop<'_>, next: Next<'_>) -> R<Value> {
+        let effects = Effects::of_expr(lp.whole, self);
+        self.loops.push(lp.id);
+        let mut count: u32 = 0;
+        let result = self.iterate(&lp, next, &effects, &mut count);
+        self.loops.pop();
+        self.trips.push(Trip {
+            id: lp.id,
+            span: lp.span,
+            count,
+        });
+        result.map(|()| Value::Unknown)
+    }
+
+    /// The iterations of a loop that may do `effects`, counted in `count`.
+    fn iterate(
+        &mut self,
+        lp: &Loop<'_>,
+        mut next: Next<'_>,
+        effects: &Effects,
+        count: &mut u32,
+    ) -> R<()> {
+        let quiet = !effects.communicates;
+        loop {
+            self.tick()?;
+            if quiet && *count >= QUIET_LOOP_LIMIT {
+                // A long loop that does not communicate: what it assigns becomes unknown.
+                if effects.leaves {
+                    return give_up(lp.span, "a long loop that may `return` is not followed");
+                }
+                self.forget(&effects.assigned);
+                return Ok(());
+            }
+            let mut binds = Vec::new();
+            match self.next_iteration(&mut next, &mut binds)? {
+                Matches::Yes => {}
+                Matches::No => return Ok(()),
+                Matches::Unknown => {
+                    if effects.communicates || effects.leaves {
+                        return give_up(
+                            lp.span,
+                            "this loop's condition is not computed from the rank and size, and \
+                             the loop communicates",
+                        );
+                    }
+                    self.forget(&effects.assigned);
+                    return Ok(());
+                }
+            }
+            let body = self.scoped_with(binds, |this| this.block(lp.body));
+            *count = count.saturating_add(1);
+            match body {
+                Ok(_) => {}
+                Err(Ctl::Break(None)) => return Ok(()),
+                Err(Ctl::Break(Some(name))) if Some(&name) == lp.label.as_ref() => return Ok(()),
+                Err(Ctl::Continue(None)) => {}
+                Err(Ctl::Continue(Some(name))) if Some(&name) == lp.label.as_ref() => {}
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// Whether the loop runs again, the item of a `for` bound in `binds`.
+    fn next_iteration(&mut self, next: &mut Next<'_>, binds: &mut Binds) -> R<Matches> {
+        Ok(match next {
+            Next::Loop => Matches::Yes,
+            Next::While(cond) => self.condition(cond, binds)?,
+            Next::Range(pat, start, end) => {
+                if *start < *end {
+                    let item = Value::Int(*start);
+                    *start += 1;
+                    self.pattern(pat, &item, binds)?;
+                    Matches::Yes
+                } else {
+                    Matches::No
+                }
+            }
+            Next::For(pat, items) => match items.next() {
+                Some(item) => {
+                    self.pattern(pat, &item, binds)?;
+                    Matches::Yes
+                }
+                None => Matches::No,
+            },
+        })
+    }
+}

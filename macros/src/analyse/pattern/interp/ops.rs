@@ -1,0 +1,119 @@
+//! Calls of the runtime's ops: the event each records, with its peers, tags, root and operator.
+
+use proc_macro2::Span;
+use syn::{Expr, ExprCall};
+
+use super::{Ctl, EVENT_LIMIT, End, Interp, R, Value, give_up, id_of};
+use crate::analyse::pattern::trace::{Event, Kind, strip};
+use crate::ops::Op;
+
+/// The name of the reduction operator of an op call, when it is one of the runtime's.
+fn reduction_name(expr: &Expr) -> Option<String> {
+    const REDUCTIONS: &[&str] = &[
+        "Sum", "Prod", "Max", "Min", "LAnd", "LOr", "LXor", "BAnd", "BOr", "BXor",
+    ];
+    let Expr::Path(path) = strip(expr) else {
+        return None;
+    };
+    let last = path.path.segments.last()?.ident.to_string();
+    REDUCTIONS.contains(&last.as_str()).then_some(last)
+}
+
+/// The op's family: `allreduce` for `allreduce_in_place` and `allreduce_into`.
+fn family(op: Op) -> &'static str {
+    let name = op.name;
+    name.strip_suffix("_in_place")
+        .or_else(|| name.strip_suffix("_into"))
+        .unwrap_or(name)
+}
+
+impl Interp<'_> {
+    pub(super) fn op_call(&mut self, op: Op, span: Span, call: &ExprCall) -> R<Value> {
+        if op.nonblocking {
+            return give_up(
+                span,
+                format!(
+                    "`{}` is nonblocking: requests and their completion are not simulated",
+                    op.name
+                ),
+            );
+        }
+        let count = call.args.len();
+        let explicit = count == op.explicit_arity();
+        if count != op.implicit_arity() && !explicit {
+            return give_up(span, "this call has the wrong number of arguments");
+        }
+        let mut values = Vec::new();
+        for arg in &call.args {
+            values.push(self.expr(arg)?);
+        }
+        let param = |name: &str| {
+            op.params
+                .iter()
+                .position(|param| *param == name)
+                .and_then(|index| Some((values.get(index)?, call.args.iter().nth(index)?)))
+        };
+        if let Some((_, comm)) = param("comm")
+            && !self.shared.comm.is(comm)
+        {
+            return give_up(span, "this call uses another communicator");
+        }
+        let unknown_peer = |what: &str| {
+            give_up::<Kind>(
+                span,
+                format!(
+                    "the {what} of `{}` is not computed from the rank and size",
+                    op.name
+                ),
+            )
+        };
+        let kind = if op.collective {
+            let root = param("root").and_then(|(value, _)| value.int());
+            let reduction = param("op").and_then(|(_, expr)| reduction_name(expr));
+            Kind::Collective {
+                family: family(op),
+                root,
+                reduction,
+            }
+        } else {
+            let dest = param("dest").map(|(value, _)| match value {
+                Value::Int(rank) => Some((*rank, 0)),
+                Value::Dest { rank, tag } => Some((*rank, *tag)),
+                _ => None,
+            });
+            let source = param("source").map(|(value, _)| match value {
+                Value::Int(rank) => Some((Some(*rank), None)),
+                Value::Source { rank, tag } => Some((*rank, *tag)),
+                _ => None,
+            });
+            match (dest, source) {
+                (Some(None), _) => unknown_peer("destination")?,
+                (_, Some(None)) => unknown_peer("source")?,
+                (Some(Some((to, tag))), None) => Kind::Send { to, tag },
+                (None, Some(Some((from, tag)))) => Kind::Recv { from, tag },
+                (Some(Some((to, send_tag))), Some(Some((from, recv_tag)))) => Kind::Sendrecv {
+                    to,
+                    send_tag,
+                    from,
+                    recv_tag,
+                },
+                (None, None) => return give_up(span, "this op is not known"),
+            }
+        };
+        self.events.push(Event {
+            op,
+            span,
+            site: id_of(call),
+            kind,
+            in_loop: self.loops.last().copied(),
+        });
+        if self.events.len() > EVENT_LIMIT {
+            return Err(Ctl::Stop(End::Budget));
+        }
+        Ok(match (explicit, op.returns_value) {
+            (false, _) => Value::Unknown,
+            (true, false) => Value::Token,
+            (true, true) => Value::Tuple(vec![Value::Unknown, Value::Token]),
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! The trace of one rank's evaluation: the communication calls it makes and how it ends, as the
+//! simulation and the reports read them.
+
+use proc_macro2::Span;
+use syn::{Expr, Member};
+
+use crate::ops::Op;
+
+/// The communicator of the ops, as the body names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CommName {
+    /// A variable or parameter: `comm`.
+    Var(String),
+    /// A field of `self`: `self.comm`.
+    SelfField(String),
+}
+
+impl CommName {
+    /// The communicator an op's `comm` argument names (`comm`, `&comm`, `&self.comm`).
+    pub(crate) fn of(expr: &Expr) -> Option<CommName> {
+        match strip(expr) {
+            Expr::Path(path) if path.qself.is_none() => path
+                .path
+                .get_ident()
+                .filter(|ident| *ident != "self")
+                .map(|ident| CommName::Var(ident.to_string())),
+            Expr::Field(field) if is_self(&field.base) => match &field.member {
+                Member::Named(name) => Some(CommName::SelfField(name.to_string())),
+                Member::Unnamed(index) => Some(CommName::SelfField(index.index.to_string())),
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether `expr` names this communicator.
+    pub(super) fn is(&self, expr: &Expr) -> bool {
+        CommName::of(expr).as_ref() == Some(self)
+    }
+
+    /// How to write `comm.size()` for this communicator, for messages.
+    pub(crate) fn size_expr(&self) -> String {
+        match self {
+            CommName::Var(name) => format!("{name}.size()"),
+            CommName::SelfField(field) => format!("self.{field}.size()"),
+        }
+    }
+}
+
+/// `&x`, `(x)` down to `x`.
+pub(super) fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Reference(reference) => strip(&reference.expr),
+        Expr::Paren(paren) => strip(&paren.expr),
+        Expr::Group(group) => strip(&group.expr),
+        _ => expr,
+    }
+}
+
+/// Whether `expr` is `self` (or `&self`, `(self)`).
+pub(super) fn is_self(expr: &Expr) -> bool {
+    matches!(strip(expr), Expr::Path(path) if path.path.is_ident("self"))
+}
+
+/// One communication call, as a rank makes it.
+#[derive(Debug, Clone)]
+pub(crate) struct Event {
+    pub(crate) op: Op,
+    /// The callee's span.
+    pub(crate) span: Span,
+    /// The call site, the same for every rank and iteration.
+    pub(crate) site: usize,
+    pub(crate) kind: Kind,
+    /// The innermost loop around the call, if any.
+    pub(crate) in_loop: Option<usize>,
+}
+
+/// What a call does, with its peers, tags, root and operator evaluated.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Send {
+        to: i128,
+        tag: i128,
+    },
+    /// `from: None` is `ANY_SOURCE`; `tag: None` any tag.
+    Recv {
+        from: Option<i128>,
+        tag: Option<i128>,
+    },
+    Sendrecv {
+        to: i128,
+        send_tag: i128,
+        from: Option<i128>,
+        recv_tag: Option<i128>,
+    },
+    /// `family`: the op without `_in_place`/`_into`; `root`, `op`: `None` when not known.
+    Collective {
+        family: &'static str,
+        root: Option<i128>,
+        reduction: Option<String>,
+    },
+}
+
+impl Kind {
+    /// What a receiving event receives: its source and tag (`None`: any), or `None` for an
+    /// event that receives nothing.
+    pub(crate) fn receives(&self) -> Option<(Option<i128>, Option<i128>)> {
+        match *self {
+            Kind::Recv { from, tag }
+            | Kind::Sendrecv {
+                from,
+                recv_tag: tag,
+                ..
+            } => Some((from, tag)),
+            Kind::Send { .. } | Kind::Collective { .. } => None,
+        }
+    }
+}
+
+/// Why a rank's evaluation stopped before its end.
+#[derive(Debug, Clone)]
+pub(crate) struct GiveUp {
+    pub(crate) span: Span,
+    pub(crate) why: String,
+}
+
+/// How the evaluation of a rank ended.
+#[derive(Debug, Clone)]
+pub(crate) enum End {
+    /// Ran to the end of the body (or a `return`).
+    Done,
+    /// Panicked (`assert!`, `panic!`, `unwrap` of `None`, division by zero) at the span.
+    Panic(Span),
+    /// Could not follow the body further.
+    GaveUp(GiveUp),
+    /// Ran out of steps.
+    Budget,
+}
+
+/// A loop's iterations, once the loop is left.
+#[derive(Debug, Clone)]
+pub(crate) struct Trip {
+    pub(crate) id: usize,
+    pub(crate) span: Span,
+    pub(crate) count: u32,
+}
+
+/// The evaluation of one rank.
+#[derive(Debug)]
+pub(crate) struct Trace {
+    pub(crate) events: Vec<Event>,
+    pub(crate) end: End,
+    pub(crate) trips: Vec<Trip>,
+    /// The `return`s this rank took.
+    pub(crate) returns: Vec<Span>,
+}
