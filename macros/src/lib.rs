@@ -4,6 +4,7 @@
 mod analyse;
 mod ctxt;
 mod expand;
+mod export;
 mod fallback;
 mod imports;
 mod ops;
@@ -269,4 +270,13 @@ pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
         .local_file()
         .and_then(|path| std::fs::read_to_string(path).ok());
     expand::spmd_jit(args.into(), item.into(), source.as_deref()).into()
+}
+
+/// Not a public API: the runtime's list of its ops. Expands to `callback! { name in module
+/// [params] [receive_into]; ... }` for every op `#[spmd_jit]` knows, from the macro's op table,
+/// so the runtime re-exports exactly those ops.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __for_each_op(callback: TokenStream) -> TokenStream {
+    export::for_each_op(callback.into()).into()
 }

@@ -1,23 +1,119 @@
-//! The communication ops `#[spmd_jit]` knows: their names, arities and kinds.
+//! The op table: every communication op of the runtime, with the facts the macro's analyses
+//! and the runtime's exports read (its kind, the role of each argument, what it returns, the
+//! family it matches with). Adding an op is one entry here plus its runtime function: the
+//! runtime re-exports exactly the ops of this table (`spmd_macros::__for_each_op!`), so an
+//! entry without a function, or a function without an entry, does not compile.
 
 use syn::{Expr, PathSegment};
 
 use crate::imports;
 
-/// One op of the runtime, as a call site in a `#[spmd_jit]` body sees it.
+/// What an op does between ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Between two ranks, matched by peer and tag (`send`, `recv`, `isend`, ...).
+    PointToPoint,
+    /// Every rank of the communicator calls it, in the same order (`allreduce`, `ibcast`, ...).
+    Collective,
+    /// Completes requests that other ops issued (`wait`, `wait_all`, `test`).
+    Completion,
+}
+
+/// What an op's call gives back beside (or instead of) the next token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Returns {
+    /// The token alone: `send`, `barrier`, the in-place ops, the `_into` ops but the receives.
+    Token,
+    /// A value: `(value, token)` in explicit mode, the value in implicit mode.
+    Value,
+    /// A request for a nonblocking operation, completed later by a [`Kind::Completion`] op.
+    Request,
+}
+
+/// What one argument of an op is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Data sent or reduced, read only (`&buf`, `&sendbuf`).
+    Data,
+    /// A template for the shape and type of what is received (`&template`).
+    Template,
+    /// A buffer the op writes its result into (`&mut buf` of a receive, `&mut recvbuf`).
+    Output,
+    /// A buffer that is both input and result (`&mut buf` of the in-place ops).
+    InPlace,
+    /// The rank (and tag) a message goes to.
+    Dest,
+    /// The rank (and tag) a message comes from.
+    Source,
+    /// The root rank of a rooted collective.
+    Root,
+    /// The reduction operator (`Sum`, `Max`, ...).
+    Reduction,
+    /// The communicator.
+    Comm,
+    /// One request to complete.
+    Request,
+    /// Several requests to complete.
+    Requests,
+}
+
+/// One argument of an op, as the op's documentation writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Param {
+    /// What it is for.
+    pub(crate) role: Role,
+    /// How the documentation writes it: `&buf`, `&mut recvbuf`, `root`, ...
+    pub(crate) text: &'static str,
+}
+
+/// The runtime module that defines an op (`spmd::ops::<module>`), for its re-export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Module {
+    /// `ops::p2p`: blocking point-to-point.
+    P2p,
+    /// `ops::collective`: blocking collectives without a reduction operator.
+    Collective,
+    /// `ops::reduction`: blocking collectives with a reduction operator.
+    Reduction,
+    /// `ops::nonblocking`: the nonblocking ops and their completion.
+    Nonblocking,
+}
+
+impl Module {
+    /// The module's name in the runtime.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Module::P2p => "p2p",
+            Module::Collective => "collective",
+            Module::Reduction => "reduction",
+            Module::Nonblocking => "nonblocking",
+        }
+    }
+}
+
+/// One op of the runtime: its entry in [`OPS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Op {
     /// The op's name, also its function name in `spmd`.
     pub(crate) name: &'static str,
-    /// The arguments before the token, as the user writes them (`comm` is always last).
-    pub(crate) params: &'static [&'static str],
-    /// Every rank of the communicator must call it, in the same order.
-    pub(crate) collective: bool,
-    /// Returns a value beside the token (`(value, token)`), not the token alone.
-    pub(crate) returns_value: bool,
-    /// Issues a nonblocking operation (returns a request) or completes one (`wait`,
-    /// `wait_all`, `test`): the pattern check does not simulate these.
-    pub(crate) nonblocking: bool,
+    /// The ops it matches across ranks share a family: `allreduce` on one rank and
+    /// `allreduce_in_place` on another are one collective. A nonblocking collective is its own
+    /// family (MPI never matches it with a blocking one).
+    pub(crate) family: &'static str,
+    /// What it does between ranks.
+    pub(crate) kind: Kind,
+    /// The arguments before the token, as the user writes them (`comm` last, but for `wait`
+    /// and `test`, whose request carries its communicator).
+    pub(crate) params: &'static [Param],
+    /// What a call gives back.
+    pub(crate) returns: Returns,
+    /// Gives every rank the same value (so a value computed from it is not rank-dependent).
+    pub(crate) same_on_every_rank: bool,
+    /// The form of this op that receives into the caller's buffer and reports how many
+    /// elements came: what a truncation error suggests.
+    pub(crate) receive_into: Option<&'static str>,
+    /// The runtime module that defines it.
+    pub(crate) module: Module,
 }
 
 impl Op {
@@ -31,165 +127,203 @@ impl Op {
         self.params.len() + 1
     }
 
+    /// Every rank of the communicator must call it, in the same order.
+    pub(crate) fn is_collective(self) -> bool {
+        self.kind == Kind::Collective
+    }
+
+    /// Returns a value beside the token (`(value, token)`), not the token alone.
+    pub(crate) fn returns_value(self) -> bool {
+        self.returns != Returns::Token
+    }
+
+    /// Issues a nonblocking operation: its value is a request.
+    pub(crate) fn issues_request(self) -> bool {
+        self.returns == Returns::Request
+    }
+
+    /// Issues or completes a nonblocking operation.
+    pub(crate) fn is_nonblocking(self) -> bool {
+        self.issues_request() || self.kind == Kind::Completion
+    }
+
+    /// The position of its argument of `role`, if it has one.
+    pub(crate) fn position(self, role: Role) -> Option<usize> {
+        self.params.iter().position(|param| param.role == role)
+    }
+
     /// The two accepted forms, for error messages: `op(a, b, comm)` and `op(a, b, comm, token)`.
     pub(crate) fn forms(self) -> String {
-        let params = self.params.join(", ");
+        let params: Vec<&str> = self.params.iter().map(|param| param.text).collect();
+        let params = params.join(", ");
         format!(
             "`{name}({params})`, or with an explicit token `{name}({params}, token)`",
             name = self.name
         )
     }
-}
 
-const fn op(name: &'static str, params: &'static [&'static str], collective: bool) -> Op {
-    // The `_in_place`, `_into` (except the receives, which return a `Status`), `send` and
-    // `barrier` ops return the token alone.
-    let returns_value = !matches!(
-        name.as_bytes(),
-        b"send"
-            | b"barrier"
-            | b"allreduce_in_place"
-            | b"allreduce_into"
-            | b"reduce_in_place"
-            | b"reduce_into"
-            | b"scan_into"
-            | b"exscan_into"
-            | b"bcast_in_place"
-            | b"scan_in_place"
-            | b"exscan_in_place"
-            | b"gather_into"
-            | b"allgather_into"
-            | b"scatter_into"
-            | b"alltoall_into"
-    );
-    let nonblocking = matches!(
-        name.as_bytes(),
-        b"isend"
-            | b"irecv"
-            | b"irecv_into"
-            | b"isendrecv"
-            | b"ibarrier"
-            | b"ibcast"
-            | b"iallreduce"
-            | b"iallgather"
-            | b"ialltoall"
-            | b"wait"
-            | b"wait_all"
-            | b"test"
-    );
-    Op {
-        name,
-        params,
-        collective,
-        returns_value,
-        nonblocking,
+    const fn new(
+        name: &'static str,
+        family: &'static str,
+        kind: Kind,
+        module: Module,
+        params: &'static [Param],
+    ) -> Op {
+        Op {
+            name,
+            family,
+            kind,
+            params,
+            returns: Returns::Value,
+            same_on_every_rank: false,
+            receive_into: None,
+            module,
+        }
+    }
+
+    /// Returns the token alone.
+    const fn token_only(self) -> Op {
+        Op {
+            returns: Returns::Token,
+            ..self
+        }
+    }
+
+    /// Returns a request.
+    const fn request(self) -> Op {
+        Op {
+            returns: Returns::Request,
+            ..self
+        }
+    }
+
+    /// Gives every rank the same value.
+    const fn same_on_every_rank(self) -> Op {
+        Op {
+            same_on_every_rank: true,
+            ..self
+        }
+    }
+
+    /// Suggests `op` on truncation.
+    const fn receive_into(self, op: &'static str) -> Op {
+        Op {
+            receive_into: Some(op),
+            ..self
+        }
     }
 }
 
-const P2P: bool = false;
-const COLLECTIVE: bool = true;
+const fn param(role: Role, text: &'static str) -> Param {
+    Param { role, text }
+}
+
+const BUF: Param = param(Role::Data, "&buf");
+const SENDBUF: Param = param(Role::Data, "&sendbuf");
+const TEMPLATE: Param = param(Role::Template, "&template");
+const INTO_BUF: Param = param(Role::Output, "&mut buf");
+const RECVBUF: Param = param(Role::Output, "&mut recvbuf");
+const IN_PLACE: Param = param(Role::InPlace, "&mut buf");
+const DEST: Param = param(Role::Dest, "dest");
+const SOURCE: Param = param(Role::Source, "source");
+const ROOT: Param = param(Role::Root, "root");
+const OP: Param = param(Role::Reduction, "op");
+const COMM: Param = param(Role::Comm, "comm");
+const REQUEST: Param = param(Role::Request, "request");
+const REQUESTS: Param = param(Role::Requests, "requests");
+
+const fn p2p(name: &'static str, family: &'static str, params: &'static [Param]) -> Op {
+    Op::new(name, family, Kind::PointToPoint, Module::P2p, params)
+}
+
+const fn collective(name: &'static str, family: &'static str, params: &'static [Param]) -> Op {
+    Op::new(name, family, Kind::Collective, Module::Collective, params)
+}
+
+const fn reduction(name: &'static str, family: &'static str, params: &'static [Param]) -> Op {
+    Op::new(name, family, Kind::Collective, Module::Reduction, params)
+}
+
+const fn nonblocking(name: &'static str, kind: Kind, params: &'static [Param]) -> Op {
+    Op::new(name, name, kind, Module::Nonblocking, params).request()
+}
+
+const fn completion(name: &'static str, params: &'static [Param]) -> Op {
+    Op::new(name, name, Kind::Completion, Module::Nonblocking, params)
+}
 
 /// Every op of the runtime. The names are reserved inside a `#[spmd_jit]` body.
 pub(crate) const OPS: &[Op] = &[
-    op("send", &["&buf", "dest", "comm"], P2P),
-    op("recv", &["&template", "source", "comm"], P2P),
-    op("recv_with_status", &["&template", "source", "comm"], P2P),
-    op("recv_into", &["&mut buf", "source", "comm"], P2P),
-    op(
+    p2p("send", "send", &[BUF, DEST, COMM]).token_only(),
+    p2p("recv", "recv", &[TEMPLATE, SOURCE, COMM]).receive_into("recv_into"),
+    p2p("recv_with_status", "recv", &[TEMPLATE, SOURCE, COMM]).receive_into("recv_into"),
+    p2p("recv_into", "recv", &[INTO_BUF, SOURCE, COMM]).receive_into("recv_into"),
+    p2p(
         "sendrecv",
-        &["&sendbuf", "&template", "source", "dest", "comm"],
-        P2P,
-    ),
-    op(
+        "sendrecv",
+        &[SENDBUF, TEMPLATE, SOURCE, DEST, COMM],
+    )
+    .receive_into("sendrecv_into"),
+    p2p(
         "sendrecv_with_status",
-        &["&sendbuf", "&template", "source", "dest", "comm"],
-        P2P,
-    ),
-    op(
+        "sendrecv",
+        &[SENDBUF, TEMPLATE, SOURCE, DEST, COMM],
+    )
+    .receive_into("sendrecv_into"),
+    p2p(
         "sendrecv_into",
-        &["&sendbuf", "&mut recvbuf", "source", "dest", "comm"],
-        P2P,
-    ),
-    op("allreduce", &["&buf", "op", "comm"], COLLECTIVE),
-    op(
-        "allreduce_in_place",
-        &["&mut buf", "op", "comm"],
-        COLLECTIVE,
-    ),
-    op(
-        "allreduce_into",
-        &["&sendbuf", "&mut recvbuf", "op", "comm"],
-        COLLECTIVE,
-    ),
-    op("reduce", &["&buf", "op", "root", "comm"], COLLECTIVE),
-    op(
-        "reduce_in_place",
-        &["&mut buf", "op", "root", "comm"],
-        COLLECTIVE,
-    ),
-    op(
-        "reduce_into",
-        &["&sendbuf", "&mut recvbuf", "op", "root", "comm"],
-        COLLECTIVE,
-    ),
-    op("bcast", &["&buf", "root", "comm"], COLLECTIVE),
-    op("bcast_in_place", &["&mut buf", "root", "comm"], COLLECTIVE),
-    op("gather", &["&buf", "root", "comm"], COLLECTIVE),
-    op(
-        "gather_into",
-        &["&sendbuf", "&mut recvbuf", "root", "comm"],
-        COLLECTIVE,
-    ),
-    op("allgather", &["&buf", "comm"], COLLECTIVE),
-    op(
-        "allgather_into",
-        &["&sendbuf", "&mut recvbuf", "comm"],
-        COLLECTIVE,
-    ),
-    op("scatter", &["&buf", "root", "comm"], COLLECTIVE),
-    op(
-        "scatter_into",
-        &["&sendbuf", "&mut recvbuf", "root", "comm"],
-        COLLECTIVE,
-    ),
-    op("alltoall", &["&buf", "comm"], COLLECTIVE),
-    op(
-        "alltoall_into",
-        &["&sendbuf", "&mut recvbuf", "comm"],
-        COLLECTIVE,
-    ),
-    op("scan", &["&buf", "op", "comm"], COLLECTIVE),
-    op("scan_in_place", &["&mut buf", "op", "comm"], COLLECTIVE),
-    op(
-        "scan_into",
-        &["&sendbuf", "&mut recvbuf", "op", "comm"],
-        COLLECTIVE,
-    ),
-    op("exscan", &["&buf", "op", "comm"], COLLECTIVE),
-    op("exscan_in_place", &["&mut buf", "op", "comm"], COLLECTIVE),
-    op(
-        "exscan_into",
-        &["&sendbuf", "&mut recvbuf", "op", "comm"],
-        COLLECTIVE,
-    ),
-    op("barrier", &["comm"], COLLECTIVE),
-    op("isend", &["&buf", "dest", "comm"], P2P),
-    op("irecv", &["&template", "source", "comm"], P2P),
-    op("irecv_into", &["&mut buf", "source", "comm"], P2P),
-    op(
+        "sendrecv",
+        &[SENDBUF, RECVBUF, SOURCE, DEST, COMM],
+    )
+    .receive_into("sendrecv_into"),
+    reduction("allreduce", "allreduce", &[BUF, OP, COMM]).same_on_every_rank(),
+    reduction("allreduce_in_place", "allreduce", &[IN_PLACE, OP, COMM]).token_only(),
+    reduction("allreduce_into", "allreduce", &[SENDBUF, RECVBUF, OP, COMM]).token_only(),
+    reduction("reduce", "reduce", &[BUF, OP, ROOT, COMM]),
+    reduction("reduce_in_place", "reduce", &[IN_PLACE, OP, ROOT, COMM]).token_only(),
+    reduction("reduce_into", "reduce", &[SENDBUF, RECVBUF, OP, ROOT, COMM]).token_only(),
+    collective("bcast", "bcast", &[BUF, ROOT, COMM]).same_on_every_rank(),
+    collective("bcast_in_place", "bcast", &[IN_PLACE, ROOT, COMM]).token_only(),
+    collective("gather", "gather", &[BUF, ROOT, COMM]),
+    collective("gather_into", "gather", &[SENDBUF, RECVBUF, ROOT, COMM]).token_only(),
+    collective("allgather", "allgather", &[BUF, COMM]).same_on_every_rank(),
+    collective("allgather_into", "allgather", &[SENDBUF, RECVBUF, COMM]).token_only(),
+    collective("scatter", "scatter", &[BUF, ROOT, COMM]),
+    collective("scatter_into", "scatter", &[SENDBUF, RECVBUF, ROOT, COMM]).token_only(),
+    collective("alltoall", "alltoall", &[BUF, COMM]),
+    collective("alltoall_into", "alltoall", &[SENDBUF, RECVBUF, COMM]).token_only(),
+    reduction("scan", "scan", &[BUF, OP, COMM]),
+    reduction("scan_in_place", "scan", &[IN_PLACE, OP, COMM]).token_only(),
+    reduction("scan_into", "scan", &[SENDBUF, RECVBUF, OP, COMM]).token_only(),
+    reduction("exscan", "exscan", &[BUF, OP, COMM]),
+    reduction("exscan_in_place", "exscan", &[IN_PLACE, OP, COMM]).token_only(),
+    reduction("exscan_into", "exscan", &[SENDBUF, RECVBUF, OP, COMM]).token_only(),
+    collective("barrier", "barrier", &[COMM]).token_only(),
+    nonblocking("isend", Kind::PointToPoint, &[BUF, DEST, COMM]),
+    nonblocking("irecv", Kind::PointToPoint, &[TEMPLATE, SOURCE, COMM]).receive_into("irecv_into"),
+    nonblocking("irecv_into", Kind::PointToPoint, &[INTO_BUF, SOURCE, COMM])
+        .receive_into("irecv_into"),
+    nonblocking(
         "isendrecv",
-        &["&sendbuf", "&template", "source", "dest", "comm"],
-        P2P,
-    ),
-    op("ibarrier", &["comm"], COLLECTIVE),
-    op("ibcast", &["&buf", "root", "comm"], COLLECTIVE),
-    op("iallreduce", &["&buf", "op", "comm"], COLLECTIVE),
-    op("iallgather", &["&buf", "comm"], COLLECTIVE),
-    op("ialltoall", &["&buf", "comm"], COLLECTIVE),
-    // Completion: the request carries its communicator (`wait_all` takes one for its record).
-    op("wait", &["request"], P2P),
-    op("wait_all", &["requests", "comm"], P2P),
-    op("test", &["request"], P2P),
+        Kind::PointToPoint,
+        &[SENDBUF, TEMPLATE, SOURCE, DEST, COMM],
+    )
+    .receive_into("sendrecv_into"),
+    nonblocking("ibarrier", Kind::Collective, &[COMM]),
+    nonblocking("ibcast", Kind::Collective, &[BUF, ROOT, COMM]),
+    nonblocking("iallreduce", Kind::Collective, &[BUF, OP, COMM]),
+    nonblocking("iallgather", Kind::Collective, &[BUF, COMM]),
+    nonblocking("ialltoall", Kind::Collective, &[BUF, COMM]),
+    completion("wait", &[REQUEST]),
+    // `wait_all` takes the communicator for its record; a request carries its own.
+    completion("wait_all", &[REQUESTS, COMM]),
+    completion("test", &[REQUEST]),
+];
+
+/// The runtime's reduction operators (`spmd::Sum`, ...), which a collective's `op` argument
+/// names.
+pub(crate) const REDUCTION_OPERATORS: &[&str] = &[
+    "Sum", "Prod", "Max", "Min", "LAnd", "LOr", "LXor", "BAnd", "BOr", "BXor",
 ];
 
 /// The op called `name`, if any.
@@ -268,11 +402,11 @@ mod tests {
     fn token_only_ops() {
         let token_only: Vec<&str> = OPS
             .iter()
-            .filter(|op| !op.returns_value)
+            .filter(|op| !op.returns_value())
             .map(|op| op.name)
             .collect();
         assert_eq!(token_only.len(), 15, "{token_only:?}");
-        assert!(by_name("recv_into").is_some_and(|op| op.returns_value));
+        assert!(by_name("recv_into").is_some_and(Op::returns_value));
     }
 
     #[test]
@@ -282,7 +416,38 @@ mod tests {
         assert!(
             OPS.iter()
                 .filter(|op| !without.contains(&op.name))
-                .all(|op| op.params.last() == Some(&"comm"))
+                .all(|op| op.params.last().map(|param| param.role) == Some(Role::Comm))
         );
+    }
+
+    #[test]
+    fn the_facts_agree() {
+        for op in OPS {
+            let has = |role| op.position(role).is_some();
+            // A family is one of its ops: the blocking op whose forms match each other.
+            let family = by_name(op.family).unwrap_or_else(|| panic!("{}", op.name));
+            assert_eq!(family.kind, op.kind, "{}", op.name);
+            assert_eq!(family.issues_request(), op.issues_request(), "{}", op.name);
+            if has(Role::Root) || has(Role::Reduction) {
+                assert!(op.is_collective(), "{}", op.name);
+            }
+            if op.kind == Kind::PointToPoint {
+                assert!(has(Role::Dest) || has(Role::Source), "{}", op.name);
+            }
+            // A blocking collective returns the token alone when its result is in the
+            // caller's buffer, or when it has none (`barrier`).
+            if op.is_collective() && !op.issues_request() {
+                let no_result = has(Role::Output) || has(Role::InPlace) || op.params == [COMM];
+                assert_eq!(op.returns == Returns::Token, no_result, "{}", op.name);
+            }
+            if let Some(into) = op.receive_into {
+                let into = by_name(into).unwrap_or_else(|| panic!("{}", op.name));
+                assert!(has(Role::Source) && into.position(Role::Output).is_some());
+                assert!(into.returns_value(), "{} reports a status", into.name);
+            }
+            if op.same_on_every_rank {
+                assert!(op.is_collective() && !op.is_nonblocking(), "{}", op.name);
+            }
+        }
     }
 }

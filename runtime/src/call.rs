@@ -342,11 +342,9 @@ impl<'c> Call<'c> {
                             "give the receive room for every element the sender sends: a \
                              template of the sent shape, or `{}` with a buffer at least that \
                              long (its `Status::count` then says how many came)",
-                            if self.id.op.starts_with("sendrecv") {
-                                "sendrecv_into"
-                            } else {
-                                "recv_into"
-                            }
+                            crate::__private::op(self.id.op)
+                                .and_then(|op| op.receive_into)
+                                .unwrap_or("recv_into")
                         ),
                     )
                 }

@@ -116,25 +116,39 @@ pub use element::{
     BAnd, BOr, BXor, Element, LAnd, LOr, LXor, Max, Min, Prod, ReduceOp, Reduces, Sum,
 };
 pub use env::{Options, Threads, Universe, init, init_with};
-pub use ops::collective::{
-    allgather, allgather_into, alltoall, alltoall_into, barrier, bcast, bcast_in_place, gather,
-    gather_into, scatter, scatter_into,
-};
-pub use ops::nonblocking::{
-    Request, Requests, iallgather, iallreduce, ialltoall, ibarrier, ibcast, irecv, irecv_into,
-    isend, isendrecv, test, wait, wait_all,
-};
+pub use ops::nonblocking::{Request, Requests};
 pub use ops::p2p::{
-    ANY_SOURCE, Dest, IntoDest, IntoSource, SendrecvDest, SendrecvSource, Source, Status, recv,
-    recv_into, recv_with_status, send, sendrecv, sendrecv_into, sendrecv_with_status,
-};
-pub use ops::reduction::{
-    allreduce, allreduce_in_place, allreduce_into, exscan, exscan_in_place, exscan_into, reduce,
-    reduce_in_place, reduce_into, scan, scan_in_place, scan_into,
+    ANY_SOURCE, Dest, IntoDest, IntoSource, SendrecvDest, SendrecvSource, Source, Status,
 };
 pub use settings::world_rank;
 pub use spmd_macros::spmd_jit;
 pub use token::{Settle, Token, token};
+
+/// Re-exports every op of the macro's table from the runtime module that defines it, and keeps
+/// the table's facts the runtime reads ([`__private::OPS`]). The table is the only list of ops:
+/// an entry without a function here is an unresolved import, and a function of `ops` without
+/// an entry is dead code (both fail the build).
+macro_rules! export_ops {
+    ($($name:ident in $module:ident [$($param:literal),*] [$($receive_into:ident)?];)*) => {
+        $(pub use ops::$module::$name;)*
+
+        /// The op table's facts the runtime reads, one entry per op, in the table's order.
+        #[doc(hidden)]
+        pub const __OPS: &[crate::__private::OpEntry] = &[$(crate::__private::OpEntry {
+            name: stringify!($name),
+            params: &[$($param),*],
+            receive_into: [$(stringify!($receive_into))?].first().copied(),
+        }),*];
+    };
+}
+spmd_macros::__for_each_op!(export_ops);
+
+/// `pub use crate::{op, ...}` for every op of the macro's table.
+macro_rules! prelude_ops {
+    ($($name:ident in $module:ident [$($param:literal),*] [$($receive_into:ident)?];)*) => {
+        pub use crate::{$($name),*};
+    };
+}
 
 pub use half;
 pub use mpi;
@@ -146,13 +160,9 @@ pub use num_complex;
 pub mod prelude {
     pub use crate::{
         ANY_SOURCE, BAnd, BOr, BXor, Comm, Dest, LAnd, LOr, LXor, Max, Min, Prod, Source, Status,
-        Sum, Token, allgather, allgather_into, allreduce, allreduce_in_place, allreduce_into,
-        alltoall, alltoall_into, barrier, bcast, bcast_in_place, exscan, exscan_in_place,
-        exscan_into, gather, gather_into, iallgather, iallreduce, ialltoall, ibarrier, ibcast,
-        irecv, irecv_into, isend, isendrecv, recv, recv_into, recv_with_status, reduce,
-        reduce_in_place, reduce_into, scan, scan_in_place, scan_into, scatter, scatter_into, send,
-        sendrecv, sendrecv_into, sendrecv_with_status, spmd_jit, test, wait, wait_all,
+        Sum, Token, spmd_jit,
     };
+    spmd_macros::__for_each_op!(prelude_ops);
     pub use ndarray::{
         Array, Array0, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, Axis, array,
     };
@@ -164,6 +174,26 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::token::Settle;
+
+    /// Every op, with the facts of the macro's op table that the runtime and its tests read.
+    pub use crate::__OPS as OPS;
+
+    /// One op of the macro's op table.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct OpEntry {
+        /// Its name, also its function's.
+        pub name: &'static str,
+        /// Its arguments before the token, as its documentation writes them.
+        pub params: &'static [&'static str],
+        /// The op that receives its message into the caller's buffer and reports the count:
+        /// what a truncation error suggests. `None` for ops that receive no message.
+        pub receive_into: Option<&'static str>,
+    }
+
+    /// The entry of the op called `name`.
+    pub fn op(name: &str) -> Option<&'static OpEntry> {
+        OPS.iter().find(|op| op.name == name)
+    }
 
     /// Takes this thread's token for one op of a `#[spmd_jit]` function.
     #[inline]

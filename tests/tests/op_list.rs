@@ -1,10 +1,13 @@
-//! One list of ops: the macro's table (`macros/src/ops.rs`) is the source of truth, and the
-//! runtime's re-exports, its prelude, the crate docs' op table and the test that calls every
-//! op through `#[spmd_jit]` (`tests/src/bin/jit_every_op.rs`, in both modes) must name exactly
-//! the same ops. This test fails when any of them drifts.
+//! The op table of the macro (`macros/src/ops.rs`) is the one list of ops: the runtime
+//! re-exports exactly its ops, in the crate root and the prelude, by construction
+//! (`spmd_macros::__for_each_op!`), and records their facts in `spmd::__private::OPS`. What
+//! cannot follow from it by construction, the documentation and the test that calls every op,
+//! is checked against that list here.
 
 use std::collections::BTreeSet;
 use std::path::Path;
+
+use spmd::__private::{OPS, OpEntry};
 
 fn read(path: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,68 +16,24 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
 
-/// The names in `op("name", ...)` entries of the macro's table.
-fn macro_ops() -> BTreeSet<String> {
-    let source = read("macros/src/ops.rs");
-    let table = source
-        .split("pub(crate) const OPS: &[Op] = &[")
-        .nth(1)
-        .and_then(|rest| rest.split("];").next())
-        .expect("the OPS table");
-    table
-        .split("op(")
-        .skip(1)
-        .filter_map(|entry| entry.trim_start().strip_prefix('"'))
-        .filter_map(|entry| entry.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Identifiers of a `{ ... }` list after `marker` in `source`.
-fn braced_names(source: &str, marker: &str) -> BTreeSet<String> {
-    let list = source
-        .split(marker)
-        .nth(1)
-        .and_then(|rest| rest.split('{').nth(1))
-        .and_then(|rest| rest.split('}').next())
-        .unwrap_or_else(|| panic!("no list after {marker:?}"));
-    list.split(',')
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .collect()
-}
-
-fn is_op_like(name: &str, ops: &BTreeSet<String>) -> bool {
-    ops.contains(name) || name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+fn op_names() -> BTreeSet<String> {
+    OPS.iter().map(|op| op.name.to_owned()).collect()
 }
 
 #[test]
-fn the_runtime_exports_exactly_the_macros_ops() {
-    let ops = macro_ops();
-    assert!(ops.len() >= 30, "the table was not read: {ops:?}");
-    let lib = read("runtime/src/lib.rs");
-    let mut exported = BTreeSet::new();
-    for marker in [
-        "pub use ops::collective::",
-        "pub use ops::nonblocking::",
-        "pub use ops::p2p::",
-        "pub use ops::reduction::",
-    ] {
-        exported.extend(braced_names(&lib, marker));
+fn the_table_names_each_op_once() {
+    assert!(OPS.len() >= 30, "{OPS:?}");
+    assert_eq!(op_names().len(), OPS.len(), "a name appears twice: {OPS:?}");
+    for op in OPS {
+        if let Some(into) = op.receive_into {
+            assert!(spmd::__private::op(into).is_some(), "{}: {into}", op.name);
+        }
     }
-    let exported: BTreeSet<String> = exported
-        .into_iter()
-        .filter(|name| is_op_like(name, &ops))
-        .collect();
-    assert_eq!(exported, ops, "re-exports of lib.rs vs the macro's table");
+}
 
-    let prelude_start = lib.find("pub mod prelude").expect("the prelude");
-    let prelude: BTreeSet<String> = braced_names(&lib[prelude_start..], "pub use crate::")
-        .into_iter()
-        .filter(|name| is_op_like(name, &ops) && name != "spmd_jit")
-        .collect();
-    assert_eq!(prelude, ops, "the prelude vs the macro's table");
-
+#[test]
+fn the_crate_docs_op_table_lists_every_op() {
+    let lib = read("runtime/src/lib.rs");
     let table: BTreeSet<String> = lib
         .lines()
         .filter(|line| line.starts_with("//! | ["))
@@ -86,12 +45,15 @@ fn the_runtime_exports_exactly_the_macros_ops() {
             })
         })
         .collect();
-    assert_eq!(table, ops, "the crate docs' op table vs the macro's table");
+    assert_eq!(
+        table,
+        op_names(),
+        "the crate docs' op table vs the op table"
+    );
 }
 
 #[test]
 fn every_op_is_called_through_the_macro_in_both_modes() {
-    let ops = macro_ops();
     let source = read("tests/src/bin/jit_every_op.rs");
     let body = |start: &str, end: &str| -> String {
         let from = source.find(start).unwrap_or_else(|| panic!("{start:?}"));
@@ -102,23 +64,31 @@ fn every_op_is_called_through_the_macro_in_both_modes() {
     };
     let implicit = body("fn implicit(", "#[spmd_jit");
     let explicit = body("fn explicit(", "/// What rank");
-    for op in &ops {
-        let call = format!("{op}(");
+    for op in OPS {
+        let call = format!("{}(", op.name);
         let called = |text: &str| {
             text.match_indices(&call)
                 .any(|(at, _)| !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
         };
-        assert!(called(&implicit), "`{op}` is not called in implicit mode");
-        assert!(called(&explicit), "`{op}` is not called in explicit mode");
+        assert!(
+            called(&implicit),
+            "`{}` is not called in implicit mode",
+            op.name
+        );
+        assert!(
+            called(&explicit),
+            "`{}` is not called in explicit mode",
+            op.name
+        );
     }
 }
 
-/// The parameter names of a signature `name<..>(a: A, b: impl B<C, D>, ..) -> R`, at the first
-/// `(` after `name`: what is before the `:` of each top-level parameter.
-fn parameter_names(signature: &str) -> Vec<String> {
+/// The parameters of a signature `name<..>(a: A, b: &mut B, ..) -> R`, at the first `(`: each
+/// top-level parameter's name with the reference its type starts with (`&a`, `&mut b`, `c`).
+fn parameters(signature: &str) -> Vec<String> {
     let open = signature.find('(').expect("a parameter list");
     let mut depth = 0usize;
-    let mut names = Vec::new();
+    let mut params = Vec::new();
     let mut current = String::new();
     for c in signature[open + 1..].chars() {
         match c {
@@ -126,45 +96,65 @@ fn parameter_names(signature: &str) -> Vec<String> {
             ')' if depth == 0 => break,
             ')' | '>' | ']' => depth = depth.saturating_sub(1),
             ',' if depth == 0 => {
-                names.push(std::mem::take(&mut current));
+                params.push(std::mem::take(&mut current));
                 continue;
             }
             _ => {}
         }
         current.push(c);
     }
-    names.push(current);
-    names
+    params.push(current);
+    params
         .iter()
-        .filter_map(|param| param.split(':').next())
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
+        .filter_map(|param| param.split_once(':'))
+        .map(|(name, ty)| {
+            let ty = ty.trim();
+            let reference = if ty.starts_with("&mut ") {
+                "&mut "
+            } else if ty.starts_with('&') && !ty.starts_with("&Comm") {
+                "&"
+            } else {
+                ""
+            };
+            format!("{reference}{}", name.trim())
+        })
         .collect()
 }
 
+/// The parameters an op's documentation shows, from its table entry.
+fn table_parameters(op: &OpEntry, explicit: bool) -> Vec<String> {
+    let mut params: Vec<String> = op.params.iter().map(|&param| param.to_owned()).collect();
+    if explicit {
+        params.push("token".to_owned());
+    }
+    params
+}
+
 #[test]
-fn the_op_reference_lists_every_op_with_its_parameters() {
-    let ops = macro_ops();
+fn the_op_reference_shows_every_op_with_its_parameters() {
     let reference = read("book/src/op-reference.md");
-    let sources: String = ["collective", "p2p", "reduction", "nonblocking"]
-        .iter()
-        .map(|file| read(&format!("runtime/src/ops/{file}.rs")))
-        .collect();
-    for op in &ops {
+    for op in OPS {
         let row = reference
             .lines()
-            .find(|line| line.starts_with(&format!("| `{op}` |")))
-            .unwrap_or_else(|| panic!("book/src/op-reference.md has no row for `{op}`"));
-        let explicit = row.split('|').nth(3).expect("an explicit column").trim();
-        let documented = parameter_names(explicit);
-        let at = sources
-            .find(&format!("pub fn {op}<"))
-            .or_else(|| sources.find(&format!("pub fn {op}(")))
-            .unwrap_or_else(|| panic!("no `pub fn {op}` in runtime/src/ops"));
-        let actual = parameter_names(&sources[at..]);
-        assert_eq!(
-            documented, actual,
-            "the op reference's explicit form of `{op}` names other parameters than the source"
-        );
+            .find(|line| line.starts_with(&format!("| `{}` |", op.name)))
+            .unwrap_or_else(|| panic!("book/src/op-reference.md has no row for `{}`", op.name));
+        for (column, explicit) in [(2, false), (3, true)] {
+            let form = row.split('|').nth(column).expect("a column").trim();
+            assert_eq!(
+                parameters(form),
+                table_parameters(op, explicit),
+                "the op reference's {} form of `{}` ({form}) differs from the op table",
+                if explicit { "explicit" } else { "implicit" },
+                op.name
+            );
+        }
     }
+}
+
+#[test]
+fn parameters_read_references_and_generics() {
+    assert_eq!(
+        parameters("f(a: &B, b: &mut Vec<(u8, u8)>, c: impl X<Y, Z>, comm: &Comm) -> T"),
+        ["&a", "&mut b", "c", "comm"]
+    );
 }

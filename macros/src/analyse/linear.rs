@@ -325,7 +325,7 @@ impl Linear<'_> {
         match expr {
             Expr::Call(call) => {
                 let (op, _) = ops::called_op(&call.func)?;
-                if !issues_request(op) {
+                if !op.issues_request() {
                     return None;
                 }
                 Some(match calls::form(op, call.args.len()) {
@@ -559,13 +559,8 @@ impl Linear<'_> {
 /// One branch of an `if` or `match`: where it is, and how to walk it.
 type Branch<'b, L> = (Span, &'b dyn Fn(&mut L));
 
-/// Whether `op` issues a request (its value is one).
-fn issues_request(op: Op) -> bool {
-    op.nonblocking && !matches!(op.name, "wait" | "wait_all" | "test")
-}
-
 fn op_source(op: Op) -> Source {
-    if op.returns_value {
+    if op.returns_value() {
         Source::Last(op.name)
     } else {
         Source::Whole(op.name)

@@ -156,8 +156,7 @@ impl<'ast> Visit<'ast> for RankFinder<'_> {
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         // These give every rank the same value, whatever their arguments.
-        let uniform = ops::called_op(&call.func)
-            .is_some_and(|(op, _)| matches!(op.name, "allreduce" | "bcast" | "allgather"));
+        let uniform = ops::called_op(&call.func).is_some_and(|(op, _)| op.same_on_every_rank);
         if uniform {
             return;
         }
@@ -269,7 +268,7 @@ impl<'ast> Visit<'ast> for Collector {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         visit::visit_expr_call(self, call);
         if let Some((op, segment)) = ops::called_op(&call.func)
-            && op.collective
+            && op.is_collective()
         {
             self.sequence.calls.push(Collective {
                 name: op.name,

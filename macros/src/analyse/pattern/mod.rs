@@ -25,7 +25,7 @@ use syn::{Expr, FnArg, ItemConst, ItemFn, Pat};
 use super::calls::is_token_type;
 use super::syntax::{assigned_names, binding_names, compound_op, idents, is_const_name};
 use crate::ctxt::Ctxt;
-use crate::ops;
+use crate::ops::{self, Role};
 use interp::Shared;
 use trace::{CommName, End, Event, GiveUp, Kind, Trace};
 
@@ -291,12 +291,11 @@ fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
     }
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-            if let Some((op, _)) = ops::called_op(&call.func) {
-                let comm = call
-                    .args
-                    .iter()
-                    .nth(op.params.len() - 1)
-                    .and_then(CommName::of);
+            // `wait` and `test` take none: their request carries it.
+            if let Some((op, _)) = ops::called_op(&call.func)
+                && let Some(position) = op.position(Role::Comm)
+            {
+                let comm = call.args.iter().nth(position).and_then(CommName::of);
                 self.comms.push(comm);
             }
             visit::visit_expr_call(self, call);

@@ -5,31 +5,20 @@ use syn::{Expr, ExprCall};
 
 use super::{Ctl, EVENT_LIMIT, End, Interp, R, Value, give_up, id_of};
 use crate::analyse::pattern::trace::{Event, Kind, strip};
-use crate::ops::Op;
+use crate::ops::{Op, REDUCTION_OPERATORS, Role};
 
 /// The name of the reduction operator of an op call, when it is one of the runtime's.
 fn reduction_name(expr: &Expr) -> Option<String> {
-    const REDUCTIONS: &[&str] = &[
-        "Sum", "Prod", "Max", "Min", "LAnd", "LOr", "LXor", "BAnd", "BOr", "BXor",
-    ];
     let Expr::Path(path) = strip(expr) else {
         return None;
     };
     let last = path.path.segments.last()?.ident.to_string();
-    REDUCTIONS.contains(&last.as_str()).then_some(last)
-}
-
-/// The op's family: `allreduce` for `allreduce_in_place` and `allreduce_into`.
-fn family(op: Op) -> &'static str {
-    let name = op.name;
-    name.strip_suffix("_in_place")
-        .or_else(|| name.strip_suffix("_into"))
-        .unwrap_or(name)
+    REDUCTION_OPERATORS.contains(&last.as_str()).then_some(last)
 }
 
 impl Interp<'_> {
     pub(super) fn op_call(&mut self, op: Op, span: Span, call: &ExprCall) -> R<Value> {
-        if op.nonblocking {
+        if op.is_nonblocking() {
             return give_up(
                 span,
                 format!(
@@ -47,13 +36,11 @@ impl Interp<'_> {
         for arg in &call.args {
             values.push(self.expr(arg)?);
         }
-        let param = |name: &str| {
-            op.params
-                .iter()
-                .position(|param| *param == name)
+        let param = |role: Role| {
+            op.position(role)
                 .and_then(|index| Some((values.get(index)?, call.args.iter().nth(index)?)))
         };
-        if let Some((_, comm)) = param("comm")
+        if let Some((_, comm)) = param(Role::Comm)
             && !self.shared.comm.is(comm)
         {
             return give_up(span, "this call uses another communicator");
@@ -67,21 +54,21 @@ impl Interp<'_> {
                 ),
             )
         };
-        let kind = if op.collective {
-            let root = param("root").and_then(|(value, _)| value.int());
-            let reduction = param("op").and_then(|(_, expr)| reduction_name(expr));
+        let kind = if op.is_collective() {
+            let root = param(Role::Root).and_then(|(value, _)| value.int());
+            let reduction = param(Role::Reduction).and_then(|(_, expr)| reduction_name(expr));
             Kind::Collective {
-                family: family(op),
+                family: op.family,
                 root,
                 reduction,
             }
         } else {
-            let dest = param("dest").map(|(value, _)| match value {
+            let dest = param(Role::Dest).map(|(value, _)| match value {
                 Value::Int(rank) => Some((*rank, 0)),
                 Value::Dest { rank, tag } => Some((*rank, *tag)),
                 _ => None,
             });
-            let source = param("source").map(|(value, _)| match value {
+            let source = param(Role::Source).map(|(value, _)| match value {
                 Value::Int(rank) => Some((Some(*rank), None)),
                 Value::Source { rank, tag } => Some((*rank, *tag)),
                 _ => None,
@@ -110,7 +97,7 @@ impl Interp<'_> {
         if self.events.len() > EVENT_LIMIT {
             return Err(Ctl::Stop(End::Budget));
         }
-        Ok(match (explicit, op.returns_value) {
+        Ok(match (explicit, op.returns_value()) {
             (false, _) => Value::Unknown,
             (true, false) => Value::Token,
             (true, true) => Value::Tuple(vec![Value::Unknown, Value::Token]),
