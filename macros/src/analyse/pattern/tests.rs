@@ -686,3 +686,18 @@ fn pattern_of_files() {
     }
     println!("total: {total:?}");
 }
+
+#[test]
+fn a_function_of_the_users_called_min_without_arguments() {
+    // `min()` is not `std::cmp::min`: the evaluation must not read its missing arguments.
+    let found = errors(quote! {
+        fn f(comm: &Comm, x: f64) -> f64 {
+            let k = min();
+            if comm.rank() == k {
+                send(&x, 1, comm);
+            }
+            x
+        }
+    });
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -275,7 +275,8 @@ fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Valu
         (_, ["Dest", "rank"]) => arg(0)
             .int()
             .map_or(Value::Unknown, |rank| Value::Dest { rank, tag: 0 }),
-        (1, ["min" | "max"]) | (_, ["cmp", "min" | "max"]) => {
+        // `min(a, b)`: with no arguments it is a function of the user's, not `std`'s.
+        (1, ["min" | "max"]) | (_, ["cmp", "min" | "max"]) if !args.is_empty() => {
             let method = names.last().map(String::as_str).unwrap_or_default();
             return Some(value_method(&arg(0), method, &args[1..], span));
         }
