@@ -276,6 +276,7 @@ pub(crate) const OPS: &[Op] = &[
         &[SENDBUF, RECVBUF, SOURCE, DEST, COMM],
     )
     .receive_into("sendrecv_into"),
+    // ANCHOR: entries
     reduction("allreduce", "allreduce", &[BUF, OP, COMM]).same_on_every_rank(),
     reduction("allreduce_in_place", "allreduce", &[IN_PLACE, OP, COMM]).token_only(),
     reduction("allreduce_into", "allreduce", &[SENDBUF, RECVBUF, OP, COMM]).token_only(),
@@ -303,6 +304,7 @@ pub(crate) const OPS: &[Op] = &[
     nonblocking("irecv", Kind::PointToPoint, &[TEMPLATE, SOURCE, COMM]).receive_into("irecv_into"),
     nonblocking("irecv_into", Kind::PointToPoint, &[INTO_BUF, SOURCE, COMM])
         .receive_into("irecv_into"),
+    // ANCHOR_END: entries
     nonblocking(
         "isendrecv",
         Kind::PointToPoint,
