@@ -2,17 +2,47 @@
 //! elements. An op returns the kind of buffer it was given.
 
 use std::mem::MaybeUninit;
+use std::ops::Deref;
 
 use half::{bf16, f16};
 use ndarray::{Array, ArrayBase, Axis, Data, DataMut, Dimension, RemoveAxis};
 use num_complex::{Complex32, Complex64};
 
-use crate::cache::{Elements, Staged};
+use crate::cache::Staged;
 use crate::element::Element;
 
 pub(crate) mod sealed {
     /// The supertrait that keeps the buffer traits to this crate's buffer kinds.
     pub trait Sealed {}
+}
+
+/// The elements of a buffer in logical order, as [`Buffer::elements`] gives them: borrowed when
+/// the buffer's memory already is in that order, otherwise a copy in the staging memory of the
+/// op's call site (see [`Staged`]), which goes back to the call site when this is dropped.
+#[derive(Debug)]
+pub enum Elements<'a, T: Element> {
+    /// The buffer's own memory.
+    Borrowed(&'a [T]),
+    /// A copy in the call site's host staging memory.
+    Staged(Staged<T>),
+    /// A copy of a device buffer in the call site's pinned host memory (see
+    /// [`cuda::Pinned`](crate::cuda::Pinned)).
+    #[cfg(feature = "cuda")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cuda")))]
+    Pinned(crate::cuda::Pinned<T>),
+}
+
+impl<T: Element> Deref for Elements<'_, T> {
+    type Target = [T];
+    #[inline]
+    fn deref(&self) -> &[T] {
+        match self {
+            Elements::Borrowed(slice) => slice,
+            Elements::Staged(staged) => staged,
+            #[cfg(feature = "cuda")]
+            Elements::Pinned(pinned) => pinned,
+        }
+    }
 }
 
 /// A buffer an op can read: its elements in logical (row-major) order, and how to build a

@@ -7,13 +7,13 @@
 //! host memory. The hot-loop forms (`send`, `sendrecv_into`, the `_into` and in-place ops) stage
 //! host buffers of up to 1 KiB on the stack instead, which needs no lookup at all.
 //!
-//! One design serves both kinds of memory. A [`Block`] is memory of one kind (a host `Vec`, or
-//! a pinned allocation); a thread's [`BlockCache`] of that kind keeps one block per [`Key`]: the
+//! One design serves both kinds of memory. A [`Chunk`] is memory of one kind (a host `Vec`, or
+//! a pinned allocation); a thread's [`ChunkCache`] of that kind keeps one chunk per [`Key`]: the
 //! call site (file, line, column of the user's call) and the buffer's position among the op's
-//! arguments. An op takes its block out of the cache ([`Lent`]), so the block is owned, not
+//! arguments. An op takes its chunk out of the cache ([`Lent`]), so the chunk is owned, not
 //! shared, while MPI or a device copy uses it, and puts it back when the `Lent` is dropped; a
-//! block too small for a call is replaced by a larger one. A halo exchange of array columns in a
-//! loop copies but never allocates after its first iteration. Every block is zeroed when
+//! chunk too small for a call is replaced by a larger one. A halo exchange of array columns in a
+//! loop copies but never allocates after its first iteration. Every chunk is zeroed when
 //! allocated, so its bytes are always initialised, and a `Lent` of `bool`s is zeroed again
 //! before use: every element handed out is a valid value of its type.
 //!
@@ -30,74 +30,72 @@ use std::ptr::NonNull;
 
 use crate::element::Element;
 
-/// A staging block's key: the call site's address and the buffer's position in the op.
+/// A staging chunk's key: the call site's address and the buffer's position in the op.
 pub(crate) type Key = (usize, u8);
 
-/// The alignment every block provides: enough for every element type.
-pub(crate) const BLOCK_ALIGN: usize = 16;
+/// The alignment every chunk provides: enough for every element type.
+pub(crate) const CHUNK_ALIGN: usize = 16;
 
 thread_local! {
     /// The call site of the op in progress on this thread, and the next staging position.
     static CURRENT: Cell<Key> = const { Cell::new((0, 0)) };
-    /// This thread's host staging blocks.
-    static HOST: RefCell<BlockCache<HostBlock>> = const {
-        RefCell::new(BlockCache { blocks: HashMap::with_hasher(KeyHash) })
-    };
+    /// This thread's host staging chunks.
+    static HOST: RefCell<ChunkCache<HostChunk>> = const { RefCell::new(ChunkCache::new()) };
 }
 
 mod sealed {
     /// Memory that a staging cache holds (sealed: the cache trusts `bytes` and `base`).
-    pub trait Block: Sized + 'static {
-        /// The smallest block allocated.
+    pub trait Chunk: Sized + 'static {
+        /// The smallest chunk allocated.
         const MIN_BYTES: usize;
         /// Its size in bytes.
         fn bytes(&self) -> usize;
-        /// Its first byte, aligned to [`BLOCK_ALIGN`](super::BLOCK_ALIGN); all `bytes()` bytes
-        /// are initialised, and nobody but the block's owner uses them.
+        /// Its first byte, aligned to [`CHUNK_ALIGN`](super::CHUNK_ALIGN); all `bytes()` bytes
+        /// are initialised, and nobody but the chunk's owner uses them.
         fn base(&self) -> std::ptr::NonNull<u8>;
-        /// Runs `f` on this thread's cache of such blocks, unless the cache is gone (thread
+        /// Runs `f` on this thread's cache of such chunks, unless the cache is gone (thread
         /// teardown) or in use further up the stack.
-        fn with_cache<R>(f: impl FnOnce(&mut super::BlockCache<Self>) -> R) -> Option<R>;
+        fn with_cache<R>(f: impl FnOnce(&mut super::ChunkCache<Self>) -> R) -> Option<R>;
     }
 }
-pub(crate) use sealed::Block;
+pub(crate) use sealed::Chunk;
 
-/// A thread's blocks of one kind, one per [`Key`].
+/// A thread's chunks of one kind, one per [`Key`].
 #[derive(Debug)]
-pub struct BlockCache<B> {
-    blocks: HashMap<Key, B, KeyHash>,
+pub struct ChunkCache<C> {
+    chunks: HashMap<Key, C, KeyHash>,
 }
 
-impl<B: Block> BlockCache<B> {
-    #[cfg(any(test, feature = "cuda"))]
-    pub(crate) fn new() -> BlockCache<B> {
-        BlockCache {
-            blocks: HashMap::with_hasher(KeyHash),
+impl<C: Chunk> ChunkCache<C> {
+    /// An empty cache.
+    pub(crate) const fn new() -> ChunkCache<C> {
+        ChunkCache {
+            chunks: HashMap::with_hasher(KeyHash),
         }
     }
 
-    /// Gives `block` back to `key`.
-    pub(crate) fn put(&mut self, key: Key, block: B) {
-        self.blocks.insert(key, block);
+    /// Gives `chunk` back to `key`.
+    pub(crate) fn put(&mut self, key: Key, chunk: C) {
+        self.chunks.insert(key, chunk);
     }
 
-    /// Bytes held, over all keys (blocks lent out are not counted).
+    /// Bytes held, over all keys (chunks lent out are not counted).
     pub(crate) fn bytes(&self) -> usize {
-        self.blocks.values().map(Block::bytes).sum()
+        self.chunks.values().map(Chunk::bytes).sum()
     }
 }
 
 /// Host memory for staging: zeroed `u128`s, so aligned to 16 and always initialised.
 #[derive(Debug)]
-pub struct HostBlock(Vec<u128>);
+pub struct HostChunk(Vec<u128>);
 
-impl HostBlock {
-    fn alloc(bytes: usize) -> Result<HostBlock, std::convert::Infallible> {
-        Ok(HostBlock(vec![0; bytes.div_ceil(size_of::<u128>())]))
+impl HostChunk {
+    fn alloc(bytes: usize) -> Result<HostChunk, std::convert::Infallible> {
+        Ok(HostChunk(vec![0; bytes.div_ceil(size_of::<u128>())]))
     }
 }
 
-impl Block for HostBlock {
+impl Chunk for HostChunk {
     /// Smaller host buffers are staged on the stack by the hot-loop forms.
     const MIN_BYTES: usize = 1024;
     fn bytes(&self) -> usize {
@@ -106,7 +104,7 @@ impl Block for HostBlock {
     fn base(&self) -> NonNull<u8> {
         NonNull::from(self.0.as_slice()).cast()
     }
-    fn with_cache<R>(f: impl FnOnce(&mut BlockCache<HostBlock>) -> R) -> Option<R> {
+    fn with_cache<R>(f: impl FnOnce(&mut ChunkCache<HostChunk>) -> R) -> Option<R> {
         HOST.try_with(|cache| cache.try_borrow_mut().ok().map(|mut cache| f(&mut cache)))
             .ok()
             .flatten()
@@ -164,56 +162,56 @@ pub(crate) fn next_key() -> Key {
 
 /// Bytes of host staging memory this thread holds, over all call sites.
 pub fn staging_bytes() -> usize {
-    HOST.with_borrow(BlockCache::bytes)
+    HOST.with_borrow(ChunkCache::bytes)
 }
 
-/// `len` elements of `T` in a block taken from the current call site's cache (the next buffer
-/// position); the block goes back to the cache when this is dropped.
+/// `len` elements of `T` in a chunk taken from the current call site's cache (the next buffer
+/// position); the chunk goes back to the cache when this is dropped.
 ///
-/// Every element is a valid `T` at all times: blocks are zeroed when allocated, and for types
+/// Every element is a valid `T` at all times: chunks are zeroed when allocated, and for types
 /// with invalid bit patterns (`bool`) the elements are zeroed again when lent.
-pub struct Lent<T: Element, B: Block> {
+pub struct Lent<T: Element, C: Chunk> {
     key: Key,
     /// `Some` until dropped.
-    block: Option<B>,
+    chunk: Option<C>,
     len: usize,
     _elements: PhantomData<T>,
 }
 
 /// Host staging memory of the current call site (see [`Lent`]).
-pub type Staged<T> = Lent<T, HostBlock>;
+pub type Staged<T> = Lent<T, HostChunk>;
 
-impl<T: Element, B: Block> Lent<T, B> {
-    /// The next position's block, with room for `len` elements of `T` (a new block from
+impl<T: Element, C: Chunk> Lent<T, C> {
+    /// The next position's chunk, with room for `len` elements of `T` (a new chunk from
     /// `alloc`, given the bytes needed, if the cache has none large enough). The elements are
     /// valid `T`s but otherwise unspecified: what an earlier op left there, or zeros.
     pub(crate) fn take<E>(
         len: usize,
-        alloc: impl FnOnce(usize) -> Result<B, E>,
-    ) -> Result<Lent<T, B>, LentError<E>> {
-        const { assert!(align_of::<T>() <= BLOCK_ALIGN) };
+        alloc: impl FnOnce(usize) -> Result<C, E>,
+    ) -> Result<Lent<T, C>, LentError<E>> {
+        const { assert!(align_of::<T>() <= CHUNK_ALIGN) };
         let key = next_key();
         let bytes = len.checked_mul(size_of::<T>()).ok_or(LentError::TooLarge)?;
-        let cached = B::with_cache(|cache| cache.blocks.remove(&key)).flatten();
-        let block = match cached {
-            Some(block) if block.bytes() >= bytes => block,
+        let cached = C::with_cache(|cache| cache.chunks.remove(&key)).flatten();
+        let chunk = match cached {
+            Some(chunk) if chunk.bytes() >= bytes => chunk,
             old => {
                 drop(old);
-                alloc(bytes.max(B::MIN_BYTES)).map_err(LentError::Alloc)?
+                alloc(bytes.max(C::MIN_BYTES)).map_err(LentError::Alloc)?
             }
         };
         assert!(
-            block.bytes() >= bytes,
-            "a staging block is smaller than asked"
+            chunk.bytes() >= bytes,
+            "a staging chunk is smaller than asked"
         );
         let lent = Lent {
             key,
-            block: Some(block),
+            chunk: Some(chunk),
             len,
             _elements: PhantomData,
         };
         if !T::ANY_BITS_VALID {
-            // SAFETY: the block holds at least `len` elements of `T` (checked above) and is
+            // SAFETY: the chunk holds at least `len` elements of `T` (checked above) and is
             // owned by `lent`.
             unsafe { std::ptr::write_bytes(lent.ptr().as_ptr(), 0, len) };
         }
@@ -222,9 +220,9 @@ impl<T: Element, B: Block> Lent<T, B> {
 
     #[inline]
     fn ptr(&self) -> NonNull<T> {
-        self.block
+        self.chunk
             .as_ref()
-            .expect("a Lent holds its block until dropped")
+            .expect("a Lent holds its chunk until dropped")
             .base()
             .cast()
     }
@@ -263,7 +261,7 @@ impl<T: Element> Staged<T> {
     /// elements of `T`, for MPI to write into. Their values are valid `T`s but otherwise
     /// unspecified (what an earlier op left there, or zeros): read only what MPI wrote.
     pub(crate) fn for_output(len: usize) -> Staged<T> {
-        Lent::take(len, HostBlock::alloc).unwrap_or_else(|error| match error {
+        Lent::take(len, HostChunk::alloc).unwrap_or_else(|error| match error {
             LentError::TooLarge => panic!(
                 "a staging buffer of {len} elements of {} overflows the address space",
                 T::NAME
@@ -273,13 +271,13 @@ impl<T: Element> Staged<T> {
     }
 }
 
-impl<T: Element, B: Block> Deref for Lent<T, B> {
+impl<T: Element, C: Chunk> Deref for Lent<T, C> {
     type Target = [T];
     #[inline]
     fn deref(&self) -> &[T] {
-        // SAFETY: `ptr` is aligned for `T` (`BLOCK_ALIGN`) and points to at least `len` of
-        // them, in a block this `Lent` owns alone while it lives. Every element is a valid `T`:
-        // the block's bytes are initialised, every bit pattern is a value of every element type
+        // SAFETY: `ptr` is aligned for `T` (`CHUNK_ALIGN`) and points to at least `len` of
+        // them, in a chunk this `Lent` owns alone while it lives. Every element is a valid `T`:
+        // the chunk's bytes are initialised, every bit pattern is a value of every element type
         // except `bool`, whose elements `take` zeroed, and only `T`'s own values are written
         // through `deref_mut` (or by MPI and device copies for `T`'s datatype, validated for
         // `bool` by `sys` after every receive).
@@ -287,7 +285,7 @@ impl<T: Element, B: Block> Deref for Lent<T, B> {
     }
 }
 
-impl<T: Element, B: Block> DerefMut for Lent<T, B> {
+impl<T: Element, C: Chunk> DerefMut for Lent<T, C> {
     #[inline]
     fn deref_mut(&mut self) -> &mut [T] {
         // SAFETY: as in `deref`; the memory is uniquely borrowed through `self`.
@@ -295,48 +293,22 @@ impl<T: Element, B: Block> DerefMut for Lent<T, B> {
     }
 }
 
-impl<T: Element, B: Block> Drop for Lent<T, B> {
+impl<T: Element, C: Chunk> Drop for Lent<T, C> {
     #[inline]
     fn drop(&mut self) {
-        if let Some(block) = self.block.take() {
+        if let Some(chunk) = self.chunk.take() {
             let key = self.key;
-            // When the cache is gone (thread teardown) or busy, the block is simply freed.
-            let _ = B::with_cache(move |cache| cache.put(key, block));
+            // When the cache is gone (thread teardown) or busy, the chunk is simply freed.
+            let _ = C::with_cache(move |cache| cache.put(key, chunk));
         }
     }
 }
 
-impl<T: Element, B: Block> std::fmt::Debug for Lent<T, B> {
+impl<T: Element, C: Chunk> std::fmt::Debug for Lent<T, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Lent")
             .field("elements", &self.len)
             .finish_non_exhaustive()
-    }
-}
-
-/// The elements of a buffer in logical order: borrowed when its memory already is, staged in
-/// the call site's cache otherwise.
-#[derive(Debug)]
-pub enum Elements<'a, T: Element> {
-    /// The buffer's own memory.
-    Borrowed(&'a [T]),
-    /// A copy in the call site's staging buffer.
-    Staged(Staged<T>),
-    /// A copy of a device buffer in the call site's pinned host memory.
-    #[cfg(feature = "cuda")]
-    Pinned(crate::cuda::Pinned<T>),
-}
-
-impl<T: Element> Deref for Elements<'_, T> {
-    type Target = [T];
-    #[inline]
-    fn deref(&self) -> &[T] {
-        match self {
-            Elements::Borrowed(slice) => slice,
-            Elements::Staged(staged) => staged,
-            #[cfg(feature = "cuda")]
-            Elements::Pinned(pinned) => pinned,
-        }
     }
 }
 
@@ -396,7 +368,7 @@ mod tests {
         let address_a = staged_a.as_ptr();
         drop((staged_a, staged_b));
         assert!(
-            staging_bytes() >= before + 2 * HostBlock::MIN_BYTES,
+            staging_bytes() >= before + 2 * HostChunk::MIN_BYTES,
             "both are kept by the cache"
         );
         begin(a);
@@ -405,7 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn a_block_in_use_is_not_lent_twice() {
+    fn a_chunk_in_use_is_not_lent_twice() {
         let site = here();
         begin(site);
         let outer = staged_from(vec![1.0f64; 8]);
@@ -415,7 +387,7 @@ mod tests {
         assert_ne!(
             outer.as_ptr(),
             inner.as_ptr(),
-            "the lent block was lent again"
+            "the lent chunk was lent again"
         );
         assert_eq!(&*outer, &[1.0; 8]);
         assert_eq!(&*inner, &[2.0; 8]);
@@ -438,7 +410,7 @@ mod tests {
     }
 
     #[test]
-    fn a_larger_call_replaces_the_block() {
+    fn a_larger_call_replaces_the_chunk() {
         let site = here();
         begin(site);
         drop(Staged::<f64>::for_output(10));
@@ -449,31 +421,31 @@ mod tests {
         drop(big);
         assert_eq!(
             staging_bytes(),
-            small - HostBlock::MIN_BYTES + 80_000,
-            "the old block is freed, not kept"
+            small - HostChunk::MIN_BYTES + 80_000,
+            "the old chunk is freed, not kept"
         );
     }
 
     #[test]
     fn a_size_that_overflows_is_refused() {
         begin(here());
-        let result = Lent::<f64, HostBlock>::take(usize::MAX / 4, HostBlock::alloc);
+        let result = Lent::<f64, HostChunk>::take(usize::MAX / 4, HostChunk::alloc);
         assert!(matches!(result, Err(LentError::TooLarge)));
     }
 
-    /// Memory standing in for another kind of block (pinned memory), numbered in allocation
+    /// Memory standing in for another kind of chunk (pinned memory), numbered in allocation
     /// order: the cache's reuse rules hold whatever the memory.
     #[derive(Debug)]
-    struct FakeBlock {
+    struct FakeChunk {
         memory: Vec<u128>,
         serial: usize,
     }
 
     thread_local! {
-        static FAKE: RefCell<BlockCache<FakeBlock>> = RefCell::new(BlockCache::new());
+        static FAKE: RefCell<ChunkCache<FakeChunk>> = const { RefCell::new(ChunkCache::new()) };
     }
 
-    impl Block for FakeBlock {
+    impl Chunk for FakeChunk {
         const MIN_BYTES: usize = 4096;
         fn bytes(&self) -> usize {
             self.memory.len() * size_of::<u128>()
@@ -481,7 +453,7 @@ mod tests {
         fn base(&self) -> NonNull<u8> {
             NonNull::from(self.memory.as_slice()).cast()
         }
-        fn with_cache<R>(f: impl FnOnce(&mut BlockCache<FakeBlock>) -> R) -> Option<R> {
+        fn with_cache<R>(f: impl FnOnce(&mut ChunkCache<FakeChunk>) -> R) -> Option<R> {
             FAKE.with(|cache| cache.try_borrow_mut().ok().map(|mut cache| f(&mut cache)))
         }
     }
@@ -491,9 +463,9 @@ mod tests {
     }
 
     impl Allocator {
-        fn alloc(&mut self, bytes: usize) -> Result<FakeBlock, String> {
+        fn alloc(&mut self, bytes: usize) -> Result<FakeChunk, String> {
             self.count += 1;
-            Ok(FakeBlock {
+            Ok(FakeChunk {
                 memory: vec![0; bytes.div_ceil(size_of::<u128>())],
                 serial: self.count,
             })
@@ -506,34 +478,34 @@ mod tests {
         let mut allocator = Allocator { count: 0 };
         for i in 0..100 {
             begin(site);
-            let mut lent = Lent::<f64, FakeBlock>::take(1000, |bytes| allocator.alloc(bytes))
+            let mut lent = Lent::<f64, FakeChunk>::take(1000, |bytes| allocator.alloc(bytes))
                 .expect("the fake allocator never fails");
-            assert_eq!(lent.block.as_ref().map(|block| block.serial), Some(1));
+            assert_eq!(lent.chunk.as_ref().map(|chunk| chunk.serial), Some(1));
             lent[999] = f64::from(i);
         }
         assert_eq!(allocator.count, 1);
-        assert_eq!(FAKE.with_borrow(BlockCache::bytes), 8000);
+        assert_eq!(FAKE.with_borrow(ChunkCache::bytes), 8000);
     }
 
     #[test]
-    fn tiny_blocks_get_the_minimum_and_sites_do_not_share() {
+    fn tiny_chunks_get_the_minimum_and_sites_do_not_share() {
         let mut allocator = Allocator { count: 0 };
         let (a, b) = (here(), here());
         begin(a);
-        let first = Lent::<u8, FakeBlock>::take(0, |bytes| allocator.alloc(bytes)).unwrap();
-        let second = Lent::<u8, FakeBlock>::take(4, |bytes| allocator.alloc(bytes)).unwrap();
+        let first = Lent::<u8, FakeChunk>::take(0, |bytes| allocator.alloc(bytes)).unwrap();
+        let second = Lent::<u8, FakeChunk>::take(4, |bytes| allocator.alloc(bytes)).unwrap();
         begin(b);
-        let third = Lent::<u8, FakeBlock>::take(4, |bytes| allocator.alloc(bytes)).unwrap();
-        assert_eq!(first.block.as_ref().unwrap().bytes(), FakeBlock::MIN_BYTES);
+        let third = Lent::<u8, FakeChunk>::take(4, |bytes| allocator.alloc(bytes)).unwrap();
+        assert_eq!(first.chunk.as_ref().unwrap().bytes(), FakeChunk::MIN_BYTES);
         assert_eq!(
             allocator.count, 3,
-            "each site and position has its own block"
+            "each site and position has its own chunk"
         );
         drop((first, second, third));
         begin(a);
-        let again = Lent::<u8, FakeBlock>::take(4000, |bytes| allocator.alloc(bytes)).unwrap();
+        let again = Lent::<u8, FakeChunk>::take(4000, |bytes| allocator.alloc(bytes)).unwrap();
         assert_eq!(
-            again.block.as_ref().unwrap().serial,
+            again.chunk.as_ref().unwrap().serial,
             1,
             "a smaller call reuses"
         );
@@ -543,7 +515,7 @@ mod tests {
     #[test]
     fn an_allocation_failure_is_passed_on() {
         begin(here());
-        let result = Lent::<f64, FakeBlock>::take(64, |_| Err("out of pinned memory".to_string()));
+        let result = Lent::<f64, FakeChunk>::take(64, |_| Err("out of pinned memory".to_string()));
         match result {
             Err(LentError::Alloc(message)) => assert_eq!(message, "out of pinned memory"),
             other => panic!("expected the allocator's error, got {other:?}"),

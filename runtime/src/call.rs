@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use crate::check::{self, Collective, Failure, Message};
 use crate::comm::Comm;
-use crate::ident::{OpId, Peer};
+use crate::ident::{OpId, Payload, Peer};
 use crate::settings;
 use crate::sys::{self, SysError, SysResult};
 use crate::token::Token;
@@ -23,23 +23,24 @@ use crate::watchdog;
 /// A failed op: what went wrong, where, and how to fix it.
 ///
 /// Ops panic with this error's text (a panic after [`init`](crate::init) aborts the whole job),
-/// so every failure names the op, the rank, the sequence number and the user's call site.
+/// so every failure names the op, the rank, the sequence number and the user's call site. No
+/// op returns it: the panic is the failure.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub(crate) struct Error {
     /// The op that failed, e.g. `"scatter"`.
-    pub op: &'static str,
+    pub(crate) op: &'static str,
     /// The rank in the op's communicator.
-    pub rank: usize,
+    pub(crate) rank: usize,
     /// The number of ranks in the op's communicator.
-    pub size: usize,
+    pub(crate) size: usize,
     /// The rank's sequence number of the op.
-    pub seq: u64,
+    pub(crate) seq: u64,
     /// The call site in the user's code.
-    pub site: &'static Location<'static>,
+    pub(crate) site: &'static Location<'static>,
     /// What went wrong, with the bad value.
-    pub problem: String,
+    pub(crate) problem: String,
     /// How to fix it.
-    pub help: String,
+    pub(crate) help: String,
 }
 
 impl fmt::Display for Error {
@@ -238,7 +239,7 @@ impl<'c> Call<'c> {
     #[inline]
     pub(crate) fn announce(&self, message: Message) {
         if watchdog::enabled() {
-            self.watch(Peer::Dest(message.2));
+            self.watch(Peer::To(message.2));
         }
         if let Some(check) = self.comm.check_raw() {
             self.checked(check::announce(check, &self.id, message));
@@ -276,8 +277,11 @@ impl<'c> Call<'c> {
     ) -> (c_int, c_int) {
         if watchdog::enabled() {
             self.watch(match send {
-                Some((_, _, dest, _)) => Peer::Exchange { dest, source },
-                None => Peer::Source(source),
+                Some((_, _, dest, _)) => Peer::Exchange {
+                    to: dest,
+                    from: source,
+                },
+                None => Peer::From(source),
             });
         }
         match self.comm.check_raw() {
@@ -384,38 +388,37 @@ impl<'c> Call<'c> {
 
     // ---- the end -----------------------------------------------------------------------------
 
-    /// Ends the op: leaves the watchdog's record, writes the log line under `SPMD_DEBUG`, and
-    /// returns the next token.
+    /// Ends the op that moved `payload`: leaves the watchdog's record, writes the log line under
+    /// `SPMD_DEBUG`, and returns the next token.
     #[inline]
-    pub(crate) fn finish(self, token: Token, elem: &str, count: usize, peer: Peer) -> Token {
-        self.finish_lazy(token, elem, || count, peer)
+    pub(crate) fn finish(self, token: Token, payload: Payload, peer: Peer) -> Token {
+        self.finish_lazy(token, || payload, peer)
     }
 
-    /// [`finish`](Call::finish) with a count that costs something to know (a receive's),
-    /// computed only for the log line.
+    /// [`finish`](Call::finish) with a payload that costs something to know (a receive's
+    /// count), computed only for the log line.
     #[inline]
     pub(crate) fn finish_lazy(
         self,
         token: Token,
-        elem: &str,
-        count: impl FnOnce() -> usize,
+        payload: impl FnOnce() -> Payload,
         peer: Peer,
     ) -> Token {
         if watchdog::enabled() {
             watchdog::leave();
         }
         if let Some(started) = self.started {
-            self.log(elem, count(), peer, started);
+            self.log(payload(), peer, started);
         }
         token.advance()
     }
 
     #[cold]
     #[inline(never)]
-    fn log(&self, elem: &str, count: usize, peer: Peer, started: Instant) {
+    fn log(&self, payload: Payload, peer: Peer, started: Instant) {
         let elapsed = started.elapsed();
         let line = format!(
-            "[spmd] rank {} #{} {} {elem} x{count}{peer} at {}:{}:{} took {:.1?}\n",
+            "[spmd] rank {} #{} {}{payload}{peer} at {}:{}:{} took {:.1?}\n",
             self.comm.rank(),
             self.id.seq,
             self.id.op,

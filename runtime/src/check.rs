@@ -39,7 +39,8 @@ pub(crate) struct Collective {
     pub(crate) elem: &'static str,
     pub(crate) count: usize,
     pub(crate) root: Option<c_int>,
-    pub(crate) reduction: Option<&'static str>,
+    /// The reduction operator's name, for reductions.
+    pub(crate) operator: Option<&'static str>,
 }
 
 impl Collective {
@@ -49,7 +50,7 @@ impl Collective {
             elem,
             count,
             root: None,
-            reduction: None,
+            operator: None,
         }
     }
 
@@ -60,9 +61,9 @@ impl Collective {
         }
     }
 
-    pub(crate) fn reducing(elem: &'static str, count: usize, reduction: &'static str) -> Self {
+    pub(crate) fn reducing(elem: &'static str, count: usize, operator: &'static str) -> Self {
         Collective {
-            reduction: Some(reduction),
+            operator: Some(operator),
             ..Collective::plain(elem, count)
         }
     }
@@ -108,7 +109,7 @@ fn unfixed(field: &[u8]) -> String {
 
 /// `allreduce(Sum)`, `bcast(root=2)`, or the bare op name.
 fn op_label(id: &OpId, what: &Collective) -> String {
-    match (what.reduction, what.root) {
+    match (what.operator, what.root) {
         (Some(op), Some(root)) => format!("`{}({op}, root={root})`", id.op),
         (Some(op), None) => format!("`{}({op})`", id.op),
         (None, Some(root)) => format!("`{}(root={root})`", id.op),
@@ -127,7 +128,7 @@ pub(crate) fn agree(check: RawComm<'_>, id: &OpId, what: Collective) -> Result<(
         what.elem.as_bytes(),
         &count,
         &root,
-        what.reduction.unwrap_or("").as_bytes(),
+        what.operator.unwrap_or("").as_bytes(),
     ]);
     let size = check.size;
     // No allocation per collective on communicators of up to 64 ranks.

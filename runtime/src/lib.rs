@@ -108,9 +108,8 @@ mod sys;
 mod token;
 mod watchdog;
 
-pub use buffer::{Buffer, BufferMut, Splittable, Stackable};
-pub use cache::{Elements, Lent, Staged, staging_bytes};
-pub use call::Error;
+pub use buffer::{Buffer, BufferMut, Elements, Splittable, Stackable};
+pub use cache::{Lent, Staged, staging_bytes};
 pub use comm::Comm;
 pub use element::{
     BAnd, BOr, BXor, Element, LAnd, LOr, LXor, Max, Min, Prod, ReduceOp, Reduces, Sum,

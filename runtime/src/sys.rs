@@ -94,35 +94,35 @@ fn code(function: &'static str, code: c_int) -> SysResult {
     }
 }
 
-/// The end of a call that wrote `len` elements at `data`: MPI's error code, then the written
-/// elements validated (see [`validate`]).
+/// The end of a call that wrote into `data`: MPI's error code, then the written elements
+/// validated (see [`validate`]).
 #[inline]
-fn written<T: Element>(
-    function: &'static str,
-    result: c_int,
-    data: *mut T,
-    len: usize,
-) -> SysResult {
+fn written<T: Element>(function: &'static str, result: c_int, data: &mut [T]) -> SysResult {
     code(function, result)?;
-    validate(function, data, len)
+    validate(function, data)
 }
 
 /// After MPI wrote `data`: repairs and reports bytes that are not a `bool` (no-op for every
 /// other element type, all of whose bit patterns are values).
 #[inline]
-fn validate<T: Element>(function: &'static str, data: *mut T, len: usize) -> SysResult {
-    if T::ANY_BITS_VALID || len == 0 {
+fn validate<T: Element>(function: &'static str, data: &mut [T]) -> SysResult {
+    if T::ANY_BITS_VALID || data.is_empty() {
         return Ok(());
     }
-    validate_bytes(function, data.cast(), len * size_of::<T>())
+    let len = size_of_val(data);
+    // SAFETY: `bytes` covers exactly the memory of `data`, which it reborrows exclusively
+    // until `validate_bytes` returns. Every byte is initialised: the memory held valid elements
+    // of a type without padding (the sealed set is integers, floats, `bool` and pairs of
+    // floats) before MPI wrote bytes into it. Every initialised byte is a valid `u8`, and
+    // `validate_bytes` writes only 0 and 1, both valid bytes of every element type.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<u8>(), len) };
+    validate_bytes(function, bytes)
 }
 
+/// Repairs every byte of `bytes` other than 0 and 1 to 1, and reports the first.
 #[cold]
 #[inline(never)]
-fn validate_bytes(function: &'static str, data: *mut u8, len: usize) -> SysResult {
-    // SAFETY: the caller's slice of `len` bytes, exclusively borrowed by it and not read as its
-    // element type until this returns; every byte is a valid `u8`.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(data, len) };
+fn validate_bytes(function: &'static str, bytes: &mut [u8]) -> SysResult {
     let mut first = None;
     for (index, byte) in bytes.iter_mut().enumerate() {
         if *byte > 1 {
@@ -212,7 +212,7 @@ pub(crate) fn recv<T: Element>(
         )
     };
     code("MPI_Recv", result)?;
-    validate("MPI_Recv", data.as_mut_ptr(), data.len())?;
+    validate("MPI_Recv", data)?;
     // SAFETY: the receive succeeded, so MPI filled the status.
     Ok(RawStatus(unsafe { status.assume_init() }))
 }
@@ -251,7 +251,7 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
         )
     };
     code("MPI_Sendrecv", result)?;
-    validate("MPI_Sendrecv", recv.as_mut_ptr(), recv.len())?;
+    validate("MPI_Sendrecv", recv)?;
     // SAFETY: the call succeeded, so MPI filled the status.
     Ok(RawStatus(unsafe { status.assume_init() }))
 }
@@ -279,7 +279,7 @@ pub(crate) fn bcast<T: Element>(comm: RawComm<'_>, data: &mut [T], root: c_int) 
             comm.handle,
         )
     };
-    written("MPI_Bcast", result, data.as_mut_ptr(), data.len())
+    written("MPI_Bcast", result, data)
 }
 
 /// Panics (an internal error of this crate) unless `len` is `size * block`.
@@ -303,7 +303,8 @@ pub(crate) fn gather<T: Element>(
 ) -> SysResult {
     let n = count(send.len())?;
     let at_root = comm.rank == root as usize;
-    let (recv_ptr, recv_len) = match recv {
+    // Only the root's buffer is written; elsewhere MPI ignores the receive arguments.
+    let mut recv = match recv {
         Some(recv) if at_root => {
             assert_blocks(
                 "a gather's receive buffer",
@@ -311,13 +312,16 @@ pub(crate) fn gather<T: Element>(
                 send.len(),
                 comm.size,
             );
-            (recv.as_mut_ptr(), recv.len())
+            Some(recv)
         }
         None if at_root => panic!("spmd internal error: gather without a buffer at the root"),
-        _ => (ptr::null_mut(), 0),
+        _ => None,
     };
+    let recv_ptr = recv
+        .as_deref_mut()
+        .map_or(ptr::null_mut(), <[T]>::as_mut_ptr);
     // SAFETY: `send` holds `n` elements; at the root `recv_ptr` has room for `size * n` (checked
-    // above), elsewhere MPI ignores the receive arguments.
+    // above), elsewhere it is null and MPI ignores the receive arguments.
     let result = unsafe {
         ffi::MPI_Gather(
             send.as_ptr().cast(),
@@ -330,7 +334,7 @@ pub(crate) fn gather<T: Element>(
             comm.handle,
         )
     };
-    written("MPI_Gather", result, recv_ptr, recv_len)
+    written("MPI_Gather", result, recv.unwrap_or_default())
 }
 
 /// `MPI_Allgather` of `send` into `recv`, which must hold `size` blocks of `send.len()`.
@@ -355,7 +359,7 @@ pub(crate) fn allgather<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T
             comm.handle,
         )
     };
-    written("MPI_Allgather", result, recv.as_mut_ptr(), recv.len())
+    written("MPI_Allgather", result, recv)
 }
 
 /// `MPI_Scatter` from `root` into `recv`; at the root `send` must hold `size` blocks of
@@ -391,7 +395,7 @@ pub(crate) fn scatter<T: Element>(
             comm.handle,
         )
     };
-    written("MPI_Scatter", result, recv.as_mut_ptr(), recv.len())
+    written("MPI_Scatter", result, recv)
 }
 
 /// `MPI_Alltoall` of `send` into `recv`: both hold `size` blocks of the same length.
@@ -413,7 +417,7 @@ pub(crate) fn alltoall<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]
             comm.handle,
         )
     };
-    written("MPI_Alltoall", result, recv.as_mut_ptr(), recv.len())
+    written("MPI_Alltoall", result, recv)
 }
 
 /// The reductions that share one signature: every rank gets a result.
@@ -464,36 +468,36 @@ impl Reduction {
 #[inline]
 pub(crate) fn reduce_all<T: Element>(
     comm: RawComm<'_>,
-    kind: Reduction,
+    reduction: Reduction,
     send: &[T],
     recv: &mut [T],
     op: OpKind,
 ) -> SysResult {
     assert_blocks("a reduction's receive buffer", recv.len(), send.len(), 1);
     // SAFETY: `send` holds as many elements as `recv` (checked above).
-    unsafe { run_reduction(comm, kind, send.as_ptr().cast(), recv, op) }
+    unsafe { run_reduction(comm, reduction, send.as_ptr().cast(), recv, op) }
 }
 
 /// A [`Reduction`] in place (`MPI_IN_PLACE`): `data` is input and output.
 #[inline]
 pub(crate) fn reduce_all_in_place<T: Element>(
     comm: RawComm<'_>,
-    kind: Reduction,
+    reduction: Reduction,
     data: &mut [T],
     op: OpKind,
 ) -> SysResult {
     // SAFETY: MPI_IN_PLACE makes MPI take the input from `data`.
-    unsafe { run_reduction(comm, kind, in_place(), data, op) }
+    unsafe { run_reduction(comm, reduction, in_place(), data, op) }
 }
 
-/// Runs `kind` from `send` into `recv`, then validates what MPI wrote.
+/// Runs `reduction` from `send` into `recv`, then validates what MPI wrote.
 ///
 /// # Safety
 /// `send` must be `MPI_IN_PLACE` or valid for reads of `recv.len()` elements of `T`.
 #[inline]
 unsafe fn run_reduction<T: Element>(
     comm: RawComm<'_>,
-    kind: Reduction,
+    reduction: Reduction,
     send: *const c_void,
     recv: &mut [T],
     op: OpKind,
@@ -501,7 +505,7 @@ unsafe fn run_reduction<T: Element>(
     let n = count(recv.len())?;
     // SAFETY: `recv` is valid for reads and writes of `n` elements; `send` is the caller's.
     let result = unsafe {
-        kind.call(
+        reduction.call(
             send,
             recv.as_mut_ptr().cast(),
             n,
@@ -510,7 +514,7 @@ unsafe fn run_reduction<T: Element>(
             comm.handle,
         )
     };
-    written(kind.name(), result, recv.as_mut_ptr(), recv.len())
+    written(reduction.name(), result, recv)
 }
 
 /// `MPI_Reduce` of `send` at `root`, into `recv` (as long as `send`) at the root; `recv` is not
@@ -525,16 +529,20 @@ pub(crate) fn reduce<T: Element>(
 ) -> SysResult {
     let n = count(send.len())?;
     let at_root = comm.rank == root as usize;
-    let (recv_ptr, recv_len) = match recv {
+    // Only the root's buffer is written; elsewhere MPI ignores the receive argument.
+    let mut recv = match recv {
         Some(recv) if at_root => {
             assert_blocks("a reduce's receive buffer", recv.len(), send.len(), 1);
-            (recv.as_mut_ptr(), recv.len())
+            Some(recv)
         }
         None if at_root => panic!("spmd internal error: reduce without a buffer at the root"),
-        _ => (ptr::null_mut(), 0),
+        _ => None,
     };
+    let recv_ptr = recv
+        .as_deref_mut()
+        .map_or(ptr::null_mut(), <[T]>::as_mut_ptr);
     // SAFETY: `send` holds `n` elements; at the root `recv_ptr` has room for as many (checked
-    // above), elsewhere MPI ignores it.
+    // above), elsewhere it is null and MPI ignores it.
     let result = unsafe {
         ffi::MPI_Reduce(
             send.as_ptr().cast(),
@@ -546,7 +554,7 @@ pub(crate) fn reduce<T: Element>(
             comm.handle,
         )
     };
-    written("MPI_Reduce", result, recv_ptr, recv_len)
+    written("MPI_Reduce", result, recv.unwrap_or_default())
 }
 
 /// `MPI_Reduce` in place: at the root `data` is input and output (`MPI_IN_PLACE`), elsewhere
@@ -580,7 +588,7 @@ pub(crate) fn reduce_in_place<T: Element>(
     };
     code("MPI_Reduce", result)?;
     if at_root {
-        validate("MPI_Reduce", data.as_mut_ptr(), data.len())?;
+        validate("MPI_Reduce", data)?;
     }
     Ok(())
 }
@@ -718,7 +726,7 @@ mod tests {
     #[test]
     fn bytes_that_are_not_bools_are_repaired_and_reported() {
         let mut bytes = [0u8, 1, 2, 255, 1];
-        let result = validate::<bool>("MPI_Recv", bytes.as_mut_ptr().cast(), bytes.len());
+        let result = validate_bytes("MPI_Recv", &mut bytes);
         assert_eq!(
             result,
             Err(SysError::NotABool {
@@ -729,6 +737,13 @@ mod tests {
         );
         assert_eq!(bytes, [0, 1, 1, 1, 1]);
         let mut good = [true, false];
-        assert_eq!(validate("MPI_Recv", good.as_mut_ptr(), 2), Ok(()));
+        assert_eq!(validate("MPI_Recv", &mut good), Ok(()));
+        assert_eq!(good, [true, false]);
+        let mut empty: [bool; 0] = [];
+        assert_eq!(validate("MPI_Recv", &mut empty), Ok(()));
+        // Types all of whose bit patterns are values are left alone.
+        let mut numbers = [2u8, 255];
+        assert_eq!(validate("MPI_Recv", &mut numbers), Ok(()));
+        assert_eq!(numbers, [2, 255]);
     }
 }

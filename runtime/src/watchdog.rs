@@ -284,7 +284,7 @@ mod tests {
         assert!(!text.contains("deadlock"), "{text}");
         let op = What::Op {
             op: "recv",
-            peer: Peer::Source(1),
+            peer: Peer::From(1),
             site: Location::caller(),
             seq: 0,
         };

@@ -2,8 +2,8 @@
 //! `CudaView` (read, stack, split) and `CudaViewMut` (read, write).
 //!
 //! Reading a device buffer synchronises its stream and copies it into the call site's pinned
-//! block ([`Pinned`]); results are copied into new device memory on the same stream, or back
-//! into the caller's buffer, which the op waits for before its pinned block is reused.
+//! chunk ([`Pinned`]); results are copied into new device memory on the same stream, or back
+//! into the caller's buffer, which the op waits for before its pinned chunk is reused.
 
 use std::sync::Arc;
 
@@ -13,15 +13,14 @@ use cudarc::driver::{
 
 use super::staging::Pinned;
 use super::{detect, fail};
-use crate::buffer::{Buffer, BufferMut, Splittable, Stackable};
-use crate::cache::Elements;
+use crate::buffer::{Buffer, BufferMut, Elements, Splittable, Stackable};
 use crate::element::Element;
 
 /// The help line of a CUDA error during an op's copies.
 const CUDA_HELP: &str = "an earlier kernel or copy on this stream may have failed; run with \
                          CUDA_LAUNCH_BLOCKING=1 to see which";
 
-/// Copies `device` into the current op's next pinned block, once every operation queued on its
+/// Copies `device` into the current op's next pinned chunk, once every operation queued on its
 /// stream before it (the kernels that produced it) has finished.
 fn stage_in<T, D>(device: &D) -> Pinned<T>
 where
@@ -47,7 +46,7 @@ where
 }
 
 /// Copies `host` into `device` on the device buffer's stream and waits for the copy, so that
-/// the pinned block can be reused and later work on the stream sees the data.
+/// the pinned chunk can be reused and later work on the stream sees the data.
 fn stage_out<T, D>(host: &[T], device: &mut D)
 where
     T: Element + DeviceRepr,

@@ -6,7 +6,7 @@ use crate::call::Call;
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::Element;
-use crate::ident::Peer;
+use crate::ident::{Payload, Peer};
 use crate::sys;
 use crate::token::Token;
 
@@ -34,7 +34,7 @@ pub fn barrier(comm: &Comm, token: Token) -> Token {
     let call = Call::new("barrier", comm, &token);
     call.agree(Collective::plain("-", 0));
     call.mpi(sys::barrier(comm.raw()));
-    call.finish(token, "-", 0, Peer::None)
+    call.finish(token, Payload::NONE, Peer::None)
 }
 
 /// Sends `buf` from `root` to every rank (`MPI_Bcast`); every rank returns the root's data.
@@ -57,7 +57,7 @@ where
         zeroed(len)
     };
     call.mpi(sys::bcast(comm.raw(), &mut data, root));
-    let token = call.finish(token, B::Elem::NAME, len, Peer::Root(root));
+    let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root));
     (buf.owned_from(data), token)
 }
 
@@ -76,7 +76,7 @@ where
         call.mpi(sys::bcast(comm.raw(), data, root));
         data.len()
     });
-    call.finish(token, B::Elem::NAME, len, Peer::Root(root))
+    call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root))
 }
 
 /// Collects `buf` from every rank at `root`, stacked along a new first axis in rank order
@@ -108,7 +108,7 @@ where
             None
         }
     });
-    let token = call.finish(token, B::Elem::NAME, len, Peer::Root(root));
+    let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root));
     (result.map(|data| buf.stacked_from(size, data)), token)
 }
 
@@ -149,7 +149,7 @@ where
     } else {
         sendbuf.with_elements(|input| call.mpi(sys::gather(comm.raw(), input, None, root)));
     }
-    call.finish(token, S::Elem::NAME, len, Peer::Root(root))
+    call.finish(token, Payload::of::<S::Elem>(len), Peer::Root(root))
 }
 
 /// Collects `buf` from every rank at every rank, stacked along a new first axis in rank order
@@ -168,7 +168,7 @@ where
     call.count_arg("the gathered result", len * size);
     let mut data = zeroed(len * size);
     buf.with_elements(|input| call.mpi(sys::allgather(comm.raw(), input, &mut data)));
-    let token = call.finish(token, B::Elem::NAME, len, Peer::None);
+    let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::None);
     (buf.stacked_from(size, data), token)
 }
 
@@ -197,7 +197,7 @@ where
             every_element,
         )
     });
-    call.finish(token, S::Elem::NAME, len, Peer::None)
+    call.finish(token, Payload::of::<S::Elem>(len), Peer::None)
 }
 
 /// Splits `buf` at `root` into one block per rank along its first axis and gives rank `p`
@@ -222,7 +222,7 @@ where
     } else {
         call.mpi(sys::scatter(comm.raw(), None, &mut data, root));
     }
-    let token = call.finish(token, B::Elem::NAME, block, Peer::Root(root));
+    let token = call.finish(token, Payload::of::<B::Elem>(block), Peer::Root(root));
     (buf.block_from(comm.size(), data), token)
 }
 
@@ -265,7 +265,7 @@ where
             every_element,
         );
     }
-    call.finish(token, S::Elem::NAME, block, Peer::Root(root))
+    call.finish(token, Payload::of::<S::Elem>(block), Peer::Root(root))
 }
 
 /// Every rank sends block `p` of `buf` to rank `p` and receives rank `p`'s block into block `p`
@@ -283,7 +283,7 @@ where
     let len = buf.element_count();
     let mut data = zeroed(len);
     buf.with_elements(|input| call.mpi(sys::alltoall(comm.raw(), input, &mut data)));
-    let token = call.finish(token, B::Elem::NAME, len, Peer::None);
+    let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::None);
     (buf.owned_from(data), token)
 }
 
@@ -311,5 +311,5 @@ where
             every_element,
         )
     });
-    call.finish(token, S::Elem::NAME, len, Peer::None)
+    call.finish(token, Payload::of::<S::Elem>(len), Peer::None)
 }

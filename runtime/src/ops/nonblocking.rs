@@ -12,7 +12,7 @@ use crate::call::{Call, Room};
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
-use crate::ident::{OpId, Peer};
+use crate::ident::{OpId, Payload, Peer};
 use crate::ops::p2p::{IntoDest, IntoSource, SendrecvSource, Status};
 use crate::settings;
 use crate::sys::{self, Blocks, Completed, InFlight, SysResult};
@@ -84,6 +84,8 @@ pub struct Request<'a, T> {
     pending: Box<dyn Pending<'a, Output = T> + 'a>,
     comm: &'a Comm,
     origin: OpId,
+    /// What the issuing op moves, for the log lines of the completion.
+    payload: Payload,
     peer: Peer,
 }
 
@@ -100,7 +102,13 @@ impl<T> fmt::Debug for Request<'_, T> {
 }
 
 impl<'a, T> Request<'a, T> {
-    fn new<S, R, F>(call: &Call<'a>, flight: InFlight<'a, S, R>, peer: Peer, make: F) -> Self
+    fn new<S, R, F>(
+        call: &Call<'a>,
+        flight: InFlight<'a, S, R>,
+        payload: Payload,
+        peer: Peer,
+        make: F,
+    ) -> Self
     where
         S: Element,
         R: Element,
@@ -111,6 +119,7 @@ impl<'a, T> Request<'a, T> {
             pending: Box::new(Flight { flight, make }),
             comm: call.comm,
             origin: call.id,
+            payload,
             peer,
         }
     }
@@ -131,13 +140,13 @@ impl<'a, T> Request<'a, T> {
     }
 }
 
-/// Issues an op: `start` starts it from within `call`, whose token is advanced now (issue
-/// order is the token chain's order); `make` makes its result at completion.
+/// Issues an op that moves `payload`: `flight` was started from within `call`, whose token is
+/// advanced now (issue order is the token chain's order); `make` makes its result at
+/// completion.
 fn issue<'a, S, R, T, F>(
     call: Call<'a>,
     token: Token,
-    elem: &'static str,
-    count: usize,
+    payload: Payload,
     peer: Peer,
     flight: SysResult<InFlight<'a, S, R>>,
     make: F,
@@ -149,8 +158,8 @@ where
     F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
 {
     let flight = call.mpi(flight);
-    let request = Request::new(&call, flight, peer, make);
-    (request, call.finish(token, elem, count, peer))
+    let request = Request::new(&call, flight, payload, peer, make);
+    (request, call.finish(token, payload, peer))
 }
 
 /// The result of an operation that returns nothing (a send, a barrier): its errors only.
@@ -240,9 +249,8 @@ where
     issue(
         call,
         token,
-        B::Elem::NAME,
-        len,
-        Peer::Dest(rank),
+        Payload::of::<B::Elem>(len),
+        Peer::To(rank),
         flight,
         no_result,
     )
@@ -273,9 +281,8 @@ where
     issue(
         call,
         token,
-        B::Elem::NAME,
-        len,
-        Peer::Source(rank),
+        Payload::of::<B::Elem>(len),
+        Peer::From(rank),
         flight,
         move |done, call, origin| {
             let receive = Receive::exact("the receive template", len, rank);
@@ -308,9 +315,8 @@ where
     issue(
         call,
         token,
-        B::Elem::NAME,
-        len,
-        Peer::Source(rank),
+        Payload::of::<B::Elem>(len),
+        Peer::From(rank),
         flight,
         move |done, call, origin| {
             let receive = Receive {
@@ -363,15 +369,14 @@ where
         recv_tag,
     );
     let peer = Peer::Exchange {
-        dest: dest_rank,
-        source: source_rank,
+        to: dest_rank,
+        from: source_rank,
     };
     let shape = template.shape_of();
     issue(
         call,
         token,
-        B::Elem::NAME,
-        len,
+        Payload::of::<B::Elem>(len),
         peer,
         flight,
         move |done, call, origin| {
@@ -389,7 +394,7 @@ pub fn ibarrier<'a>(comm: &'a Comm, token: Token) -> (Request<'a, ()>, Token) {
     let call = Call::new("ibarrier", comm, &token);
     call.agree(Collective::plain("-", 0));
     let flight = sys::ibarrier(comm.raw());
-    issue(call, token, "-", 0, Peer::None, flight, no_result)
+    issue(call, token, Payload::NONE, Peer::None, flight, no_result)
 }
 
 /// Starts a broadcast of `buf` from `root` (`MPI_Ibcast`); [`wait`] returns the root's data on
@@ -419,8 +424,7 @@ where
     issue(
         call,
         token,
-        B::Elem::NAME,
-        len,
+        Payload::of::<B::Elem>(len),
         Peer::Root(root),
         flight,
         move |done, call, origin| {
@@ -453,8 +457,7 @@ where
     issue(
         call,
         token,
-        B::Elem::NAME,
-        len,
+        Payload::of::<B::Elem>(len),
         Peer::None,
         flight,
         move |done, call, origin| {
@@ -482,8 +485,7 @@ where
     issue(
         call,
         token,
-        B::Elem::NAME,
-        len,
+        Payload::of::<B::Elem>(len),
         Peer::None,
         flight,
         move |done, call, origin| {
@@ -511,8 +513,7 @@ where
     issue(
         call,
         token,
-        B::Elem::NAME,
-        len,
+        Payload::of::<B::Elem>(len),
         Peer::None,
         flight,
         move |done, call, origin| {
@@ -531,9 +532,9 @@ where
 pub fn wait<T>(request: Request<'_, T>, token: Token) -> (T, Token) {
     let comm = request.comm;
     let call = Call::new("wait", comm, &token);
-    let (elem, peer) = (request.origin.op, request.peer);
+    let (payload, peer) = (request.payload, request.peer);
     let value = request.complete(&call);
-    (value, call.finish(token, elem, 0, peer))
+    (value, call.finish(token, payload, peer))
 }
 
 /// Requests that [`wait_all`] completes together: a `Vec` of requests of one kind, or a tuple
@@ -589,7 +590,7 @@ tuple_requests!(a A, b B, c C, d D, e E, f F, g G, h H);
 pub fn wait_all<R: Requests>(requests: R, comm: &Comm, token: Token) -> (R::Output, Token) {
     let call = Call::new("wait_all", comm, &token);
     let value = requests.complete_all(Within(&call));
-    (value, call.finish(token, "-", 0, Peer::None))
+    (value, call.finish(token, Payload::NONE, Peer::None))
 }
 
 /// Whether `request` has completed, without blocking (`MPI_Test`): `Ok` with its result if it
@@ -604,13 +605,13 @@ pub fn test<'a, T>(request: Request<'a, T>, token: Token) -> (Result<T, Request<
         Ok(done) => done,
         Err(error) => call.failed_request(error, &request.origin, None),
     };
-    let peer = request.peer;
+    let (payload, peer) = (request.payload, request.peer);
     let outcome = if done {
         Ok(request.complete(&call))
     } else {
         Err(request)
     };
-    (outcome, call.finish(token, "-", 0, peer))
+    (outcome, call.finish(token, payload, peer))
 }
 
 impl Call<'_> {

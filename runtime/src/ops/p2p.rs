@@ -8,7 +8,7 @@ use crate::buffer::{Buffer, BufferMut, zeroed};
 use crate::call::{Call, Room};
 use crate::comm::Comm;
 use crate::element::Element;
-use crate::ident::Peer;
+use crate::ident::{Payload, Peer};
 use crate::sys::{self, RawStatus};
 use crate::token::Token;
 
@@ -280,7 +280,7 @@ where
         call.mpi(sys::send(comm.raw(), data, rank, tag));
         data.len()
     });
-    call.finish(token, B::Elem::NAME, count, Peer::Dest(rank))
+    call.finish(token, Payload::of::<B::Elem>(count), Peer::To(rank))
 }
 
 /// Receives into a new buffer of `template`'s kind and shape; the message must fill it.
@@ -362,9 +362,8 @@ where
     let len = template.element_count();
     let token = call.finish(
         token,
-        B::Elem::NAME,
-        len,
-        Peer::Source(status.source as c_int),
+        Payload::of::<B::Elem>(len),
+        Peer::From(status.source as c_int),
     );
     (data, status, token)
 }
@@ -401,9 +400,8 @@ where
     );
     let token = call.finish_lazy(
         token,
-        B::Elem::NAME,
-        || status.count(),
-        Peer::Source(source.0),
+        || Payload::of::<B::Elem>(status.count()),
+        Peer::From(source.0),
     );
     (status, token)
 }
@@ -539,10 +537,14 @@ where
     let call = Call::new(op, comm, &token);
     let (data, status) = sendrecv_impl(&call, sendbuf, template, source, dest);
     let peer = Peer::Exchange {
-        dest: dest.rank as c_int,
-        source: status.source as c_int,
+        to: dest.rank as c_int,
+        from: status.source as c_int,
     };
-    let token = call.finish(token, B::Elem::NAME, template.element_count(), peer);
+    let token = call.finish(
+        token,
+        Payload::of::<B::Elem>(template.element_count()),
+        peer,
+    );
     (data, status, token)
 }
 
@@ -599,11 +601,10 @@ where
     });
     let token = call.finish_lazy(
         token,
-        B::Elem::NAME,
-        || status.count(),
+        || Payload::of::<B::Elem>(status.count()),
         Peer::Exchange {
-            dest: dest_rank,
-            source: source.0,
+            to: dest_rank,
+            from: source.0,
         },
     );
     (status, token)

@@ -6,14 +6,14 @@ use crate::call::Call;
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
-use crate::ident::Peer;
+use crate::ident::{Payload, Peer};
 use crate::sys::{self, Reduction};
 use crate::token::Token;
 
 /// MPI leaves rank 0's exscan result undefined; ours is the operator's identity.
 #[inline]
-fn settle_exscan<T: Element, O: Reduces<T>>(call: &Call<'_>, kind: Reduction, out: &mut [T]) {
-    if kind == Reduction::Exscan && call.comm.rank() == 0 {
+fn settle_exscan<T: Element, O: Reduces<T>>(call: &Call<'_>, reduction: Reduction, out: &mut [T]) {
+    if reduction == Reduction::Exscan && call.comm.rank() == 0 {
         out.fill(O::identity());
     }
 }
@@ -31,7 +31,7 @@ pub(crate) fn fingerprint<T: Element, O: Reduces<T>>(len: usize, root: Option<i3
 #[inline]
 fn reduce_all<B, O>(
     op: &'static str,
-    kind: Reduction,
+    reduction: Reduction,
     buf: &B,
     comm: &Comm,
     token: Token,
@@ -47,10 +47,16 @@ where
     call.agree(fingerprint::<B::Elem, O>(len, None));
     let mut data = zeroed(len);
     buf.with_elements(|input| {
-        call.mpi(sys::reduce_all(comm.raw(), kind, input, &mut data, O::KIND))
+        call.mpi(sys::reduce_all(
+            comm.raw(),
+            reduction,
+            input,
+            &mut data,
+            O::KIND,
+        ))
     });
-    settle_exscan::<B::Elem, O>(&call, kind, &mut data);
-    let token = call.finish(token, B::Elem::NAME, len, Peer::None);
+    settle_exscan::<B::Elem, O>(&call, reduction, &mut data);
+    let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::None);
     (buf.owned_from(data), token)
 }
 
@@ -59,7 +65,7 @@ where
 #[inline]
 fn reduce_all_into<S, R, O>(
     op: &'static str,
-    kind: Reduction,
+    reduction: Reduction,
     sendbuf: &S,
     recvbuf: &mut R,
     comm: &Comm,
@@ -83,13 +89,13 @@ where
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
             |out| {
-                call.mpi(sys::reduce_all(comm.raw(), kind, input, out, O::KIND));
-                settle_exscan::<S::Elem, O>(&call, kind, out);
+                call.mpi(sys::reduce_all(comm.raw(), reduction, input, out, O::KIND));
+                settle_exscan::<S::Elem, O>(&call, reduction, out);
             },
             every_element,
         )
     });
-    call.finish(token, S::Elem::NAME, len, Peer::None)
+    call.finish(token, Payload::of::<S::Elem>(len), Peer::None)
 }
 
 /// The `_in_place` form of allreduce, scan and exscan.
@@ -97,7 +103,7 @@ where
 #[inline]
 fn reduce_all_in_place<B, O>(
     op: &'static str,
-    kind: Reduction,
+    reduction: Reduction,
     buf: &mut B,
     comm: &Comm,
     token: Token,
@@ -110,11 +116,16 @@ where
     let len = buf.with_elements_mut(|data| {
         call.count_arg("the buffer", data.len());
         call.agree(fingerprint::<B::Elem, O>(data.len(), None));
-        call.mpi(sys::reduce_all_in_place(comm.raw(), kind, data, O::KIND));
-        settle_exscan::<B::Elem, O>(&call, kind, data);
+        call.mpi(sys::reduce_all_in_place(
+            comm.raw(),
+            reduction,
+            data,
+            O::KIND,
+        ));
+        settle_exscan::<B::Elem, O>(&call, reduction, data);
         data.len()
     });
-    call.finish(token, B::Elem::NAME, len, Peer::None)
+    call.finish(token, Payload::of::<B::Elem>(len), Peer::None)
 }
 
 /// Combines `buf` from every rank with `op` and gives every rank the result (`MPI_Allreduce`).
@@ -287,7 +298,7 @@ where
             None
         }
     });
-    let token = call.finish(token, B::Elem::NAME, len, Peer::Root(root));
+    let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root));
     (result.map(|data| buf.owned_from(data)), token)
 }
 
@@ -330,7 +341,7 @@ where
         sendbuf
             .with_elements(|input| call.mpi(sys::reduce(comm.raw(), input, None, O::KIND, root)));
     }
-    call.finish(token, S::Elem::NAME, len, Peer::Root(root))
+    call.finish(token, Payload::of::<S::Elem>(len), Peer::Root(root))
 }
 
 /// [`reduce`] in place (`MPI_Reduce`, with `MPI_IN_PLACE` at the root): the root's `buf` gets
@@ -350,5 +361,5 @@ where
         call.mpi(sys::reduce_in_place(comm.raw(), data, O::KIND, root));
         data.len()
     });
-    call.finish(token, B::Elem::NAME, len, Peer::Root(root))
+    call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root))
 }

@@ -31,6 +31,7 @@ pub(crate) struct InFlight<'c, S, R> {
     receive: Option<usize>,
     send: Vec<S>,
     recv: Vec<R>,
+    /// The MPI function that writes `recv`, named if its elements fail validation.
     function: &'static str,
     _comm: PhantomData<&'c ()>,
 }
@@ -44,20 +45,21 @@ pub(crate) struct Completed<S, R> {
 }
 
 impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
-    /// Starts an operation: `start` gets pointers into `send` and `recv` (valid for their
-    /// lengths) and the request slots, and returns MPI's error code and the number of requests
-    /// it started (1 or 2), the receive's index among them.
+    /// Starts an operation whose receive `function` writes `recv`: `start` gets pointers into
+    /// `send` and `recv` (valid for their lengths) and the request slots, and returns the number
+    /// of requests it started (0, 1 or 2, `receive` the receive's index among them) and the
+    /// outcome of its MPI calls, an error naming the call that failed.
     fn start(
         function: &'static str,
         mut send: Vec<S>,
         mut recv: Vec<R>,
         receive: Option<usize>,
-        start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> (c_int, usize),
+        start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> (usize, SysResult),
     ) -> SysResult<InFlight<'c, S, R>> {
         // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
         let null = unsafe { ffi::RSMPI_REQUEST_NULL };
         let mut requests = [null; 2];
-        let (result, started) = start(send.as_mut_ptr(), recv.as_mut_ptr(), &mut requests);
+        let (started, outcome) = start(send.as_mut_ptr(), recv.as_mut_ptr(), &mut requests);
         // Started requests are recorded before the error is looked at: a failure of the second
         // start leaves the first in flight, and the drop then waits for it.
         let flight = InFlight {
@@ -70,8 +72,23 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             function,
             _comm: PhantomData,
         };
-        code(function, result)?;
+        outcome?;
         Ok(flight)
+    }
+
+    /// [`start`](InFlight::start) of an operation of one MPI call, `function`: `start` returns
+    /// its error code.
+    fn start_one(
+        function: &'static str,
+        send: Vec<S>,
+        recv: Vec<R>,
+        receive: Option<usize>,
+        start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> c_int,
+    ) -> SysResult<InFlight<'c, S, R>> {
+        InFlight::start(function, send, recv, receive, |send, recv, requests| {
+            let result = start(send, recv, requests);
+            (usize::from(result == 0), code(function, result))
+        })
     }
 
     /// Whether every request has completed, without blocking (`MPI_Test`).
@@ -107,7 +124,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     /// validated.
     pub(crate) fn wait(mut self) -> SysResult<Completed<S, R>> {
         self.complete()?;
-        validate(self.function, self.recv.as_mut_ptr(), self.recv.len())?;
+        validate(self.function, &mut self.recv)?;
         Ok(Completed {
             _send: std::mem::take(&mut self.send),
             recv: std::mem::take(&mut self.recv),
@@ -162,9 +179,9 @@ pub(crate) fn isend<'c, T: Element>(
     tag: c_int,
 ) -> SysResult<InFlight<'c, T, u8>> {
     let n = count(data.len())?;
-    InFlight::start("MPI_Isend", data, Vec::new(), None, |send, _, requests| {
+    InFlight::start_one("MPI_Isend", data, Vec::new(), None, |send, _, requests| {
         // SAFETY: `send` points at `n` elements owned by the `InFlight` until completion.
-        let result = unsafe {
+        unsafe {
             ffi::MPI_Isend(
                 send.cast(),
                 n,
@@ -174,8 +191,7 @@ pub(crate) fn isend<'c, T: Element>(
                 comm.handle,
                 &mut requests[0],
             )
-        };
-        (result, usize::from(result == 0))
+        }
     })
 }
 
@@ -187,7 +203,7 @@ pub(crate) fn irecv<'c, T: Element>(
     tag: c_int,
 ) -> SysResult<InFlight<'c, u8, T>> {
     let n = count(data.len())?;
-    InFlight::start(
+    InFlight::start_one(
         "MPI_Irecv",
         Vec::new(),
         data,
@@ -195,7 +211,7 @@ pub(crate) fn irecv<'c, T: Element>(
         |_, recv, requests| {
             // SAFETY: `recv` points at `n` initialised elements owned by the `InFlight` until
             // completion; MPI writes no more (a longer message is MPI_ERR_TRUNCATE).
-            let result = unsafe {
+            unsafe {
                 ffi::MPI_Irecv(
                     recv.cast(),
                     n,
@@ -205,8 +221,7 @@ pub(crate) fn irecv<'c, T: Element>(
                     comm.handle,
                     &mut requests[0],
                 )
-            };
-            (result, usize::from(result == 0))
+            }
         },
     )
 }
@@ -224,12 +239,13 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
     recv_tag: c_int,
 ) -> SysResult<InFlight<'c, S, R>> {
     let (send_count, recv_count) = (count(send.len())?, count(recv.len())?);
-    InFlight::start("MPI_Isend", send, recv, Some(0), |send, recv, requests| {
+    // The receive is posted first; a failure of either call names that call.
+    InFlight::start("MPI_Irecv", send, recv, Some(0), |send, recv, requests| {
         let [first, second] = requests;
-        // SAFETY: `recv` has room for `recv_count` initialised elements and `send` holds
-        // `send_count`, both owned by the `InFlight` until completion.
-        unsafe {
-            let result = ffi::MPI_Irecv(
+        // SAFETY: `recv` has room for `recv_count` initialised elements, owned by the
+        // `InFlight` until completion.
+        let result = unsafe {
+            ffi::MPI_Irecv(
                 recv.cast(),
                 recv_count,
                 R::datatype(),
@@ -237,11 +253,14 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
                 recv_tag,
                 comm.handle,
                 first,
-            );
-            if result != 0 {
-                return (result, 0);
-            }
-            let result = ffi::MPI_Isend(
+            )
+        };
+        if result != 0 {
+            return (0, code("MPI_Irecv", result));
+        }
+        // SAFETY: `send` holds `send_count` elements, owned by the `InFlight` until completion.
+        let result = unsafe {
+            ffi::MPI_Isend(
                 send.cast(),
                 send_count,
                 S::datatype(),
@@ -249,23 +268,22 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
                 send_tag,
                 comm.handle,
                 second,
-            );
-            (result, if result == 0 { 2 } else { 1 })
-        }
+            )
+        };
+        (if result == 0 { 2 } else { 1 }, code("MPI_Isend", result))
     })
 }
 
 /// `MPI_Ibarrier`.
 pub(crate) fn ibarrier(comm: RawComm<'_>) -> SysResult<InFlight<'_, u8, u8>> {
-    InFlight::start(
+    InFlight::start_one(
         "MPI_Ibarrier",
         Vec::new(),
         Vec::new(),
         None,
         |_, _, requests| {
             // SAFETY: the communicator is valid for 'c; the request slot is valid.
-            let result = unsafe { ffi::MPI_Ibarrier(comm.handle, &mut requests[0]) };
-            (result, usize::from(result == 0))
+            unsafe { ffi::MPI_Ibarrier(comm.handle, &mut requests[0]) }
         },
     )
 }
@@ -277,10 +295,10 @@ pub(crate) fn ibcast<T: Element>(
     root: c_int,
 ) -> SysResult<InFlight<'_, u8, T>> {
     let n = count(data.len())?;
-    InFlight::start("MPI_Ibcast", Vec::new(), data, None, |_, data, requests| {
+    InFlight::start_one("MPI_Ibcast", Vec::new(), data, None, |_, data, requests| {
         // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
         // completion.
-        let result = unsafe {
+        unsafe {
             ffi::MPI_Ibcast(
                 data.cast(),
                 n,
@@ -289,8 +307,7 @@ pub(crate) fn ibcast<T: Element>(
                 comm.handle,
                 &mut requests[0],
             )
-        };
-        (result, usize::from(result == 0))
+        }
     })
 }
 
@@ -301,7 +318,7 @@ pub(crate) fn iallreduce<T: Element>(
     op: OpKind,
 ) -> SysResult<InFlight<'_, u8, T>> {
     let n = count(data.len())?;
-    InFlight::start(
+    InFlight::start_one(
         "MPI_Iallreduce",
         Vec::new(),
         data,
@@ -309,7 +326,7 @@ pub(crate) fn iallreduce<T: Element>(
         |_, data, requests| {
             // SAFETY: MPI_IN_PLACE makes MPI read and write `data`, `n` initialised elements owned
             // by the `InFlight` until completion.
-            let result = unsafe {
+            unsafe {
                 ffi::MPI_Iallreduce(
                     in_place(),
                     data.cast(),
@@ -319,8 +336,7 @@ pub(crate) fn iallreduce<T: Element>(
                     comm.handle,
                     &mut requests[0],
                 )
-            };
-            (result, usize::from(result == 0))
+            }
         },
     )
 }
@@ -338,27 +354,27 @@ pub(crate) enum Blocks {
 /// `block` elements; `send` holds one block (allgather) or `size` (alltoall).
 pub(crate) fn iblocks<T: Element>(
     comm: RawComm<'_>,
-    kind: Blocks,
+    pattern: Blocks,
     send: Vec<T>,
     recv: Vec<T>,
     block: usize,
 ) -> SysResult<InFlight<'_, T, T>> {
-    let send_blocks = match kind {
+    let send_blocks = match pattern {
         Blocks::Allgather => 1,
         Blocks::Alltoall => comm.size,
     };
     super::assert_blocks("the send buffer", send.len(), block, send_blocks);
     super::assert_blocks("the receive buffer", recv.len(), block, comm.size);
     let n = count(block)?;
-    let function = match kind {
+    let function = match pattern {
         Blocks::Allgather => "MPI_Iallgather",
         Blocks::Alltoall => "MPI_Ialltoall",
     };
-    InFlight::start(function, send, recv, None, |send, recv, requests| {
+    InFlight::start_one(function, send, recv, None, |send, recv, requests| {
         // SAFETY: `send` holds `send_blocks * n` elements and `recv` room for `size * n`
         // (checked above), both owned by the `InFlight` until completion.
-        let result = unsafe {
-            let start = match kind {
+        unsafe {
+            let start = match pattern {
                 Blocks::Allgather => ffi::MPI_Iallgather,
                 Blocks::Alltoall => ffi::MPI_Ialltoall,
             };
@@ -372,7 +388,6 @@ pub(crate) fn iblocks<T: Element>(
                 comm.handle,
                 &mut requests[0],
             )
-        };
-        (result, usize::from(result == 0))
+        }
     })
 }

@@ -9,6 +9,16 @@
 //! expect-failure: [spmd] rank 0 #1 bcast f64 x4 root=1 at
 //! expect-failure: [spmd] rank 1 #2 send u8 x2 dest=0 at
 //! expect-failure: [spmd] rank 0 #2 recv u8 x2 source=1 at
+//! expect-failure: [spmd] rank 0 #3 isendrecv u16 x3 dest=1 source=1 at
+//! expect-failure: [spmd] rank 0 #4 wait u16 x3 dest=1 source=1 at
+//! expect-failure: [spmd] rank 1 #5 isend i64 x1 dest=0 at
+//! expect-failure: [spmd] rank 1 #6 irecv i64 x1 source=0 at
+//! expect-failure: [spmd] rank 1 #7 wait_all at
+//! expect-failure: [spmd] rank 1 #8 ibarrier at
+//! expect-failure: [spmd] rank 1 #9 wait at
+//! expect-failure: [spmd] rank 0 #10 barrier at
+//! expect-failure: [spmd] rank 0 #11 iallreduce f32 x2 at
+//! expect-failure: [spmd] rank 0 #12 test f32 x2 at
 //! expect-failure: fail_debug_log.rs:
 //! expect-failure: stopping on purpose after the logged ops
 
@@ -28,6 +38,38 @@ fn main() {
         assert_eq!(got, [7, 8], "rank {rank}");
         token
     };
+    // Completions log the element type, count and peer of their request; a barrier and a
+    // `wait_all` move no data, and log neither.
+    let other = 1 - rank;
+    let (request, token) = isendrecv(
+        &[rank as u16; 3],
+        &[0u16; 3],
+        Source::rank(other),
+        Dest::rank(other),
+        &comm,
+        token,
+    );
+    let (got, token) = wait(request, token);
+    assert_eq!(got, [other as u16; 3], "rank {rank}");
+    let (sent, token) = isend(&(rank as i64), other, &comm, token);
+    let (received, token) = irecv(&0i64, other, &comm, token);
+    let (((), got), token) = wait_all((sent, received), &comm, token);
+    assert_eq!(got, other as i64, "rank {rank}");
+    let (request, token) = ibarrier(&comm, token);
+    let ((), token) = wait(request, token);
+    let token = barrier(&comm, token);
+    // The first `test` has a known sequence number; how many follow depends on timing.
+    let (mut request, mut token) = iallreduce(&[1.0f32, 2.0], Sum, &comm, token);
+    let sum = loop {
+        match test(request, token) {
+            (Ok(sum), next) => {
+                token = next;
+                break sum;
+            }
+            (Err(pending), next) => (request, token) = (pending, next),
+        }
+    };
+    assert_eq!(sum, [2.0, 4.0], "rank {rank}");
     let token = barrier(&comm, token);
     drop(token);
     if rank == 0 {
