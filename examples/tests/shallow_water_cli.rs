@@ -4,52 +4,17 @@
 //! The multi-rank runs of the example itself, with the arguments of its `//! args:` header, are
 //! in the `mpirun` test of `spmd-tests`.
 
+mod common;
+
 use std::process::{Command, Output};
+
+use common::{BREAK_MPI, describe, mpirun, run_without_mpi, text};
 
 /// The example, built by Cargo for this test.
 const BINARY: &str = env!("CARGO_BIN_EXE_shallow_water");
 
-/// An MPI setting that makes `MPI_Init` fail at once under Open MPI: a program that still
-/// succeeds with it set did not start MPI.
-const BREAK_MPI: (&str, &str) = ("OMPI_MCA_pml", "no_such_pml");
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "{}\n--- stdout ---\n{}--- stderr ---\n{}",
-        output.status,
-        text(&output.stdout),
-        text(&output.stderr)
-    )
-}
-
 fn example(args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .args(args)
-        .env(BREAK_MPI.0, BREAK_MPI.1)
-        .output()
-        .expect("the example starts")
-}
-
-/// `mpirun` (or `SPMD_MPIRUN`) with what Open MPI needs to run as root and on few cores.
-fn mpirun(ranks: usize) -> Command {
-    let program = std::env::var_os("SPMD_MPIRUN").unwrap_or_else(|| "mpirun".into());
-    let version = Command::new(&program)
-        .arg("--version")
-        .output()
-        .expect("mpirun starts");
-    let mut command = Command::new(program);
-    command.arg("-n").arg(ranks.to_string());
-    if text(&version.stdout).contains("Open MPI") {
-        command
-            .arg("--oversubscribe")
-            .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
-    }
-    command
+    run_without_mpi(BINARY, args)
 }
 
 #[test]

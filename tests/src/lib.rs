@@ -1,8 +1,8 @@
 //! Test support of the spmd workspace.
 //!
 //! The multi-rank tests are ordinary binaries (`tests/src/bin/*.rs`, and every example in
-//! `examples/src/bin/*.rs`) that assert their own results on every rank. Each one states in a
-//! header how it is to be run, and the `mpirun` test target (`tests/tests/mpirun.rs`) reads the
+//! `examples/src/bin`, a file or a folder with a `main.rs`) that assert their own results on
+//! every rank. Each one states in a header (of its `main.rs` for a folder) how it is to be run, and the `mpirun` test target (`tests/tests/mpirun.rs`) reads the
 //! headers and starts every program under `mpirun` once per world size it lists:
 //!
 //! ```text
@@ -273,6 +273,42 @@ pub fn workspace_root() -> std::path::PathBuf {
         .parent()
         .expect("the tests crate lives inside the workspace")
         .to_path_buf()
+}
+
+/// The programs of a `src/bin` folder, as Cargo finds its binaries: every `*.rs` file, and
+/// every folder with a `main.rs` (a program split into modules). Each program's name and the
+/// file that holds its header, sorted by name.
+pub fn programs(bin_dir: &std::path::Path) -> std::io::Result<Vec<(String, std::path::PathBuf)>> {
+    let mut programs = Vec::new();
+    for entry in std::fs::read_dir(bin_dir)? {
+        let path = entry?.path();
+        let source = if path.extension().is_some_and(|ext| ext == "rs") {
+            path.clone()
+        } else if path.join("main.rs").is_file() {
+            path.join("main.rs")
+        } else {
+            continue;
+        };
+        let name = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .expect("program file names are UTF-8")
+            .to_owned();
+        programs.push((name, source));
+    }
+    programs.sort();
+    Ok(programs)
+}
+
+/// The file that holds the header of program `name` of a `src/bin` folder: `name.rs`, or
+/// `name/main.rs` for a program split into modules.
+pub fn program_source(bin_dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let file = bin_dir.join(format!("{name}.rs"));
+    if file.is_file() {
+        file
+    } else {
+        bin_dir.join(name).join("main.rs")
+    }
 }
 
 /// The folder holding the workspace's binaries, for a test binary of this crate, which runs

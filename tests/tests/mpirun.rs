@@ -10,7 +10,7 @@
 //! A run that exceeds its time bound is killed with its whole process group and fails; a failing
 //! run prints the command, the world size and everything the ranks wrote.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::thread;
@@ -18,7 +18,8 @@ use std::thread;
 use libtest_mimic::{Arguments, Failed, Trial};
 use spmd_tests::{Header, Transport, binary_dir, run, workspace_root};
 
-/// The folders whose `*.rs` files are multi-rank programs, with the crate each belongs to.
+/// The folders whose programs (`*.rs` files, and folders with a `main.rs`) are multi-rank
+/// programs, with the crate each belongs to.
 const PROGRAM_DIRS: [(&str, &str); 2] =
     [("tests", "tests/src/bin"), ("examples", "examples/src/bin")];
 
@@ -36,18 +37,9 @@ fn trials() -> Vec<Trial> {
     let root = workspace_root();
     let mut trials = Vec::new();
     for (krate, dir) in PROGRAM_DIRS {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
-            .unwrap_or_else(|error| panic!("cannot list {dir}: {error}"))
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
-            .collect();
-        files.sort();
-        for file in files {
-            let program = file
-                .file_stem()
-                .and_then(|stem| stem.to_str())
-                .expect("program file names are UTF-8")
-                .to_owned();
+        let programs = spmd_tests::programs(&root.join(dir))
+            .unwrap_or_else(|error| panic!("cannot list {dir}: {error}"));
+        for (program, file) in programs {
             let source = std::fs::read_to_string(&file)
                 .unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
             match Header::parse(&source) {

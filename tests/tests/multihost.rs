@@ -152,9 +152,7 @@ fn run_case(case: &Case) -> Result<(), Failed> {
         "examples" => "examples/src/bin",
         _ => "tests/src/bin",
     };
-    let source_path = workspace_root()
-        .join(source_dir)
-        .join(format!("{}.rs", case.program));
+    let source_path = spmd_tests::program_source(&workspace_root().join(source_dir), case.program);
     let source = std::fs::read_to_string(&source_path)
         .map_err(|error| format!("cannot read {}: {error}", source_path.display()))?;
     let header =

@@ -25,6 +25,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use spmd::prelude::*;
+use spmd_examples::stats::median;
 
 /// One rank's block: `rows` interior rows between two ghost rows, `cols` columns.
 struct Block {
@@ -173,11 +174,6 @@ fn step(comm: &Comm, block: &mut Block, form: Form, sweeps: usize) {
     black_box(&block.next);
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
     let at = args.iter().position(|arg| arg == name)?;
     let value = args.get(at + 1)?;
@@ -251,7 +247,7 @@ fn main() {
             }
         }
         let [exchange, compute, blocking, overlap, overlap_test] =
-            [0, 1, 2, 3, 4].map(|index| median(times[index].clone()));
+            [0, 1, 2, 3, 4].map(|index| median(&times[index]).expect("at least 3 rounds"));
         let hidden =
             |overlapped: f64| ((exchange + compute - overlapped) / exchange).clamp(-9.99, 1.0);
         let us = |t: f64| format!("{:.1} µs", t * 1e6);

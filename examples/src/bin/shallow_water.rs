@@ -33,25 +33,20 @@
 //!
 //! Every rank computes on one thread. The program checks that the total mass is conserved.
 
-#[path = "../font.rs"]
-mod font;
-#[path = "../shallow_water/model.rs"]
-#[allow(dead_code)]
-mod model;
-#[path = "../shallow_water/output.rs"]
-mod output;
-
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::{ColorChoice, CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use model::{
-    DAY_IN_SECONDS, GridSize, Model, Real, STEPS_PER_CHUNK, chunk_count, gather_global, time_step,
-};
 use spmd::ndarray::{Array3, Axis, s};
 use spmd::{Comm, barrier, spmd_jit};
+use spmd_examples::font;
+use spmd_examples::shallow_water::model::{
+    DAY_IN_SECONDS, GridSize, Model, Real, STEPS_PER_CHUNK, chunk_count, gather_global, time_step,
+};
+use spmd_examples::shallow_water::output;
+use spmd_examples::stats::median;
 
 /// mpi4jax's shallow-water demo in Rust: a zonal jet on 360 x 180 cells, 10 model days, on 1,
 /// 2, 4, 6, 8 or 16 MPI ranks.
@@ -136,37 +131,8 @@ impl Options {
     }
 }
 
-/// This process's rank as the launcher tells it (Open MPI, PMIx, MPICH's Hydra), read before
-/// MPI starts; `None` when run without a launcher.
-fn launcher_rank() -> Option<u32> {
-    ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.parse().ok())
-}
-
-/// Colours in `--help` and errors where clap sees a terminal, except a pseudo-terminal without
-/// a size: Open MPI gives each rank one for stdout even when `mpirun`'s output goes to a pipe
-/// or a file.
-fn color_choice() -> ColorChoice {
-    if std::io::stdout().is_terminal() && console::Term::stdout().size_checked().is_none() {
-        ColorChoice::Never
-    } else {
-        ColorChoice::Auto
-    }
-}
-
 fn main() {
-    // Before MPI starts: `--help`, `--version` and a mistyped option need no MPI. Every rank
-    // reads the same command line, so only the first one prints what clap has to say.
-    let matches = Options::command().color(color_choice()).try_get_matches();
-    let options = matches
-        .and_then(|matches| Options::from_arg_matches(&matches))
-        .unwrap_or_else(|error| {
-            if launcher_rank().unwrap_or(0) == 0 {
-                let _ = error.print();
-            }
-            std::process::exit(error.exit_code());
-        });
+    let options: Options = spmd_examples::cli::parse_before_mpi();
     let universe = spmd::init();
     let comm = universe.world();
     if options.single_precision {
@@ -399,18 +365,6 @@ impl Comparison {
             ),
             _ => println!("too short to compare: run at least 2 chunks (--days 0.05)"),
         }
-    }
-}
-
-/// The median of `values`, `None` when there are none.
-fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some(0.5 * (sorted[n / 2 - 1] + sorted[n / 2])),
     }
 }
 
@@ -657,6 +611,9 @@ fn write_files(
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+    use spmd_examples::shallow_water::model;
+
     use super::*;
 
     /// The initial state of the unit tests: at rest, flat.

@@ -5,14 +5,10 @@
 //! ranks: 1 2 4
 //! timeout: 120
 
-#[path = "../../../examples/src/shallow_water/model.rs"]
-#[allow(dead_code)]
-mod model;
-
-use model::{Model, NX_GLOBAL, NY_GLOBAL, Real, gather_global};
 use spmd::Comm;
 use spmd::mpi::topology::{Color, Communicator};
 use spmd::ndarray::Array3;
+use spmd_examples::shallow_water::model::{Model, NX_GLOBAL, NY_GLOBAL, Real, gather_global};
 
 /// Steps of the comparison run: the first (Euler) step and Adams-Bashforth ones after it.
 const STEPS: u64 = 25;

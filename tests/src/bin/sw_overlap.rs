@@ -8,13 +8,9 @@
 //! ranks: 1 2 4
 //! timeout: 120
 
-#[path = "../../../examples/src/shallow_water/model.rs"]
-#[allow(dead_code)]
-mod model;
-
-use model::{GridSize, Model, Real};
 use spmd::Comm;
 use spmd::mpi::topology::Communicator;
+use spmd_examples::shallow_water::model::{GridSize, Model, Real};
 
 const STEPS: u64 = 25;
 

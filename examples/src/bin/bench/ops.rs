@@ -1,0 +1,834 @@
+//! What is measured: the ops, their forms, their buffers, the check of their results, and one
+//! call of each form.
+//!
+//! An op is a type that implements [`Benchmarked`], listed in [`OPS`]; the command line, the
+//! measurement, the report and the plot know the ops only through that list, so adding an op
+//! is its `impl` (with its `#[spmd_jit]` form among the others) and its entry in [`OPS`].
+
+use std::ffi::c_int;
+use std::hint::black_box;
+
+use spmd::mpi::collective::SystemOperation;
+use spmd::mpi::ffi;
+use spmd::mpi::point_to_point::send_receive_into;
+use spmd::mpi::topology::SimpleCommunicator;
+use spmd::mpi::traits::*;
+use spmd::ndarray::{Array1, ArrayViewMut1, ArrayViewMut2, s};
+use spmd::{
+    Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, allreduce_into, alltoall_into,
+    bcast_in_place, recv_into, send, sendrecv_into, spmd_jit,
+};
+
+use crate::measure::{Cell, Plan, measure};
+use crate::report::format_size;
+
+/// One form of an op: the same operation called another way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// MPI's C functions called directly, as a C program calls them (no Rust wrapper).
+    C,
+    /// rsmpi called directly.
+    Raw,
+    /// The spmd hot-loop form of the same operation: `_into` (or in place for `bcast`).
+    Ours,
+    /// `allreduce_in_place`.
+    InPlace,
+    /// `allreduce(&buf, Sum, ...)`, which returns a new `Vec`.
+    Functional,
+    /// `allreduce_in_place` on a communicator with check mode on.
+    Checked,
+    /// The halo exchange with a fresh staging copy per call: what spmd did before the
+    /// per-call-site cache, and what code that copies columns by hand usually does.
+    StagedPerCall,
+}
+
+impl Variant {
+    /// The form's name in the report and the plot.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::C => "C",
+            Variant::Raw => "raw",
+            Variant::Ours => "ours",
+            Variant::InPlace => "ours, in place",
+            Variant::Functional => "ours, functional",
+            Variant::Checked => "ours, check mode",
+            Variant::StagedPerCall => "ours, staging per call",
+        }
+    }
+
+    /// Whether the form must make no heap allocation per call.
+    pub fn must_not_allocate(self) -> bool {
+        matches!(
+            self,
+            Variant::C | Variant::Raw | Variant::Ours | Variant::InPlace
+        )
+    }
+
+    /// Whether the form is called from a `#[spmd_jit]` function (timed with no token held).
+    pub fn is_implicit(self) -> bool {
+        matches!(self, Variant::Ours | Variant::InPlace)
+    }
+}
+
+/// Everything the ops need: the communicator (with and without check mode) and who the peer is.
+#[derive(Debug)]
+pub struct Ctx {
+    pub comm: Comm,
+    pub checked: Comm,
+    pub rank: usize,
+    pub size: usize,
+    pub peer: usize,
+}
+
+impl Ctx {
+    pub fn world(&self) -> &SimpleCommunicator {
+        self.comm.as_mpi()
+    }
+
+    pub fn barrier(&self) {
+        self.world().barrier();
+    }
+}
+
+/// The preallocated buffers of one (op, size): `a` is sent (or reduced in place), `b` receives.
+#[derive(Debug)]
+pub struct Bufs {
+    /// Elements per message (per block for alltoall).
+    pub n: usize,
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+}
+
+impl Bufs {
+    /// The buffers of op `B` for messages of `n` elements on `size` ranks.
+    pub fn new<B: Benchmarked>(n: usize, size: usize) -> Bufs {
+        let (a, b) = B::buffer_lens(n, size);
+        Bufs {
+            n,
+            a: vec![GARBAGE; a],
+            b: vec![GARBAGE; b],
+        }
+    }
+}
+
+/// One benchmarked op: its forms, its buffers, the check of its result, and one call of each
+/// form, the body of the timed loop.
+pub trait Benchmarked {
+    /// The op's name, on the command line (`--op`) and in the report.
+    const NAME: &'static str;
+    /// The title of the op's panel in the plot.
+    const TITLE: &'static str = Self::NAME;
+    /// The forms timed, in the order of the report and the plot.
+    const VARIANTS: &'static [Variant];
+    /// Whether the raw form is one rsmpi call, so that ours / raw is what spmd costs: the ops
+    /// of the report's main table.
+    const RAW_IS_ONE_CALL: bool = true;
+    /// The time reported per timed call: ping-pong reports one message, half the round trip.
+    const TIME_SCALE: f64 = 1.0;
+
+    /// The lengths of the buffers `a` and `b` for messages of `n` elements on `size` ranks.
+    fn buffer_lens(n: usize, size: usize) -> (usize, usize);
+
+    /// Runs `variant` once on known data (`b` holds [`GARBAGE`]) and asserts its result on
+    /// this rank; `what` names the call in the message of a failure.
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token;
+
+    /// Readies the buffers for the timed calls, after the checks.
+    fn before_timing(_bufs: &mut Bufs) {}
+
+    /// One call of a form that holds the token, on the preallocated buffers.
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token;
+
+    /// One call of an implicit-mode (`#[spmd_jit]`) form ([`Variant::is_implicit`]), made with
+    /// no token held, as a program makes it.
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs);
+}
+
+/// An op as the command line, the report and the plot see it: what [`Benchmarked`] says of
+/// it, and its measurement.
+#[derive(Clone, Copy, Debug)]
+pub struct Op {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub variants: &'static [Variant],
+    pub raw_is_one_call: bool,
+    measure_at: Measure,
+}
+
+/// The measurement of an op at one size: [`measure`] for the op's type.
+type Measure = fn(&Ctx, &Plan, usize, Token) -> (Vec<Cell>, Token);
+
+impl Op {
+    /// The op `B`.
+    pub const fn of<B: Benchmarked>() -> Op {
+        Op {
+            name: B::NAME,
+            title: B::TITLE,
+            variants: B::VARIANTS,
+            raw_is_one_call: B::RAW_IS_ONE_CALL,
+            measure_at: measure::<B>,
+        }
+    }
+
+    /// Checks, then times every form of the op at `bytes` (see [`measure`]).
+    pub fn measure(self, ctx: &Ctx, plan: &Plan, bytes: usize, token: Token) -> (Vec<Cell>, Token) {
+        (self.measure_at)(ctx, plan, bytes, token)
+    }
+}
+
+// Ops are told apart by name: comparing the function pointers would not be reliable.
+impl PartialEq for Op {
+    fn eq(&self, other: &Op) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Op {}
+
+/// Allreduce, whose forms have a table of their own in the report.
+pub const ALLREDUCE: Op = Op::of::<Allreduce>();
+/// The halo exchange of an array column, which has a table of its own in the report.
+pub const HALO_COLUMN: Op = Op::of::<HaloColumn>();
+
+/// Every op, in the order they run and are reported.
+pub const OPS: &[Op] = &[
+    ALLREDUCE,
+    Op::of::<PingPong>(),
+    Op::of::<Sendrecv>(),
+    Op::of::<Bcast>(),
+    Op::of::<Allgather>(),
+    Op::of::<Alltoall>(),
+    HALO_COLUMN,
+];
+
+/// One call of form `variant` of op `B` with the token held, as the checks make it: an
+/// implicit-mode form gets the thread's token for the call.
+#[inline(always)]
+fn step<B: Benchmarked>(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+    if variant.is_implicit() {
+        implicit(token, || B::call_jit(ctx, variant, bufs))
+    } else {
+        B::call(ctx, variant, bufs, token)
+    }
+}
+
+// ANCHOR: jit_forms
+// The spmd forms, written as users write them: `#[spmd_jit]` functions without tokens.
+
+#[spmd_jit]
+pub fn jit_allreduce(a: &[f64], b: &mut [f64], comm: &Comm) {
+    allreduce_into(a, b, Sum, comm)
+}
+
+#[spmd_jit]
+fn jit_allreduce_in_place(a: &mut [f64], comm: &Comm) {
+    allreduce_in_place(a, Sum, comm)
+}
+
+#[spmd_jit]
+fn jit_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, comm: &Comm) {
+    if first {
+        send(a, peer, comm);
+        recv_into(b, peer, comm);
+    } else {
+        recv_into(b, peer, comm);
+        send(b, peer, comm);
+    }
+}
+
+#[spmd_jit]
+fn jit_sendrecv(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
+    sendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
+}
+
+#[spmd_jit]
+fn jit_bcast(a: &mut [f64], comm: &Comm) {
+    bcast_in_place(a, 0, comm)
+}
+
+#[spmd_jit]
+fn jit_allgather(a: &[f64], b: &mut [f64], comm: &Comm) {
+    allgather_into(a, b, comm)
+}
+
+#[spmd_jit]
+fn jit_alltoall(a: &[f64], b: &mut [f64], comm: &Comm) {
+    alltoall_into(a, b, comm)
+}
+
+/// The halo exchange on array columns: the call site's staging buffers are reused.
+#[spmd_jit]
+fn jit_halo(out: &ArrayViewMut1<f64>, ghost: &mut ArrayViewMut1<f64>, peer: usize, comm: &Comm) {
+    sendrecv_into(
+        out,
+        ghost,
+        spmd::Source::rank(peer),
+        spmd::Dest::rank(peer),
+        comm,
+    );
+}
+// ANCHOR_END: jit_forms
+
+/// Column 1 (sent) and column 0 (received) of the `n x HALO_COLUMNS` field.
+fn halo_columns(field: &mut [f64]) -> (ArrayViewMut1<'_, f64>, ArrayViewMut1<'_, f64>) {
+    let rows = field.len() / HALO_COLUMNS;
+    let view = ArrayViewMut2::from_shape((rows, HALO_COLUMNS), field)
+        .expect("the field holds rows x HALO_COLUMNS elements");
+    view.multi_slice_move((s![.., 1], s![.., 0]))
+}
+
+// ANCHOR: c_forms
+/// `MPI_Allreduce` of `a` into `b` with `MPI_SUM`, called as a C program calls it: the
+/// reference the other forms are compared with.
+#[inline(always)]
+fn c_allreduce(a: &[f64], b: &mut [f64], world: &SimpleCommunicator) {
+    assert_eq!(a.len(), b.len(), "the C allreduce needs equal buffers");
+    let count = c_int::try_from(a.len()).expect("the benchmark's sizes fit in an int");
+    // SAFETY: `a` and `b` hold `count` f64s each (`MPI_DOUBLE`), do not overlap (one is shared,
+    // the other exclusive), and live through the blocking call; the communicator is valid.
+    let code = unsafe {
+        ffi::MPI_Allreduce(
+            a.as_ptr().cast(),
+            b.as_mut_ptr().cast(),
+            count,
+            ffi::RSMPI_DOUBLE,
+            ffi::RSMPI_SUM,
+            world.as_raw(),
+        )
+    };
+    assert_eq!(code, 0, "MPI_Allreduce failed");
+}
+
+/// One ping-pong as a C program writes it: `MPI_Send` then `MPI_Recv` on the first rank,
+/// `MPI_Recv` then `MPI_Send` of what came on the other.
+#[inline(always)]
+fn c_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, world: &SimpleCommunicator) {
+    let count = c_int::try_from(a.len()).expect("the benchmark's sizes fit in an int");
+    assert_eq!(a.len(), b.len(), "the C ping-pong needs equal buffers");
+    let peer = c_int::try_from(peer).expect("ranks fit in an int");
+    let comm = world.as_raw();
+    // SAFETY: the send reads `count` f64s from a live slice and the receive writes at most
+    // `count` f64s into a live exclusive slice (MPI truncates longer messages with an error,
+    // which the assertion reports); the status is ignored.
+    let codes = unsafe {
+        if first {
+            let sent = ffi::MPI_Send(a.as_ptr().cast(), count, ffi::RSMPI_DOUBLE, peer, 0, comm);
+            let received = ffi::MPI_Recv(
+                b.as_mut_ptr().cast(),
+                count,
+                ffi::RSMPI_DOUBLE,
+                peer,
+                0,
+                comm,
+                ffi::RSMPI_STATUS_IGNORE,
+            );
+            [sent, received]
+        } else {
+            let received = ffi::MPI_Recv(
+                b.as_mut_ptr().cast(),
+                count,
+                ffi::RSMPI_DOUBLE,
+                peer,
+                0,
+                comm,
+                ffi::RSMPI_STATUS_IGNORE,
+            );
+            let sent = ffi::MPI_Send(b.as_ptr().cast(), count, ffi::RSMPI_DOUBLE, peer, 0, comm);
+            [received, sent]
+        }
+    };
+    assert_eq!(codes, [0, 0], "MPI_Send or MPI_Recv failed");
+}
+// ANCHOR_END: c_forms
+
+/// Runs an implicit-mode (`#[spmd_jit]`) call from code that holds an explicit token: the
+/// token goes back to the thread for the call and is taken again after it.
+#[inline(always)]
+fn implicit(token: Token, call: impl FnOnce()) -> Token {
+    drop(token);
+    call();
+    spmd::token()
+}
+
+/// What a `call` does with a form its op does not list in [`Benchmarked::VARIANTS`], which
+/// the measurement never asks for.
+fn no_form(op: &str, variant: Variant) -> ! {
+    unreachable!("{op} has no form `{}`", variant.name())
+}
+
+/// What a `call_jit` does with a form that is not an implicit-mode form of its op.
+fn no_jit_form(op: &str, variant: Variant) -> ! {
+    unreachable!("{op} has no `#[spmd_jit]` form `{}`", variant.name())
+}
+
+// ---- the ops --------------------------------------------------------------------------------
+
+// ANCHOR: allreduce_op
+/// Allreduce of `f64` with `Sum`, in six forms: C, rsmpi, and spmd's `_into`, in-place,
+/// functional and check-mode forms.
+#[derive(Debug)]
+pub struct Allreduce;
+
+impl Benchmarked for Allreduce {
+    const NAME: &'static str = "allreduce";
+    const VARIANTS: &'static [Variant] = &[
+        Variant::C,
+        Variant::Raw,
+        Variant::Ours,
+        Variant::InPlace,
+        Variant::Functional,
+        Variant::Checked,
+    ];
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        (n, n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let (rank, size) = (ctx.rank, ctx.size);
+        fill_pattern(rank, &mut bufs.a);
+        let sum = |i: usize| (0..size).map(|r| pattern(r, i)).sum::<f64>();
+        match variant {
+            Variant::C | Variant::Raw | Variant::Ours => {
+                let token = step::<Self>(ctx, variant, bufs, token);
+                check_eq(what, &bufs.b, sum);
+                token
+            }
+            Variant::InPlace | Variant::Checked => {
+                let token = step::<Self>(ctx, variant, bufs, token);
+                check_eq(what, &bufs.a, sum);
+                token
+            }
+            Variant::Functional => {
+                let (result, token) = allreduce(&bufs.a, Sum, &ctx.comm, token);
+                check_eq(what, &result, sum);
+                check_eq(what, &bufs.a, |i| pattern(rank, i));
+                token
+            }
+            Variant::StagedPerCall => no_form(Self::NAME, variant),
+        }
+    }
+
+    fn before_timing(bufs: &mut Bufs) {
+        // Repeated in-place sums of zeros stay zeros: no overflow to infinity while timing.
+        bufs.a.fill(0.0);
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::C => {
+                c_allreduce(a, b, ctx.world());
+                token
+            }
+            Variant::Raw => {
+                ctx.world()
+                    .all_reduce_into(&a[..], &mut b[..], SystemOperation::sum());
+                token
+            }
+            Variant::Functional => {
+                let (sum, token) = allreduce(&a[..], Sum, &ctx.comm, token);
+                black_box(sum);
+                token
+            }
+            Variant::Checked => allreduce_in_place(&mut a[..], Sum, &ctx.checked, token),
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_allreduce(a, b, &ctx.comm),
+            Variant::InPlace => jit_allreduce_in_place(a, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+// ANCHOR_END: allreduce_op
+
+/// Ping-pong: rank 0 sends, rank 1 receives and sends the message back.
+#[derive(Debug)]
+pub struct PingPong;
+
+impl Benchmarked for PingPong {
+    const NAME: &'static str = "ping-pong";
+    const TITLE: &'static str = "ping-pong (one way: half the round trip)";
+    const VARIANTS: &'static [Variant] = &[Variant::C, Variant::Raw, Variant::Ours];
+    const TIME_SCALE: f64 = 0.5;
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        (n, n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        for (i, x) in bufs.a.iter_mut().enumerate() {
+            *x = if ctx.rank == 0 {
+                pattern(0, i)
+            } else {
+                GARBAGE
+            };
+        }
+        let token = step::<Self>(ctx, variant, bufs, token);
+        // Rank 1 received rank 0's message and sent it back, so both hold it.
+        check_eq(what, &bufs.b, |i| pattern(0, i));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::C => {
+                c_ping_pong(a, b, ctx.rank == 0, ctx.peer, ctx.world());
+                token
+            }
+            Variant::Raw => {
+                let other = ctx.world().process_at_rank(ctx.peer as i32);
+                if ctx.rank == 0 {
+                    other.send(&a[..]);
+                    other.receive_into(&mut b[..]);
+                } else {
+                    other.receive_into(&mut b[..]);
+                    other.send(&b[..]);
+                }
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_ping_pong(a, b, ctx.rank == 0, ctx.peer, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `sendrecv` between the two ranks.
+#[derive(Debug)]
+pub struct Sendrecv;
+
+impl Benchmarked for Sendrecv {
+    const NAME: &'static str = "sendrecv";
+    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours];
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        (n, n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        fill_pattern(ctx.rank, &mut bufs.a);
+        let token = step::<Self>(ctx, variant, bufs, token);
+        check_eq(what, &bufs.b, |i| pattern(ctx.peer, i));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Raw => {
+                let other = ctx.world().process_at_rank(ctx.peer as i32);
+                send_receive_into(&a[..], &other, &mut b[..], &other);
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_sendrecv(a, b, ctx.peer, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `bcast` from rank 0, in place.
+#[derive(Debug)]
+pub struct Bcast;
+
+impl Benchmarked for Bcast {
+    const NAME: &'static str = "bcast";
+    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours];
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        (n, 0)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        fill_pattern(ctx.rank, &mut bufs.a);
+        let token = step::<Self>(ctx, variant, bufs, token);
+        check_eq(what, &bufs.a, |i| pattern(0, i));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        match variant {
+            Variant::Raw => {
+                ctx.world()
+                    .process_at_rank(0)
+                    .broadcast_into(&mut bufs.a[..]);
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        match variant {
+            Variant::Ours => jit_bcast(&mut bufs.a, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `allgather`: every rank's message to every rank.
+#[derive(Debug)]
+pub struct Allgather;
+
+impl Benchmarked for Allgather {
+    const NAME: &'static str = "allgather";
+    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours];
+
+    fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
+        (n, n * size)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let n = bufs.n;
+        fill_pattern(ctx.rank, &mut bufs.a);
+        let token = step::<Self>(ctx, variant, bufs, token);
+        check_eq(what, &bufs.b, |i| pattern(i / n, i % n));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Raw => {
+                ctx.world().all_gather_into(&a[..], &mut b[..]);
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_allgather(a, b, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `alltoall`, whose size is that of one block: each rank sends one block to each rank.
+#[derive(Debug)]
+pub struct Alltoall;
+
+impl Benchmarked for Alltoall {
+    const NAME: &'static str = "alltoall";
+    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours];
+
+    fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
+        (n * size, n * size)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let (rank, n) = (ctx.rank, bufs.n);
+        for (i, x) in bufs.a.iter_mut().enumerate() {
+            *x = block_pattern(rank, i / n, n, i % n);
+        }
+        let token = step::<Self>(ctx, variant, bufs, token);
+        // Block p of the result is block `rank` of rank p's send buffer.
+        check_eq(what, &bufs.b, |i| block_pattern(i / n, rank, n, i % n));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Raw => {
+                ctx.world().all_to_all_into(&a[..], &mut b[..]);
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_alltoall(a, b, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `sendrecv` of one column of an `n x 4` row-major array into another column: the halo
+/// exchange of a domain split along its columns, on memory that is not contiguous.
+#[derive(Debug)]
+pub struct HaloColumn;
+
+impl Benchmarked for HaloColumn {
+    const NAME: &'static str = "halo-column";
+    const TITLE: &'static str = "halo-column (a column of an n x 4 array)";
+    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours, Variant::StagedPerCall];
+    // Raw is a user's hand-written packing around one rsmpi call.
+    const RAW_IS_ONE_CALL: bool = false;
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        // The field, and raw's hand-made staging: one column out, one in.
+        (n * HALO_COLUMNS, 2 * n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let (rank, peer) = (ctx.rank, ctx.peer);
+        fill_pattern(rank, &mut bufs.a);
+        let token = step::<Self>(ctx, variant, bufs, token);
+        // Column 0 holds the peer's column 1; every other element is unchanged.
+        check_eq(what, &bufs.a, |i| {
+            if i % HALO_COLUMNS == 0 {
+                pattern(peer, i + 1)
+            } else {
+                pattern(rank, i)
+            }
+        });
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let peer = ctx.peer;
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Raw => {
+                // What a careful user of raw MPI writes: copy the column into preallocated
+                // contiguous memory, exchange, copy the received column back.
+                let (out, mut ghost) = halo_columns(a);
+                let (send_col, recv_col) = b.split_at_mut(out.len());
+                for (dst, src) in send_col.iter_mut().zip(out.iter()) {
+                    *dst = *src;
+                }
+                let other = ctx.world().process_at_rank(peer as i32);
+                send_receive_into(&send_col[..], &other, recv_col, &other);
+                for (dst, src) in ghost.iter_mut().zip(recv_col.iter()) {
+                    *dst = *src;
+                }
+                token
+            }
+            Variant::StagedPerCall => {
+                let (out, mut ghost) = halo_columns(a);
+                let staged_out = out.to_owned();
+                let mut staged_in = Array1::<f64>::zeros(ghost.len());
+                let (_, token) = sendrecv_into(
+                    &staged_out,
+                    &mut staged_in,
+                    spmd::Source::rank(peer),
+                    spmd::Dest::rank(peer),
+                    &ctx.comm,
+                    token,
+                );
+                ghost.assign(&staged_in);
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        match variant {
+            Variant::Ours => {
+                let (out, mut ghost) = halo_columns(&mut bufs.a);
+                jit_halo(&out, &mut ghost, ctx.peer, &ctx.comm)
+            }
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// Columns of the halo benchmark's field: column 1 is sent, column 0 receives.
+const HALO_COLUMNS: usize = 4;
+
+// ---- correctness ----------------------------------------------------------------------------
+
+/// What receive buffers hold before a call, so that a buffer the call did not write is caught.
+pub const GARBAGE: f64 = -1.0;
+
+/// Runs `variant` of op `B` once on known data and asserts the result on this rank.
+pub fn verify<B: Benchmarked>(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+    let what = format!(
+        "rank {}: {} ({}) of {}",
+        ctx.rank,
+        B::NAME,
+        variant.name(),
+        format_size(bufs.n * 8)
+    );
+    bufs.b.fill(GARBAGE);
+    B::verify(ctx, variant, bufs, &what, token)
+}
+
+/// The value a rank puts at index `i` of what it sends; exact in `f64` for every size here.
+fn pattern(rank: usize, i: usize) -> f64 {
+    (rank * 1_000_003 + i) as f64
+}
+
+/// Fills `buffer` with `rank`'s [`pattern`].
+fn fill_pattern(rank: usize, buffer: &mut [f64]) {
+    for (i, x) in buffer.iter_mut().enumerate() {
+        *x = pattern(rank, i);
+    }
+}
+
+/// Block `block` of rank `rank`'s alltoall send buffer, index `i` within the block.
+fn block_pattern(rank: usize, block: usize, n: usize, i: usize) -> f64 {
+    ((rank * 64 + block) * n + i) as f64
+}
+
+fn check_eq(what: &str, got: &[f64], expected: impl Fn(usize) -> f64) {
+    if let Some((i, &value)) = got.iter().enumerate().find(|&(i, &x)| x != expected(i)) {
+        panic!(
+            "{what}: element {i} of {} is {value}, expected {}",
+            got.len(),
+            expected(i)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the command line and the report take for granted of every op in [`OPS`].
+    #[test]
+    fn every_op_has_a_name_of_its_own_and_the_forms_the_report_compares() {
+        for (i, op) in OPS.iter().enumerate() {
+            assert!(
+                OPS[..i].iter().all(|other| other.name != op.name),
+                "two ops named {}",
+                op.name
+            );
+            assert!(!op.name.contains(','), "`--op` splits names at commas");
+            for form in [Variant::Raw, Variant::Ours] {
+                assert!(op.variants.contains(&form), "{} has no {form:?}", op.name);
+            }
+        }
+        assert!(OPS.contains(&ALLREDUCE) && OPS.contains(&HALO_COLUMN));
+    }
+}

@@ -1,0 +1,310 @@
+//! The results as markdown: the main table, the tables of the forms against C, of allreduce
+//! and of the non-contiguous exchange, the wrapper's own cost, and what is over target.
+
+use std::fmt::Write as _;
+
+use crate::measure::{Cell, ratio};
+use crate::ops::{ALLREDUCE, HALO_COLUMN, OPS, Op, Variant};
+
+/// `bytes` in B, KiB or MiB.
+pub fn format_size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// `seconds` in ns, µs, ms or s, with three significant digits.
+pub fn format_time(seconds: f64) -> String {
+    if seconds < 0.0 {
+        return format!("-{}", format_time(-seconds));
+    }
+    let (value, unit) = if seconds < 1e-6 {
+        (seconds * 1e9, "ns")
+    } else if seconds < 1e-3 {
+        (seconds * 1e6, "µs")
+    } else if seconds < 1.0 {
+        (seconds * 1e3, "ms")
+    } else {
+        (seconds, "s")
+    };
+    if value < 10.0 {
+        format!("{value:.2} {unit}")
+    } else if value < 100.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
+}
+
+/// Allocations per call: `0` exactly, else two decimals.
+pub fn format_allocs(per_call: f64) -> String {
+    if per_call == 0.0 {
+        "0".into()
+    } else {
+        format!("{per_call:.2}")
+    }
+}
+
+/// The result of `op` at `bytes` in form `variant`.
+fn find(cells: &[Cell], op: Op, bytes: usize, variant: Variant) -> &Cell {
+    cells
+        .iter()
+        .find(|c| c.op == op && c.bytes == bytes && c.variant == variant)
+        .expect("every (op, size, form) was measured")
+}
+
+/// The ratio target of the design: 1.10 up to 1 KiB, 1.03 from 1 MiB.
+fn target(bytes: usize) -> Option<f64> {
+    if bytes <= 1 << 10 {
+        Some(1.10)
+    } else if bytes >= 1 << 20 {
+        Some(1.03)
+    } else {
+        None
+    }
+}
+/// The overhead measurement as markdown.
+pub fn overhead_section(out: &mut String, [raw, explicit, jit]: &[f64; 3]) {
+    let _ = writeln!(
+        out,
+        "\nPer-call cost of spmd's own work (allreduce of one f64 on a one-rank communicator, \
+         where MPI's own work is smallest; median of 9 rounds):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| rsmpi | spmd, explicit token | spmd, `#[spmd_jit]` | added by spmd |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| {raw:.1} ns | {explicit:.1} ns | {jit:.1} ns | {:.1} ns, {:.1} ns |",
+        explicit - raw,
+        jit - raw
+    );
+}
+
+/// The results as markdown: the main table, the allreduce forms, and what is over target.
+pub fn report(cells: &[Cell], sizes: &[usize], machine: &str) -> String {
+    let ops = measured_ops(cells);
+    let mut out = String::new();
+    let _ = writeln!(out, "{machine}\n");
+    let _ = writeln!(
+        out,
+        "| op | size | raw (rsmpi) | ours (spmd) | ours / raw | allocs per call (raw, ours) |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    let mut over = Vec::new();
+    // An op whose raw form is not one MPI call (the non-contiguous exchange, whose raw form is
+    // a user's hand-written packing around one) has a table of its own.
+    for &op in ops.iter().filter(|op| op.raw_is_one_call) {
+        for &bytes in sizes {
+            let raw = find(cells, op, bytes, Variant::Raw);
+            let ours = find(cells, op, bytes, Variant::Ours);
+            let ratio = ratio(ours, raw);
+            if target(bytes).is_some_and(|limit| ratio > limit) {
+                over.push(format!("{} {} ({ratio:.3})", op.name, format_size(bytes)));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {ratio:.3} | {}, {} |",
+                op.name,
+                format_size(bytes),
+                format_time(raw.median),
+                format_time(ours.median),
+                format_allocs(raw.allocs_per_call),
+                format_allocs(ours.allocs_per_call),
+            );
+        }
+    }
+    let c_over = c_forms(&mut out, cells, sizes);
+    over.extend(c_over);
+    if ops.contains(&ALLREDUCE) {
+        allreduce_forms(&mut out, cells, sizes);
+    }
+    let mut halo_over = Vec::new();
+    if ops.contains(&HALO_COLUMN) {
+        halo_over = halo_forms(&mut out, cells, sizes);
+    }
+    summary(&mut out, cells, &over, &halo_over);
+    out
+}
+
+/// The ops that `cells` holds, in their usual order.
+pub fn measured_ops(cells: &[Cell]) -> Vec<Op> {
+    OPS.iter()
+        .copied()
+        .filter(|&op| cells.iter().any(|c| c.op == op))
+        .collect()
+}
+
+/// The table of the ops that have a C form (allreduce, ping-pong): rsmpi and spmd against MPI
+/// called from C, in the same process, at spmd's threading level. Returns the entries over
+/// target (ours / C).
+fn c_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> {
+    let ops: Vec<Op> = measured_ops(cells)
+        .into_iter()
+        .filter(|op| op.variants.contains(&Variant::C))
+        .collect();
+    if ops.is_empty() {
+        return Vec::new();
+    }
+    let _ = writeln!(
+        out,
+        "\nAgainst C: the same calls made as a C program makes them (`MPI_Allreduce`, \
+         `MPI_Send`/`MPI_Recv` through the C functions, no wrapper), in the same process, so at \
+         the threading level spmd initialised MPI with (see the threading section for the cost \
+         of that level against `MPI_Init`):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| op | size | C | raw (rsmpi) | ours (spmd) | raw / C | ours / C |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+    let mut over = Vec::new();
+    for op in ops {
+        for &bytes in sizes {
+            let c = find(cells, op, bytes, Variant::C);
+            let raw = find(cells, op, bytes, Variant::Raw);
+            let ours = find(cells, op, bytes, Variant::Ours);
+            let ours_c = ratio(ours, c);
+            if target(bytes).is_some_and(|limit| ours_c > limit) {
+                over.push(format!(
+                    "{} {} vs C ({ours_c:.3})",
+                    op.name,
+                    format_size(bytes)
+                ));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {:.3} | {ours_c:.3} |",
+                op.name,
+                format_size(bytes),
+                format_time(c.median),
+                format_time(raw.median),
+                format_time(ours.median),
+                ratio(raw, c),
+            );
+        }
+    }
+    over
+}
+
+/// The table of allreduce's four forms.
+fn allreduce_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) {
+    let _ = writeln!(
+        out,
+        "\nAllreduce forms (ratios against raw; check cost = check mode minus in place):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| size | raw | in place | functional | ratio | allocs/call | check mode | ratio | check cost | allocs/call |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &bytes in sizes {
+        let raw = find(cells, ALLREDUCE, bytes, Variant::Raw);
+        let ours = find(cells, ALLREDUCE, bytes, Variant::InPlace);
+        let functional = find(cells, ALLREDUCE, bytes, Variant::Functional);
+        let checked = find(cells, ALLREDUCE, bytes, Variant::Checked);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.3} | {} | {} | {:.3} | {} | {} |",
+            format_size(bytes),
+            format_time(raw.median),
+            format_time(ours.median),
+            format_time(functional.median),
+            ratio(functional, raw),
+            format_allocs(functional.allocs_per_call),
+            format_time(checked.median),
+            ratio(checked, raw),
+            format_time(checked.median - ours.median),
+            format_allocs(checked.allocs_per_call),
+        );
+    }
+}
+
+/// The halo exchange of an array column, which is not contiguous: `sendrecv_into` on the
+/// column views (staged in the call site's cache) against a hand-written copy around rsmpi's
+/// `send_receive_into`, and against a fresh staging copy per call (what the cache saves).
+/// Returns the sizes where ours / raw is over target.
+fn halo_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> {
+    let _ = writeln!(
+        out,
+        "\nNon-contiguous buffers: halo exchange of an array column; raw copies the column into \
+         preallocated memory by hand around rsmpi's call; ours passes the column views, staged \
+         on the stack up to 1 KiB and above that in memory cached per call site; the last form \
+         stages into fresh memory every call:\n"
+    );
+    let _ = writeln!(
+        out,
+        "| column size | raw, hand-copied | ours, cached | ours / raw | allocs/call | ours, staging per call | allocs/call | per call / cached |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut over = Vec::new();
+    for &bytes in sizes {
+        let raw = find(cells, HALO_COLUMN, bytes, Variant::Raw);
+        let ours = find(cells, HALO_COLUMN, bytes, Variant::Ours);
+        let fresh = find(cells, HALO_COLUMN, bytes, Variant::StagedPerCall);
+        let ours_raw = ratio(ours, raw);
+        if target(bytes).is_some_and(|limit| ours_raw > limit) {
+            over.push(format!("{} ({ours_raw:.3})", format_size(bytes)));
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {ours_raw:.3} | {} | {} | {} | {:.3} |",
+            format_size(bytes),
+            format_time(raw.median),
+            format_time(ours.median),
+            format_allocs(ours.allocs_per_call),
+            format_time(fresh.median),
+            format_allocs(fresh.allocs_per_call),
+            ratio(fresh, ours),
+        );
+    }
+    over
+}
+
+/// How many calls each median is of, and what is over target.
+fn summary(out: &mut String, cells: &[Cell], over: &[String], halo_over: &[String]) {
+    let reps: Vec<usize> = cells.iter().map(|c| c.reps).collect();
+    let _ = writeln!(
+        out,
+        "\nMedian of {} to {} samples per cell, timed on rank 0; a sample is one call, or for \
+         calls under 5 µs a batch of up to 64 calls lasting about 5 µs; ping-pong is half the \
+         round trip; alltoall's size is one block (each rank sends one block to each rank). \
+         Ratios are block by block: the median, over the blocks, of the two forms' medians' \
+         ratio within a block (in a full run, 10 blocks below 1 MiB, one per sample from 1 MiB \
+         on).",
+        reps.iter().min().unwrap_or(&0),
+        reps.iter().max().unwrap_or(&0)
+    );
+    if over.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nEvery op's ratio is within target (1.10 up to 1 KiB, 1.03 from 1 MiB)."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\nOver target (1.10 up to 1 KiB, 1.03 from 1 MiB): {}.",
+            over.join(", ")
+        );
+    }
+    if !cells.iter().any(|c| c.op == HALO_COLUMN) {
+        // Not measured.
+    } else if halo_over.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThe non-contiguous exchange is within the same targets."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\nNon-contiguous exchange over the same targets: {}.",
+            halo_over.join(", ")
+        );
+    }
+}
