@@ -74,6 +74,8 @@ pub(crate) struct Room<'a> {
     pub(crate) len: usize,
     /// Their type.
     pub(crate) elem: &'static str,
+    /// The size of one, in bytes.
+    pub(crate) elem_size: usize,
     /// The rank the message was expected from (or any).
     pub(crate) source: c_int,
 }
@@ -321,45 +323,91 @@ impl<'c> Call<'c> {
         }
     }
 
+    /// The form of this op that receives into the caller's buffer, for the fix of a
+    /// message that did not fit.
+    fn receive_into(&self) -> &'static str {
+        crate::__private::op(self.id.op)
+            .and_then(|op| op.receive_into)
+            .unwrap_or("recv_into")
+    }
+
+    /// The error for a message of `bytes` bytes from `source` that was refused before it
+    /// landed: longer than `room`, or not a whole number of its elements.
+    #[cold]
+    #[inline(never)]
+    fn oversized(&self, source: c_int, bytes: usize, room: Option<Room<'_>>) -> ! {
+        let Some(room) = room else {
+            self.fail(
+                format!(
+                    "the incoming message from rank {source} ({bytes} bytes) is larger than \
+                     the receive buffer; nothing was written"
+                ),
+                "give the receive a buffer with room for as many elements as the sender sends",
+            );
+        };
+        let size = room.elem_size;
+        let into = self.receive_into();
+        if !bytes.is_multiple_of(size) {
+            self.fail(
+                format!(
+                    "the incoming message from rank {source} is {bytes} bytes, not a whole \
+                     number of {} ({size} bytes each): the sender sent another element type; \
+                     nothing was written",
+                    room.elem
+                ),
+                format!("send and receive the same element type ({})", room.elem),
+            );
+        }
+        self.fail(
+            format!(
+                "the incoming message (from rank {source}) is larger than {}, which holds {} \
+                 elements of {}: it has {} ({bytes} bytes); nothing was written",
+                room.what,
+                room.len,
+                room.elem,
+                bytes / size
+            ),
+            format!(
+                "give the receive room for every element the sender sends: a template of the \
+                 sent shape, or `{into}` with a buffer at least that long (its `Status::count` \
+                 then says how many came)"
+            ),
+        )
+    }
+
     #[cold]
     #[inline(never)]
     fn sys_failure(&self, error: SysError, room: Option<Room<'_>>) -> ! {
-        if error.is_truncation() {
-            let function = match error {
-                SysError::Mpi { function, .. } => function,
-                _ => "MPI",
-            };
-            match room {
-                Some(room) => {
-                    let from = if room.source == sys::any_source() {
-                        "any rank".to_string()
-                    } else {
-                        format!("rank {}", room.source)
-                    };
-                    self.fail(
-                        format!(
-                            "the incoming message (from {from}) is larger than {}, which holds \
-                             {} elements of {} ({function} reported MPI_ERR_TRUNCATE)",
-                            room.what, room.len, room.elem
-                        ),
-                        format!(
-                            "give the receive room for every element the sender sends: a \
-                             template of the sent shape, or `{}` with a buffer at least that \
-                             long (its `Status::count` then says how many came)",
-                            crate::__private::op(self.id.op)
-                                .and_then(|op| op.receive_into)
-                                .unwrap_or("recv_into")
-                        ),
-                    )
-                }
-                None => self.fail(
+        if let SysError::Mpi { function, .. } = error
+            && error.is_truncation()
+        {
+            let Some(room) = room else {
+                self.fail(
                     format!(
                         "the incoming message is larger than the receive buffer ({function} \
                          reported MPI_ERR_TRUNCATE)"
                     ),
                     "give the receive a template with as many elements as the sender sends",
+                );
+            };
+            let from = if room.source == sys::any_source() {
+                "any rank".to_string()
+            } else {
+                format!("rank {}", room.source)
+            };
+            self.fail(
+                format!(
+                    "the incoming message (from {from}) is larger than {}, which holds {} \
+                     elements of {} ({function} reported MPI_ERR_TRUNCATE)",
+                    room.what, room.len, room.elem
                 ),
-            }
+                format!(
+                    "give the receive room for every element the sender sends: a template of \
+                     the sent shape, or `{}` with a buffer at least that long (its \
+                     `Status::count` then says how many came)",
+                    self.receive_into()
+                ),
+            );
         }
         match error {
             SysError::Mpi { function, code } => self.fail(
@@ -370,6 +418,7 @@ impl<'c> Call<'c> {
                 "this is an error of the MPI library; the message above is its own",
             ),
             SysError::TooLong { len } => self.too_long("a buffer", len),
+            SysError::Oversized { source, bytes, .. } => self.oversized(source, bytes, room),
             SysError::NotABool {
                 function,
                 index,

@@ -62,6 +62,17 @@ pub(crate) enum SysError {
     },
     /// A buffer holds more elements than MPI's `int` counts.
     TooLong { len: usize },
+    /// A matched message of `bytes` bytes is longer than its receive buffer, or not a whole
+    /// number of elements: it was received into scratch memory and refused, the buffer is
+    /// untouched.
+    Oversized {
+        /// The MPI function that received it, e.g. `"MPI_Mrecv"`.
+        function: &'static str,
+        /// The rank that sent it.
+        source: c_int,
+        /// The message's size.
+        bytes: usize,
+    },
     /// A received element of type `bool` had another byte than 0 or 1 (it now holds `true`).
     NotABool {
         function: &'static str,
@@ -71,9 +82,14 @@ pub(crate) enum SysError {
 }
 
 impl SysError {
-    /// Whether MPI reported `MPI_ERR_TRUNCATE`: a message larger than its receive buffer.
+    /// Whether a message was larger than its receive buffer: refused before it landed
+    /// ([`SysError::Oversized`]), or reported by MPI as `MPI_ERR_TRUNCATE`.
     pub(crate) fn is_truncation(self) -> bool {
-        matches!(self, SysError::Mpi { code, .. } if error_class(code) == err_truncate())
+        match self {
+            SysError::Oversized { .. } => true,
+            SysError::Mpi { code, .. } => error_class(code) == err_truncate(),
+            _ => false,
+        }
     }
 }
 
@@ -187,8 +203,15 @@ pub(crate) fn send<T: Element>(
     code("MPI_Send", result)
 }
 
-/// `MPI_Recv` into `data` (at most `data.len()` elements) from `source` with `tag` (either may
-/// be the "any" value).
+/// `MPI_Mprobe` + `MPI_Mrecv` into `data` (at most `data.len()` elements) from `source` with
+/// `tag` (either may be the "any" value).
+///
+/// The message is matched and its size read before any byte of it lands: MPI libraries do not
+/// bound their writes to the count they were given when a message is longer (Open MPI 4.1
+/// writes all of it past the buffer, then reports `MPI_ERR_TRUNCATE`), so a plain `MPI_Recv`
+/// would let another rank's mistake write outside `data`. A longer message, or one that is not
+/// a whole number of elements, is received into scratch memory of its own size and refused
+/// ([`SysError::Oversized`]); `data` is then untouched.
 #[inline]
 pub(crate) fn recv<T: Element>(
     comm: RawComm<'_>,
@@ -196,29 +219,15 @@ pub(crate) fn recv<T: Element>(
     source: c_int,
     tag: c_int,
 ) -> SysResult<RawStatus> {
-    let n = count(data.len())?;
-    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-    // SAFETY: `data` is valid for writes of `n` elements; MPI writes no more (a longer message
-    // is MPI_ERR_TRUNCATE); `status` is a valid out-pointer.
-    let result = unsafe {
-        ffi::MPI_Recv(
-            data.as_mut_ptr().cast(),
-            n,
-            T::datatype(),
-            source,
-            tag,
-            comm.handle,
-            status.as_mut_ptr(),
-        )
-    };
-    code("MPI_Recv", result)?;
-    validate("MPI_Recv", data)?;
-    // SAFETY: the receive succeeded, so MPI filled the status.
-    Ok(RawStatus(unsafe { status.assume_init() }))
+    count(data.len())?;
+    let (message, probed) = mprobe(comm, source, tag, "MPI_Mprobe")?;
+    receive_matched(message, &probed, data, "MPI_Mrecv")
 }
 
-/// `MPI_Sendrecv`: `send` to `dest` with `send_tag`, into `recv` from `source` with
-/// `recv_tag`.
+/// `MPI_Sendrecv`'s exchange, with the receive's size known before it lands: `MPI_Isend` of
+/// `send` to `dest` with `send_tag`, then [`recv`]'s matched probe and receive into `recv` from
+/// `source` with `recv_tag`, then `MPI_Wait` for the send. Every path waits for the send
+/// before returning, so MPI never reads `send` after its borrow ends.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub(crate) fn sendrecv<S: Element, R: Element>(
@@ -230,30 +239,135 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
     source: c_int,
     recv_tag: c_int,
 ) -> SysResult<RawStatus> {
-    let (send_count, recv_count) = (count(send.len())?, count(recv.len())?);
-    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-    // SAFETY: `send` holds `send_count` elements, `recv` has room for `recv_count`, which MPI
-    // does not exceed; `status` is a valid out-pointer.
+    let send_count = count(send.len())?;
+    count(recv.len())?;
+    let mut request = MaybeUninit::<ffi::MPI_Request>::uninit();
+    // SAFETY: `send` holds `send_count` elements and stays borrowed, unmodified, until the wait
+    // below, which every path after a successful start reaches; `request` is a valid
+    // out-pointer.
     let result = unsafe {
-        ffi::MPI_Sendrecv(
+        ffi::MPI_Isend(
             send.as_ptr().cast(),
             send_count,
             S::datatype(),
             dest,
             send_tag,
-            recv.as_mut_ptr().cast(),
-            recv_count,
-            R::datatype(),
-            source,
-            recv_tag,
             comm.handle,
+            request.as_mut_ptr(),
+        )
+    };
+    code("MPI_Isend", result)?;
+    // SAFETY: MPI_Isend succeeded, so it wrote the request.
+    let mut request = unsafe { request.assume_init() };
+    let received = mprobe(comm, source, recv_tag, "MPI_Mprobe")
+        .and_then(|(message, probed)| receive_matched(message, &probed, recv, "MPI_Mrecv"));
+    // SAFETY: `request` is the active send request started above; `MPI_STATUS_IGNORE` is
+    // accepted for the status.
+    let waited = unsafe { ffi::MPI_Wait(&mut request, ffi::RSMPI_STATUS_IGNORE) };
+    let status = received?;
+    code("MPI_Wait", waited)?;
+    Ok(status)
+}
+
+/// `MPI_Mprobe`: matches the next message from `source` with `tag` on `comm`, which only
+/// [`receive_matched`] may receive, and its status (sender, tag, size).
+#[inline]
+fn mprobe(
+    comm: RawComm<'_>,
+    source: c_int,
+    tag: c_int,
+    function: &'static str,
+) -> SysResult<(ffi::MPI_Message, RawStatus)> {
+    let mut message = MaybeUninit::<ffi::MPI_Message>::uninit();
+    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+    // SAFETY: `message` and `status` are valid out-pointers; the communicator is valid for
+    // the borrow of `comm`.
+    let result = unsafe {
+        ffi::MPI_Mprobe(
+            source,
+            tag,
+            comm.handle,
+            message.as_mut_ptr(),
             status.as_mut_ptr(),
         )
     };
-    code("MPI_Sendrecv", result)?;
-    validate("MPI_Sendrecv", recv)?;
-    // SAFETY: the call succeeded, so MPI filled the status.
+    code(function, result)?;
+    // SAFETY: the probe succeeded, so MPI wrote the message handle and the status.
+    Ok(unsafe { (message.assume_init(), RawStatus(status.assume_init())) })
+}
+
+/// `MPI_Mrecv` of the matched `message`, whose probe gave `probed`, into `data`: exactly the
+/// message's elements when they fit, so MPI is never asked to write more than `data` holds nor
+/// more than the message brings. A message that does not fit, or is not a whole number of
+/// elements, is received into scratch memory of its size instead (a matched message must be
+/// received) and refused.
+fn receive_matched<T: Element>(
+    mut message: ffi::MPI_Message,
+    probed: &RawStatus,
+    data: &mut [T],
+    function: &'static str,
+) -> SysResult<RawStatus> {
+    let bytes = probed.bytes()?;
+    let elements = bytes / size_of::<T>();
+    if elements > data.len() || !bytes.is_multiple_of(size_of::<T>()) {
+        return Err(drain(message, probed.source(), bytes, function));
+    }
+    // `elements <= data.len()`, which `count` accepted.
+    let n = elements as c_int;
+    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+    // SAFETY: `data` is valid for writes of `n >= elements` elements, and the matched message
+    // holds exactly `elements` elements of `T`'s size, so MPI writes inside `data` whatever it
+    // does with counts; `message` is the handle of a matched, not yet received message;
+    // `status` is a valid out-pointer.
+    let result = unsafe {
+        ffi::MPI_Mrecv(
+            data.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            &mut message,
+            status.as_mut_ptr(),
+        )
+    };
+    code(function, result)?;
+    validate(function, &mut data[..elements])?;
+    // SAFETY: the receive succeeded, so MPI filled the status.
     Ok(RawStatus(unsafe { status.assume_init() }))
+}
+
+/// Receives the matched `message` of `bytes` bytes from `source` into scratch memory of its
+/// size, and gives the error that refuses it.
+#[cold]
+#[inline(never)]
+fn drain(
+    mut message: ffi::MPI_Message,
+    source: c_int,
+    bytes: usize,
+    function: &'static str,
+) -> SysError {
+    let oversized = SysError::Oversized {
+        function,
+        source,
+        bytes,
+    };
+    let Ok(n) = count(bytes) else {
+        return oversized;
+    };
+    let mut scratch = vec![0u8; bytes];
+    // SAFETY: `scratch` holds exactly the message's `bytes` bytes; `message` is a matched
+    // message not yet received; the status is ignored.
+    let result = unsafe {
+        ffi::MPI_Mrecv(
+            scratch.as_mut_ptr().cast(),
+            n,
+            u8::datatype(),
+            &mut message,
+            ffi::RSMPI_STATUS_IGNORE,
+        )
+    };
+    match code(function, result) {
+        Ok(()) => oversized,
+        Err(error) => error,
+    }
 }
 
 // ---- collectives ----------------------------------------------------------------------------

@@ -15,6 +15,8 @@
 //! //! transports: shm                       the transports to run over (default: shm tcp)
 //! //! only-with: open-mpi: REASON           run with this MPI library only; skipped, by name and
 //! //!                                       with REASON, under the others
+//! //! canary: 1                             these ranks make a canary file (see [`canary`]);
+//! //!                                       after the run, each must exist and be intact
 //! ```
 //!
 //! `args:` splits its value at whitespace, with no quoting; the arguments of repeated lines
@@ -51,6 +53,9 @@ pub struct Header {
     /// The MPI library the program is written for (`open-mpi` or `mpich`), and why; `None`
     /// for any.
     pub only_with: Option<(String, String)>,
+    /// The ranks that watch a buffer from outside the job ([`canary`]): after the run, each
+    /// one's canary file must exist and be intact.
+    pub canary: Vec<usize>,
 }
 
 /// How the ranks of a run on one host reach each other.
@@ -119,7 +124,7 @@ impl std::error::Error for HeaderError {}
 
 impl Header {
     /// Reads the header from a program's source. Only the leading `//!` lines are read; keys
-    /// other than the eight above are ordinary doc text. A program without a `ranks:` line is an
+    /// other than the nine above are ordinary doc text. A program without a `ranks:` line is an
     /// error, so that no program is silently left out of the test run.
     pub fn parse(source: &str) -> Result<Self, HeaderError> {
         let mut header = Header {
@@ -131,6 +136,7 @@ impl Header {
             requires: Vec::new(),
             transports: Transport::ALL.to_vec(),
             only_with: None,
+            canary: Vec::new(),
         };
         let mut saw_transports = false;
         let mut saw_ranks = false;
@@ -239,6 +245,24 @@ impl Header {
                         )));
                     }
                 },
+                "canary" => {
+                    for word in value.split_whitespace() {
+                        match word.parse::<usize>() {
+                            Ok(rank) => header.canary.push(rank),
+                            Err(_) => {
+                                return Err(fail(format!(
+                                    "`canary:` takes the ranks that make a canary file, got \
+                                     `{word}`"
+                                )));
+                            }
+                        }
+                    }
+                    if header.canary.is_empty() {
+                        return Err(fail(
+                            "`canary:` lists no rank; write e.g. `//! canary: 1`".into(),
+                        ));
+                    }
+                }
                 "requires" => match value {
                     "cuda-gpu" => header.requires.push(Requirement::CudaGpu),
                     _ => {
@@ -320,6 +344,8 @@ pub fn binary_dir() -> std::path::PathBuf {
         .expect("test binaries live in <target>/<profile>/deps")
         .to_path_buf()
 }
+
+pub mod canary;
 
 /// Running a multi-rank program with a time bound, and judging the outcome against its header.
 pub mod run {

@@ -251,7 +251,61 @@ fn run_program(
         .then(|| run::FinalizeHang::arm(&mut command, header, ranks))
         .flatten();
     let what = format!("{program} on {ranks} rank(s) over {}", transport.name());
-    run::run_and_judge_or_hang(command, header, &what, hang.as_ref())
-        .map(drop)
-        .map_err(Failed::from)
+    let canaries = (!header.canary.is_empty())
+        .then(|| CanaryDir::new(program, ranks, transport, &mut command))
+        .transpose()?;
+    let verdict = run::run_and_judge_or_hang(command, header, &what, hang.as_ref()).map(drop);
+    let watched = canaries.map_or(Ok(()), |dir| dir.check(&header.canary, &what));
+    match (verdict, watched) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(problem), Ok(())) | (Ok(()), Err(problem)) => Err(problem.into()),
+        (Err(run), Err(canary)) => Err(format!("{canary}\n{run}").into()),
+    }
+}
+
+/// The folder of a run's canary files (see `spmd_tests::canary`): made for the run, checked and
+/// removed after it.
+struct CanaryDir(std::path::PathBuf);
+
+impl CanaryDir {
+    fn new(
+        program: &str,
+        ranks: usize,
+        transport: Transport,
+        command: &mut Command,
+    ) -> Result<CanaryDir, String> {
+        let dir = std::env::temp_dir().join(format!(
+            "spmd-canary-{program}-{ranks}-{}-{}",
+            transport.name(),
+            std::process::id()
+        ));
+        std::fs::create_dir(&dir)
+            .map_err(|error| format!("cannot make the canary folder {}: {error}", dir.display()))?;
+        command.env(spmd_tests::canary::DIR_VARIABLE, &dir);
+        Ok(CanaryDir(dir))
+    }
+
+    /// Whether every rank of `ranks` made its file and left its canary intact.
+    fn check(self, ranks: &[usize], what: &str) -> Result<(), String> {
+        let problems: Vec<String> = ranks
+            .iter()
+            .filter_map(|&rank| {
+                spmd_tests::canary::check_file(&spmd_tests::canary::file_of(&self.0, rank))
+                    .err()
+                    .map(|problem| format!("rank {rank}: {problem}"))
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{what}: {}", problems.join("\n")))
+        }
+    }
+}
+
+impl Drop for CanaryDir {
+    fn drop(&mut self) {
+        // Only the files the run made are in this folder, which this run made.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

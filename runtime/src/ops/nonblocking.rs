@@ -211,6 +211,7 @@ impl Receive {
             what: self.what,
             len: self.len,
             elem: E::NAME,
+            elem_size: size_of::<E>(),
             source: self.source,
         };
         let done = completed(done, call, origin, Some(room));

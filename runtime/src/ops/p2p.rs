@@ -298,6 +298,7 @@ where
             what: "the receive template",
             len,
             elem: B::Elem::NAME,
+            elem_size: size_of::<B::Elem>(),
             source: rank,
         },
     );
@@ -392,6 +393,7 @@ where
                 what: "the receive buffer",
                 len: data.len(),
                 elem: B::Elem::NAME,
+                elem_size: size_of::<B::Elem>(),
                 source: rank,
             };
             Status::of::<B::Elem>(call.received(sys::recv(comm.raw(), data, rank, tag), room))
@@ -442,6 +444,7 @@ where
                 what: "the receive template",
                 len,
                 elem: B::Elem::NAME,
+                elem_size: size_of::<B::Elem>(),
                 source: source_rank,
             },
         )
@@ -580,6 +583,7 @@ where
                     what: "the receive buffer",
                     len: data.len(),
                     elem: B::Elem::NAME,
+                    elem_size: size_of::<B::Elem>(),
                     source: source_rank,
                 };
                 let raw = call.received(

@@ -4,7 +4,7 @@
 //! timeout: 20
 //! expect-failure: `sendrecv_into` failed on rank
 //! expect-failure: fail_sendrecv_into_too_small.rs:
-//! expect-failure: the incoming message (from any rank) is larger than the receive buffer, which holds 2 elements of u16
+//! expect-failure: is larger than the receive buffer, which holds 2 elements of u16: it has 4 (8 bytes); nothing was written
 //! expect-failure: or `sendrecv_into` with a buffer at least that long
 
 use spmd::prelude::*;

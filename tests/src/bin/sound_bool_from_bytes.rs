@@ -5,7 +5,7 @@
 //! ranks: 2
 //! timeout: 20
 //! expect-failure: `recv` failed on rank 1 of 2 (op #0) at tests/src/bin/sound_bool_from_bytes.rs
-//! expect-failure: received byte 2 for the `bool` at element 0 (MPI_Recv)
+//! expect-failure: received byte 2 for the `bool` at element 0 (MPI_Mrecv)
 //! expect-failure: send and receive the same element type on both sides
 
 use spmd::prelude::*;

@@ -1,0 +1,30 @@
+//! Rank 0 sends 32,768 `f64`s, rank 1 receives with a template of 16,384: the buffer `recv`
+//! allocates for its result is placed in a file-backed mapping with a canary after it (the
+//! test allocator), and nothing past it changed when the job stopped with spmd's error.
+//! ranks: 2
+//! timeout: 30
+//! canary: 1
+//! expect-failure: `recv` failed on rank 1 of 2
+//! expect-failure: is larger than the receive template, which holds 16384 elements of f64: it has 32768 (262144 bytes); nothing was written
+
+use spmd::prelude::*;
+use spmd_tests::canary::CanaryAlloc;
+
+#[global_allocator]
+static ALLOCATOR: CanaryAlloc = CanaryAlloc::new();
+
+const ROOM: usize = 16_384;
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    let token = spmd::token();
+    if comm.rank() == 0 {
+        spmd_tests::canary::send_and_wait(&comm, 2 * ROOM, token);
+    } else {
+        let template = Array1::<f64>::zeros(ROOM);
+        ALLOCATOR.arm(1, ROOM * 8, 4 * ROOM * 8);
+        let (_, _token) = recv(&template, 0, &comm, token);
+        unreachable!("the receive must refuse the message");
+    }
+}
