@@ -76,6 +76,8 @@ pub(crate) struct Room<'a> {
     pub(crate) elem: &'static str,
     /// The size of one, in bytes.
     pub(crate) elem_size: usize,
+    /// The nonblocking op that issued the receive, when a completion reports it.
+    pub(crate) issued_by: Option<OpId>,
     /// The rank the message was expected from (or any).
     pub(crate) source: c_int,
 }
@@ -325,8 +327,8 @@ impl<'c> Call<'c> {
 
     /// The form of this op that receives into the caller's buffer, for the fix of a
     /// message that did not fit.
-    fn receive_into(&self) -> &'static str {
-        crate::__private::op(self.id.op)
+    fn receive_into(&self, op: &'static str) -> &'static str {
+        crate::__private::op(op)
             .and_then(|op| op.receive_into)
             .unwrap_or("recv_into")
     }
@@ -346,13 +348,20 @@ impl<'c> Call<'c> {
             );
         };
         let size = room.elem_size;
-        let into = self.receive_into();
+        let into = self.receive_into(room.issued_by.map_or(self.id.op, |origin| origin.op));
+        let issued = room.issued_by.map_or(String::new(), |origin| {
+            format!(
+                " (the receive of `{}` at {})",
+                origin.op,
+                origin.site_label()
+            )
+        });
         if !bytes.is_multiple_of(size) {
             self.fail(
                 format!(
-                    "the incoming message from rank {source} is {bytes} bytes, not a whole \
-                     number of {} ({size} bytes each): the sender sent another element type; \
-                     nothing was written",
+                    "the incoming message from rank {source}{issued} is {bytes} bytes, not a \
+                     whole number of {} ({size} bytes each): the sender sent another element \
+                     type; nothing was written",
                     room.elem
                 ),
                 format!("send and receive the same element type ({})", room.elem),
@@ -360,8 +369,8 @@ impl<'c> Call<'c> {
         }
         self.fail(
             format!(
-                "the incoming message (from rank {source}) is larger than {}, which holds {} \
-                 elements of {}: it has {} ({bytes} bytes); nothing was written",
+                "the incoming message (from rank {source}) is larger than {}{issued}, which \
+                 holds {} elements of {}: it has {} ({bytes} bytes); nothing was written",
                 room.what,
                 room.len,
                 room.elem,
@@ -405,7 +414,7 @@ impl<'c> Call<'c> {
                     "give the receive room for every element the sender sends: a template of \
                      the sent shape, or `{}` with a buffer at least that long (its \
                      `Status::count` then says how many came)",
-                    self.receive_into()
+                    self.receive_into(self.id.op)
                 ),
             );
         }

@@ -81,6 +81,7 @@ impl Drop for Inner {
         // then would end the process, so they are left to the finalisation that already
         // released them.
         let finalized = self.life.is_none() && mpi::environment::is_finalized();
+        crate::sys::forget_waiting(self.mpi.as_raw());
         // SAFETY: each field is taken exactly once, here, and never used again.
         let (mpi, check) = unsafe {
             (

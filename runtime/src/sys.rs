@@ -23,6 +23,7 @@ use mpi::ffi;
 use crate::element::{Element, OpHandle, OpKind, UserOp};
 
 mod flight;
+mod matching;
 
 pub(crate) use flight::{
     Blocks, Completed, InFlight, iallreduce, ibarrier, ibcast, iblocks, irecv, isend, isendrecv,
@@ -191,13 +192,28 @@ pub(crate) fn send<T: Element>(
     let n = count(data.len())?;
     // SAFETY: `data` holds `n` elements of `T`'s datatype; the communicator is valid for 'c.
     let result = unsafe {
-        ffi::MPI_Send(
-            data.as_ptr().cast(),
-            n,
-            T::datatype(),
-            dest,
-            tag,
-            comm.handle,
+        blocking(
+            || {
+                ffi::MPI_Send(
+                    data.as_ptr().cast(),
+                    n,
+                    T::datatype(),
+                    dest,
+                    tag,
+                    comm.handle,
+                )
+            },
+            |request| {
+                ffi::MPI_Isend(
+                    data.as_ptr().cast(),
+                    n,
+                    T::datatype(),
+                    dest,
+                    tag,
+                    comm.handle,
+                    request,
+                )
+            },
         )
     };
     code("MPI_Send", result)
@@ -220,8 +236,56 @@ pub(crate) fn recv<T: Element>(
     tag: c_int,
 ) -> SysResult<RawStatus> {
     count(data.len())?;
-    let (message, probed) = mprobe(comm, source, tag, "MPI_Mprobe")?;
+    let (message, probed) = probe(comm, source, tag)?;
     receive_matched(message, &probed, data, "MPI_Mrecv")
+}
+
+/// Matches the next message from `source` with `tag` on `comm` for a blocking receive: at once
+/// (`MPI_Mprobe`) when this thread has no waiting nonblocking receive, else after those, which
+/// were issued before it (see [`matching`]).
+#[inline]
+fn probe(comm: RawComm<'_>, source: c_int, tag: c_int) -> SysResult<(ffi::MPI_Message, RawStatus)> {
+    if matching::idle() {
+        mprobe(comm, source, tag, "MPI_Mprobe")
+    } else {
+        matching::probe_after(comm.handle, source, tag)
+    }
+}
+
+/// A blocking MPI call, `blocking`, when this thread has no waiting nonblocking receive; else
+/// its nonblocking form `start` (given the request to fill), waited for while matching those
+/// receives (see [`matching`]): a peer blocked in a send to one of them can then go on. Returns
+/// MPI's error code either way.
+///
+/// # Safety
+/// Each closure must make its MPI call valid: the buffers they name stay valid, and are not
+/// otherwise used, until this returns (it returns after the nonblocking form completed).
+#[inline]
+unsafe fn blocking(
+    blocking: impl FnOnce() -> c_int,
+    start: impl FnOnce(*mut ffi::MPI_Request) -> c_int,
+) -> c_int {
+    if matching::idle() {
+        return blocking();
+    }
+    let mut request = MaybeUninit::<ffi::MPI_Request>::uninit();
+    let started = start(request.as_mut_ptr());
+    if started != 0 {
+        return started;
+    }
+    // SAFETY: the call started, so MPI wrote the request.
+    let mut request = unsafe { request.assume_init() };
+    match matching::block_on(&mut request, "MPI_Wait") {
+        Ok(_) => 0,
+        Err(SysError::Mpi { code, .. }) => code,
+        Err(_) => unreachable!("MPI_Test fails only with an MPI error code"),
+    }
+}
+
+/// Waits for `request`, started by a blocking call's nonblocking form, matching this thread's
+/// waiting receives meanwhile (see [`matching`]).
+fn wait_for(mut request: ffi::MPI_Request, function: &'static str) -> SysResult {
+    matching::block_on(&mut request, function).map(drop)
 }
 
 /// `MPI_Sendrecv`'s exchange, with the receive's size known before it lands: `MPI_Isend` of
@@ -259,13 +323,19 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
     code("MPI_Isend", result)?;
     // SAFETY: MPI_Isend succeeded, so it wrote the request.
     let mut request = unsafe { request.assume_init() };
-    let received = mprobe(comm, source, recv_tag, "MPI_Mprobe")
+    let received = probe(comm, source, recv_tag)
         .and_then(|(message, probed)| receive_matched(message, &probed, recv, "MPI_Mrecv"));
-    // SAFETY: `request` is the active send request started above; `MPI_STATUS_IGNORE` is
-    // accepted for the status.
-    let waited = unsafe { ffi::MPI_Wait(&mut request, ffi::RSMPI_STATUS_IGNORE) };
+    let waited = if matching::idle() {
+        // SAFETY: `request` is the active send request started above; `MPI_STATUS_IGNORE` is
+        // accepted for the status.
+        code("MPI_Wait", unsafe {
+            ffi::MPI_Wait(&mut request, ffi::RSMPI_STATUS_IGNORE)
+        })
+    } else {
+        wait_for(request, "MPI_Wait")
+    };
     let status = received?;
-    code("MPI_Wait", waited)?;
+    waited?;
     Ok(status)
 }
 
@@ -370,6 +440,12 @@ fn drain(
     }
 }
 
+/// Forgets the waiting nonblocking receives of the communicator `handle`, which is about to be
+/// freed: they belong to forgotten requests, and MPI never got their memory.
+pub(crate) fn forget_waiting(handle: ffi::MPI_Comm) {
+    matching::release(handle);
+}
+
 // ---- collectives ----------------------------------------------------------------------------
 
 /// `MPI_Barrier`.
@@ -383,16 +459,9 @@ pub(crate) fn barrier(comm: RawComm<'_>) -> SysResult {
 #[inline]
 pub(crate) fn bcast<T: Element>(comm: RawComm<'_>, data: &mut [T], root: c_int) -> SysResult {
     let n = count(data.len())?;
+    let data_ptr = data.as_mut_ptr().cast();
     // SAFETY: `data` is valid for reads and writes of `n` elements.
-    let result = unsafe {
-        ffi::MPI_Bcast(
-            data.as_mut_ptr().cast(),
-            n,
-            T::datatype(),
-            root,
-            comm.handle,
-        )
-    };
+    let result = unsafe { ffi::MPI_Bcast(data_ptr, n, T::datatype(), root, comm.handle) };
     written("MPI_Bcast", result, data)
 }
 
@@ -461,13 +530,14 @@ pub(crate) fn allgather<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T
         send.len(),
         comm.size,
     );
+    let recv_ptr = recv.as_mut_ptr().cast();
     // SAFETY: `send` holds `n` elements, `recv` room for `size * n` (checked above).
     let result = unsafe {
         ffi::MPI_Allgather(
             send.as_ptr().cast(),
             n,
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            recv_ptr,
             n,
             T::datatype(),
             comm.handle,
@@ -495,6 +565,7 @@ pub(crate) fn scatter<T: Element>(
         None if at_root => panic!("spmd internal error: scatter without a buffer at the root"),
         _ => ptr::null(),
     };
+    let recv_ptr = recv.as_mut_ptr().cast();
     // SAFETY: at the root `send_ptr` holds `size * n` elements (checked above), elsewhere MPI
     // ignores it; `recv` has room for `n`.
     let result = unsafe {
@@ -502,7 +573,7 @@ pub(crate) fn scatter<T: Element>(
             send_ptr.cast(),
             n,
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            recv_ptr,
             n,
             T::datatype(),
             root,
@@ -519,13 +590,14 @@ pub(crate) fn alltoall<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]
     assert_blocks("an alltoall's send buffer", send.len(), block, comm.size);
     assert_blocks("an alltoall's receive buffer", recv.len(), block, comm.size);
     let n = count(block)?;
+    let recv_ptr = recv.as_mut_ptr().cast();
     // SAFETY: both buffers hold `size * n` elements (checked above).
     let result = unsafe {
         ffi::MPI_Alltoall(
             send.as_ptr().cast(),
             n,
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            recv_ptr,
             n,
             T::datatype(),
             comm.handle,

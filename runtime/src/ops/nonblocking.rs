@@ -29,7 +29,7 @@ trait Pending<'a> {
 }
 
 /// An [`InFlight`] and what makes its result once it completed.
-struct Flight<'a, S, R, F> {
+struct Flight<'a, S: Element, R: Element, F> {
     flight: InFlight<'a, S, R>,
     make: F,
 }
@@ -213,6 +213,7 @@ impl Receive {
             elem: E::NAME,
             elem_size: size_of::<E>(),
             source: self.source,
+            issued_by: Some(*origin),
         };
         let done = completed(done, call, origin, Some(room));
         let status = call.request_status::<E>(&done, origin, self.len, self.exact);

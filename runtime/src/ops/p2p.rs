@@ -299,6 +299,7 @@ where
             len,
             elem: B::Elem::NAME,
             elem_size: size_of::<B::Elem>(),
+            issued_by: None,
             source: rank,
         },
     );
@@ -394,6 +395,7 @@ where
                 len: data.len(),
                 elem: B::Elem::NAME,
                 elem_size: size_of::<B::Elem>(),
+                issued_by: None,
                 source: rank,
             };
             Status::of::<B::Elem>(call.received(sys::recv(comm.raw(), data, rank, tag), room))
@@ -445,6 +447,7 @@ where
                 len,
                 elem: B::Elem::NAME,
                 elem_size: size_of::<B::Elem>(),
+                issued_by: None,
                 source: source_rank,
             },
         )
@@ -584,6 +587,7 @@ where
                     len: data.len(),
                     elem: B::Elem::NAME,
                     elem_size: size_of::<B::Elem>(),
+                    issued_by: None,
                     source: source_rank,
                 };
                 let raw = call.received(

@@ -8,6 +8,9 @@ use std::mem::MaybeUninit;
 
 use mpi::ffi;
 
+use std::rc::Rc;
+
+use super::matching::{self, Deferred};
 use super::{RawComm, RawStatus, SysResult, code, count, in_place, op_handle, validate};
 use crate::element::{Element, OpKind};
 
@@ -21,7 +24,7 @@ use crate::element::{Element, OpKind};
 /// MPI is done with it; forgetting one (`mem::forget`) leaks the memory with it, so MPI may
 /// still write into it but nothing else ever uses it. `'c` is the borrow of the communicator
 /// (see [`RawComm`]): MPI stays initialised while the operation can be waited for.
-pub(crate) struct InFlight<'c, S, R> {
+pub(crate) struct InFlight<'c, S: Element, R: Element> {
     requests: [ffi::MPI_Request; 2],
     /// Which of `requests` MPI has not completed yet.
     active: [bool; 2],
@@ -33,6 +36,9 @@ pub(crate) struct InFlight<'c, S, R> {
     recv: Vec<R>,
     /// The MPI function that writes `recv`, named if its elements fail validation.
     function: &'static str,
+    /// A receive matched by spmd (see [`matching`]), which owns its memory; `recv` is then
+    /// empty.
+    deferred: Option<Rc<Deferred<R>>>,
     _comm: PhantomData<&'c ()>,
 }
 
@@ -70,6 +76,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             send,
             recv,
             function,
+            deferred: None,
             _comm: PhantomData,
         };
         outcome?;
@@ -93,6 +100,9 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
 
     /// Whether every request has completed, without blocking (`MPI_Test`).
     pub(crate) fn test(&mut self) -> SysResult<bool> {
+        if !matching::idle() {
+            matching::drive();
+        }
         for index in 0..2 {
             if !self.active[index] {
                 continue;
@@ -117,12 +127,28 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
                 self.status = Some(RawStatus(unsafe { status.assume_init() }));
             }
         }
-        Ok(true)
+        Ok(self
+            .deferred
+            .as_ref()
+            .is_none_or(|deferred| deferred.test()))
     }
 
     /// Waits for every request (`MPI_Wait`), then hands the memory back, the received elements
     /// validated.
     pub(crate) fn wait(mut self) -> SysResult<Completed<S, R>> {
+        if let Some(deferred) = self.deferred.take() {
+            // The receive first: the peer's send may wait for it, and this rank's send for
+            // the peer.
+            let received = deferred.wait();
+            let sent = self.complete();
+            let (recv, status) = received?;
+            sent?;
+            return Ok(Completed {
+                _send: std::mem::take(&mut self.send),
+                recv,
+                status: Some(status),
+            });
+        }
         self.complete()?;
         validate(self.function, &mut self.recv)?;
         Ok(Completed {
@@ -139,32 +165,44 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             if !self.active[index] {
                 continue;
             }
-            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-            // SAFETY: the request is active; `status` is a valid out-pointer.
-            let result = unsafe { ffi::MPI_Wait(&mut self.requests[index], status.as_mut_ptr()) };
-            // Complete after MPI_Wait returned, whatever it returned.
+            let waited = wait_request(&mut self.requests[index]);
+            // Complete after the wait returned, whatever it returned.
             self.active[index] = false;
-            if result != 0 {
-                outcome = outcome.and(code("MPI_Wait", result));
-            } else if self.receive == Some(index) {
-                // SAFETY: the wait succeeded, so MPI filled the status.
-                self.status = Some(RawStatus(unsafe { status.assume_init() }));
+            match waited {
+                Err(error) => outcome = outcome.and(Err(error)),
+                Ok(status) if self.receive == Some(index) => self.status = Some(status),
+                Ok(_) => {}
             }
         }
         outcome
     }
 }
 
-impl<S, R> Drop for InFlight<'_, S, R> {
+/// `MPI_Wait` for the active `request`, matching this thread's waiting receives meanwhile
+/// when it has some (see [`matching`]).
+fn wait_request(request: &mut ffi::MPI_Request) -> SysResult<RawStatus> {
+    if !matching::idle() {
+        return matching::block_on(request, "MPI_Wait");
+    }
+    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+    // SAFETY: the request is active; `status` is a valid out-pointer.
+    let result = unsafe { ffi::MPI_Wait(request, status.as_mut_ptr()) };
+    code("MPI_Wait", result)?;
+    // SAFETY: the wait succeeded, so MPI filled the status.
+    Ok(RawStatus(unsafe { status.assume_init() }))
+}
+
+impl<S: Element, R: Element> Drop for InFlight<'_, S, R> {
     fn drop(&mut self) {
         // The memory may only be freed once MPI is done with it: wait, whatever the outcome
-        // (an error completes the request too).
+        // (an error completes the request too). A deferred receive is waited for like a
+        // posted one; it owns its memory.
+        if let Some(deferred) = self.deferred.take() {
+            let _ = deferred.wait();
+        }
         for index in 0..2 {
             if self.active[index] {
-                // SAFETY: the request is active; MPI initialised for 'c (see the type's docs).
-                unsafe {
-                    ffi::MPI_Wait(&mut self.requests[index], ffi::RSMPI_STATUS_IGNORE);
-                }
+                let _ = wait_request(&mut self.requests[index]);
                 self.active[index] = false;
             }
         }
@@ -195,39 +233,25 @@ pub(crate) fn isend<'c, T: Element>(
     })
 }
 
-/// `MPI_Irecv` into `data` (at most its length; initialised elements) from `source` with `tag`.
+/// A nonblocking receive into `data` (at most its length; initialised elements) from
+/// `source` with `tag`, matched by spmd ([`matching`]): its message's size is checked before
+/// any byte lands.
 pub(crate) fn irecv<'c, T: Element>(
     comm: RawComm<'c>,
     data: Vec<T>,
     source: c_int,
     tag: c_int,
 ) -> SysResult<InFlight<'c, u8, T>> {
-    let n = count(data.len())?;
-    InFlight::start_one(
-        "MPI_Irecv",
-        Vec::new(),
-        data,
-        Some(0),
-        |_, recv, requests| {
-            // SAFETY: `recv` points at `n` initialised elements owned by the `InFlight` until
-            // completion; MPI writes no more (a longer message is MPI_ERR_TRUNCATE).
-            unsafe {
-                ffi::MPI_Irecv(
-                    recv.cast(),
-                    n,
-                    T::datatype(),
-                    source,
-                    tag,
-                    comm.handle,
-                    &mut requests[0],
-                )
-            }
-        },
-    )
+    let deferred = Deferred::issue(comm.handle, data, source, tag)?;
+    let mut flight = InFlight::start("MPI_Imrecv", Vec::new(), Vec::new(), None, |_, _, _| {
+        (0, Ok(()))
+    })?;
+    flight.deferred = Some(deferred);
+    Ok(flight)
 }
 
-/// `MPI_Irecv` into `recv` from `source` with `recv_tag`, then `MPI_Isend` of `send` to
-/// `dest` with `send_tag`: a nonblocking `MPI_Sendrecv`.
+/// A nonblocking `MPI_Sendrecv`: the receive into `recv` from `source` with `recv_tag`, matched
+/// by spmd as [`irecv`]'s, then `MPI_Isend` of `send` to `dest` with `send_tag`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn isendrecv<'c, S: Element, R: Element>(
     comm: RawComm<'c>,
@@ -238,40 +262,26 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
     source: c_int,
     recv_tag: c_int,
 ) -> SysResult<InFlight<'c, S, R>> {
-    let (send_count, recv_count) = (count(send.len())?, count(recv.len())?);
-    // The receive is posted first; a failure of either call names that call.
-    InFlight::start("MPI_Irecv", send, recv, Some(0), |send, recv, requests| {
-        let [first, second] = requests;
-        // SAFETY: `recv` has room for `recv_count` initialised elements, owned by the
-        // `InFlight` until completion.
-        let result = unsafe {
-            ffi::MPI_Irecv(
-                recv.cast(),
-                recv_count,
-                R::datatype(),
-                source,
-                recv_tag,
-                comm.handle,
-                first,
-            )
-        };
-        if result != 0 {
-            return (0, code("MPI_Irecv", result));
-        }
-        // SAFETY: `send` holds `send_count` elements, owned by the `InFlight` until completion.
-        let result = unsafe {
-            ffi::MPI_Isend(
-                send.cast(),
-                send_count,
-                S::datatype(),
-                dest,
-                send_tag,
-                comm.handle,
-                second,
-            )
-        };
-        (if result == 0 { 2 } else { 1 }, code("MPI_Isend", result))
-    })
+    let send_count = count(send.len())?;
+    count(recv.len())?;
+    let mut flight =
+        InFlight::start_one("MPI_Isend", send, Vec::new(), None, |send, _, requests| {
+            // SAFETY: `send` holds `send_count` elements, owned by the `InFlight` until completion.
+            unsafe {
+                ffi::MPI_Isend(
+                    send.cast(),
+                    send_count,
+                    S::datatype(),
+                    dest,
+                    send_tag,
+                    comm.handle,
+                    &mut requests[0],
+                )
+            }
+        })?;
+    // On an error here (none is left: the count fits), the drop of `flight` waits for the send.
+    flight.deferred = Some(Deferred::issue(comm.handle, recv, source, recv_tag)?);
+    Ok(flight)
 }
 
 /// `MPI_Ibarrier`.

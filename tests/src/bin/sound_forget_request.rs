@@ -1,9 +1,11 @@
 //! A forgotten request (`std::mem::forget`) never lets MPI write into memory the program uses:
-//! rank 0 posts a 4 MiB receive and forgets the request before the message is even sent; it then
+//! rank 0 issues a 4 MiB receive and forgets the request before the message is even sent; it then
 //! fills new buffers (which the allocator may place where a freed receive buffer was), and the
-//! message arrives. The request owns its receive buffer, so forgetting it leaks that buffer
-//! and the new ones keep their values. With a borrowed buffer, `forget` would end the borrow
-//! and MPI would write into reused memory.
+//! message arrives, matched to the forgotten receive while rank 0 waits in a later `recv`. The
+//! request owns its receive memory, so forgetting it leaks that memory and the new buffers keep
+//! their values. With a borrowed buffer, `forget` would end the borrow and MPI would write into
+//! reused memory. (The message is matched in a point-to-point call: a rank blocked in a
+//! collective matches no nonblocking receive, see the op reference.)
 //! ranks: 2
 
 use spmd::prelude::*;
@@ -21,8 +23,8 @@ fn main() {
         drop(template);
         let mine: Vec<Vec<f64>> = (0..8).map(|i| vec![i as f64; LEN]).collect();
         let token = barrier(&comm, token);
-        // The message arrives while rank 0 waits in the second barrier.
-        let token = barrier(&comm, token);
+        // The message arrives while rank 0 waits for rank 1's word that it was sent.
+        let (_, token) = recv(&0u8, 1, &comm, token);
         for (i, buffer) in mine.iter().enumerate() {
             assert!(
                 buffer.iter().all(|&x| x == i as f64),
@@ -33,7 +35,7 @@ fn main() {
     } else {
         let token = barrier(&comm, token);
         let token = send(&vec![-1.0f64; LEN], 0, &comm, token);
-        barrier(&comm, token)
+        send(&1u8, 0, &comm, token)
     };
     drop(token);
 }
