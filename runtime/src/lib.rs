@@ -53,8 +53,8 @@
 //! | op | MPI | returns |
 //! |----|-----|---------|
 //! | [`send`] | `MPI_Send` | token |
-//! | [`recv`], [`recv_with_status`], [`recv_into`] | `MPI_Recv` | the message (and [`Status`]) |
-//! | [`sendrecv`], [`sendrecv_with_status`], [`sendrecv_into`] | `MPI_Sendrecv` | the message |
+//! | [`recv`], [`recv_with_status`], [`recv_into`] | `MPI_Mprobe` + `MPI_Mrecv` | the message (and [`Status`]) |
+//! | [`sendrecv`], [`sendrecv_with_status`], [`sendrecv_into`] | `MPI_Isend` + `MPI_Mprobe` + `MPI_Mrecv` | the message |
 //! | [`allreduce`], [`allreduce_in_place`], [`allreduce_into`] | `MPI_Allreduce` | the reduction, on every rank |
 //! | [`reduce`], [`reduce_in_place`], [`reduce_into`] | `MPI_Reduce` | `Some(reduction)` at the root, `None` elsewhere |
 //! | [`bcast`], [`bcast_in_place`] | `MPI_Bcast` | the root's data |
@@ -66,8 +66,8 @@
 //! | [`exscan`], [`exscan_in_place`], [`exscan_into`] | `MPI_Exscan` | exclusive prefix reduction (identity on rank 0) |
 //! | [`barrier`] | `MPI_Barrier` | token |
 //! | [`isend`] | `MPI_Isend` | a [`Request`] for `()` |
-//! | [`irecv`], [`irecv_into`] | `MPI_Irecv` | a [`Request`] for the message ([`Status`] for `irecv_into`) |
-//! | [`isendrecv`] | `MPI_Irecv` + `MPI_Isend` | a [`Request`] for the message |
+//! | [`irecv`], [`irecv_into`] | `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message ([`Status`] for `irecv_into`) |
+//! | [`isendrecv`] | `MPI_Isend` + `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message |
 //! | [`iallreduce`] | `MPI_Iallreduce` | a [`Request`] for the reduction |
 //! | [`ibcast`] | `MPI_Ibcast` | a [`Request`] for the root's data |
 //! | [`iallgather`] | `MPI_Iallgather` | a [`Request`] for every rank's buffer, stacked |

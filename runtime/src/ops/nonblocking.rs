@@ -258,7 +258,8 @@ where
     )
 }
 
-/// Starts receiving a message shaped like `template` from `source` (`MPI_Irecv`): a rank
+/// Starts receiving a message shaped like `template` from `source` (`MPI_Improbe` +
+/// `MPI_Imrecv`, matched by spmd: see the book's "What another rank cannot do"): a rank
 /// (`usize`, any tag), [`ANY_SOURCE`](crate::ANY_SOURCE) or a [`Source`](crate::Source) with
 /// a tag. [`wait`] returns a new buffer of the template's kind and shape.
 ///
@@ -293,7 +294,7 @@ where
     )
 }
 
-/// Starts receiving into `buf` from `source` (`MPI_Irecv`); [`wait`] copies the message into
+/// Starts receiving into `buf` from `source` (`MPI_Improbe` + `MPI_Imrecv`); [`wait`] copies the message into
 /// `buf` and returns its [`Status`]. The message may be shorter than `buf`, not longer.
 ///
 /// `buf` stays mutably borrowed until the request completes: reading or writing it before the
@@ -337,7 +338,7 @@ where
 }
 
 /// Starts sending `sendbuf` to `dest` and receiving a message shaped like `template` from
-/// `source` (`MPI_Irecv` and `MPI_Isend`), the nonblocking [`sendrecv`](crate::sendrecv):
+/// `source` (`MPI_Isend`, `MPI_Improbe` + `MPI_Imrecv`), the nonblocking [`sendrecv`](crate::sendrecv):
 /// [`wait`] returns the received buffer. Peers are typed as for `sendrecv`.
 #[track_caller]
 pub fn isendrecv<'a, S, B>(

@@ -308,7 +308,8 @@ where
     (template.owned_from(data), status)
 }
 
-/// Receives a message shaped like `template` (`MPI_Recv`) from `source`: a rank (`usize`, any
+/// Receives a message shaped like `template` (`MPI_Mprobe` + `MPI_Mrecv`: its size is known
+/// before any byte lands) from `source`: a rank (`usize`, any
 /// tag), [`ANY_SOURCE`] or a [`Source`] with a tag.
 ///
 /// Returns a new buffer of the template's kind and shape; the template's values are not read.
@@ -370,7 +371,8 @@ where
     (data, status, token)
 }
 
-/// Receives into `buf` (`MPI_Recv`), for hot loops: no allocation when `buf` is contiguous.
+/// Receives into `buf` (`MPI_Mprobe` + `MPI_Mrecv`), for hot loops: no allocation when `buf` is
+/// contiguous.
 ///
 /// The message may be shorter than `buf` (the [`Status`] says how many elements came); a longer
 /// one is an error.
@@ -458,7 +460,8 @@ where
 }
 
 /// Sends `sendbuf` to `dest` and receives a message shaped like `template` from `source`, in
-/// one deadlock-free step (`MPI_Sendrecv`). The argument order follows mpi4jax:
+/// one deadlock-free step (`MPI_Isend`, then `MPI_Mprobe` + `MPI_Mrecv`, then the send's wait).
+/// The argument order follows mpi4jax:
 /// send buffer, receive template, source, destination; the peers are typed ([`Source`],
 /// [`Dest`], see [`SendrecvSource`]) so that a swap does not compile:
 ///
@@ -554,7 +557,7 @@ where
     (data, status, token)
 }
 
-/// [`sendrecv`] into an existing buffer (`MPI_Sendrecv`), for hot loops such as halo
+/// [`sendrecv`] into an existing buffer (as `sendrecv` calls MPI), for hot loops such as halo
 /// exchanges: no allocation when both buffers are contiguous. The message may be shorter than
 /// `recvbuf`; the [`Status`] says how many elements came.
 #[track_caller]
