@@ -1,6 +1,7 @@
 //! An exchange where rank 0 sends 32,768 `f64`s and rank 1 expects 16,384: rank 1's result
 //! allocation (in a canary file) is untouched past its end, and the job stops with spmd's
-//! error on rank 1; rank 0 receives rank 1's 16,384 into room for them.
+//! error on rank 1; rank 0 receives rank 1's 8,192 into room for more. (Rank 1 sends another
+//! size than it receives, so that only its result is of the size the test allocator places.)
 //! ranks: 2
 //! timeout: 30
 //! canary: 1
@@ -27,8 +28,9 @@ fn main() {
         let (_, _token) = recv(&0u8, 1, &comm, token);
     } else {
         let template = vec![0.0f64; ROOM];
+        let sent = vec![2.0f64; ROOM / 2];
         ALLOCATOR.arm(1, ROOM * 8, 4 * ROOM * 8);
-        let (_, _token) = sendrecv(&vec![2.0f64; ROOM], &template, peer, to, &comm, token);
+        let (_, _token) = sendrecv(&sent, &template, peer, to, &comm, token);
         unreachable!("the exchange must refuse the message");
     }
 }
