@@ -701,3 +701,19 @@ fn a_function_of_the_users_called_min_without_arguments() {
     });
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn arithmetic_that_overflows_i128_is_not_known() {
+    // The macro follows integers as `i128`; what overflows it is not known, never a panic.
+    let found = errors(quote! {
+        fn f(comm: &Comm, x: f64) -> f64 {
+            let min = -170141183460469231731687303715884105727i128 - 1;
+            let k = (-min).abs() + (min / -1) + min.abs_diff(1) + (min..=170141183460469231731687303715884105727i128).len() as i128;
+            if comm.rank() as i128 == k {
+                send(&x, 1, comm);
+            }
+            x
+        }
+    });
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -336,6 +336,12 @@ fn value_method(receiver: &Value, name: &str, args: &[Value], span: Span) -> R<V
     })
 }
 
+/// An integer the evaluation computed, or not known when the computation overflowed `i128`
+/// (which the program's own integer types would not reach without overflowing first).
+fn known(value: Option<i128>) -> Value {
+    value.map_or(Value::Unknown, Value::Int)
+}
+
 /// A method of an integer (of any type: ranks and sizes are `usize`).
 fn int_method(a: i128, name: &str, args: &[Value], span: Span) -> R<Value> {
     let arg = |i: usize| args.get(i).and_then(Value::int);
@@ -346,11 +352,11 @@ fn int_method(a: i128, name: &str, args: &[Value], span: Span) -> R<Value> {
         ("pow", Some(e), _) if (0..128).contains(&e) => {
             a.checked_pow(e as u32).map_or(Value::Unknown, Value::Int)
         }
-        ("abs", _, _) => Value::Int(a.abs()),
-        ("abs_diff", Some(b), _) => Value::Int((a - b).abs()),
+        ("abs", _, _) => known(a.checked_abs()),
+        ("abs_diff", Some(b), _) => known(a.checked_sub(b).and_then(i128::checked_abs)),
         ("rem_euclid" | "div_euclid", Some(0), _) => return panic_at(span),
-        ("rem_euclid", Some(b), _) => Value::Int(a.rem_euclid(b)),
-        ("div_euclid", Some(b), _) => Value::Int(a.div_euclid(b)),
+        ("rem_euclid", Some(b), _) => known(a.checked_rem_euclid(b)),
+        ("div_euclid", Some(b), _) => known(a.checked_div_euclid(b)),
         ("is_power_of_two", _, _) if a >= 0 => Value::Bool(a > 0 && a & (a - 1) == 0),
         ("next_power_of_two", _, _) if a >= 0 => Value::Int(if a <= 1 {
             1
@@ -363,15 +369,24 @@ fn int_method(a: i128, name: &str, args: &[Value], span: Span) -> R<Value> {
         ("ilog2", _, _) => return panic_at(span),
         ("isqrt", _, _) if a >= 0 => Value::Int(a.isqrt()),
         // Ranks and sizes are `usize`: below zero is `None`.
-        ("checked_sub", Some(b), _) => {
-            Value::Opt((a - b >= 0).then(|| Box::new(Value::Int(a - b))))
-        }
-        ("checked_add", Some(b), _) => Value::Opt(Some(Box::new(Value::Int(a + b)))),
+        ("checked_sub", Some(b), _) => match a.checked_sub(b) {
+            Some(difference) => {
+                Value::Opt((difference >= 0).then(|| Box::new(Value::Int(difference))))
+            }
+            None => Value::Unknown,
+        },
+        ("checked_add", Some(b), _) => a.checked_add(b).map_or(Value::Unknown, |sum| {
+            Value::Opt(Some(Box::new(Value::Int(sum))))
+        }),
         ("checked_div" | "checked_rem", Some(0), _) => Value::Opt(None),
-        ("checked_div", Some(b), _) => Value::Opt(Some(Box::new(Value::Int(a / b)))),
-        ("checked_rem", Some(b), _) => Value::Opt(Some(Box::new(Value::Int(a % b)))),
+        ("checked_div", Some(b), _) => a.checked_div(b).map_or(Value::Unknown, |quotient| {
+            Value::Opt(Some(Box::new(Value::Int(quotient))))
+        }),
+        ("checked_rem", Some(b), _) => a.checked_rem(b).map_or(Value::Unknown, |rest| {
+            Value::Opt(Some(Box::new(Value::Int(rest))))
+        }),
         ("saturating_sub", Some(b), _) if a >= 0 && b >= 0 => Value::Int((a - b).max(0)),
-        ("saturating_add", Some(b), _) => Value::Int(a + b),
+        ("saturating_add", Some(b), _) => known(a.checked_add(b)),
         ("clone" | "to_owned" | "into", _, _) => Value::Int(a),
         ("try_into" | "try_from", _, _) if a >= 0 => Value::Opt(Some(Box::new(Value::Int(a)))),
         _ => Value::Unknown,
@@ -408,7 +423,7 @@ fn range_method(
 ) -> R<Value> {
     Ok(match (name, args.first().and_then(Value::int)) {
         ("contains", Some(x)) => Value::Bool(start <= x && x < end),
-        ("len" | "count", _) => Value::Int((end - start).max(0)),
+        ("len" | "count", _) => known(end.checked_sub(start).map(|len| len.max(0))),
         ("into_iter" | "clone", _) => receiver.clone(),
         ("rev", _) => match receiver.items(ITEM_LIMIT) {
             Some(mut items) => {

@@ -138,7 +138,7 @@ impl Interp<'_> {
     fn unary(&mut self, unary: &ExprUnary) -> R<Value> {
         let value = self.expr(&unary.expr)?;
         Ok(match (unary.op, value) {
-            (UnOp::Neg(_), Value::Int(v)) => Value::Int(-v),
+            (UnOp::Neg(_), Value::Int(v)) => v.checked_neg().map_or(Value::Unknown, Value::Int),
             (UnOp::Not(_), Value::Bool(b)) => Value::Bool(!b),
             (UnOp::Deref(_), value) => value,
             _ => Value::Unknown,
@@ -275,7 +275,9 @@ impl Interp<'_> {
         };
         Ok(match (start, end, range.limits) {
             (Some(start), Some(end), RangeLimits::HalfOpen(_)) => Value::Range(start, end),
-            (Some(start), Some(end), RangeLimits::Closed(_)) => Value::Range(start, end + 1),
+            (Some(start), Some(end), RangeLimits::Closed(_)) => end
+                .checked_add(1)
+                .map_or(Value::Unknown, |end| Value::Range(start, end)),
             _ => Value::Unknown,
         })
     }
@@ -332,8 +334,8 @@ fn apply(op: &BinOp, left: &Value, right: &Value) -> Result<Value, ()> {
                 BinOp::Mul(_) => a.checked_mul(b).map_or(Value::Unknown, Int),
                 BinOp::Div(_) if b == 0 => return Err(()),
                 BinOp::Rem(_) if b == 0 => return Err(()),
-                BinOp::Div(_) => Int(a / b),
-                BinOp::Rem(_) => Int(a % b),
+                BinOp::Div(_) => a.checked_div(b).map_or(Value::Unknown, Int),
+                BinOp::Rem(_) => a.checked_rem(b).map_or(Value::Unknown, Int),
                 BinOp::BitAnd(_) if a >= 0 && b >= 0 => Int(a & b),
                 BinOp::BitOr(_) if a >= 0 && b >= 0 => Int(a | b),
                 BinOp::BitXor(_) if a >= 0 && b >= 0 => Int(a ^ b),
