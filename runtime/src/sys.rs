@@ -282,12 +282,6 @@ unsafe fn blocking(
     }
 }
 
-/// Waits for `request`, started by a blocking call's nonblocking form, matching this thread's
-/// waiting receives meanwhile (see [`matching`]).
-fn wait_for(mut request: ffi::MPI_Request, function: &'static str) -> SysResult {
-    matching::block_on(&mut request, function).map(drop)
-}
-
 /// `MPI_Sendrecv`'s exchange, with the receive's size known before it lands: `MPI_Isend` of
 /// `send` to `dest` with `send_tag`, then [`recv`]'s matched probe and receive into `recv` from
 /// `source` with `recv_tag`, then `MPI_Wait` for the send. Every path waits for the send
@@ -325,15 +319,7 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
     let mut request = unsafe { request.assume_init() };
     let received = probe(comm, source, recv_tag)
         .and_then(|(message, probed)| receive_matched(message, &probed, recv, "MPI_Mrecv"));
-    let waited = if matching::idle() {
-        // SAFETY: `request` is the active send request started above; `MPI_STATUS_IGNORE` is
-        // accepted for the status.
-        code("MPI_Wait", unsafe {
-            ffi::MPI_Wait(&mut request, ffi::RSMPI_STATUS_IGNORE)
-        })
-    } else {
-        wait_for(request, "MPI_Wait")
-    };
+    let waited = matching::wait(&mut request);
     let status = received?;
     waited?;
     Ok(status)
@@ -459,9 +445,16 @@ pub(crate) fn barrier(comm: RawComm<'_>) -> SysResult {
 #[inline]
 pub(crate) fn bcast<T: Element>(comm: RawComm<'_>, data: &mut [T], root: c_int) -> SysResult {
     let n = count(data.len())?;
-    let data_ptr = data.as_mut_ptr().cast();
     // SAFETY: `data` is valid for reads and writes of `n` elements.
-    let result = unsafe { ffi::MPI_Bcast(data_ptr, n, T::datatype(), root, comm.handle) };
+    let result = unsafe {
+        ffi::MPI_Bcast(
+            data.as_mut_ptr().cast(),
+            n,
+            T::datatype(),
+            root,
+            comm.handle,
+        )
+    };
     written("MPI_Bcast", result, data)
 }
 
@@ -530,14 +523,13 @@ pub(crate) fn allgather<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T
         send.len(),
         comm.size,
     );
-    let recv_ptr = recv.as_mut_ptr().cast();
     // SAFETY: `send` holds `n` elements, `recv` room for `size * n` (checked above).
     let result = unsafe {
         ffi::MPI_Allgather(
             send.as_ptr().cast(),
             n,
             T::datatype(),
-            recv_ptr,
+            recv.as_mut_ptr().cast(),
             n,
             T::datatype(),
             comm.handle,
@@ -565,7 +557,6 @@ pub(crate) fn scatter<T: Element>(
         None if at_root => panic!("spmd internal error: scatter without a buffer at the root"),
         _ => ptr::null(),
     };
-    let recv_ptr = recv.as_mut_ptr().cast();
     // SAFETY: at the root `send_ptr` holds `size * n` elements (checked above), elsewhere MPI
     // ignores it; `recv` has room for `n`.
     let result = unsafe {
@@ -573,7 +564,7 @@ pub(crate) fn scatter<T: Element>(
             send_ptr.cast(),
             n,
             T::datatype(),
-            recv_ptr,
+            recv.as_mut_ptr().cast(),
             n,
             T::datatype(),
             root,
@@ -590,14 +581,13 @@ pub(crate) fn alltoall<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]
     assert_blocks("an alltoall's send buffer", send.len(), block, comm.size);
     assert_blocks("an alltoall's receive buffer", recv.len(), block, comm.size);
     let n = count(block)?;
-    let recv_ptr = recv.as_mut_ptr().cast();
     // SAFETY: both buffers hold `size * n` elements (checked above).
     let result = unsafe {
         ffi::MPI_Alltoall(
             send.as_ptr().cast(),
             n,
             T::datatype(),
-            recv_ptr,
+            recv.as_mut_ptr().cast(),
             n,
             T::datatype(),
             comm.handle,

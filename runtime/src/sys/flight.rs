@@ -165,7 +165,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             if !self.active[index] {
                 continue;
             }
-            let waited = wait_request(&mut self.requests[index]);
+            let waited = matching::wait(&mut self.requests[index]);
             // Complete after the wait returned, whatever it returned.
             self.active[index] = false;
             match waited {
@@ -178,20 +178,6 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     }
 }
 
-/// `MPI_Wait` for the active `request`, matching this thread's waiting receives meanwhile
-/// when it has some (see [`matching`]).
-fn wait_request(request: &mut ffi::MPI_Request) -> SysResult<RawStatus> {
-    if !matching::idle() {
-        return matching::block_on(request, "MPI_Wait");
-    }
-    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-    // SAFETY: the request is active; `status` is a valid out-pointer.
-    let result = unsafe { ffi::MPI_Wait(request, status.as_mut_ptr()) };
-    code("MPI_Wait", result)?;
-    // SAFETY: the wait succeeded, so MPI filled the status.
-    Ok(RawStatus(unsafe { status.assume_init() }))
-}
-
 impl<S: Element, R: Element> Drop for InFlight<'_, S, R> {
     fn drop(&mut self) {
         // The memory may only be freed once MPI is done with it: wait, whatever the outcome
@@ -202,7 +188,7 @@ impl<S: Element, R: Element> Drop for InFlight<'_, S, R> {
         }
         for index in 0..2 {
             if self.active[index] {
-                let _ = wait_request(&mut self.requests[index]);
+                let _ = matching::wait(&mut self.requests[index]);
                 self.active[index] = false;
             }
         }

@@ -371,6 +371,20 @@ pub(crate) fn probe_after(
     }
 }
 
+/// `MPI_Wait` for the active `request`; on a thread with waiting receives, a loop of `MPI_Test`
+/// that matches them meanwhile ([`block_on`]).
+pub(crate) fn wait(request: &mut ffi::MPI_Request) -> SysResult<RawStatus> {
+    if !idle() {
+        return block_on(request, "MPI_Wait");
+    }
+    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+    // SAFETY: the request is active; `status` is a valid out-pointer.
+    let result = unsafe { ffi::MPI_Wait(request, status.as_mut_ptr()) };
+    code("MPI_Wait", result)?;
+    // SAFETY: the wait succeeded, so MPI filled the status.
+    Ok(RawStatus(unsafe { status.assume_init() }))
+}
+
 /// Waits for `request` (started by a blocking call's nonblocking form), matching this thread's
 /// waiting receives meanwhile.
 pub(crate) fn block_on(
