@@ -20,8 +20,9 @@ pub(crate) fn for_each_op(input: TokenStream) -> TokenStream {
         let name = ident(op.name);
         let module = ident(op.module.name());
         let params = op.params.iter().map(|param| param.text);
+        let family = ident(op.family);
         let receive_into = op.receive_into.map(ident);
-        quote! { #name in #module [#(#params),*] [#receive_into]; }
+        quote! { #name in #module family #family [#(#params),*] [#receive_into]; }
     });
     quote! { #callback! { #(#entries)* } }
 }
@@ -34,8 +35,9 @@ mod tests {
     fn lists_every_op_once() {
         let tokens = for_each_op(quote!(export)).to_string();
         assert!(tokens.starts_with("export ! {"), "{tokens}");
-        assert!(tokens.contains(r#"send in p2p ["&buf" , "dest" , "comm"] [] ;"#));
-        assert!(tokens.contains("recv in p2p"));
+        assert!(tokens.contains(r#"send in p2p family send ["&buf" , "dest" , "comm"] [] ;"#));
+        assert!(tokens.contains("recv in p2p family recv"));
+        assert!(tokens.contains("bcast_in_place in collective family bcast"));
         assert!(tokens.contains("[recv_into] ;"));
         assert_eq!(tokens.matches(';').count(), OPS.len());
     }

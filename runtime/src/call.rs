@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use crate::check::{self, Collective, Failure, Message};
 use crate::comm::Comm;
+use crate::guard;
 use crate::ident::{OpId, Payload, Peer};
 use crate::settings;
 use crate::sys::{self, SysError, SysResult};
@@ -227,16 +228,29 @@ impl<'c> Call<'c> {
         );
     }
 
-    /// Before a collective: the watchdog's record, and in check mode the ranks' agreement on
-    /// `what`.
+    /// Before a collective: the watchdog's record, and the ranks' agreement on `what`
+    /// ([`guard`](crate::guard), or check mode's own): no data moves until every rank has
+    /// reached a collective of the same family, element type, count, root and operator, and
+    /// on disagreement every rank stops with the table of what each passed. Returns whether
+    /// the ranks agreed, which also means that every rank has entered the collective; `false`
+    /// only on a communicator made by the `unsafe` `Comm::without_agreement` without check
+    /// mode.
     #[inline]
-    pub(crate) fn agree(&self, what: Collective) {
+    pub(crate) fn agree(&self, what: Collective) -> bool {
         if watchdog::enabled() {
             self.watch(what.root.map_or(Peer::None, Peer::Root));
         }
-        if let Some(check) = self.comm.check_raw() {
-            self.checked(check::agree(check, &self.id, what));
+        // The nonblocking collectives issued before on this communicator start first: MPI
+        // needs every rank to start them in the same order.
+        sys::settle(self.comm.raw());
+        match self.comm.check_raw() {
+            Some(check) => self.checked(check::agree(check, &self.id, what)),
+            None if self.comm.agrees() => {
+                self.checked(guard::agree(self.comm.control_raw(), &self.id, what))
+            }
+            None => return false,
         }
+        true
     }
 
     /// Before a send: the watchdog's record, and in check mode the header to the receiver.

@@ -76,8 +76,22 @@ const HEADER: usize = 24 + TEXT;
 /// Bytes of one rank's description of a collective, exchanged after a mismatch.
 const LINE: usize = 512;
 
+/// FNV-1a of one string, at compile time where it can be: [`fnv`] of `[text]`.
+pub(crate) const fn fnv_str(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut index = 0;
+    while index < bytes.len() {
+        hash ^= bytes[index] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        index += 1;
+    }
+    hash ^= 0xff;
+    hash.wrapping_mul(0x0100_0000_01b3)
+}
+
 /// FNV-1a: a stable hash, identical on every rank.
-fn fnv(parts: &[&[u8]]) -> u64 {
+pub(crate) fn fnv(parts: &[&[u8]]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for &byte in *part {
@@ -121,15 +135,7 @@ fn op_label(id: &OpId, what: &Collective) -> String {
 /// every rank learns every rank's op; rank 0 returns the table, the others wait for rank 0 to
 /// end the job with it.
 pub(crate) fn agree(check: RawComm<'_>, id: &OpId, what: Collective) -> Result<(), Failure> {
-    let root = what.root.map_or(-1, i64::from).to_le_bytes();
-    let count = (what.count as u64).to_le_bytes();
-    let mine = fnv(&[
-        id.op.as_bytes(),
-        what.elem.as_bytes(),
-        &count,
-        &root,
-        what.operator.unwrap_or("").as_bytes(),
-    ]);
+    let mine = fingerprint(id, &what);
     let size = check.size;
     // No allocation per collective on communicators of up to 64 ranks.
     let mut small = [0u64; 64];
@@ -144,28 +150,57 @@ pub(crate) fn agree(check: RawComm<'_>, id: &OpId, what: Collective) -> Result<(
     if all.iter().all(|&hash| hash == mine) {
         return Ok(());
     }
-    // Every rank saw the same fingerprints, so every rank is here: exchange descriptions.
+    Err(disagreement(check, id, &what, "check mode: ")?)
+}
+
+/// One hash of everything about a collective that the ranks must agree on: its family (the
+/// ops that match each other across ranks), element type, count, root and operator.
+pub(crate) fn fingerprint(id: &OpId, what: &Collective) -> u64 {
+    let root = what.root.map_or(-1, i64::from).to_le_bytes();
+    let count = (what.count as u64).to_le_bytes();
+    let family = crate::family_hash(id.op).to_le_bytes();
+    fnv(&[
+        &family,
+        what.elem.as_bytes(),
+        &count,
+        &root,
+        what.operator.unwrap_or("").as_bytes(),
+    ])
+}
+
+/// The failure of a collective the ranks disagree on, once every rank of `comm` knows that
+/// they do: exchanges every rank's fingerprint and description (collective over `comm`) and
+/// makes the table. Rank 0 returns it; the others wait in a barrier that rank 0 never enters,
+/// for rank 0 to end the job with it, so that the job prints one report.
+pub(crate) fn disagreement(
+    comm: RawComm<'_>,
+    id: &OpId,
+    what: &Collective,
+    prefix: &str,
+) -> Result<Failure, SysError> {
+    let size = comm.size;
+    let mine = fingerprint(id, what);
+    let mut all = vec![0u64; size];
+    sys::allgather(comm, &[mine], &mut all)?;
     let line = format!(
         "{} of {} x{} at {}",
-        op_label(id, &what),
+        op_label(id, what),
         what.elem,
         what.count,
         id.site_label()
     );
     let line: [u8; LINE] = fixed(&line);
     let mut lines = vec![0u8; LINE * size];
-    sys::allgather(check, &line, &mut lines)?;
-    if check.rank != 0 {
-        // Rank 0 reports for everyone and aborts the job; waiting here keeps the output to
-        // one report (rank 0 never enters this barrier).
-        sys::barrier(check)?;
+    sys::allgather(comm, &line, &mut lines)?;
+    if comm.rank != 0 {
+        sys::barrier(comm)?;
     }
-    let mut table = String::from("check mode: the ranks disagree on this collective:");
+    let mut table = format!("{prefix}the ranks disagree on this collective:");
     for (rank, line) in lines.chunks(LINE).enumerate() {
         let marker = if all[rank] == all[0] { ' ' } else { '!' };
         let _ = write!(table, "\n   {marker} rank {rank}: {}", unfixed(line));
     }
-    Err(Failure::Mismatch {
+    Ok(Failure::Mismatch {
         problem: table,
         help: "every rank must call the same collectives in the same order, with the same root, \
                element type, count and reduction operator (`!` marks the ranks that differ from \
@@ -270,6 +305,22 @@ mod tests {
         assert_ne!(fnv(&[b"ab", b"c"]), fnv(&[b"a", b"bc"]));
         assert_eq!(fnv(&[b"f64"]), fnv(&[b"f64"]));
         assert_ne!(fnv(&[b"f64"]), fnv(&[b"f32"]));
+        assert_eq!(fnv_str("bcast"), fnv(&[b"bcast"]));
+    }
+
+    #[test]
+    fn the_forms_of_one_collective_share_a_family() {
+        assert_eq!(
+            crate::family_hash("bcast"),
+            crate::family_hash("bcast_in_place")
+        );
+        assert_eq!(
+            crate::family_hash("allreduce"),
+            crate::family_hash("allreduce_into")
+        );
+        assert_ne!(crate::family_hash("bcast"), crate::family_hash("ibcast"));
+        assert_ne!(crate::family_hash("bcast"), crate::family_hash("scatter"));
+        assert_eq!(crate::family_hash("no such op"), 0);
     }
 
     #[test]

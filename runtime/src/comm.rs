@@ -66,8 +66,14 @@ pub struct Comm {
 
 struct Inner {
     mpi: ManuallyDrop<SimpleCommunicator>,
-    /// Check mode: a private duplicate carrying the fingerprints and message headers.
-    check: ManuallyDrop<Option<SimpleCommunicator>>,
+    /// A private duplicate for spmd's own messages: the agreement before every collective
+    /// ([`guard`](crate::guard)), and in check mode the fingerprints and message headers.
+    control: ManuallyDrop<SimpleCommunicator>,
+    /// Whether check mode is on.
+    checked: bool,
+    /// Whether collectives agree before their data moves: always, except on a communicator
+    /// made by the `unsafe` [`Comm::without_agreement`].
+    agrees: bool,
     rank: usize,
     size: usize,
     /// MPI's life when `spmd` initialised it; `None` when the program initialised MPI itself
@@ -83,28 +89,29 @@ impl Drop for Inner {
         let finalized = self.life.is_none() && mpi::environment::is_finalized();
         crate::sys::forget_waiting(self.mpi.as_raw());
         // SAFETY: each field is taken exactly once, here, and never used again.
-        let (mpi, check) = unsafe {
+        let (mpi, control) = unsafe {
             (
                 ManuallyDrop::take(&mut self.mpi),
-                ManuallyDrop::take(&mut self.check),
+                ManuallyDrop::take(&mut self.control),
             )
         };
         if finalized {
-            std::mem::forget((mpi, check));
+            std::mem::forget((mpi, control));
         } else {
-            drop((mpi, check));
+            drop((mpi, control));
         }
         // `life` drops after the communicators are freed (it is the last field).
     }
 }
 
 impl Comm {
-    /// Wraps an rsmpi communicator as it is (no duplication): messages of other code on the same
-    /// communicator can match `spmd`'s. Sets its error handler to `MPI_ERRORS_RETURN`.
+    /// Wraps an rsmpi communicator as it is: messages of other code on the same communicator
+    /// can match `spmd`'s. Sets its error handler to `MPI_ERRORS_RETURN`.
     ///
-    /// When check mode is on for the process (`SPMD_CHECK=1` or [`Options::check`]), this also
-    /// duplicates the communicator for the checks' own messages, which makes it collective:
-    /// every rank of `mpi` must call it.
+    /// It also duplicates the communicator (`MPI_Comm_dup`) for `spmd`'s own messages (the
+    /// ranks' agreement before every collective, and check mode's fingerprints and headers,
+    /// when check mode is on for the process: `SPMD_CHECK=1` or [`Options::check`]), which
+    /// makes it collective: every rank of `mpi` must call it.
     ///
     /// # Panics
     /// On another thread than the one that called [`init`](crate::init), unless
@@ -115,11 +122,11 @@ impl Comm {
     /// [`Threads::Multiple`]: crate::Threads::Multiple
     #[track_caller]
     pub fn from_mpi(mpi: SimpleCommunicator) -> Comm {
-        Comm::wrap(mpi, settings::check_default())
+        Comm::wrap(mpi, settings::check_default(), true)
     }
 
     #[track_caller]
-    fn wrap(mpi: SimpleCommunicator, check: bool) -> Comm {
+    fn wrap(mpi: SimpleCommunicator, check: bool, agrees: bool) -> Comm {
         if settings::thread_may_use_mpi() == Some(false) {
             panic!(
                 "spmd: a communicator was made at {} on another thread than the one that called \
@@ -140,15 +147,14 @@ impl Comm {
             }
         };
         errors_return(&mpi);
-        let check = check.then(|| {
-            let check = mpi.duplicate();
-            errors_return(&check);
-            check
-        });
+        let control = mpi.duplicate();
+        errors_return(&control);
         Comm {
             inner: Rc::new(Inner {
                 mpi: ManuallyDrop::new(mpi),
-                check: ManuallyDrop::new(check),
+                control: ManuallyDrop::new(control),
+                checked: check,
+                agrees,
                 rank,
                 size,
                 life: Life::current(),
@@ -168,12 +174,37 @@ impl Comm {
     /// ranks agree on what they are doing (see [`Options::check`](crate::Options::check)).
     #[track_caller]
     pub fn with_check(&self, check: bool) -> Comm {
-        Comm::wrap(self.inner.mpi.duplicate(), check)
+        Comm::wrap(self.inner.mpi.duplicate(), check, self.inner.agrees)
+    }
+
+    /// A duplicate of this communicator (`MPI_Comm_dup`, collective) whose collectives move
+    /// their data without the ranks' agreement first: one small `MPI_Allreduce` less per
+    /// blocking collective (the book's Performance chapter gives its cost), and nonblocking
+    /// collectives that start when issued. Check mode, if on, still checks every collective.
+    ///
+    /// # Safety
+    ///
+    /// On the returned communicator, every rank must call the same collectives in the same
+    /// order, each with the same element type, count, root and reduction operator (for
+    /// example: every rank reaches the same call site with a length fixed by the program, not
+    /// by data that differs between ranks). MPI does not bound its writes when they disagree:
+    /// Open MPI 4.1 writes a longer broadcast past the end of a shorter buffer and hangs in
+    /// an allreduce whose counts differ. Receives (`recv`, `irecv`, ...) keep their own guard,
+    /// which does not depend on this.
+    #[track_caller]
+    pub unsafe fn without_agreement(&self) -> Comm {
+        Comm::wrap(self.inner.mpi.duplicate(), self.inner.checked, false)
+    }
+
+    /// Whether collectives on this communicator agree before their data moves: `false` only
+    /// for communicators made by [`Comm::without_agreement`].
+    pub fn agrees(&self) -> bool {
+        self.inner.agrees
     }
 
     /// Whether check mode is on for this communicator.
     pub fn is_checked(&self) -> bool {
-        self.inner.check.is_some()
+        self.inner.checked
     }
 
     /// This process's rank in the communicator, `0..size()`.
@@ -215,15 +246,17 @@ impl Comm {
         match Rc::try_unwrap(self.inner) {
             Ok(inner) => {
                 let mut inner = ManuallyDrop::new(inner);
+                // What forgotten requests left waiting on it is spmd's, not the caller's.
+                crate::sys::forget_waiting(inner.mpi.as_raw());
                 // SAFETY: `inner` is never dropped (ManuallyDrop) and each field is taken once.
-                let (mpi, check, life) = unsafe {
+                let (mpi, control, life) = unsafe {
                     (
                         ManuallyDrop::take(&mut inner.mpi),
-                        ManuallyDrop::take(&mut inner.check),
+                        ManuallyDrop::take(&mut inner.control),
                         std::ptr::read(&inner.life),
                     )
                 };
-                drop(check);
+                drop(control);
                 drop(life);
                 Ok(mpi)
             }
@@ -246,13 +279,23 @@ impl Comm {
         unsafe { RawComm::new(self.inner.mpi.as_raw(), self.inner.rank, self.inner.size) }
     }
 
-    /// The check communicator's handle, when check mode is on.
+    /// The handle of the private duplicate that carries `spmd`'s own messages.
+    #[inline]
+    pub(crate) fn control_raw(&self) -> RawComm<'_> {
+        // SAFETY: as in `raw`; the duplicate has the same ranks and lives as long.
+        unsafe {
+            RawComm::new(
+                self.inner.control.as_raw(),
+                self.inner.rank,
+                self.inner.size,
+            )
+        }
+    }
+
+    /// The check communicator's handle (the control duplicate), when check mode is on.
     #[inline]
     pub(crate) fn check_raw(&self) -> Option<RawComm<'_>> {
-        self.inner.check.as_ref().map(|check| {
-            // SAFETY: as in `raw`; the duplicate has the same ranks.
-            unsafe { RawComm::new(check.as_raw(), self.inner.rank, self.inner.size) }
-        })
+        self.inner.checked.then(|| self.control_raw())
     }
 }
 
@@ -262,6 +305,7 @@ impl fmt::Debug for Comm {
             .field("rank", &self.inner.rank)
             .field("size", &self.inner.size)
             .field("checked", &self.is_checked())
+            .field("agrees", &self.agrees())
             .finish()
     }
 }

@@ -50,6 +50,12 @@
 //! MPI's own: `Max` and `Min` neither reliably keep nor drop a NaN, and integer `Sum` and
 //! `Prod` wrap (the book's "Reductions: NaN and overflow" shows both).
 //!
+//! Before any collective's data moves, the ranks agree on its family, element type, count,
+//! root and operator: one small `MPI_Allreduce` (`MPI_Iallreduce` for the nonblocking ones,
+//! whose data starts once it completed) on a private duplicate of the communicator, so that
+//! another rank's wrong count is an error on every rank, never a write past a buffer or a hang.
+//! The table gives each op's own MPI call, after that agreement for the collectives.
+//!
 //! | op | MPI | returns |
 //! |----|-----|---------|
 //! | [`send`] | `MPI_Send` | token |
@@ -64,7 +70,7 @@
 //! | [`alltoall`], [`alltoall_into`] | `MPI_Alltoall` | one block from every rank |
 //! | [`scan`], [`scan_in_place`], [`scan_into`] | `MPI_Scan` | inclusive prefix reduction |
 //! | [`exscan`], [`exscan_in_place`], [`exscan_into`] | `MPI_Exscan` | exclusive prefix reduction (identity on rank 0) |
-//! | [`barrier`] | `MPI_Barrier` | token |
+//! | [`barrier`] | the agreement alone (an `MPI_Allreduce`) | token |
 //! | [`isend`] | `MPI_Isend` | a [`Request`] for `()` |
 //! | [`irecv`], [`irecv_into`] | `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message ([`Status`] for `irecv_into`) |
 //! | [`isendrecv`] | `MPI_Isend` + `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message |
@@ -72,7 +78,7 @@
 //! | [`ibcast`] | `MPI_Ibcast` | a [`Request`] for the root's data |
 //! | [`iallgather`] | `MPI_Iallgather` | a [`Request`] for every rank's buffer, stacked |
 //! | [`ialltoall`] | `MPI_Ialltoall` | a [`Request`] for one block from every rank |
-//! | [`ibarrier`] | `MPI_Ibarrier` | a [`Request`] for `()` |
+//! | [`ibarrier`] | the agreement alone (an `MPI_Iallreduce`) | a [`Request`] for `()` |
 //! | [`wait`], [`wait_all`], [`test`](fn@test) | `MPI_Wait`, `MPI_Test` | the requests' results |
 //!
 //! # Failures
@@ -101,6 +107,7 @@ mod comm;
 pub mod cuda;
 mod element;
 mod env;
+mod guard;
 mod ident;
 mod ops;
 mod settings;
@@ -128,23 +135,34 @@ pub use token::{Settle, Token, token};
 /// an entry without a function here is an unresolved import, and a function of `ops` without
 /// an entry is dead code (both fail the build).
 macro_rules! export_ops {
-    ($($name:ident in $module:ident [$($param:literal),*] [$($receive_into:ident)?];)*) => {
+    ($($name:ident in $module:ident family $family:ident [$($param:literal),*] [$($receive_into:ident)?];)*) => {
         $(pub use ops::$module::$name;)*
 
         /// The op table's facts the runtime reads, one entry per op, in the table's order.
         #[doc(hidden)]
         pub const __OPS: &[crate::__private::OpEntry] = &[$(crate::__private::OpEntry {
             name: stringify!($name),
+            family: stringify!($family),
             params: &[$($param),*],
             receive_into: [$(stringify!($receive_into))?].first().copied(),
         }),*];
+
+        /// A stable hash of the family of the op called `op` (the ops that match each other
+        /// across ranks, as the table says), for the agreement before a collective; 0 for a
+        /// name that is not an op.
+        pub(crate) fn family_hash(op: &str) -> u64 {
+            match op {
+                $(stringify!($name) => const { crate::check::fnv_str(stringify!($family)) },)*
+                _ => 0,
+            }
+        }
     };
 }
 spmd_macros::__for_each_op!(export_ops);
 
 /// `pub use crate::{op, ...}` for every op of the macro's table.
 macro_rules! prelude_ops {
-    ($($name:ident in $module:ident [$($param:literal),*] [$($receive_into:ident)?];)*) => {
+    ($($name:ident in $module:ident family $family:ident [$($param:literal),*] [$($receive_into:ident)?];)*) => {
         pub use crate::{$($name),*};
     };
 }
@@ -182,6 +200,8 @@ pub mod __private {
     pub struct OpEntry {
         /// Its name, also its function's.
         pub name: &'static str,
+        /// Its matching family: the blocking op whose forms match it across ranks.
+        pub family: &'static str,
         /// Its arguments before the token, as its documentation writes them.
         pub params: &'static [&'static str],
         /// The op that receives its message into the caller's buffer and reports the count:

@@ -22,9 +22,11 @@ use mpi::ffi;
 
 use crate::element::{Element, OpHandle, OpKind, UserOp};
 
+mod agreement;
 mod flight;
 mod matching;
 
+pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Start, Verdict, settle};
 pub(crate) use flight::{
     Blocks, Completed, InFlight, iallreduce, ibarrier, ibcast, iblocks, irecv, isend, isendrecv,
 };
@@ -426,10 +428,12 @@ fn drain(
     }
 }
 
-/// Forgets the waiting nonblocking receives of the communicator `handle`, which is about to be
-/// freed: they belong to forgotten requests, and MPI never got their memory.
+/// Forgets the waiting nonblocking receives and the collectives waiting for their agreement of
+/// the communicator `handle`, which is about to be freed: they belong to forgotten requests
+/// (MPI never got the receives' memory; the agreements' memory is leaked).
 pub(crate) fn forget_waiting(handle: ffi::MPI_Comm) {
     matching::release(handle);
+    agreement::release(handle);
 }
 
 // ---- collectives ----------------------------------------------------------------------------

@@ -28,12 +28,18 @@ impl Call<'_> {
     }
 }
 
-/// Waits until every rank of `comm` has reached the barrier (`MPI_Barrier`).
+/// Waits until every rank of `comm` has reached the barrier.
+///
+/// The agreement that precedes every collective (an `MPI_Allreduce` on the communicator's
+/// private duplicate, see the reference's "What another rank cannot do") is the barrier: no
+/// rank leaves it before every rank has entered it, so no `MPI_Barrier` follows it (except on
+/// a communicator made by [`Comm::without_agreement`], where it is `MPI_Barrier`).
 #[track_caller]
 pub fn barrier(comm: &Comm, token: Token) -> Token {
     let call = Call::new("barrier", comm, &token);
-    call.agree(Collective::plain("-", 0));
-    call.mpi(sys::barrier(comm.raw()));
+    if !call.agree(Collective::plain("-", 0)) {
+        call.mpi(sys::barrier(comm.raw()));
+    }
     call.finish(token, Payload::NONE, Peer::None)
 }
 

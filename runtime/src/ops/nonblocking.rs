@@ -15,7 +15,10 @@ use crate::element::{Element, Reduces};
 use crate::ident::{OpId, Payload, Peer};
 use crate::ops::p2p::{IntoDest, IntoSource, SendrecvSource, Status};
 use crate::settings;
-use crate::sys::{self, Blocks, Completed, InFlight, SysResult};
+use std::rc::Rc;
+
+use crate::guard;
+use crate::sys::{self, Blocks, Completed, Gated, InFlight, RawComm, Start, SysResult};
 use crate::token::Token;
 use crate::watchdog;
 
@@ -49,6 +52,42 @@ where
     fn finish(self: Box<Self>, call: &Call<'_>, origin: &OpId) -> T {
         let Flight { flight, make } = *self;
         make(flight.wait(), call, origin)
+    }
+}
+
+/// A collective waiting for the ranks' agreement ([`guard::gate`]), then in flight, and what
+/// makes its result once it completed. Dropped before it was finished, it waits for the
+/// agreement and the collective, as a dropped [`Flight`] does.
+struct GatedFlight<S: Element, R: Element, F> {
+    gated: Rc<Gated<S, R>>,
+    /// `None` once finished.
+    make: Option<F>,
+}
+
+impl<'a, S, R, F, T> Pending<'a> for GatedFlight<S, R, F>
+where
+    S: Element,
+    R: Element,
+    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T,
+{
+    type Output = T;
+
+    fn test(&mut self) -> SysResult<bool> {
+        self.gated.test()
+    }
+
+    fn finish(mut self: Box<Self>, call: &Call<'_>, origin: &OpId) -> T {
+        let make = self.make.take().expect("a request is finished once");
+        make(self.gated.started().and_then(InFlight::wait), call, origin)
+    }
+}
+
+impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
+    fn drop(&mut self) {
+        if self.make.is_some() {
+            // The collective's drop waits for it; an error is the dropped result's.
+            drop(self.gated.started());
+        }
     }
 }
 
@@ -159,6 +198,44 @@ where
 {
     let flight = call.mpi(flight);
     let request = Request::new(&call, flight, payload, peer, make);
+    (request, call.finish(token, payload, peer))
+}
+
+/// Issues the collective `what` that `start` starts on the communicator: once every rank
+/// agreed on it ([`guard::gate`]); in check mode after check mode's agreement, at once; on a
+/// communicator made by `Comm::without_agreement`, at once.
+fn issue_collective<'a, S, R, T, F>(
+    call: Call<'a>,
+    token: Token,
+    payload: Payload,
+    peer: Peer,
+    what: Collective,
+    start: Start<S, R>,
+    make: F,
+) -> (Request<'a, T>, Token)
+where
+    S: Element,
+    R: Element,
+    T: 'a,
+    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
+{
+    let comm = call.comm;
+    if comm.is_checked() || !comm.agrees() {
+        call.agree(what);
+        let flight = start(comm.raw());
+        return issue(call, token, payload, peer, flight, make);
+    }
+    let gated = call.mpi(guard::gate(comm, &call.id, what, start));
+    let request = Request {
+        pending: Box::new(GatedFlight {
+            gated,
+            make: Some(make),
+        }),
+        comm,
+        origin: call.id,
+        payload,
+        peer,
+    };
     (request, call.finish(token, payload, peer))
 }
 
@@ -390,14 +467,32 @@ where
 }
 
 // ---- collectives ------------------------------------------------------------------------------
+//
+// A nonblocking collective's data starts once the ranks agreed on it (`issue_collective`), so
+// what it starts with is moved into its `start`.
 
-/// Starts a barrier (`MPI_Ibarrier`): [`wait`] returns once every rank of `comm` has issued it.
+/// Starts a barrier: [`wait`] returns once every rank of `comm` has issued it.
+///
+/// The nonblocking agreement that precedes every collective (an `MPI_Iallreduce` on the
+/// communicator's private duplicate) is the barrier: it completes once every rank has issued
+/// it, so no `MPI_Ibarrier` follows it (except on a communicator made by
+/// [`Comm::without_agreement`] without check mode, where it is `MPI_Ibarrier`).
 #[track_caller]
 pub fn ibarrier<'a>(comm: &'a Comm, token: Token) -> (Request<'a, ()>, Token) {
     let call = Call::new("ibarrier", comm, &token);
-    call.agree(Collective::plain("-", 0));
-    let flight = sys::ibarrier(comm.raw());
-    issue(call, token, Payload::NONE, Peer::None, flight, no_result)
+    if !comm.agrees() && !comm.is_checked() {
+        let flight = sys::ibarrier(comm.raw());
+        return issue(call, token, Payload::NONE, Peer::None, flight, no_result);
+    }
+    issue_collective(
+        call,
+        token,
+        Payload::NONE,
+        Peer::None,
+        Collective::plain("-", 0),
+        Box::new(|_: RawComm<'_>| Ok(InFlight::settled())),
+        no_result::<u8, u8>,
+    )
 }
 
 /// Starts a broadcast of `buf` from `root` (`MPI_Ibcast`); [`wait`] returns the root's data on
@@ -416,20 +511,19 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(Collective::rooted(B::Elem::NAME, len, root));
     let data = if comm.rank() == root as usize {
         buf.with_elements(<[B::Elem]>::to_vec)
     } else {
         zeroed(len)
     };
-    let flight = sys::ibcast(comm.raw(), data, root);
     let shape = buf.shape_of();
-    issue(
+    issue_collective(
         call,
         token,
         Payload::of::<B::Elem>(len),
         Peer::Root(root),
-        flight,
+        Collective::rooted(B::Elem::NAME, len, root),
+        Box::new(move |comm: RawComm<'_>| sys::ibcast(comm, data, root)),
         move |done, call, origin| {
             B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
         },
@@ -453,16 +547,15 @@ where
     let call = Call::new("iallreduce", comm, &token);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(crate::ops::reduction::fingerprint::<B::Elem, O>(len, None));
     let data = buf.with_elements(<[B::Elem]>::to_vec);
-    let flight = sys::iallreduce(comm.raw(), data, O::KIND);
     let shape = buf.shape_of();
-    issue(
+    issue_collective(
         call,
         token,
         Payload::of::<B::Elem>(len),
         Peer::None,
-        flight,
+        crate::ops::reduction::fingerprint::<B::Elem, O>(len, None),
+        Box::new(move |comm: RawComm<'_>| sys::iallreduce(comm, data, O::KIND)),
         move |done, call, origin| {
             B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
         },
@@ -479,18 +572,19 @@ where
     let call = Call::new("iallgather", comm, &token);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(Collective::plain(B::Elem::NAME, len));
     let size = comm.size();
     call.count_arg("the gathered result", len * size);
     let data = buf.with_elements(<[B::Elem]>::to_vec);
-    let flight = sys::iblocks(comm.raw(), Blocks::Allgather, data, zeroed(len * size), len);
     let shape = buf.shape_of();
-    issue(
+    issue_collective(
         call,
         token,
         Payload::of::<B::Elem>(len),
         Peer::None,
-        flight,
+        Collective::plain(B::Elem::NAME, len),
+        Box::new(move |comm: RawComm<'_>| {
+            sys::iblocks(comm, Blocks::Allgather, data, zeroed(len * size), len)
+        }),
         move |done, call, origin| {
             B::stacked_from_shape(&shape, size, completed(done, call, origin, None).recv)
         },
@@ -509,16 +603,17 @@ where
     let block = call.split(buf);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(Collective::plain(B::Elem::NAME, len));
     let data = buf.with_elements(<[B::Elem]>::to_vec);
-    let flight = sys::iblocks(comm.raw(), Blocks::Alltoall, data, zeroed(len), block);
     let shape = buf.shape_of();
-    issue(
+    issue_collective(
         call,
         token,
         Payload::of::<B::Elem>(len),
         Peer::None,
-        flight,
+        Collective::plain(B::Elem::NAME, block),
+        Box::new(move |comm: RawComm<'_>| {
+            sys::iblocks(comm, Blocks::Alltoall, data, zeroed(len), block)
+        }),
         move |done, call, origin| {
             B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
         },

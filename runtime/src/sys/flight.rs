@@ -98,6 +98,24 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         })
     }
 
+    /// An operation with nothing left for MPI to do: what a barrier whose agreement was the
+    /// barrier starts.
+    pub(crate) fn settled() -> InFlight<'c, S, R> {
+        // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
+        let null = unsafe { ffi::RSMPI_REQUEST_NULL };
+        InFlight {
+            requests: [null; 2],
+            active: [false; 2],
+            status: None,
+            receive: None,
+            send: Vec::new(),
+            recv: Vec::new(),
+            function: "MPI_Iallreduce",
+            deferred: None,
+            _comm: PhantomData,
+        }
+    }
+
     /// Whether every request has completed, without blocking (`MPI_Test`).
     pub(crate) fn test(&mut self) -> SysResult<bool> {
         if !matching::idle() {

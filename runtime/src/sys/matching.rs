@@ -36,7 +36,7 @@ use std::rc::Rc;
 
 use mpi::ffi;
 
-use super::{RawStatus, SysError, SysResult, code, count};
+use super::{RawStatus, SysError, SysResult, agreement, code, count};
 use crate::element::Element;
 
 /// A nonblocking receive's state, shared by its request and the thread's list.
@@ -83,7 +83,7 @@ thread_local! {
 /// Whether this thread has no waiting receive: blocking calls may then block in MPI.
 #[inline]
 pub(crate) fn idle() -> bool {
-    WAITING.with(Cell::get) == 0
+    WAITING.with(Cell::get) == 0 && agreement::idle()
 }
 
 /// Whether a message with envelope `(source, tag)` may match a receive of `envelope`.
@@ -328,8 +328,17 @@ fn match_after(
     }
 }
 
-/// Matches what it can of this thread's waiting receives, in issue order, without blocking.
+/// Matches what it can of this thread's waiting receives, in issue order, and advances its
+/// collectives waiting for their agreement ([`agreement::drive`]), without blocking.
 pub(crate) fn drive() {
+    drive_receives();
+    if !agreement::idle() {
+        agreement::drive();
+    }
+}
+
+/// [`drive`] of the waiting receives alone.
+pub(crate) fn drive_receives() {
     LIST.with(|list| {
         let Ok(mut list) = list.try_borrow_mut() else {
             return;

@@ -130,12 +130,16 @@ fn main() {
          start it with `mpirun -n 2`"
     );
     let checked = comm.with_check(true);
+    // SAFETY: both ranks run the same benchmark, which calls every collective with the same
+    // sizes, roots and operators on both, in the same order (the plan is the same on both).
+    let unagreed = unsafe { comm.without_agreement() };
     let ctx = Ctx {
         rank: comm.rank(),
         size: comm.size(),
         peer: 1 - comm.rank(),
         comm,
         checked,
+        unagreed,
     };
     let mut plan = Plan::new(quick);
     if let Some(seconds) = options.seconds {

@@ -37,6 +37,9 @@ pub enum Variant {
     Functional,
     /// `allreduce_in_place` on a communicator with check mode on.
     Checked,
+    /// The `_into` (or in-place) form on a communicator made by the `unsafe`
+    /// `Comm::without_agreement`: the collective without the ranks' agreement before it.
+    Unagreed,
     /// The halo exchange with a fresh staging copy per call: what spmd did before the
     /// per-call-site cache, and what code that copies columns by hand usually does.
     StagedPerCall,
@@ -52,6 +55,7 @@ impl Variant {
             Variant::InPlace => "ours, in place",
             Variant::Functional => "ours, functional",
             Variant::Checked => "ours, check mode",
+            Variant::Unagreed => "ours, without agreement",
             Variant::StagedPerCall => "ours, staging per call",
         }
     }
@@ -60,7 +64,7 @@ impl Variant {
     pub fn must_not_allocate(self) -> bool {
         matches!(
             self,
-            Variant::C | Variant::Raw | Variant::Ours | Variant::InPlace
+            Variant::C | Variant::Raw | Variant::Ours | Variant::InPlace | Variant::Unagreed
         )
     }
 
@@ -70,11 +74,13 @@ impl Variant {
     }
 }
 
-/// Everything the ops need: the communicator (with and without check mode) and who the peer is.
+/// Everything the ops need: the communicator (also with check mode on, and without the
+/// agreement before collectives) and who the peer is.
 #[derive(Debug)]
 pub struct Ctx {
     pub comm: Comm,
     pub checked: Comm,
+    pub unagreed: Comm,
     pub rank: usize,
     pub size: usize,
     pub peer: usize,
@@ -364,8 +370,8 @@ fn no_jit_form(op: &str, variant: Variant) -> ! {
 // ---- the ops --------------------------------------------------------------------------------
 
 // ANCHOR: allreduce_op
-/// Allreduce of `f64` with `Sum`, in six forms: C, rsmpi, and spmd's `_into`, in-place,
-/// functional and check-mode forms.
+/// Allreduce of `f64` with `Sum`, in seven forms: C, rsmpi, and spmd's `_into`, in-place,
+/// functional, check-mode and unagreed forms.
 #[derive(Debug)]
 pub struct Allreduce;
 
@@ -378,6 +384,7 @@ impl Benchmarked for Allreduce {
         Variant::InPlace,
         Variant::Functional,
         Variant::Checked,
+        Variant::Unagreed,
     ];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
@@ -389,7 +396,7 @@ impl Benchmarked for Allreduce {
         fill_pattern(rank, &mut bufs.a);
         let sum = |i: usize| (0..size).map(|r| pattern(r, i)).sum::<f64>();
         match variant {
-            Variant::C | Variant::Raw | Variant::Ours => {
+            Variant::C | Variant::Raw | Variant::Ours | Variant::Unagreed => {
                 let token = step::<Self>(ctx, variant, bufs, token);
                 check_eq(what, &bufs.b, sum);
                 token
@@ -433,6 +440,7 @@ impl Benchmarked for Allreduce {
                 token
             }
             Variant::Checked => allreduce_in_place(&mut a[..], Sum, &ctx.checked, token),
+            Variant::Unagreed => allreduce_into(&a[..], &mut b[..], Sum, &ctx.unagreed, token),
             _ => no_form(Self::NAME, variant),
         }
     }
@@ -558,7 +566,7 @@ pub struct Bcast;
 
 impl Benchmarked for Bcast {
     const NAME: &'static str = "bcast";
-    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours];
+    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours, Variant::Unagreed];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
         (n, 0)
@@ -580,6 +588,7 @@ impl Benchmarked for Bcast {
                     .broadcast_into(&mut bufs.a[..]);
                 token
             }
+            Variant::Unagreed => bcast_in_place(&mut bufs.a[..], 0, &ctx.unagreed, token),
             _ => no_form(Self::NAME, variant),
         }
     }
@@ -599,7 +608,7 @@ pub struct Allgather;
 
 impl Benchmarked for Allgather {
     const NAME: &'static str = "allgather";
-    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours];
+    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours, Variant::Unagreed];
 
     fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
         (n, n * size)
@@ -621,6 +630,7 @@ impl Benchmarked for Allgather {
                 ctx.world().all_gather_into(&a[..], &mut b[..]);
                 token
             }
+            Variant::Unagreed => allgather_into(&a[..], &mut b[..], &ctx.unagreed, token),
             _ => no_form(Self::NAME, variant),
         }
     }
@@ -641,7 +651,7 @@ pub struct Alltoall;
 
 impl Benchmarked for Alltoall {
     const NAME: &'static str = "alltoall";
-    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours];
+    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours, Variant::Unagreed];
 
     fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
         (n * size, n * size)
@@ -666,6 +676,7 @@ impl Benchmarked for Alltoall {
                 ctx.world().all_to_all_into(&a[..], &mut b[..]);
                 token
             }
+            Variant::Unagreed => alltoall_into(&a[..], &mut b[..], &ctx.unagreed, token),
             _ => no_form(Self::NAME, variant),
         }
     }

@@ -1,0 +1,208 @@
+//! The agreement before every collective: MPI never sees counts that could disagree.
+//!
+//! A collective whose ranks pass different counts (or roots, element types, operators, or
+//! different collectives altogether) is undefined behaviour in MPI, and not a harmless one:
+//! Open MPI 4.1 writes a longer broadcast past the end of a shorter receive buffer, and hangs
+//! in an allreduce whose counts differ. So before the data of a collective moves, the ranks
+//! agree on what it is, on the communicator's private duplicate: one `MPI_Allreduce` of
+//! [`WORDS`] words and their complements with `MPI_MAX` gives every rank the largest value of
+//! each word and the complement of the smallest, which are equal on every word exactly when
+//! every rank passed the same. A disagreement is then known to every rank at once, before any
+//! data moved, and becomes `spmd`'s error with every rank's op, count and call site.
+//!
+//! A nonblocking collective agrees in the same way, nonblocking itself ([`gate`]): its data
+//! starts once the agreement completed (see `sys::agreement`), and a disagreement ends the job
+//! on the first rank that sees it, with what this rank passed and the range of what the ranks
+//! passed.
+//!
+//! Check mode replaces this with its own, stricter agreement (the same words, hashed, gathered
+//! from every rank), so a communicator pays for one of the two, never both.
+
+use std::rc::Rc;
+
+use crate::call::Error;
+use crate::check::{self, Collective, Failure, fnv_str};
+use crate::comm::Comm;
+use crate::element::{Element, OpKind};
+use crate::ident::OpId;
+use crate::sys::{self, AGREEMENT_WORDS, Gated, RawComm, Reduction, Start, SysResult, Verdict};
+
+const _: () = assert!(AGREEMENT_WORDS == 2 * WORDS);
+
+/// The words the ranks agree on: family, element type, count, root and operator.
+const WORDS: usize = 5;
+
+/// What the ranks must agree on about `what`: the op's family (the ops that match each other
+/// across ranks, as the op table says), its element type, count, root (0 for none) and
+/// reduction operator (0 for none).
+fn words(id: &OpId, what: &Collective) -> [u64; WORDS] {
+    [
+        crate::family_hash(id.op),
+        fnv_str(what.elem),
+        what.count as u64,
+        what.root
+            .map_or(0, |root| u64::from(root.unsigned_abs()) + 1),
+        what.operator.map_or(0, fnv_str),
+    ]
+}
+
+/// `words` followed by their complements: the largest complement is the complement of the
+/// smallest word.
+fn with_complements(words: [u64; WORDS]) -> [u64; 2 * WORDS] {
+    let mut both = [0u64; 2 * WORDS];
+    for (index, word) in words.into_iter().enumerate() {
+        both[index] = word;
+        both[WORDS + index] = !word;
+    }
+    both
+}
+
+/// Whether the element-wise maximum of every rank's [`with_complements`] says that every rank
+/// passed the same words: each word's largest value equals its smallest.
+fn unanimous(maxima: &[u64; 2 * WORDS]) -> bool {
+    (0..WORDS).all(|index| maxima[index] == !maxima[WORDS + index])
+}
+
+/// Makes the ranks of `control` (a collective's private duplicate) agree on `what` before
+/// the collective moves any data. Every rank returns the same: `Ok`, or the failure naming
+/// every rank's op, count and call site (rank 0 returns it; the others wait for rank 0 to end
+/// the job with it).
+pub(crate) fn agree(control: RawComm<'_>, id: &OpId, what: Collective) -> Result<(), Failure> {
+    let mine = with_complements(words(id, &what));
+    let mut maxima = [0u64; 2 * WORDS];
+    sys::reduce_all(control, Reduction::All, &mine, &mut maxima, OpKind::Max)?;
+    if unanimous(&maxima) {
+        return Ok(());
+    }
+    Err(check::disagreement(control, id, &what, "no data moved: ")?)
+}
+
+/// Starts the agreement of a nonblocking collective `what` on `comm`, whose data `start`
+/// starts once every rank agreed (see `sys::agreement`).
+pub(crate) fn gate<S: Element, R: Element>(
+    comm: &Comm,
+    id: &OpId,
+    what: Collective,
+    start: Start<S, R>,
+) -> SysResult<Rc<Gated<S, R>>> {
+    let (id, rank, size) = (*id, comm.rank(), comm.size());
+    let verdict = Verdict {
+        unanimous,
+        refusal: Box::new(move |maxima| {
+            Error {
+                op: id.op,
+                rank,
+                size,
+                seq: id.seq,
+                site: id.site,
+                problem: refusal(&id, &what, maxima),
+                help: "every rank must issue the same collectives in the same order, with the \
+                       same root, element type, count and reduction operator"
+                    .into(),
+            }
+            .to_string()
+        }),
+    };
+    Gated::issue(
+        comm.raw(),
+        comm.control_raw(),
+        with_complements(words(&id, &what)),
+        verdict,
+        start,
+    )
+}
+
+/// What a rank that saw a nonblocking collective's disagreement knows of it: what it passed,
+/// and for each word the ranks disagree on, the smallest and largest value they passed.
+fn refusal(id: &OpId, what: &Collective, maxima: &[u64; 2 * WORDS]) -> String {
+    let label = match (what.operator, what.root) {
+        (Some(op), Some(root)) => format!("`{}({op}, root={root})`", id.op),
+        (Some(op), None) => format!("`{}({op})`", id.op),
+        (None, Some(root)) => format!("`{}(root={root})`", id.op),
+        (None, None) => format!("`{}`", id.op),
+    };
+    let mut text = format!(
+        "no data moved: the ranks disagree on this collective: this rank issued {label} of {} \
+         x{} at {}, and",
+        what.elem,
+        what.count,
+        id.site_label()
+    );
+    let min = |index: usize| !maxima[WORDS + index];
+    let max = |index: usize| maxima[index];
+    let mut differences = Vec::new();
+    if min(0) != max(0) {
+        differences.push("another rank issued another collective".to_string());
+    }
+    if min(1) != max(1) {
+        differences.push("another rank's element type differs".to_string());
+    }
+    if min(2) != max(2) {
+        differences.push(format!(
+            "the ranks' counts range from {} to {}",
+            min(2),
+            max(2)
+        ));
+    }
+    if min(3) != max(3) {
+        let root = |word: u64| match word {
+            0 => "none".to_string(),
+            word => (word - 1).to_string(),
+        };
+        differences.push(format!(
+            "the ranks' roots range from {} to {}",
+            root(min(3)),
+            root(max(3))
+        ));
+    }
+    if min(4) != max(4) {
+        differences.push("another rank's reduction operator differs".to_string());
+    }
+    text.push(' ');
+    text.push_str(&differences.join(", and "));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The element-wise maximum of several ranks' words and complements, as `MPI_MAX` makes it.
+    fn reduce(ranks: &[[u64; WORDS]]) -> [u64; 2 * WORDS] {
+        let mut maxima = [0u64; 2 * WORDS];
+        for rank in ranks {
+            for (max, word) in maxima.iter_mut().zip(with_complements(*rank)) {
+                *max = (*max).max(word);
+            }
+        }
+        maxima
+    }
+
+    #[test]
+    fn equal_words_agree_and_any_difference_does_not() {
+        let words = [7, 11, 16_384, 1, 0];
+        assert!(unanimous(&reduce(&[words, words, words])));
+        assert!(unanimous(&reduce(&[[0; WORDS]])));
+        assert!(unanimous(&reduce(&[[u64::MAX; WORDS], [u64::MAX; WORDS]])));
+        for index in 0..WORDS {
+            for other in [
+                0,
+                1,
+                words[index] + 1,
+                words[index].wrapping_sub(1),
+                u64::MAX,
+            ] {
+                if other == words[index] {
+                    continue;
+                }
+                let mut differing = words;
+                differing[index] = other;
+                assert!(
+                    !unanimous(&reduce(&[words, differing, words])),
+                    "{index} {other}"
+                );
+                assert!(!unanimous(&reduce(&[differing, words])), "{index} {other}");
+            }
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Nonblocking collectives that start once the ranks have agreed on them.
+//!
+//! A nonblocking collective cannot agree at its issue the way a blocking one does (a blocking
+//! agreement there would wait for every rank to issue it, which MPI does not ask of a
+//! nonblocking collective, and a program that sends between the issue and the wait would then
+//! deadlock). So its agreement is itself nonblocking: the issue starts an `MPI_Iallreduce` of
+//! the agreement's words on the communicator's private duplicate, and the collective's data
+//! moves only once that has completed with every rank's words equal. Until then the collective
+//! waits in this thread's list of [`Gated`] collectives, which every `test`, `wait`, blocking
+//! point-to-point call (through [`matching`](super::matching)) and blocking collective on the
+//! same communicator advances.
+//!
+//! MPI requires the ranks to start the collectives of a communicator in the same order. The
+//! agreements are started in issue order (the token chain's), and the collectives of one
+//! communicator leave this list strictly in the order they were issued, whichever request is
+//! waited for first: a collective starts only after every earlier one on its communicator has
+//! started, and a blocking collective first starts every waiting one on its communicator
+//! ([`settle`]). A disagreement is known to every rank at the same agreement; it ends the job
+//! on the rank that sees it first, wherever that rank advances the list, so that no rank waits
+//! for a peer that is blocked elsewhere.
+//!
+//! Memory: the agreement's words live in a `Box` that MPI reads and writes until the
+//! `MPI_Iallreduce` completes. An entry whose agreement is still running is never freed: its
+//! communicator being freed ([`release`]), or the thread ending, leaks the words instead.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::c_int;
+use std::mem::MaybeUninit;
+use std::rc::Rc;
+
+use mpi::ffi;
+
+use super::{InFlight, RawComm, SysError, SysResult, code, op_handle};
+use crate::element::{Element, OpKind};
+
+/// Words of an agreement: the words the ranks agree on and their complements, reduced with
+/// `MPI_MAX`.
+pub(crate) const AGREEMENT_WORDS: usize = 10;
+
+/// What the ranks agree on and what they agreed: `[mine, maxima]`.
+type Words = [[u64; AGREEMENT_WORDS]; 2];
+
+/// The maxima of every rank's words and complements, as the agreement makes them.
+pub(crate) type Maxima = [u64; AGREEMENT_WORDS];
+
+/// How an entry tells a disagreement apart and describes it.
+pub(crate) struct Verdict {
+    /// Whether the element-wise maxima of every rank's words say that every rank agreed.
+    pub(crate) unanimous: fn(&Maxima) -> bool,
+    /// The error that ends the job when they did not, from the maxima.
+    pub(crate) refusal: Box<dyn Fn(&Maxima) -> String>,
+}
+
+/// A collective waiting for its agreement, shared by its request and the thread's list.
+pub(crate) struct Gated<S: Element, R: Element> {
+    /// The communicator the collective's data moves on: the order of the list is kept per
+    /// communicator.
+    comm: ffi::MPI_Comm,
+    state: RefCell<Gate<S, R>>,
+}
+
+/// What starts a collective's data on its communicator, once the ranks agreed.
+pub(crate) type Start<S, R> = Box<dyn for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, S, R>>>;
+
+enum Gate<S: Element, R: Element> {
+    /// The agreement is running: MPI reads and writes `words` until `request` completes.
+    Agreeing {
+        request: ffi::MPI_Request,
+        words: Box<Words>,
+        verdict: Verdict,
+        /// Starts the collective's data.
+        start: Start<S, R>,
+        /// The communicator's handle, rank and size for `start`.
+        comm: (usize, usize),
+    },
+    /// The ranks agreed and the data is moving (or its start failed).
+    Started(SysResult<InFlight<'static, S, R>>),
+    /// Handed to the request.
+    Taken,
+}
+
+/// What the thread's list needs of an entry, whatever its element types.
+trait Advance {
+    fn comm(&self) -> ffi::MPI_Comm;
+    /// Tests the agreement (waits for it when `block`, advancing the waiting receives
+    /// meanwhile) and, once the ranks agreed, starts the data. Returns whether it has left
+    /// the agreement; a disagreement ends the job.
+    fn advance(&self, block: bool) -> bool;
+}
+
+thread_local! {
+    /// This thread's collectives waiting for their agreement, in the order they were issued.
+    static LIST: RefCell<Vec<Rc<dyn Advance>>> = const { RefCell::new(Vec::new()) };
+    /// `LIST`'s length, read on every blocking call.
+    static PENDING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether no collective of this thread waits for its agreement.
+#[inline]
+pub(crate) fn idle() -> bool {
+    PENDING.with(Cell::get) == 0
+}
+
+impl<S: Element, R: Element> Gated<S, R> {
+    /// Starts the agreement on `mine` (an `MPI_Iallreduce` with `MPI_MAX` on `control`, the
+    /// private duplicate of `comm`) of a collective of `comm` that `start` starts once every
+    /// rank agreed; puts it at the end of this thread's list.
+    ///
+    /// `start` is called at most once, with `comm`, while it is alive: an entry leaves the
+    /// list (its `start` never called) when `comm` is freed ([`release`]). What it starts is
+    /// handed to the request, which borrows `comm` until it completes, so the `'static` of
+    /// its communicator and of the [`InFlight`] it returns is never relied on past `comm`'s
+    /// life.
+    pub(crate) fn issue(
+        comm: RawComm<'_>,
+        control: RawComm<'_>,
+        mine: [u64; AGREEMENT_WORDS],
+        verdict: Verdict,
+        start: Start<S, R>,
+    ) -> SysResult<Rc<Self>> {
+        let mut words: Box<Words> = Box::new([mine, [0; AGREEMENT_WORDS]]);
+        // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
+        let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
+        let [send, recv] = &mut *words;
+        // SAFETY: `send` and `recv` hold AGREEMENT_WORDS u64s each, in a heap allocation that
+        // the entry owns and never frees before the request completes (see the module docs);
+        // `control` is a valid communicator.
+        let result = unsafe {
+            ffi::MPI_Iallreduce(
+                send.as_ptr().cast(),
+                recv.as_mut_ptr().cast(),
+                AGREEMENT_WORDS as c_int,
+                u64::datatype(),
+                op_handle::<u64>(OpKind::Max),
+                control.handle,
+                &mut request,
+            )
+        };
+        code("MPI_Iallreduce", result)?;
+        let gated = Rc::new(Gated {
+            comm: comm.handle,
+            state: RefCell::new(Gate::Agreeing {
+                request,
+                words,
+                verdict,
+                start,
+                comm: (comm.rank, comm.size),
+            }),
+        });
+        let entry: Rc<dyn Advance> = gated.clone();
+        LIST.with(|list| {
+            let mut list = list.borrow_mut();
+            list.push(entry);
+            PENDING.with(|pending| pending.set(list.len()));
+        });
+        Ok(gated)
+    }
+
+    /// Whether the collective has completed, without blocking: advances the list first.
+    pub(crate) fn test(&self) -> SysResult<bool> {
+        if matches!(*self.state.borrow(), Gate::Agreeing { .. }) {
+            drive();
+        }
+        match &mut *self.state.borrow_mut() {
+            Gate::Agreeing { .. } => Ok(false),
+            Gate::Started(Ok(flight)) => flight.test(),
+            Gate::Started(Err(_)) => Ok(true),
+            Gate::Taken => Ok(true),
+        }
+    }
+
+    /// Waits until the collective's data has started (starting every earlier collective of its
+    /// communicator first) and hands it over: the caller waits for it.
+    pub(crate) fn started(&self) -> SysResult<InFlight<'static, S, R>> {
+        if matches!(*self.state.borrow(), Gate::Agreeing { .. }) {
+            settle_until(self.comm, Some(self as *const Self as *const ()));
+        }
+        match std::mem::replace(&mut *self.state.borrow_mut(), Gate::Taken) {
+            Gate::Started(flight) => flight,
+            Gate::Agreeing { .. } | Gate::Taken => {
+                unreachable!("settled above, and handed over once")
+            }
+        }
+    }
+}
+
+impl<S: Element, R: Element> Advance for Gated<S, R> {
+    fn comm(&self) -> ffi::MPI_Comm {
+        self.comm
+    }
+
+    fn advance(&self, block: bool) -> bool {
+        loop {
+            let mut state = self.state.borrow_mut();
+            let Gate::Agreeing { request, .. } = &mut *state else {
+                return true;
+            };
+            let mut flag: c_int = 0;
+            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+            // SAFETY: `request` is the active request of the agreement; the out-pointers are
+            // valid.
+            let result = unsafe { ffi::MPI_Test(request, &mut flag, status.as_mut_ptr()) };
+            if result != 0 {
+                // An error completes the request (MPI frees it), so the words may be freed.
+                *state = Gate::Started(Err(SysError::Mpi {
+                    function: "MPI_Test",
+                    code: result,
+                }));
+                return true;
+            }
+            if flag != 0 {
+                let Gate::Agreeing {
+                    words,
+                    verdict,
+                    start,
+                    comm: (rank, size),
+                    ..
+                } = std::mem::replace(&mut *state, Gate::Taken)
+                else {
+                    unreachable!("agreeing above")
+                };
+                let [_mine, maxima] = *words;
+                if !(verdict.unanimous)(&maxima) {
+                    // Every rank sees the same maxima: each ends the job here, wherever it
+                    // advanced the list, so that none waits for a peer blocked elsewhere.
+                    drop(state);
+                    panic!("{}", (verdict.refusal)(&maxima));
+                }
+                // SAFETY: the entry is advanced only while its communicator lives (it leaves the
+                // list when the communicator is freed), and what `start` returns goes to the
+                // request, which borrows the communicator (see `issue`).
+                let comm = unsafe { RawComm::new(self.comm, rank, size) };
+                *state = Gate::Started(start(comm));
+                return true;
+            }
+            if !block {
+                return false;
+            }
+            drop(state);
+            // Receives waiting in spmd's matching must progress meanwhile: a peer may be
+            // blocked sending to this rank before it issues the collective.
+            super::matching::drive_receives();
+            std::hint::spin_loop();
+        }
+    }
+}
+
+impl<S: Element, R: Element> Drop for Gated<S, R> {
+    fn drop(&mut self) {
+        if let Gate::Agreeing { words, .. } = std::mem::replace(self.state.get_mut(), Gate::Taken) {
+            // MPI may still write the agreement's words: never free them.
+            std::mem::forget(words);
+        }
+    }
+}
+
+/// Advances this thread's waiting collectives without blocking, each communicator's in issue
+/// order: one that has not agreed yet holds back the later ones of its communicator.
+pub(crate) fn drive() {
+    LIST.with(|list| {
+        let Ok(mut list) = list.try_borrow_mut() else {
+            return;
+        };
+        let mut held: Vec<ffi::MPI_Comm> = Vec::new();
+        list.retain(|entry| {
+            let comm = entry.comm();
+            if held.contains(&comm) {
+                return true;
+            }
+            let left = entry.advance(false);
+            if !left {
+                held.push(comm);
+            }
+            !left
+        });
+        PENDING.with(|pending| pending.set(list.len()));
+    });
+}
+
+/// Starts every collective of `comm` that waits for its agreement, in issue order, waiting
+/// for the agreements: before a blocking collective on `comm` (whose own data must follow
+/// theirs).
+#[inline]
+pub(crate) fn settle(comm: RawComm<'_>) {
+    if !idle() {
+        settle_until(comm.handle, None);
+    }
+}
+
+/// [`settle`], stopping after the entry at `last` (its address) when given.
+fn settle_until(comm: ffi::MPI_Comm, last: Option<*const ()>) {
+    loop {
+        // One entry at a time, the list not borrowed while it blocks: waiting advances the
+        // receives, which may not touch this list, but keeps the borrow short all the same.
+        let next = LIST.with(|list| {
+            let list = list.borrow();
+            list.iter().find(|entry| entry.comm() == comm).cloned()
+        });
+        let Some(entry) = next else {
+            return;
+        };
+        entry.advance(true);
+        let address = Rc::as_ptr(&entry) as *const ();
+        LIST.with(|list| {
+            let mut list = list.borrow_mut();
+            list.retain(|other| !Rc::ptr_eq(other, &entry));
+            PENDING.with(|pending| pending.set(list.len()));
+        });
+        if last == Some(address) {
+            return;
+        }
+    }
+}
+
+/// Drops the waiting collectives of `comm`, which is about to be freed: they belong to
+/// forgotten requests (a request borrows its communicator). Their agreements may still be
+/// written by MPI, so they are leaked, not freed.
+pub(crate) fn release(comm: ffi::MPI_Comm) {
+    LIST.with(|list| {
+        if let Ok(mut list) = list.try_borrow_mut() {
+            let (gone, kept): (Vec<_>, Vec<_>) =
+                list.drain(..).partition(|entry| entry.comm() == comm);
+            *list = kept;
+            PENDING.with(|pending| pending.set(list.len()));
+            std::mem::forget(gone);
+        }
+    });
+}

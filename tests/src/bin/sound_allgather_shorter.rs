@@ -1,0 +1,24 @@
+//! Rank 0 sends 8,192 `f64`s to an allgather, rank 1 16,384: the job stops with spmd's error
+//! before any result is allocated or any data moves.
+//! ranks: 2
+//! timeout: 30
+//! expect-failure: `allgather` failed on rank 0 of 2
+//! expect-failure: no data moved: the ranks disagree on this collective
+//! expect-failure:   rank 0: `allgather` of f64 x8192 at tests/src/bin/sound_allgather_shorter.rs
+//! expect-failure: ! rank 1: `allgather` of f64 x16384 at tests/src/bin/sound_allgather_shorter.rs
+
+use spmd::prelude::*;
+
+const ROOM: usize = 16_384;
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    let token = spmd::token();
+    if comm.rank() == 0 {
+        let (_, _token) = allgather(&vec![1.0f64; ROOM / 2], &comm, token);
+    } else {
+        let (_, _token) = allgather(&vec![1.0f64; ROOM], &comm, token);
+    }
+    unreachable!("the ranks disagree: the collective must be refused");
+}

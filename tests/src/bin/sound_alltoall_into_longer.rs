@@ -1,0 +1,29 @@
+//! Rank 0 sends blocks of 32,768 `f64`s to an all-to-all, rank 1 blocks of 16,384 and receives
+//! into a buffer of 32,768 (two blocks) in a file-backed mapping with a canary after it: the job
+//! stops with spmd's error before any data moves, and nothing past rank 1's buffer changed.
+//! ranks: 2
+//! timeout: 30
+//! canary: 1
+//! expect-failure: `alltoall_into` failed on rank 0 of 2
+//! expect-failure: no data moved: the ranks disagree on this collective
+//! expect-failure:   rank 0: `alltoall_into` of f64 x32768 at tests/src/bin/sound_alltoall_into_longer.rs
+//! expect-failure: ! rank 1: `alltoall_into` of f64 x16384 at tests/src/bin/sound_alltoall_into_longer.rs
+
+use spmd::prelude::*;
+
+const ROOM: usize = 16_384;
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    let token = spmd::token();
+    if comm.rank() == 0 {
+        let (send, mut recv) = (vec![1.0f64; 4 * ROOM], vec![0.0f64; 4 * ROOM]);
+        let _token = alltoall_into(&send[..], &mut recv[..], &comm, token);
+    } else {
+        let send = vec![1.0f64; 2 * ROOM];
+        let buffer = spmd_tests::canary::buffer::<f64>(1, 2 * ROOM, 4 * ROOM * 8);
+        let _token = alltoall_into(&send[..], buffer, &comm, token);
+    }
+    unreachable!("the ranks disagree: the collective must be refused");
+}
