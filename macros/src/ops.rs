@@ -222,6 +222,10 @@ const BUF: Param = param(Role::Data, "&buf");
 const SENDBUF: Param = param(Role::Data, "&sendbuf");
 const TEMPLATE: Param = param(Role::Template, "&template");
 const INTO_BUF: Param = param(Role::Output, "&mut buf");
+/// `isend`'s buffer: lent (`&buf`) or a `Vec` handed over.
+const SEND_BUF: Param = param(Role::Data, "buf");
+/// `irecv_into`'s buffer: lent (`&mut buf`) or a `Vec` handed over.
+const RECV_BUF: Param = param(Role::Output, "buf");
 const RECVBUF: Param = param(Role::Output, "&mut recvbuf");
 const IN_PLACE: Param = param(Role::InPlace, "&mut buf");
 const DEST: Param = param(Role::Dest, "dest");
@@ -300,9 +304,9 @@ pub(crate) const OPS: &[Op] = &[
     reduction("exscan_in_place", "exscan", &[IN_PLACE, OP, COMM]).token_only(),
     reduction("exscan_into", "exscan", &[SENDBUF, RECVBUF, OP, COMM]).token_only(),
     collective("barrier", "barrier", &[COMM]).token_only(),
-    nonblocking("isend", Kind::PointToPoint, &[BUF, DEST, COMM]),
+    nonblocking("isend", Kind::PointToPoint, &[SEND_BUF, DEST, COMM]),
     nonblocking("irecv", Kind::PointToPoint, &[TEMPLATE, SOURCE, COMM]).receive_into("irecv_into"),
-    nonblocking("irecv_into", Kind::PointToPoint, &[INTO_BUF, SOURCE, COMM])
+    nonblocking("irecv_into", Kind::PointToPoint, &[RECV_BUF, SOURCE, COMM])
         .receive_into("irecv_into"),
     // ANCHOR_END: entries
     nonblocking(

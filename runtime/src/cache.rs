@@ -8,11 +8,15 @@
 //! host buffers of up to 1 KiB on the stack instead, which needs no lookup at all.
 //!
 //! One design serves both kinds of memory. A [`Chunk`] is memory of one kind (a host `Vec`, or
-//! a pinned allocation); a thread's [`ChunkCache`] of that kind keeps one chunk per [`Key`]: the
-//! call site (file, line, column of the user's call) and the buffer's position among the op's
-//! arguments. An op takes its chunk out of the cache ([`Lent`]), so the chunk is owned, not
-//! shared, while MPI or a device copy uses it, and puts it back when the `Lent` is dropped; a
-//! chunk too small for a call is replaced by a larger one. A halo exchange of array columns in a
+//! a pinned allocation); a thread's [`ChunkCache`] of that kind keeps up to [`PER_KEY`] chunks
+//! per [`Key`]: the call site (file, line, column of the user's call) and the buffer's position
+//! among the op's arguments. An op takes a chunk out of the cache ([`Lent`]), so the chunk is
+//! owned, not shared, while MPI or a device copy uses it, and puts it back when the `Lent` is
+//! dropped; a chunk too small for a call is replaced by a larger one. Several chunks per key
+//! serve a call site whose nonblocking ops are in flight several at a time (a loop of `isend`s
+//! to each neighbour): the memory a request copies into comes back when it completes. A
+//! forgotten request keeps its chunk forever (it is never put back), so MPI never writes into
+//! memory that another op was lent. A halo exchange of array columns in a
 //! loop copies but never allocates after its first iteration. Every chunk is zeroed when
 //! allocated, so its bytes are always initialised, and a `Lent` of `bool`s is zeroed again
 //! before use: every element handed out is a valid value of its type.
@@ -60,10 +64,14 @@ mod sealed {
 }
 pub(crate) use sealed::Chunk;
 
-/// A thread's chunks of one kind, one per [`Key`].
+/// The most chunks a thread's cache keeps for one [`Key`]: more in flight at once are freed
+/// when they come back.
+pub(crate) const PER_KEY: usize = 8;
+
+/// A thread's chunks of one kind, up to [`PER_KEY`] per [`Key`].
 #[derive(Debug)]
 pub struct ChunkCache<C> {
-    chunks: HashMap<Key, C, KeyHash>,
+    chunks: HashMap<Key, Vec<C>, KeyHash>,
 }
 
 impl<C: Chunk> ChunkCache<C> {
@@ -74,14 +82,22 @@ impl<C: Chunk> ChunkCache<C> {
         }
     }
 
-    /// Gives `chunk` back to `key`.
+    /// Gives `chunk` back to `key` (or frees it, when `key` holds [`PER_KEY`] already).
     pub(crate) fn put(&mut self, key: Key, chunk: C) {
-        self.chunks.insert(key, chunk);
+        let chunks = self.chunks.entry(key).or_default();
+        if chunks.len() < PER_KEY {
+            chunks.push(chunk);
+        }
+    }
+
+    /// The chunk of `key` given back last, if it holds one.
+    fn take(&mut self, key: Key) -> Option<C> {
+        self.chunks.get_mut(&key).and_then(Vec::pop)
     }
 
     /// Bytes held, over all keys (chunks lent out are not counted).
     pub(crate) fn bytes(&self) -> usize {
-        self.chunks.values().map(Chunk::bytes).sum()
+        self.chunks.values().flatten().map(Chunk::bytes).sum()
     }
 }
 
@@ -192,7 +208,7 @@ impl<T: Element, C: Chunk> Lent<T, C> {
         const { assert!(align_of::<T>() <= CHUNK_ALIGN) };
         let key = next_key();
         let bytes = len.checked_mul(size_of::<T>()).ok_or(LentError::TooLarge)?;
-        let cached = C::with_cache(|cache| cache.chunks.remove(&key)).flatten();
+        let cached = C::with_cache(|cache| cache.take(key)).flatten();
         let chunk = match cached {
             Some(chunk) if chunk.bytes() >= bytes => chunk,
             old => {
@@ -407,6 +423,29 @@ mod tests {
         // The same memory as the bytes above, which are not `bool`s: it must be zeroed.
         let flags = Staged::<bool>::for_output(16);
         assert!(flags.iter().all(|&flag| !flag));
+    }
+
+    #[test]
+    fn chunks_in_flight_together_at_one_site_all_come_back() {
+        let site = here();
+        let before = staging_bytes();
+        let lend = || {
+            begin(site);
+            Staged::<f64>::for_output(1000)
+        };
+        let first: Vec<Staged<f64>> = (0..3).map(|_| lend()).collect();
+        let addresses: Vec<*const f64> = first.iter().map(|staged| staged.as_ptr()).collect();
+        drop(first);
+        assert_eq!(staging_bytes(), before + 3 * 8000, "all three are kept");
+        let second: Vec<Staged<f64>> = (0..3).map(|_| lend()).collect();
+        for staged in &second {
+            assert!(addresses.contains(&staged.as_ptr()), "no new memory");
+        }
+        drop(second);
+        // More than a key keeps: the extra chunks are freed when they come back.
+        let many: Vec<Staged<f64>> = (0..PER_KEY + 2).map(|_| lend()).collect();
+        drop(many);
+        assert_eq!(staging_bytes(), before + PER_KEY * 8000);
     }
 
     #[test]

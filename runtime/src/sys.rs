@@ -28,7 +28,8 @@ mod matching;
 
 pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Start, Verdict, settle};
 pub(crate) use flight::{
-    Blocks, Completed, InFlight, iallreduce, ibarrier, ibcast, iblocks, irecv, isend, isendrecv,
+    Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, irecv, isend,
+    isendrecv,
 };
 
 /// A communicator handle valid for `'c`, with this rank and the size.

@@ -6,7 +6,7 @@ use spmd::prelude::*;
 #[spmd_jit]
 fn halo(comm: &Comm, edge: &mut [f64]) -> Status {
     let (from, _) = comm.shift(1);
-    let request = irecv_into(edge, from, comm);
+    let request = irecv_into(&mut *edge, from, comm);
     edge[0] = 1.0;
     wait(request)
 }

@@ -545,11 +545,19 @@ pub(super) fn update_overlapped<T: Real>(
     let mut sends = Vec::new();
     // Tags tell the two directions apart where the rank north and south is one rank.
     if let Some(south) = south {
-        receives.push(irecv_into(from_south, Source::rank(south).tag(3), comm));
+        receives.push(irecv_into(
+            &mut *from_south,
+            Source::rank(south).tag(3),
+            comm,
+        ));
         sends.push(isend(&s.rows_out[0], Dest::rank(south).tag(4), comm));
     }
     if let Some(north) = north {
-        receives.push(irecv_into(from_north, Source::rank(north).tag(4), comm));
+        receives.push(irecv_into(
+            &mut *from_north,
+            Source::rank(north).tag(4),
+            comm,
+        ));
         sends.push(isend(&s.rows_out[1], Dest::rank(north).tag(3), comm));
     }
     // The sweep, in pieces: a `test` between two lets MPI move the messages on (a large one

@@ -7,7 +7,7 @@
 use std::ffi::c_int;
 use std::fmt;
 
-use crate::buffer::{Buffer, BufferMut, Splittable, Stackable, zeroed};
+use crate::buffer::{Buffer, Splittable, Stackable, zeroed};
 use crate::call::{Call, Room};
 use crate::check::Collective;
 use crate::comm::Comm;
@@ -18,7 +18,8 @@ use crate::settings;
 use std::rc::Rc;
 
 use crate::guard;
-use crate::sys::{self, Blocks, Completed, Gated, InFlight, RawComm, Start, SysResult};
+use crate::ops::handed::{RecvBuf, SendBuf};
+use crate::sys::{self, Blocks, Completed, Gated, InFlight, Memory, RawComm, Start, SysResult};
 use crate::token::Token;
 use crate::watchdog;
 
@@ -240,12 +241,16 @@ where
 }
 
 /// The result of an operation that returns nothing (a send, a barrier): its errors only.
-fn no_result<S, R>(done: SysResult<Completed<S, R>>, call: &Call<'_>, origin: &OpId) {
+fn no_result<S: Element, R: Element>(
+    done: SysResult<Completed<S, R>>,
+    call: &Call<'_>,
+    origin: &OpId,
+) {
     completed(done, call, origin, None);
 }
 
 /// The received elements of a completed operation, or the op's error naming the request.
-fn completed<S, R>(
+fn completed<S: Element, R: Element>(
     result: SysResult<Completed<S, R>>,
     call: &Call<'_>,
     origin: &OpId,
@@ -278,12 +283,12 @@ impl Receive {
 
     /// The received elements and the status of a completed receive, checked (truncation, the
     /// count when exact, and the sender's header in check mode).
-    fn complete<S, E: Element>(
+    fn complete<S: Element, E: Element>(
         &self,
         done: SysResult<Completed<S, E>>,
         call: &Call<'_>,
         origin: &OpId,
-    ) -> (Vec<E>, Status) {
+    ) -> (Memory<E>, Status) {
         let room = Room {
             what: self.what,
             len: self.len,
@@ -309,29 +314,28 @@ impl Receive {
 /// request (its result is `()`) to know the message is on its way. See the
 /// [`Request`] docs for why the request owns a copy.
 #[track_caller]
-pub fn isend<'a, B>(
-    buf: &B,
+pub fn isend<'a, S>(
+    buf: S,
     dest: impl IntoDest,
     comm: &'a Comm,
     token: Token,
-) -> (Request<'a, ()>, Token)
+) -> (Request<'a, S::Back>, Token)
 where
-    B: Buffer + ?Sized,
+    S: SendBuf,
 {
     let call = Call::new("isend", comm, &token);
     let (rank, tag) = call.dest_arg(dest.into_dest());
-    let len = buf.element_count();
+    let len = buf.send_count();
     call.count_arg("the send buffer", len);
-    call.announce((B::Elem::NAME, len, rank, tag));
-    let data = buf.with_elements(<[B::Elem]>::to_vec);
-    let flight = sys::isend(comm.raw(), data, rank, tag);
+    call.announce((S::Elem::NAME, len, rank, tag));
+    let flight = sys::isend(comm.raw(), buf.into_memory(), rank, tag);
     issue(
         call,
         token,
-        Payload::of::<B::Elem>(len),
+        Payload::of::<S::Elem>(len),
         Peer::To(rank),
         flight,
-        no_result,
+        |done, call, origin| S::back(completed(done, call, origin, None).send),
     )
 }
 
@@ -356,7 +360,7 @@ where
     let (rank, tag) = call.source_arg(source.into_source());
     let len = template.element_count();
     call.count_arg("the receive template", len);
-    let flight = sys::irecv(comm.raw(), zeroed::<B::Elem>(len), rank, tag);
+    let flight = sys::irecv(comm.raw(), zeroed::<B::Elem>(len).into(), rank, tag);
     let shape = template.shape_of();
     issue(
         call,
@@ -366,7 +370,7 @@ where
         flight,
         move |done, call, origin| {
             let receive = Receive::exact("the receive template", len, rank);
-            B::owned_from_shape(&shape, receive.complete(done, call, origin).0)
+            B::owned_from_shape(&shape, receive.complete(done, call, origin).0.into_vec())
         },
     )
 }
@@ -378,24 +382,25 @@ where
 /// wait does not compile. MPI receives into memory of the request's own, copied into `buf` at
 /// completion (see the [`Request`] docs).
 #[track_caller]
-pub fn irecv_into<'a, B>(
-    buf: &'a mut B,
+pub fn irecv_into<'a, R>(
+    buf: R,
     source: impl IntoSource,
     comm: &'a Comm,
     token: Token,
-) -> (Request<'a, Status>, Token)
+) -> (Request<'a, R::Back>, Token)
 where
-    B: BufferMut + ?Sized,
+    R: RecvBuf<'a>,
 {
     let call = Call::new("irecv_into", comm, &token);
     let (rank, tag) = call.source_arg(source.into_source());
-    let len = buf.element_count();
+    let len = buf.room();
     call.count_arg("the receive buffer", len);
-    let flight = sys::irecv(comm.raw(), zeroed::<B::Elem>(len), rank, tag);
+    let (memory, kept) = buf.into_memory();
+    let flight = sys::irecv(comm.raw(), memory, rank, tag);
     issue(
         call,
         token,
-        Payload::of::<B::Elem>(len),
+        Payload::of::<R::Elem>(len),
         Peer::From(rank),
         flight,
         move |done, call, origin| {
@@ -403,13 +408,8 @@ where
                 exact: false,
                 ..Receive::exact("the receive buffer", len, rank)
             };
-            let (data, status) = receive.complete(done, call, origin);
-            let count = status.count().min(len);
-            buf.with_elements_out(
-                |out| out[..count].copy_from_slice(&data[..count]),
-                |_| count,
-            );
-            status
+            let (memory, status) = receive.complete(done, call, origin);
+            R::back(kept, memory, status)
         },
     )
 }
@@ -438,13 +438,12 @@ where
     let len = template.element_count();
     call.count_arg("the receive template", len);
     call.announce((S::Elem::NAME, send_len, dest_rank, send_tag));
-    let data = sendbuf.with_elements(<[S::Elem]>::to_vec);
     let flight = sys::isendrecv(
         comm.raw(),
-        data,
+        sendbuf.into_memory(),
         dest_rank,
         send_tag,
-        zeroed::<B::Elem>(len),
+        zeroed::<B::Elem>(len).into(),
         source_rank,
         recv_tag,
     );
@@ -461,7 +460,7 @@ where
         flight,
         move |done, call, origin| {
             let receive = Receive::exact("the receive template", len, source_rank);
-            B::owned_from_shape(&shape, receive.complete(done, call, origin).0)
+            B::owned_from_shape(&shape, receive.complete(done, call, origin).0.into_vec())
         },
     )
 }
@@ -523,9 +522,9 @@ where
         Payload::of::<B::Elem>(len),
         Peer::Root(root),
         Collective::rooted(B::Elem::NAME, len, root),
-        Box::new(move |comm: RawComm<'_>| sys::ibcast(comm, data, root)),
+        Box::new(move |comm: RawComm<'_>| sys::ibcast(comm, data.into(), root)),
         move |done, call, origin| {
-            B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
+            B::owned_from_shape(&shape, completed(done, call, origin, None).recv.into_vec())
         },
     )
 }
@@ -555,9 +554,9 @@ where
         Payload::of::<B::Elem>(len),
         Peer::None,
         crate::ops::reduction::fingerprint::<B::Elem, O>(len, None),
-        Box::new(move |comm: RawComm<'_>| sys::iallreduce(comm, data, O::KIND)),
+        Box::new(move |comm: RawComm<'_>| sys::iallreduce(comm, data.into(), O::KIND)),
         move |done, call, origin| {
-            B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
+            B::owned_from_shape(&shape, completed(done, call, origin, None).recv.into_vec())
         },
     )
 }
@@ -574,7 +573,7 @@ where
     call.count_arg("the buffer", len);
     let size = comm.size();
     call.count_arg("the gathered result", len * size);
-    let data = buf.with_elements(<[B::Elem]>::to_vec);
+    let data = buf.into_memory();
     let shape = buf.shape_of();
     issue_collective(
         call,
@@ -583,10 +582,20 @@ where
         Peer::None,
         Collective::plain(B::Elem::NAME, len),
         Box::new(move |comm: RawComm<'_>| {
-            sys::iblocks(comm, Blocks::Allgather, data, zeroed(len * size), len)
+            sys::iblocks(
+                comm,
+                Blocks::Allgather,
+                data,
+                zeroed(len * size).into(),
+                len,
+            )
         }),
         move |done, call, origin| {
-            B::stacked_from_shape(&shape, size, completed(done, call, origin, None).recv)
+            B::stacked_from_shape(
+                &shape,
+                size,
+                completed(done, call, origin, None).recv.into_vec(),
+            )
         },
     )
 }
@@ -603,7 +612,7 @@ where
     let block = call.split(buf);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    let data = buf.with_elements(<[B::Elem]>::to_vec);
+    let data = buf.into_memory();
     let shape = buf.shape_of();
     issue_collective(
         call,
@@ -612,10 +621,10 @@ where
         Peer::None,
         Collective::plain(B::Elem::NAME, block),
         Box::new(move |comm: RawComm<'_>| {
-            sys::iblocks(comm, Blocks::Alltoall, data, zeroed(len), block)
+            sys::iblocks(comm, Blocks::Alltoall, data, zeroed(len).into(), block)
         }),
         move |done, call, origin| {
-            B::owned_from_shape(&shape, completed(done, call, origin, None).recv)
+            B::owned_from_shape(&shape, completed(done, call, origin, None).recv.into_vec())
         },
     )
 }
@@ -718,7 +727,7 @@ impl Call<'_> {
     /// issue of receives before sends).
     fn request_status<E: Element>(
         &self,
-        done: &Completed<impl Sized, E>,
+        done: &Completed<impl Element, E>,
         origin: &OpId,
         len: usize,
         exact: bool,

@@ -12,13 +12,14 @@ use std::rc::Rc;
 
 use super::matching::{self, Deferred};
 use super::{RawComm, RawStatus, SysResult, code, count, in_place, op_handle, validate};
+use crate::cache::Staged;
 use crate::element::{Element, OpKind};
 
 /// An operation MPI carries on after the call that started it returned: its requests, and the
 /// memory MPI reads (`send`) and writes (`recv`) until they complete.
 ///
-/// The memory is owned here, in the heap allocations of two `Vec`s, which moving the
-/// `InFlight` does not move: MPI holds pointers into them, and nothing else can reach them
+/// The memory is owned here, in two [`Memory`]s (a `Vec`, or staging memory lent by the call
+/// site's cache), whose heap allocations moving the `InFlight` does not move: MPI holds pointers into them, and nothing else can reach them
 /// until the requests complete ([`wait`](InFlight::wait) hands them back only then). Dropping
 /// an `InFlight` that has not completed waits for it first, so the memory is freed only after
 /// MPI is done with it; forgetting one (`mem::forget`) leaks the memory with it, so MPI may
@@ -32,8 +33,8 @@ pub(crate) struct InFlight<'c, S: Element, R: Element> {
     status: Option<RawStatus>,
     /// The index of the receive request in `requests`, if there is one.
     receive: Option<usize>,
-    send: Vec<S>,
-    recv: Vec<R>,
+    send: Memory<S>,
+    recv: Memory<R>,
     /// The MPI function that writes `recv`, named if its elements fail validation.
     function: &'static str,
     /// A receive matched by spmd (see [`matching`]), which owns its memory; `recv` is then
@@ -42,11 +43,72 @@ pub(crate) struct InFlight<'c, S: Element, R: Element> {
     _comm: PhantomData<&'c ()>,
 }
 
+/// Memory MPI reads or writes for an operation in flight. Its elements live in a heap
+/// allocation that moving the `Memory` does not move.
+#[derive(Debug)]
+pub enum Memory<T: Element> {
+    /// A `Vec`: the caller's own buffer, moved in to be handed back, or the memory a result is
+    /// made of.
+    Owned(Vec<T>),
+    /// Memory lent by the call site's cache ([`Staged`]), which goes back to it when dropped
+    /// (and never, when the request holding it is forgotten).
+    Staged(Staged<T>),
+}
+
+impl<T: Element> Memory<T> {
+    /// The elements as a `Vec`: the owned one, or a copy of the staged ones.
+    pub(crate) fn into_vec(self) -> Vec<T> {
+        match self {
+            Memory::Owned(vec) => vec,
+            Memory::Staged(staged) => staged.to_vec(),
+        }
+    }
+}
+
+impl<T: Element> Default for Memory<T> {
+    fn default() -> Self {
+        Memory::Owned(Vec::new())
+    }
+}
+
+impl<T: Element> From<Vec<T>> for Memory<T> {
+    fn from(vec: Vec<T>) -> Self {
+        Memory::Owned(vec)
+    }
+}
+
+impl<T: Element> From<Staged<T>> for Memory<T> {
+    fn from(staged: Staged<T>) -> Self {
+        Memory::Staged(staged)
+    }
+}
+
+impl<T: Element> std::ops::Deref for Memory<T> {
+    type Target = [T];
+    #[inline]
+    fn deref(&self) -> &[T] {
+        match self {
+            Memory::Owned(vec) => vec,
+            Memory::Staged(staged) => staged,
+        }
+    }
+}
+
+impl<T: Element> std::ops::DerefMut for Memory<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [T] {
+        match self {
+            Memory::Owned(vec) => vec,
+            Memory::Staged(staged) => staged,
+        }
+    }
+}
+
 /// What a completed operation hands back: the memory MPI wrote, and the receive's status.
-pub(crate) struct Completed<S, R> {
-    /// The memory MPI read, free to drop now.
-    _send: Vec<S>,
-    pub(crate) recv: Vec<R>,
+pub(crate) struct Completed<S: Element, R: Element> {
+    /// The memory MPI read, free to drop now (or to hand back, when it was handed over).
+    pub(crate) send: Memory<S>,
+    pub(crate) recv: Memory<R>,
     pub(crate) status: Option<RawStatus>,
 }
 
@@ -57,8 +119,8 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     /// outcome of its MPI calls, an error naming the call that failed.
     fn start(
         function: &'static str,
-        mut send: Vec<S>,
-        mut recv: Vec<R>,
+        mut send: Memory<S>,
+        mut recv: Memory<R>,
         receive: Option<usize>,
         start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> (usize, SysResult),
     ) -> SysResult<InFlight<'c, S, R>> {
@@ -87,8 +149,8 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     /// its error code.
     fn start_one(
         function: &'static str,
-        send: Vec<S>,
-        recv: Vec<R>,
+        send: Memory<S>,
+        recv: Memory<R>,
         receive: Option<usize>,
         start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> c_int,
     ) -> SysResult<InFlight<'c, S, R>> {
@@ -108,8 +170,8 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             active: [false; 2],
             status: None,
             receive: None,
-            send: Vec::new(),
-            recv: Vec::new(),
+            send: Memory::default(),
+            recv: Memory::default(),
             function: "MPI_Iallreduce",
             deferred: None,
             _comm: PhantomData,
@@ -162,7 +224,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             let (recv, status) = received?;
             sent?;
             return Ok(Completed {
-                _send: std::mem::take(&mut self.send),
+                send: std::mem::take(&mut self.send),
                 recv,
                 status: Some(status),
             });
@@ -170,7 +232,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         self.complete()?;
         validate(self.function, &mut self.recv)?;
         Ok(Completed {
-            _send: std::mem::take(&mut self.send),
+            send: std::mem::take(&mut self.send),
             recv: std::mem::take(&mut self.recv),
             status: self.status,
         })
@@ -216,25 +278,31 @@ impl<S: Element, R: Element> Drop for InFlight<'_, S, R> {
 /// `MPI_Isend` of `data` to `dest` with `tag`.
 pub(crate) fn isend<'c, T: Element>(
     comm: RawComm<'c>,
-    data: Vec<T>,
+    data: Memory<T>,
     dest: c_int,
     tag: c_int,
 ) -> SysResult<InFlight<'c, T, u8>> {
     let n = count(data.len())?;
-    InFlight::start_one("MPI_Isend", data, Vec::new(), None, |send, _, requests| {
-        // SAFETY: `send` points at `n` elements owned by the `InFlight` until completion.
-        unsafe {
-            ffi::MPI_Isend(
-                send.cast(),
-                n,
-                T::datatype(),
-                dest,
-                tag,
-                comm.handle,
-                &mut requests[0],
-            )
-        }
-    })
+    InFlight::start_one(
+        "MPI_Isend",
+        data,
+        Memory::default(),
+        None,
+        |send, _, requests| {
+            // SAFETY: `send` points at `n` elements owned by the `InFlight` until completion.
+            unsafe {
+                ffi::MPI_Isend(
+                    send.cast(),
+                    n,
+                    T::datatype(),
+                    dest,
+                    tag,
+                    comm.handle,
+                    &mut requests[0],
+                )
+            }
+        },
+    )
 }
 
 /// A nonblocking receive into `data` (at most its length; initialised elements) from
@@ -242,14 +310,18 @@ pub(crate) fn isend<'c, T: Element>(
 /// any byte lands.
 pub(crate) fn irecv<'c, T: Element>(
     comm: RawComm<'c>,
-    data: Vec<T>,
+    data: Memory<T>,
     source: c_int,
     tag: c_int,
 ) -> SysResult<InFlight<'c, u8, T>> {
     let deferred = Deferred::issue(comm.handle, data, source, tag)?;
-    let mut flight = InFlight::start("MPI_Imrecv", Vec::new(), Vec::new(), None, |_, _, _| {
-        (0, Ok(()))
-    })?;
+    let mut flight = InFlight::start(
+        "MPI_Imrecv",
+        Memory::default(),
+        Memory::default(),
+        None,
+        |_, _, _| (0, Ok(())),
+    )?;
     flight.deferred = Some(deferred);
     Ok(flight)
 }
@@ -259,17 +331,21 @@ pub(crate) fn irecv<'c, T: Element>(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn isendrecv<'c, S: Element, R: Element>(
     comm: RawComm<'c>,
-    send: Vec<S>,
+    send: Memory<S>,
     dest: c_int,
     send_tag: c_int,
-    recv: Vec<R>,
+    recv: Memory<R>,
     source: c_int,
     recv_tag: c_int,
 ) -> SysResult<InFlight<'c, S, R>> {
     let send_count = count(send.len())?;
     count(recv.len())?;
-    let mut flight =
-        InFlight::start_one("MPI_Isend", send, Vec::new(), None, |send, _, requests| {
+    let mut flight = InFlight::start_one(
+        "MPI_Isend",
+        send,
+        Memory::default(),
+        None,
+        |send, _, requests| {
             // SAFETY: `send` holds `send_count` elements, owned by the `InFlight` until completion.
             unsafe {
                 ffi::MPI_Isend(
@@ -282,7 +358,8 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
                     &mut requests[0],
                 )
             }
-        })?;
+        },
+    )?;
     // On an error here (none is left: the count fits), the drop of `flight` waits for the send.
     flight.deferred = Some(Deferred::issue(comm.handle, recv, source, recv_tag)?);
     Ok(flight)
@@ -292,8 +369,8 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
 pub(crate) fn ibarrier(comm: RawComm<'_>) -> SysResult<InFlight<'_, u8, u8>> {
     InFlight::start_one(
         "MPI_Ibarrier",
-        Vec::new(),
-        Vec::new(),
+        Memory::default(),
+        Memory::default(),
         None,
         |_, _, requests| {
             // SAFETY: the communicator is valid for 'c; the request slot is valid.
@@ -305,36 +382,42 @@ pub(crate) fn ibarrier(comm: RawComm<'_>) -> SysResult<InFlight<'_, u8, u8>> {
 /// `MPI_Ibcast` of `data` from `root`: read at the root, written elsewhere.
 pub(crate) fn ibcast<T: Element>(
     comm: RawComm<'_>,
-    data: Vec<T>,
+    data: Memory<T>,
     root: c_int,
 ) -> SysResult<InFlight<'_, u8, T>> {
     let n = count(data.len())?;
-    InFlight::start_one("MPI_Ibcast", Vec::new(), data, None, |_, data, requests| {
-        // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
-        // completion.
-        unsafe {
-            ffi::MPI_Ibcast(
-                data.cast(),
-                n,
-                T::datatype(),
-                root,
-                comm.handle,
-                &mut requests[0],
-            )
-        }
-    })
+    InFlight::start_one(
+        "MPI_Ibcast",
+        Memory::default(),
+        data,
+        None,
+        |_, data, requests| {
+            // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
+            // completion.
+            unsafe {
+                ffi::MPI_Ibcast(
+                    data.cast(),
+                    n,
+                    T::datatype(),
+                    root,
+                    comm.handle,
+                    &mut requests[0],
+                )
+            }
+        },
+    )
 }
 
 /// `MPI_Iallreduce` in place (`MPI_IN_PLACE`): `data` is input and output.
 pub(crate) fn iallreduce<T: Element>(
     comm: RawComm<'_>,
-    data: Vec<T>,
+    data: Memory<T>,
     op: OpKind,
 ) -> SysResult<InFlight<'_, u8, T>> {
     let n = count(data.len())?;
     InFlight::start_one(
         "MPI_Iallreduce",
-        Vec::new(),
+        Memory::default(),
         data,
         None,
         |_, data, requests| {
@@ -369,8 +452,8 @@ pub(crate) enum Blocks {
 pub(crate) fn iblocks<T: Element>(
     comm: RawComm<'_>,
     pattern: Blocks,
-    send: Vec<T>,
-    recv: Vec<T>,
+    send: Memory<T>,
+    recv: Memory<T>,
     block: usize,
 ) -> SysResult<InFlight<'_, T, T>> {
     let send_blocks = match pattern {

@@ -36,28 +36,28 @@ use std::rc::Rc;
 
 use mpi::ffi;
 
-use super::{RawStatus, SysError, SysResult, agreement, code, count};
+use super::{Memory, RawStatus, SysError, SysResult, agreement, code, count};
 use crate::element::Element;
 
 /// A nonblocking receive's state, shared by its request and the thread's list.
-pub(crate) struct Deferred<R> {
+pub(crate) struct Deferred<R: Element> {
     comm: ffi::MPI_Comm,
     source: c_int,
     tag: c_int,
     state: RefCell<State<R>>,
 }
 
-enum State<R> {
+enum State<R: Element> {
     /// Not matched: the memory its message will land in.
-    Waiting(Vec<R>),
+    Waiting(Memory<R>),
     /// Matched and being received by `MPI_Imrecv` into `recv`, `elements` of them.
     Receiving {
         request: ffi::MPI_Request,
-        recv: Vec<R>,
+        recv: Memory<R>,
         elements: usize,
     },
     /// Received (its elements and status) or refused.
-    Done(SysResult<(Vec<R>, RawStatus)>),
+    Done(SysResult<(Memory<R>, RawStatus)>),
     /// Handed back.
     Taken,
 }
@@ -106,7 +106,7 @@ impl<R: Element> Deferred<R> {
     /// A receive into `recv` from `source` with `tag` on `comm`, waiting in this thread's list.
     pub(crate) fn issue(
         comm: ffi::MPI_Comm,
-        recv: Vec<R>,
+        recv: Memory<R>,
         source: c_int,
         tag: c_int,
     ) -> SysResult<Rc<Self>> {
@@ -161,7 +161,7 @@ impl<R: Element> Deferred<R> {
 
     /// Waits until it completed (matching waiting receives while it waits), and hands back its
     /// memory and status.
-    pub(crate) fn wait(&self) -> SysResult<(Vec<R>, RawStatus)> {
+    pub(crate) fn wait(&self) -> SysResult<(Memory<R>, RawStatus)> {
         while !self.test() {
             std::hint::spin_loop();
         }
@@ -174,11 +174,11 @@ impl<R: Element> Deferred<R> {
 
 /// The elements of a completed receive of `elements`, validated.
 fn finish<R: Element>(
-    mut recv: Vec<R>,
+    mut recv: Memory<R>,
     elements: usize,
     status: RawStatus,
     function: &'static str,
-) -> SysResult<(Vec<R>, RawStatus)> {
+) -> SysResult<(Memory<R>, RawStatus)> {
     super::validate(function, &mut recv[..elements])?;
     Ok((recv, status))
 }

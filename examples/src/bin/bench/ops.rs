@@ -16,7 +16,7 @@ use spmd::mpi::traits::*;
 use spmd::ndarray::{Array1, ArrayViewMut1, ArrayViewMut2, s};
 use spmd::{
     Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, allreduce_into, alltoall_into,
-    bcast_in_place, recv_into, send, sendrecv_into, spmd_jit,
+    bcast_in_place, irecv_into, isend, recv_into, send, sendrecv_into, spmd_jit, wait_all,
 };
 
 use crate::measure::{Cell, Plan, measure};
@@ -40,6 +40,9 @@ pub enum Variant {
     /// The `_into` (or in-place) form on a communicator made by the `unsafe`
     /// `Comm::without_agreement`: the collective without the ranks' agreement before it.
     Unagreed,
+    /// A nonblocking op given `Vec`s handed over (moved into the requests and handed back by
+    /// the wait) instead of lent buffers: no copy.
+    HandedOver,
     /// The halo exchange with a fresh staging copy per call: what spmd did before the
     /// per-call-site cache, and what code that copies columns by hand usually does.
     StagedPerCall,
@@ -56,6 +59,7 @@ impl Variant {
             Variant::Functional => "ours, functional",
             Variant::Checked => "ours, check mode",
             Variant::Unagreed => "ours, without agreement",
+            Variant::HandedOver => "ours, handed over",
             Variant::StagedPerCall => "ours, staging per call",
         }
     }
@@ -70,7 +74,7 @@ impl Variant {
 
     /// Whether the form is called from a `#[spmd_jit]` function (timed with no token held).
     pub fn is_implicit(self) -> bool {
-        matches!(self, Variant::Ours | Variant::InPlace)
+        matches!(self, Variant::Ours | Variant::InPlace | Variant::HandedOver)
     }
 }
 
@@ -129,6 +133,9 @@ pub trait Benchmarked {
     /// Whether the raw form is one rsmpi call, so that ours / raw is what spmd costs: the ops
     /// of the report's main table.
     const RAW_IS_ONE_CALL: bool = true;
+    /// Whether spmd's forms make heap allocations per call by design (a nonblocking request),
+    /// so that the check that in-place and `_into` forms allocate nothing does not apply.
+    const OURS_ALLOCATES: bool = false;
     /// The time reported per timed call: ping-pong reports one message, half the round trip.
     const TIME_SCALE: f64 = 1.0;
 
@@ -158,6 +165,7 @@ pub struct Op {
     pub title: &'static str,
     pub variants: &'static [Variant],
     pub raw_is_one_call: bool,
+    pub ours_allocates: bool,
     measure_at: Measure,
 }
 
@@ -172,6 +180,7 @@ impl Op {
             title: B::TITLE,
             variants: B::VARIANTS,
             raw_is_one_call: B::RAW_IS_ONE_CALL,
+            ours_allocates: B::OURS_ALLOCATES,
             measure_at: measure::<B>,
         }
     }
@@ -204,6 +213,7 @@ pub const OPS: &[Op] = &[
     Op::of::<Bcast>(),
     Op::of::<Allgather>(),
     Op::of::<Alltoall>(),
+    Op::of::<Exchange>(),
     HALO_COLUMN,
 ];
 
@@ -245,6 +255,22 @@ fn jit_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, comm: &Comm
 #[spmd_jit]
 fn jit_sendrecv(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
     sendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
+}
+
+#[spmd_jit]
+fn jit_exchange(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
+    let receive = irecv_into(b, peer, comm);
+    let sent = isend(a, peer, comm);
+    wait_all((receive, sent), comm);
+}
+
+/// The exchange with the buffers handed over: moved into the requests, handed back by the wait.
+#[spmd_jit]
+fn jit_exchange_handed_over(a: Vec<f64>, b: Vec<f64>, peer: usize, comm: &Comm) -> [Vec<f64>; 2] {
+    let receive = irecv_into(b, peer, comm);
+    let sent = isend(a, peer, comm);
+    let ((b, _), a) = wait_all((receive, sent), comm);
+    [a, b]
 }
 
 #[spmd_jit]
@@ -303,6 +329,43 @@ fn c_allreduce(a: &[f64], b: &mut [f64], world: &SimpleCommunicator) {
         )
     };
     assert_eq!(code, 0, "MPI_Allreduce failed");
+}
+
+/// One exchange with the peer as a C program writes it: `MPI_Irecv`, `MPI_Isend`, then
+/// `MPI_Waitall`.
+#[inline(always)]
+fn c_exchange(a: &[f64], b: &mut [f64], peer: usize, world: &SimpleCommunicator) {
+    let count = c_int::try_from(a.len()).expect("the benchmark's sizes fit in an int");
+    assert_eq!(a.len(), b.len(), "the C exchange needs equal buffers");
+    let peer = c_int::try_from(peer).expect("ranks fit in an int");
+    let comm = world.as_raw();
+    // SAFETY: the receive writes at most `count` f64s into a live exclusive slice and the send
+    // reads `count` f64s from a live shared slice, both until MPI_Waitall returns below; the
+    // request slots are written by the starts before the wait reads them.
+    let codes = unsafe {
+        let mut requests = [ffi::RSMPI_REQUEST_NULL; 2];
+        let received = ffi::MPI_Irecv(
+            b.as_mut_ptr().cast(),
+            count,
+            ffi::RSMPI_DOUBLE,
+            peer,
+            0,
+            comm,
+            &mut requests[0],
+        );
+        let sent = ffi::MPI_Isend(
+            a.as_ptr().cast(),
+            count,
+            ffi::RSMPI_DOUBLE,
+            peer,
+            0,
+            comm,
+            &mut requests[1],
+        );
+        let waited = ffi::MPI_Waitall(2, requests.as_mut_ptr(), ffi::RSMPI_STATUSES_IGNORE);
+        [received, sent, waited]
+    };
+    assert_eq!(codes, [0, 0, 0], "the C exchange failed");
 }
 
 /// One ping-pong as a C program writes it: `MPI_Send` then `MPI_Recv` on the first rank,
@@ -412,7 +475,7 @@ impl Benchmarked for Allreduce {
                 check_eq(what, &bufs.a, |i| pattern(rank, i));
                 token
             }
-            Variant::StagedPerCall => no_form(Self::NAME, variant),
+            Variant::StagedPerCall | Variant::HandedOver => no_form(Self::NAME, variant),
         }
     }
 
@@ -686,6 +749,70 @@ impl Benchmarked for Alltoall {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_alltoall(a, b, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// One exchange with the peer through nonblocking ops: `irecv_into`, `isend`, `wait_all`.
+#[derive(Debug)]
+pub struct Exchange;
+
+impl Benchmarked for Exchange {
+    const NAME: &'static str = "irecv-isend";
+    const TITLE: &'static str = "irecv-isend (irecv_into + isend + wait_all)";
+    const VARIANTS: &'static [Variant] =
+        &[Variant::C, Variant::Raw, Variant::Ours, Variant::HandedOver];
+    const OURS_ALLOCATES: bool = true;
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        (n, n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        fill_pattern(ctx.rank, &mut bufs.a);
+        let token = step::<Self>(ctx, variant, bufs, token);
+        check_eq(what, &bufs.b, |i| pattern(ctx.peer, i));
+        check_eq(what, &bufs.a, |i| pattern(ctx.rank, i));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::C => {
+                c_exchange(a, b, ctx.peer, ctx.world());
+                token
+            }
+            Variant::Raw => {
+                let other = ctx.world().process_at_rank(ctx.peer as i32);
+                spmd::mpi::request::scope(|scope| {
+                    let received = other.immediate_receive_into(scope, &mut b[..]);
+                    let sent = other.immediate_send(scope, &a[..]);
+                    received.wait();
+                    sent.wait();
+                });
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_exchange(a, b, ctx.peer, &ctx.comm),
+            Variant::HandedOver => {
+                let [sent, received] = jit_exchange_handed_over(
+                    std::mem::take(a),
+                    std::mem::take(b),
+                    ctx.peer,
+                    &ctx.comm,
+                );
+                (*a, *b) = (sent, received);
+            }
             _ => no_jit_form(Self::NAME, variant),
         }
     }

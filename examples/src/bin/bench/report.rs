@@ -126,6 +126,7 @@ pub fn report(cells: &[Cell], sizes: &[usize], machine: &str) -> String {
     let c_over = c_forms(&mut out, cells, sizes);
     over.extend(c_over);
     over.extend(agreement_forms(&mut out, cells, sizes));
+    over.extend(nonblocking_forms(&mut out, cells, sizes));
     if ops.contains(&ALLREDUCE) {
         allreduce_forms(&mut out, cells, sizes);
     }
@@ -245,6 +246,62 @@ fn agreement_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<Str
                 format_time(unagreed.median),
                 ratio(ours, raw),
                 format_time(ours.median - unagreed.median),
+            );
+        }
+    }
+    over
+}
+
+/// The table of the nonblocking ops against C: spmd's lent form (`&buf`, `&mut buf`: copied
+/// through the call site's memory) and its handed-over form (`Vec`s moved into the requests:
+/// no copy). Returns the entries over target (handed over / C: the form the targets judge).
+fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> {
+    let ops: Vec<Op> = measured_ops(cells)
+        .into_iter()
+        .filter(|op| op.variants.contains(&Variant::HandedOver))
+        .collect();
+    if ops.is_empty() {
+        return Vec::new();
+    }
+    let _ = writeln!(
+        out,
+        "\nNonblocking ops against C (`MPI_Irecv` + `MPI_Isend` + `MPI_Waitall`): spmd with lent \
+         buffers (copied through memory the call site reuses) and with `Vec`s handed over \
+         (moved into the requests and handed back, no copy). The targets apply to the \
+         handed-over form:\n"
+    );
+    let _ = writeln!(
+        out,
+        "| op | size | C | raw (rsmpi) | lent | handed over | lent / C | handed over / C | allocs per call (lent, handed over) |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut over = Vec::new();
+    for op in ops {
+        for &bytes in sizes {
+            let c = find(cells, op, bytes, Variant::C);
+            let raw = find(cells, op, bytes, Variant::Raw);
+            let lent = find(cells, op, bytes, Variant::Ours);
+            let handed = find(cells, op, bytes, Variant::HandedOver);
+            let handed_c = ratio(handed, c);
+            if target(bytes).is_some_and(|limit| handed_c > limit) {
+                over.push(format!(
+                    "{} {} handed over vs C ({handed_c:.3})",
+                    op.name,
+                    format_size(bytes)
+                ));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {:.3} | {handed_c:.3} | {}, {} |",
+                op.name,
+                format_size(bytes),
+                format_time(c.median),
+                format_time(raw.median),
+                format_time(lent.median),
+                format_time(handed.median),
+                ratio(lent, c),
+                format_allocs(lent.allocs_per_call),
+                format_allocs(handed.allocs_per_call),
             );
         }
     }

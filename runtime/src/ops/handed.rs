@@ -1,0 +1,172 @@
+//! What a nonblocking point-to-point op takes as its buffer: one lent for the call (`&buf`,
+//! `&mut buf`), whose elements the request copies, or a `Vec` handed over, which the request
+//! uses where it is and hands back.
+//!
+//! MPI uses a nonblocking op's memory until the request completes, and a borrow cannot be
+//! made to last that long (`std::mem::forget` ends it without running any code), so a lent
+//! buffer is copied: into memory of the call site's cache ([`Staged`]), which comes back to the
+//! call site when the request completes, so a loop allocates nothing after its first rounds. A
+//! `Vec` handed over needs no copy: its heap memory does not move with it, the request owns
+//! it, and a forgotten request leaks it, so MPI never touches memory the program can reach.
+
+use crate::buffer::Buffer;
+use crate::buffer::{BufferMut, sealed::Sealed};
+use crate::cache::Staged;
+use crate::element::Element;
+use crate::ops::p2p::Status;
+use crate::sys::Memory;
+
+/// A buffer that [`isend`](crate::isend) sends: lent (`&buf`, any [`Buffer`]) or handed over
+/// (a `Vec`).
+///
+/// - `&buf`: the elements are copied when the op is issued, into memory the call site reuses
+///   (no allocation once a loop has run a few times), and `buf` is free again at once; the
+///   request's result is `()`.
+/// - `Vec<T>`: sent from where it is, no copy; the request's result is the `Vec`, handed back
+///   when it completes. The zero-copy form, for large messages.
+///
+/// Sealed: implemented for `&B` of every [`Buffer`] and for `Vec<T>`.
+pub trait SendBuf: Sealed {
+    /// The element type.
+    type Elem: Element;
+    /// What the request hands back: `()` for a lent buffer, the `Vec` for a handed-over one.
+    type Back: 'static;
+
+    /// The number of elements sent.
+    #[doc(hidden)]
+    fn send_count(&self) -> usize;
+
+    /// The memory MPI reads: a copy in the call site's staging memory, or the `Vec` itself.
+    #[doc(hidden)]
+    fn into_memory(self) -> Memory<Self::Elem>;
+
+    /// What the request hands back, from the memory MPI read.
+    #[doc(hidden)]
+    fn back(memory: Memory<Self::Elem>) -> Self::Back;
+}
+
+impl<B: Buffer + ?Sized> Sealed for &B {}
+
+impl<B: Buffer + ?Sized> SendBuf for &B {
+    type Elem = B::Elem;
+    type Back = ();
+
+    #[inline]
+    fn send_count(&self) -> usize {
+        self.element_count()
+    }
+
+    fn into_memory(self) -> Memory<B::Elem> {
+        let mut staged = Staged::for_output(self.element_count());
+        self.with_elements(|elements| staged.copy_from_slice(elements));
+        Memory::Staged(staged)
+    }
+
+    #[inline]
+    fn back(memory: Memory<B::Elem>) {
+        // The staging memory goes back to the call site.
+        drop(memory);
+    }
+}
+
+impl<T: Element> SendBuf for Vec<T> {
+    type Elem = T;
+    type Back = Vec<T>;
+
+    #[inline]
+    fn send_count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn into_memory(self) -> Memory<T> {
+        Memory::Owned(self)
+    }
+
+    #[inline]
+    fn back(memory: Memory<T>) -> Vec<T> {
+        memory.into_vec()
+    }
+}
+
+/// A buffer that [`irecv_into`](crate::irecv_into) receives into: lent (`&mut buf`, any
+/// [`BufferMut`]) or handed over (a `Vec`). The message may be shorter than the buffer, not
+/// longer.
+///
+/// - `&mut buf`: the message lands in memory the call site reuses and is copied into `buf`
+///   when the request completes; `buf` stays mutably borrowed until then (touching it before
+///   the wait does not compile). The request's result is the [`Status`].
+/// - `Vec<T>`: the message lands in the `Vec` itself, no copy; the request's result is the
+///   `Vec` (its first `status.count()` elements received, the rest as they were) and the
+///   [`Status`]. The zero-copy form, for large messages.
+///
+/// Sealed: implemented for `&mut B` of every [`BufferMut`] and for `Vec<T>`.
+pub trait RecvBuf<'a>: Sealed {
+    /// The element type.
+    type Elem: Element;
+    /// What the request hands back: the [`Status`], with the `Vec` for a handed-over one.
+    type Back: 'a;
+    /// What the request keeps until it completes: the lent buffer, or nothing.
+    #[doc(hidden)]
+    type Kept: 'a;
+
+    /// The number of elements there is room for.
+    #[doc(hidden)]
+    fn room(&self) -> usize;
+
+    /// The memory MPI writes, and what the request keeps.
+    #[doc(hidden)]
+    fn into_memory(self) -> (Memory<Self::Elem>, Self::Kept);
+
+    /// What the request hands back once `count` elements were received into `memory`.
+    #[doc(hidden)]
+    fn back(kept: Self::Kept, memory: Memory<Self::Elem>, status: Status) -> Self::Back;
+}
+
+impl<B: BufferMut + ?Sized> Sealed for &mut B {}
+
+impl<'a, B: BufferMut + ?Sized + 'a> RecvBuf<'a> for &'a mut B {
+    type Elem = B::Elem;
+    type Back = Status;
+    type Kept = &'a mut B;
+
+    #[inline]
+    fn room(&self) -> usize {
+        self.element_count()
+    }
+
+    fn into_memory(self) -> (Memory<B::Elem>, &'a mut B) {
+        let len = self.element_count();
+        (Memory::Staged(Staged::for_output(len)), self)
+    }
+
+    fn back(buf: &'a mut B, memory: Memory<B::Elem>, status: Status) -> Status {
+        let count = status.count().min(memory.len());
+        buf.with_elements_out(
+            |out| out[..count].copy_from_slice(&memory[..count]),
+            |_| count,
+        );
+        status
+    }
+}
+
+impl<'a, T: Element> RecvBuf<'a> for Vec<T> {
+    type Elem = T;
+    type Back = (Vec<T>, Status);
+    type Kept = ();
+
+    #[inline]
+    fn room(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn into_memory(self) -> (Memory<T>, ()) {
+        (Memory::Owned(self), ())
+    }
+
+    #[inline]
+    fn back((): (), memory: Memory<T>, status: Status) -> (Vec<T>, Status) {
+        (memory.into_vec(), status)
+    }
+}
