@@ -226,6 +226,8 @@ const INTO_BUF: Param = param(Role::Output, "&mut buf");
 const SEND_BUF: Param = param(Role::Data, "buf");
 /// `irecv_into`'s buffer: lent (`&mut buf`) or a `Vec` handed over.
 const RECV_BUF: Param = param(Role::Output, "buf");
+/// `ibcast`'s and `iallreduce`'s buffer: lent (`&buf`) or a `Vec` handed over.
+const COLLECTIVE_BUF: Param = param(Role::Data, "buf");
 const RECVBUF: Param = param(Role::Output, "&mut recvbuf");
 const IN_PLACE: Param = param(Role::InPlace, "&mut buf");
 const DEST: Param = param(Role::Dest, "dest");
@@ -316,8 +318,8 @@ pub(crate) const OPS: &[Op] = &[
     )
     .receive_into("sendrecv_into"),
     nonblocking("ibarrier", Kind::Collective, &[COMM]),
-    nonblocking("ibcast", Kind::Collective, &[BUF, ROOT, COMM]),
-    nonblocking("iallreduce", Kind::Collective, &[BUF, OP, COMM]),
+    nonblocking("ibcast", Kind::Collective, &[COLLECTIVE_BUF, ROOT, COMM]),
+    nonblocking("iallreduce", Kind::Collective, &[COLLECTIVE_BUF, OP, COMM]),
     nonblocking("iallgather", Kind::Collective, &[BUF, COMM]),
     nonblocking("ialltoall", Kind::Collective, &[BUF, COMM]),
     completion("wait", &[REQUEST]),

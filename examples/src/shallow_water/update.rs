@@ -540,26 +540,23 @@ pub(super) fn update_overlapped<T: Real>(
     if south.is_some() {
         update_edge_row(grid, coriolis, state, s, k, 1, 0);
     }
-    let [from_south, from_north] = rows_in;
+    // The row buffers are handed over to the requests (no copy) and come back with them.
     let mut receives = Vec::new();
     let mut sends = Vec::new();
     // Tags tell the two directions apart where the rank north and south is one rank.
     if let Some(south) = south {
-        receives.push(irecv_into(
-            &mut *from_south,
-            Source::rank(south).tag(3),
-            comm,
-        ));
-        sends.push(isend(&s.rows_out[0], Dest::rank(south).tag(4), comm));
+        let row = std::mem::take(&mut rows_in[0]);
+        receives.push(irecv_into(row, Source::rank(south).tag(FROM_SOUTH), comm));
+        let row = std::mem::take(&mut s.rows_out[0]);
+        sends.push(isend(row, Dest::rank(south).tag(FROM_NORTH), comm));
     }
     if let Some(north) = north {
-        receives.push(irecv_into(
-            &mut *from_north,
-            Source::rank(north).tag(4),
-            comm,
-        ));
-        sends.push(isend(&s.rows_out[1], Dest::rank(north).tag(3), comm));
+        let row = std::mem::take(&mut rows_in[1]);
+        receives.push(irecv_into(row, Source::rank(north).tag(FROM_NORTH), comm));
+        let row = std::mem::take(&mut s.rows_out[1]);
+        sends.push(isend(row, Dest::rank(north).tag(FROM_SOUTH), comm));
     }
+    let (mut received, mut sent) = (Vec::new(), Vec::new());
     // The sweep, in pieces: a `test` between two lets MPI move the messages on (a large one
     // goes in several exchanges, each waiting for a call into MPI on both sides).
     let last = if north.is_some() { ny - 1 } else { ny };
@@ -567,20 +564,32 @@ pub(super) fn update_overlapped<T: Real>(
         let rows = 1 + last * piece / SWEEP_PIECES..=last * (piece + 1) / SWEEP_PIECES;
         update_depth_and_velocity(grid, coriolis, state, s, k, rows, piece > 0);
         if piece + 1 < SWEEP_PIECES {
-            receives = pending(receives);
-            sends = pending(sends);
+            receives = pending(receives, &mut received);
+            sends = pending(sends, &mut sent);
         }
     }
     if north.is_some() {
         state.swap_rows(ny, &mut s.saved_rows[1]);
     }
     let waiting = Instant::now();
-    wait_all(sends, comm);
-    wait_all(receives, comm);
+    sent.extend(wait_all(sends, comm));
+    received.extend(wait_all(receives, comm));
     let waited = waiting.elapsed();
+    // Every buffer back in its place: a received row by its tag, a sent one in either slot
+    // it left (both are rewritten before the next send).
+    for (row, status) in received {
+        let side = usize::from(status.tag == FROM_NORTH);
+        rows_in[side] = row;
+    }
+    for row in sent {
+        if let Some(slot) = s.rows_out.iter_mut().find(|slot| slot.is_empty()) {
+            *slot = row;
+        }
+    }
     let width = grid.nx + 2;
-    for (j, incoming, neighbour) in [(0, &*from_south, south), (ny + 1, &*from_north, north)] {
+    for (j, side, neighbour) in [(0, 0, south), (ny + 1, 1, north)] {
         if neighbour.is_some() {
+            let incoming = &rows_in[side];
             for (field, row) in state.h_u_v().into_iter().zip(incoming.chunks_exact(width)) {
                 field.set_edge(Edge::Row(j), row);
             }
@@ -593,13 +602,19 @@ pub(super) fn update_overlapped<T: Real>(
 /// The pieces of [`update_overlapped`]'s sweep.
 const SWEEP_PIECES: usize = 4;
 
-/// The requests of `requests` that have not completed (`test`).
+/// The tag of a row that comes from the south neighbour (and goes north).
+const FROM_SOUTH: i32 = 3;
+/// The tag of a row that comes from the north neighbour (and goes south).
+const FROM_NORTH: i32 = 4;
+
+/// The requests of `requests` that have not completed (`test`); the results of those that
+/// have go to `done`.
 #[spmd_jit]
-fn pending<T>(requests: Vec<Request<'_, T>>) -> Vec<Request<'_, T>> {
+fn pending<'a, T>(requests: Vec<Request<'a, T>>, done: &mut Vec<T>) -> Vec<Request<'a, T>> {
     let mut left = Vec::new();
     for request in requests {
         match test(request) {
-            Ok(_) => {}
+            Ok(result) => done.push(result),
             Err(request) => left.push(request),
         }
     }

@@ -170,3 +170,82 @@ impl<'a, T: Element> RecvBuf<'a> for Vec<T> {
         (memory.into_vec(), status)
     }
 }
+
+/// The buffer of a nonblocking collective whose result has the buffer's shape
+/// ([`ibcast`](crate::ibcast), [`iallreduce`](crate::iallreduce)): lent (`&buf`, any
+/// [`Buffer`]) or handed over (a `Vec`).
+///
+/// - `&buf`: the elements are copied into the memory the result is made of (off a broadcast's
+///   root, only the shape is used); the request's result is a new buffer of `buf`'s kind and
+///   shape ([`Buffer::Owned`]).
+/// - `Vec<T>`: the collective works in the `Vec` itself, no copy and no allocation; the
+///   request's result is the `Vec`, holding the broadcast or the reduction.
+///
+/// Sealed: implemented for `&B` of every [`Buffer`] and for `Vec<T>`.
+pub trait CollectiveBuf: Sealed {
+    /// The element type.
+    type Elem: Element;
+    /// What the request hands back: a new buffer of the lent one's kind, or the `Vec`.
+    type Back: 'static;
+    /// What making the result needs besides the data.
+    #[doc(hidden)]
+    type Shape: 'static;
+
+    /// The number of elements.
+    #[doc(hidden)]
+    fn collective_count(&self) -> usize;
+
+    /// The memory the collective works in: with the buffer's elements when `read`, otherwise
+    /// any initialised elements (a broadcast off its root), and what making the result needs.
+    #[doc(hidden)]
+    fn into_data(self, read: bool) -> (Vec<Self::Elem>, Self::Shape);
+
+    /// The result, from the memory the collective wrote.
+    #[doc(hidden)]
+    fn result(shape: &Self::Shape, data: Vec<Self::Elem>) -> Self::Back;
+}
+
+impl<B: Buffer + ?Sized> CollectiveBuf for &B {
+    type Elem = B::Elem;
+    type Back = B::Owned;
+    type Shape = B::Shape;
+
+    #[inline]
+    fn collective_count(&self) -> usize {
+        self.element_count()
+    }
+
+    fn into_data(self, read: bool) -> (Vec<B::Elem>, B::Shape) {
+        let data = if read {
+            self.with_elements(<[B::Elem]>::to_vec)
+        } else {
+            crate::buffer::zeroed(self.element_count())
+        };
+        (data, self.shape_of())
+    }
+
+    fn result(shape: &B::Shape, data: Vec<B::Elem>) -> B::Owned {
+        B::owned_from_shape(shape, data)
+    }
+}
+
+impl<T: Element> CollectiveBuf for Vec<T> {
+    type Elem = T;
+    type Back = Vec<T>;
+    type Shape = ();
+
+    #[inline]
+    fn collective_count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn into_data(self, _read: bool) -> (Vec<T>, ()) {
+        (self, ())
+    }
+
+    #[inline]
+    fn result((): &(), data: Vec<T>) -> Vec<T> {
+        data
+    }
+}

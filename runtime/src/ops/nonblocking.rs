@@ -18,7 +18,8 @@ use crate::settings;
 use std::rc::Rc;
 
 use crate::guard;
-use crate::ops::handed::{RecvBuf, SendBuf};
+use crate::ops::handed::{CollectiveBuf, RecvBuf, SendBuf};
+use crate::recycle;
 use crate::sys::{self, Blocks, Completed, Gated, InFlight, Memory, RawComm, Start, SysResult};
 use crate::token::Token;
 use crate::watchdog;
@@ -28,14 +29,15 @@ trait Pending<'a> {
     type Output;
     /// Whether it has completed, without blocking.
     fn test(&mut self) -> SysResult<bool>;
-    /// Waits for it and makes the result; errors are reported through `call`.
-    fn finish(self: Box<Self>, call: &Call<'_>, origin: &OpId) -> Self::Output;
+    /// Waits for it and makes the result; errors are reported through `call`. Called once;
+    /// what is left is then dropped.
+    fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> Self::Output;
 }
 
-/// An [`InFlight`] and what makes its result once it completed.
+/// An [`InFlight`] and what makes its result once it completed (both `None` once finished).
 struct Flight<'a, S: Element, R: Element, F> {
-    flight: InFlight<'a, S, R>,
-    make: F,
+    flight: Option<InFlight<'a, S, R>>,
+    make: Option<F>,
 }
 
 impl<'a, S, R, F, T> Pending<'a> for Flight<'a, S, R, F>
@@ -47,11 +49,16 @@ where
     type Output = T;
 
     fn test(&mut self) -> SysResult<bool> {
-        self.flight.test()
+        match &mut self.flight {
+            Some(flight) => flight.test(),
+            None => Ok(true),
+        }
     }
 
-    fn finish(self: Box<Self>, call: &Call<'_>, origin: &OpId) -> T {
-        let Flight { flight, make } = *self;
+    fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> T {
+        let (Some(flight), Some(make)) = (self.flight.take(), self.make.take()) else {
+            unreachable!("a request is finished once")
+        };
         make(flight.wait(), call, origin)
     }
 }
@@ -77,7 +84,7 @@ where
         self.gated.test()
     }
 
-    fn finish(mut self: Box<Self>, call: &Call<'_>, origin: &OpId) -> T {
+    fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> T {
         let make = self.make.take().expect("a request is finished once");
         make(self.gated.started().and_then(InFlight::wait), call, origin)
     }
@@ -96,8 +103,9 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
 /// [`wait`] for it (or [`wait_all`], or [`test`](fn@test) it) to get its result `T`.
 ///
 /// It owns the memory MPI reads and writes (see below), and borrows the communicator, and for
-/// `irecv_into` the buffer, until it completes (the other ops keep what they need of their
-/// buffers: a copy of what they send, the shape of their result). Dropped without a wait, it completes in its destructor (blocking until MPI is
+/// `irecv_into` a lent buffer, until it completes (the other ops keep what they need of their
+/// buffers: a copy of what they send, the shape of their result). Dropped without a wait, it
+/// completes in its destructor (blocking until MPI is
 /// done with it, and discarding the result); forgotten (`std::mem::forget`), it leaks its memory
 /// and keeps the communicator's operation pending. Not `Send`: it completes on the thread that
 /// issued it, like the token chain it belongs to.
@@ -109,16 +117,18 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
 /// borrowed buffer, the borrow would have to last until completion, and no borrow can be made
 /// to: `std::mem::forget(request)` ends it without running any code, after which safe code may
 /// write, move or free the buffer while MPI still uses it. So the memory MPI touches belongs to
-/// the request: a send copies its buffer when it is issued, a receive gets a buffer of its own
-/// that the result is made from (or, for `irecv_into`, that is copied into the caller's buffer
-/// when the request completes). Dropping a request that was not waited for completes it first;
-/// forgetting one leaks its memory, which MPI may then still write but nothing else uses.
+/// the request, one of two ways (see [`SendBuf`], [`RecvBuf`], [`CollectiveBuf`]):
 ///
-/// The cost is one copy of each message (the send's at issue, `irecv_into`'s at completion), a
-/// heap allocation per request, and none of the zero-copy of the blocking `_into` forms: for the
-/// halo-sized messages that overlap pays for, a copy is small against the message itself. A
-/// request also borrows its communicator (and `irecv_into`'s buffer) until it completes, so the
-/// compiler rejects a program that touches the buffer before the wait.
+/// - a `Vec` handed over: MPI works in it, no copy; the request hands it back at completion,
+///   and forgetting the request leaks it;
+/// - a lent buffer (`&buf`, `&mut buf`): copied, a send's at issue and `irecv_into`'s at
+///   completion, through memory of the call site's cache, which comes back to the call site
+///   when the request completes (a forgotten request keeps it for ever).
+///
+/// Dropping a request that was not waited for completes it first. The request's own state uses
+/// recycled allocations: a loop of point-to-point requests makes no heap allocation in steady
+/// state. A request also borrows its communicator (and `irecv_into`'s lent buffer) until it
+/// completes, so the compiler rejects a program that touches the buffer before the wait.
 #[must_use = "a request does its work only when waited for: pass it to `wait`, `wait_all` or `test`"]
 pub struct Request<'a, T> {
     pending: Box<dyn Pending<'a, Output = T> + 'a>,
@@ -156,7 +166,10 @@ impl<'a, T> Request<'a, T> {
         T: 'a,
     {
         Request {
-            pending: Box::new(Flight { flight, make }),
+            pending: recycle::boxed(Flight {
+                flight: Some(flight),
+                make: Some(make),
+            }),
             comm: call.comm,
             origin: call.id,
             payload,
@@ -176,7 +189,10 @@ impl<'a, T> Request<'a, T> {
                 self.comm.size(),
             );
         }
-        self.pending.finish(call, &self.origin)
+        let mut pending = self.pending;
+        let result = pending.finish(call, &self.origin);
+        recycle::drop_recycled(pending);
+        result
     }
 }
 
@@ -228,7 +244,7 @@ where
     }
     let gated = call.mpi(guard::gate(comm, &call.id, what, start));
     let request = Request {
-        pending: Box::new(GatedFlight {
+        pending: recycle::boxed(GatedFlight {
             gated,
             make: Some(make),
         }),
@@ -495,27 +511,25 @@ pub fn ibarrier<'a>(comm: &'a Comm, token: Token) -> (Request<'a, ()>, Token) {
 }
 
 /// Starts a broadcast of `buf` from `root` (`MPI_Ibcast`); [`wait`] returns the root's data on
-/// every rank. Off the root, `buf` is a template (only its shape is used).
+/// every rank. Off the root, a lent `buf` is a template (only its shape is used).
+///
+/// `buf` is lent (`&buf`: copied, the result a new buffer of its kind and shape) or a `Vec`
+/// handed over (broadcast in place, no copy; the result is the `Vec`): see [`CollectiveBuf`].
 #[track_caller]
 pub fn ibcast<'a, B>(
-    buf: &B,
+    buf: B,
     root: usize,
     comm: &'a Comm,
     token: Token,
-) -> (Request<'a, B::Owned>, Token)
+) -> (Request<'a, B::Back>, Token)
 where
-    B: Buffer + ?Sized,
+    B: CollectiveBuf,
 {
     let call = Call::new("ibcast", comm, &token);
     let root = call.rank_arg("root", root);
-    let len = buf.element_count();
+    let len = buf.collective_count();
     call.count_arg("the buffer", len);
-    let data = if comm.rank() == root as usize {
-        buf.with_elements(<[B::Elem]>::to_vec)
-    } else {
-        zeroed(len)
-    };
-    let shape = buf.shape_of();
+    let (data, shape) = buf.into_data(comm.rank() == root as usize);
     issue_collective(
         call,
         token,
@@ -524,30 +538,32 @@ where
         Collective::rooted(B::Elem::NAME, len, root),
         Box::new(move |comm: RawComm<'_>| sys::ibcast(comm, data.into(), root)),
         move |done, call, origin| {
-            B::owned_from_shape(&shape, completed(done, call, origin, None).recv.into_vec())
+            B::result(&shape, completed(done, call, origin, None).recv.into_vec())
         },
     )
 }
 
 /// Starts an allreduce of `buf` with `op` (`MPI_Iallreduce`); [`wait`] returns the reduction,
 /// the same on every rank.
+///
+/// `buf` is lent (`&buf`: copied, the result a new buffer of its kind and shape) or a `Vec`
+/// handed over (reduced in place, no copy; the result is the `Vec`): see [`CollectiveBuf`].
 #[track_caller]
 pub fn iallreduce<'a, B, O>(
-    buf: &B,
+    buf: B,
     op: O,
     comm: &'a Comm,
     token: Token,
-) -> (Request<'a, B::Owned>, Token)
+) -> (Request<'a, B::Back>, Token)
 where
-    B: Buffer + ?Sized,
+    B: CollectiveBuf,
     O: Reduces<B::Elem>,
 {
     let _ = op;
     let call = Call::new("iallreduce", comm, &token);
-    let len = buf.element_count();
+    let len = buf.collective_count();
     call.count_arg("the buffer", len);
-    let data = buf.with_elements(<[B::Elem]>::to_vec);
-    let shape = buf.shape_of();
+    let (data, shape) = buf.into_data(true);
     issue_collective(
         call,
         token,
@@ -556,7 +572,7 @@ where
         crate::ops::reduction::fingerprint::<B::Elem, O>(len, None),
         Box::new(move |comm: RawComm<'_>| sys::iallreduce(comm, data.into(), O::KIND)),
         move |done, call, origin| {
-            B::owned_from_shape(&shape, completed(done, call, origin, None).recv.into_vec())
+            B::result(&shape, completed(done, call, origin, None).recv.into_vec())
         },
     )
 }

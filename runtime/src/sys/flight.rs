@@ -220,6 +220,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             // The receive first: the peer's send may wait for it, and this rank's send for
             // the peer.
             let received = deferred.wait();
+            Deferred::recycle(deferred);
             let sent = self.complete();
             let (recv, status) = received?;
             sent?;
@@ -265,6 +266,7 @@ impl<S: Element, R: Element> Drop for InFlight<'_, S, R> {
         // posted one; it owns its memory.
         if let Some(deferred) = self.deferred.take() {
             let _ = deferred.wait();
+            Deferred::recycle(deferred);
         }
         for index in 0..2 {
             if self.active[index] {

@@ -29,6 +29,7 @@
 //! the thread that made it), and its entry leaves the list when its communicator is freed
 //! ([`release`]).
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 use std::mem::MaybeUninit;
@@ -60,6 +61,61 @@ enum State<R: Element> {
     Done(SysResult<(Memory<R>, RawStatus)>),
     /// Handed back.
     Taken,
+}
+
+/// The most finished receives kept for reuse per element type.
+const KEEP: usize = 16;
+
+thread_local! {
+    /// Finished receives, shared with no one, kept so that the next receive of their element
+    /// type needs no allocation: one `Vec<Rc<Deferred<R>>>` per element type `R`.
+    static KEPT: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A kept receive of element type `R`, if there is one.
+fn reuse<R: Element>() -> Option<Rc<Deferred<R>>> {
+    KEPT.try_with(|kept| {
+        let mut kept = kept.try_borrow_mut().ok()?;
+        kept.iter_mut()
+            .find_map(|list| list.downcast_mut::<Vec<Rc<Deferred<R>>>>())?
+            .pop()
+    })
+    .ok()
+    .flatten()
+}
+
+impl<R: Element> Deferred<R> {
+    /// Keeps a finished receive for reuse when nothing else holds it (the list let go of it
+    /// once it left the waiting state; a forgotten request's receive is never finished).
+    pub(crate) fn recycle(mut deferred: Rc<Self>) {
+        let Some(slot) = Rc::get_mut(&mut deferred) else {
+            return;
+        };
+        if !matches!(slot.state.get_mut(), State::Taken) {
+            return;
+        }
+        let _ = KEPT.try_with(|kept| {
+            let Ok(mut kept) = kept.try_borrow_mut() else {
+                return;
+            };
+            let index = match kept
+                .iter()
+                .position(|list| list.is::<Vec<Rc<Deferred<R>>>>())
+            {
+                Some(index) => index,
+                None => {
+                    kept.push(Box::new(Vec::<Rc<Deferred<R>>>::with_capacity(KEEP)));
+                    kept.len() - 1
+                }
+            };
+            let list = kept[index]
+                .downcast_mut::<Vec<Rc<Deferred<R>>>>()
+                .expect("found by its type");
+            if list.len() < KEEP {
+                list.push(deferred);
+            }
+        });
+    }
 }
 
 /// What the thread's list needs of a waiting receive, whatever its element type.
@@ -111,12 +167,22 @@ impl<R: Element> Deferred<R> {
         tag: c_int,
     ) -> SysResult<Rc<Self>> {
         count(recv.len())?;
-        let deferred = Rc::new(Deferred {
-            comm,
-            source,
-            tag,
-            state: RefCell::new(State::Waiting(recv)),
-        });
+        let deferred = match reuse::<R>() {
+            Some(mut kept) => {
+                let slot = Rc::get_mut(&mut kept).expect("a kept receive is shared with no one");
+                slot.comm = comm;
+                slot.source = source;
+                slot.tag = tag;
+                *slot.state.get_mut() = State::Waiting(recv);
+                kept
+            }
+            None => Rc::new(Deferred {
+                comm,
+                source,
+                tag,
+                state: RefCell::new(State::Waiting(recv)),
+            }),
+        };
         let waiting: Rc<dyn Waiting> = deferred.clone();
         LIST.with(|list| {
             let mut list = list.borrow_mut();

@@ -16,7 +16,8 @@ use spmd::mpi::traits::*;
 use spmd::ndarray::{Array1, ArrayViewMut1, ArrayViewMut2, s};
 use spmd::{
     Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, allreduce_into, alltoall_into,
-    bcast_in_place, irecv_into, isend, recv_into, send, sendrecv_into, spmd_jit, wait_all,
+    bcast_in_place, iallreduce, irecv_into, isend, recv_into, send, sendrecv_into, spmd_jit, wait,
+    wait_all,
 };
 
 use crate::measure::{Cell, Plan, measure};
@@ -214,6 +215,7 @@ pub const OPS: &[Op] = &[
     Op::of::<Allgather>(),
     Op::of::<Alltoall>(),
     Op::of::<Exchange>(),
+    Op::of::<Iallreduce>(),
     HALO_COLUMN,
 ];
 
@@ -262,6 +264,19 @@ fn jit_exchange(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
     let receive = irecv_into(b, peer, comm);
     let sent = isend(a, peer, comm);
     wait_all((receive, sent), comm);
+}
+
+/// `iallreduce` of a lent buffer, then `wait`: the result is a new `Vec`.
+#[spmd_jit]
+fn jit_iallreduce(a: &[f64], b: &mut [f64], comm: &Comm) {
+    let sum = wait(iallreduce(a, Sum, comm));
+    b.copy_from_slice(&sum);
+}
+
+/// `iallreduce` of a `Vec` handed over, reduced in place and handed back by the wait.
+#[spmd_jit]
+fn jit_iallreduce_handed_over(a: Vec<f64>, comm: &Comm) -> Vec<f64> {
+    wait(iallreduce(a, Sum, comm))
 }
 
 /// The exchange with the buffers handed over: moved into the requests, handed back by the wait.
@@ -366,6 +381,30 @@ fn c_exchange(a: &[f64], b: &mut [f64], peer: usize, world: &SimpleCommunicator)
         [received, sent, waited]
     };
     assert_eq!(codes, [0, 0, 0], "the C exchange failed");
+}
+
+/// `MPI_Iallreduce` of `a` into `b` with `MPI_SUM`, then `MPI_Wait`, as a C program writes it.
+#[inline(always)]
+fn c_iallreduce(a: &[f64], b: &mut [f64], world: &SimpleCommunicator) {
+    assert_eq!(a.len(), b.len(), "the C iallreduce needs equal buffers");
+    let count = c_int::try_from(a.len()).expect("the benchmark's sizes fit in an int");
+    // SAFETY: `a` and `b` hold `count` f64s each, do not overlap, and live until MPI_Wait
+    // returns below; the request slot is written by MPI_Iallreduce before the wait reads it.
+    let codes = unsafe {
+        let mut request = ffi::RSMPI_REQUEST_NULL;
+        let started = ffi::MPI_Iallreduce(
+            a.as_ptr().cast(),
+            b.as_mut_ptr().cast(),
+            count,
+            ffi::RSMPI_DOUBLE,
+            ffi::RSMPI_SUM,
+            world.as_raw(),
+            &mut request,
+        );
+        let waited = ffi::MPI_Wait(&mut request, ffi::RSMPI_STATUS_IGNORE);
+        [started, waited]
+    };
+    assert_eq!(codes, [0, 0], "the C iallreduce failed");
 }
 
 /// One ping-pong as a C program writes it: `MPI_Send` then `MPI_Recv` on the first rank,
@@ -763,7 +802,6 @@ impl Benchmarked for Exchange {
     const TITLE: &'static str = "irecv-isend (irecv_into + isend + wait_all)";
     const VARIANTS: &'static [Variant] =
         &[Variant::C, Variant::Raw, Variant::Ours, Variant::HandedOver];
-    const OURS_ALLOCATES: bool = true;
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
         (n, n)
@@ -813,6 +851,78 @@ impl Benchmarked for Exchange {
                 );
                 (*a, *b) = (sent, received);
             }
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `iallreduce` of `f64` with `Sum`, then `wait`.
+#[derive(Debug)]
+pub struct Iallreduce;
+
+impl Benchmarked for Iallreduce {
+    const NAME: &'static str = "iallreduce";
+    const TITLE: &'static str = "iallreduce (+ wait)";
+    const VARIANTS: &'static [Variant] =
+        &[Variant::C, Variant::Raw, Variant::Ours, Variant::HandedOver];
+    /// The lent form's result is a new `Vec`.
+    const OURS_ALLOCATES: bool = true;
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        (n, n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let size = ctx.size;
+        fill_pattern(ctx.rank, &mut bufs.a);
+        let sum = |i: usize| (0..size).map(|r| pattern(r, i)).sum::<f64>();
+        let token = step::<Self>(ctx, variant, bufs, token);
+        // The handed-over form reduces `a` in place; the others write `b`.
+        let result = if variant == Variant::HandedOver {
+            &bufs.a
+        } else {
+            &bufs.b
+        };
+        check_eq(what, result, sum);
+        token
+    }
+
+    fn before_timing(bufs: &mut Bufs) {
+        // Repeated in-place sums of zeros stay zeros.
+        bufs.a.fill(0.0);
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::C => {
+                c_iallreduce(a, b, ctx.world());
+                token
+            }
+            Variant::Raw => {
+                spmd::mpi::request::scope(|scope| {
+                    ctx.world()
+                        .immediate_all_reduce_into(
+                            scope,
+                            &a[..],
+                            &mut b[..],
+                            SystemOperation::sum(),
+                        )
+                        .wait();
+                });
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_iallreduce(a, b, &ctx.comm),
+            Variant::HandedOver => *a = jit_iallreduce_handed_over(std::mem::take(a), &ctx.comm),
             _ => no_jit_form(Self::NAME, variant),
         }
     }
