@@ -25,7 +25,9 @@ use crate::check::{self, Collective, Failure, fnv_str};
 use crate::comm::Comm;
 use crate::element::{Element, OpKind};
 use crate::ident::OpId;
-use crate::sys::{self, AGREEMENT_WORDS, Gated, RawComm, Reduction, Start, SysResult, Verdict};
+use crate::sys::{
+    self, AGREEMENT_WORDS, Gated, Maxima, RawComm, Reduction, Start, SysResult, Verdict,
+};
 
 const _: () = assert!(AGREEMENT_WORDS == 2 * WORDS);
 
@@ -88,7 +90,7 @@ pub(crate) fn gate<S: Element, R: Element>(
     let (id, rank, size) = (*id, comm.rank(), comm.size());
     let verdict = Verdict {
         unanimous,
-        refusal: Box::new(move |maxima| {
+        refusal: crate::recycle::boxed(move |maxima: &Maxima| {
             Error {
                 op: id.op,
                 rank,

@@ -26,7 +26,7 @@ mod agreement;
 mod flight;
 mod matching;
 
-pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Start, Verdict, settle};
+pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Maxima, Start, Verdict, settle, starter};
 pub(crate) use flight::{
     Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, irecv, isend,
     isendrecv,

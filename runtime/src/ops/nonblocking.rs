@@ -67,7 +67,8 @@ where
 /// makes its result once it completed. Dropped before it was finished, it waits for the
 /// agreement and the collective, as a dropped [`Flight`] does.
 struct GatedFlight<S: Element, R: Element, F> {
-    gated: Rc<Gated<S, R>>,
+    /// `None` once finished.
+    gated: Option<Rc<Gated<S, R>>>,
     /// `None` once finished.
     make: Option<F>,
 }
@@ -81,20 +82,28 @@ where
     type Output = T;
 
     fn test(&mut self) -> SysResult<bool> {
-        self.gated.test()
+        match &self.gated {
+            Some(gated) => gated.test(),
+            None => Ok(true),
+        }
     }
 
     fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> T {
-        let make = self.make.take().expect("a request is finished once");
-        make(self.gated.started().and_then(InFlight::wait), call, origin)
+        let (Some(gated), Some(make)) = (self.gated.take(), self.make.take()) else {
+            unreachable!("a request is finished once")
+        };
+        let started = gated.started();
+        Gated::recycle(gated);
+        make(started.and_then(InFlight::wait), call, origin)
     }
 }
 
 impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
     fn drop(&mut self) {
-        if self.make.is_some() {
+        if let Some(gated) = self.gated.take() {
             // The collective's drop waits for it; an error is the dropped result's.
-            drop(self.gated.started());
+            drop(gated.started());
+            Gated::recycle(gated);
         }
     }
 }
@@ -239,13 +248,15 @@ where
     let comm = call.comm;
     if comm.is_checked() || !comm.agrees() {
         call.agree(what);
-        let flight = start(comm.raw());
+        let mut start = start;
+        let flight = start.start(comm.raw());
+        recycle::drop_recycled(start);
         return issue(call, token, payload, peer, flight, make);
     }
     let gated = call.mpi(guard::gate(comm, &call.id, what, start));
     let request = Request {
         pending: recycle::boxed(GatedFlight {
-            gated,
+            gated: Some(gated),
             make: Some(make),
         }),
         comm,
@@ -505,7 +516,7 @@ pub fn ibarrier<'a>(comm: &'a Comm, token: Token) -> (Request<'a, ()>, Token) {
         Payload::NONE,
         Peer::None,
         Collective::plain("-", 0),
-        Box::new(|_: RawComm<'_>| Ok(InFlight::settled())),
+        sys::starter(|_: RawComm<'_>| Ok(InFlight::settled())),
         no_result::<u8, u8>,
     )
 }
@@ -536,7 +547,7 @@ where
         Payload::of::<B::Elem>(len),
         Peer::Root(root),
         Collective::rooted(B::Elem::NAME, len, root),
-        Box::new(move |comm: RawComm<'_>| sys::ibcast(comm, data.into(), root)),
+        sys::starter(move |comm: RawComm<'_>| sys::ibcast(comm, data.into(), root)),
         move |done, call, origin| {
             B::result(&shape, completed(done, call, origin, None).recv.into_vec())
         },
@@ -570,7 +581,7 @@ where
         Payload::of::<B::Elem>(len),
         Peer::None,
         crate::ops::reduction::fingerprint::<B::Elem, O>(len, None),
-        Box::new(move |comm: RawComm<'_>| sys::iallreduce(comm, data.into(), O::KIND)),
+        sys::starter(move |comm: RawComm<'_>| sys::iallreduce(comm, data.into(), O::KIND)),
         move |done, call, origin| {
             B::result(&shape, completed(done, call, origin, None).recv.into_vec())
         },
@@ -597,7 +608,7 @@ where
         Payload::of::<B::Elem>(len),
         Peer::None,
         Collective::plain(B::Elem::NAME, len),
-        Box::new(move |comm: RawComm<'_>| {
+        sys::starter(move |comm: RawComm<'_>| {
             sys::iblocks(
                 comm,
                 Blocks::Allgather,
@@ -636,7 +647,7 @@ where
         Payload::of::<B::Elem>(len),
         Peer::None,
         Collective::plain(B::Elem::NAME, block),
-        Box::new(move |comm: RawComm<'_>| {
+        sys::starter(move |comm: RawComm<'_>| {
             sys::iblocks(comm, Blocks::Alltoall, data, zeroed(len).into(), block)
         }),
         move |done, call, origin| {

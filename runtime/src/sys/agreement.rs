@@ -23,6 +23,7 @@
 //! `MPI_Iallreduce` completes. An entry whose agreement is still running is never freed: its
 //! communicator being freed ([`release`]), or the thread ending, leaks the words instead.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 use std::mem::MaybeUninit;
@@ -32,6 +33,7 @@ use mpi::ffi;
 
 use super::{InFlight, RawComm, SysError, SysResult, code, op_handle};
 use crate::element::{Element, OpKind};
+use crate::recycle;
 
 /// Words of an agreement: the words the ranks agree on and their complements, reduced with
 /// `MPI_MAX`.
@@ -59,8 +61,34 @@ pub(crate) struct Gated<S: Element, R: Element> {
     state: RefCell<Gate<S, R>>,
 }
 
-/// What starts a collective's data on its communicator, once the ranks agreed.
-pub(crate) type Start<S, R> = Box<dyn for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, S, R>>>;
+/// What starts a collective's data on its communicator, once the ranks agreed: called once.
+pub(crate) trait Starter<S: Element, R: Element> {
+    /// Starts the data on `comm`.
+    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<InFlight<'c, S, R>>;
+}
+
+impl<S: Element, R: Element, F> Starter<S, R> for Option<F>
+where
+    F: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, S, R>>,
+{
+    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<InFlight<'c, S, R>> {
+        let start = self.take().expect("a collective's data is started once");
+        start(comm)
+    }
+}
+
+/// A [`Starter`] in a recycled allocation (see [`recycle`](crate::recycle)).
+pub(crate) type Start<S, R> = Box<dyn Starter<S, R>>;
+
+/// The [`Start`] of `start`.
+pub(crate) fn starter<S, R, F>(start: F) -> Start<S, R>
+where
+    S: Element,
+    R: Element,
+    F: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, S, R>> + 'static,
+{
+    recycle::boxed(Some(start))
+}
 
 enum Gate<S: Element, R: Element> {
     /// The agreement is running: MPI reads and writes `words` until `request` completes.
@@ -118,7 +146,7 @@ impl<S: Element, R: Element> Gated<S, R> {
         verdict: Verdict,
         start: Start<S, R>,
     ) -> SysResult<Rc<Self>> {
-        let mut words: Box<Words> = Box::new([mine, [0; AGREEMENT_WORDS]]);
+        let mut words: Box<Words> = recycle::boxed([mine, [0; AGREEMENT_WORDS]]);
         // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
         let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
         let [send, recv] = &mut *words;
@@ -137,16 +165,25 @@ impl<S: Element, R: Element> Gated<S, R> {
             )
         };
         code("MPI_Iallreduce", result)?;
-        let gated = Rc::new(Gated {
-            comm: comm.handle,
-            state: RefCell::new(Gate::Agreeing {
-                request,
-                words,
-                verdict,
-                start,
-                comm: (comm.rank, comm.size),
+        let agreeing = Gate::Agreeing {
+            request,
+            words,
+            verdict,
+            start,
+            comm: (comm.rank, comm.size),
+        };
+        let gated = match reuse::<S, R>() {
+            Some(mut kept) => {
+                let slot = Rc::get_mut(&mut kept).expect("a kept entry is shared with no one");
+                slot.comm = comm.handle;
+                *slot.state.get_mut() = agreeing;
+                kept
+            }
+            None => Rc::new(Gated {
+                comm: comm.handle,
+                state: RefCell::new(agreeing),
             }),
-        });
+        };
         let entry: Rc<dyn Advance> = gated.clone();
         LIST.with(|list| {
             let mut list = list.borrow_mut();
@@ -212,14 +249,16 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
                 let Gate::Agreeing {
                     words,
                     verdict,
-                    start,
+                    mut start,
                     comm: (rank, size),
                     ..
                 } = std::mem::replace(&mut *state, Gate::Taken)
                 else {
                     unreachable!("agreeing above")
                 };
-                let [_mine, maxima] = *words;
+                // The request completed: the words are free.
+                let maxima = words[1];
+                recycle::drop_recycled(words);
                 if !(verdict.unanimous)(&maxima) {
                     // Every rank sees the same maxima: each ends the job here, wherever it
                     // advanced the list, so that none waits for a peer blocked elsewhere.
@@ -230,7 +269,9 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
                 // list when the communicator is freed), and what `start` returns goes to the
                 // request, which borrows the communicator (see `issue`).
                 let comm = unsafe { RawComm::new(self.comm, rank, size) };
-                *state = Gate::Started(start(comm));
+                *state = Gate::Started(start.start(comm));
+                recycle::drop_recycled(start);
+                recycle::drop_recycled(verdict.refusal);
                 return true;
             }
             if !block {
@@ -254,6 +295,61 @@ impl<S: Element, R: Element> Drop for Gated<S, R> {
     }
 }
 
+/// The most finished entries kept for reuse per pair of element types.
+const KEEP: usize = 16;
+
+thread_local! {
+    /// Finished entries, shared with no one, kept so that the next collective of their element
+    /// types needs no allocation: one `Vec<Rc<Gated<S, R>>>` per pair `(S, R)`.
+    static KEPT: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A kept entry of element types `S` and `R`, if there is one.
+fn reuse<S: Element, R: Element>() -> Option<Rc<Gated<S, R>>> {
+    KEPT.try_with(|kept| {
+        let mut kept = kept.try_borrow_mut().ok()?;
+        kept.iter_mut()
+            .find_map(|list| list.downcast_mut::<Vec<Rc<Gated<S, R>>>>())?
+            .pop()
+    })
+    .ok()
+    .flatten()
+}
+
+impl<S: Element, R: Element> Gated<S, R> {
+    /// Keeps an entry whose collective was handed to its request for reuse, when nothing else
+    /// holds it (the list let go of it when it left the agreement).
+    pub(crate) fn recycle(mut gated: Rc<Self>) {
+        let Some(slot) = Rc::get_mut(&mut gated) else {
+            return;
+        };
+        if !matches!(slot.state.get_mut(), Gate::Taken) {
+            return;
+        }
+        let _ = KEPT.try_with(|kept| {
+            let Ok(mut kept) = kept.try_borrow_mut() else {
+                return;
+            };
+            let index = match kept
+                .iter()
+                .position(|list| list.is::<Vec<Rc<Gated<S, R>>>>())
+            {
+                Some(index) => index,
+                None => {
+                    kept.push(Box::new(Vec::<Rc<Gated<S, R>>>::with_capacity(KEEP)));
+                    kept.len() - 1
+                }
+            };
+            let list = kept[index]
+                .downcast_mut::<Vec<Rc<Gated<S, R>>>>()
+                .expect("found by its type");
+            if list.len() < KEEP {
+                list.push(gated);
+            }
+        });
+    }
+}
+
 /// Advances this thread's waiting collectives without blocking, each communicator's in issue
 /// order: one that has not agreed yet holds back the later ones of its communicator.
 pub(crate) fn drive() {
@@ -261,15 +357,20 @@ pub(crate) fn drive() {
         let Ok(mut list) = list.try_borrow_mut() else {
             return;
         };
-        let mut held: Vec<ffi::MPI_Comm> = Vec::new();
+        // The communicators held back, without allocating: past `HELD` of them, every later
+        // entry waits for the next pass (holding back is always in order).
+        const HELD: usize = 8;
+        let mut held = [None::<ffi::MPI_Comm>; HELD];
+        let mut count = 0;
         list.retain(|entry| {
             let comm = entry.comm();
-            if held.contains(&comm) {
+            if count == HELD || held[..count].contains(&Some(comm)) {
                 return true;
             }
             let left = entry.advance(false);
             if !left {
-                held.push(comm);
+                held[count] = Some(comm);
+                count += 1;
             }
             !left
         });

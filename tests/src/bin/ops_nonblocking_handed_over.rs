@@ -1,8 +1,8 @@
 //! Nonblocking ops with `Vec`s handed over: `isend` and `irecv_into` hand their `Vec`s back,
 //! `iallreduce` and `ibcast` work in theirs, on a ring of any size, small and large. In steady
-//! state neither these nor the lent forms allocate: a loop of exchanges makes no heap
-//! allocation after its first rounds (counted by this program's allocator; MPI's own memory is
-//! not Rust's and is not counted).
+//! state neither these nor the lent point-to-point forms allocate: a loop of exchanges and
+//! collectives makes no heap allocation after its first rounds (counted by this program's
+//! allocator; MPI's own memory is not Rust's and is not counted).
 //! ranks: 1 2 3 4
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -51,6 +51,15 @@ fn ring_lent(send: &[f64], recv: &mut [f64], comm: &Comm) {
     let received = irecv_into(&mut *recv, from, comm);
     let sent = isend(send, to, comm);
     wait_all((received, sent), comm);
+}
+
+/// A nonblocking allreduce in place and a barrier, in flight together.
+#[spmd_jit]
+fn reduce_in_place(data: Vec<f64>, comm: &Comm) -> Vec<f64> {
+    let barrier = ibarrier(comm);
+    let sum = iallreduce(data, Max, comm);
+    let (sum, ()) = wait_all((sum, barrier), comm);
+    sum
 }
 
 /// The collectives in place: the results come back in the `Vec`s handed over.
@@ -108,10 +117,12 @@ fn main() {
     let len = 1 << 16;
     let (mut send, mut recv) = (vec![rank as f64; len], vec![0.0; len]);
     let mut lent_recv = vec![0.0; len];
+    let mut reduced = vec![rank as f64; len];
     for round in 0..20 {
         let before = allocations();
         (send, recv) = ring_handed_over(send, recv, &comm);
         ring_lent(&send, &mut lent_recv, &comm);
+        reduced = reduce_in_place(reduced, &comm);
         let made = allocations() - before;
         if round >= 4 {
             assert_eq!(made, 0, "round {round}: {made} heap allocations");
@@ -119,6 +130,7 @@ fn main() {
     }
     assert!(recv.iter().all(|&x| x == left as f64));
     assert!(lent_recv.iter().all(|&x| x == left as f64));
+    assert!(reduced.iter().all(|&x| x == (size - 1) as f64));
     if rank == 0 {
         println!("ok");
     }
