@@ -20,10 +20,10 @@
 
 use std::rc::Rc;
 
-use crate::call::Error;
 use crate::check::{self, Collective, Failure, fnv_str};
 use crate::comm::Comm;
 use crate::element::{Element, OpKind};
+use crate::error::Error;
 use crate::ident::OpId;
 use crate::sys::{
     self, AGREEMENT_WORDS, Gated, Maxima, RawComm, Reduction, Start, SysResult, Verdict,

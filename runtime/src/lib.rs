@@ -107,6 +107,7 @@ mod comm;
 pub mod cuda;
 mod element;
 mod env;
+mod error;
 mod guard;
 mod ident;
 mod ops;

@@ -26,11 +26,12 @@ mod agreement;
 mod flight;
 mod matching;
 
-pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Maxima, Start, Verdict, settle, starter};
+pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Maxima, Start, Verdict, starter};
 pub(crate) use flight::{
     Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, irecv, isend,
     isendrecv,
 };
+pub(crate) use matching::{settle, started};
 
 /// A communicator handle valid for `'c`, with this rank and the size.
 #[derive(Clone, Copy, Debug)]

@@ -92,7 +92,7 @@ where
         let (Some(gated), Some(make)) = (self.gated.take(), self.make.take()) else {
             unreachable!("a request is finished once")
         };
-        let started = gated.started();
+        let started = sys::started(&gated);
         Gated::recycle(gated);
         make(started.and_then(InFlight::wait), call, origin)
     }
@@ -102,7 +102,7 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
     fn drop(&mut self) {
         if let Some(gated) = self.gated.take() {
             // The collective's drop waits for it; an error is the dropped result's.
-            drop(gated.started());
+            drop(sys::started(&gated));
             Gated::recycle(gated);
         }
     }

@@ -7,17 +7,18 @@
 //! the agreement's words on the communicator's private duplicate, and the collective's data
 //! moves only once that has completed with every rank's words equal. Until then the collective
 //! waits in this thread's list of [`Gated`] collectives, which every `test`, `wait`, blocking
-//! point-to-point call (through [`matching`](super::matching)) and blocking collective on the
-//! same communicator advances.
+//! point-to-point call and blocking collective on the same communicator advances: this module
+//! only advances without blocking, and [`matching`](super::matching), the thread's progress
+//! engine, blocks, advancing the waiting receives meanwhile.
 //!
 //! MPI requires the ranks to start the collectives of a communicator in the same order. The
 //! agreements are started in issue order (the token chain's), and the collectives of one
 //! communicator leave this list strictly in the order they were issued, whichever request is
 //! waited for first: a collective starts only after every earlier one on its communicator has
 //! started, and a blocking collective first starts every waiting one on its communicator
-//! ([`settle`]). A disagreement is known to every rank at the same agreement; it ends the job
-//! on the rank that sees it first, wherever that rank advances the list, so that no rank waits
-//! for a peer that is blocked elsewhere.
+//! (`matching::settle`). A disagreement is known to every rank at the same agreement; it ends
+//! the job on the rank that sees it first, wherever that rank advances the list, so that no
+//! rank waits for a peer that is blocked elsewhere.
 //!
 //! Memory: the agreement's words live in a `Box` that MPI reads and writes until the
 //! `MPI_Iallreduce` completes. An entry whose agreement is still running is never freed: its
@@ -110,10 +111,9 @@ enum Gate<S: Element, R: Element> {
 /// What the thread's list needs of an entry, whatever its element types.
 trait Advance {
     fn comm(&self) -> ffi::MPI_Comm;
-    /// Tests the agreement (waits for it when `block`, advancing the waiting receives
-    /// meanwhile) and, once the ranks agreed, starts the data. Returns whether it has left
-    /// the agreement; a disagreement ends the job.
-    fn advance(&self, block: bool) -> bool;
+    /// Tests the agreement and, once the ranks agreed, starts the data, without blocking.
+    /// Returns whether it has left the agreement; a disagreement ends the job.
+    fn advance(&self) -> bool;
 }
 
 thread_local! {
@@ -206,16 +206,24 @@ impl<S: Element, R: Element> Gated<S, R> {
         }
     }
 
-    /// Waits until the collective's data has started (starting every earlier collective of its
-    /// communicator first) and hands it over: the caller waits for it.
-    pub(crate) fn started(&self) -> SysResult<InFlight<'static, S, R>> {
-        if matches!(*self.state.borrow(), Gate::Agreeing { .. }) {
-            settle_until(self.comm, Some(self as *const Self as *const ()));
-        }
+    /// Whether its agreement is still running: it is then in the thread's list, which
+    /// [`settle_step`] advances up to it.
+    pub(crate) fn is_agreeing(&self) -> bool {
+        matches!(*self.state.borrow(), Gate::Agreeing { .. })
+    }
+
+    /// Its communicator and its address in the thread's list, for [`settle_step`].
+    pub(crate) fn place(&self) -> (ffi::MPI_Comm, *const ()) {
+        (self.comm, std::ptr::from_ref(self).cast())
+    }
+
+    /// Hands over the collective whose data has started, once it has left the agreement: the
+    /// caller waits for it.
+    pub(crate) fn take_started(&self) -> SysResult<InFlight<'static, S, R>> {
         match std::mem::replace(&mut *self.state.borrow_mut(), Gate::Taken) {
             Gate::Started(flight) => flight,
             Gate::Agreeing { .. } | Gate::Taken => {
-                unreachable!("settled above, and handed over once")
+                unreachable!("taken once, after the agreement")
             }
         }
     }
@@ -226,8 +234,8 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
         self.comm
     }
 
-    fn advance(&self, block: bool) -> bool {
-        loop {
+    fn advance(&self) -> bool {
+        {
             let mut state = self.state.borrow_mut();
             let Gate::Agreeing { request, .. } = &mut *state else {
                 return true;
@@ -274,14 +282,7 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
                 recycle::drop_recycled(verdict.refusal);
                 return true;
             }
-            if !block {
-                return false;
-            }
-            drop(state);
-            // Receives waiting in spmd's matching must progress meanwhile: a peer may be
-            // blocked sending to this rank before it issues the collective.
-            super::matching::drive_receives();
-            std::hint::spin_loop();
+            false
         }
     }
 }
@@ -367,7 +368,7 @@ pub(crate) fn drive() {
             if count == HELD || held[..count].contains(&Some(comm)) {
                 return true;
             }
-            let left = entry.advance(false);
+            let left = entry.advance();
             if !left {
                 held[count] = Some(comm);
                 count += 1;
@@ -378,37 +379,32 @@ pub(crate) fn drive() {
     });
 }
 
-/// Starts every collective of `comm` that waits for its agreement, in issue order, waiting
-/// for the agreements: before a blocking collective on `comm` (whose own data must follow
-/// theirs).
-#[inline]
-pub(crate) fn settle(comm: RawComm<'_>) {
-    if !idle() {
-        settle_until(comm.handle, None);
-    }
-}
-
-/// [`settle`], stopping after the entry at `last` (its address) when given.
-fn settle_until(comm: ffi::MPI_Comm, last: Option<*const ()>) {
+/// Advances the collectives of `comm` waiting for their agreement, in issue order, without
+/// blocking, up to the entry at `last` (an address from [`Gated::place`]) or all of them when
+/// `None`. Returns whether they are all started; `false` when one still waits for the other
+/// ranks (the caller that blocks advances the waiting receives and comes back: see
+/// `matching::settle`).
+pub(crate) fn settle_step(comm: ffi::MPI_Comm, last: Option<*const ()>) -> bool {
     loop {
-        // One entry at a time, the list not borrowed while it blocks: waiting advances the
-        // receives, which may not touch this list, but keeps the borrow short all the same.
+        // One entry at a time, the list not borrowed while it is advanced.
         let next = LIST.with(|list| {
             let list = list.borrow();
             list.iter().find(|entry| entry.comm() == comm).cloned()
         });
         let Some(entry) = next else {
-            return;
+            return true;
         };
-        entry.advance(true);
-        let address = Rc::as_ptr(&entry) as *const ();
+        if !entry.advance() {
+            return false;
+        }
+        let address = Rc::as_ptr(&entry).cast::<()>();
         LIST.with(|list| {
             let mut list = list.borrow_mut();
             list.retain(|other| !Rc::ptr_eq(other, &entry));
             PENDING.with(|pending| pending.set(list.len()));
         });
         if last == Some(address) {
-            return;
+            return true;
         }
     }
 }

@@ -37,7 +37,9 @@ use std::rc::Rc;
 
 use mpi::ffi;
 
-use super::{Memory, RawStatus, SysError, SysResult, agreement, code, count};
+use super::{
+    Gated, InFlight, Memory, RawComm, RawStatus, SysError, SysResult, agreement, code, count,
+};
 use crate::element::Element;
 
 /// A nonblocking receive's state, shared by its request and the thread's list.
@@ -478,6 +480,36 @@ pub(crate) fn block_on(
             return Ok(RawStatus(unsafe { status.assume_init() }));
         }
         drive();
+        std::hint::spin_loop();
+    }
+}
+
+/// Starts every collective of `comm` that waits for its agreement ([`agreement`]), in issue
+/// order, blocking until the other ranks have issued them and advancing this thread's waiting
+/// receives meanwhile (a peer may be blocked sending to this rank before it issues the
+/// collective): before a blocking collective on `comm`, whose own data must follow theirs.
+#[inline]
+pub(crate) fn settle(comm: RawComm<'_>) {
+    if !agreement::idle() {
+        settle_until(comm.handle, None);
+    }
+}
+
+/// Waits until the data of the collective `gated` has started (every earlier collective of its
+/// communicator first, as [`settle`]) and hands it over: the caller waits for it.
+pub(crate) fn started<S: Element, R: Element>(
+    gated: &Gated<S, R>,
+) -> SysResult<InFlight<'static, S, R>> {
+    if gated.is_agreeing() {
+        let (comm, address) = gated.place();
+        settle_until(comm, Some(address));
+    }
+    gated.take_started()
+}
+
+fn settle_until(comm: ffi::MPI_Comm, last: Option<*const ()>) {
+    while !agreement::settle_step(comm, last) {
+        drive_receives();
         std::hint::spin_loop();
     }
 }
