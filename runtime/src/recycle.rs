@@ -1,4 +1,7 @@
-//! Boxes whose allocations are recycled: a nonblocking request keeps its state in a `Box`,
+//! Allocations a loop of requests would otherwise make and free each time: boxes whose
+//! allocations are recycled, and shared records kept for reuse ([`reuse`], [`keep`]).
+//!
+//! Boxes: a nonblocking request keeps its state in a `Box`,
 //! and a loop of requests would otherwise allocate and free one per request. A box made by
 //! [`boxed`] and given back by [`drop_recycled`] leaves its allocation in this thread's list,
 //! and the next [`boxed`] value of the same layout takes it.
@@ -9,8 +12,10 @@
 //! is freed or leaked the usual way, and nothing here depends on it coming back.
 
 use std::alloc::Layout;
+use std::any::Any;
 use std::cell::RefCell;
 use std::ptr::NonNull;
+use std::rc::Rc;
 
 /// The most allocations kept for reuse per thread.
 const KEEP: usize = 32;
@@ -96,6 +101,53 @@ pub(crate) fn drop_recycled<T: ?Sized>(boxed: Box<T>) {
     }
 }
 
+/// The most shared records kept for reuse per type (see [`keep`]).
+const KEEP_RC: usize = 16;
+
+thread_local! {
+    /// Records kept for reuse: one `Vec<Rc<T>>` per type `T`.
+    static KEPT: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A record of type `T` given to [`keep`] earlier, shared with no one, if there is one: a
+/// receive's or an agreement's record, reused instead of a new `Rc`.
+pub(crate) fn reuse<T: 'static>() -> Option<Rc<T>> {
+    KEPT.try_with(|kept| {
+        let mut kept = kept.try_borrow_mut().ok()?;
+        kept.iter_mut()
+            .find_map(|list| list.downcast_mut::<Vec<Rc<T>>>())?
+            .pop()
+    })
+    .ok()
+    .flatten()
+}
+
+/// Keeps `record` for a later [`reuse`] when nothing else holds it (otherwise it is simply
+/// dropped). The caller has put it in a state a reuse may overwrite.
+pub(crate) fn keep<T: 'static>(mut record: Rc<T>) {
+    if Rc::get_mut(&mut record).is_none() {
+        return;
+    }
+    let _ = KEPT.try_with(|kept| {
+        let Ok(mut kept) = kept.try_borrow_mut() else {
+            return;
+        };
+        let index = match kept.iter().position(|list| list.is::<Vec<Rc<T>>>()) {
+            Some(index) => index,
+            None => {
+                kept.push(Box::new(Vec::<Rc<T>>::with_capacity(KEEP_RC)));
+                kept.len() - 1
+            }
+        };
+        let list = kept[index]
+            .downcast_mut::<Vec<Rc<T>>>()
+            .expect("found by its type");
+        if list.len() < KEEP_RC {
+            list.push(record);
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +185,18 @@ mod tests {
         drop_recycled(other);
         let zero_sized = boxed(());
         drop_recycled(zero_sized);
+    }
+
+    #[test]
+    fn a_record_is_kept_only_when_nothing_else_holds_it() {
+        let record = Rc::new(7u32);
+        let other = record.clone();
+        keep(record);
+        assert!(reuse::<u32>().is_none(), "a shared record is not kept");
+        let address = Rc::as_ptr(&other);
+        keep(other);
+        let again = reuse::<u32>().expect("kept");
+        assert_eq!(Rc::as_ptr(&again), address);
+        assert!(reuse::<u64>().is_none(), "kept per type");
     }
 }

@@ -24,7 +24,6 @@
 //! `MPI_Iallreduce` completes. An entry whose agreement is still running is never freed: its
 //! communicator being freed ([`release`]), or the thread ending, leaks the words instead.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 use std::mem::MaybeUninit;
@@ -172,7 +171,7 @@ impl<S: Element, R: Element> Gated<S, R> {
             start,
             comm: (comm.rank, comm.size),
         };
-        let gated = match reuse::<S, R>() {
+        let gated = match recycle::reuse::<Self>() {
             Some(mut kept) => {
                 let slot = Rc::get_mut(&mut kept).expect("a kept entry is shared with no one");
                 slot.comm = comm.handle;
@@ -296,58 +295,13 @@ impl<S: Element, R: Element> Drop for Gated<S, R> {
     }
 }
 
-/// The most finished entries kept for reuse per pair of element types.
-const KEEP: usize = 16;
-
-thread_local! {
-    /// Finished entries, shared with no one, kept so that the next collective of their element
-    /// types needs no allocation: one `Vec<Rc<Gated<S, R>>>` per pair `(S, R)`.
-    static KEPT: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A kept entry of element types `S` and `R`, if there is one.
-fn reuse<S: Element, R: Element>() -> Option<Rc<Gated<S, R>>> {
-    KEPT.try_with(|kept| {
-        let mut kept = kept.try_borrow_mut().ok()?;
-        kept.iter_mut()
-            .find_map(|list| list.downcast_mut::<Vec<Rc<Gated<S, R>>>>())?
-            .pop()
-    })
-    .ok()
-    .flatten()
-}
-
 impl<S: Element, R: Element> Gated<S, R> {
     /// Keeps an entry whose collective was handed to its request for reuse, when nothing else
     /// holds it (the list let go of it when it left the agreement).
     pub(crate) fn recycle(mut gated: Rc<Self>) {
-        let Some(slot) = Rc::get_mut(&mut gated) else {
-            return;
-        };
-        if !matches!(slot.state.get_mut(), Gate::Taken) {
-            return;
+        if Rc::get_mut(&mut gated).is_some_and(|slot| matches!(slot.state.get_mut(), Gate::Taken)) {
+            recycle::keep(gated);
         }
-        let _ = KEPT.try_with(|kept| {
-            let Ok(mut kept) = kept.try_borrow_mut() else {
-                return;
-            };
-            let index = match kept
-                .iter()
-                .position(|list| list.is::<Vec<Rc<Gated<S, R>>>>())
-            {
-                Some(index) => index,
-                None => {
-                    kept.push(Box::new(Vec::<Rc<Gated<S, R>>>::with_capacity(KEEP)));
-                    kept.len() - 1
-                }
-            };
-            let list = kept[index]
-                .downcast_mut::<Vec<Rc<Gated<S, R>>>>()
-                .expect("found by its type");
-            if list.len() < KEEP {
-                list.push(gated);
-            }
-        });
     }
 }
 

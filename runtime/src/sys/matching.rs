@@ -29,7 +29,6 @@
 //! the thread that made it), and its entry leaves the list when its communicator is freed
 //! ([`release`]).
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
 use std::mem::MaybeUninit;
@@ -41,6 +40,7 @@ use super::{
     Gated, InFlight, Memory, RawComm, RawStatus, SysError, SysResult, agreement, code, count,
 };
 use crate::element::Element;
+use crate::recycle;
 
 /// A nonblocking receive's state, shared by its request and the thread's list.
 pub(crate) struct Deferred<R: Element> {
@@ -65,58 +65,15 @@ enum State<R: Element> {
     Taken,
 }
 
-/// The most finished receives kept for reuse per element type.
-const KEEP: usize = 16;
-
-thread_local! {
-    /// Finished receives, shared with no one, kept so that the next receive of their element
-    /// type needs no allocation: one `Vec<Rc<Deferred<R>>>` per element type `R`.
-    static KEPT: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A kept receive of element type `R`, if there is one.
-fn reuse<R: Element>() -> Option<Rc<Deferred<R>>> {
-    KEPT.try_with(|kept| {
-        let mut kept = kept.try_borrow_mut().ok()?;
-        kept.iter_mut()
-            .find_map(|list| list.downcast_mut::<Vec<Rc<Deferred<R>>>>())?
-            .pop()
-    })
-    .ok()
-    .flatten()
-}
-
 impl<R: Element> Deferred<R> {
     /// Keeps a finished receive for reuse when nothing else holds it (the list let go of it
     /// once it left the waiting state; a forgotten request's receive is never finished).
     pub(crate) fn recycle(mut deferred: Rc<Self>) {
-        let Some(slot) = Rc::get_mut(&mut deferred) else {
-            return;
-        };
-        if !matches!(slot.state.get_mut(), State::Taken) {
-            return;
+        if Rc::get_mut(&mut deferred)
+            .is_some_and(|slot| matches!(slot.state.get_mut(), State::Taken))
+        {
+            recycle::keep(deferred);
         }
-        let _ = KEPT.try_with(|kept| {
-            let Ok(mut kept) = kept.try_borrow_mut() else {
-                return;
-            };
-            let index = match kept
-                .iter()
-                .position(|list| list.is::<Vec<Rc<Deferred<R>>>>())
-            {
-                Some(index) => index,
-                None => {
-                    kept.push(Box::new(Vec::<Rc<Deferred<R>>>::with_capacity(KEEP)));
-                    kept.len() - 1
-                }
-            };
-            let list = kept[index]
-                .downcast_mut::<Vec<Rc<Deferred<R>>>>()
-                .expect("found by its type");
-            if list.len() < KEEP {
-                list.push(deferred);
-            }
-        });
     }
 }
 
@@ -169,7 +126,7 @@ impl<R: Element> Deferred<R> {
         tag: c_int,
     ) -> SysResult<Rc<Self>> {
         count(recv.len())?;
-        let deferred = match reuse::<R>() {
+        let deferred = match recycle::reuse::<Self>() {
             Some(mut kept) => {
                 let slot = Rc::get_mut(&mut kept).expect("a kept receive is shared with no one");
                 slot.comm = comm;
