@@ -46,7 +46,6 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, source: Option<&str
     };
     let options = analyse::Options {
         sizes: args.sizes.as_deref(),
-        explain: args.explain,
         unchecked: args.unchecked,
         source,
     };
@@ -56,7 +55,13 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, source: Option<&str
         implicit: analysis.mode == Mode::Implicit,
     }
     .visit_block_mut(&mut func.block);
-    if let Some(text) = analysis.explain {
+    if args.explain {
+        let text = format!(
+            "`{}`: {}: {}",
+            func.sig.ident,
+            analysis.coverage.word(),
+            analysis.explanation
+        );
         func.block
             .stmts
             .insert(0, explain_note(&text, func.sig.ident.span()));

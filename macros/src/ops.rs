@@ -229,6 +229,10 @@ const RECV_BUF: Param = param(Role::Output, "buf");
 /// `ibcast`'s and `iallreduce`'s buffer: lent (`&buf`) or a `Vec` handed over.
 const COLLECTIVE_BUF: Param = param(Role::Data, "buf");
 const RECVBUF: Param = param(Role::Output, "&mut recvbuf");
+/// A nonblocking `_into` op's send buffer: lent (`&sendbuf`) or a `Vec` handed over.
+const SEND_INTO: Param = param(Role::Data, "sendbuf");
+/// A nonblocking `_into` op's receive buffer: lent (`&mut recvbuf`) or a `Vec` handed over.
+const RECV_INTO: Param = param(Role::Output, "recvbuf");
 const IN_PLACE: Param = param(Role::InPlace, "&mut buf");
 const DEST: Param = param(Role::Dest, "dest");
 const SOURCE: Param = param(Role::Source, "source");
@@ -252,6 +256,16 @@ const fn reduction(name: &'static str, family: &'static str, params: &'static [P
 
 const fn nonblocking(name: &'static str, kind: Kind, params: &'static [Param]) -> Op {
     Op::new(name, name, kind, Module::Nonblocking, params).request()
+}
+
+/// The `_into` form of a nonblocking op, matched with the op `family` across ranks.
+const fn nonblocking_in(
+    name: &'static str,
+    family: &'static str,
+    kind: Kind,
+    params: &'static [Param],
+) -> Op {
+    Op::new(name, family, kind, Module::Nonblocking, params).request()
 }
 
 const fn completion(name: &'static str, params: &'static [Param]) -> Op {
@@ -316,12 +330,37 @@ pub(crate) const OPS: &[Op] = &[
         Kind::PointToPoint,
         &[SENDBUF, TEMPLATE, SOURCE, DEST, COMM],
     )
-    .receive_into("sendrecv_into"),
+    .receive_into("isendrecv_into"),
+    nonblocking_in(
+        "isendrecv_into",
+        "isendrecv",
+        Kind::PointToPoint,
+        &[SEND_INTO, RECV_INTO, SOURCE, DEST, COMM],
+    )
+    .receive_into("isendrecv_into"),
     nonblocking("ibarrier", Kind::Collective, &[COMM]),
     nonblocking("ibcast", Kind::Collective, &[COLLECTIVE_BUF, ROOT, COMM]),
     nonblocking("iallreduce", Kind::Collective, &[COLLECTIVE_BUF, OP, COMM]),
+    nonblocking_in(
+        "iallreduce_into",
+        "iallreduce",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, OP, COMM],
+    ),
     nonblocking("iallgather", Kind::Collective, &[BUF, COMM]),
+    nonblocking_in(
+        "iallgather_into",
+        "iallgather",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, COMM],
+    ),
     nonblocking("ialltoall", Kind::Collective, &[BUF, COMM]),
+    nonblocking_in(
+        "ialltoall_into",
+        "ialltoall",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, COMM],
+    ),
     completion("wait", &[REQUEST]),
     // `wait_all` takes the communicator for its record; a request carries its own.
     completion("wait_all", &[REQUESTS, COMM]),

@@ -20,7 +20,7 @@ use crate::ctxt::Ctxt;
 use calls::{Form, Hidden, Site};
 
 pub(crate) use calls::macro_calls;
-pub(crate) use pattern::Options;
+pub(crate) use pattern::{Coverage, Options};
 
 /// How the function orders its communication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +37,10 @@ pub(crate) enum Mode {
 #[derive(Debug)]
 pub(crate) struct Analysis {
     pub(crate) mode: Mode,
-    /// What the pattern check covered, in words, when `explain` asks for it.
-    pub(crate) explain: Option<String>,
+    /// How much of the function the pattern check evaluated.
+    pub(crate) coverage: Coverage,
+    /// What the pattern check covered, in words (without the function's name).
+    pub(crate) explanation: String,
 }
 
 /// Analyses `func`, recording the problems in `cx`.
@@ -106,14 +108,22 @@ pub(crate) fn analyse(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Ana
         }
     }
 
-    rank::check(&func.block, cx);
     // Tokens in explicit mode, requests in both.
     if mode != Mode::Plain {
         linear::check(func, cx);
     }
-    // Last, and only on a function without other errors: one story per function.
-    let explain = pattern::check(func, options, cx);
-    Analysis { mode, explain }
+    // Only on a function without other errors: one story per function.
+    let report = pattern::check(func, options, cx);
+    // Where the pattern check compared every rank's collectives, its verdict stands; the
+    // syntactic rule speaks only where it could not.
+    if !report.coverage.compared_collectives() {
+        rank::check(&func.block, &fn_name, &report.coverage, cx);
+    }
+    Analysis {
+        mode,
+        coverage: report.coverage,
+        explanation: report.text,
+    }
 }
 
 fn wrong_arity(site: &Site, given: usize) -> String {

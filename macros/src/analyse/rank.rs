@@ -5,6 +5,10 @@
 //! `spmd::world_rank()`, or a variable bound from an expression that mentions either outside
 //! the arguments of `allreduce`, `bcast` and `allgather` (whose results are the same on every
 //! rank).
+//!
+//! The rule is conservative: it rejects correct programs whose branches differ in form only
+//! (an `if` always true, a chain of `else if` whose branches call the same collectives). It
+//! speaks only where the pattern check could not compare every rank's collectives.
 
 use std::collections::HashSet;
 
@@ -12,26 +16,49 @@ use proc_macro2::Span;
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprIf, ExprMatch, Local};
 
+use super::pattern::Coverage;
 use super::syntax::binding_names;
 use crate::ctxt::Ctxt;
 use crate::ops;
 
-/// Reports every rank-dependent branch whose collectives differ from its siblings'.
-pub(crate) fn check(body: &Block, cx: &mut Ctxt) {
+/// Reports every rank-dependent branch whose collectives differ from its siblings', in the
+/// function `fn_name` that the pattern check covered as `coverage` says.
+pub(crate) fn check(body: &Block, fn_name: &str, coverage: &Coverage, cx: &mut Ctxt) {
     let mut checker = Checker {
         rank_vars: HashSet::new(),
+        fn_name,
+        coverage,
         cx,
     };
     checker.visit_block(body);
 }
 
-struct Checker<'cx> {
+struct Checker<'a> {
     /// Variables bound from the rank, in the order the body binds them.
     rank_vars: HashSet<String>,
-    cx: &'cx mut Ctxt,
+    fn_name: &'a str,
+    coverage: &'a Coverage,
+    cx: &'a mut Ctxt,
 }
 
 impl Checker<'_> {
+    /// Why the rule speaks, and how to let the pattern check decide instead.
+    fn conservative(&self) -> String {
+        let fn_name = self.fn_name;
+        let why = match self.coverage {
+            Coverage::NotChecked(why) if why.contains("errors above") => {
+                "of the other errors".to_owned()
+            }
+            coverage => coverage.reason(),
+        };
+        format!(
+            "; this rule is conservative: the pattern check could not evaluate `{fn_name}` \
+             because {why}; make it evaluable (peers, loop bounds and branches computed from the \
+             rank, the size and constants, calls of functions of this file) and the pattern \
+             check decides instead"
+        )
+    }
+
     fn depends_on_rank(&self, expr: &Expr) -> bool {
         let mut finder = RankFinder {
             rank_vars: &self.rank_vars,
@@ -55,13 +82,15 @@ impl Checker<'_> {
             }
             if let Some((span, name, kind)) = first_difference(first, first_kind, other, other_kind)
             {
+                let conservative = self.conservative();
                 self.cx.error_at(
                     span,
                     format!(
                         "`{name}` is a collective that only some ranks reach: it is on {kind} \
                          that depends on the rank, and another branch has no matching \
                          `{name}`; every rank must call the same collectives in the same \
-                         order: call `{name}` on every branch, or move it out of the condition"
+                         order: call `{name}` on every branch, or move it out of the \
+                         condition{conservative}"
                     ),
                 );
             }

@@ -30,7 +30,10 @@ use interp::Shared;
 use trace::{CommName, End, Event, GiveUp, Kind, Trace};
 
 /// The sizes checked when the attribute names none.
-pub(crate) const DEFAULT_SIZES: std::ops::RangeInclusive<usize> = 1..=8;
+pub(crate) const DEFAULT_SIZES: &[usize] = &[1, 2, 3, 4, 5, 6, 7, 8];
+
+/// The default sizes in words, for the explanation and the errors.
+pub(crate) const DEFAULT_SIZES_TEXT: &str = "(without `sizes = ..`, 1 to 8 ranks are checked)";
 
 /// The most evaluation steps spent on one function, all sizes and ranks together: well under
 /// a second.
@@ -41,8 +44,6 @@ const BUDGET: u64 = 3_000_000;
 pub(crate) struct Options<'a> {
     /// The sizes to check (`sizes = ..`), or the default.
     pub(crate) sizes: Option<&'a [usize]>,
-    /// Say what was analysed.
-    pub(crate) explain: bool,
     /// Check nothing (`#[spmd_jit(unchecked)]`).
     pub(crate) unchecked: bool,
     /// The text of the file around the function, for its `const`s.
@@ -53,6 +54,9 @@ pub(crate) struct Options<'a> {
 enum Verdict {
     /// Every rank's calls were followed and match: at most `calls` calls per rank.
     Fine { calls: usize },
+    /// Every rank's calls were followed and the collectives agree, but the messages were not
+    /// matched (a receive from `ANY_SOURCE`, nonblocking point-to-point calls): why.
+    Collectives(GiveUp),
     /// A problem, reported (or to be reported) as an error.
     Fails,
     /// The body panics before it communicates (an `assert!` on the size): not meant for it.
@@ -63,26 +67,99 @@ enum Verdict {
     Budget,
 }
 
-/// Checks the communication pattern of `func`; records the problems in `cx`. Returns what was
-/// analysed, in words, when `explain` asks for it.
-pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Option<String> {
-    let name = func.sig.ident.to_string();
-    let explain = |text: String| options.explain.then(|| format!("`{name}`: {text}"));
+/// How much of a function the pattern check evaluated: what decides whether the syntactic
+/// rules speak, and the first word of the explanation.
+#[derive(Debug, Clone)]
+pub(crate) enum Coverage {
+    /// Every size was evaluated for every rank and its calls played (or the size excluded by
+    /// the body), or a problem was found and reported.
+    Checked,
+    /// Every size was evaluated and the collectives compared, but some point-to-point
+    /// messages were not matched: why.
+    Collectives(String),
+    /// Some size could not be evaluated: why, and where.
+    GaveUp { why: String, span: Span },
+    /// The check did not run: why.
+    NotChecked(String),
+    /// The body calls no op and hands the communicator to no function.
+    NoCommunication,
+}
+
+impl Coverage {
+    /// The first word of the explanation.
+    pub(crate) fn word(&self) -> &'static str {
+        match self {
+            Coverage::Checked => "checked",
+            Coverage::Collectives(_) => "partly checked",
+            Coverage::GaveUp { .. } => "gave up",
+            Coverage::NotChecked(_) => "not checked",
+            Coverage::NoCommunication => "no communication",
+        }
+    }
+
+    /// Whether every rank's collectives were compared with every size: the syntactic rules
+    /// about collectives would only repeat (or contradict) the verdict.
+    pub(crate) fn compared_collectives(&self) -> bool {
+        matches!(self, Coverage::Checked | Coverage::Collectives(_))
+    }
+
+    /// Why the check could not evaluate the function, in words, for a conservative rule.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Coverage::GaveUp { why, span } => format!("{why}{}", words::at_line(*span)),
+            Coverage::NotChecked(why) | Coverage::Collectives(why) => why.clone(),
+            Coverage::Checked | Coverage::NoCommunication => "it was not needed".to_owned(),
+        }
+    }
+}
+
+/// What the pattern check found besides errors.
+#[derive(Debug, Clone)]
+pub(crate) struct Report {
+    pub(crate) coverage: Coverage,
+    /// What was analysed, per size, in words (without the function's name).
+    pub(crate) text: String,
+}
+
+impl Report {
+    fn new(coverage: Coverage, text: impl Into<String>) -> Report {
+        Report {
+            coverage,
+            text: text.into(),
+        }
+    }
+}
+
+/// Checks the communication pattern of `func`; records the problems in `cx`. Returns how much
+/// was evaluated, and what, in words.
+pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Report {
     if options.unchecked {
-        return explain("the communication pattern is not checked: `unchecked`".to_owned());
+        let why = "`unchecked`";
+        return Report::new(
+            Coverage::NotChecked(why.to_owned()),
+            format!("the communication pattern is not checked: {why}"),
+        );
     }
     if cx.has_errors() {
-        return explain(
-            "the communication pattern is not checked: the errors above come first".to_owned(),
+        let why = "the errors above come first";
+        return Report::new(
+            Coverage::NotChecked(why.to_owned()),
+            format!("the communication pattern is not checked: {why}"),
         );
     }
     let comm = match communicator(func) {
         Ok(Some(comm)) => comm,
-        Ok(None) => return explain("no communication: nothing to check".to_owned()),
+        Ok(None) => {
+            return Report::new(Coverage::NoCommunication, "nothing to check");
+        }
         Err(why) => {
-            return explain(format!("the communication pattern is not checked: {why}"));
+            return Report::new(
+                Coverage::NotChecked(why.clone()),
+                format!("the communication pattern is not checked: {why}"),
+            );
         }
     };
+    let name = func.sig.ident.to_string();
     let shared = Shared {
         consts: constants(func, options.source),
         token_params: token_params(func),
@@ -99,8 +176,7 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Optio
         has_self: func.sig.receiver().is_some(),
         comm,
     };
-    let default: Vec<usize> = DEFAULT_SIZES.collect();
-    let sizes = options.sizes.unwrap_or(&default);
+    let sizes = options.sizes.unwrap_or(DEFAULT_SIZES);
     let mut budget = BUDGET;
     let mut verdicts: Vec<(usize, Verdict)> = Vec::new();
     let mut first_failure: Option<(usize, simulate::Problem, Vec<Trace>)> = None;
@@ -157,7 +233,46 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Optio
             cx.error_at(span, message);
         }
     }
-    explain(summary(&verdicts))
+    let coverage = if first_failure.is_some() {
+        Coverage::Checked
+    } else {
+        coverage(&verdicts)
+    };
+    Report::new(coverage, summary(&verdicts, options.sizes.is_none()))
+}
+
+/// How much the verdicts of a function without a problem cover.
+fn coverage(verdicts: &[(usize, Verdict)]) -> Coverage {
+    let given_up = verdicts.iter().find_map(|(_, verdict)| match verdict {
+        Verdict::NotAnalysed(why) => Some(Coverage::GaveUp {
+            why: why.why.clone(),
+            span: why.span,
+        }),
+        Verdict::Budget => Some(Coverage::GaveUp {
+            why: format!("the step limit of the analysis ({BUDGET} steps) was reached"),
+            span: Span::call_site(),
+        }),
+        _ => None,
+    });
+    if let Some(given_up) = given_up {
+        return given_up;
+    }
+    if let Some(why) = verdicts.iter().find_map(|(_, verdict)| match verdict {
+        Verdict::Collectives(why) => Some(why.why.clone()),
+        _ => None,
+    }) {
+        return Coverage::Collectives(why);
+    }
+    if verdicts
+        .iter()
+        .all(|(_, verdict)| matches!(verdict, Verdict::Excluded(_)))
+    {
+        return Coverage::GaveUp {
+            why: "the body panics before it communicates with every size checked".to_owned(),
+            span: Span::call_site(),
+        };
+    }
+    Coverage::Checked
 }
 
 /// The verdict for one size, and its problem if it has one.
@@ -182,25 +297,9 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
                 },
                 None,
             ),
-            simulate::Outcome::Unmatched => (
-                Verdict::NotAnalysed(GiveUp {
-                    span: events
-                        .iter()
-                        .flat_map(|events| events.iter())
-                        .find(|event| {
-                            matches!(
-                                event.kind,
-                                Kind::Recv { from: None, .. } | Kind::Sendrecv { from: None, .. }
-                            )
-                        })
-                        .map_or_else(Span::call_site, |event| event.span),
-                    why: "a receive from `ANY_SOURCE` matches messages in an order that \
-                          depends on timing: the collectives and peers are checked, the \
-                          messages are not matched"
-                        .to_owned(),
-                }),
-                None,
-            ),
+            simulate::Outcome::Unplayed(unplayed) => {
+                (Verdict::Collectives(unplayed_why(unplayed, &events)), None)
+            }
         };
     }
     // Some ranks could not be followed to the end: what is known of their calls can still
@@ -240,14 +339,51 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
     (Verdict::NotAnalysed(why), None)
 }
 
+/// Why the messages of complete traces were not matched, at the first call concerned.
+fn unplayed_why(unplayed: simulate::Unplayed, events: &[&[Event]]) -> GiveUp {
+    let concerned = |event: &&Event| match unplayed {
+        simulate::Unplayed::AnySource => matches!(
+            event.kind,
+            Kind::Recv { from: None, .. } | Kind::Sendrecv { from: None, .. }
+        ),
+        simulate::Unplayed::Nonblocking => {
+            event.nonblocking && !matches!(event.kind, Kind::Collective { .. })
+        }
+    };
+    let span = events
+        .iter()
+        .flat_map(|events| events.iter())
+        .find(concerned)
+        .map_or_else(Span::call_site, |event| event.span);
+    let why = match unplayed {
+        simulate::Unplayed::AnySource => {
+            "a receive from `ANY_SOURCE` matches messages in an order that depends on timing: \
+             the collectives and peers are checked, the messages are not matched"
+        }
+        simulate::Unplayed::Nonblocking => {
+            "nonblocking point-to-point calls complete in an order that depends on timing: the \
+             collectives and peers are checked, the messages are not matched"
+        }
+    };
+    GiveUp {
+        span,
+        why: why.to_owned(),
+    }
+}
+
 /// The verdicts in words, sizes with the same one together.
-fn summary(verdicts: &[(usize, Verdict)]) -> String {
+fn summary(verdicts: &[(usize, Verdict)], default_sizes: bool) -> String {
     let label = |verdict: &Verdict| -> String {
         match verdict {
             Verdict::Fine { calls } => format!(
                 "checked: every message matched, the collectives agree, no deadlock (at most \
                  {calls} call{s} per rank)",
                 s = if *calls == 1 { "" } else { "s" }
+            ),
+            Verdict::Collectives(why) => format!(
+                "collectives checked: {}{}",
+                why.why,
+                words::at_line(why.span)
             ),
             Verdict::Fails => "fails (see the error)".to_owned(),
             Verdict::Excluded(span) => format!(
@@ -257,9 +393,10 @@ fn summary(verdicts: &[(usize, Verdict)]) -> String {
             Verdict::NotAnalysed(why) => {
                 format!("not analysed: {}{}", why.why, words::at_line(why.span))
             }
-            Verdict::Budget => {
-                "not analysed: the step limit of the analysis was reached".to_owned()
-            }
+            Verdict::Budget => format!(
+                "not analysed: the step limit of the analysis ({BUDGET} steps for all sizes \
+                 together) was reached"
+            ),
         }
     };
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
@@ -274,9 +411,14 @@ fn summary(verdicts: &[(usize, Verdict)]) -> String {
         .iter()
         .map(|(text, sizes)| format!("with {} rank(s): {text}", words::list(sizes)))
         .collect();
+    let default = if default_sizes {
+        format!(" {DEFAULT_SIZES_TEXT}")
+    } else {
+        String::new()
+    };
     format!(
         "communication pattern {}; point-to-point peers and tags, collectives and their roots \
-         and operators are compared per size (calls of other functions are not followed)",
+         and operators are compared per size{default}",
         parts.join("; ")
     )
 }

@@ -298,6 +298,8 @@ fn collectives(
         .iter()
         .skip(1)
         .filter(|(event, _)| !one_site || event.site != groups[0].0.site)
+        // The same call at another site matches: the ranks without it are the problem.
+        .filter(|(event, _)| one_site || label(event) != label(groups[0].0))
     {
         errors.push((
             event.span,

@@ -51,9 +51,17 @@ pub(crate) enum Outcome {
     /// Every call completes, every message is received.
     Fine,
     Problem(Problem),
-    /// The collectives agree and the peers are in range, but the matching of messages depends
-    /// on timing (`ANY_SOURCE`): not played.
-    Unmatched,
+    /// The collectives agree and the peers are in range, but the messages were not played.
+    Unplayed(Unplayed),
+}
+
+/// Why the messages of a world were not played.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unplayed {
+    /// A receive from `ANY_SOURCE`: the matching depends on timing.
+    AnySource,
+    /// A nonblocking point-to-point call: it completes whenever its request is completed.
+    Nonblocking,
 }
 
 /// Plays the complete traces of every rank of a world.
@@ -61,11 +69,11 @@ pub(crate) fn check(traces: &[&[Event]]) -> Outcome {
     match problem(traces) {
         Ok(Some(problem)) => Outcome::Problem(problem),
         Ok(None) => Outcome::Fine,
-        Err(()) => Outcome::Unmatched,
+        Err(unplayed) => Outcome::Unplayed(unplayed),
     }
 }
 
-fn problem(traces: &[&[Event]]) -> Result<Option<Problem>, ()> {
+fn problem(traces: &[&[Event]]) -> Result<Option<Problem>, Unplayed> {
     if let Some(problem) = out_of_range(traces) {
         return Ok(Some(problem));
     }
@@ -84,7 +92,14 @@ fn problem(traces: &[&[Event]]) -> Result<Option<Problem>, ()> {
         )
     });
     if any_source {
-        return Err(());
+        return Err(Unplayed::AnySource);
+    }
+    let nonblocking = traces
+        .iter()
+        .flat_map(|events| events.iter())
+        .any(|event| event.nonblocking && !matches!(event.kind, Kind::Collective { .. }));
+    if nonblocking {
+        return Err(Unplayed::Nonblocking);
     }
     if let Some(problem) = Play::new(traces, true).run() {
         return Ok(Some(problem));
@@ -195,6 +210,11 @@ pub(crate) fn collectives(ranks: &[(usize, &[Event], bool)]) -> Option<Problem> 
         }
     }
     None
+}
+
+/// Whether `event` is a blocking collective: it waits for every rank.
+fn blocks_all(event: &Event) -> bool {
+    matches!(event.kind, Kind::Collective { .. }) && !event.nonblocking
 }
 
 /// A message posted by a send.
@@ -317,7 +337,8 @@ impl<'a> Play<'a> {
                     }
                     self.received[rank] && (self.eager || self.messages[message].taken)
                 }
-                Kind::Collective { .. } => false,
+                // A nonblocking collective is issued at once.
+                Kind::Collective { .. } => event.nonblocking,
             };
             if !done {
                 break;
@@ -335,10 +356,8 @@ impl<'a> Play<'a> {
             for rank in 0..size {
                 changed |= self.step(rank);
             }
-            let all_in_collective = (0..size).all(|rank| {
-                self.current(rank)
-                    .is_some_and(|event| matches!(event.kind, Kind::Collective { .. }))
-            });
+            let all_in_collective =
+                (0..size).all(|rank| self.current(rank).is_some_and(blocks_all));
             if all_in_collective {
                 for rank in 0..size {
                     self.advance(rank);
@@ -415,11 +434,9 @@ impl<'a> Play<'a> {
                 Wait::Message(Some(from)) => Some(from),
                 Wait::Message(None) => None,
                 Wait::Taken(to) => Some(to),
-                Wait::Collective => (0..size).find(|&other| {
-                    !self
-                        .current(other)
-                        .is_some_and(|event| matches!(event.kind, Kind::Collective { .. }))
-                }),
+                Wait::Collective => {
+                    (0..size).find(|&other| !self.current(other).is_some_and(blocks_all))
+                }
             }
         };
         let mut path: Vec<usize> = Vec::new();

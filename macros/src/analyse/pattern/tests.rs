@@ -12,7 +12,6 @@ fn errors_with(sizes: Option<&[usize]>, item: TokenStream) -> Vec<String> {
     let mut cx = Ctxt::default();
     let options = Options {
         sizes,
-        explain: false,
         unchecked: false,
         source: None,
     };
@@ -40,13 +39,16 @@ fn explain(item: TokenStream) -> String {
     let mut cx = Ctxt::default();
     let options = Options {
         sizes: None,
-        explain: true,
         unchecked: false,
         source: None,
     };
-    analyse::analyse(&func, options, &mut cx)
-        .explain
-        .unwrap_or_default()
+    let analysis = analyse::analyse(&func, options, &mut cx);
+    format!(
+        "`{}`: {}: {}",
+        func.sig.ident,
+        analysis.coverage.word(),
+        analysis.explanation
+    )
 }
 
 /// No error, and every size analysed.
@@ -565,17 +567,13 @@ fn unchecked_checks_nothing() {
     let mut cx = Ctxt::default();
     let options = Options {
         sizes: None,
-        explain: true,
         unchecked: true,
         source: None,
     };
     let analysis = analyse::analyse(&func, options, &mut cx);
     assert!(!cx.has_errors());
-    assert!(
-        analysis
-            .explain
-            .is_some_and(|text| text.contains("`unchecked`"))
-    );
+    assert!(analysis.explanation.contains("`unchecked`"));
+    assert_eq!(analysis.coverage.word(), "not checked");
 }
 
 #[test]
@@ -670,7 +668,6 @@ fn pattern_of_files() {
             let mut cx = Ctxt::default();
             let options = Options {
                 sizes: None,
-                explain: true,
                 unchecked: false,
                 source: Some(&source),
             };
@@ -679,7 +676,7 @@ fn pattern_of_files() {
             total += elapsed;
             println!(
                 "{path}: {elapsed:?}\n  {}\n  errors: {}",
-                analysis.explain.unwrap_or_default(),
+                analysis.explanation,
                 cx.into_compile_errors()
             );
         }

@@ -72,6 +72,8 @@ pub(crate) struct Event {
     pub(crate) kind: Kind,
     /// The innermost loop around the call, if any.
     pub(crate) in_loop: Option<usize>,
+    /// The op issues a request (`isend`, `ibcast`, ...): it does not wait.
+    pub(crate) nonblocking: bool,
 }
 
 /// What a call does, with its peers, tags, root and operator evaluated.

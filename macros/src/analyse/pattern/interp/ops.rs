@@ -17,16 +17,9 @@ fn reduction_name(expr: &Expr) -> Option<String> {
 }
 
 impl Interp<'_> {
+    /// A call of an op: an event, but for the completion of requests (`wait`, `wait_all`,
+    /// `test`), which is none: the requests' ops were recorded when they were issued.
     pub(super) fn op_call(&mut self, op: Op, span: Span, call: &ExprCall) -> R<Value> {
-        if op.is_nonblocking() {
-            return give_up(
-                span,
-                format!(
-                    "`{}` is nonblocking: requests and their completion are not simulated",
-                    op.name
-                ),
-            );
-        }
         let count = call.args.len();
         let explicit = count == op.explicit_arity();
         if count != op.implicit_arity() && !explicit {
@@ -35,6 +28,9 @@ impl Interp<'_> {
         let mut values = Vec::new();
         for arg in &call.args {
             values.push(self.expr(arg)?);
+        }
+        if op.is_nonblocking() && !op.issues_request() {
+            return Ok(result_of(op, explicit));
         }
         let param = |role: Role| {
             op.position(role)
@@ -93,14 +89,20 @@ impl Interp<'_> {
             site: id_of(call),
             kind,
             in_loop: self.loops.last().copied(),
+            nonblocking: op.issues_request(),
         });
         if self.events.len() > EVENT_LIMIT {
             return Err(Ctl::Stop(End::Budget));
         }
-        Ok(match (explicit, op.returns_value()) {
-            (false, _) => Value::Unknown,
-            (true, false) => Value::Token,
-            (true, true) => Value::Tuple(vec![Value::Unknown, Value::Token]),
-        })
+        Ok(result_of(op, explicit))
+    }
+}
+
+/// The value of an op's call: its token in explicit mode, beside a value not known.
+fn result_of(op: Op, explicit: bool) -> Value {
+    match (explicit, op.returns_value()) {
+        (false, _) => Value::Unknown,
+        (true, false) => Value::Token,
+        (true, true) => Value::Tuple(vec![Value::Unknown, Value::Token]),
     }
 }
