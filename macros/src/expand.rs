@@ -21,11 +21,30 @@ use crate::imports::Imports;
 use crate::ops;
 use crate::parse;
 
+/// The environment variable that makes every `#[spmd_jit]` function of a build explain itself.
+const EXPLAIN_VAR: &str = "SPMD_EXPLAIN";
+
+/// Where the function is: its file, as the compiler names it, and its text.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Source<'a> {
+    /// The file's path, for `SPMD_EXPLAIN`'s lines.
+    pub(crate) path: Option<&'a std::path::Path>,
+    /// The file's text, for its imports, constants and functions.
+    pub(crate) text: Option<&'a str>,
+}
+
+/// Whether `SPMD_EXPLAIN` asks every function to explain itself (set, and neither empty nor
+/// `0`).
+fn explain_everything() -> bool {
+    std::env::var(EXPLAIN_VAR).is_ok_and(|value| !value.is_empty() && value != "0")
+}
+
 /// The whole attribute: parse, analyse, expand; never fails, never panics.
 ///
-/// `source` is the text of the file the function is in, for the renames of ops it imports
-/// (see [`imports`]).
-pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, source: Option<&str>) -> TokenStream {
+/// `source` is the file the function is in: its text, for the renames of ops it imports (see
+/// [`imports`]), and its path, for `SPMD_EXPLAIN`.
+pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, file: Source<'_>) -> TokenStream {
+    let source = file.text;
     let mut cx = Ctxt::default();
     let (args, args_error) = parse::args(args);
     if let Some(error) = args_error {
@@ -55,6 +74,20 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, source: Option<&str
         implicit: analysis.mode == Mode::Implicit,
     }
     .visit_block_mut(&mut func.block);
+    let text = format!("`{}`: {}", func.sig.ident, analysis.explanation);
+    if explain_everything() {
+        // One line per function on the compiler's standard error: it fails no build, whatever
+        // the lints.
+        let place = match (file.path, line_of(func.sig.ident.span())) {
+            (Some(path), Some(line)) => format!("{}:{line}", path.display()),
+            (Some(path), None) => path.display().to_string(),
+            (None, _) => "?".to_owned(),
+        };
+        eprintln!(
+            "spmd_jit explain: {place}: {}: {text}",
+            analysis.coverage.word()
+        );
+    }
     if args.explain {
         let text = format!(
             "`{}`: {}: {}",
@@ -66,6 +99,11 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, source: Option<&str
             .stmts
             .insert(0, explain_note(&text, func.sig.ident.span()));
     }
+    // Makes the compiler track the variable: setting or clearing it expands the function again.
+    let tracked: syn::Stmt = syn::parse_quote_spanned! {Span::mixed_site()=>
+        const _: ::core::option::Option<&str> = ::core::option_env!(#EXPLAIN_VAR);
+    };
+    func.block.stmts.insert(0, tracked);
     let errors = cx.into_compile_errors();
     quote! {
         #func
@@ -184,6 +222,11 @@ fn explain_note(text: &str, span: Span) -> syn::Stmt {
     }
 }
 
+/// The line of `span`, inside the compiler.
+fn line_of(span: Span) -> Option<usize> {
+    proc_macro::is_available().then(|| span.unwrap().line())
+}
+
 /// `tokens` with every span set to `span`.
 fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
@@ -204,5 +247,5 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 /// For tests: the expansion of `#[spmd_jit]` on `item`, as a file.
 #[cfg(test)]
 pub(crate) fn expand_to_file(args: TokenStream, item: TokenStream) -> syn::Result<syn::File> {
-    syn::parse2(spmd_jit(args, item, None))
+    syn::parse2(spmd_jit(args, item, Source::default()))
 }

@@ -260,16 +260,29 @@ use proc_macro::TokenStream;
 ///   pattern is checked (1 to 8 by default; at most 1024);
 /// - `explain`: reports what the pattern check covered, and why it gave up where it did, as a
 ///   warning on the function (the note of a `#[deprecated]` item: a proc macro cannot emit a
-///   warning on stable Rust; it fails the build only where warnings are denied);
+///   warning on stable Rust; it fails the build only where warnings are denied). To see the
+///   coverage of a whole build instead, set `SPMD_EXPLAIN=1` in the environment of `cargo
+///   build`: every `#[spmd_jit]` function compiled prints one line on the compiler's standard
+///   error, `spmd_jit explain: FILE:LINE: WORD: ..`, with `WORD` one of `checked`, `partly
+///   checked`, `gave up`, `not checked`, `no communication` (and `checked with its callers`),
+///   which fails no build. The expansion reads the variable with `option_env!`, so the
+///   compiler tracks it: setting or clearing it recompiles the functions, no `cargo clean`
+///   needed (a build already done with it set prints nothing again);
 /// - `unchecked`: no pattern check (for a program that errs on purpose, such as a test of the
 ///   runtime's errors). The other checks stay.
 #[proc_macro_attribute]
 pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
-    // The file around the function, for the renames of ops it imports (`imports`).
-    let source = proc_macro::Span::call_site()
-        .local_file()
+    // The file around the function, for the renames of ops it imports (`imports`), its
+    // constants and its functions.
+    let path = proc_macro::Span::call_site().local_file();
+    let text = path
+        .as_ref()
         .and_then(|path| std::fs::read_to_string(path).ok());
-    expand::spmd_jit(args.into(), item.into(), source.as_deref()).into()
+    let file = expand::Source {
+        path: path.as_deref(),
+        text: text.as_deref(),
+    };
+    expand::spmd_jit(args.into(), item.into(), file).into()
 }
 
 /// Not a public API: the runtime's list of its ops. Expands to `callback! { name in module

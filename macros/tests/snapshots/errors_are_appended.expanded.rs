@@ -1,4 +1,5 @@
 fn broken(comm: &Comm, x: f64) -> f64 {
+    const _: ::core::option::Option<&str> = ::core::option_env!("SPMD_EXPLAIN");
     println!(
         "{}", ::spmd::__private::settle(allreduce(& x, Sum, comm,
         ::spmd::__private::take_token()))

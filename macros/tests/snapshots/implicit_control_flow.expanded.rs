@@ -1,4 +1,5 @@
 fn steps(comm: &Comm, mode: u8, text: &str) -> Result<u64, ParseIntError> {
+    const _: ::core::option::Option<&str> = ::core::option_env!("SPMD_EXPLAIN");
     let start: u64 = text.parse()?;
     let mut x = if mode == 0 {
         ::spmd::__private::settle(
