@@ -173,7 +173,7 @@ pub(crate) fn every_element<R>(_: &R) -> usize {
 
 // ---- slices and Vec -------------------------------------------------------------------------
 
-fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
+pub(crate) fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
     if parts > 0 && len.is_multiple_of(parts) {
         Ok(len / parts)
     } else {

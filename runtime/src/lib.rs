@@ -124,7 +124,7 @@ pub use element::{
     BAnd, BOr, BXor, Element, LAnd, LOr, LXor, Max, Min, Prod, ReduceOp, Reduces, Sum,
 };
 pub use env::{Options, Threads, Universe, init, init_with};
-pub use ops::handed::{CollectiveBuf, RecvBuf, SendBuf};
+pub use ops::handed::{CollectiveBuf, RecvBuf, ResultBuf, SendBuf};
 pub use ops::nonblocking::{Request, Requests};
 pub use ops::p2p::{
     ANY_SOURCE, Dest, IntoDest, IntoSource, SendrecvDest, SendrecvSource, Source, Status,

@@ -28,6 +28,24 @@ impl Call<'_> {
     }
 }
 
+impl Call<'_> {
+    /// The block length of `len` elements split into one block per rank, or a clear error.
+    pub(crate) fn split_count(&self, len: usize) -> usize {
+        let size = self.comm.size();
+        match crate::buffer::flat_block_len(len, size) {
+            Ok(block) => block,
+            Err(problem) => self.fail(
+                problem,
+                format!(
+                    "`{}` sends one block per rank: give it a send buffer whose length is a \
+                     multiple of `comm.size()` ({size})",
+                    self.op()
+                ),
+            ),
+        }
+    }
+}
+
 /// Waits until every rank of `comm` has reached the barrier.
 ///
 /// The agreement that precedes every collective (an `MPI_Allreduce` on the communicator's

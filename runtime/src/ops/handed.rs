@@ -249,3 +249,79 @@ impl<T: Element> CollectiveBuf for Vec<T> {
         data
     }
 }
+
+/// The result buffer of a nonblocking collective's `_into` form
+/// ([`iallreduce_into`](crate::iallreduce_into), [`iallgather_into`](crate::iallgather_into),
+/// [`ialltoall_into`](crate::ialltoall_into)): lent (`&mut buf`, any [`BufferMut`]) or handed
+/// over (a `Vec`). It must hold exactly the result's elements.
+///
+/// - `&mut buf`: the collective writes memory the call site reuses, copied into `buf` when the
+///   request completes; `buf` stays mutably borrowed until then. The request's result for it
+///   is `()`.
+/// - `Vec<T>`: the collective writes the `Vec` itself, no copy and no allocation; the request
+///   hands it back holding the result. The zero-copy form, for large messages.
+///
+/// Sealed: implemented for `&mut B` of every [`BufferMut`] and for `Vec<T>`.
+pub trait ResultBuf<'a>: Sealed {
+    /// The element type.
+    type Elem: Element;
+    /// What the request hands back: `()` for a lent buffer, the `Vec` for a handed-over one.
+    type Back: 'a;
+    /// What the request keeps until it completes: the lent buffer, or nothing.
+    #[doc(hidden)]
+    type Kept: 'a;
+
+    /// The number of elements there is room for.
+    #[doc(hidden)]
+    fn result_room(&self) -> usize;
+
+    /// The memory MPI writes, and what the request keeps.
+    #[doc(hidden)]
+    fn into_result_memory(self) -> (Memory<Self::Elem>, Self::Kept);
+
+    /// What the request hands back once the collective wrote every element of `memory`.
+    #[doc(hidden)]
+    fn result_back(kept: Self::Kept, memory: Memory<Self::Elem>) -> Self::Back;
+}
+
+impl<'a, B: BufferMut + ?Sized + 'a> ResultBuf<'a> for &'a mut B {
+    type Elem = B::Elem;
+    type Back = ();
+    type Kept = &'a mut B;
+
+    #[inline]
+    fn result_room(&self) -> usize {
+        self.element_count()
+    }
+
+    fn into_result_memory(self) -> (Memory<B::Elem>, &'a mut B) {
+        let len = self.element_count();
+        (Memory::Staged(Staged::for_output(len)), self)
+    }
+
+    fn result_back(buf: &'a mut B, memory: Memory<B::Elem>) {
+        let len = memory.len();
+        buf.with_elements_out(|out| out.copy_from_slice(&memory), |_| len);
+    }
+}
+
+impl<'a, T: Element> ResultBuf<'a> for Vec<T> {
+    type Elem = T;
+    type Back = Vec<T>;
+    type Kept = ();
+
+    #[inline]
+    fn result_room(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn into_result_memory(self) -> (Memory<T>, ()) {
+        (Memory::Owned(self), ())
+    }
+
+    #[inline]
+    fn result_back((): (), memory: Memory<T>) -> Vec<T> {
+        memory.into_vec()
+    }
+}

@@ -18,7 +18,7 @@ use crate::settings;
 use std::rc::Rc;
 
 use crate::guard;
-use crate::ops::handed::{CollectiveBuf, RecvBuf, SendBuf};
+use crate::ops::handed::{CollectiveBuf, RecvBuf, ResultBuf, SendBuf};
 use crate::recycle;
 use crate::sys::{self, Blocks, Completed, Gated, InFlight, Memory, RawComm, Start, SysResult};
 use crate::token::Token;
@@ -316,6 +316,17 @@ impl Receive {
         call: &Call<'_>,
         origin: &OpId,
     ) -> (Memory<E>, Status) {
+        let (_, recv, status) = self.complete_both(done, call, origin);
+        (recv, status)
+    }
+
+    /// [`complete`](Receive::complete), with the memory the send read.
+    fn complete_both<S: Element, E: Element>(
+        &self,
+        done: SysResult<Completed<S, E>>,
+        call: &Call<'_>,
+        origin: &OpId,
+    ) -> (Memory<S>, Memory<E>, Status) {
         let room = Room {
             what: self.what,
             len: self.len,
@@ -329,7 +340,7 @@ impl Receive {
         if self.exact {
             call.exact_count::<E>(&status, self.len);
         }
-        (done.recv, status)
+        (done.send, done.recv, status)
     }
 }
 
@@ -492,6 +503,69 @@ where
     )
 }
 
+/// Starts sending `sendbuf` to `dest` and receiving into `recvbuf` from `source` (`MPI_Isend`,
+/// `MPI_Improbe` + `MPI_Imrecv`), the nonblocking [`sendrecv_into`](crate::sendrecv_into):
+/// [`wait`] returns what each buffer hands back, as a pair. Peers are typed as for `sendrecv`.
+/// The message may be shorter than `recvbuf`, not longer.
+///
+/// Each buffer is lent or handed over, as [`isend`]'s and [`irecv_into`]'s:
+///
+/// - `&buf` / `&mut buf`: copied through memory the call site reuses (no allocation once a
+///   loop has run a few times); the pair is `((), Status)`.
+/// - `Vec`s: MPI sends from and receives into them where they are, no copy and no
+///   allocation; the pair is `(send_vec, (recv_vec, Status))`, both handed back.
+#[track_caller]
+pub fn isendrecv_into<'a, S, R>(
+    sendbuf: S,
+    recvbuf: R,
+    source: impl SendrecvSource,
+    dest: impl crate::ops::p2p::SendrecvDest,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf,
+    R: RecvBuf<'a>,
+{
+    let call = Call::new("isendrecv_into", comm, &token);
+    let (dest_rank, send_tag) = call.dest_arg(dest.into_dest());
+    let (source_rank, recv_tag) = call.source_arg(source.into_source());
+    let send_len = sendbuf.send_count();
+    call.count_arg("the send buffer", send_len);
+    let len = recvbuf.room();
+    call.count_arg("the receive buffer", len);
+    call.announce((S::Elem::NAME, send_len, dest_rank, send_tag));
+    let (memory, kept) = recvbuf.into_memory();
+    let flight = sys::isendrecv(
+        comm.raw(),
+        sendbuf.into_memory(),
+        dest_rank,
+        send_tag,
+        memory,
+        source_rank,
+        recv_tag,
+    );
+    let peer = Peer::Exchange {
+        to: dest_rank,
+        from: source_rank,
+    };
+    issue(
+        call,
+        token,
+        Payload::of::<R::Elem>(len),
+        peer,
+        flight,
+        move |done, call, origin| {
+            let receive = Receive {
+                exact: false,
+                ..Receive::exact("the receive buffer", len, source_rank)
+            };
+            let (sent, memory, status) = receive.complete_both(done, call, origin);
+            (S::back(sent), R::back(kept, memory, status))
+        },
+    )
+}
+
 // ---- collectives ------------------------------------------------------------------------------
 //
 // A nonblocking collective's data starts once the ranks agreed on it (`issue_collective`), so
@@ -581,7 +655,9 @@ where
         Payload::of::<B::Elem>(len),
         Peer::None,
         crate::ops::reduction::fingerprint::<B::Elem, O>(len, None),
-        sys::starter(move |comm: RawComm<'_>| sys::iallreduce(comm, data.into(), O::KIND)),
+        sys::starter(move |comm: RawComm<'_>| {
+            sys::iallreduce(comm, Memory::default(), data.into(), O::KIND)
+        }),
         move |done, call, origin| {
             B::result(&shape, completed(done, call, origin, None).recv.into_vec())
         },
@@ -652,6 +728,143 @@ where
         }),
         move |done, call, origin| {
             B::owned_from_shape(&shape, completed(done, call, origin, None).recv.into_vec())
+        },
+    )
+}
+
+/// Starts an allreduce of `sendbuf` with `op` into `recvbuf` (`MPI_Iallreduce`), the
+/// nonblocking [`allreduce_into`](crate::allreduce_into): `recvbuf` holds exactly as many
+/// elements as `sendbuf`; [`wait`] returns what each buffer hands back, as a pair.
+///
+/// Each buffer is lent or handed over ([`SendBuf`], [`ResultBuf`]): with `&sendbuf` and
+/// `&mut recvbuf` the pair is `((), ())` and the reduction is in `recvbuf` after the wait
+/// (copied through memory the call site reuses: no allocation once a loop has run a few
+/// times); with `Vec`s it is `(sendbuf, recvbuf)`, both handed back, no copy. To reduce in
+/// place, hand one `Vec` to [`iallreduce`].
+#[track_caller]
+pub fn iallreduce_into<'a, S, R, O>(
+    sendbuf: S,
+    recvbuf: R,
+    op: O,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf,
+    R: ResultBuf<'a, Elem = S::Elem>,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    let call = Call::new("iallreduce_into", comm, &token);
+    let len = sendbuf.send_count();
+    call.count_arg("the send buffer", len);
+    call.expect_len(
+        "the receive buffer",
+        recvbuf.result_room(),
+        len,
+        "give the receive buffer exactly as many elements as the send buffer",
+    );
+    let (recv, kept) = recvbuf.into_result_memory();
+    let send = sendbuf.into_memory();
+    issue_collective(
+        call,
+        token,
+        Payload::of::<S::Elem>(len),
+        Peer::None,
+        crate::ops::reduction::fingerprint::<S::Elem, O>(len, None),
+        sys::starter(move |comm: RawComm<'_>| sys::iallreduce(comm, send, recv, O::KIND)),
+        move |done, call, origin| {
+            let done = completed(done, call, origin, None);
+            (S::back(done.send), R::result_back(kept, done.recv))
+        },
+    )
+}
+
+/// Starts gathering every rank's `sendbuf` into `recvbuf` on every rank (`MPI_Iallgather`),
+/// the nonblocking [`allgather_into`](crate::allgather_into): `recvbuf` holds exactly
+/// `comm.size()` times `sendbuf`'s elements, rank `r`'s at block `r`; [`wait`] returns what
+/// each buffer hands back, as a pair (lent or handed over, as [`iallreduce_into`]'s).
+#[track_caller]
+pub fn iallgather_into<'a, S, R>(
+    sendbuf: S,
+    recvbuf: R,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf,
+    R: ResultBuf<'a, Elem = S::Elem>,
+{
+    let call = Call::new("iallgather_into", comm, &token);
+    let len = sendbuf.send_count();
+    call.count_arg("the send buffer", len);
+    let size = comm.size();
+    call.count_arg("the gathered result", len.saturating_mul(size));
+    call.expect_len(
+        "the receive buffer",
+        recvbuf.result_room(),
+        len * size,
+        "give `iallgather_into` a receive buffer of `comm.size()` times the send buffer's length",
+    );
+    blocks_into::<S, R>(call, token, Blocks::Allgather, sendbuf, recvbuf, len, len)
+}
+
+/// Starts an all-to-all exchange of `sendbuf`'s blocks into `recvbuf` (`MPI_Ialltoall`), the
+/// nonblocking [`alltoall_into`](crate::alltoall_into): `sendbuf`'s elements, in logical
+/// order, are split into `comm.size()` equal blocks, block `i` going to rank `i`; `recvbuf`
+/// holds as many elements and receives rank `r`'s block at block `r`. [`wait`] returns what
+/// each buffer hands back, as a pair (lent or handed over, as [`iallreduce_into`]'s).
+#[track_caller]
+pub fn ialltoall_into<'a, S, R>(
+    sendbuf: S,
+    recvbuf: R,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf,
+    R: ResultBuf<'a, Elem = S::Elem>,
+{
+    let call = Call::new("ialltoall_into", comm, &token);
+    let len = sendbuf.send_count();
+    let block = call.split_count(len);
+    call.count_arg("one block", block);
+    call.expect_len(
+        "the receive buffer",
+        recvbuf.result_room(),
+        len,
+        "give `ialltoall_into` a receive buffer as long as the send buffer",
+    );
+    blocks_into::<S, R>(call, token, Blocks::Alltoall, sendbuf, recvbuf, block, len)
+}
+
+/// Issues `iallgather_into` or `ialltoall_into` (`pattern`) of `block`-element blocks, `len`
+/// elements sent by this rank.
+fn blocks_into<'a, S, R>(
+    call: Call<'a>,
+    token: Token,
+    pattern: Blocks,
+    sendbuf: S,
+    recvbuf: R,
+    block: usize,
+    len: usize,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf,
+    R: ResultBuf<'a, Elem = S::Elem>,
+{
+    let (recv, kept) = recvbuf.into_result_memory();
+    let send = sendbuf.into_memory();
+    issue_collective(
+        call,
+        token,
+        Payload::of::<S::Elem>(len),
+        Peer::None,
+        Collective::plain(S::Elem::NAME, block),
+        sys::starter(move |comm: RawComm<'_>| sys::iblocks(comm, pattern, send, recv, block)),
+        move |done, call, origin| {
+            let done = completed(done, call, origin, None);
+            (S::back(done.send), R::result_back(kept, done.recv))
         },
     )
 }

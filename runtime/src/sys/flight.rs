@@ -410,25 +410,36 @@ pub(crate) fn ibcast<T: Element>(
     )
 }
 
-/// `MPI_Iallreduce` in place (`MPI_IN_PLACE`): `data` is input and output.
+/// `MPI_Iallreduce` of `send` into `recv`, which hold the same number of elements; in place
+/// (`MPI_IN_PLACE`: `recv` is input and output) when `send` is empty.
 pub(crate) fn iallreduce<T: Element>(
     comm: RawComm<'_>,
-    data: Memory<T>,
+    send: Memory<T>,
+    recv: Memory<T>,
     op: OpKind,
-) -> SysResult<InFlight<'_, u8, T>> {
-    let n = count(data.len())?;
+) -> SysResult<InFlight<'_, T, T>> {
+    let n = count(recv.len())?;
+    let in_place_op = send.is_empty();
+    assert!(
+        in_place_op || send.len() == recv.len(),
+        "spmd internal error: an iallreduce of {} elements into {}",
+        send.len(),
+        recv.len()
+    );
     InFlight::start_one(
         "MPI_Iallreduce",
-        Memory::default(),
-        data,
+        send,
+        recv,
         None,
-        |_, data, requests| {
-            // SAFETY: MPI_IN_PLACE makes MPI read and write `data`, `n` initialised elements owned
-            // by the `InFlight` until completion.
+        |send, recv, requests| {
+            let send: *const std::ffi::c_void = if in_place_op { in_place() } else { send.cast() };
+            // SAFETY: `recv` holds `n` initialised elements and `send` (unless MPI_IN_PLACE,
+            // when MPI reads and writes `recv`) `n` more, both owned by the `InFlight` until
+            // completion (the length check above).
             unsafe {
                 ffi::MPI_Iallreduce(
-                    in_place(),
-                    data.cast(),
+                    send,
+                    recv.cast(),
                     n,
                     T::datatype(),
                     op_handle::<T>(op),

@@ -73,5 +73,54 @@ fn main() {
             assert_eq!(&buf[..2], &[5, 6]);
         }
     }
+
+    // A nonblocking collective's `_into` form matches its plain form on other ranks.
+    let total = (size * (size - 1) / 2) as f64;
+    let (sum, next_token) = if rank % 2 == 0 {
+        let (request, token) = iallreduce(&[rank as f64; 2], Sum, &comm, token);
+        wait(request, token)
+    } else {
+        let mut out = [0.0; 2];
+        let (request, token) = iallreduce_into(&[rank as f64; 2], &mut out, Sum, &comm, token);
+        let (((), ()), token) = wait(request, token);
+        (out, token)
+    };
+    token = next_token;
+    assert_eq!(
+        sum, [total; 2],
+        "rank {rank}: iallreduce with iallreduce_into"
+    );
+    // `isendrecv_into` a buffer longer than the message, lent and handed over.
+    let next = (rank + 1) % size;
+    let prev = (rank + size - 1) % size;
+    let mut room = [0u8; 5];
+    let (request, next_token) = isendrecv_into(
+        &[rank as u8; 3],
+        &mut room,
+        Source::rank(prev),
+        Dest::rank(next),
+        &comm,
+        token,
+    );
+    let (((), status), next_token) = wait(request, next_token);
+    assert_eq!(
+        (status.count(), room),
+        (3, [prev as u8, prev as u8, prev as u8, 0, 0])
+    );
+    let (request, next_token) = isendrecv_into(
+        vec![rank as u8; 2],
+        vec![9u8; 4],
+        Source::rank(prev),
+        Dest::rank(next),
+        &comm,
+        next_token,
+    );
+    let ((sent, (got, status)), next_token) = wait(request, next_token);
+    assert_eq!(sent, [rank as u8; 2]);
+    assert_eq!(
+        (status.count(), got),
+        (2, vec![prev as u8, prev as u8, 9, 9])
+    );
+    token = next_token;
     drop(token);
 }

@@ -134,6 +134,13 @@ fn implicit(comm: &Comm) -> Log {
     let exchanged = isendrecv(&r, &scalar, Source::rank(left), Dest::rank(right), comm);
     let got = wait(exchanged);
     log.push(("isendrecv", vec![got]));
+    let mut room = [-1i64; 2];
+    let exchanged = isendrecv_into(&r, &mut room, Source::rank(left), Dest::rank(right), comm);
+    let ((), status) = wait(exchanged);
+    log.push((
+        "isendrecv_into",
+        vec![room[0], room[1], status.count() as i64],
+    ));
     let mut pending = iallreduce(&r, Sum, comm);
     let sum = loop {
         match test(pending) {
@@ -143,12 +150,25 @@ fn implicit(comm: &Comm) -> Log {
     };
     log.push(("iallreduce", vec![sum]));
     log.push(("test", vec![sum]));
+    let mut sum_into = [0i64];
+    wait(iallreduce_into(&[r], &mut sum_into, Sum, comm));
+    log.push(("iallreduce_into", sum_into.to_vec()));
     let root = r * 10;
     let got = wait(ibcast(&root, 0, comm));
     log.push(("ibcast", vec![got]));
     log.push(("iallgather", wait(iallgather(&r, comm))));
+    let mut all = vec![-1i64; size];
+    wait(iallgather_into(&r, &mut all, comm));
+    log.push(("iallgather_into", all));
     let blocks = vec![r; size];
     log.push(("ialltoall", wait(ialltoall(&blocks, comm))));
+    let (blocks, got) = wait(ialltoall_into(blocks, vec![-1i64; size], comm));
+    assert_eq!(
+        blocks,
+        vec![r; size],
+        "ialltoall_into hands the send Vec back"
+    );
+    log.push(("ialltoall_into", got));
     wait(ibarrier(comm));
     log.push(("ibarrier", Vec::new()));
     log.push(("wait", Vec::new()));
@@ -319,6 +339,20 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     );
     let (got, token) = wait(exchanged, token);
     log.push(("isendrecv", vec![got]));
+    let mut room = [-1i64; 2];
+    let (exchanged, token) = isendrecv_into(
+        &r,
+        &mut room,
+        Source::rank(left),
+        Dest::rank(right),
+        comm,
+        token,
+    );
+    let (((), status), token) = wait(exchanged, token);
+    log.push((
+        "isendrecv_into",
+        vec![room[0], room[1], status.count() as i64],
+    ));
     let (mut pending, mut token) = iallreduce(&r, Sum, comm, token);
     let sum = loop {
         let (outcome, next) = test(pending, token);
@@ -330,6 +364,10 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     };
     log.push(("iallreduce", vec![sum]));
     log.push(("test", vec![sum]));
+    let (request, token) = iallreduce_into(vec![r], vec![0i64], Sum, comm, token);
+    let ((sent, sum_into), token) = wait(request, token);
+    assert_eq!(sent, vec![r], "iallreduce_into hands the send Vec back");
+    log.push(("iallreduce_into", sum_into));
     let root = r * 10;
     let (request, token) = ibcast(&root, 0, comm, token);
     let (got, token) = wait(request, token);
@@ -337,10 +375,17 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     let (request, token) = iallgather(&r, comm, token);
     let (got, token) = wait(request, token);
     log.push(("iallgather", got));
+    let (request, token) = iallgather_into(vec![r], vec![-1i64; size], comm, token);
+    let ((_, all), token) = wait(request, token);
+    log.push(("iallgather_into", all));
     let blocks = vec![r; size];
     let (request, token) = ialltoall(&blocks, comm, token);
     let (got, token) = wait(request, token);
     log.push(("ialltoall", got));
+    let mut got = vec![-1i64; size];
+    let (request, token) = ialltoall_into(&blocks, &mut got, comm, token);
+    let (((), ()), token) = wait(request, token);
+    log.push(("ialltoall_into", got));
     let (request, token) = ibarrier(comm, token);
     let ((), token) = wait(request, token);
     log.push(("ibarrier", Vec::new()));
@@ -398,11 +443,15 @@ fn expected(rank: usize, size: usize) -> Log {
         ("irecv", vec![left, left]),
         ("irecv_into", vec![left, 2]),
         ("isendrecv", vec![left]),
+        ("isendrecv_into", vec![left, -1, 1]),
         ("iallreduce", vec![total]),
         ("test", vec![total]),
+        ("iallreduce_into", vec![total]),
         ("ibcast", vec![0]),
         ("iallgather", everyone.clone()),
-        ("ialltoall", everyone),
+        ("iallgather_into", everyone.clone()),
+        ("ialltoall", everyone.clone()),
+        ("ialltoall_into", everyone),
         ("ibarrier", Vec::new()),
         ("wait", Vec::new()),
         ("wait_all", Vec::new()),

@@ -3,7 +3,8 @@
 //! for large messages), `isendrecv`, `irecv_into` into a non-contiguous column, `isend` of a
 //! transposed view, `iallreduce`, `ibcast`, `iallgather`, `ialltoall`, `ibarrier`, `wait_all`
 //! on a tuple of mixed kinds and on a `Vec`, `test` until done, requests dropped without a
-//! wait (completed by their destructor), and templates and buffers passed as temporaries.
+//! wait (completed by their destructor), and templates and buffers passed as temporaries; the
+//! `_into` forms from and into strided views (columns of a matrix, every second element).
 //! ranks: 1 2 3 4
 
 use spmd::ndarray::s;
@@ -39,6 +40,21 @@ fn collectives(comm: &Comm, x: &Array1<i64>) -> (Array1<i64>, Array1<i64>, Array
     let (sum, from_root, gathered, exchanged, ()) =
         wait_all((sum, from_root, gathered, exchanged, fence), comm);
     (sum, from_root, gathered, exchanged)
+}
+
+/// The `_into` forms on non-contiguous views: each op reads a column of `m` and writes
+/// another column of `m` (or every second element of `out`), through lent buffers.
+#[spmd_jit]
+fn into_strided(comm: &Comm, m: &mut Array2<f64>, out: &mut Array1<f64>) {
+    let (from, to) = comm.shift(1);
+    let (c0, mut c1, mut c2, mut c3) =
+        m.multi_slice_mut((s![.., 0], s![.., 1], s![.., 2], s![.., 3]));
+    let exchanged = isendrecv_into(&c0, &mut c1, from, to, comm);
+    wait(exchanged);
+    wait(iallreduce_into(&c1, &mut c2, Sum, comm));
+    let mut every_second = out.slice_mut(s![..;2]);
+    wait(iallgather_into(&c0.slice(s![..1]), &mut every_second, comm));
+    wait(ialltoall_into(&c0, &mut c3, comm));
 }
 
 fn main() {
@@ -81,6 +97,44 @@ fn main() {
     assert_eq!(exchanged, expected, "rank {rank}: alltoall");
 
     // Explicit tokens from here on.
+    // The `_into` forms, strided.
+    let rows = 2 * size;
+    let mut m = Array2::from_shape_fn((rows, 4), |(i, j)| {
+        if j == 0 {
+            (rank * 100 + i) as f64
+        } else {
+            -1.0
+        }
+    });
+    let mut out = Array1::from_elem(rows, -1.0);
+    into_strided(&comm, &mut m, &mut out);
+    let ranks_total = (100 * size * (size - 1) / 2) as f64;
+    for i in 0..rows {
+        let row = m.row(i);
+        assert_eq!(
+            row[1],
+            (left * 100 + i) as f64,
+            "rank {rank}: isendrecv_into"
+        );
+        assert_eq!(
+            row[2],
+            ranks_total + (size * i) as f64,
+            "rank {rank}: iallreduce_into"
+        );
+        let (block, within) = (i / 2, i % 2);
+        assert_eq!(
+            row[3],
+            (block * 100 + 2 * rank + within) as f64,
+            "rank {rank}: ialltoall_into"
+        );
+        let gathered = if i % 2 == 0 {
+            (i / 2 * 100) as f64
+        } else {
+            -1.0
+        };
+        assert_eq!(out[i], gathered, "rank {rank}: iallgather_into");
+    }
+
     let token = spmd::token();
 
     // `isendrecv` with tags, and `irecv_into` into every second element of a column of a

@@ -1,8 +1,9 @@
-//! Nonblocking ops with `Vec`s handed over: `isend` and `irecv_into` hand their `Vec`s back,
-//! `iallreduce` and `ibcast` work in theirs, on a ring of any size, small and large. In steady
-//! state neither these nor the lent point-to-point forms allocate: a loop of exchanges and
-//! collectives makes no heap allocation after its first rounds (counted by this program's
-//! allocator; MPI's own memory is not Rust's and is not counted).
+//! Nonblocking ops with `Vec`s handed over: `isend`, `irecv_into` and the `_into` forms hand
+//! their `Vec`s back, `iallreduce` and `ibcast` work in theirs, on a ring of any size, small
+//! and large. In steady state neither these nor the lent forms allocate: a loop of exchanges
+//! and collectives (`isendrecv_into`, `iallreduce_into`, `iallgather_into`, `ialltoall_into`,
+//! lent and handed over) makes no heap allocation after its first rounds (counted by this
+//! program's allocator; MPI's own memory is not Rust's and is not counted).
 //! ranks: 1 2 3 4
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -82,6 +83,31 @@ fn collectives_in_place(len: usize, comm: &Comm) {
     assert!(got.iter().all(|&x| x == 7));
 }
 
+/// The `_into` forms with `Vec`s handed over: an exchange with the ring's neighbours, an
+/// allreduce, an allgather and an all-to-all; returns the `Vec`s.
+#[spmd_jit]
+fn into_handed_over(vecs: [Vec<f64>; 2], comm: &Comm) -> [Vec<f64>; 2] {
+    let [send, recv] = vecs;
+    let (from, to) = comm.shift(1);
+    let (send, (recv, status)) = wait(isendrecv_into(send, recv, from, to, comm));
+    assert_eq!(status.count(), recv.len());
+    // What came from the left, reduced into the other Vec, then exchanged all to all.
+    let (recv, send) = wait(iallreduce_into(recv, send, Max, comm));
+    let (send, recv) = wait(ialltoall_into(send, recv, comm));
+    [send, recv]
+}
+
+/// The `_into` forms with lent buffers.
+#[spmd_jit]
+fn into_lent(send: &[f64], recv: &mut [f64], gathered: &mut [f64], comm: &Comm) {
+    let (from, to) = comm.shift(1);
+    let exchanged = isendrecv_into(send, &mut *recv, from, to, comm);
+    wait(exchanged);
+    wait(iallgather_into(&send[..1], &mut *gathered, comm));
+    wait(ialltoall_into(send, &mut *recv, comm));
+    wait(iallreduce_into(send, &mut *recv, Sum, comm));
+}
+
 fn main() {
     let universe = spmd::init();
     let comm = universe.world();
@@ -118,11 +144,16 @@ fn main() {
     let (mut send, mut recv) = (vec![rank as f64; len], vec![0.0; len]);
     let mut lent_recv = vec![0.0; len];
     let mut reduced = vec![rank as f64; len];
+    let mut vecs = [vec![rank as f64; len * size], vec![0.0; len * size]];
+    let (lent_send, mut lent_out) = (vec![1.0; len * size], vec![0.0; len * size]);
+    let mut gathered = vec![0.0; size];
     for round in 0..20 {
         let before = allocations();
         (send, recv) = ring_handed_over(send, recv, &comm);
         ring_lent(&send, &mut lent_recv, &comm);
         reduced = reduce_in_place(reduced, &comm);
+        vecs = into_handed_over(vecs, &comm);
+        into_lent(&lent_send, &mut lent_out, &mut gathered, &comm);
         let made = allocations() - before;
         if round >= 4 {
             assert_eq!(made, 0, "round {round}: {made} heap allocations");
@@ -131,6 +162,17 @@ fn main() {
     assert!(recv.iter().all(|&x| x == left as f64));
     assert!(lent_recv.iter().all(|&x| x == left as f64));
     assert!(reduced.iter().all(|&x| x == (size - 1) as f64));
+    // The maximum over the ranks of what came from the left, exchanged all to all.
+    let most = (size - 1) as f64;
+    assert!(
+        vecs[1].iter().all(|&x| x == most),
+        "the _into forms handed over"
+    );
+    assert!(
+        lent_out.iter().all(|&x| x == size as f64),
+        "the _into forms lent"
+    );
+    assert!(gathered.iter().all(|&x| x == 1.0));
     if rank == 0 {
         println!("ok");
     }

@@ -9,7 +9,7 @@
 //! expect-failure: `wait` failed on rank 1 of 2
 //! expect-failure: (the receive of `isendrecv` at
 //! expect-failure: which holds 10000 elements of f32: it has 40000 (160000 bytes); nothing was written
-//! expect-failure: or `sendrecv_into` with a buffer at least that long
+//! expect-failure: or `isendrecv_into` with a buffer at least that long
 
 use spmd::prelude::*;
 use spmd_tests::canary::CanaryAlloc;
