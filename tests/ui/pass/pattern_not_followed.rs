@@ -20,20 +20,25 @@ fn rounds(comm: &Comm, n: usize, mut x: f64) -> f64 {
     x
 }
 
-/// A plain function given the communicator: what it does is not seen.
-fn helper(comm: &Comm, x: f64) -> f64 {
-    let token = spmd::token();
-    let (y, token) = allreduce(&x, Sum, comm, token);
-    drop(token);
-    y
+/// A function of another module given the communicator: what it does is not seen (only the
+/// functions of the file called by their name are followed).
+mod other {
+    use spmd::prelude::*;
+
+    pub fn helper(comm: &Comm, x: f64) -> f64 {
+        let token = spmd::token();
+        let (y, token) = allreduce(&x, Sum, comm, token);
+        drop(token);
+        y
+    }
 }
 
 #[spmd_jit]
 fn through_a_helper(comm: &Comm, x: f64) -> f64 {
     if comm.rank() == 0 {
-        return helper(comm, x);
+        return other::helper(comm, x);
     }
-    helper(comm, x)
+    other::helper(comm, x)
 }
 
 /// A neighbour from a struct the macro cannot see into, as the shallow-water model has.

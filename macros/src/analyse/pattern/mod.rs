@@ -16,6 +16,7 @@ mod words;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use proc_macro2::Span;
 use quote::ToTokens;
@@ -26,7 +27,7 @@ use super::calls::is_token_type;
 use super::syntax::{assigned_names, binding_names, compound_op, idents, is_const_name};
 use crate::ctxt::Ctxt;
 use crate::ops::{self, Role};
-use interp::Shared;
+use interp::{Callees, Shared};
 use trace::{CommName, End, Event, GiveUp, Kind, Trace};
 
 /// The sizes checked when the attribute names none.
@@ -83,6 +84,9 @@ pub(crate) enum Coverage {
     NotChecked(String),
     /// The body calls no op and hands the communicator to no function.
     NoCommunication,
+    /// The function fails when every rank runs it, but only some ranks call it: its
+    /// `#[spmd_jit]` callers of the file are checked with it followed in place.
+    WithCallers,
 }
 
 impl Coverage {
@@ -94,13 +98,17 @@ impl Coverage {
             Coverage::GaveUp { .. } => "gave up",
             Coverage::NotChecked(_) => "not checked",
             Coverage::NoCommunication => "no communication",
+            Coverage::WithCallers => "checked with its callers",
         }
     }
 
     /// Whether every rank's collectives were compared with every size: the syntactic rules
     /// about collectives would only repeat (or contradict) the verdict.
     pub(crate) fn compared_collectives(&self) -> bool {
-        matches!(self, Coverage::Checked | Coverage::Collectives(_))
+        matches!(
+            self,
+            Coverage::Checked | Coverage::Collectives(_) | Coverage::WithCallers
+        )
     }
 
     /// Why the check could not evaluate the function, in words, for a conservative rule.
@@ -108,7 +116,9 @@ impl Coverage {
         match self {
             Coverage::GaveUp { why, span } => format!("{why}{}", words::at_line(*span)),
             Coverage::NotChecked(why) | Coverage::Collectives(why) => why.clone(),
-            Coverage::Checked | Coverage::NoCommunication => "it was not needed".to_owned(),
+            Coverage::Checked | Coverage::NoCommunication | Coverage::WithCallers => {
+                "it was not needed".to_owned()
+            }
         }
     }
 }
@@ -133,6 +143,11 @@ impl Report {
 /// Checks the communication pattern of `func`; records the problems in `cx`. Returns how much
 /// was evaluated, and what, in words.
 pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Report {
+    check_in(func, options, cx, true)
+}
+
+/// [`check`], judging a function that fails alone with its callers when `with_callers`.
+fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bool) -> Report {
     if options.unchecked {
         let why = "`unchecked`";
         return Report::new(
@@ -149,9 +164,10 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Repor
     }
     let comm = match communicator(func) {
         Ok(Some(comm)) => comm,
-        Ok(None) => {
-            return Report::new(Coverage::NoCommunication, "nothing to check");
-        }
+        Ok(None) => match passed_on(func) {
+            Some(comm) => comm,
+            None => return Report::new(Coverage::NoCommunication, "nothing to check"),
+        },
         Err(why) => {
             return Report::new(
                 Coverage::NotChecked(why.clone()),
@@ -160,8 +176,9 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Repor
         }
     };
     let name = func.sig.ident.to_string();
+    let callees = options.source.map(Callees::new);
     let shared = Shared {
-        consts: constants(func, options.source),
+        consts: Rc::new(constants(func, options.source)),
         token_params: token_params(func),
         params: func
             .sig
@@ -172,9 +189,10 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Repor
                 FnArg::Receiver(_) => Vec::new(),
             })
             .collect(),
-        tainted: tainted(func),
+        tainted: Rc::new(tainted(func)),
         has_self: func.sig.receiver().is_some(),
         comm,
+        callees: callees.as_ref(),
     };
     let sizes = options.sizes.unwrap_or(DEFAULT_SIZES);
     let mut budget = BUDGET;
@@ -208,6 +226,25 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Repor
         }
         verdicts.push((size, verdict));
     }
+    if let (Some((size, problem, _)), true, Some(callees)) =
+        (&first_failure, with_callers, &callees)
+        && let Some(callers) = callers_cover(&name, callees, options.source)
+    {
+        let problem = match problem {
+            simulate::Problem::Collectives { .. } => "the ranks' collectives differ",
+            simulate::Problem::OutOfRange { .. } => "a peer or root is out of range",
+            simulate::Problem::Deadlock { .. } => "its calls deadlock",
+            _ => "a message is not matched",
+        };
+        return Report::new(
+            Coverage::WithCallers,
+            format!(
+                "when every rank runs it, {problem} (with {size} ranks), but only some ranks \
+                 call it: it is judged with its `#[spmd_jit]` callers of this file ({callers}), \
+                 whose check follows it in place and reports there"
+            ),
+        );
+    }
     if let Some((size, problem, traces)) = &first_failure {
         let works: Vec<usize> = verdicts
             .iter()
@@ -238,6 +275,15 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Repor
     } else {
         coverage(&verdicts)
     };
+    let quiet = verdicts
+        .iter()
+        .all(|(_, verdict)| matches!(verdict, Verdict::Fine { calls: 0 } | Verdict::Excluded(_)));
+    if quiet && ops_of(func) == 0 {
+        return Report::new(
+            Coverage::NoCommunication,
+            "nothing to check: the functions it hands the communicator to do not communicate",
+        );
+    }
     Report::new(coverage, summary(&verdicts, options.sizes.is_none()))
 }
 
@@ -421,6 +467,79 @@ fn summary(verdicts: &[(usize, Verdict)], default_sizes: bool) -> String {
          and operators are compared per size{default}",
         parts.join("; ")
     )
+}
+
+/// The `#[spmd_jit]` functions of the file that call `name` and whose check, with `name`
+/// followed in place, evaluates every size (whether it finds a problem or not): their names, or
+/// `None` when there is none.
+fn callers_cover(name: &str, callees: &Callees<'_>, source: Option<&str>) -> Option<String> {
+    let mut covered = Vec::new();
+    for (caller, attr) in callees.jitted_callers(name) {
+        let (args, error) = crate::parse::args(attr);
+        if error.is_some() || args.unchecked {
+            continue;
+        }
+        let options = Options {
+            sizes: args.sizes.as_deref(),
+            unchecked: false,
+            source,
+        };
+        let report = check_in(caller, options, &mut Ctxt::default(), false);
+        if matches!(report.coverage, Coverage::Checked) {
+            covered.push(format!("`{}`", caller.sig.ident));
+        }
+    }
+    (!covered.is_empty()).then(|| covered.join(", "))
+}
+
+/// How many op calls the body makes, as written.
+fn ops_of(func: &ItemFn) -> usize {
+    struct Counter(usize);
+    impl<'ast> Visit<'ast> for Counter {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if ops::called_op(&call.func).is_some() {
+                self.0 += 1;
+            }
+            visit::visit_expr_call(self, call);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut counter = Counter(0);
+    counter.visit_block(&func.block);
+    counter.0
+}
+
+/// The communicator of a function that calls no op itself but may hand one on: a parameter
+/// of type `Comm` (or a reference to one) that the body names, or, in a method, `self` (which
+/// may hold one: its methods are not followed, and the evaluation says so).
+fn passed_on(func: &ItemFn) -> Option<CommName> {
+    let is_comm = |ty: &syn::Type| {
+        let mut ty = ty;
+        while let syn::Type::Reference(reference) = ty {
+            ty = &reference.elem;
+        }
+        matches!(ty, syn::Type::Path(path) if path.path.segments.last().is_some_and(|last| last.ident == "Comm"))
+    };
+    let names = idents_of_block(&func.block);
+    for input in &func.sig.inputs {
+        if let FnArg::Typed(typed) = input
+            && is_comm(&typed.ty)
+            && let Pat::Ident(ident) = &*typed.pat
+            && names.iter().any(|name| ident.ident == name)
+        {
+            return Some(CommName::Var(ident.ident.to_string()));
+        }
+    }
+    // A method: `self` may hold the communicator, under a field the body never names.
+    (func.sig.receiver().is_some() && names.iter().any(|name| name == "self"))
+        .then(|| CommName::SelfField(String::new()))
+}
+
+/// Every identifier of a block, macros' tokens included.
+fn idents_of_block(block: &syn::Block) -> Vec<String> {
+    let mut names = Vec::new();
+    idents(block.to_token_stream(), &mut names);
+    names
 }
 
 /// The communicator every op of the body uses; `None` when the body calls no op; `Err` when
@@ -611,40 +730,55 @@ fn constants(func: &ItemFn, source: Option<&str>) -> HashMap<String, Option<Expr
 /// Named constants and their expressions.
 type Consts = Vec<(String, Expr)>;
 
+/// Named constants and the text of their expressions.
+type ConstTexts = Vec<(String, String)>;
+
 thread_local! {
-    /// The constants of the last file read: the functions of a file come one after another.
-    static FILE_CONSTS: RefCell<Option<(String, Consts)>> = const { RefCell::new(None) };
+    /// The constants of the last file read, as text: the functions of a file come one after
+    /// another. Only text is kept from one expansion to the next: syntax trees hold the
+    /// compiler's tokens, which belong to one invocation of the macro.
+    static FILE_CONSTS: RefCell<Option<(String, ConstTexts)>> = const { RefCell::new(None) };
 }
 
 /// Every `const` item of a file (modules included; not those of functions or `impl`s).
 fn file_constants(source: &str) -> Consts {
-    if let Some(consts) = FILE_CONSTS.with_borrow(|cached| {
+    let cached = FILE_CONSTS.with_borrow(|cached| {
         cached
             .as_ref()
             .filter(|(text, _)| text == source)
             .map(|(_, consts)| consts.clone())
-    }) {
-        return consts;
-    }
-    struct Finder(Vec<(String, Expr)>);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_item_const(&mut self, item: &'ast ItemConst) {
-            self.0.push((item.ident.to_string(), (*item.expr).clone()));
+    });
+    let texts = match cached {
+        Some(texts) => texts,
+        None => {
+            struct Finder(ConstTexts);
+            impl<'ast> Visit<'ast> for Finder {
+                fn visit_item_const(&mut self, item: &'ast ItemConst) {
+                    self.0.push((
+                        item.ident.to_string(),
+                        item.expr.to_token_stream().to_string(),
+                    ));
+                }
+                fn visit_item_fn(&mut self, _: &'ast ItemFn) {}
+                fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+                fn visit_item_trait(&mut self, _: &'ast syn::ItemTrait) {}
+            }
+            let texts = match syn::parse_file(source) {
+                Ok(file) => {
+                    let mut finder = Finder(Vec::new());
+                    finder.visit_file(&file);
+                    finder.0
+                }
+                Err(_) => Vec::new(),
+            };
+            FILE_CONSTS.set(Some((source.to_owned(), texts.clone())));
+            texts
         }
-        fn visit_item_fn(&mut self, _: &'ast ItemFn) {}
-        fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
-        fn visit_item_trait(&mut self, _: &'ast syn::ItemTrait) {}
-    }
-    let consts = match syn::parse_file(source) {
-        Ok(file) => {
-            let mut finder = Finder(Vec::new());
-            finder.visit_file(&file);
-            finder.0
-        }
-        Err(_) => Vec::new(),
     };
-    FILE_CONSTS.set(Some((source.to_owned(), consts.clone())));
-    consts
+    texts
+        .into_iter()
+        .filter_map(|(name, text)| Some((name, syn::parse_str::<Expr>(&text).ok()?)))
+        .collect()
 }
 
 #[cfg(test)]

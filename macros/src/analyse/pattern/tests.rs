@@ -714,3 +714,226 @@ fn arithmetic_that_overflows_i128_is_not_known() {
     });
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// The errors and the explanation of the function `name` of the file `source`, with the file
+/// read as the macro reads it (its constants and functions).
+fn in_file(source: &str, name: &str) -> (Vec<String>, String) {
+    let file = syn::parse_file(source).expect("a file");
+    let func = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Fn(func) if func.sig.ident == name => Some(func.clone()),
+            _ => None,
+        })
+        .expect("the function");
+    let mut cx = Ctxt::default();
+    let options = Options {
+        sizes: None,
+        unchecked: false,
+        source: Some(source),
+    };
+    let analysis = analyse::analyse(&func, options, &mut cx);
+    let explained = format!(
+        "`{name}`: {}: {}",
+        analysis.coverage.word(),
+        analysis.explanation
+    );
+    let errors = cx.into_compile_errors();
+    let errors: syn::File = syn::parse2(errors).expect("compile_error! items");
+    let errors = errors
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(mac) => syn::parse2::<syn::LitStr>(mac.mac.tokens.clone())
+                .ok()
+                .map(|lit| lit.value()),
+            _ => None,
+        })
+        .collect();
+    (errors, explained)
+}
+
+#[test]
+fn helpers_of_the_file_are_followed() {
+    let source = r#"
+        fn dot(comm: &Comm, a: &[f64], b: &[f64]) -> f64 {
+            let local: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            allreduce(&local, Sum, comm)
+        }
+
+        fn neighbours(comm: &Comm) -> (usize, usize) {
+            let (rank, size) = (comm.rank(), comm.size());
+            ((rank + size - 1) % size, (rank + 1) % size)
+        }
+
+        fn ghosts(comm: &Comm, x: &[f64]) -> Vec<f64> {
+            let (below, above) = neighbours(comm);
+            sendrecv(x, x, Source::rank(below), Dest::rank(above), comm)
+        }
+
+        #[spmd_jit]
+        fn cg(comm: &Comm, x: &[f64]) -> f64 {
+            let mut rho = dot(comm, x, x);
+            for _ in 0..3 {
+                let g = ghosts(comm, x);
+                rho = dot(comm, &g, x);
+            }
+            rho
+        }
+
+        #[spmd_jit]
+        fn root_only(comm: &Comm, x: &[f64]) -> f64 {
+            if comm.rank() == 0 { dot(comm, x, x) } else { 0.0 }
+        }
+    "#;
+    let (errors, explained) = in_file(source, "cg");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(explained.starts_with("`cg`: checked:"), "{explained}");
+    assert!(explained.contains("at most 7 calls"), "{explained}");
+    // A collective reached through a helper on one rank only.
+    let (errors, _) = in_file(source, "root_only");
+    let first = errors.first().cloned().unwrap_or_default();
+    assert!(
+        first.contains("the ranks disagree on their 1st collective")
+            && first.contains("rank 1 finishes without calling any collective"),
+        "{errors:#?}"
+    );
+    // A function that hands the communicator on is not "no communication".
+    let (_, explained) = in_file(source, "ghosts");
+    assert!(explained.starts_with("`ghosts`: checked:"), "{explained}");
+}
+
+#[test]
+fn a_helper_of_another_file_names_the_call() {
+    let source = r#"
+        #[spmd_jit]
+        fn outer(comm: &Comm, x: f64) -> f64 {
+            elsewhere::total(comm, x)
+        }
+    "#;
+    let (errors, explained) = in_file(source, "outer");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        explained.starts_with("`outer`: gave up:")
+            && explained.contains("`elsewhere::total` is given the communicator"),
+        "{explained}"
+    );
+}
+
+/// mpi4jax's test of branches: `right` and `left` each talk to the other rank; only rank 1
+/// calls `right`.
+const RIGHT_LEFT: &str = r#"
+    #[spmd_jit]
+    fn right(comm: &Comm, x: f64) -> f64 {
+        let (rank, size) = (comm.rank(), comm.size());
+        send(&x, (rank + 1) % size, comm);
+        recv(&x, (rank + 1) % size, comm)
+    }
+
+    #[spmd_jit]
+    fn left(comm: &Comm, x: f64) -> f64 {
+        let (rank, size) = (comm.rank(), comm.size());
+        let y = recv(&x, (rank + size - 1) % size, comm);
+        SEND_BACK
+        y
+    }
+
+    #[spmd_jit]
+    fn branches(comm: &Comm, x: f64) -> f64 {
+        assert_eq!(comm.size(), 2, "the pair talks across two ranks");
+        if comm.rank() == 1 { right(comm, x) } else { left(comm, x) }
+    }
+"#;
+
+#[test]
+fn a_function_only_some_ranks_call_is_judged_with_its_callers() {
+    let source = RIGHT_LEFT.replace("SEND_BACK", "send(&x, (rank + size - 1) % size, comm);");
+    for name in ["right", "left"] {
+        let (errors, explained) = in_file(&source, name);
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert!(
+            explained.starts_with(&format!("`{name}`: checked with its callers:"))
+                && explained.contains("(`branches`)"),
+            "{explained}"
+        );
+    }
+    let (errors, explained) = in_file(&source, "branches");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(explained.starts_with("`branches`: checked:"), "{explained}");
+    // The same pair with the receive of `right` never sent: the caller reports it.
+    let source = RIGHT_LEFT.replace("SEND_BACK", "");
+    let (errors, _) = in_file(&source, "branches");
+    let first = errors.first().cloned().unwrap_or_default();
+    assert!(
+        first.contains("`recv` on rank 1") && first.contains("never comes"),
+        "{errors:#?}"
+    );
+    let (errors, explained) = in_file(&source, "right");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        explained.contains("checked with its callers"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn branches_and_recursion_in_helpers() {
+    let source = r#"
+        fn levels(comm: &Comm, level: usize, x: f64) -> f64 {
+            if level == 0 {
+                return x;
+            }
+            let y = allreduce(&x, Sum, comm);
+            levels(comm, level - 1, y)
+        }
+
+        fn forever(comm: &Comm, x: f64) -> f64 {
+            let y = allreduce(&x, Sum, comm);
+            forever(comm, y)
+        }
+
+        fn pick(comm: &Comm, even: bool, x: f64) -> f64 {
+            if even { bcast(&x, 0, comm) } else { allreduce(&x, Max, comm) }
+        }
+
+        #[spmd_jit]
+        fn tree(comm: &Comm, x: f64) -> f64 {
+            levels(comm, 3, x)
+        }
+
+        #[spmd_jit]
+        fn endless(comm: &Comm, x: f64) -> f64 {
+            forever(comm, x)
+        }
+
+        #[spmd_jit]
+        fn by_parity(comm: &Comm, x: f64) -> f64 {
+            pick(comm, comm.rank() % 2 == 0, x)
+        }
+
+        #[spmd_jit]
+        fn agreed(comm: &Comm, x: f64) -> f64 {
+            pick(comm, comm.size() % 2 == 0, x)
+        }
+    "#;
+    let (errors, explained) = in_file(source, "tree");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(explained.contains("at most 3 calls"), "{explained}");
+    let (errors, explained) = in_file(source, "endless");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        explained.contains("gave up") && explained.contains("calls deep"),
+        "{explained}"
+    );
+    let (errors, _) = in_file(source, "by_parity");
+    assert!(
+        errors
+            .first()
+            .is_some_and(|e| e.contains("the ranks disagree on their 1st collective")),
+        "{errors:#?}"
+    );
+    let (errors, explained) = in_file(source, "agreed");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(explained.starts_with("`agreed`: checked:"), "{explained}");
+}

@@ -39,11 +39,14 @@ impl Interp<'_> {
             return value;
         }
         if call.args.iter().any(|arg| self.hands_over(arg)) {
+            if let Some(result) = self.call_in_file(call, &args) {
+                return result;
+            }
             return give_up(
                 call.func.span(),
                 format!(
-                    "`{}` is given the communicator or a token: what it communicates is not \
-                     seen (calls of other functions, `#[spmd_jit]` ones included, are not \
+                    "`{}` is given the communicator or a token and is not a function of this \
+                     file: what it communicates is not seen (functions of other files are not \
                      followed)",
                     names.join("::")
                 ),

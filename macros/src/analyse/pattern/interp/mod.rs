@@ -11,12 +11,14 @@
 //! do not leave (`return`, `break`) are skipped, the variables they assign made unknown.
 
 mod builtins;
+mod callee;
 mod effects;
 mod expr;
 mod ops;
 mod pat;
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -30,6 +32,8 @@ use super::value::Value;
 use crate::analyse::syntax::binding_names;
 use effects::Effects;
 use pat::{Matches, unknowns};
+
+pub(crate) use callee::Callees;
 
 /// The most iterations of a loop that does not communicate before its effects are made
 /// unknown instead of followed.
@@ -51,12 +55,16 @@ const EVENT_LIMIT: usize = 100_000;
 /// deep.
 const CONST_DEPTH_LIMIT: u32 = 16;
 
-/// What is the same for every rank: the function's communicator and constants.
+/// The `const`s a body can name, by name (`None`: defined more than once).
+pub(crate) type ConstMap = HashMap<String, Option<Expr>>;
+
+/// What is the same for every rank: the function's communicator and constants, and the
+/// functions of its file that calls may reach.
 #[derive(Debug)]
-pub(crate) struct Shared {
+pub(crate) struct Shared<'a> {
     pub(crate) comm: CommName,
     /// `const`s of the body and of the file, by name (`None`: defined more than once).
-    pub(crate) consts: HashMap<String, Option<Expr>>,
+    pub(crate) consts: Rc<ConstMap>,
     /// Parameters of type `Token`.
     pub(crate) token_params: Vec<String>,
     /// The other parameters' names (unknown values, hiding constants of the same name).
@@ -65,7 +73,9 @@ pub(crate) struct Shared {
     /// methods, and functions given `self`, may communicate.
     pub(crate) has_self: bool,
     /// Variables whose value may change out of sight (`&mut x`, assigned in a closure).
-    pub(crate) tainted: Vec<String>,
+    pub(crate) tainted: Rc<Vec<String>>,
+    /// The functions of the file, which calls given the communicator are followed into.
+    pub(crate) callees: Option<&'a Callees<'a>>,
 }
 
 /// Control leaving an expression other than by its value.
@@ -95,24 +105,13 @@ fn panic_at<T>(span: Span) -> R<T> {
 
 /// Evaluates `body` for `rank` of `size`, spending at most `budget` steps (decreased).
 pub(crate) fn run(
-    shared: &Shared,
+    shared: &Shared<'_>,
     body: &Block,
     size: i128,
     rank: i128,
     budget: &mut u64,
 ) -> Trace {
-    let mut interp = Interp {
-        shared,
-        size,
-        rank,
-        scopes: vec![Vec::new()],
-        events: Vec::new(),
-        loops: Vec::new(),
-        trips: Vec::new(),
-        returns: Vec::new(),
-        budget,
-        const_depth: 0,
-    };
+    let mut interp = Interp::new(shared, size, rank, budget);
     for name in &shared.params {
         interp.bind(name, Value::Unknown);
     }
@@ -133,7 +132,7 @@ pub(crate) fn run(
 }
 
 struct Interp<'a> {
-    shared: &'a Shared,
+    shared: &'a Shared<'a>,
     size: i128,
     rank: i128,
     scopes: Vec<Vec<(String, Value)>>,
@@ -142,8 +141,31 @@ struct Interp<'a> {
     loops: Vec<usize>,
     trips: Vec<Trip>,
     returns: Vec<Span>,
+    /// The value of the last `return` taken.
+    returned: Option<Value>,
     budget: &'a mut u64,
     const_depth: u32,
+    /// How many calls of the file's functions this evaluation is inside.
+    call_depth: u32,
+}
+
+impl<'a> Interp<'a> {
+    fn new(shared: &'a Shared<'a>, size: i128, rank: i128, budget: &'a mut u64) -> Self {
+        Interp {
+            shared,
+            size,
+            rank,
+            scopes: vec![Vec::new()],
+            events: Vec::new(),
+            loops: Vec::new(),
+            trips: Vec::new(),
+            returns: Vec::new(),
+            returned: None,
+            budget,
+            const_depth: 0,
+            call_depth: 0,
+        }
+    }
 }
 
 /// A loop being run.
@@ -335,9 +357,10 @@ impl Interp<'_> {
     }
 
     fn expr_return(&mut self, expr_return: &ExprReturn) -> R<Value> {
-        if let Some(value) = &expr_return.expr {
-            self.expr(value)?;
-        }
+        self.returned = match &expr_return.expr {
+            Some(value) => Some(self.expr(value)?),
+            None => Some(Value::Tuple(Vec::new())),
+        };
         self.returns.push(expr_return.return_token.span);
         Err(Ctl::Return)
     }
