@@ -782,4 +782,6 @@ fn file_constants(source: &str) -> Consts {
 }
 
 #[cfg(test)]
+mod repository;
+#[cfg(test)]
 mod tests;

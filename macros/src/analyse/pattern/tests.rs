@@ -629,61 +629,6 @@ fn sizes_attribute_and_power_of_two_advice() {
     );
 }
 
-/// Runs the check on every `#[spmd_jit]` function of the files in `SPMD_PATTERN_FILES`
-/// (separated by `:`), printing what `explain` says, the errors and the time taken:
-/// `SPMD_PATTERN_FILES=a.rs:b.rs cargo test -p spmd-macros --lib -- --ignored --nocapture
-/// pattern_of_files`.
-#[test]
-#[ignore = "a tool: reads the files named in SPMD_PATTERN_FILES"]
-fn pattern_of_files() {
-    use syn::visit::Visit;
-    struct Fns(Vec<syn::ItemFn>);
-    impl<'ast> Visit<'ast> for Fns {
-        fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-            if item.attrs.iter().any(|a| a.path().is_ident("spmd_jit")) {
-                self.0.push(item.clone());
-            }
-            syn::visit::visit_item_fn(self, item);
-        }
-        fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-            if item.attrs.iter().any(|a| a.path().is_ident("spmd_jit")) {
-                self.0.push(syn::ItemFn {
-                    attrs: Vec::new(),
-                    vis: item.vis.clone(),
-                    sig: item.sig.clone(),
-                    block: Box::new(item.block.clone()),
-                });
-            }
-        }
-    }
-    let files = std::env::var("SPMD_PATTERN_FILES").unwrap_or_default();
-    let mut total = std::time::Duration::ZERO;
-    for path in files.split(':').filter(|p| !p.is_empty()) {
-        let source = std::fs::read_to_string(path).expect("readable");
-        let file = syn::parse_file(&source).expect("parses");
-        let mut fns = Fns(Vec::new());
-        fns.visit_file(&file);
-        for func in fns.0 {
-            let start = std::time::Instant::now();
-            let mut cx = Ctxt::default();
-            let options = Options {
-                sizes: None,
-                unchecked: false,
-                source: Some(&source),
-            };
-            let analysis = analyse::analyse(&func, options, &mut cx);
-            let elapsed = start.elapsed();
-            total += elapsed;
-            println!(
-                "{path}: {elapsed:?}\n  {}\n  errors: {}",
-                analysis.explanation,
-                cx.into_compile_errors()
-            );
-        }
-    }
-    println!("total: {total:?}");
-}
-
 #[test]
 fn a_function_of_the_users_called_min_without_arguments() {
     // `min()` is not `std::cmp::min`: the evaluation must not read its missing arguments.

@@ -1,0 +1,152 @@
+//! The check on this repository's own programs: every `#[spmd_jit]` function of the examples
+//! and the test programs, analysed as the macro analyses it in a build, with its verdict, the
+//! counts and the time spent. Run it with
+//! `cargo test -p spmd-macros --release repository -- --nocapture` to see them.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use syn::visit::{self, Visit};
+
+use crate::analyse::{self, Options};
+use crate::ctxt::Ctxt;
+
+/// The folders of the workspace whose `.rs` files are compiled programs.
+const FOLDERS: &[&str] = &["examples", "tests/src"];
+
+/// The fewest functions the check must evaluate wholly: what it reaches now (of 71; 26 before
+/// the helpers of a file were followed and the rank rule gave way to the pattern check).
+const MIN_CHECKED: usize = 36;
+
+/// The `#[spmd_jit]` functions of a file, methods included, with their attributes' arguments.
+struct Jitted(Vec<(syn::ItemFn, proc_macro2::TokenStream)>);
+
+fn jit_args(attrs: &[syn::Attribute]) -> Option<proc_macro2::TokenStream> {
+    let attr = attrs.iter().find(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "spmd_jit")
+    })?;
+    Some(match &attr.meta {
+        syn::Meta::List(list) => list.tokens.clone(),
+        _ => proc_macro2::TokenStream::new(),
+    })
+}
+
+impl<'ast> Visit<'ast> for Jitted {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        if let Some(args) = jit_args(&item.attrs) {
+            self.0.push((item.clone(), args));
+        }
+        visit::visit_item_fn(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        if let Some(args) = jit_args(&item.attrs) {
+            let func = syn::ItemFn {
+                attrs: item.attrs.clone(),
+                vis: item.vis.clone(),
+                sig: item.sig.clone(),
+                block: Box::new(item.block.clone()),
+            };
+            self.0.push((func, args));
+        }
+        visit::visit_impl_item_fn(self, item);
+    }
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_repository_programs_are_checked() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for folder in FOLDERS {
+        rust_files(&root.join(folder), &mut files);
+    }
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    let mut rejected = Vec::new();
+    let mut total = Duration::ZERO;
+    let mut functions = 0;
+    for path in &files {
+        let source = std::fs::read_to_string(path).expect("a readable file");
+        let Ok(file) = syn::parse_file(&source) else {
+            continue;
+        };
+        let mut jitted = Jitted(Vec::new());
+        jitted.visit_file(&file);
+        let shown = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        for (func, args) in jitted.0 {
+            let (args, error) = crate::parse::args(args);
+            assert!(
+                error.is_none(),
+                "{shown}: `{}`: bad arguments",
+                func.sig.ident
+            );
+            let options = Options {
+                sizes: args.sizes.as_deref(),
+                unchecked: args.unchecked,
+                source: Some(&source),
+            };
+            let mut cx = Ctxt::default();
+            let start = Instant::now();
+            let analysis = analyse::analyse(&func, options, &mut cx);
+            let elapsed = start.elapsed();
+            total += elapsed;
+            functions += 1;
+            let word = analysis.coverage.word();
+            match counts.iter_mut().find(|(w, _)| *w == word) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((word, 1)),
+            }
+            println!(
+                "{shown}: `{}`: {word} ({elapsed:.1?}): {}",
+                func.sig.ident, analysis.explanation
+            );
+            if cx.has_errors() {
+                rejected.push(format!(
+                    "{shown}: `{}`: {}",
+                    func.sig.ident,
+                    cx.into_compile_errors()
+                ));
+            }
+        }
+    }
+    counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+    let summary: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    println!(
+        "{functions} functions: {}; {total:.1?} in all",
+        summary.join(", ")
+    );
+    assert!(
+        rejected.is_empty(),
+        "false alarms:\n{}",
+        rejected.join("\n")
+    );
+    let checked = counts
+        .iter()
+        .find(|(w, _)| *w == "checked")
+        .map_or(0, |(_, n)| *n);
+    assert!(
+        checked >= MIN_CHECKED,
+        "{checked} functions checked, fewer than {MIN_CHECKED}"
+    );
+}
