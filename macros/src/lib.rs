@@ -170,36 +170,49 @@ use proc_macro::TokenStream;
 ///   second `spmd::token()` while one is live), never used (dropped, `let _ = op(..)`, an op's
 ///   token left in a statement), used on some branches only, or taken from outside a loop and
 ///   used in it without being replaced;
-/// - a collective on one branch of an `if` or `match` whose condition depends on the rank
-///   (`comm.rank()`, `spmd::world_rank()`, or a variable bound from them), when another branch
-///   does not call the same collectives in the same order. Point-to-point ops may differ.
+/// - the problems of the communication pattern below.
 ///
 /// # The communication pattern, per world size
 /// On a function without the errors above, the macro works out, for every world size in a
-/// range (1 to 8 ranks by default) and every rank, the sequence of communication calls the body
-/// makes, and plays the ranks' sequences against each other. It evaluates what depends only on
-/// `comm.rank()`, `comm.size()`, literals, `const`s and the `let`s bound from them (arithmetic,
-/// comparisons, `min`/`max`/`rem_euclid`/..., `Option`s, `if`/`match`/`if let`, `for` over
-/// ranges and arrays, `while`, `loop`, early `return`/`break`/`continue`, `assert!`), in
-/// implicit and explicit mode alike, and reports, with the world size, the ranks and a span on
-/// every call involved:
+/// range (by default every size from 1 to 16 ranks, then 32 and 64) and every rank, the
+/// sequence of communication calls the body makes, and plays the ranks' sequences against each
+/// other. It evaluates what depends only on `comm.rank()`, `comm.size()`, literals, `const`s
+/// and the `let`s bound from them (arithmetic, comparisons, `min`/`max`/`rem_euclid`/...,
+/// `Option`s, `if`/`match`/`if let`, `for` over ranges and arrays, `while`, `loop`, early
+/// `return`/`break`/`continue`, `assert!`), in implicit and explicit mode alike. A call of a
+/// function of the same file given the communicator (or a token) is evaluated in place, with
+/// the caller's values, to 12 calls deep, `#[spmd_jit]` functions included. Nonblocking ops are
+/// calls like the others (their completion is none). It reports, with the world size, the
+/// ranks and a span on every call involved:
 /// - a receive whose message never comes, a send that nobody receives, tags that never match;
 /// - a cycle of blocking sends (every rank sends before it receives), which deadlocks once
 ///   messages exceed MPI's eager limit, and receives that wait for each other whatever the size;
 /// - collectives that differ between ranks at the same position of their sequences (the op, the
-///   root, the reduction operator), including those caused by a rank-dependent early `return`
-///   or a loop whose trip count depends on the rank;
+///   root, the reduction operator), including those caused by a rank-dependent branch or early
+///   `return`, or a loop whose trip count depends on the rank;
 /// - a peer or root outside `0..size` (`rank + 1` without wrap-around).
 ///
 /// A function correct with some sizes only is rejected until it says so, and the error names
 /// the line to add: `assert_eq!(comm.size(), 2);` (any assertion or panic reached before the
-/// first op excludes the sizes where it fails), or the attribute's `sizes = ..`.
+/// first op excludes the sizes where it fails), or the attribute's `sizes = ..`. A function
+/// that fails when every rank runs it, but that `#[spmd_jit]` functions of its file call on some
+/// ranks only, is judged with its callers: their check follows it in place and reports there.
 ///
 /// Where the body cannot be followed (a peer or loop bound read from data or a parameter, a
-/// call of another function given the communicator or a token, `#[spmd_jit]` ones included, an
-/// op on another communicator, a receive from `ANY_SOURCE`), the check gives up on that size
-/// without a word: it has no false alarms. `#[spmd_jit(explain)]` says what was covered.
-/// Within a budget of evaluation steps, it adds milliseconds to a build.
+/// call of a method or of a function of another file given the communicator or a token, an op
+/// on another communicator), the check gives up on that size without an error: where it
+/// evaluates a size its verdict stands, and it has no false alarms there. Only then a
+/// conservative syntactic rule speaks: a collective on one branch of an `if` or `match` whose
+/// condition depends on the rank (`comm.rank()`, `spmd::world_rank()`, or a variable bound from
+/// them), when another branch does not call the same collectives in the same order, is
+/// rejected, and the error says why the pattern check could not decide. Receives from
+/// `ANY_SOURCE` and nonblocking point-to-point calls are not matched (their order depends on
+/// timing): the collectives and peers of such a function are still checked.
+/// `#[spmd_jit(explain)]` says what was covered.
+/// The check works within a budget of 6 million evaluation steps per function, all sizes
+/// together (milliseconds: the 71 functions of this repository's programs take about a quarter
+/// of a second in all, in a release build of the macro): when the budget runs out, the sizes
+/// left are not analysed, with no error, and `explain` says so.
 ///
 /// ```no_run
 /// use spmd::prelude::*;
@@ -240,7 +253,8 @@ use proc_macro::TokenStream;
 ///
 /// # What is left to the runtime
 /// What the pattern check cannot follow: a collective reached only on some ranks through a
-/// helper, peers, roots and loop bounds computed from data, message counts and element types.
+/// method or a function of another file, peers, roots and loop bounds computed from data,
+/// message counts and element types.
 /// These are caught at run time (`SPMD_CHECK=1`, `SPMD_TIMEOUT`) with the op, rank and call
 /// site.
 ///
@@ -257,7 +271,7 @@ use proc_macro::TokenStream;
 /// In any combination, separated by commas:
 /// - `crate = path` names the `spmd` crate when it is renamed in `Cargo.toml`;
 /// - `sizes = 4`, `sizes = 2..=16`, `sizes = [2, 4, 8]`: the world sizes whose communication
-///   pattern is checked (1 to 8 by default; at most 1024);
+///   pattern is checked (1 to 16, 32 and 64 by default; at most 1024);
 /// - `explain`: reports what the pattern check covered, and why it gave up where it did, as a
 ///   warning on the function (the note of a `#[deprecated]` item: a proc macro cannot emit a
 ///   warning on stable Rust; it fails the build only where warnings are denied). To see the

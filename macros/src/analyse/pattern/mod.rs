@@ -30,15 +30,21 @@ use crate::ops::{self, Role};
 use interp::{Callees, Shared};
 use trace::{CommName, End, Event, GiveUp, Kind, Trace};
 
-/// The sizes checked when the attribute names none.
-pub(crate) const DEFAULT_SIZES: &[usize] = &[1, 2, 3, 4, 5, 6, 7, 8];
+/// The sizes checked when the attribute names none: every size to 16 (a 4 x 4 process grid,
+/// and 3 x 3, the smallest grid whose rows and columns have a middle), and the powers of two
+/// to 64.
+pub(crate) const DEFAULT_SIZES: &[usize] = &[
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 32, 64,
+];
 
 /// The default sizes in words, for the explanation and the errors.
-pub(crate) const DEFAULT_SIZES_TEXT: &str = "(without `sizes = ..`, 1 to 8 ranks are checked)";
+pub(crate) const DEFAULT_SIZES_TEXT: &str =
+    "(without `sizes = ..`, 1 to 16, 32 and 64 ranks are checked)";
 
 /// The most evaluation steps spent on one function, all sizes and ranks together: well under
-/// a second.
-const BUDGET: u64 = 3_000_000;
+/// a second. When they run out, the sizes not yet evaluated are not analysed (no error; the
+/// explanation says so), and the syntactic rule about collectives speaks for them.
+pub(crate) const BUDGET: u64 = 6_000_000;
 
 /// What the attribute asks of the analysis.
 #[derive(Debug, Clone, Copy)]

@@ -4,6 +4,7 @@
 
 use proc_macro2::Span;
 
+use super::DEFAULT_SIZES_TEXT;
 use super::simulate::{At, Problem, Role};
 use super::trace::{CommName, Event, Kind, Trace};
 use super::words::{
@@ -622,11 +623,7 @@ fn sizes_advice(cx: &Context<'_>) -> String {
     let checked = if cx.attribute_sizes {
         String::new()
     } else {
-        format!(
-            " (without `sizes = ..`, {} to {} ranks are checked)",
-            cx.sizes.first().copied().unwrap_or(1),
-            max_checked
-        )
+        format!(" {DEFAULT_SIZES_TEXT}")
     };
     format!(
         ".\n`{name}` is correct with {works} and fails with {fails}{checked}: if it is meant \

@@ -104,7 +104,7 @@ fn seed_exchange_is_correct_on_two_ranks_only() {
         &[
             "with 3 ranks,",
             "`recv` on rank 2 waits for a message from rank 0 that never comes",
-            "correct with 2 ranks and fails with 1 and 3 to 8 ranks",
+            "correct with 2 ranks and fails with 1, 3 to 16, 32 and 64 ranks",
             "assert_eq!(comm.size(), 2);",
             "sizes = 2",
         ],
@@ -166,7 +166,7 @@ fn ring_of_sends_deadlocks_above_the_eager_limit() {
             "eager limit",
             "sendrecv",
             "odd/even",
-            "(It also fails with 1 and 3 to 8 ranks.)",
+            "(It also fails with 1, 3 to 16, 32 and 64 ranks.)",
         ],
     );
 }
@@ -512,7 +512,10 @@ fn explain_says_why() {
             allreduce(&x, Sum, comm)
         }
     });
-    assert!(text.contains("with 1 to 8 rank(s): checked"), "{text}");
+    assert!(
+        text.contains("with 1 to 16, 32 and 64 rank(s): checked"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -624,7 +627,7 @@ fn sizes_attribute_and_power_of_two_advice() {
             "with 3 ranks",
             "does not exist",
             "assert!(comm.size().is_power_of_two());",
-            "sizes = [1, 2, 4, 8]",
+            "sizes = [1, 2, 4, 8, 16, 32, 64]",
         ],
     );
 }
@@ -881,4 +884,25 @@ fn branches_and_recursion_in_helpers() {
     let (errors, explained) = in_file(source, "agreed");
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(explained.starts_with("`agreed`: checked:"), "{explained}");
+}
+
+#[test]
+fn a_peer_swap_that_shows_on_a_three_by_three_grid_only() {
+    // North and south swapped: on a 2 x 2 grid they are the same rank, so only a 3 x 3 grid
+    // (9 ranks) shows the mistake; the default sizes include it.
+    let item = quote! {
+        fn north_south(comm: &Comm, x: &[f64]) -> Vec<f64> {
+            let (rank, size) = (comm.rank(), comm.size());
+            let side = size.isqrt();
+            assert_eq!(side * side, size, "a square process grid");
+            let (row, col) = (rank / side, rank % side);
+            let north = ((row + side - 1) % side) * side + col;
+            let south = ((row + 1) % side) * side + col;
+            let _ = south;
+            sendrecv(x, x, Source::rank(north), Dest::rank(north), comm)
+        }
+    };
+    let eight: Vec<usize> = (1..=8).collect();
+    assert!(errors_with(Some(&eight), item.clone()).is_empty());
+    assert_error(item, &["with 9 ranks,"]);
 }

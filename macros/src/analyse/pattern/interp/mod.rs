@@ -37,7 +37,7 @@ pub(crate) use callee::Callees;
 
 /// The most iterations of a loop that does not communicate before its effects are made
 /// unknown instead of followed.
-const QUIET_LOOP_LIMIT: u32 = 4096;
+const QUIET_LOOP_LIMIT: u32 = 1024;
 
 /// The most items a value is made into at once (a `for` over an array, `(a..b).rev()`,
 /// `.step_by(..)`): unlike a range walked lazily, the items are all held, so their number is
