@@ -73,11 +73,11 @@
 //! | [`barrier`] | the agreement alone (an `MPI_Allreduce`) | token |
 //! | [`isend`] | `MPI_Isend` | a [`Request`] for `()` |
 //! | [`irecv`], [`irecv_into`] | `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message ([`Status`] for `irecv_into`) |
-//! | [`isendrecv`] | `MPI_Isend` + `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message |
-//! | [`iallreduce`] | `MPI_Iallreduce` | a [`Request`] for the reduction |
+//! | [`isendrecv`], [`isendrecv_into`] | `MPI_Isend` + `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message (the buffers handed back and the [`Status`] for `isendrecv_into`) |
+//! | [`iallreduce`], [`iallreduce_into`] | `MPI_Iallreduce` | a [`Request`] for the reduction |
 //! | [`ibcast`] | `MPI_Ibcast` | a [`Request`] for the root's data |
-//! | [`iallgather`] | `MPI_Iallgather` | a [`Request`] for every rank's buffer, stacked |
-//! | [`ialltoall`] | `MPI_Ialltoall` | a [`Request`] for one block from every rank |
+//! | [`iallgather`], [`iallgather_into`] | `MPI_Iallgather` | a [`Request`] for every rank's buffer, stacked |
+//! | [`ialltoall`], [`ialltoall_into`] | `MPI_Ialltoall` | a [`Request`] for one block from every rank |
 //! | [`ibarrier`] | the agreement alone (an `MPI_Iallreduce`) | a [`Request`] for `()` |
 //! | [`wait`], [`wait_all`], [`test`](fn@test) | `MPI_Wait`, `MPI_Test` | the requests' results |
 //!

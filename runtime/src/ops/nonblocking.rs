@@ -515,6 +515,8 @@ where
 /// - `Vec`s: MPI sends from and receives into them where they are, no copy and no
 ///   allocation; the pair is `(send_vec, (recv_vec, Status))`, both handed back.
 #[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
 pub fn isendrecv_into<'a, S, R>(
     sendbuf: S,
     recvbuf: R,
@@ -742,6 +744,8 @@ where
 /// times); with `Vec`s it is `(sendbuf, recvbuf)`, both handed back, no copy. To reduce in
 /// place, hand one `Vec` to [`iallreduce`].
 #[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
 pub fn iallreduce_into<'a, S, R, O>(
     sendbuf: S,
     recvbuf: R,
@@ -785,6 +789,8 @@ where
 /// `comm.size()` times `sendbuf`'s elements, rank `r`'s at block `r`; [`wait`] returns what
 /// each buffer hands back, as a pair (lent or handed over, as [`iallreduce_into`]'s).
 #[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
 pub fn iallgather_into<'a, S, R>(
     sendbuf: S,
     recvbuf: R,
@@ -815,6 +821,8 @@ where
 /// holds as many elements and receives rank `r`'s block at block `r`. [`wait`] returns what
 /// each buffer hands back, as a pair (lent or handed over, as [`iallreduce_into`]'s).
 #[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
 pub fn ialltoall_into<'a, S, R>(
     sendbuf: S,
     recvbuf: R,
@@ -840,6 +848,8 @@ where
 
 /// Issues `iallgather_into` or `ialltoall_into` (`pattern`) of `block`-element blocks, `len`
 /// elements sent by this rank.
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
 fn blocks_into<'a, S, R>(
     call: Call<'a>,
     token: Token,

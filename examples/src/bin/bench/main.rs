@@ -25,7 +25,8 @@
 //! `ops.md` and `ops.png` there (default: `bench/` in the cargo target folder); `--quick` (or
 //! the variable SPMD_BENCH_QUICK=1) runs a few small sizes, asserts that the in-place and
 //! `_into` forms allocate nothing, and writes no file; `--op NAME` times one op only (e.g.
-//! `--op ping-pong`, or several separated by commas); `--seconds S` sets the time spent on
+//! `--op ping-pong`, or several separated by commas); `--sizes B,..` only these message sizes in
+//! bytes; `--seconds S` sets the time spent on
 //! each (op, size, form), 0.5 by default, three times that from 1 MiB on. Timings are never
 //! asserted. The command line is read before MPI starts, so `--help` and a mistyped option
 //! need no MPI.
@@ -74,6 +75,20 @@ struct Options {
     /// 0.5].
     #[arg(long, value_name = "S", value_parser = parse_seconds)]
     seconds: Option<f64>,
+    /// Time only these message sizes, in bytes, separated by commas (each a multiple of 8, the
+    /// size of an `f64`) [default: 8 B to 64 MiB, every factor of 4].
+    #[arg(long, value_name = "BYTES", value_delimiter = ',', value_parser = parse_size)]
+    sizes: Vec<usize>,
+}
+
+/// `--sizes`: a message size in bytes, a positive multiple of 8.
+fn parse_size(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(bytes) if bytes > 0 && bytes % 8 == 0 => Ok(bytes),
+        _ => Err(format!(
+            "`{text}` is not a message size: give a positive number of bytes, a multiple of 8"
+        )),
+    }
 }
 
 /// `--op`: the ops by name, as [`OPS`] lists them.
@@ -151,7 +166,11 @@ fn main() {
     } else {
         options.ops.clone()
     };
-    let sizes = plan.sizes();
+    let sizes = if options.sizes.is_empty() {
+        plan.sizes()
+    } else {
+        options.sizes.clone()
+    };
     let started = Instant::now();
 
     let mut token = spmd::token();
@@ -273,6 +292,7 @@ mod tests {
         assert_eq!(names, ["allreduce", "ping-pong"]);
         assert!(xtask.quick);
         assert_eq!(parse(&["--seconds", "2"]).unwrap().seconds, Some(2.0));
+        assert_eq!(parse(&["--sizes", "8,4096"]).unwrap().sizes, vec![8, 4096]);
         for name in OPS.iter().map(|op| op.name) {
             assert_eq!(
                 parse(&["--op", name]).unwrap().ops,
@@ -285,6 +305,8 @@ mod tests {
             &["--seconds", "-1"],
             &["--seconds", "NaN"],
             &["--seconds", "fast"],
+            &["--sizes", "12"],
+            &["--sizes", "0"],
             &["--bogus"],
             &["extra"],
         ] {

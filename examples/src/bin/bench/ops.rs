@@ -16,8 +16,8 @@ use spmd::mpi::traits::*;
 use spmd::ndarray::{Array1, ArrayViewMut1, ArrayViewMut2, s};
 use spmd::{
     Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, allreduce_into, alltoall_into,
-    bcast_in_place, iallreduce, irecv_into, isend, recv_into, send, sendrecv_into, spmd_jit, wait,
-    wait_all,
+    bcast_in_place, iallreduce, iallreduce_into, ialltoall_into, irecv_into, isend, isendrecv_into,
+    recv_into, send, sendrecv_into, spmd_jit, wait, wait_all,
 };
 
 use crate::measure::{Cell, Plan, measure};
@@ -32,14 +32,15 @@ pub enum Variant {
     Raw,
     /// The spmd hot-loop form of the same operation: `_into` (or in place for `bcast`).
     Ours,
-    /// `allreduce_in_place`.
+    /// `allreduce_in_place`; for `iallreduce`, a `Vec` handed over and reduced in place.
     InPlace,
     /// `allreduce(&buf, Sum, ...)`, which returns a new `Vec`.
     Functional,
     /// `allreduce_in_place` on a communicator with check mode on.
     Checked,
     /// The `_into` (or in-place) form on a communicator made by the `unsafe`
-    /// `Comm::without_agreement`: the collective without the ranks' agreement before it.
+    /// `Comm::without_agreement`: the collective without the ranks' agreement before it (for
+    /// a nonblocking collective, with `Vec`s handed over: the path with no guard and no copy).
     Unagreed,
     /// A nonblocking op given `Vec`s handed over (moved into the requests and handed back by
     /// the wait) instead of lent buffers: no copy.
@@ -69,7 +70,12 @@ impl Variant {
     pub fn must_not_allocate(self) -> bool {
         matches!(
             self,
-            Variant::C | Variant::Raw | Variant::Ours | Variant::InPlace | Variant::Unagreed
+            Variant::C
+                | Variant::Raw
+                | Variant::Ours
+                | Variant::InPlace
+                | Variant::Unagreed
+                | Variant::HandedOver
         )
     }
 
@@ -215,7 +221,9 @@ pub const OPS: &[Op] = &[
     Op::of::<Allgather>(),
     Op::of::<Alltoall>(),
     Op::of::<Exchange>(),
+    Op::of::<Isendrecv>(),
     Op::of::<Iallreduce>(),
+    Op::of::<Ialltoall>(),
     HALO_COLUMN,
 ];
 
@@ -266,17 +274,49 @@ fn jit_exchange(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
     wait_all((receive, sent), comm);
 }
 
-/// `iallreduce` of a lent buffer, then `wait`: the result is a new `Vec`.
+/// `iallreduce_into` from a lent buffer into another, then `wait`.
 #[spmd_jit]
 fn jit_iallreduce(a: &[f64], b: &mut [f64], comm: &Comm) {
-    let sum = wait(iallreduce(a, Sum, comm));
-    b.copy_from_slice(&sum);
+    wait(iallreduce_into(a, b, Sum, comm));
 }
 
 /// `iallreduce` of a `Vec` handed over, reduced in place and handed back by the wait.
 #[spmd_jit]
-fn jit_iallreduce_handed_over(a: Vec<f64>, comm: &Comm) -> Vec<f64> {
+fn jit_iallreduce_in_place(a: Vec<f64>, comm: &Comm) -> Vec<f64> {
     wait(iallreduce(a, Sum, comm))
+}
+
+/// `iallreduce_into` with both `Vec`s handed over and handed back by the wait.
+#[spmd_jit]
+fn jit_iallreduce_handed_over(a: Vec<f64>, b: Vec<f64>, comm: &Comm) -> (Vec<f64>, Vec<f64>) {
+    wait(iallreduce_into(a, b, Sum, comm))
+}
+
+/// `isendrecv_into` with the peer, lent buffers.
+#[spmd_jit]
+fn jit_isendrecv(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
+    let exchanged = isendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
+    wait(exchanged);
+}
+
+/// `isendrecv_into` with the peer, `Vec`s handed over.
+#[spmd_jit]
+fn jit_isendrecv_handed_over(a: Vec<f64>, b: Vec<f64>, peer: usize, comm: &Comm) -> [Vec<f64>; 2] {
+    let exchanged = isendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
+    let (a, (b, _)) = wait(exchanged);
+    [a, b]
+}
+
+/// `ialltoall_into` between lent buffers.
+#[spmd_jit]
+fn jit_ialltoall(a: &[f64], b: &mut [f64], comm: &Comm) {
+    wait(ialltoall_into(a, b, comm));
+}
+
+/// `ialltoall_into` with both `Vec`s handed over.
+#[spmd_jit]
+fn jit_ialltoall_handed_over(a: Vec<f64>, b: Vec<f64>, comm: &Comm) -> (Vec<f64>, Vec<f64>) {
+    wait(ialltoall_into(a, b, comm))
 }
 
 /// The exchange with the buffers handed over: moved into the requests, handed back by the wait.
@@ -405,6 +445,33 @@ fn c_iallreduce(a: &[f64], b: &mut [f64], world: &SimpleCommunicator) {
         [started, waited]
     };
     assert_eq!(codes, [0, 0], "the C iallreduce failed");
+}
+
+/// `MPI_Ialltoall` of `a` into `b` (blocks of `a.len() / size`), then `MPI_Wait`, as a C
+/// program writes it.
+#[inline(always)]
+fn c_ialltoall(a: &[f64], b: &mut [f64], world: &SimpleCommunicator) {
+    assert_eq!(a.len(), b.len(), "the C ialltoall needs equal buffers");
+    let size = usize::try_from(world.size()).expect("a size is positive");
+    let block = c_int::try_from(a.len() / size).expect("the benchmark's sizes fit in an int");
+    // SAFETY: `a` and `b` hold `size` blocks of `block` f64s each, do not overlap, and live until
+    // MPI_Wait returns below; the request slot is written by MPI_Ialltoall before the wait.
+    let codes = unsafe {
+        let mut request = ffi::RSMPI_REQUEST_NULL;
+        let started = ffi::MPI_Ialltoall(
+            a.as_ptr().cast(),
+            block,
+            ffi::RSMPI_DOUBLE,
+            b.as_mut_ptr().cast(),
+            block,
+            ffi::RSMPI_DOUBLE,
+            world.as_raw(),
+            &mut request,
+        );
+        let waited = ffi::MPI_Wait(&mut request, ffi::RSMPI_STATUS_IGNORE);
+        [started, waited]
+    };
+    assert_eq!(codes, [0, 0], "the C ialltoall failed");
 }
 
 /// One ping-pong as a C program writes it: `MPI_Send` then `MPI_Recv` on the first rank,
@@ -856,17 +923,22 @@ impl Benchmarked for Exchange {
     }
 }
 
-/// `iallreduce` of `f64` with `Sum`, then `wait`.
+/// `iallreduce` of `f64` with `Sum`, then `wait`: `iallreduce_into` lent, a `Vec` reduced in
+/// place, `iallreduce_into` with `Vec`s handed over, and handed over without the agreement.
 #[derive(Debug)]
 pub struct Iallreduce;
 
 impl Benchmarked for Iallreduce {
     const NAME: &'static str = "iallreduce";
     const TITLE: &'static str = "iallreduce (+ wait)";
-    const VARIANTS: &'static [Variant] =
-        &[Variant::C, Variant::Raw, Variant::Ours, Variant::HandedOver];
-    /// The lent form's result is a new `Vec`.
-    const OURS_ALLOCATES: bool = true;
+    const VARIANTS: &'static [Variant] = &[
+        Variant::C,
+        Variant::Raw,
+        Variant::Ours,
+        Variant::InPlace,
+        Variant::HandedOver,
+        Variant::Unagreed,
+    ];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
         (n, n)
@@ -877,8 +949,8 @@ impl Benchmarked for Iallreduce {
         fill_pattern(ctx.rank, &mut bufs.a);
         let sum = |i: usize| (0..size).map(|r| pattern(r, i)).sum::<f64>();
         let token = step::<Self>(ctx, variant, bufs, token);
-        // The handed-over form reduces `a` in place; the others write `b`.
-        let result = if variant == Variant::HandedOver {
+        // The in-place form reduces `a`; the others write `b`.
+        let result = if variant == Variant::InPlace {
             &bufs.a
         } else {
             &bufs.b
@@ -913,6 +985,18 @@ impl Benchmarked for Iallreduce {
                 });
                 token
             }
+            Variant::Unagreed => {
+                let (request, token) = iallreduce_into(
+                    std::mem::take(a),
+                    std::mem::take(b),
+                    Sum,
+                    &ctx.unagreed,
+                    token,
+                );
+                let ((sent, reduced), token) = wait(request, token);
+                (*a, *b) = (sent, reduced);
+                token
+            }
             _ => no_form(Self::NAME, variant),
         }
     }
@@ -922,7 +1006,129 @@ impl Benchmarked for Iallreduce {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_iallreduce(a, b, &ctx.comm),
-            Variant::HandedOver => *a = jit_iallreduce_handed_over(std::mem::take(a), &ctx.comm),
+            Variant::InPlace => *a = jit_iallreduce_in_place(std::mem::take(a), &ctx.comm),
+            Variant::HandedOver => {
+                (*a, *b) =
+                    jit_iallreduce_handed_over(std::mem::take(a), std::mem::take(b), &ctx.comm);
+            }
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `isendrecv_into` with the peer, then `wait`: the exchange of [`Exchange`] in one op.
+#[derive(Debug)]
+pub struct Isendrecv;
+
+impl Benchmarked for Isendrecv {
+    const NAME: &'static str = "isendrecv";
+    const TITLE: &'static str = "isendrecv (isendrecv_into + wait)";
+    const VARIANTS: &'static [Variant] =
+        &[Variant::C, Variant::Raw, Variant::Ours, Variant::HandedOver];
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        (n, n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        fill_pattern(ctx.rank, &mut bufs.a);
+        let token = step::<Self>(ctx, variant, bufs, token);
+        check_eq(what, &bufs.b, |i| pattern(ctx.peer, i));
+        check_eq(what, &bufs.a, |i| pattern(ctx.rank, i));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        // C and rsmpi have no nonblocking sendrecv before MPI 4: the same exchange as
+        // `Exchange`'s, `MPI_Irecv` + `MPI_Isend` + `MPI_Waitall`.
+        Exchange::call(ctx, variant, bufs, token)
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_isendrecv(a, b, ctx.peer, &ctx.comm),
+            Variant::HandedOver => {
+                let [sent, received] = jit_isendrecv_handed_over(
+                    std::mem::take(a),
+                    std::mem::take(b),
+                    ctx.peer,
+                    &ctx.comm,
+                );
+                (*a, *b) = (sent, received);
+            }
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `ialltoall_into`, then `wait`, whose size is that of one block.
+#[derive(Debug)]
+pub struct Ialltoall;
+
+impl Benchmarked for Ialltoall {
+    const NAME: &'static str = "ialltoall";
+    const TITLE: &'static str = "ialltoall (+ wait; size of one block)";
+    const VARIANTS: &'static [Variant] = &[
+        Variant::C,
+        Variant::Raw,
+        Variant::Ours,
+        Variant::HandedOver,
+        Variant::Unagreed,
+    ];
+
+    fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
+        Alltoall::buffer_lens(n, size)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let (rank, n) = (ctx.rank, bufs.n);
+        for (i, x) in bufs.a.iter_mut().enumerate() {
+            *x = block_pattern(rank, i / n, n, i % n);
+        }
+        let token = step::<Self>(ctx, variant, bufs, token);
+        check_eq(what, &bufs.b, |i| block_pattern(i / n, rank, n, i % n));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::C => {
+                c_ialltoall(a, b, ctx.world());
+                token
+            }
+            Variant::Raw => {
+                spmd::mpi::request::scope(|scope| {
+                    ctx.world()
+                        .immediate_all_to_all_into(scope, &a[..], &mut b[..])
+                        .wait();
+                });
+                token
+            }
+            Variant::Unagreed => {
+                let (request, token) =
+                    ialltoall_into(std::mem::take(a), std::mem::take(b), &ctx.unagreed, token);
+                let ((sent, received), token) = wait(request, token);
+                (*a, *b) = (sent, received);
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_ialltoall(a, b, &ctx.comm),
+            Variant::HandedOver => {
+                (*a, *b) =
+                    jit_ialltoall_handed_over(std::mem::take(a), std::mem::take(b), &ctx.comm);
+            }
             _ => no_jit_form(Self::NAME, variant),
         }
     }

@@ -269,16 +269,29 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
     let _ = writeln!(
         out,
         "\nNonblocking ops against the same calls from C (`MPI_Irecv` + `MPI_Isend` + \
-         `MPI_Waitall`; `MPI_Iallreduce` + `MPI_Wait`): spmd with lent buffers (copied through \
-         memory the call site reuses; iallreduce's result a new `Vec`) and with `Vec`s handed \
-         over (moved into the requests and handed back, no copy). The targets apply to the \
+         `MPI_Waitall` for irecv-isend and isendrecv; `MPI_Iallreduce` or `MPI_Ialltoall` + \
+         `MPI_Wait`): spmd with lent buffers (copied through memory the call site reuses), \
+         with `Vec`s handed over (moved into the requests and handed back, no copy), in place \
+         (iallreduce of one `Vec`) and without the agreement before a collective (handed over, \
+         on a communicator made by `Comm::without_agreement`). The targets apply to the \
          handed-over form:\n"
     );
     let _ = writeln!(
         out,
-        "| op | size | C | raw (rsmpi) | lent | handed over | lent / C | handed over / C | allocs per call (lent, handed over) |"
+        "| op | size | C | raw (rsmpi) | lent | handed over | lent / C | handed over / C | in place / C | without agreement / C | allocs per call (lent, handed over) |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    // The ratio of an optional form to C, or a dash for an op without it.
+    let optional = |op: Op, bytes: usize, variant: Variant, c: &Cell| {
+        if op.variants.contains(&variant) {
+            format!("{:.3}", ratio(find(cells, op, bytes, variant), c))
+        } else {
+            "-".to_owned()
+        }
+    };
     let mut over = Vec::new();
     for op in ops {
         for &bytes in sizes {
@@ -296,7 +309,7 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
             }
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {:.3} | {handed_c:.3} | {}, {} |",
+                "| {} | {} | {} | {} | {} | {} | {:.3} | {handed_c:.3} | {} | {} | {}, {} |",
                 op.name,
                 format_size(bytes),
                 format_time(c.median),
@@ -304,6 +317,8 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
                 format_time(lent.median),
                 format_time(handed.median),
                 ratio(lent, c),
+                optional(op, bytes, Variant::InPlace, c),
+                optional(op, bytes, Variant::Unagreed, c),
                 format_allocs(lent.allocs_per_call),
                 format_allocs(handed.allocs_per_call),
             );
