@@ -49,6 +49,8 @@ pub(crate) enum Role {
     Root,
     /// The reduction operator (`Sum`, `Max`, ...).
     Reduction,
+    /// Block sizes, one per rank (`&sendcounts`, `&recvcounts` of the v-collectives).
+    Counts,
     /// The communicator.
     Comm,
     /// One request to complete.
@@ -77,6 +79,9 @@ pub(crate) enum Module {
     Reduction,
     /// `ops::nonblocking`: the nonblocking ops and their completion.
     Nonblocking,
+    /// `ops::varying`: the collectives whose blocks vary from rank to rank, and the
+    /// reduce-scatters.
+    Varying,
 }
 
 impl Module {
@@ -87,6 +92,7 @@ impl Module {
             Module::Collective => "collective",
             Module::Reduction => "reduction",
             Module::Nonblocking => "nonblocking",
+            Module::Varying => "varying",
         }
     }
 }
@@ -239,6 +245,9 @@ const SOURCE: Param = param(Role::Source, "source");
 const ROOT: Param = param(Role::Root, "root");
 const OP: Param = param(Role::Reduction, "op");
 const COMM: Param = param(Role::Comm, "comm");
+const SENDCOUNTS: Param = param(Role::Counts, "&sendcounts");
+const RECVCOUNTS: Param = param(Role::Counts, "&recvcounts");
+const COUNTS: Param = param(Role::Counts, "&counts");
 const REQUEST: Param = param(Role::Request, "request");
 const REQUESTS: Param = param(Role::Requests, "requests");
 
@@ -252,6 +261,10 @@ const fn collective(name: &'static str, family: &'static str, params: &'static [
 
 const fn reduction(name: &'static str, family: &'static str, params: &'static [Param]) -> Op {
     Op::new(name, family, Kind::Collective, Module::Reduction, params)
+}
+
+const fn varying(name: &'static str, family: &'static str, params: &'static [Param]) -> Op {
+    Op::new(name, family, Kind::Collective, Module::Varying, params)
 }
 
 const fn nonblocking(name: &'static str, kind: Kind, params: &'static [Param]) -> Op {
@@ -320,6 +333,52 @@ pub(crate) const OPS: &[Op] = &[
     reduction("exscan_in_place", "exscan", &[IN_PLACE, OP, COMM]).token_only(),
     reduction("exscan_into", "exscan", &[SENDBUF, RECVBUF, OP, COMM]).token_only(),
     collective("barrier", "barrier", &[COMM]).token_only(),
+    varying("gatherv", "gatherv", &[BUF, ROOT, COMM]),
+    varying(
+        "gatherv_into",
+        "gatherv",
+        &[SENDBUF, RECVBUF, RECVCOUNTS, ROOT, COMM],
+    )
+    .token_only(),
+    varying("allgatherv", "allgatherv", &[BUF, COMM]).same_on_every_rank(),
+    varying(
+        "allgatherv_into",
+        "allgatherv",
+        &[SENDBUF, RECVBUF, RECVCOUNTS, COMM],
+    )
+    .token_only(),
+    varying("scatterv", "scatterv", &[SENDBUF, SENDCOUNTS, ROOT, COMM]),
+    varying(
+        "scatterv_into",
+        "scatterv",
+        &[SENDBUF, SENDCOUNTS, RECVBUF, ROOT, COMM],
+    )
+    .token_only(),
+    varying("alltoallv", "alltoallv", &[SENDBUF, SENDCOUNTS, COMM]),
+    varying(
+        "alltoallv_into",
+        "alltoallv",
+        &[SENDBUF, SENDCOUNTS, RECVBUF, RECVCOUNTS, COMM],
+    )
+    .token_only(),
+    varying(
+        "reduce_scatter_block",
+        "reduce_scatter_block",
+        &[BUF, OP, COMM],
+    ),
+    varying(
+        "reduce_scatter_block_into",
+        "reduce_scatter_block",
+        &[SENDBUF, RECVBUF, OP, COMM],
+    )
+    .token_only(),
+    varying("reduce_scatter", "reduce_scatter", &[BUF, COUNTS, OP, COMM]),
+    varying(
+        "reduce_scatter_into",
+        "reduce_scatter",
+        &[SENDBUF, RECVBUF, COUNTS, OP, COMM],
+    )
+    .token_only(),
     nonblocking("isend", Kind::PointToPoint, &[SEND_BUF, DEST, COMM]),
     nonblocking("irecv", Kind::PointToPoint, &[TEMPLATE, SOURCE, COMM]).receive_into("irecv_into"),
     nonblocking("irecv_into", Kind::PointToPoint, &[RECV_BUF, SOURCE, COMM])
@@ -452,7 +511,7 @@ mod tests {
             .filter(|op| !op.returns_value())
             .map(|op| op.name)
             .collect();
-        assert_eq!(token_only.len(), 15, "{token_only:?}");
+        assert_eq!(token_only.len(), 21, "{token_only:?}");
         assert!(by_name("recv_into").is_some_and(Op::returns_value));
     }
 

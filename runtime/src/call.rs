@@ -218,6 +218,20 @@ impl<'c> Call<'c> {
         }
     }
 
+    /// Before a nonblocking send: as [`announce`](Call::announce), but check mode's header is
+    /// posted without waiting (kept by the communicator until it completes), so that a rank
+    /// may start a send to itself before it starts the receive.
+    #[inline]
+    pub(crate) fn announce_posted(&self, message: Message) {
+        if watchdog::enabled() {
+            self.watch(Peer::To(message.2));
+        }
+        if let Some(check) = self.comm.check_raw() {
+            let posted = self.checked(check::post(check, &self.id, message));
+            self.comm.post(posted);
+        }
+    }
+
     /// Before a receive of `count` elements of `elem` from `source` with `tag` (exactly
     /// `count` when `exact`, else at most), after sending `send` for a `sendrecv`: the
     /// watchdog's record, and in check mode the sender's header, compared with this receive.

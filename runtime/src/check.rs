@@ -41,6 +41,9 @@ pub(crate) struct Collective {
     pub(crate) root: Option<c_int>,
     /// The reduction operator's name, for reductions.
     pub(crate) operator: Option<&'static str>,
+    /// A hash of the block sizes every rank must pass alike (`reduce_scatter`'s counts), 0 for
+    /// none.
+    pub(crate) blocks: u64,
 }
 
 impl Collective {
@@ -51,6 +54,7 @@ impl Collective {
             count,
             root: None,
             operator: None,
+            blocks: 0,
         }
     }
 
@@ -165,6 +169,7 @@ pub(crate) fn fingerprint(id: &OpId, what: &Collective) -> u64 {
         &count,
         &root,
         what.operator.unwrap_or("").as_bytes(),
+        &what.blocks.to_le_bytes(),
     ])
 }
 
@@ -182,8 +187,12 @@ pub(crate) fn disagreement(
     let mine = fingerprint(id, what);
     let mut all = vec![0u64; size];
     sys::allgather(comm, &[mine], &mut all)?;
+    let blocks = match what.blocks {
+        0 => String::new(),
+        hash => format!(" in blocks #{:08x}", hash >> 32),
+    };
     let line = format!(
-        "{} of {} x{} at {}",
+        "{} of {} x{}{blocks} at {}",
         op_label(id, what),
         what.elem,
         what.count,
@@ -227,6 +236,23 @@ pub(crate) fn announce(check: RawComm<'_>, id: &OpId, message: Message) -> Resul
     let (_, _, dest, tag) = message;
     sys::send(check, &header(id, message), dest, tag)?;
     Ok(())
+}
+
+/// Starts telling the destination of `message`, which a nonblocking send is about to send it,
+/// without waiting: the destination may be this rank, which receives the header only when it
+/// completes its receive.
+pub(crate) fn post(
+    check: RawComm<'_>,
+    id: &OpId,
+    message: Message,
+) -> Result<sys::Posted, Failure> {
+    let (_, _, dest, tag) = message;
+    Ok(sys::Posted::start(
+        check,
+        Box::new(header(id, message)),
+        dest,
+        tag,
+    )?)
 }
 
 /// Receives the sender's header (announcing `send` to its destination in the same step, for

@@ -4,6 +4,7 @@
 //! and the last communicator are gone, in whatever order the program drops them, so no
 //! communicator can ever be used or freed after `MPI_Finalize`.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::panic::Location;
@@ -76,6 +77,9 @@ struct Inner {
     agrees: bool,
     rank: usize,
     size: usize,
+    /// Check mode's headers of nonblocking sends still in flight on `control` (see
+    /// [`Comm::post`]).
+    posted: RefCell<Vec<sys::Posted>>,
     /// MPI's life when `spmd` initialised it; `None` when the program initialised MPI itself
     /// (through rsmpi) and so decides when it ends.
     life: Option<Arc<Life>>,
@@ -87,7 +91,13 @@ impl Drop for Inner {
         // then would end the process, so they are left to the finalisation that already
         // released them.
         let finalized = self.life.is_none() && mpi::environment::is_finalized();
-        crate::sys::forget_waiting(self.mpi.as_raw());
+        sys::forget_waiting(self.mpi.as_raw());
+        let posted = self.posted.take();
+        if finalized {
+            std::mem::forget(posted);
+        } else {
+            drop(posted);
+        }
         // SAFETY: each field is taken exactly once, here, and never used again.
         let (mpi, control) = unsafe {
             (
@@ -157,6 +167,7 @@ impl Comm {
                 agrees,
                 rank,
                 size,
+                posted: RefCell::new(Vec::new()),
                 life: Life::current(),
             }),
         }
@@ -247,7 +258,7 @@ impl Comm {
             Ok(inner) => {
                 let mut inner = ManuallyDrop::new(inner);
                 // What forgotten requests left waiting on it is spmd's, not the caller's.
-                crate::sys::forget_waiting(inner.mpi.as_raw());
+                sys::forget_waiting(inner.mpi.as_raw());
                 // SAFETY: `inner` is never dropped (ManuallyDrop) and each field is taken once.
                 let (mpi, control, life) = unsafe {
                     (
@@ -290,6 +301,14 @@ impl Comm {
                 self.inner.size,
             )
         }
+    }
+
+    /// Keeps `send` (a header on the control communicator) until it completes: each post first
+    /// drops the sends that have completed, and the communicator's end releases the others.
+    pub(crate) fn post(&self, send: sys::Posted) {
+        let mut posted = self.inner.posted.borrow_mut();
+        posted.retain_mut(|send| !send.done());
+        posted.push(send);
     }
 
     /// The check communicator's handle (the control duplicate), when check mode is on.

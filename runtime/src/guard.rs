@@ -31,12 +31,12 @@ use crate::sys::{
 
 const _: () = assert!(AGREEMENT_WORDS == 2 * WORDS);
 
-/// The words the ranks agree on: family, element type, count, root and operator.
-const WORDS: usize = 5;
+/// The words the ranks agree on: family, element type, count, root, operator and block sizes.
+const WORDS: usize = 6;
 
 /// What the ranks must agree on about `what`: the op's family (the ops that match each other
-/// across ranks, as the op table says), its element type, count, root (0 for none) and
-/// reduction operator (0 for none).
+/// across ranks, as the op table says), its element type, count, root (0 for none), reduction
+/// operator (0 for none) and the hash of its block sizes (0 for none).
 fn words(id: &OpId, what: &Collective) -> [u64; WORDS] {
     [
         crate::family_hash(id.op),
@@ -45,6 +45,7 @@ fn words(id: &OpId, what: &Collective) -> [u64; WORDS] {
         what.root
             .map_or(0, |root| u64::from(root.unsigned_abs()) + 1),
         what.operator.map_or(0, fnv_str),
+        what.blocks,
     ]
 }
 
@@ -160,6 +161,9 @@ fn refusal(id: &OpId, what: &Collective, maxima: &[u64; 2 * WORDS]) -> String {
     if min(4) != max(4) {
         differences.push("another rank's reduction operator differs".to_string());
     }
+    if min(5) != max(5) {
+        differences.push("another rank's block sizes (counts per rank) differ".to_string());
+    }
     text.push(' ');
     text.push_str(&differences.join(", and "));
     text
@@ -182,7 +186,7 @@ mod tests {
 
     #[test]
     fn equal_words_agree_and_any_difference_does_not() {
-        let words = [7, 11, 16_384, 1, 0];
+        let words = [7, 11, 16_384, 1, 0, 42];
         assert!(unanimous(&reduce(&[words, words, words])));
         assert!(unanimous(&reduce(&[[0; WORDS]])));
         assert!(unanimous(&reduce(&[[u64::MAX; WORDS], [u64::MAX; WORDS]])));

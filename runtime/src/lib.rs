@@ -70,6 +70,12 @@
 //! | [`alltoall`], [`alltoall_into`] | `MPI_Alltoall` | one block from every rank |
 //! | [`scan`], [`scan_in_place`], [`scan_into`] | `MPI_Scan` | inclusive prefix reduction |
 //! | [`exscan`], [`exscan_in_place`], [`exscan_into`] | `MPI_Exscan` | exclusive prefix reduction (identity on rank 0) |
+//! | [`gatherv`], [`gatherv_into`] | `MPI_Gather` of the counts + `MPI_Gatherv` | `Some(`[`Parts`]`)` at the root (block `r` from rank `r`), `None` elsewhere |
+//! | [`allgatherv`], [`allgatherv_into`] | `MPI_Allgather` of the counts + `MPI_Allgatherv` | every rank's buffer, as [`Parts`] |
+//! | [`scatterv`], [`scatterv_into`] | `MPI_Scatter` of the counts + `MPI_Scatterv` | this rank's block of the root's |
+//! | [`alltoallv`], [`alltoallv_into`] | `MPI_Alltoall` of the counts + `MPI_Alltoallv` | one block of any size from every rank, as [`Parts`] |
+//! | [`reduce_scatter_block`], [`reduce_scatter_block_into`] | `MPI_Reduce_scatter_block` | this rank's block of the reduction |
+//! | [`reduce_scatter`], [`reduce_scatter_into`] | `MPI_Reduce_scatter` | this rank's block (of `counts[rank]`) of the reduction |
 //! | [`barrier`] | the agreement alone (an `MPI_Allreduce`) | token |
 //! | [`isend`] | `MPI_Isend` | a [`Request`] for `()` |
 //! | [`irecv`], [`irecv_into`] | `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message ([`Status`] for `irecv_into`) |
@@ -129,6 +135,7 @@ pub use ops::nonblocking::{Request, Requests};
 pub use ops::p2p::{
     ANY_SOURCE, Dest, IntoDest, IntoSource, SendrecvDest, SendrecvSource, Source, Status,
 };
+pub use ops::varying::Parts;
 pub use settings::world_rank;
 pub use spmd_macros::spmd_jit;
 pub use token::{Settle, Token, token};
@@ -175,12 +182,12 @@ pub use mpi;
 pub use ndarray;
 pub use num_complex;
 
-/// Everything a typical SPMD program uses: the ops, [`Comm`], [`Token`], the reduction
-/// operators, `#[spmd_jit]`, and `ndarray`'s array types.
+/// Everything a typical SPMD program uses: the ops, [`Comm`], [`Token`], [`Parts`], the
+/// reduction operators, `#[spmd_jit]`, and `ndarray`'s array types.
 pub mod prelude {
     pub use crate::{
-        ANY_SOURCE, BAnd, BOr, BXor, Comm, Dest, LAnd, LOr, LXor, Max, Min, Prod, Source, Status,
-        Sum, Token, spmd_jit,
+        ANY_SOURCE, BAnd, BOr, BXor, Comm, Dest, LAnd, LOr, LXor, Max, Min, Parts, Prod, Source,
+        Status, Sum, Token, spmd_jit,
     };
     spmd_macros::__for_each_op!(prelude_ops);
     pub use ndarray::{

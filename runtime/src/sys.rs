@@ -25,6 +25,7 @@ use crate::element::{Element, OpHandle, OpKind, UserOp};
 mod agreement;
 mod flight;
 mod matching;
+mod varying;
 
 pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Maxima, Start, Verdict, starter};
 pub(crate) use flight::{
@@ -32,6 +33,9 @@ pub(crate) use flight::{
     isendrecv,
 };
 pub(crate) use matching::{settle, started};
+pub(crate) use varying::{
+    allgatherv, alltoallv, gatherv, reduce_scatter, reduce_scatter_block, scatterv,
+};
 
 /// A communicator handle valid for `'c`, with this rank and the size.
 #[derive(Clone, Copy, Debug)]
@@ -221,6 +225,72 @@ pub(crate) fn send<T: Element>(
         )
     };
     code("MPI_Send", result)
+}
+
+/// A send of bytes that nobody waits for: `MPI_Isend` of memory the send owns, for messages
+/// (check mode's headers of nonblocking sends) whose sender must not block until they are
+/// received, e.g. a rank announcing a nonblocking send to itself before it posts the receive.
+#[derive(Debug)]
+pub(crate) struct Posted {
+    request: ffi::MPI_Request,
+    /// Read by MPI until the request completes; leaked if it never does (see `Drop`).
+    bytes: Box<[u8]>,
+}
+
+impl Posted {
+    /// Starts sending `bytes` to `dest` with `tag` on `comm`.
+    pub(crate) fn start(
+        comm: RawComm<'_>,
+        bytes: Box<[u8]>,
+        dest: c_int,
+        tag: c_int,
+    ) -> SysResult<Posted> {
+        let n = count(bytes.len())?;
+        let mut request = MaybeUninit::<ffi::MPI_Request>::uninit();
+        // SAFETY: `bytes` holds `n` bytes on the heap; the box moves into the returned value,
+        // which keeps it (or leaks it) until the request completes; `request` is a valid
+        // out-pointer and the communicator is valid for the borrow of `comm`.
+        let result = unsafe {
+            ffi::MPI_Isend(
+                bytes.as_ptr().cast(),
+                n,
+                u8::datatype(),
+                dest,
+                tag,
+                comm.handle,
+                request.as_mut_ptr(),
+            )
+        };
+        code("MPI_Isend", result)?;
+        // SAFETY: MPI_Isend succeeded, so it wrote the request.
+        let request = unsafe { request.assume_init() };
+        Ok(Posted { request, bytes })
+    }
+
+    /// Whether the send has completed (`MPI_Test`); an error counts as completed (the request
+    /// is then freed by MPI and its memory no longer read).
+    pub(crate) fn done(&mut self) -> bool {
+        let mut flag = 0;
+        let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+        // SAFETY: the request is an active send request of this value; `flag` and `status` are
+        // valid out-pointers.
+        let result = unsafe { ffi::MPI_Test(&mut self.request, &mut flag, status.as_mut_ptr()) };
+        result != 0 || flag != 0
+    }
+}
+
+impl Drop for Posted {
+    /// A send still in flight is released to MPI (`MPI_Request_free`, which lets it complete on
+    /// its own) and its bytes are leaked, since MPI may still read them. The owner drops a
+    /// `Posted` only while MPI is initialised (the communicator's `Drop` forgets them otherwise).
+    fn drop(&mut self) {
+        if self.done() {
+            return;
+        }
+        // SAFETY: the request is active; after this call MPI owns it.
+        unsafe { ffi::MPI_Request_free(&mut self.request) };
+        std::mem::forget(std::mem::take(&mut self.bytes));
+    }
 }
 
 /// `MPI_Mprobe` + `MPI_Mrecv` into `data` (at most `data.len()` elements) from `source` with

@@ -5,3 +5,4 @@ pub mod handed;
 pub mod nonblocking;
 pub mod p2p;
 pub mod reduction;
+pub mod varying;

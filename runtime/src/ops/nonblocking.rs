@@ -365,7 +365,7 @@ where
     let (rank, tag) = call.dest_arg(dest.into_dest());
     let len = buf.send_count();
     call.count_arg("the send buffer", len);
-    call.announce((S::Elem::NAME, len, rank, tag));
+    call.announce_posted((S::Elem::NAME, len, rank, tag));
     let flight = sys::isend(comm.raw(), buf.into_memory(), rank, tag);
     issue(
         call,
@@ -475,7 +475,7 @@ where
     call.count_arg("the send buffer", send_len);
     let len = template.element_count();
     call.count_arg("the receive template", len);
-    call.announce((S::Elem::NAME, send_len, dest_rank, send_tag));
+    call.announce_posted((S::Elem::NAME, send_len, dest_rank, send_tag));
     let flight = sys::isendrecv(
         comm.raw(),
         sendbuf.into_memory(),
@@ -536,7 +536,7 @@ where
     call.count_arg("the send buffer", send_len);
     let len = recvbuf.room();
     call.count_arg("the receive buffer", len);
-    call.announce((S::Elem::NAME, send_len, dest_rank, send_tag));
+    call.announce_posted((S::Elem::NAME, send_len, dest_rank, send_tag));
     let (memory, kept) = recvbuf.into_memory();
     let flight = sys::isendrecv(
         comm.raw(),
@@ -768,19 +768,13 @@ where
         len,
         "give the receive buffer exactly as many elements as the send buffer",
     );
-    let (recv, kept) = recvbuf.into_result_memory();
-    let send = sendbuf.into_memory();
-    issue_collective(
+    collective_into(
         call,
         token,
-        Payload::of::<S::Elem>(len),
-        Peer::None,
         crate::ops::reduction::fingerprint::<S::Elem, O>(len, None),
-        sys::starter(move |comm: RawComm<'_>| sys::iallreduce(comm, send, recv, O::KIND)),
-        move |done, call, origin| {
-            let done = completed(done, call, origin, None);
-            (S::back(done.send), R::result_back(kept, done.recv))
-        },
+        len,
+        (sendbuf, recvbuf),
+        move |comm, send, recv| sys::iallreduce(comm, send, recv, O::KIND),
     )
 }
 
@@ -812,7 +806,14 @@ where
         len * size,
         "give `iallgather_into` a receive buffer of `comm.size()` times the send buffer's length",
     );
-    blocks_into::<S, R>(call, token, Blocks::Allgather, sendbuf, recvbuf, len, len)
+    collective_into(
+        call,
+        token,
+        Collective::plain(S::Elem::NAME, len),
+        len,
+        (sendbuf, recvbuf),
+        move |comm, send, recv| sys::iblocks(comm, Blocks::Allgather, send, recv, len),
+    )
 }
 
 /// Starts an all-to-all exchange of `sendbuf`'s blocks into `recvbuf` (`MPI_Ialltoall`), the
@@ -843,25 +844,38 @@ where
         len,
         "give `ialltoall_into` a receive buffer as long as the send buffer",
     );
-    blocks_into::<S, R>(call, token, Blocks::Alltoall, sendbuf, recvbuf, block, len)
+    collective_into(
+        call,
+        token,
+        Collective::plain(S::Elem::NAME, block),
+        len,
+        (sendbuf, recvbuf),
+        move |comm, send, recv| sys::iblocks(comm, Blocks::Alltoall, send, recv, block),
+    )
 }
 
-/// Issues `iallgather_into` or `ialltoall_into` (`pattern`) of `block`-element blocks, `len`
-/// elements sent by this rank.
+/// Issues the collective `what` of an `_into` form, moving `len` elements: `start` gets the
+/// memory of both buffers (the send's, and the result's that `recvbuf` lends or hands over),
+/// and the request hands both back.
 // The pair of what each buffer hands back, written out: what the reader needs to see.
 #[allow(clippy::type_complexity)]
-fn blocks_into<'a, S, R>(
+fn collective_into<'a, S, R, F>(
     call: Call<'a>,
     token: Token,
-    pattern: Blocks,
-    sendbuf: S,
-    recvbuf: R,
-    block: usize,
+    what: Collective,
     len: usize,
+    (sendbuf, recvbuf): (S, R),
+    start: F,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
     S: SendBuf,
     R: ResultBuf<'a, Elem = S::Elem>,
+    F: for<'c> FnOnce(
+            RawComm<'c>,
+            Memory<S::Elem>,
+            Memory<S::Elem>,
+        ) -> SysResult<InFlight<'c, S::Elem, S::Elem>>
+        + 'static,
 {
     let (recv, kept) = recvbuf.into_result_memory();
     let send = sendbuf.into_memory();
@@ -870,8 +884,8 @@ where
         token,
         Payload::of::<S::Elem>(len),
         Peer::None,
-        Collective::plain(S::Elem::NAME, block),
-        sys::starter(move |comm: RawComm<'_>| sys::iblocks(comm, pattern, send, recv, block)),
+        what,
+        sys::starter(move |comm: RawComm<'_>| start(comm, send, recv)),
         move |done, call, origin| {
             let done = completed(done, call, origin, None);
             (S::back(done.send), R::result_back(kept, done.recv))

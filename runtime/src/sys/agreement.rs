@@ -37,7 +37,7 @@ use crate::recycle;
 
 /// Words of an agreement: the words the ranks agree on and their complements, reduced with
 /// `MPI_MAX`.
-pub(crate) const AGREEMENT_WORDS: usize = 10;
+pub(crate) const AGREEMENT_WORDS: usize = 12;
 
 /// What the ranks agree on and what they agreed: `[mine, maxima]`.
 type Words = [[u64; AGREEMENT_WORDS]; 2];

@@ -90,41 +90,43 @@ fn main() {
         sum, [total; 2],
         "rank {rank}: iallreduce with iallreduce_into"
     );
-    // `isendrecv_into` a buffer longer than the message, lent and handed over. (Not to itself
-    // on one rank: check mode's header of a nonblocking send is a blocking send, which MPICH
-    // does not complete to the sending rank itself before the receive is posted.)
-    if size > 1 {
-        let next = (rank + 1) % size;
-        let prev = (rank + size - 1) % size;
-        let mut room = [0u8; 5];
-        let (request, next_token) = isendrecv_into(
-            &[rank as u8; 3],
-            &mut room,
-            Source::rank(prev),
-            Dest::rank(next),
-            &comm,
-            token,
-        );
-        let (((), status), next_token) = wait(request, next_token);
-        assert_eq!(
-            (status.count(), room),
-            (3, [prev as u8, prev as u8, prev as u8, 0, 0])
-        );
-        let (request, next_token) = isendrecv_into(
-            vec![rank as u8; 2],
-            vec![9u8; 4],
-            Source::rank(prev),
-            Dest::rank(next),
-            &comm,
-            next_token,
-        );
-        let ((sent, (got, status)), next_token) = wait(request, next_token);
-        assert_eq!(sent, [rank as u8; 2]);
-        assert_eq!(
-            (status.count(), got),
-            (2, vec![prev as u8, prev as u8, 9, 9])
-        );
-        token = next_token;
-    }
+    // `isendrecv_into` a buffer longer than the message, lent and handed over.
+    let next = (rank + 1) % size;
+    let prev = (rank + size - 1) % size;
+    let mut room = [0u8; 5];
+    let (request, next_token) = isendrecv_into(
+        &[rank as u8; 3],
+        &mut room,
+        Source::rank(prev),
+        Dest::rank(next),
+        &comm,
+        token,
+    );
+    let (((), status), next_token) = wait(request, next_token);
+    assert_eq!(
+        (status.count(), room),
+        (3, [prev as u8, prev as u8, prev as u8, 0, 0])
+    );
+    let (request, next_token) = isendrecv_into(
+        vec![rank as u8; 2],
+        vec![9u8; 4],
+        Source::rank(prev),
+        Dest::rank(next),
+        &comm,
+        next_token,
+    );
+    let ((sent, (got, status)), next_token) = wait(request, next_token);
+    assert_eq!(sent, [rank as u8; 2]);
+    assert_eq!(
+        (status.count(), got),
+        (2, vec![prev as u8, prev as u8, 9, 9])
+    );
+    // A nonblocking send started before its receive, to the rank itself on one rank: check
+    // mode's header must not wait for the receive.
+    let (send, next_token) = isend(&[rank as u32 + 7; 3], Dest::rank(next), &comm, next_token);
+    let (receive, next_token) = irecv(&[0u32; 3], Source::rank(prev), &comm, next_token);
+    let (((), got), next_token) = wait_all((send, receive), &comm, next_token);
+    assert_eq!(got, [prev as u32 + 7; 3]);
+    token = next_token;
     drop(token);
 }

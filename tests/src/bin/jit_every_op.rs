@@ -115,6 +115,45 @@ fn implicit(comm: &Comm) -> Log {
     let mut all = vec![-1i64; size];
     alltoall_into(&vec![r; size], &mut all, comm);
     log.push(("alltoall_into", all));
+    // The v-collectives: rank r contributes r + 1 copies of r.
+    let mine = vec![r; rank + 1];
+    let counts: Vec<usize> = (1..=size).collect();
+    let total: usize = counts.iter().sum();
+    let tri: Vec<i64> = (0..size).flat_map(|p| vec![p as i64; p + 1]).collect();
+    let got = gatherv(&mine, 0, comm);
+    log.push(("gatherv", got.map(Parts::into_flat).unwrap_or_default()));
+    let mut all = vec![-1i64; if rank == 0 { total } else { 0 }];
+    gatherv_into(&mine, &mut all, &counts, 0, comm);
+    log.push(("gatherv_into", all));
+    log.push(("allgatherv", allgatherv(&mine, comm).into_flat()));
+    let mut all = vec![-1i64; total];
+    allgatherv_into(&mine, &mut all, &counts, comm);
+    log.push(("allgatherv_into", all));
+    log.push(("scatterv", scatterv(&tri, &counts, 0, comm)));
+    let mut got = vec![-1i64; rank + 1];
+    scatterv_into(&tri, &counts, &mut got, 0, comm);
+    log.push(("scatterv_into", got));
+    let spread = vec![r; (rank + 1) * size];
+    let sendcounts = vec![rank + 1; size];
+    log.push((
+        "alltoallv",
+        alltoallv(&spread, &sendcounts, comm).into_flat(),
+    ));
+    let mut all = vec![-1i64; total];
+    alltoallv_into(&spread, &sendcounts, &mut all, &counts, comm);
+    log.push(("alltoallv_into", all));
+    log.push((
+        "reduce_scatter_block",
+        reduce_scatter_block(&everyone, Sum, comm),
+    ));
+    let mut got = [-1i64];
+    reduce_scatter_block_into(&everyone, &mut got, Sum, comm);
+    log.push(("reduce_scatter_block_into", got.to_vec()));
+    let ones = vec![1i64; total];
+    log.push(("reduce_scatter", reduce_scatter(&ones, &counts, Sum, comm)));
+    let mut got = vec![-1i64; rank + 1];
+    reduce_scatter_into(&ones, &mut got, &counts, Sum, comm);
+    log.push(("reduce_scatter_into", got));
     barrier(comm);
     log.push(("barrier", Vec::new()));
 
@@ -313,6 +352,43 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     let mut all = vec![-1i64; size];
     let token = alltoall_into(&vec![r; size], &mut all, comm, token);
     log.push(("alltoall_into", all));
+    let mine = vec![r; rank + 1];
+    let counts: Vec<usize> = (1..=size).collect();
+    let total: usize = counts.iter().sum();
+    let tri: Vec<i64> = (0..size).flat_map(|p| vec![p as i64; p + 1]).collect();
+    let (got, token) = gatherv(&mine, 0, comm, token);
+    log.push(("gatherv", got.map(Parts::into_flat).unwrap_or_default()));
+    let mut all = vec![-1i64; if rank == 0 { total } else { 0 }];
+    let token = gatherv_into(&mine, &mut all, &counts, 0, comm, token);
+    log.push(("gatherv_into", all));
+    let (got, token) = allgatherv(&mine, comm, token);
+    log.push(("allgatherv", got.into_flat()));
+    let mut all = vec![-1i64; total];
+    let token = allgatherv_into(&mine, &mut all, &counts, comm, token);
+    log.push(("allgatherv_into", all));
+    let (got, token) = scatterv(&tri, &counts, 0, comm, token);
+    log.push(("scatterv", got));
+    let mut got = vec![-1i64; rank + 1];
+    let token = scatterv_into(&tri, &counts, &mut got, 0, comm, token);
+    log.push(("scatterv_into", got));
+    let spread = vec![r; (rank + 1) * size];
+    let sendcounts = vec![rank + 1; size];
+    let (got, token) = alltoallv(&spread, &sendcounts, comm, token);
+    log.push(("alltoallv", got.into_flat()));
+    let mut all = vec![-1i64; total];
+    let token = alltoallv_into(&spread, &sendcounts, &mut all, &counts, comm, token);
+    log.push(("alltoallv_into", all));
+    let (got, token) = reduce_scatter_block(&everyone, Sum, comm, token);
+    log.push(("reduce_scatter_block", got));
+    let mut got = [-1i64];
+    let token = reduce_scatter_block_into(&everyone, &mut got, Sum, comm, token);
+    log.push(("reduce_scatter_block_into", got.to_vec()));
+    let ones = vec![1i64; total];
+    let (got, token) = reduce_scatter(&ones, &counts, Sum, comm, token);
+    log.push(("reduce_scatter", got));
+    let mut got = vec![-1i64; rank + 1];
+    let token = reduce_scatter_into(&ones, &mut got, &counts, Sum, comm, token);
+    log.push(("reduce_scatter_into", got));
     let token = barrier(comm, token);
     log.push(("barrier", Vec::new()));
 
@@ -402,6 +478,7 @@ fn expected(rank: usize, size: usize) -> Log {
     let root = |value: Vec<i64>| if rank == 0 { value } else { Vec::new() };
     let root_or = |value: i64, otherwise: i64| vec![if rank == 0 { value } else { otherwise }];
     let everyone: Vec<i64> = (0..n).collect();
+    let tri: Vec<i64> = (0..n).flat_map(|p| vec![p; p as usize + 1]).collect();
     vec![
         ("recv", vec![left; 2]),
         ("recv_with_status", vec![left, left, 3]),
@@ -438,6 +515,18 @@ fn expected(rank: usize, size: usize) -> Log {
         ("scatter_into", vec![r]),
         ("alltoall", everyone.clone()),
         ("alltoall_into", everyone.clone()),
+        ("gatherv", root(tri.clone())),
+        ("gatherv_into", root(tri.clone())),
+        ("allgatherv", tri.clone()),
+        ("allgatherv_into", tri.clone()),
+        ("scatterv", vec![r; rank + 1]),
+        ("scatterv_into", vec![r; rank + 1]),
+        ("alltoallv", tri.clone()),
+        ("alltoallv_into", tri),
+        ("reduce_scatter_block", vec![r * n]),
+        ("reduce_scatter_block_into", vec![r * n]),
+        ("reduce_scatter", vec![n; rank + 1]),
+        ("reduce_scatter_into", vec![n; rank + 1]),
         ("barrier", Vec::new()),
         ("isend", Vec::new()),
         ("irecv", vec![left, left]),
