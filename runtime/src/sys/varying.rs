@@ -7,7 +7,7 @@
 //! outside a slice. What another rank sends is bounded by the callers (the count exchange of
 //! `ops::varying`), not by MPI: MPI libraries do not bound their writes on truncation.
 
-use std::ffi::c_int;
+use std::ffi::{c_int, c_void};
 use std::ptr;
 
 use mpi::ffi;
@@ -49,6 +49,28 @@ impl Layout {
     }
 }
 
+/// The address to give MPI for `send`: a spare one when it is empty. An empty slice's address
+/// is dangling, the element type's alignment: 1 for bytes and `bool`s, which is the value of
+/// `MPI_IN_PLACE` in Open MPI, and two empty slices share it, which MPI libraries refuse as an
+/// alias. MPI reads no element of an empty buffer, so any other address serves.
+fn send_addr<T>(send: &[T]) -> *const c_void {
+    static SPARE: u64 = 0;
+    if send.is_empty() {
+        (&raw const SPARE).cast()
+    } else {
+        send.as_ptr().cast()
+    }
+}
+
+/// The address to give MPI for `recv`: `spare` when it is empty (see [`send_addr`]).
+fn recv_addr<T>(recv: &mut [T], spare: &mut u64) -> *mut c_void {
+    if recv.is_empty() {
+        (spare as *mut u64).cast()
+    } else {
+        recv.as_mut_ptr().cast()
+    }
+}
+
 /// `MPI_Gatherv` of `send` to `root`; at the root `recv` holds the blocks of `counts` (one per
 /// rank, tiling it), elsewhere it is not used.
 pub(crate) fn gatherv<T: Element>(
@@ -67,9 +89,10 @@ pub(crate) fn gatherv<T: Element>(
         None if at_root => panic!("spmd internal error: gatherv without a buffer at the root"),
         _ => (None, None),
     };
+    let mut spare = 0;
     let recv_ptr = recv
         .as_deref_mut()
-        .map_or(ptr::null_mut(), <[T]>::as_mut_ptr);
+        .map_or(ptr::null_mut(), |recv| recv_addr(recv, &mut spare));
     let (counts, displs) = layout
         .as_ref()
         .map_or((ptr::null(), ptr::null()), |layout| {
@@ -79,7 +102,7 @@ pub(crate) fn gatherv<T: Element>(
     // `recv` (checked above), elsewhere the receive arguments are null and MPI ignores them.
     let result = unsafe {
         ffi::MPI_Gatherv(
-            send.as_ptr().cast(),
+            send_addr(send),
             n,
             T::datatype(),
             recv_ptr.cast(),
@@ -108,13 +131,14 @@ pub(crate) fn allgatherv<T: Element>(
         recv.len(),
         comm.size,
     )?;
+    let mut spare = 0;
     // SAFETY: `send` holds `n` elements; the blocks of `layout` tile `recv` (checked above).
     let result = unsafe {
         ffi::MPI_Allgatherv(
-            send.as_ptr().cast(),
+            send_addr(send),
             n,
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            recv_addr(recv, &mut spare),
             layout.counts.as_ptr(),
             layout.displs.as_ptr(),
             T::datatype(),
@@ -137,7 +161,7 @@ pub(crate) fn scatterv<T: Element>(
     let (send, layout) = match send {
         Some((send, counts)) if at_root => {
             let layout = Layout::of("a scatterv's send buffer", counts, send.len(), comm.size)?;
-            (send.as_ptr(), Some(layout))
+            (send_addr(send), Some(layout))
         }
         None if at_root => panic!("spmd internal error: scatterv without a buffer at the root"),
         _ => (ptr::null(), None),
@@ -147,15 +171,16 @@ pub(crate) fn scatterv<T: Element>(
         .map_or((ptr::null(), ptr::null()), |layout| {
             (layout.counts.as_ptr(), layout.displs.as_ptr())
         });
+    let mut spare = 0;
     // SAFETY: `recv` holds `n` elements; at the root the blocks of `counts` and `displs` tile
     // `send` (checked above), elsewhere the send arguments are null and MPI ignores them.
     let result = unsafe {
         ffi::MPI_Scatterv(
-            send.cast(),
+            send,
             counts,
             displs,
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            recv_addr(recv, &mut spare),
             n,
             T::datatype(),
             root,
@@ -186,15 +211,16 @@ pub(crate) fn alltoallv<T: Element>(
         recv.len(),
         comm.size,
     )?;
+    let mut spare = 0;
     // SAFETY: the blocks of `sent` tile `send` and those of `received` tile `recv` (checked
     // above).
     let result = unsafe {
         ffi::MPI_Alltoallv(
-            send.as_ptr().cast(),
+            send_addr(send),
             sent.counts.as_ptr(),
             sent.displs.as_ptr(),
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            recv_addr(recv, &mut spare),
             received.counts.as_ptr(),
             received.displs.as_ptr(),
             T::datatype(),
@@ -225,11 +251,12 @@ pub(crate) fn reduce_scatter<T: Element>(
         recv.len(),
         counts[comm.rank]
     );
+    let mut spare = 0;
     // SAFETY: `send` holds the sum of `counts` (checked above) and `recv` this rank's count.
     let result = unsafe {
         ffi::MPI_Reduce_scatter(
-            send.as_ptr().cast(),
-            recv.as_mut_ptr().cast(),
+            send_addr(send),
+            recv_addr(recv, &mut spare),
             layout.counts.as_ptr(),
             T::datatype(),
             op_handle::<T>(op),
@@ -256,11 +283,12 @@ pub(crate) fn reduce_scatter_block<T: Element>(
         comm.size,
         recv.len()
     );
+    let mut spare = 0;
     // SAFETY: `send` holds `size` blocks of `n` elements (checked above), `recv` one.
     let result = unsafe {
         ffi::MPI_Reduce_scatter_block(
-            send.as_ptr().cast(),
-            recv.as_mut_ptr().cast(),
+            send_addr(send),
+            recv_addr(recv, &mut spare),
             n,
             T::datatype(),
             op_handle::<T>(op),
