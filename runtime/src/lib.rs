@@ -114,6 +114,7 @@ mod ops;
 mod recycle;
 mod settings;
 mod sys;
+mod testing;
 mod token;
 mod watchdog;
 
@@ -131,6 +132,7 @@ pub use ops::p2p::{
 };
 pub use settings::world_rank;
 pub use spmd_macros::spmd_jit;
+pub use spmd_macros::test;
 pub use token::{Settle, Token, token};
 
 /// Re-exports every op of the macro's table from the runtime module that defines it, and keeps
@@ -197,6 +199,11 @@ pub mod __private {
 
     /// Every op, with the facts of the macro's op table that the runtime and its tests read.
     pub use crate::__OPS as OPS;
+
+    /// What `#[spmd::test]` expands to.
+    pub mod test {
+        pub use crate::testing::{Case, Expect, Outcome, Transport, run};
+    }
 
     /// One op of the macro's op table.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

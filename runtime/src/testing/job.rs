@@ -1,0 +1,199 @@
+//! One job of a test: started in its own process group with a time bound, its output collected,
+//! its outcome judged against what the test expects.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Expect, Transport, expected_panic_line, passed_line};
+
+/// How a job ended and what its ranks wrote.
+#[derive(Debug)]
+pub(super) struct Outcome {
+    /// The launcher's exit status; `None` when the job was killed at its time bound.
+    status: Option<ExitStatus>,
+    elapsed: Duration,
+    /// Standard output and error of the launcher and every rank, interleaved as written.
+    output: String,
+    /// The command, as shown in reports.
+    command: String,
+}
+
+/// What a job is and what it must do to pass.
+#[derive(Debug)]
+pub(super) struct Job<'a> {
+    pub(super) name: &'a str,
+    pub(super) ranks: usize,
+    pub(super) transport: Transport,
+    pub(super) timeout: Duration,
+    /// Whether the ranks run the watchdog at half the bound (`SPMD_TIMEOUT` was not set).
+    pub(super) watchdog: bool,
+    pub(super) expect: Expect,
+}
+
+/// Runs `command` in a process group of its own, both output streams into one pipe, and kills
+/// the whole group (launcher and ranks) if it is still running after `timeout`.
+pub(super) fn run_bounded(mut command: Command, timeout: Duration) -> std::io::Result<Outcome> {
+    let shown = format!("{command:?}");
+    let (reader, writer) = std::io::pipe()?;
+    command
+        .stdin(Stdio::null())
+        .stdout(writer.try_clone()?)
+        .stderr(writer)
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = command.spawn()?;
+    // The write ends held by `command` must go, or the reader never sees the end of the output.
+    drop(command);
+    let collector = thread::spawn(move || {
+        let mut reader = reader;
+        let mut bytes = Vec::new();
+        let _ = reader.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    });
+    let group = child.id() as libc::pid_t;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if start.elapsed() > timeout {
+            // SAFETY: `kill` has no memory-safety preconditions; a negative pid signals the
+            // process group made for this job above, and nothing else.
+            unsafe { libc::kill(-group, libc::SIGKILL) };
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(2));
+    };
+    let elapsed = start.elapsed();
+    // A rank that outlived its launcher would hold the pipe open for ever: end the group.
+    // SAFETY: as above.
+    unsafe { libc::kill(-group, libc::SIGKILL) };
+    let output = collector.join().unwrap_or_default();
+    Ok(Outcome {
+        status,
+        elapsed,
+        output,
+        command: shown,
+    })
+}
+
+impl Job<'_> {
+    /// `Ok` when the outcome is what the test expects; otherwise the report: what went wrong,
+    /// the command, the time and every rank's output.
+    pub(super) fn judge(&self, outcome: &Outcome) -> Result<(), String> {
+        let Some(problem) = self.problem(outcome) else {
+            return Ok(());
+        };
+        Err(format!(
+            "`{}` on {} rank(s) over {}: {problem}\n  command: {}\n  elapsed: {:.1}s (time \
+             bound {}s)\n--- output of all ranks ---\n{}{}--- end of output ---",
+            self.name,
+            self.ranks,
+            self.transport.name(),
+            outcome.command,
+            outcome.elapsed.as_secs_f64(),
+            self.timeout.as_secs_f64(),
+            outcome.output,
+            if outcome.output.ends_with('\n') || outcome.output.is_empty() {
+                ""
+            } else {
+                "\n"
+            },
+        ))
+    }
+
+    /// What is wrong with the outcome, if anything.
+    fn problem(&self, outcome: &Outcome) -> Option<String> {
+        let Some(status) = outcome.status else {
+            return Some(format!(
+                "timed out after {}s: a hang or a deadlock; the job was killed with its whole \
+                 process group. Raise the bound with `timeout = SECONDS` in the attribute (or \
+                 SPMD_TEST_TIMEOUT) if the test is only slow",
+                self.timeout.as_secs_f64()
+            ));
+        };
+        let passed = (0..self.ranks)
+            .filter(|&rank| {
+                outcome
+                    .output
+                    .contains(&passed_line(self.name, rank, self.ranks))
+            })
+            .count();
+        match self.expect {
+            Expect::Pass if status.success() && passed == self.ranks => None,
+            Expect::Pass if status.success() => Some(self.too_few(passed)),
+            Expect::Pass => Some(self.failure(status, &outcome.output)),
+            Expect::Panic(pattern) => {
+                let wanted = match pattern {
+                    Some(text) => format!("a panic whose message contains {text:?}"),
+                    None => "a panic".to_owned(),
+                };
+                let expected = (0..self.ranks).any(|rank| {
+                    outcome
+                        .output
+                        .contains(&expected_panic_line(self.name, rank, self.ranks))
+                });
+                let wrong = outcome
+                    .output
+                    .contains("panicked, but the message does not contain");
+                if status.success() {
+                    Some(if passed == self.ranks {
+                        format!("expected {wanted}, but every rank returned")
+                    } else {
+                        self.too_few(passed)
+                    })
+                } else if wrong {
+                    Some(format!(
+                        "expected {wanted}, but a rank panicked with another message"
+                    ))
+                } else if expected {
+                    None
+                } else {
+                    Some(format!(
+                        "expected {wanted}, but the job failed otherwise: {}",
+                        self.failure(status, &outcome.output)
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The launcher said success, yet not every rank said it ran the test.
+    fn too_few(&self, passed: usize) -> String {
+        format!(
+            "the launcher reported success, but only {passed} of {} rank(s) ran the test to its \
+             end: the test binary's own filter did not select `{}` in the ranks (a custom test \
+             harness?), or the launcher started fewer processes",
+            self.ranks, self.name
+        )
+    }
+
+    /// Why a job failed, as far as its output tells.
+    fn failure(&self, status: ExitStatus, output: &str) -> String {
+        let panicked: Vec<&str> = output
+            .lines()
+            .filter(|line| line.starts_with("[spmd] rank ") && line.contains(" panicked"))
+            .map(|line| line.trim_start_matches("[spmd] ").trim_end_matches(':'))
+            .collect();
+        if output.contains("[spmd] watchdog:") {
+            let after = if self.watchdog {
+                format!(" (SPMD_TIMEOUT, set to half the time bound: {}s)", {
+                    (self.timeout / 2).as_secs_f64()
+                })
+            } else {
+                " (SPMD_TIMEOUT)".to_owned()
+            };
+            format!(
+                "the watchdog found a rank blocked for too long{after} and aborted the job: a \
+                 hang or a deadlock; its report is in the output below"
+            )
+        } else if !panicked.is_empty() {
+            format!("{} ({status})", panicked.join("; "))
+        } else {
+            format!("the job failed ({status})")
+        }
+    }
+}
