@@ -216,6 +216,14 @@ impl Launcher {
         format!("{} ({})", self.program.display(), self.version)
     }
 
+    /// Whether jobs over `transport` may hang in `MPI_Finalize` after every rank is done:
+    /// MPICH 4.0 on UCX closes its TCP connections before its final barrier, so a rank that
+    /// closed first starves a peer still closing (often on 3 or more ranks of one host; 4.1
+    /// puts the barrier first). The watchdog then reports every rank in `MPI_Finalize`.
+    pub(super) fn finalize_may_hang(&self, transport: Transport) -> bool {
+        self.flavour == Flavour::Mpich && transport == Transport::Tcp
+    }
+
     /// `launcher -n ranks` with what this machine needs; the caller adds the program.
     pub(super) fn command(&self, ranks: usize, transport: Transport) -> Command {
         let mut command = Command::new(&self.program);

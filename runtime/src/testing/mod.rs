@@ -213,6 +213,7 @@ fn parent(case: &Case, name: &str) -> Result<(), String> {
         timeout,
         watchdog,
         expect: case.expect,
+        finalize_may_hang: launcher.finalize_may_hang(transport),
     };
     let _slots = slots::acquire(case.ranks).map_err(|error| format!("`{name}`: {error}"))?;
     let outcome = job::run_bounded(command, timeout)
