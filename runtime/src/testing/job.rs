@@ -4,16 +4,35 @@
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{Expect, Transport, expected_panic_line, passed_line};
 
+/// How long the launcher may take to end a job after a rank said it aborts it: Open MPI's
+/// `mpirun` now and then keeps waiting after an `MPI_Abort` (once in about ten aborts of 3
+/// ranks on 2 cores), which would otherwise cost the whole time bound.
+const ABORT_GRACE: Duration = Duration::from_secs(10);
+
+/// What a rank prints when it aborts the job: the panic hook, and the watchdog.
+const ABORT_LINES: [&str; 2] = ["aborting the whole job (MPI_Abort)", "; aborting the job"];
+
+/// How a job ended.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum End {
+    /// The launcher exited.
+    Exited(ExitStatus),
+    /// Killed at the time bound.
+    TimedOut,
+    /// Killed [`ABORT_GRACE`] after a rank said it aborts the job.
+    KilledAfterAbort,
+}
+
 /// How a job ended and what its ranks wrote.
 #[derive(Debug)]
 pub(super) struct Outcome {
-    /// The launcher's exit status; `None` when the job was killed at its time bound.
-    status: Option<ExitStatus>,
+    end: End,
     elapsed: Duration,
     /// Standard output and error of the launcher and every rank, interleaved as written.
     output: String,
@@ -37,7 +56,8 @@ pub(super) struct Job<'a> {
 }
 
 /// Runs `command` in a process group of its own, both output streams into one pipe, and kills
-/// the whole group (launcher and ranks) if it is still running after `timeout`.
+/// the whole group (launcher and ranks) if it is still running after `timeout`, or
+/// [`ABORT_GRACE`] after a rank said it aborts the job.
 pub(super) fn run_bounded(mut command: Command, timeout: Duration) -> std::io::Result<Outcome> {
     let shown = format!("{command:?}");
     let (reader, writer) = std::io::pipe()?;
@@ -50,25 +70,46 @@ pub(super) fn run_bounded(mut command: Command, timeout: Duration) -> std::io::R
     let mut child = command.spawn()?;
     // The write ends held by `command` must go, or the reader never sees the end of the output.
     drop(command);
-    let collector = thread::spawn(move || {
-        let mut reader = reader;
-        let mut bytes = Vec::new();
-        let _ = reader.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    });
+    let aborted: Arc<OnceLock<Instant>> = Arc::default();
+    let collector = {
+        let aborted = Arc::clone(&aborted);
+        thread::spawn(move || {
+            let mut reader = reader;
+            let mut bytes = Vec::new();
+            let mut chunk = [0; 4096];
+            while let Ok(read) = reader.read(&mut chunk) {
+                if read == 0 {
+                    break;
+                }
+                bytes.extend_from_slice(&chunk[..read]);
+                // A line may arrive in pieces: look again at the last few bytes read before.
+                let from = bytes.len().saturating_sub(read + 64);
+                let text = String::from_utf8_lossy(&bytes[from..]);
+                if ABORT_LINES.iter().any(|line| text.contains(line)) {
+                    aborted.get_or_init(Instant::now);
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
     let group = child.id() as libc::pid_t;
-    let status = loop {
+    let end = loop {
         if let Some(status) = child.try_wait()? {
-            break Some(status);
+            break End::Exited(status);
         }
-        if start.elapsed() > timeout {
-            // SAFETY: `kill` has no memory-safety preconditions; a negative pid signals the
-            // process group made for this job above, and nothing else.
-            unsafe { libc::kill(-group, libc::SIGKILL) };
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(2));
+        let end = if start.elapsed() > timeout {
+            End::TimedOut
+        } else if aborted.get().is_some_and(|at| at.elapsed() > ABORT_GRACE) {
+            End::KilledAfterAbort
+        } else {
+            thread::sleep(Duration::from_millis(2));
+            continue;
+        };
+        // SAFETY: `kill` has no memory-safety preconditions; a negative pid signals the
+        // process group made for this job above, and nothing else.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
+        let _ = child.wait();
+        break end;
     };
     let elapsed = start.elapsed();
     // A rank that outlived its launcher would hold the pipe open for ever: end the group.
@@ -76,7 +117,7 @@ pub(super) fn run_bounded(mut command: Command, timeout: Duration) -> std::io::R
     unsafe { libc::kill(-group, libc::SIGKILL) };
     let output = collector.join().unwrap_or_default();
     Ok(Outcome {
-        status,
+        end,
         elapsed,
         output,
         command: shown,
@@ -110,13 +151,24 @@ impl Job<'_> {
 
     /// What is wrong with the outcome, if anything.
     fn problem(&self, outcome: &Outcome) -> Option<String> {
-        let Some(status) = outcome.status else {
-            return Some(format!(
-                "timed out after {}s: a hang or a deadlock; the job was killed with its whole \
+        let (success, status) = match outcome.end {
+            End::Exited(status) => (status.success(), status.to_string()),
+            End::KilledAfterAbort => (
+                false,
+                format!(
+                    "the launcher had not ended the job {}s after the abort; killed with its \
+                     process group",
+                    ABORT_GRACE.as_secs()
+                ),
+            ),
+            End::TimedOut => {
+                return Some(format!(
+                    "timed out after {}s: a hang or a deadlock; the job was killed with its whole \
                  process group. Raise the bound with `timeout = SECONDS` in the attribute (or \
                  SPMD_TEST_TIMEOUT) if the test is only slow",
-                self.timeout.as_secs_f64()
-            ));
+                    self.timeout.as_secs_f64()
+                ));
+            }
         };
         let passed = (0..self.ranks)
             .filter(|&rank| {
@@ -126,8 +178,8 @@ impl Job<'_> {
             })
             .count();
         match self.expect {
-            Expect::Pass if status.success() && passed == self.ranks => None,
-            Expect::Pass if status.success() => Some(self.too_few(passed)),
+            Expect::Pass if success && passed == self.ranks => None,
+            Expect::Pass if success => Some(self.too_few(passed)),
             Expect::Pass if passed == self.ranks && self.hung_in_finalize(&outcome.output) => {
                 eprintln!(
                     "`{}`: every rank passed, then the job hung in MPI_Finalize, a fault of the \
@@ -136,7 +188,7 @@ impl Job<'_> {
                 );
                 None
             }
-            Expect::Pass => Some(self.failure(status, &outcome.output)),
+            Expect::Pass => Some(self.failure(&status, &outcome.output)),
             Expect::Panic(pattern) => {
                 let wanted = match pattern {
                     Some(text) => format!("a panic whose message contains {text:?}"),
@@ -150,7 +202,7 @@ impl Job<'_> {
                 let wrong = outcome
                     .output
                     .contains("panicked, but the message does not contain");
-                if status.success() {
+                if success {
                     Some(if passed == self.ranks {
                         format!("expected {wanted}, but every rank returned")
                     } else {
@@ -165,7 +217,7 @@ impl Job<'_> {
                 } else {
                     Some(format!(
                         "expected {wanted}, but the job failed otherwise: {}",
-                        self.failure(status, &outcome.output)
+                        self.failure(&status, &outcome.output)
                     ))
                 }
             }
@@ -198,7 +250,7 @@ impl Job<'_> {
     }
 
     /// Why a job failed, as far as its output tells.
-    fn failure(&self, status: ExitStatus, output: &str) -> String {
+    fn failure(&self, status: &str, output: &str) -> String {
         let panicked: Vec<&str> = output
             .lines()
             .filter(|line| line.starts_with("[spmd] rank ") && line.contains(" panicked"))
@@ -244,7 +296,9 @@ mod tests {
 
     fn outcome(code: Option<i32>, output: String) -> Outcome {
         Outcome {
-            status: code.map(|code| ExitStatus::from_raw(code << 8)),
+            end: code.map_or(End::TimedOut, |code| {
+                End::Exited(ExitStatus::from_raw(code << 8))
+            }),
             elapsed: Duration::from_secs(1),
             output,
             command: "mpirun -n 2 t".into(),
@@ -299,6 +353,22 @@ mod tests {
                 .judge(&outcome(Some(3), short))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_job_killed_after_an_abort_failed() {
+        let panicked = "[spmd] rank 1 of 2 panicked at t.rs:1:1:\nno\n".to_owned()
+            + &expected_panic_line("t::ranks_2", 1, 2);
+        let killed = Outcome {
+            end: End::KilledAfterAbort,
+            ..outcome(Some(1), panicked)
+        };
+        let error = job(Expect::Pass, false).judge(&killed).unwrap_err();
+        assert!(
+            error.contains("rank 1 of 2 panicked at t.rs:1:1 (the launcher had not ended"),
+            "{error}"
+        );
+        assert!(job(Expect::Panic(None), false).judge(&killed).is_ok());
     }
 
     #[test]

@@ -125,8 +125,10 @@ impl Launcher {
 
     fn find() -> Result<Launcher, String> {
         let library = mpi::environment::library_version().unwrap_or_default();
-        let linked = Flavour::of(&library);
-        let linked_version = version_in(&library);
+        // Some libraries count the string's terminating NUL in its length.
+        let library = library.trim_end_matches(['\0', '\n', ' ']);
+        let linked = Flavour::of(library);
+        let linked_version = version_in(library);
         let library_line = library.lines().next().unwrap_or("").trim().to_owned();
         let make = |program: PathBuf, version: String| Launcher {
             program,

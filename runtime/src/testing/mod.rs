@@ -120,7 +120,9 @@ impl<E: std::fmt::Debug> Outcome for Result<(), E> {
 /// launcher did.
 ///
 /// # Panics
-/// When the test fails: the panic message says why, with every rank's output.
+/// When the test fails: the panic message says why, with every rank's output. The panic is
+/// reported at the test's attribute.
+#[track_caller]
 pub fn run<R: Outcome>(case: &Case, body: fn(&Comm) -> R) {
     let name = case.test_name();
     if std::env::var(JOB_VARIABLE).is_ok_and(|job| job == name) {
@@ -170,14 +172,15 @@ fn rank<R: Outcome>(case: &Case, name: &'static str, body: fn(&Comm) -> R) {
                 ),
                 _ => expected_panic_line(name, rank, size),
             };
-            eprintln!("{line}");
+            crate::settings::write_stderr(&format!("{line}\n"));
             previous(info);
         }));
     }
     if let Err(error) = body(&comm).into_result() {
         panic!("spmd::test: `{name}` returned an error on rank {rank} of {size}: {error}");
     }
-    eprintln!("{}", passed_line(name, rank, size));
+    // One write, so that the lines of ranks writing at once do not interleave.
+    crate::settings::write_stderr(&format!("{}\n", passed_line(name, rank, size)));
 }
 
 /// The parent: starts the job and judges it.
