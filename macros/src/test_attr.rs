@@ -353,3 +353,63 @@ fn tests(args: &Args, function: &ItemFn, ignore: &[Attribute]) -> TokenStream {
     });
     quote!(#(#tests)*)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use quote::quote;
+
+    /// The expansion of one full form, formatted, against `tests/snapshots/spmd_test.expanded.rs`
+    /// (`SPMD_BLESS=1 cargo test -p spmd-macros` rewrites it; review the diff).
+    #[test]
+    fn expansion_snapshot() {
+        let tokens = super::expand(
+            quote!(
+                ranks = [1, 4],
+                timeout = 2.5,
+                expect = panic("no"),
+                transport = tcp
+            ),
+            quote! {
+                #[ignore = "slow"]
+                fn sums(comm: &Comm) -> Result<(), String> {
+                    Err("no".into())
+                }
+            },
+        );
+        let file: syn::File = match syn::parse2(tokens) {
+            Ok(file) => file,
+            Err(error) => panic!("the expansion does not parse: {error}"),
+        };
+        let expanded = prettyplease::unparse(&file);
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/spmd_test.expanded.rs");
+        if std::env::var_os("SPMD_BLESS").is_some() {
+            std::fs::write(&path, &expanded).expect("the snapshot folder is writable");
+            return;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            expected == expanded,
+            "the expansion of `#[spmd::test]` changed; run `SPMD_BLESS=1 cargo test -p \
+             spmd-macros` to accept it and review the diff of {}\n--- expected\n{expected}\n\
+             --- got\n{expanded}",
+            path.display()
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_function() {
+        let tokens = super::expand(
+            quote!(),
+            quote!(
+                fn sums(comm: &Comm) {}
+            ),
+        );
+        let text = tokens.to_string();
+        assert!(text.contains("fn sums"), "{text}");
+        assert!(text.contains("compile_error"), "{text}");
+        assert!(!text.contains("mod sums"), "{text}");
+    }
+}

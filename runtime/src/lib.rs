@@ -89,6 +89,12 @@
 //! even inside `catch_unwind`: the panic hook that aborts runs before any unwinding.
 //! `SPMD_DEBUG=1` prints one line per op.
 //!
+//! # Tests on several ranks
+//! [`#[spmd::test(ranks = [1, 2, 4])]`](macro@test) on a `fn name(comm: &Comm)` makes one test
+//! per world size (`name::ranks_1`, ...), which `cargo test` runs as a job of that many ranks
+//! under the launcher of the MPI library the binary links, with every rank's output when it
+//! fails.
+//!
 //! # CUDA (feature `cuda`)
 //! With the `cuda` feature, every op also accepts `cudarc` device slices and views and returns
 //! device memory; `spmd::cuda::select_device` picks each rank's GPU. The CUDA driver is loaded at

@@ -85,7 +85,7 @@ pub struct Case {
     pub timeout: Option<Duration>,
     /// What the job must do to pass.
     pub expect: Expect,
-    /// The transport set by the attribute, if any ([`TRANSPORT_VARIABLE`] otherwise).
+    /// The transport set by the attribute, if any (`SPMD_TEST_TRANSPORT` otherwise).
     pub transport: Option<Transport>,
 }
 
