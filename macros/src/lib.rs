@@ -319,7 +319,8 @@ pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// The function takes the world's communicator and returns `()` or a `Result<(), E>` (an
-/// error fails the test). It works in unit tests (`src/`, under `#[cfg(test)]`) and in
+/// error fails the test); MPI is already initialised, so it does not call `spmd::init()`.
+/// Run `cargo test` itself, not under `mpirun`: each test starts its own job. It works in unit tests (`src/`, under `#[cfg(test)]`) and in
 /// integration tests (`tests/`), with the default test harness; the user's crate needs no
 /// build script and no setting.
 ///

@@ -75,6 +75,14 @@ mod fixtures {
         }
     }
 
+    #[spmd::test(ranks = 2)]
+    #[ignore = "fails on purpose: run by `failure_modes::the_timeout_variable_sets_the_default_bound`"]
+    fn spin_without_bound(_comm: &Comm) {
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     #[spmd::test(ranks = 2, expect = panic("a message that never comes"))]
     #[ignore = "fails on purpose: run by `failure_modes::an_expected_panic_must_have_the_message`"]
     fn wrong_message(comm: &Comm) {
@@ -172,6 +180,38 @@ mod failure_modes {
         );
         // The kill ended the ranks too: the run returned soon after the bound.
         assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn the_timeout_variable_sets_the_default_bound() {
+        let bound = |value: &str| {
+            run_self("fixtures::spin_without_bound::ranks_2", true, |command| {
+                command.env("SPMD_TEST_TIMEOUT", value);
+            })
+        };
+        let (passed, output) = bound("2");
+        assert!(!passed, "{output}");
+        assert!(output.contains("timed out after 2s"), "{output}");
+        let (passed, output) = bound("soon");
+        assert!(!passed, "{output}");
+        assert!(
+            output.contains("SPMD_TEST_TIMEOUT=\"soon\" is not a positive number of seconds"),
+            "{output}"
+        );
+    }
+
+    #[test]
+    fn a_test_started_by_a_launcher_says_to_use_cargo_test() {
+        let (passed, output) = run_self("every_size::ranks_1", true, |command| {
+            command
+                .env("OMPI_COMM_WORLD_SIZE", "2")
+                .env("PMI_SIZE", "2");
+        });
+        assert!(!passed, "{output}");
+        assert!(
+            output.contains("run `cargo test` itself, without `mpirun`"),
+            "{output}"
+        );
     }
 
     #[test]

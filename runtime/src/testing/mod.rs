@@ -132,6 +132,9 @@ pub fn run<R: Outcome>(case: &Case, body: fn(&Comm) -> R) {
     }
 }
 
+/// Variables that the launchers of Open MPI and MPICH set in the processes they start.
+const LAUNCHED_VARIABLES: [&str; 3] = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"];
+
 /// The line each rank prints once the function returned.
 fn passed_line(name: &str, rank: usize, size: usize) -> String {
     format!("[spmd test] rank {rank} of {size}: `{name}` passed")
@@ -185,6 +188,15 @@ fn rank<R: Outcome>(case: &Case, name: &'static str, body: fn(&Comm) -> R) {
 
 /// The parent: starts the job and judges it.
 fn parent(case: &Case, name: &str) -> Result<(), String> {
+    if let Some(variable) = LAUNCHED_VARIABLES
+        .iter()
+        .find(|variable| std::env::var_os(variable).is_some())
+    {
+        return Err(format!(
+            "`{name}` was started by an MPI launcher ({variable} is set), not by the test \
+             runner: run `cargo test` itself, without `mpirun`; each test starts its own job"
+        ));
+    }
     let transport = match case.transport {
         Some(transport) => transport,
         None => Transport::from_variable()
