@@ -29,7 +29,10 @@ mod tests {
         let values = vec![rank as f64; rank + 1];
         let n = comm.size() as f64;
         let mean = global_mean(&values, comm);
-        assert!((mean - 2.0 * (n - 1.0) / 3.0).abs() < 1e-12, "rank {rank}: {mean}");
+        assert!(
+            (mean - 2.0 * (n - 1.0) / 3.0).abs() < 1e-12,
+            "rank {rank}: {mean}"
+        );
     }
 
     #[spmd::test(ranks = [1, 2], expect = panic("no values on any rank"))]
