@@ -130,10 +130,12 @@ impl Launcher {
         let linked = Flavour::of(library);
         let linked_version = version_in(library);
         let library_line = library.lines().next().unwrap_or("").trim().to_owned();
-        let make = |program: PathBuf, version: String| Launcher {
+        // The launcher's own flavour decides its flags: it is the linked one, or the linked one
+        // is unknown.
+        let make = |program: PathBuf, text: &str| Launcher {
             program,
-            flavour: linked,
-            version,
+            flavour: Flavour::of(text),
+            version: first_line(text),
             // SAFETY: `geteuid` has no preconditions and cannot fail.
             is_root: unsafe { libc::geteuid() } == 0,
             cores: std::thread::available_parallelism().map_or(1, usize::from),
@@ -167,7 +169,7 @@ impl Launcher {
                     linked.name()
                 ));
             }
-            return Ok(make(program, first_line(&text)));
+            return Ok(make(program, &text));
         }
         let mut tried = Vec::new();
         let mut same_flavour = None;
@@ -191,7 +193,7 @@ impl Launcher {
             }
             // Two installations of one implementation: the one of the same version first.
             if linked_version.is_none() || version_in(&text) == linked_version {
-                return Ok(make(program, first_line(&text)));
+                return Ok(make(program, &text));
             }
             tried.push(format!(
                 "{} (version {}, the library is {})",
@@ -202,7 +204,7 @@ impl Launcher {
             same_flavour.get_or_insert((program, text));
         }
         if let Some((program, text)) = same_flavour {
-            return Ok(make(program, first_line(&text)));
+            return Ok(make(program, &text));
         }
         Err(format!(
             "no MPI launcher found for {} (this test binary links `{library_line}`); tried: {}. \
