@@ -241,7 +241,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         #[cfg_attr(not(test), allow(dead_code))]
         #function
 
+        // A test function named as the module around it makes `mod sums { mod sums }`.
         #[cfg(test)]
+        #[allow(clippy::module_inception)]
         mod #name {
             #tests
         }

@@ -45,6 +45,14 @@ fn returns_ok(comm: &Comm) -> Result<(), String> {
     }
 }
 
+/// A test named as the module around it (its tests are `same_name::same_name::ranks_N`).
+mod same_name {
+    #[spmd::test(ranks = [1, 2])]
+    fn same_name(comm: &spmd::Comm) {
+        assert!(comm.rank() < comm.size());
+    }
+}
+
 /// Tests that fail on purpose, each run by a test of `failure_modes`.
 mod fixtures {
     use spmd::prelude::*;

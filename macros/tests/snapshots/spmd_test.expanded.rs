@@ -3,6 +3,7 @@ fn sums(comm: &Comm) -> Result<(), String> {
     Err("no".into())
 }
 #[cfg(test)]
+#[allow(clippy::module_inception)]
 mod sums {
     #[test]
     #[ignore = "slow"]
