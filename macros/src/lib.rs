@@ -320,9 +320,9 @@ pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The function takes the world's communicator and returns `()` or a `Result<(), E>` (an
 /// error fails the test); MPI is already initialised, so it does not call `spmd::init()`.
-/// Run `cargo test` itself, not under `mpirun`: each test starts its own job. It works in unit tests (`src/`, under `#[cfg(test)]`) and in
-/// integration tests (`tests/`), with the default test harness; the user's crate needs no
-/// build script and no setting.
+/// Run `cargo test` itself, not under `mpirun`: each test starts its own job. It works in unit
+/// tests (`src/`, under `#[cfg(test)]`) and in integration tests (`tests/`), with the default
+/// test harness; the user's crate needs no build script and no setting.
 ///
 /// # How a test runs
 /// The generated test finds the launcher of the MPI library the test binary links (asked by
@@ -349,7 +349,8 @@ pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `timeout = 30`: the time bound of a job in seconds (default 60, or `SPMD_TEST_TIMEOUT`).
 ///   The ranks run the watchdog (`SPMD_TIMEOUT`) at half of it, unless `SPMD_TIMEOUT` is set:
 ///   an op blocked that long is reported, with every rank's op and call site, and the job is
-///   aborted; a job still running at the bound is killed with its whole process group;
+///   aborted; a job still running at the bound is killed with its whole process group, and so
+///   is one whose launcher has not ended it 10 s after a rank aborted it;
 /// - `expect = panic`: the test passes only if a rank panics; `expect = panic("text")` also
 ///   requires the text in the panic's message;
 /// - `transport = tcp`: every message over TCP on the loopback interface (shared memory off);
