@@ -11,6 +11,7 @@ mod ops;
 mod parse;
 #[cfg(test)]
 mod snapshots;
+mod test_attr;
 
 use proc_macro::TokenStream;
 
@@ -297,6 +298,70 @@ pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
         text: text.as_deref(),
     };
     expand::spmd_jit(args.into(), item.into(), file).into()
+}
+
+/// A multi-rank test: `cargo test` (or `cargo nextest`) runs the function once per world size,
+/// each time as a job of that many ranks under the MPI launcher, and each run is a test of its
+/// own, named `name::ranks_N`, so that filters and reports work as usual
+/// (`cargo test sums::ranks_2`).
+///
+/// ```no_run
+/// use spmd::prelude::*;
+///
+/// #[spmd::test(ranks = [1, 2, 4])]
+/// #[spmd_jit]
+/// fn sums(comm: &Comm) {
+///     let size = comm.size() as u64;
+///     let total = allreduce(&(comm.rank() as u64), Sum, comm);
+///     assert_eq!(total, size * (size - 1) / 2);
+/// }
+/// # fn main() {}
+/// ```
+///
+/// The function takes the world's communicator and returns `()` or a `Result<(), E>` (an
+/// error fails the test); MPI is already initialised, so it does not call `spmd::init()`.
+/// Run `cargo test` itself, not under `mpirun`: each test starts its own job. It works in unit
+/// tests (`src/`, under `#[cfg(test)]`) and in integration tests (`tests/`), with the default
+/// test harness; the user's crate needs no build script and no setting.
+///
+/// # How a test runs
+/// The generated test finds the launcher of the MPI library the test binary links (asked by
+/// `MPI_Get_library_version`; with Open MPI and MPICH both installed, the `mpirun` of the other
+/// would start `N` worlds of one rank), starts the binary itself under it with `N` ranks and a
+/// filter that selects this one test, and waits. Each rank initialises MPI (`spmd::init()`,
+/// so `SPMD_CHECK`, `SPMD_DEBUG` and the other variables apply), checks that the world has `N`
+/// ranks, runs the function on the world and says it passed; the test passes when the job
+/// succeeded and every one of the `N` ranks said so. On a failure, the test's message says
+/// what failed (the panicking rank and its message, the watchdog's report, a time-out) with
+/// the command and every rank's output.
+///
+/// The launcher gets `--oversubscribe` from Open MPI when `N` exceeds the cores, `--bind-to
+/// none` (jobs share the cores), and Open MPI's `OMPI_ALLOW_RUN_AS_ROOT` variables when run
+/// as root. Tests that run at the same time (threads of `cargo test`, processes of `cargo
+/// nextest`) never start more ranks together than the machine has cores: each job holds one
+/// lock file per core it uses, in the temporary directory, and waits for them.
+/// `SPMD_MPIRUN` names the launcher to use instead (it must belong to the same MPI); when none
+/// is found, the test fails and says what was tried and what to install.
+///
+/// # Arguments
+/// - `ranks = 4`, `ranks = 1..=4`, `ranks = [1, 2, 4]` (required): the world sizes, one test
+///   each;
+/// - `timeout = 30`: the time bound of a job in seconds (default 60, or `SPMD_TEST_TIMEOUT`).
+///   The ranks run the watchdog (`SPMD_TIMEOUT`) at half of it, unless `SPMD_TIMEOUT` is set:
+///   an op blocked that long is reported, with every rank's op and call site, and the job is
+///   aborted; a job still running at the bound is killed with its whole process group, and so
+///   is one whose launcher has not ended it 10 s after a rank aborted it;
+/// - `expect = panic`: the test passes only if a rank panics; `expect = panic("text")` also
+///   requires the text in the panic's message;
+/// - `transport = tcp`: every message over TCP on the loopback interface (shared memory off);
+///   `SPMD_TEST_TRANSPORT=tcp` does the same for every test that sets no transport;
+/// - `crate = path`: the path of `spmd` when it is renamed in `Cargo.toml`.
+///
+/// `#[ignore]` on the function goes to every test it makes; `#[should_panic]` cannot see a
+/// panic on another rank: use `expect = panic`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test_attr::expand(args.into(), item.into()).into()
 }
 
 /// Not a public API: the runtime's list of its ops. Expands to `callback! { name in module

@@ -95,6 +95,12 @@
 //! even inside `catch_unwind`: the panic hook that aborts runs before any unwinding.
 //! `SPMD_DEBUG=1` prints one line per op.
 //!
+//! # Tests on several ranks
+//! [`#[spmd::test(ranks = [1, 2, 4])]`](macro@test) on a `fn name(comm: &Comm)` makes one test
+//! per world size (`name::ranks_1`, ...), which `cargo test` runs as a job of that many ranks
+//! under the launcher of the MPI library the binary links, with every rank's output when it
+//! fails.
+//!
 //! # CUDA (feature `cuda`)
 //! With the `cuda` feature, every op also accepts `cudarc` device slices and views and returns
 //! device memory; `spmd::cuda::select_device` picks each rank's GPU. The CUDA driver is loaded at
@@ -120,6 +126,7 @@ mod ops;
 mod recycle;
 mod settings;
 mod sys;
+mod testing;
 mod token;
 mod watchdog;
 
@@ -138,6 +145,7 @@ pub use ops::p2p::{
 pub use ops::varying::Parts;
 pub use settings::world_rank;
 pub use spmd_macros::spmd_jit;
+pub use spmd_macros::test;
 pub use token::{Settle, Token, token};
 
 /// Re-exports every op of the macro's table from the runtime module that defines it, and keeps
@@ -204,6 +212,11 @@ pub mod __private {
 
     /// Every op, with the facts of the macro's op table that the runtime and its tests read.
     pub use crate::__OPS as OPS;
+
+    /// What `#[spmd::test]` expands to.
+    pub mod test {
+        pub use crate::testing::{Case, Expect, Outcome, Transport, run};
+    }
 
     /// One op of the macro's op table.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

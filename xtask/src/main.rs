@@ -31,8 +31,10 @@ COMMANDS:
     test [ARGS...]  install what is missing, build every target, run the doc tests, build
                     and test the book (mdbook build, mdbook test; mdbook 0.5 from PATH, or
                     0.5.4 installed once with cargo install), then every test (cargo
-                    nextest if installed, else cargo test); ARGS go to the test runner,
-                    e.g. a test-name filter
+                    nextest if installed, else cargo test), cargo test of the crate
+                    outside the workspace (examples/own-crate), and the multi-rank tests
+                    again against MPICH; ARGS go to the workspace's test runner, e.g. a
+                    test-name filter
     bench [--quick] install what is missing, build the benchmark in release mode and run
                     it on 2 local ranks: every op through spmd and through rsmpi directly,
                     8 B to 64 MiB; prints the table of medians and ratios and writes

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::book;
-use crate::cargo::{cargo, has_nextest, target_dir};
+use crate::cargo::{cargo, has_nextest, target_dir, workspace_root};
 use crate::error::Error;
 use crate::mpi::Launcher;
 use crate::prereqs;
@@ -13,7 +13,8 @@ use crate::process::{format_duration, last_step, step};
 /// checks that the two published crates package, runs the doc tests, builds and tests the book
 /// (`mdbook build`, `mdbook test`; see [`book`]), then every other test: with `cargo nextest`
 /// when installed, the `ci` profile when `CI` is set, else with `cargo test`; then the
-/// multi-rank tests again against MPICH (see [`mpich`]). `args` go to the test runners.
+/// example crate outside the workspace ([`own_crate`]), then the multi-rank tests again against
+/// MPICH (see [`mpich`]). `args` go to the workspace's test runners.
 pub fn run(args: &[String]) -> Result<(), Error> {
     let start = Instant::now();
     prereqs::ensure_for_tests()?;
@@ -66,10 +67,11 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         format_duration(start.elapsed())
     );
     let open_mpi = last_step("tests", &tests);
+    let own = own_crate("own crate", target_dir(), &[]);
     // MPICH runs even when Open MPI's tests failed: the two reports together say more.
     let mpich = mpich(args);
     eprintln!("xtask: test took {}", format_duration(start.elapsed()));
-    open_mpi.and(mpich)
+    open_mpi.and(own).and(mpich)
 }
 
 /// The multi-rank tests again, with every program built against MPICH (in `<target>/mpich`,
@@ -97,7 +99,14 @@ fn mpich(args: &[String]) -> Result<(), Error> {
             .envs(&env)
             .args(["build", "--workspace", "--bins", "--tests"]),
     )?;
-    let multi_rank = ["--test", "mpirun", "--test", "multihost"];
+    let multi_rank = [
+        "--test",
+        "mpirun",
+        "--test",
+        "multihost",
+        "--test",
+        "spmd_test",
+    ];
     let tests = if has_nextest() {
         let mut cmd = cargo()
             .envs(&env)
@@ -115,6 +124,30 @@ fn mpich(args: &[String]) -> Result<(), Error> {
             .args(args.iter().cloned())
     };
     let result = last_step("tests (MPICH)", &tests);
+    let mpicc = [("MPICC".to_owned(), "mpicc.mpich".to_owned())];
+    let own = own_crate("own crate (MPICH)", target_dir().join("mpich"), &mpicc);
     eprintln!("xtask: MPICH took {}", format_duration(start.elapsed()));
-    result
+    result.and(own)
+}
+
+/// `cargo test` of `examples/own-crate`, a crate outside the workspace that depends on `spmd`
+/// by path as a user's crate does, with `#[spmd::test]` tests on 1 to 4 ranks: no MPI variable
+/// is passed (the tests find the launcher of the MPI they link, and set what it needs), only
+/// `env` for the build. `target` is shared with the workspace's build, so that `spmd` and its
+/// dependencies are not built again.
+fn own_crate(
+    name: &str,
+    target: std::path::PathBuf,
+    env: &[(String, String)],
+) -> Result<(), Error> {
+    let manifest = workspace_root().join("examples/own-crate/Cargo.toml");
+    let target = [("CARGO_TARGET_DIR".to_owned(), target.display().to_string())];
+    last_step(
+        name,
+        &cargo().envs(env).envs(&target).args([
+            "test".to_owned(),
+            "--manifest-path".to_owned(),
+            manifest.display().to_string(),
+        ]),
+    )
 }
