@@ -23,7 +23,7 @@ use std::ops::Index;
 
 use crate::buffer::{Buffer, BufferMut, every_element, zeroed};
 use crate::call::Call;
-use crate::check::{Collective, fnv};
+use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
 use crate::ident::{Payload, Peer};
@@ -158,11 +158,30 @@ impl<T: fmt::Debug> fmt::Debug for Parts<T> {
 
 // ---- counts ----------------------------------------------------------------------------------
 
+/// Runs `f` on `len` zeroed `u64`s: on the stack up to 128, so that the count exchanges of a
+/// communicator of up to 64 ranks make no heap allocation.
+fn scratch<R>(len: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
+    let mut small = [0u64; 128];
+    let mut large = Vec::new();
+    let words = if len <= small.len() {
+        &mut small[..len]
+    } else {
+        large.resize(len, 0);
+        &mut large[..]
+    };
+    f(words)
+}
+
+/// `counts` as `usize`s.
+fn to_usizes(counts: &[u64]) -> Vec<usize> {
+    counts.iter().map(|&count| count as usize).collect()
+}
+
 /// A rank-order table of how the counts this rank was given differ from what is sent to it.
-fn differences(given: &[usize], sent: &[usize], what: &str) -> Option<String> {
+fn differences(given: &[usize], sent: &[u64], what: &str) -> Option<String> {
     let mut lines = Vec::new();
     for (rank, (&given, &sent)) in given.iter().zip(sent).enumerate() {
-        if given != sent {
+        if given as u64 != sent {
             lines.push(format!(
                 "\n     rank {rank} sends {sent} elements; `{what}[{rank}]` here is {given}"
             ));
@@ -180,56 +199,54 @@ fn differences(given: &[usize], sent: &[usize], what: &str) -> Option<String> {
 }
 
 impl Call<'_> {
-    /// The count of every rank, gathered at `root` on the private duplicate: `Some` at the
-    /// root.
-    fn counts_at_root(&self, mine: usize, root: c_int) -> Option<Vec<usize>> {
+    /// Gathers every rank's count `mine` at `root` on the private duplicate, into `all` (one
+    /// per rank, significant at the root only).
+    fn gather_count(&self, mine: usize, root: c_int, all: &mut [u64]) {
         let control = self.comm.control_raw();
-        if self.comm.rank() == root as usize {
-            let mut all = vec![0u64; self.comm.size()];
-            self.mpi(sys::gather(control, &[mine as u64], Some(&mut all), root));
-            Some(all.into_iter().map(|count| count as usize).collect())
-        } else {
-            self.mpi(sys::gather(control, &[mine as u64], None, root));
-            None
-        }
+        let at_root = self.comm.rank() == root as usize;
+        let all = at_root.then_some(all);
+        self.mpi(sys::gather(control, &[mine as u64], all, root));
     }
 
-    /// The count of every rank, on every rank.
-    fn counts_everywhere(&self, mine: usize) -> Vec<usize> {
-        let mut all = vec![0u64; self.comm.size()];
-        self.mpi(sys::allgather(
-            self.comm.control_raw(),
-            &[mine as u64],
-            &mut all,
-        ));
-        all.into_iter().map(|count| count as usize).collect()
+    /// Gathers every rank's count `mine` on every rank, into `all` (one per rank).
+    fn allgather_count(&self, mine: usize, all: &mut [u64]) {
+        self.mpi(sys::allgather(self.comm.control_raw(), &[mine as u64], all));
     }
 
     /// This rank's count of the root's `counts` (significant at the root only).
-    fn count_from_root(&self, counts: Option<&[usize]>, root: c_int) -> usize {
+    fn scatter_count(&self, counts: &[usize], root: c_int) -> usize {
         let mut mine = [0u64];
-        let counts: Option<Vec<u64>> =
-            counts.map(|counts| counts.iter().map(|&count| count as u64).collect());
-        self.mpi(sys::scatter(
-            self.comm.control_raw(),
-            counts.as_deref(),
-            &mut mine,
-            root,
-        ));
+        let at_root = self.comm.rank() == root as usize;
+        scratch(if at_root { counts.len() } else { 0 }, |words| {
+            for (word, &count) in words.iter_mut().zip(counts) {
+                *word = count as u64;
+            }
+            let words: &[u64] = words;
+            let words = at_root.then_some(words);
+            self.mpi(sys::scatter(
+                self.comm.control_raw(),
+                words,
+                &mut mine,
+                root,
+            ));
+        });
         mine[0] as usize
     }
 
-    /// What each rank sends this one, from what this one sends each (`send_counts`).
-    fn counts_exchanged(&self, send_counts: &[usize]) -> Vec<usize> {
-        let send: Vec<u64> = send_counts.iter().map(|&count| count as u64).collect();
-        let mut received = vec![0u64; send.len()];
-        self.mpi(sys::alltoall(self.comm.control_raw(), &send, &mut received));
-        received.into_iter().map(|count| count as usize).collect()
+    /// What each rank sends this one, into `received`, from what this one sends each
+    /// (`send_counts`).
+    fn exchange_counts(&self, send_counts: &[usize], received: &mut [u64]) {
+        scratch(send_counts.len(), |send| {
+            for (word, &count) in send.iter_mut().zip(send_counts) {
+                *word = count as u64;
+            }
+            self.mpi(sys::alltoall(self.comm.control_raw(), send, received));
+        });
     }
 
     /// Fails unless the counts this rank was given (`given`, named `what`) are those sent to
     /// it (`sent`).
-    fn same_counts(&self, given: &[usize], sent: &[usize], what: &str) {
+    fn same_counts(&self, given: &[usize], sent: &[u64], what: &str) {
         if let Some(table) = differences(given, sent, what) {
             self.fail(
                 format!(
@@ -311,7 +328,10 @@ where
     let len = buf.element_count();
     call.count_arg("the buffer", len);
     call.agree(varying(B::Elem::NAME, Some(root)));
-    let counts = call.counts_at_root(len, root);
+    let at_root = comm.rank() == root as usize;
+    let mut all = vec![0u64; if at_root { comm.size() } else { 0 }];
+    call.gather_count(len, root, &mut all);
+    let counts = at_root.then(|| to_usizes(&all));
     let result = buf.with_elements(|input| match counts {
         Some(counts) => {
             let total = counts.iter().sum();
@@ -367,10 +387,13 @@ where
             "the receive buffer",
         );
     }
-    if call.agree(varying(S::Elem::NAME, Some(root)))
-        && let Some(sent) = call.counts_at_root(len, root)
-    {
-        call.same_counts(recvcounts, &sent, "recvcounts");
+    if call.agree(varying(S::Elem::NAME, Some(root))) {
+        scratch(if at_root { comm.size() } else { 0 }, |sent| {
+            call.gather_count(len, root, sent);
+            if at_root {
+                call.same_counts(recvcounts, sent, "recvcounts");
+            }
+        });
     }
     sendbuf.with_elements(|input| {
         if at_root {
@@ -405,7 +428,9 @@ where
     let len = buf.element_count();
     call.count_arg("the buffer", len);
     call.agree(varying(B::Elem::NAME, None));
-    let counts = call.counts_everywhere(len);
+    let mut all = vec![0u64; comm.size()];
+    call.allgather_count(len, &mut all);
+    let counts = to_usizes(&all);
     let total = counts.iter().sum();
     call.count_arg("the gathered result", total);
     let mut data = zeroed(total);
@@ -441,8 +466,10 @@ where
         "the receive buffer",
     );
     if call.agree(varying(S::Elem::NAME, None)) {
-        let sent = call.counts_everywhere(len);
-        call.same_counts(recvcounts, &sent, "recvcounts");
+        scratch(comm.size(), |sent| {
+            call.allgather_count(len, sent);
+            call.same_counts(recvcounts, sent, "recvcounts");
+        });
     }
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
@@ -481,7 +508,7 @@ where
         );
     }
     call.agree(varying(B::Elem::NAME, Some(root)));
-    let len = call.count_from_root(at_root.then_some(sendcounts), root);
+    let len = call.scatter_count(sendcounts, root);
     let mut data = zeroed(len);
     if at_root {
         sendbuf.with_elements(|input| {
@@ -533,7 +560,7 @@ where
     let len = recvbuf.element_count();
     call.count_arg("the receive buffer", len);
     if call.agree(varying(S::Elem::NAME, Some(root))) {
-        let sent = call.count_from_root(at_root.then_some(sendcounts), root);
+        let sent = call.scatter_count(sendcounts, root);
         if sent != len {
             call.fail(
                 format!(
@@ -590,7 +617,9 @@ where
         "the send buffer",
     );
     call.agree(varying(B::Elem::NAME, None));
-    let counts = call.counts_exchanged(sendcounts);
+    let mut received = vec![0u64; comm.size()];
+    call.exchange_counts(sendcounts, &mut received);
+    let counts = to_usizes(&received);
     let total = counts
         .iter()
         .try_fold(0usize, |total, &count| total.checked_add(count))
@@ -642,8 +671,10 @@ where
         "the receive buffer",
     );
     if call.agree(varying(S::Elem::NAME, None)) {
-        let sent = call.counts_exchanged(sendcounts);
-        call.same_counts(recvcounts, &sent, "recvcounts");
+        scratch(comm.size(), |sent| {
+            call.exchange_counts(sendcounts, sent);
+            call.same_counts(recvcounts, sent, "recvcounts");
+        });
     }
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
@@ -669,12 +700,16 @@ fn reduce_scatter_fingerprint<T: Element, O: Reduces<T>>(
     counts: &[usize],
     block: usize,
 ) -> Collective {
-    let bytes: Vec<u8> = counts
-        .iter()
-        .flat_map(|&count| (count as u64).to_le_bytes())
-        .collect();
+    // FNV-1a of the counts' bytes, as `fnv` hashes one part, without collecting them.
+    let mut blocks: u64 = 0xcbf2_9ce4_8422_2325;
+    for &count in counts {
+        for byte in (count as u64).to_le_bytes() {
+            blocks ^= u64::from(byte);
+            blocks = blocks.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
     Collective {
-        blocks: fnv(&[&bytes]),
+        blocks,
         ..Collective::reducing(T::NAME, block, O::NAME)
     }
 }

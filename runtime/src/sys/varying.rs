@@ -15,11 +15,44 @@ use mpi::ffi;
 use super::{RawComm, SysResult, count, op_handle, written};
 use crate::element::{Element, OpKind};
 
+/// `c_int`s, one per rank: on the stack up to [`INLINE`] ranks, so that a v-collective on a
+/// communicator of that size makes no heap allocation for its counts. (Short-lived, on the
+/// stack: the size of the inline variant is the point.)
+#[allow(clippy::large_enum_variant)]
+enum Ints {
+    Inline([c_int; INLINE]),
+    Heap(Vec<c_int>),
+}
+
+/// The ranks up to which [`Ints`] need no allocation.
+const INLINE: usize = 64;
+
+impl Ints {
+    fn from_iter(len: usize, values: impl Iterator<Item = c_int>) -> Ints {
+        if len <= INLINE {
+            let mut inline = [0; INLINE];
+            for (slot, value) in inline.iter_mut().zip(values) {
+                *slot = value;
+            }
+            Ints::Inline(inline)
+        } else {
+            Ints::Heap(values.collect())
+        }
+    }
+
+    fn as_ptr(&self) -> *const c_int {
+        match self {
+            Ints::Inline(values) => values.as_ptr(),
+            Ints::Heap(values) => values.as_ptr(),
+        }
+    }
+}
+
 /// The counts and displacements of `counts` blocks laid end to end, which must tile `len`
 /// elements and be one per rank of a communicator of `size`.
 struct Layout {
-    counts: Vec<c_int>,
-    displs: Vec<c_int>,
+    counts: Ints,
+    displs: Ints,
 }
 
 impl Layout {
@@ -38,14 +71,15 @@ impl Layout {
         );
         // The last displacement is at most `len`, and every count is at most `len`.
         count(len)?;
-        let mut displs = Vec::with_capacity(size);
-        let mut at = 0usize;
-        for &block in counts {
-            displs.push(at as c_int);
-            at += block;
-        }
-        let counts = counts.iter().map(|&block| block as c_int).collect();
-        Ok(Layout { counts, displs })
+        let displs = counts.iter().scan(0usize, |at, &block| {
+            let start = *at;
+            *at += block;
+            Some(start as c_int)
+        });
+        Ok(Layout {
+            counts: Ints::from_iter(size, counts.iter().map(|&block| block as c_int)),
+            displs: Ints::from_iter(size, displs),
+        })
     }
 }
 

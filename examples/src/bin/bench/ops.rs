@@ -16,8 +16,9 @@ use spmd::mpi::traits::*;
 use spmd::ndarray::{Array1, ArrayViewMut1, ArrayViewMut2, s};
 use spmd::{
     Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, allreduce_into, alltoall_into,
-    bcast_in_place, iallreduce, iallreduce_into, ialltoall_into, irecv_into, isend, isendrecv_into,
-    recv_into, send, sendrecv_into, spmd_jit, wait, wait_all,
+    alltoallv, alltoallv_into, bcast_in_place, iallreduce, iallreduce_into, ialltoall_into,
+    irecv_into, isend, isendrecv_into, recv_into, reduce_scatter_block_into, send, sendrecv_into,
+    spmd_jit, wait, wait_all,
 };
 
 use crate::measure::{Cell, Plan, measure};
@@ -220,6 +221,8 @@ pub const OPS: &[Op] = &[
     Op::of::<Bcast>(),
     Op::of::<Allgather>(),
     Op::of::<Alltoall>(),
+    Op::of::<Alltoallv>(),
+    Op::of::<ReduceScatterBlock>(),
     Op::of::<Exchange>(),
     Op::of::<Isendrecv>(),
     Op::of::<Iallreduce>(),
@@ -341,6 +344,17 @@ fn jit_allgather(a: &[f64], b: &mut [f64], comm: &Comm) {
 #[spmd_jit]
 fn jit_alltoall(a: &[f64], b: &mut [f64], comm: &Comm) {
     alltoall_into(a, b, comm)
+}
+
+/// `alltoallv_into` with the same counts to and from every rank, checked against the senders'.
+#[spmd_jit]
+fn jit_alltoallv(a: &[f64], counts: &[usize], b: &mut [f64], comm: &Comm) {
+    alltoallv_into(a, counts, b, counts, comm)
+}
+
+#[spmd_jit]
+fn jit_reduce_scatter_block(a: &[f64], b: &mut [f64], comm: &Comm) {
+    reduce_scatter_block_into(a, b, Sum, comm)
 }
 
 /// The halo exchange on array columns: the call site's staging buffers are reused.
@@ -472,6 +486,36 @@ fn c_ialltoall(a: &[f64], b: &mut [f64], world: &SimpleCommunicator) {
         [started, waited]
     };
     assert_eq!(codes, [0, 0], "the C ialltoall failed");
+}
+
+/// `MPI_Alltoallv` as a C program calls it when it knows the counts: `n` elements to and from
+/// every rank.
+#[inline(always)]
+fn c_alltoallv(a: &[f64], b: &mut [f64], n: usize, world: &SimpleCommunicator) {
+    let size = usize::try_from(world.size()).expect("a size is positive");
+    assert!(size <= 64 && a.len() == n * size && b.len() == n * size);
+    let block = c_int::try_from(n).expect("the benchmark's sizes fit in an int");
+    let counts = [block; 64];
+    let mut displs = [0 as c_int; 64];
+    for p in 1..size {
+        displs[p] = displs[p - 1] + block;
+    }
+    // SAFETY: `a` and `b` hold `size` blocks of `n` f64s at the displacements given, and do not
+    // overlap.
+    let code = unsafe {
+        ffi::MPI_Alltoallv(
+            a.as_ptr().cast(),
+            counts.as_ptr(),
+            displs.as_ptr(),
+            ffi::RSMPI_DOUBLE,
+            b.as_mut_ptr().cast(),
+            counts.as_ptr(),
+            displs.as_ptr(),
+            ffi::RSMPI_DOUBLE,
+            world.as_raw(),
+        )
+    };
+    assert_eq!(code, 0, "the C alltoallv failed");
 }
 
 /// One ping-pong as a C program writes it: `MPI_Send` then `MPI_Recv` on the first rank,
@@ -855,6 +899,166 @@ impl Benchmarked for Alltoall {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_alltoall(a, b, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `alltoallv` of one block of `n` per rank (a size is that of one block). C is one
+/// `MPI_Alltoallv` with the counts known; raw is what a program writes by hand for counts it
+/// does not know (rsmpi's `all_to_all_into` of the counts, then `all_to_all_varcount_into`);
+/// ours is `alltoallv_into` with the counts given, which exchanges the senders' counts to check
+/// them; functional is `alltoallv`, which exchanges them itself and allocates its result;
+/// without agreement, `alltoallv_into` unguarded.
+#[derive(Debug)]
+pub struct Alltoallv;
+
+impl Benchmarked for Alltoallv {
+    const NAME: &'static str = "alltoallv";
+    const TITLE: &'static str = "alltoallv (size of one block)";
+    const VARIANTS: &'static [Variant] = &[
+        Variant::C,
+        Variant::Raw,
+        Variant::Ours,
+        Variant::Functional,
+        Variant::Unagreed,
+    ];
+    const RAW_IS_ONE_CALL: bool = false;
+
+    fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
+        (n * size, n * size)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let (rank, n) = (ctx.rank, bufs.n);
+        for (i, x) in bufs.a.iter_mut().enumerate() {
+            *x = block_pattern(rank, i / n, n, i % n);
+        }
+        let token = if variant == Variant::Functional {
+            let (parts, token) = alltoallv(&bufs.a, &vec![n; ctx.size], &ctx.comm, token);
+            bufs.b.copy_from_slice(parts.as_flat());
+            token
+        } else {
+            step::<Self>(ctx, variant, bufs, token)
+        };
+        check_eq(what, &bufs.b, |i| block_pattern(i / n, rank, n, i % n));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, n } = bufs;
+        let counts = [*n; 64];
+        let counts = &counts[..ctx.size];
+        match variant {
+            Variant::C => {
+                c_alltoallv(a, b, *n, ctx.world());
+                token
+            }
+            Variant::Raw => {
+                use spmd::mpi::datatype::{Partition, PartitionMut};
+                let world = ctx.world();
+                let sent = [c_int::try_from(*n).expect("sizes fit in an int"); 64];
+                let sent = &sent[..ctx.size];
+                let mut received = [0 as c_int; 64];
+                world.all_to_all_into(sent, &mut received[..ctx.size]);
+                let received = &received[..ctx.size];
+                let mut send_displs = [0 as c_int; 64];
+                let mut recv_displs = [0 as c_int; 64];
+                for p in 1..ctx.size {
+                    send_displs[p] = send_displs[p - 1] + sent[p - 1];
+                    recv_displs[p] = recv_displs[p - 1] + received[p - 1];
+                }
+                let send = Partition::new(&a[..], sent, &send_displs[..ctx.size]);
+                let mut recv = PartitionMut::new(&mut b[..], received, &recv_displs[..ctx.size]);
+                world.all_to_all_varcount_into(&send, &mut recv);
+                token
+            }
+            Variant::Functional => {
+                let (parts, token) = alltoallv(&a[..], counts, &ctx.comm, token);
+                black_box(parts);
+                token
+            }
+            Variant::Unagreed => {
+                alltoallv_into(&a[..], counts, &mut b[..], counts, &ctx.unagreed, token)
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let counts = [bufs.n; 64];
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_alltoallv(a, &counts[..ctx.size], b, &ctx.comm),
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `reduce_scatter_block_into` with `Sum`, whose size is that of one block.
+#[derive(Debug)]
+pub struct ReduceScatterBlock;
+
+impl Benchmarked for ReduceScatterBlock {
+    const NAME: &'static str = "reduce-scatter-block";
+    const TITLE: &'static str = "reduce_scatter_block (size of one block)";
+    const VARIANTS: &'static [Variant] =
+        &[Variant::C, Variant::Raw, Variant::Ours, Variant::Unagreed];
+
+    fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
+        (n * size, n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let n = bufs.n;
+        for (i, x) in bufs.a.iter_mut().enumerate() {
+            *x = (i % 1000) as f64;
+        }
+        let token = step::<Self>(ctx, variant, bufs, token);
+        let (rank, size) = (ctx.rank, ctx.size as f64);
+        check_eq(what, &bufs.b, |i| ((rank * n + i) % 1000) as f64 * size);
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::C => {
+                let n = c_int::try_from(b.len()).expect("sizes fit in an int");
+                // SAFETY: `a` holds `size` blocks of `n` f64s and `b` one; they do not overlap.
+                let code = unsafe {
+                    ffi::MPI_Reduce_scatter_block(
+                        a.as_ptr().cast(),
+                        b.as_mut_ptr().cast(),
+                        n,
+                        ffi::RSMPI_DOUBLE,
+                        ffi::RSMPI_SUM,
+                        ctx.world().as_raw(),
+                    )
+                };
+                assert_eq!(code, 0, "the C reduce-scatter failed");
+                token
+            }
+            Variant::Raw => {
+                ctx.world()
+                    .reduce_scatter_block_into(&a[..], &mut b[..], SystemOperation::sum());
+                token
+            }
+            Variant::Unagreed => {
+                reduce_scatter_block_into(&a[..], &mut b[..], Sum, &ctx.unagreed, token)
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_reduce_scatter_block(a, b, &ctx.comm),
             _ => no_jit_form(Self::NAME, variant),
         }
     }

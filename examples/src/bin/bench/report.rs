@@ -130,6 +130,7 @@ pub fn report(cells: &[Cell], sizes: &[usize], machine: &str) -> String {
     if ops.contains(&ALLREDUCE) {
         allreduce_forms(&mut out, cells, sizes);
     }
+    over.extend(varying_forms(&mut out, cells, sizes));
     let mut halo_over = Vec::new();
     if ops.contains(&HALO_COLUMN) {
         halo_over = halo_forms(&mut out, cells, sizes);
@@ -177,8 +178,10 @@ fn c_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> {
             let ours = find(cells, op, bytes, Variant::Ours);
             let ours_c = ratio(ours, c);
             // A nonblocking op's lent form pays a copy by design; its table judges the
-            // handed-over form.
-            let judged = !op.variants.contains(&Variant::HandedOver);
+            // handed-over form. A guarded collective pays for the agreement; the agreement's
+            // table judges the form without it.
+            let judged = !op.variants.contains(&Variant::HandedOver)
+                && !op.variants.contains(&Variant::Unagreed);
             if judged && target(bytes).is_some_and(|limit| ours_c > limit) {
                 over.push(format!(
                     "{} {} vs C ({ours_c:.3})",
@@ -358,6 +361,64 @@ fn allreduce_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) {
             format_allocs(checked.allocs_per_call),
         );
     }
+}
+
+/// The v-collectives' forms (`alltoallv`): unguarded against MPI's one call with the counts
+/// known (the yardstick), the guarded `_into` form and the form that exchanges the counts
+/// itself against what a program writes by hand for counts it does not know. Returns the
+/// entries over target (without agreement / C).
+fn varying_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> {
+    let ops: Vec<Op> = measured_ops(cells)
+        .into_iter()
+        .filter(|&op| op != ALLREDUCE && op.variants.contains(&Variant::Functional))
+        .collect();
+    let mut over = Vec::new();
+    for op in ops {
+        let _ = writeln!(
+            out,
+            "\n{}: C is `MPI_Alltoallv` with the counts known; raw is the count exchange written \
+             by hand (rsmpi's `all_to_all_into` of the counts, then `all_to_all_varcount_into`); \
+             ours is `alltoallv_into` with the counts given and checked against the senders' \
+             (the agreement and one count exchange); functional is `alltoallv`, which exchanges \
+             the counts and allocates its result:\n",
+            op.title
+        );
+        let _ = writeln!(
+            out,
+            "| size | C | without agreement | without / C | raw | ours | ours / raw | functional | functional / raw | allocs/call (ours, functional) |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for &bytes in sizes {
+            let c = find(cells, op, bytes, Variant::C);
+            let raw = find(cells, op, bytes, Variant::Raw);
+            let ours = find(cells, op, bytes, Variant::Ours);
+            let functional = find(cells, op, bytes, Variant::Functional);
+            let unagreed = find(cells, op, bytes, Variant::Unagreed);
+            let without = ratio(unagreed, c);
+            if target(bytes).is_some_and(|limit| without > limit) {
+                over.push(format!(
+                    "{} {} without agreement vs C ({without:.3})",
+                    op.name,
+                    format_size(bytes)
+                ));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {without:.3} | {} | {} | {:.3} | {} | {:.3} | {}, {} |",
+                format_size(bytes),
+                format_time(c.median),
+                format_time(unagreed.median),
+                format_time(raw.median),
+                format_time(ours.median),
+                ratio(ours, raw),
+                format_time(functional.median),
+                ratio(functional, raw),
+                format_allocs(ours.allocs_per_call),
+                format_allocs(functional.allocs_per_call),
+            );
+        }
+    }
+    over
 }
 
 /// The halo exchange of an array column, which is not contiguous: `sendrecv_into` on the
