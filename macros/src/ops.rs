@@ -406,6 +406,11 @@ pub(crate) const OPS: &[Op] = &[
         Kind::Collective,
         &[SEND_INTO, RECV_INTO, OP, COMM],
     ),
+    nonblocking("iscan", Kind::Collective, &[COLLECTIVE_BUF, OP, COMM]),
+    nonblocking("iexscan", Kind::Collective, &[COLLECTIVE_BUF, OP, COMM]),
+    nonblocking("ireduce", Kind::Collective, &[BUF, OP, ROOT, COMM]),
+    nonblocking("igather", Kind::Collective, &[BUF, ROOT, COMM]),
+    nonblocking("ireduce_scatter_block", Kind::Collective, &[BUF, OP, COMM]),
     nonblocking("iallgather", Kind::Collective, &[BUF, COMM]),
     nonblocking_in(
         "iallgather_into",

@@ -82,6 +82,10 @@
 //! | [`isendrecv`], [`isendrecv_into`] | `MPI_Isend` + `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message (the buffers handed back and the [`Status`] for `isendrecv_into`) |
 //! | [`iallreduce`], [`iallreduce_into`] | `MPI_Iallreduce` | a [`Request`] for the reduction |
 //! | [`ibcast`] | `MPI_Ibcast` | a [`Request`] for the root's data |
+//! | [`iscan`], [`iexscan`] | `MPI_Iscan`, `MPI_Iexscan` | a [`Request`] for the prefix reduction |
+//! | [`ireduce`] | `MPI_Ireduce` | a [`Request`] for `Some(reduction)` at the root, `None` elsewhere |
+//! | [`igather`] | `MPI_Igather` | a [`Request`] for `Some(stacked)` at the root, `None` elsewhere |
+//! | [`ireduce_scatter_block`] | `MPI_Ireduce_scatter_block` | a [`Request`] for this rank's block of the reduction |
 //! | [`iallgather`], [`iallgather_into`] | `MPI_Iallgather` | a [`Request`] for every rank's buffer, stacked |
 //! | [`ialltoall`], [`ialltoall_into`] | `MPI_Ialltoall` | a [`Request`] for one block from every rank |
 //! | [`ibarrier`] | the agreement alone (an `MPI_Iallreduce`) | a [`Request`] for `()` |

@@ -29,8 +29,8 @@ mod varying;
 
 pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Maxima, Start, Verdict, starter};
 pub(crate) use flight::{
-    Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, irecv, isend,
-    isendrecv,
+    Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, igather, irecv,
+    ireduce, ireduce_scatter_block, iscan, isend, isendrecv,
 };
 pub(crate) use matching::{settle, started};
 pub(crate) use varying::{

@@ -666,6 +666,194 @@ where
     )
 }
 
+/// [`iscan`] and [`iexscan`]: a prefix reduction of `buf`, in place in the request's memory.
+#[track_caller]
+fn iprefix<'a, B, O>(
+    name: &'static str,
+    exclusive: bool,
+    buf: B,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, B::Back>, Token)
+where
+    B: CollectiveBuf,
+    O: Reduces<B::Elem>,
+{
+    let call = Call::new(name, comm, &token);
+    let len = buf.collective_count();
+    call.count_arg("the buffer", len);
+    let (data, shape) = buf.into_data(true);
+    let first = comm.rank() == 0;
+    issue_collective(
+        call,
+        token,
+        Payload::of::<B::Elem>(len),
+        Peer::None,
+        crate::ops::reduction::fingerprint::<B::Elem, O>(len, None),
+        sys::starter(move |comm: RawComm<'_>| sys::iscan(comm, exclusive, data.into(), O::KIND)),
+        move |done, call, origin| {
+            let mut data = completed(done, call, origin, None).recv.into_vec();
+            // MPI leaves rank 0's exclusive result undefined; ours is the operator's identity.
+            if exclusive && first {
+                data.fill(O::identity());
+            }
+            B::result(&shape, data)
+        },
+    )
+}
+
+/// Starts an inclusive prefix reduction of `buf` with `op` (`MPI_Iscan`); [`wait`] returns
+/// rank `r`'s result: `buf` of ranks `0..=r` combined, as [`scan`](crate::scan) does.
+///
+/// `buf` is lent (`&buf`: copied, the result a new buffer of its kind and shape) or a `Vec`
+/// handed over (reduced in place, no copy; the result is the `Vec`): see [`CollectiveBuf`].
+#[track_caller]
+pub fn iscan<'a, B, O>(buf: B, op: O, comm: &'a Comm, token: Token) -> (Request<'a, B::Back>, Token)
+where
+    B: CollectiveBuf,
+    O: Reduces<B::Elem>,
+{
+    let _ = op;
+    iprefix::<B, O>("iscan", false, buf, comm, token)
+}
+
+/// Starts an exclusive prefix reduction of `buf` with `op` (`MPI_Iexscan`); [`wait`] returns
+/// rank `r`'s result: `buf` of ranks `0..r` combined, the operator's identity on rank 0, as
+/// [`exscan`](crate::exscan) does. `buf` is lent or handed over, as [`iscan`]'s.
+#[track_caller]
+pub fn iexscan<'a, B, O>(
+    buf: B,
+    op: O,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, B::Back>, Token)
+where
+    B: CollectiveBuf,
+    O: Reduces<B::Elem>,
+{
+    let _ = op;
+    iprefix::<B, O>("iexscan", true, buf, comm, token)
+}
+
+/// Starts combining `buf` from every rank with `op` at `root` (`MPI_Ireduce`); [`wait`]
+/// returns `Some(result)` at the root and `None` elsewhere, as [`reduce`](crate::reduce) does.
+/// `buf` is copied when the op is issued.
+#[track_caller]
+pub fn ireduce<'a, B, O>(
+    buf: &B,
+    op: O,
+    root: usize,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, Option<B::Owned>>, Token)
+where
+    B: Buffer + ?Sized,
+    O: Reduces<B::Elem>,
+{
+    let _ = op;
+    let call = Call::new("ireduce", comm, &token);
+    let root = call.rank_arg("root", root);
+    let len = buf.element_count();
+    call.count_arg("the buffer", len);
+    let at_root = comm.rank() == root as usize;
+    let data = buf.into_memory();
+    let shape = buf.shape_of();
+    issue_collective(
+        call,
+        token,
+        Payload::of::<B::Elem>(len),
+        Peer::Root(root),
+        crate::ops::reduction::fingerprint::<B::Elem, O>(len, Some(root)),
+        sys::starter(move |comm: RawComm<'_>| {
+            let result = if at_root { zeroed(len) } else { Vec::new() };
+            sys::ireduce(comm, data, result.into(), O::KIND, root)
+        }),
+        move |done, call, origin| {
+            let result = completed(done, call, origin, None).recv.into_vec();
+            at_root.then(|| B::owned_from_shape(&shape, result))
+        },
+    )
+}
+
+/// Starts collecting `buf` from every rank at `root` (`MPI_Igather`); [`wait`] returns
+/// `Some(stacked)` at the root (along a new first axis, in rank order) and `None` elsewhere, as
+/// [`gather`](crate::gather) does. `buf` is copied when the op is issued.
+#[track_caller]
+pub fn igather<'a, B>(
+    buf: &B,
+    root: usize,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, Option<B::Stacked>>, Token)
+where
+    B: Stackable + ?Sized,
+{
+    let call = Call::new("igather", comm, &token);
+    let root = call.rank_arg("root", root);
+    let len = buf.element_count();
+    call.count_arg("the buffer", len);
+    let size = comm.size();
+    let at_root = comm.rank() == root as usize;
+    if at_root {
+        call.count_arg("the gathered result", len.saturating_mul(size));
+    }
+    let data = buf.into_memory();
+    let shape = buf.shape_of();
+    issue_collective(
+        call,
+        token,
+        Payload::of::<B::Elem>(len),
+        Peer::Root(root),
+        Collective::rooted(B::Elem::NAME, len, root),
+        sys::starter(move |comm: RawComm<'_>| {
+            let result = if at_root {
+                zeroed(len * size)
+            } else {
+                Vec::new()
+            };
+            sys::igather(comm, data, result.into(), root)
+        }),
+        move |done, call, origin| {
+            let result = completed(done, call, origin, None).recv.into_vec();
+            at_root.then(|| B::stacked_from_shape(&shape, size, result))
+        },
+    )
+}
+
+/// Starts combining `buf` from every rank with `op` and giving rank `r` block `r` of the
+/// result (`MPI_Ireduce_scatter_block`): `buf` holds `comm.size()` blocks of equal length;
+/// [`wait`] returns this rank's block, as [`reduce_scatter_block`](crate::reduce_scatter_block)
+/// does. `buf` is copied when the op is issued.
+#[track_caller]
+pub fn ireduce_scatter_block<'a, B, O>(
+    buf: &B,
+    op: O,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, Vec<B::Elem>>, Token)
+where
+    B: Buffer + ?Sized,
+    O: Reduces<B::Elem>,
+{
+    let _ = op;
+    let call = Call::new("ireduce_scatter_block", comm, &token);
+    let len = buf.element_count();
+    call.count_arg("the buffer", len);
+    let block = call.split_count(len);
+    let data = buf.into_memory();
+    issue_collective(
+        call,
+        token,
+        Payload::of::<B::Elem>(len),
+        Peer::None,
+        Collective::reducing(B::Elem::NAME, block, O::NAME),
+        sys::starter(move |comm: RawComm<'_>| {
+            sys::ireduce_scatter_block(comm, data, zeroed(block).into(), O::KIND)
+        }),
+        move |done, call, origin| completed(done, call, origin, None).recv.into_vec(),
+    )
+}
+
 /// Starts gathering every rank's `buf` on every rank (`MPI_Iallgather`); [`wait`] returns
 /// them stacked along a new first axis, as [`allgather`](crate::allgather) does.
 #[track_caller]

@@ -501,3 +501,166 @@ pub(crate) fn iblocks<T: Element>(
         }
     })
 }
+
+/// `MPI_Iscan` (or `MPI_Iexscan` when `exclusive`) in place: `data` is input and output.
+/// (`MPI_Iexscan` leaves rank 0's result undefined: callers overwrite it.)
+pub(crate) fn iscan<T: Element>(
+    comm: RawComm<'_>,
+    exclusive: bool,
+    data: Memory<T>,
+    op: OpKind,
+) -> SysResult<InFlight<'_, u8, T>> {
+    let n = count(data.len())?;
+    let function = if exclusive {
+        "MPI_Iexscan"
+    } else {
+        "MPI_Iscan"
+    };
+    InFlight::start_one(
+        function,
+        Memory::default(),
+        data,
+        None,
+        |_, data, requests| {
+            // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
+            // completion; MPI_IN_PLACE makes MPI read and write it alone.
+            unsafe {
+                let start = if exclusive {
+                    ffi::MPI_Iexscan
+                } else {
+                    ffi::MPI_Iscan
+                };
+                start(
+                    in_place(),
+                    used(data, n > 0),
+                    n,
+                    T::datatype(),
+                    op_handle::<T>(op),
+                    comm.handle,
+                    &mut requests[0],
+                )
+            }
+        },
+    )
+}
+
+/// The pointer MPI gets for memory: null when it is not used on this rank or empty (an empty
+/// slice's dangling address may be `MPI_IN_PLACE`'s value, 1 in Open MPI).
+fn used<T>(pointer: *mut T, used: bool) -> *mut std::ffi::c_void {
+    if used {
+        pointer.cast()
+    } else {
+        std::ptr::null_mut()
+    }
+}
+
+/// `MPI_Ireduce` of `send` with `op` at `root`, into `recv` (as long as `send`) at the root;
+/// `recv` is empty and not used elsewhere.
+pub(crate) fn ireduce<T: Element>(
+    comm: RawComm<'_>,
+    send: Memory<T>,
+    recv: Memory<T>,
+    op: OpKind,
+    root: c_int,
+) -> SysResult<InFlight<'_, T, T>> {
+    let n = count(send.len())?;
+    let at_root = comm.rank == root as usize;
+    assert!(
+        recv.len() == if at_root { send.len() } else { 0 },
+        "spmd internal error: an ireduce of {} elements into {}",
+        send.len(),
+        recv.len()
+    );
+    InFlight::start_one("MPI_Ireduce", send, recv, None, |send, recv, requests| {
+        // SAFETY: `send` holds `n` elements and, at the root, `recv` room for `n` (checked
+        // above), both owned by the `InFlight` until completion; elsewhere `recv` is null and
+        // MPI ignores it.
+        unsafe {
+            ffi::MPI_Ireduce(
+                used(send.cast_mut(), n > 0),
+                used(recv, at_root && n > 0),
+                n,
+                T::datatype(),
+                op_handle::<T>(op),
+                root,
+                comm.handle,
+                &mut requests[0],
+            )
+        }
+    })
+}
+
+/// `MPI_Igather` of `send` at `root`, into `recv` (`size` blocks of `send.len()`) at the root;
+/// `recv` is empty and not used elsewhere.
+pub(crate) fn igather<T: Element>(
+    comm: RawComm<'_>,
+    send: Memory<T>,
+    recv: Memory<T>,
+    root: c_int,
+) -> SysResult<InFlight<'_, T, T>> {
+    let n = count(send.len())?;
+    let at_root = comm.rank == root as usize;
+    let blocks = if at_root { comm.size } else { 0 };
+    super::assert_blocks(
+        "an igather's receive buffer",
+        recv.len(),
+        send.len(),
+        blocks,
+    );
+    InFlight::start_one("MPI_Igather", send, recv, None, |send, recv, requests| {
+        // SAFETY: `send` holds `n` elements and, at the root, `recv` room for `size * n`
+        // (checked above), both owned by the `InFlight` until completion; elsewhere `recv` is
+        // null and MPI ignores it.
+        unsafe {
+            ffi::MPI_Igather(
+                used(send.cast_mut(), n > 0),
+                n,
+                T::datatype(),
+                used(recv, at_root && n > 0),
+                n,
+                T::datatype(),
+                root,
+                comm.handle,
+                &mut requests[0],
+            )
+        }
+    })
+}
+
+/// `MPI_Ireduce_scatter_block` of `send` (`size` blocks of `recv.len()`) with `op`, this rank's
+/// block into `recv`.
+pub(crate) fn ireduce_scatter_block<T: Element>(
+    comm: RawComm<'_>,
+    send: Memory<T>,
+    recv: Memory<T>,
+    op: OpKind,
+) -> SysResult<InFlight<'_, T, T>> {
+    let n = count(recv.len())?;
+    super::assert_blocks(
+        "an ireduce_scatter_block's send buffer",
+        send.len(),
+        recv.len(),
+        comm.size,
+    );
+    InFlight::start_one(
+        "MPI_Ireduce_scatter_block",
+        send,
+        recv,
+        None,
+        |send, recv, requests| {
+            // SAFETY: `send` holds `size * n` elements and `recv` room for `n` (checked
+            // above), both owned by the `InFlight` until completion.
+            unsafe {
+                ffi::MPI_Ireduce_scatter_block(
+                    used(send.cast_mut(), n > 0),
+                    used(recv, n > 0),
+                    n,
+                    T::datatype(),
+                    op_handle::<T>(op),
+                    comm.handle,
+                    &mut requests[0],
+                )
+            }
+        },
+    )
+}

@@ -195,6 +195,16 @@ fn implicit(comm: &Comm) -> Log {
     let root = r * 10;
     let got = wait(ibcast(&root, 0, comm));
     log.push(("ibcast", vec![got]));
+    log.push(("iscan", wait(iscan(&[r], Sum, comm)).to_vec()));
+    log.push(("iexscan", wait(iexscan(vec![r], Sum, comm))));
+    let got = wait(ireduce(&[r], Sum, 0, comm));
+    log.push(("ireduce", got.map(|got| got.to_vec()).unwrap_or_default()));
+    let got = wait(igather(&r, 0, comm));
+    log.push(("igather", got.unwrap_or_default()));
+    log.push((
+        "ireduce_scatter_block",
+        wait(ireduce_scatter_block(&everyone, Sum, comm)),
+    ));
     log.push(("iallgather", wait(iallgather(&r, comm))));
     let mut all = vec![-1i64; size];
     wait(iallgather_into(&r, &mut all, comm));
@@ -448,6 +458,21 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     let (request, token) = ibcast(&root, 0, comm, token);
     let (got, token) = wait(request, token);
     log.push(("ibcast", vec![got]));
+    let (request, token) = iscan(&[r], Sum, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("iscan", got.to_vec()));
+    let (request, token) = iexscan(vec![r], Sum, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("iexscan", got));
+    let (request, token) = ireduce(&[r], Sum, 0, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("ireduce", got.map(|got| got.to_vec()).unwrap_or_default()));
+    let (request, token) = igather(&r, 0, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("igather", got.unwrap_or_default()));
+    let (request, token) = ireduce_scatter_block(&everyone, Sum, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("ireduce_scatter_block", got));
     let (request, token) = iallgather(&r, comm, token);
     let (got, token) = wait(request, token);
     log.push(("iallgather", got));
@@ -537,6 +562,11 @@ fn expected(rank: usize, size: usize) -> Log {
         ("test", vec![total]),
         ("iallreduce_into", vec![total]),
         ("ibcast", vec![0]),
+        ("iscan", vec![r * (r + 1) / 2]),
+        ("iexscan", vec![r * (r - 1) / 2]),
+        ("ireduce", root(vec![total])),
+        ("igather", root(everyone.clone())),
+        ("ireduce_scatter_block", vec![r * n]),
         ("iallgather", everyone.clone()),
         ("iallgather_into", everyone.clone()),
         ("ialltoall", everyone.clone()),
