@@ -119,6 +119,32 @@ fn code(function: &'static str, code: c_int) -> SysResult {
     }
 }
 
+/// The address MPI gets for `data`: its own, but a spare one for an empty slice. An empty
+/// slice's address is dangling, the element type's alignment: 1 for bytes and `bool`s, which is
+/// the value of `MPI_IN_PLACE` in Open MPI (a send buffer taken as "in place", a receive buffer
+/// refused with `MPI_ERR_ARG`), and two empty slices of one type share it (refused as an alias).
+/// MPI reads and writes no element of an empty buffer, so any other address serves.
+#[inline]
+pub(crate) fn addr<T>(data: &[T]) -> *const c_void {
+    static SPARE: u64 = 0;
+    if data.is_empty() {
+        (&raw const SPARE).cast()
+    } else {
+        data.as_ptr().cast()
+    }
+}
+
+/// [`addr`] for a buffer MPI writes: a spare address of its own for an empty slice.
+#[inline]
+pub(crate) fn addr_mut<T>(data: &mut [T]) -> *mut c_void {
+    static SPARE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if data.is_empty() {
+        SPARE.as_ptr().cast()
+    } else {
+        data.as_mut_ptr().cast()
+    }
+}
+
 /// The end of a call that wrote into `data`: MPI's error code, then the written elements
 /// validated (see [`validate`]).
 #[inline]
@@ -201,19 +227,10 @@ pub(crate) fn send<T: Element>(
     // SAFETY: `data` holds `n` elements of `T`'s datatype; the communicator is valid for 'c.
     let result = unsafe {
         blocking(
-            || {
-                ffi::MPI_Send(
-                    data.as_ptr().cast(),
-                    n,
-                    T::datatype(),
-                    dest,
-                    tag,
-                    comm.handle,
-                )
-            },
+            || ffi::MPI_Send(addr(data), n, T::datatype(), dest, tag, comm.handle),
             |request| {
                 ffi::MPI_Isend(
-                    data.as_ptr().cast(),
+                    addr(data),
                     n,
                     T::datatype(),
                     dest,
@@ -252,7 +269,7 @@ impl Posted {
         // out-pointer and the communicator is valid for the borrow of `comm`.
         let result = unsafe {
             ffi::MPI_Isend(
-                bytes.as_ptr().cast(),
+                addr(&bytes),
                 n,
                 u8::datatype(),
                 dest,
@@ -379,7 +396,7 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
     // out-pointer.
     let result = unsafe {
         ffi::MPI_Isend(
-            send.as_ptr().cast(),
+            addr(send),
             send_count,
             S::datatype(),
             dest,
@@ -451,7 +468,7 @@ fn receive_matched<T: Element>(
     // `status` is a valid out-pointer.
     let result = unsafe {
         ffi::MPI_Mrecv(
-            data.as_mut_ptr().cast(),
+            addr_mut(data),
             n,
             T::datatype(),
             &mut message,
@@ -487,7 +504,7 @@ fn drain(
     // message not yet received; the status is ignored.
     let result = unsafe {
         ffi::MPI_Mrecv(
-            scratch.as_mut_ptr().cast(),
+            addr_mut(&mut scratch),
             n,
             u8::datatype(),
             &mut message,
@@ -522,15 +539,7 @@ pub(crate) fn barrier(comm: RawComm<'_>) -> SysResult {
 pub(crate) fn bcast<T: Element>(comm: RawComm<'_>, data: &mut [T], root: c_int) -> SysResult {
     let n = count(data.len())?;
     // SAFETY: `data` is valid for reads and writes of `n` elements.
-    let result = unsafe {
-        ffi::MPI_Bcast(
-            data.as_mut_ptr().cast(),
-            n,
-            T::datatype(),
-            root,
-            comm.handle,
-        )
-    };
+    let result = unsafe { ffi::MPI_Bcast(addr_mut(data), n, T::datatype(), root, comm.handle) };
     written("MPI_Bcast", result, data)
 }
 
@@ -571,12 +580,12 @@ pub(crate) fn gather<T: Element>(
     };
     let recv_ptr = recv
         .as_deref_mut()
-        .map_or(ptr::null_mut(), <[T]>::as_mut_ptr);
+        .map_or(ptr::null_mut(), |recv| addr_mut(recv));
     // SAFETY: `send` holds `n` elements; at the root `recv_ptr` has room for `size * n` (checked
     // above), elsewhere it is null and MPI ignores the receive arguments.
     let result = unsafe {
         ffi::MPI_Gather(
-            send.as_ptr().cast(),
+            addr(send),
             n,
             T::datatype(),
             recv_ptr.cast(),
@@ -602,10 +611,10 @@ pub(crate) fn allgather<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T
     // SAFETY: `send` holds `n` elements, `recv` room for `size * n` (checked above).
     let result = unsafe {
         ffi::MPI_Allgather(
-            send.as_ptr().cast(),
+            addr(send),
             n,
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            addr_mut(recv),
             n,
             T::datatype(),
             comm.handle,
@@ -628,7 +637,7 @@ pub(crate) fn scatter<T: Element>(
     let send_ptr = match send {
         Some(send) if at_root => {
             assert_blocks("a scatter's send buffer", send.len(), recv.len(), comm.size);
-            send.as_ptr()
+            addr(send)
         }
         None if at_root => panic!("spmd internal error: scatter without a buffer at the root"),
         _ => ptr::null(),
@@ -640,7 +649,7 @@ pub(crate) fn scatter<T: Element>(
             send_ptr.cast(),
             n,
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            addr_mut(recv),
             n,
             T::datatype(),
             root,
@@ -660,10 +669,10 @@ pub(crate) fn alltoall<T: Element>(comm: RawComm<'_>, send: &[T], recv: &mut [T]
     // SAFETY: both buffers hold `size * n` elements (checked above).
     let result = unsafe {
         ffi::MPI_Alltoall(
-            send.as_ptr().cast(),
+            addr(send),
             n,
             T::datatype(),
-            recv.as_mut_ptr().cast(),
+            addr_mut(recv),
             n,
             T::datatype(),
             comm.handle,
@@ -727,7 +736,7 @@ pub(crate) fn reduce_all<T: Element>(
 ) -> SysResult {
     assert_blocks("a reduction's receive buffer", recv.len(), send.len(), 1);
     // SAFETY: `send` holds as many elements as `recv` (checked above).
-    unsafe { run_reduction(comm, reduction, send.as_ptr().cast(), recv, op) }
+    unsafe { run_reduction(comm, reduction, addr(send), recv, op) }
 }
 
 /// A [`Reduction`] in place (`MPI_IN_PLACE`): `data` is input and output.
@@ -759,7 +768,7 @@ unsafe fn run_reduction<T: Element>(
     let result = unsafe {
         reduction.call(
             send,
-            recv.as_mut_ptr().cast(),
+            addr_mut(recv),
             n,
             T::datatype(),
             op_handle::<T>(op),
@@ -792,12 +801,12 @@ pub(crate) fn reduce<T: Element>(
     };
     let recv_ptr = recv
         .as_deref_mut()
-        .map_or(ptr::null_mut(), <[T]>::as_mut_ptr);
+        .map_or(ptr::null_mut(), |recv| addr_mut(recv));
     // SAFETY: `send` holds `n` elements; at the root `recv_ptr` has room for as many (checked
     // above), elsewhere it is null and MPI ignores it.
     let result = unsafe {
         ffi::MPI_Reduce(
-            send.as_ptr().cast(),
+            addr(send),
             recv_ptr.cast(),
             n,
             T::datatype(),
@@ -821,9 +830,9 @@ pub(crate) fn reduce_in_place<T: Element>(
     let n = count(data.len())?;
     let at_root = comm.rank == root as usize;
     let (send, recv) = if at_root {
-        (in_place().cast_const(), data.as_mut_ptr().cast())
+        (in_place().cast_const(), addr_mut(data))
     } else {
-        (data.as_ptr().cast(), ptr::null_mut())
+        (addr(data), ptr::null_mut())
     };
     // SAFETY: `data` is valid for `n` elements; at the root it is both input and output,
     // elsewhere only read.

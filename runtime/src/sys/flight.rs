@@ -119,7 +119,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     /// outcome of its MPI calls, an error naming the call that failed.
     fn start(
         function: &'static str,
-        mut send: Memory<S>,
+        send: Memory<S>,
         mut recv: Memory<R>,
         receive: Option<usize>,
         start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> (usize, SysResult),
@@ -127,7 +127,10 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
         let null = unsafe { ffi::RSMPI_REQUEST_NULL };
         let mut requests = [null; 2];
-        let (started, outcome) = start(send.as_mut_ptr(), recv.as_mut_ptr(), &mut requests);
+        // An empty memory's dangling address may be `MPI_IN_PLACE`'s value: see `sys::addr`.
+        let send_at = super::addr(&send).cast::<S>();
+        let recv_at = super::addr_mut(&mut recv).cast::<R>();
+        let (started, outcome) = start(send_at, recv_at, &mut requests);
         // Started requests are recorded before the error is looked at: a failure of the second
         // start leaves the first in flight, and the drop then waits for it.
         let flight = InFlight {

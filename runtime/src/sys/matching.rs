@@ -253,7 +253,7 @@ impl<R: Element> Waiting for Deferred<R> {
         // request (`test`); a request that is forgotten leaks its state with it.
         let result = unsafe {
             ffi::MPI_Imrecv(
-                recv.as_mut_ptr().cast(),
+                super::addr_mut(&mut recv),
                 elements as c_int,
                 R::datatype(),
                 &mut message,

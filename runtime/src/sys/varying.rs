@@ -7,12 +7,12 @@
 //! outside a slice. What another rank sends is bounded by the callers (the count exchange of
 //! `ops::varying`), not by MPI: MPI libraries do not bound their writes on truncation.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::c_int;
 use std::ptr;
 
 use mpi::ffi;
 
-use super::{RawComm, SysResult, count, op_handle, written};
+use super::{RawComm, SysResult, addr, addr_mut, count, op_handle, written};
 use crate::element::{Element, OpKind};
 
 /// `c_int`s, one per rank: on the stack up to [`INLINE`] ranks, so that a v-collective on a
@@ -83,28 +83,6 @@ impl Layout {
     }
 }
 
-/// The address to give MPI for `send`: a spare one when it is empty. An empty slice's address
-/// is dangling, the element type's alignment: 1 for bytes and `bool`s, which is the value of
-/// `MPI_IN_PLACE` in Open MPI, and two empty slices share it, which MPI libraries refuse as an
-/// alias. MPI reads no element of an empty buffer, so any other address serves.
-fn send_addr<T>(send: &[T]) -> *const c_void {
-    static SPARE: u64 = 0;
-    if send.is_empty() {
-        (&raw const SPARE).cast()
-    } else {
-        send.as_ptr().cast()
-    }
-}
-
-/// The address to give MPI for `recv`: `spare` when it is empty (see [`send_addr`]).
-fn recv_addr<T>(recv: &mut [T], spare: &mut u64) -> *mut c_void {
-    if recv.is_empty() {
-        (spare as *mut u64).cast()
-    } else {
-        recv.as_mut_ptr().cast()
-    }
-}
-
 /// `MPI_Gatherv` of `send` to `root`; at the root `recv` holds the blocks of `counts` (one per
 /// rank, tiling it), elsewhere it is not used.
 pub(crate) fn gatherv<T: Element>(
@@ -123,10 +101,9 @@ pub(crate) fn gatherv<T: Element>(
         None if at_root => panic!("spmd internal error: gatherv without a buffer at the root"),
         _ => (None, None),
     };
-    let mut spare = 0;
     let recv_ptr = recv
         .as_deref_mut()
-        .map_or(ptr::null_mut(), |recv| recv_addr(recv, &mut spare));
+        .map_or(ptr::null_mut(), |recv| addr_mut(recv));
     let (counts, displs) = layout
         .as_ref()
         .map_or((ptr::null(), ptr::null()), |layout| {
@@ -136,7 +113,7 @@ pub(crate) fn gatherv<T: Element>(
     // `recv` (checked above), elsewhere the receive arguments are null and MPI ignores them.
     let result = unsafe {
         ffi::MPI_Gatherv(
-            send_addr(send),
+            addr(send),
             n,
             T::datatype(),
             recv_ptr.cast(),
@@ -165,14 +142,13 @@ pub(crate) fn allgatherv<T: Element>(
         recv.len(),
         comm.size,
     )?;
-    let mut spare = 0;
     // SAFETY: `send` holds `n` elements; the blocks of `layout` tile `recv` (checked above).
     let result = unsafe {
         ffi::MPI_Allgatherv(
-            send_addr(send),
+            addr(send),
             n,
             T::datatype(),
-            recv_addr(recv, &mut spare),
+            addr_mut(recv),
             layout.counts.as_ptr(),
             layout.displs.as_ptr(),
             T::datatype(),
@@ -195,7 +171,7 @@ pub(crate) fn scatterv<T: Element>(
     let (send, layout) = match send {
         Some((send, counts)) if at_root => {
             let layout = Layout::of("a scatterv's send buffer", counts, send.len(), comm.size)?;
-            (send_addr(send), Some(layout))
+            (addr(send), Some(layout))
         }
         None if at_root => panic!("spmd internal error: scatterv without a buffer at the root"),
         _ => (ptr::null(), None),
@@ -205,7 +181,6 @@ pub(crate) fn scatterv<T: Element>(
         .map_or((ptr::null(), ptr::null()), |layout| {
             (layout.counts.as_ptr(), layout.displs.as_ptr())
         });
-    let mut spare = 0;
     // SAFETY: `recv` holds `n` elements; at the root the blocks of `counts` and `displs` tile
     // `send` (checked above), elsewhere the send arguments are null and MPI ignores them.
     let result = unsafe {
@@ -214,7 +189,7 @@ pub(crate) fn scatterv<T: Element>(
             counts,
             displs,
             T::datatype(),
-            recv_addr(recv, &mut spare),
+            addr_mut(recv),
             n,
             T::datatype(),
             root,
@@ -245,16 +220,15 @@ pub(crate) fn alltoallv<T: Element>(
         recv.len(),
         comm.size,
     )?;
-    let mut spare = 0;
     // SAFETY: the blocks of `sent` tile `send` and those of `received` tile `recv` (checked
     // above).
     let result = unsafe {
         ffi::MPI_Alltoallv(
-            send_addr(send),
+            addr(send),
             sent.counts.as_ptr(),
             sent.displs.as_ptr(),
             T::datatype(),
-            recv_addr(recv, &mut spare),
+            addr_mut(recv),
             received.counts.as_ptr(),
             received.displs.as_ptr(),
             T::datatype(),
@@ -285,12 +259,11 @@ pub(crate) fn reduce_scatter<T: Element>(
         recv.len(),
         counts[comm.rank]
     );
-    let mut spare = 0;
     // SAFETY: `send` holds the sum of `counts` (checked above) and `recv` this rank's count.
     let result = unsafe {
         ffi::MPI_Reduce_scatter(
-            send_addr(send),
-            recv_addr(recv, &mut spare),
+            addr(send),
+            addr_mut(recv),
             layout.counts.as_ptr(),
             T::datatype(),
             op_handle::<T>(op),
@@ -317,12 +290,11 @@ pub(crate) fn reduce_scatter_block<T: Element>(
         comm.size,
         recv.len()
     );
-    let mut spare = 0;
     // SAFETY: `send` holds `size` blocks of `n` elements (checked above), `recv` one.
     let result = unsafe {
         ffi::MPI_Reduce_scatter_block(
-            send_addr(send),
-            recv_addr(recv, &mut spare),
+            addr(send),
+            addr_mut(recv),
             n,
             T::datatype(),
             op_handle::<T>(op),
