@@ -67,6 +67,7 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, file: Source<'_>) -
         sizes: args.sizes.as_deref(),
         unchecked: args.unchecked,
         source,
+        path: file.path,
     };
     let analysis = analyse::analyse(&func, options, &mut cx);
     Rewriter {
@@ -104,6 +105,16 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, file: Source<'_>) -
         const _: ::core::option::Option<&str> = ::core::option_env!(#EXPLAIN_VAR);
     };
     func.block.stmts.insert(0, tracked);
+    // The crate's other files the check read: the compiler tracks them, so that an edit to a
+    // callee's file checks the function again.
+    for path in &analysis.files {
+        if let Some(path) = path.to_str() {
+            let tracked: syn::Stmt = syn::parse_quote_spanned! {Span::mixed_site()=>
+                const _: &[u8] = ::core::include_bytes!(#path);
+            };
+            func.block.stmts.insert(0, tracked);
+        }
+    }
     let errors = cx.into_compile_errors();
     quote! {
         #func

@@ -105,6 +105,7 @@ fn the_repository_programs_are_checked() {
                 sizes: args.sizes.as_deref(),
                 unchecked: args.unchecked,
                 source: Some(&source),
+                path: Some(path.as_path()),
             };
             let mut cx = Ctxt::default();
             let start = Instant::now();
