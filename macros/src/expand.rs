@@ -260,3 +260,47 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 pub(crate) fn expand_to_file(args: TokenStream, item: TokenStream) -> syn::Result<syn::File> {
     syn::parse2(spmd_jit(args, item, Source::default()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Source, spmd_jit};
+
+    /// A function whose callee is in another file of the crate makes the compiler track that
+    /// file: an edit to it expands the function again, so the verdict is never stale.
+    #[test]
+    fn the_files_of_callees_are_tracked() {
+        let dir = std::env::temp_dir().join(format!("spmd-tracked-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        let main = dir.join("main.rs");
+        let helpers = dir.join("helpers.rs");
+        let text = "mod helpers;\n\n\
+                    #[spmd_jit]\n\
+                    fn step(comm: &Comm, x: f64) -> f64 {\n    helpers::total(comm, x)\n}\n";
+        std::fs::write(&main, text).expect("written");
+        std::fs::write(
+            &helpers,
+            "#[spmd_jit]\npub fn total(comm: &Comm, x: f64) -> f64 {\n    \
+             allreduce(&x, Sum, comm)\n}\n",
+        )
+        .expect("written");
+        let item: proc_macro2::TokenStream = text
+            .split_once("#[spmd_jit]\n")
+            .map(|(_, item)| item)
+            .unwrap_or_default()
+            .parse()
+            .expect("tokens");
+        let source = Source {
+            path: Some(&main),
+            text: Some(text),
+        };
+        let expanded = spmd_jit(proc_macro2::TokenStream::new(), item, source).to_string();
+        let tracked = std::fs::canonicalize(&helpers).expect("the helpers' path");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            expanded.contains("include_bytes")
+                && expanded.contains(&format!("{:?}", tracked.display().to_string())),
+            "{expanded}"
+        );
+        assert!(!expanded.contains("compile_error"), "{expanded}");
+    }
+}

@@ -361,9 +361,16 @@ fn coverage(verdicts: &[(usize, Verdict)]) -> Coverage {
         .iter()
         .all(|(_, verdict)| matches!(verdict, Verdict::Excluded(..)))
     {
+        let why = verdicts
+            .iter()
+            .find_map(|(_, verdict)| match verdict {
+                Verdict::Excluded(span, why) => Some((*span, why.clone())),
+                _ => None,
+            })
+            .unwrap_or_else(|| (Span::call_site(), String::new()));
         return Coverage::GaveUp {
-            why: "the body panics before it communicates with every size checked".to_owned(),
-            span: Span::call_site(),
+            why: format!("every size checked is excluded: {}", why.1),
+            span: why.0,
         };
     }
     Coverage::Checked
