@@ -1065,3 +1065,33 @@ fn a_function_that_only_completes_requests_says_so() {
         "{explained}"
     );
 }
+
+#[test]
+fn a_method_that_communicates_on_a_communicator_it_holds_is_not_taken_for_a_value() {
+    let source = r#"
+        struct Solver {
+            comm: Comm,
+        }
+
+        impl Solver {
+            fn norm(&self, x: f64) -> f64 {
+                allreduce(&x, Sum, &self.comm)
+            }
+        }
+
+        fn step(comm: &Comm, solver: &Solver, x: f64) -> f64 {
+            let n = solver.norm(x);
+            if comm.rank() == 0 {
+                return n;
+            }
+            allreduce(&n, Max, comm)
+        }
+    "#;
+    let (errors, explained) = in_file(source, "step");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(explained.starts_with("`step`: gave up"), "{explained}");
+    assert!(
+        explained.contains("`Solver::norm` calls ops on a communicator"),
+        "{explained}"
+    );
+}

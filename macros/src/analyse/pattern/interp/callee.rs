@@ -589,6 +589,18 @@ impl<'a> Interp<'a> {
             binds.push((&typed.pat, value.clone()));
         }
         let self_is_receiver = receiver.as_ref().is_some_and(|(_, syntactic)| *syntactic);
+        if !in_place && !matches!(prepared.comm, Ok(None)) {
+            // It calls ops on a communicator it finds itself (a field of a value it is
+            // given): it communicates, out of sight.
+            self.communicates_elsewhere = true;
+            return give_up(
+                span,
+                format!(
+                    "`{name}` calls ops on a communicator it is not given (a field of a value, \
+                     say): what it communicates is not seen"
+                ),
+            );
+        }
         let comm = match (&prepared.comm, comm) {
             (Err(why), _) => return not_followed(format!("in `{name}`, called here: {why}")),
             (Ok(Some(own)), Some(given)) if *own != given => {
@@ -667,11 +679,19 @@ impl<'a> Interp<'a> {
         let result = result.and_then(|()| inner.block(found.block));
         let returned = inner.returned.take();
         let may_fail = inner.may_fail;
+        let communicates_elsewhere = inner.communicates_elsewhere;
         let events = std::mem::take(&mut inner.events);
         let trips = std::mem::take(&mut inner.trips);
         drop(inner);
         if !in_place {
             *self.budget -= start - steps;
+        }
+        if communicates_elsewhere {
+            self.communicates_elsewhere = true;
+            return give_up(
+                span,
+                format!("`{name}` calls a function that communicates out of sight"),
+            );
         }
         let value = match result {
             Ok(value) => value,

@@ -159,6 +159,9 @@ struct Interp<'a> {
     call_depth: u32,
     /// A branch leaving by `return Err(..)` was skipped ([`Shared::pure`]).
     may_fail: bool,
+    /// A call evaluated for its value reached ops on a communicator it was not given: the
+    /// evaluation cannot go on, whatever the mode of the calls around it.
+    communicates_elsewhere: bool,
     /// Some code was skipped or its effects made unknown: a run that did not reach a place
     /// may still reach it on another path.
     skipped: bool,
@@ -183,6 +186,7 @@ impl<'a> Interp<'a> {
             const_depth: 0,
             call_depth: 0,
             may_fail: false,
+            communicates_elsewhere: false,
             skipped: false,
             capture: None,
         }
