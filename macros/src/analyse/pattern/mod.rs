@@ -25,7 +25,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, FnArg, ItemConst, ItemFn, Pat};
 
 use super::calls::is_token_type;
-use super::syntax::{assigned_names, binding_names, compound_op, idents, is_const_name};
+use super::syntax::{assigned_names, binding_names, compound_op, idents, is_const_name, root_name};
 use crate::ctxt::Ctxt;
 use crate::ops::{self, Role};
 use interp::{Callees, Shared, Sources};
@@ -787,7 +787,8 @@ fn tainted(func: &ItemFn) -> Vec<String> {
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_reference(&mut self, reference: &'ast syn::ExprReference) {
             if reference.mutability.is_some() {
-                assigned_names(&reference.expr, &mut self.names);
+                // `&mut r.right` may change `r`.
+                self.names.extend(root_name(&reference.expr));
             }
             visit::visit_expr_reference(self, reference);
         }

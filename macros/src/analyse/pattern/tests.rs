@@ -1095,3 +1095,42 @@ fn a_method_that_communicates_on_a_communicator_it_holds_is_not_taken_for_a_valu
         "{explained}"
     );
 }
+
+#[test]
+fn a_struct_in_a_variable_changed_in_place_is_no_longer_known() {
+    let source = r#"
+        struct Peers {
+            next: usize,
+        }
+
+        impl Peers {
+            fn turn(&mut self) {
+                self.next = 0;
+            }
+        }
+
+        fn assigned(comm: &Comm, x: f64) {
+            let mut peers = Peers { next: (comm.rank() + 1) % comm.size() };
+            peers.next = 0;
+            send(&x, peers.next, comm);
+        }
+
+        fn by_method(comm: &Comm, x: f64) {
+            let mut peers = Peers { next: (comm.rank() + 1) % comm.size() };
+            peers.turn();
+            send(&x, peers.next, comm);
+        }
+
+        fn borrowed(comm: &Comm, x: f64) {
+            let mut peers = Peers { next: (comm.rank() + 1) % comm.size() };
+            let next = &mut peers.next;
+            *next = 0;
+            send(&x, peers.next, comm);
+        }
+    "#;
+    for name in ["assigned", "by_method", "borrowed"] {
+        let (errors, explained) = in_file(source, name);
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        assert!(explained.contains("gave up"), "{name}: {explained}");
+    }
+}

@@ -13,7 +13,7 @@ use super::effects::{Effects, tokens_mention};
 use super::expr::INT_TYPES;
 use super::{Ctl, ITEM_LIMIT, Interp, QUIET_LOOP_LIMIT, R, Value, give_up, id_of, panic_at};
 use crate::analyse::pattern::trace::is_self;
-use crate::analyse::syntax::{idents, macro_name};
+use crate::analyse::syntax::{idents, macro_name, root_name};
 use crate::ops;
 
 impl Interp<'_> {
@@ -143,6 +143,17 @@ impl Interp<'_> {
         };
         let in_place = call.args.iter().any(|arg| self.hands_over(arg))
             || (syntactic_self && self.shared.has_self);
+        // A method taking `&mut self` may change a struct held in a variable.
+        let mutates = found
+            .sig
+            .receiver()
+            .is_some_and(|receiver| receiver.reference.is_some() && receiver.mutability.is_some());
+        if mutates
+            && matches!(receiver, Value::Struct { .. })
+            && let Some(root) = root_name(&call.receiver)
+        {
+            self.forget(&[root]);
+        }
         Some(self.run_callee(
             &found,
             Call {

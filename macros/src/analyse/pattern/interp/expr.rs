@@ -8,7 +8,7 @@ use syn::{
 
 use super::effects::Effects;
 use super::{CONST_DEPTH_LIMIT, Ctl, Interp, R, Value, give_up, panic_at, target_name};
-use crate::analyse::syntax::{compound_op, is_const_name};
+use crate::analyse::syntax::{compound_op, is_const_name, root_name};
 
 /// The integer types, as casts and associated functions (`usize::min`) name them.
 pub(super) const INT_TYPES: &[&str] = &[
@@ -208,6 +208,22 @@ impl Interp<'_> {
             }
             Expr::Paren(inner) => self.store(&inner.expr, value),
             Expr::Infer(_) => Ok(()),
+            // A part of a variable (`r.right = ..`, `t.0 += 1`, `cells[i] = ..`): the variable
+            // is no longer what it was. `self` is some value of its type, whose fields are
+            // known only where nothing writes them.
+            Expr::Field(_) | Expr::Index(_) | Expr::Unary(_) => {
+                let effects = Effects::of_expr(target, self);
+                if effects.communicates {
+                    return give_up(target.span(), "this assignment's target communicates");
+                }
+                if let Some(root) = root_name(target)
+                    && !matches!(self.lookup(&root), Some(Value::Obj { .. }))
+                {
+                    self.forget(&[root]);
+                }
+                self.forget(&effects.assigned);
+                Ok(())
+            }
             other => {
                 let effects = Effects::of_expr(other, self);
                 if effects.communicates {

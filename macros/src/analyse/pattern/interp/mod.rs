@@ -269,7 +269,10 @@ impl Interp<'_> {
     }
 
     fn bind(&mut self, name: &str, value: Value) {
-        let value = if self.shared.tainted.iter().any(|t| t == name) {
+        // Some value of a type stays one, whatever is done to it: its fields are known only
+        // where nothing writes them.
+        let is_obj = matches!(value, Value::Obj { .. });
+        let value = if !is_obj && self.shared.tainted.iter().any(|t| t == name) {
             Value::Unknown
         } else {
             value
