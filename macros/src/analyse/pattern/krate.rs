@@ -420,9 +420,11 @@ impl<'c> Visit<'c> for FnCollector<'c, '_> {
 impl Crate {
     /// Every function named `name`: free functions and those of inherent `impl`s.
     pub(crate) fn fns_named<'c>(&'c self, name: &str) -> Vec<FoundFn<'c>> {
-        self.mentioning(name)
-            .into_iter()
-            .flat_map(|(_, file)| file.fns_named(name))
+        // Only files with `fn name` in their text are parsed.
+        self.files
+            .iter()
+            .filter(|file| declares_fn(&file.text, name))
+            .flat_map(|file| file.fns_named(name))
             .collect()
     }
 
@@ -619,4 +621,22 @@ impl CrateFile {
         collector.visit_file(ast);
         collector.found
     }
+}
+
+/// Whether `text` has `fn name` (the keyword, white space, the name as a whole word).
+fn declares_fn(text: &str, name: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let after = text[at + name.len()..].chars().next();
+        if after.is_some_and(is_word) {
+            return false;
+        }
+        let before = text[..at].trim_end_matches(char::is_whitespace);
+        before.len() < at
+            && before.ends_with("fn")
+            && !before[..before.len() - 2]
+                .chars()
+                .next_back()
+                .is_some_and(is_word)
+    })
 }
