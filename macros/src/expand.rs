@@ -67,6 +67,7 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, file: Source<'_>) -
         sizes: args.sizes.as_deref(),
         unchecked: args.unchecked,
         source,
+        path: file.path,
     };
     let analysis = analyse::analyse(&func, options, &mut cx);
     Rewriter {
@@ -104,6 +105,16 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, file: Source<'_>) -
         const _: ::core::option::Option<&str> = ::core::option_env!(#EXPLAIN_VAR);
     };
     func.block.stmts.insert(0, tracked);
+    // The crate's other files the check read: the compiler tracks them, so that an edit to a
+    // callee's file checks the function again.
+    for path in &analysis.files {
+        if let Some(path) = path.to_str() {
+            let tracked: syn::Stmt = syn::parse_quote_spanned! {Span::mixed_site()=>
+                const _: &[u8] = ::core::include_bytes!(#path);
+            };
+            func.block.stmts.insert(0, tracked);
+        }
+    }
     let errors = cx.into_compile_errors();
     quote! {
         #func
@@ -248,4 +259,48 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 #[cfg(test)]
 pub(crate) fn expand_to_file(args: TokenStream, item: TokenStream) -> syn::Result<syn::File> {
     syn::parse2(spmd_jit(args, item, Source::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Source, spmd_jit};
+
+    /// A function whose callee is in another file of the crate makes the compiler track that
+    /// file: an edit to it expands the function again, so the verdict is never stale.
+    #[test]
+    fn the_files_of_callees_are_tracked() {
+        let dir = std::env::temp_dir().join(format!("spmd-tracked-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        let main = dir.join("main.rs");
+        let helpers = dir.join("helpers.rs");
+        let text = "mod helpers;\n\n\
+                    #[spmd_jit]\n\
+                    fn step(comm: &Comm, x: f64) -> f64 {\n    helpers::total(comm, x)\n}\n";
+        std::fs::write(&main, text).expect("written");
+        std::fs::write(
+            &helpers,
+            "#[spmd_jit]\npub fn total(comm: &Comm, x: f64) -> f64 {\n    \
+             allreduce(&x, Sum, comm)\n}\n",
+        )
+        .expect("written");
+        let item: proc_macro2::TokenStream = text
+            .split_once("#[spmd_jit]\n")
+            .map(|(_, item)| item)
+            .unwrap_or_default()
+            .parse()
+            .expect("tokens");
+        let source = Source {
+            path: Some(&main),
+            text: Some(text),
+        };
+        let expanded = spmd_jit(proc_macro2::TokenStream::new(), item, source).to_string();
+        let tracked = std::fs::canonicalize(&helpers).expect("the helpers' path");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            expanded.contains("include_bytes")
+                && expanded.contains(&format!("{:?}", tracked.display().to_string())),
+            "{expanded}"
+        );
+        assert!(!expanded.contains("compile_error"), "{expanded}");
+    }
 }

@@ -279,8 +279,8 @@ use proc_macro::TokenStream;
 ///   coverage of a whole build instead, set `SPMD_EXPLAIN=1` in the environment of `cargo
 ///   build`: every `#[spmd_jit]` function compiled prints one line on the compiler's standard
 ///   error, `spmd_jit explain: FILE:LINE: WORD: ..`, with `WORD` one of `checked`, `partly
-///   checked`, `gave up`, `not checked`, `no communication` (and `checked with its callers`),
-///   which fails no build. The expansion reads the variable with `option_env!`, so the
+///   checked`, `gave up`, `not checked`, `no communication`, `completion only` (and `checked
+///   with its callers`), which fails no build. The expansion reads the variable with `option_env!`, so the
 ///   compiler tracks it: setting or clearing it recompiles the functions, no `cargo clean`
 ///   needed (a build already done with it set prints nothing again);
 /// - `unchecked`: no pattern check (for a program that errs on purpose, such as a test of the

@@ -41,6 +41,8 @@ pub(crate) struct Analysis {
     pub(crate) coverage: Coverage,
     /// What the pattern check covered, in words (without the function's name).
     pub(crate) explanation: String,
+    /// The crate's files the check read besides the function's own.
+    pub(crate) files: Vec<std::path::PathBuf>,
 }
 
 /// Analyses `func`, recording the problems in `cx`.
@@ -123,6 +125,7 @@ pub(crate) fn analyse(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Ana
         mode,
         coverage: report.coverage,
         explanation: report.text,
+        files: report.files,
     }
 }
 

@@ -83,6 +83,21 @@ pub(crate) fn assigned_names(target: &Expr, names: &mut Vec<String>) {
     }
 }
 
+/// The variable a place is part of: `r` for `r`, `r.right`, `r.cells[i]`, `(*r).right`;
+/// `None` for a place that is not in a variable (a call's result).
+pub(crate) fn root_name(place: &Expr) -> Option<String> {
+    match place {
+        Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+        Expr::Field(field) => root_name(&field.base),
+        Expr::Index(index) => root_name(&index.expr),
+        Expr::Paren(inner) => root_name(&inner.expr),
+        Expr::Group(inner) => root_name(&inner.expr),
+        Expr::Unary(unary) => root_name(&unary.expr),
+        Expr::Reference(reference) => root_name(&reference.expr),
+        _ => None,
+    }
+}
+
 /// `+=` as `+`, and so on; `None` for an operator that assigns nothing.
 pub(crate) fn compound_op(op: &BinOp) -> Option<BinOp> {
     Some(match op {

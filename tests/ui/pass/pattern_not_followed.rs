@@ -20,31 +20,28 @@ fn rounds(comm: &Comm, n: usize, mut x: f64) -> f64 {
     x
 }
 
-/// A function of another module given the communicator: what it does is not seen (only the
-/// functions of the file called by their name are followed).
-mod other {
-    use spmd::prelude::*;
-
-    pub fn helper(comm: &Comm, x: f64) -> f64 {
-        let token = spmd::token();
-        let (y, token) = allreduce(&x, Sum, comm, token);
-        drop(token);
-        y
-    }
-}
-
+/// A function handed in as a value, given the communicator: what it does is not seen (only
+/// functions of the crate named by their path are followed).
 #[spmd_jit]
-fn through_a_helper(comm: &Comm, x: f64) -> f64 {
+fn through_a_helper(comm: &Comm, helper: fn(&Comm, f64) -> f64, x: f64) -> f64 {
     if comm.rank() == 0 {
-        return other::helper(comm, x);
+        return helper(comm, x);
     }
-    other::helper(comm, x)
+    helper(comm, x)
 }
 
-/// A neighbour from a struct the macro cannot see into, as the shallow-water model has.
+/// Neighbours in a struct whose constructor reads them from data: not computed from the rank
+/// and size, so not known in the methods.
 struct Grid {
     east: Option<usize>,
     west: Option<usize>,
+}
+
+impl Grid {
+    fn from_table(table: &[(Option<usize>, Option<usize>)], rank: usize) -> Grid {
+        let (east, west) = table[rank];
+        Grid { east, west }
+    }
 }
 
 struct Model {
@@ -55,6 +52,15 @@ struct Model {
 
 // ANCHOR: model
 impl Model {
+    fn new(comm: Comm, table: &[(Option<usize>, Option<usize>)]) -> Model {
+        let grid = Grid::from_table(table, comm.rank());
+        Model {
+            comm,
+            grid,
+            edge: Vec::new(),
+        }
+    }
+
     #[spmd_jit]
     fn exchange(&self) -> Vec<f64> {
         let mut out = self.edge.clone();
@@ -87,5 +93,5 @@ fn converge(comm: &Comm, mut x: f64) -> f64 {
 
 fn main() {
     let _ = (to_listed_peers, rounds, through_a_helper, converge);
-    let _ = (Model::exchange, Model::step);
+    let _ = (Model::new, Model::exchange, Model::step, Grid::from_table);
 }

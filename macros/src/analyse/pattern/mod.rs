@@ -8,6 +8,7 @@
 //! the analysis has no false alarms, and `#[spmd_jit(explain)]` says what it covered.
 
 mod interp;
+mod krate;
 mod report;
 mod simulate;
 mod trace;
@@ -24,10 +25,10 @@ use syn::visit::{self, Visit};
 use syn::{Expr, FnArg, ItemConst, ItemFn, Pat};
 
 use super::calls::is_token_type;
-use super::syntax::{assigned_names, binding_names, compound_op, idents, is_const_name};
+use super::syntax::{assigned_names, binding_names, compound_op, idents, is_const_name, root_name};
 use crate::ctxt::Ctxt;
 use crate::ops::{self, Role};
-use interp::{Callees, Shared};
+use interp::{Callees, Shared, Sources};
 use trace::{CommName, End, Event, GiveUp, Kind, Trace};
 
 /// The sizes checked when the attribute names none: every size to 16 (a 4 x 4 process grid,
@@ -55,6 +56,8 @@ pub(crate) struct Options<'a> {
     pub(crate) unchecked: bool,
     /// The text of the file around the function, for its `const`s.
     pub(crate) source: Option<&'a str>,
+    /// Where that file is, to find the crate's other files.
+    pub(crate) path: Option<&'a std::path::Path>,
 }
 
 /// What one size came to.
@@ -66,8 +69,9 @@ enum Verdict {
     Collectives(GiveUp),
     /// A problem, reported (or to be reported) as an error.
     Fails,
-    /// The body panics before it communicates (an `assert!` on the size): not meant for it.
-    Excluded(Span),
+    /// The body panics before it communicates (an `assert!` on the size), or what it needs is
+    /// never made with this size: not meant for it. Where, and why.
+    Excluded(Span, String),
     /// The body could not be followed.
     NotAnalysed(GiveUp),
     /// The step limit was reached.
@@ -90,6 +94,9 @@ pub(crate) enum Coverage {
     NotChecked(String),
     /// The body calls no op and hands the communicator to no function.
     NoCommunication,
+    /// The body only completes requests (`test`, `wait`) issued elsewhere: their messages are
+    /// checked where they are issued.
+    CompletionOnly,
     /// The function fails when every rank runs it, but only some ranks call it: its
     /// `#[spmd_jit]` callers of the file are checked with it followed in place.
     WithCallers,
@@ -104,6 +111,7 @@ impl Coverage {
             Coverage::GaveUp { .. } => "gave up",
             Coverage::NotChecked(_) => "not checked",
             Coverage::NoCommunication => "no communication",
+            Coverage::CompletionOnly => "completion only",
             Coverage::WithCallers => "checked with its callers",
         }
     }
@@ -113,7 +121,10 @@ impl Coverage {
     pub(crate) fn compared_collectives(&self) -> bool {
         matches!(
             self,
-            Coverage::Checked | Coverage::Collectives(_) | Coverage::WithCallers
+            Coverage::Checked
+                | Coverage::Collectives(_)
+                | Coverage::WithCallers
+                | Coverage::CompletionOnly
         )
     }
 
@@ -122,9 +133,10 @@ impl Coverage {
         match self {
             Coverage::GaveUp { why, span } => format!("{why}{}", words::at_line(*span)),
             Coverage::NotChecked(why) | Coverage::Collectives(why) => why.clone(),
-            Coverage::Checked | Coverage::NoCommunication | Coverage::WithCallers => {
-                "it was not needed".to_owned()
-            }
+            Coverage::Checked
+            | Coverage::NoCommunication
+            | Coverage::WithCallers
+            | Coverage::CompletionOnly => "it was not needed".to_owned(),
         }
     }
 }
@@ -135,6 +147,8 @@ pub(crate) struct Report {
     pub(crate) coverage: Coverage,
     /// What was analysed, per size, in words (without the function's name).
     pub(crate) text: String,
+    /// The crate's files read besides the function's own, which the compiler must track.
+    pub(crate) files: Vec<std::path::PathBuf>,
 }
 
 impl Report {
@@ -142,7 +156,13 @@ impl Report {
         Report {
             coverage,
             text: text.into(),
+            files: Vec::new(),
         }
+    }
+
+    fn reading(mut self, callees: Option<&Callees<'_>>) -> Report {
+        self.files = callees.map(Callees::files_read).unwrap_or_default();
+        self
     }
 }
 
@@ -172,6 +192,13 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         Ok(Some(comm)) => comm,
         Ok(None) => match passed_on(func) {
             Some(comm) => comm,
+            None if completions_of(func) > 0 => {
+                return Report::new(
+                    Coverage::CompletionOnly,
+                    "it only completes requests (`test`, `wait`) that are issued elsewhere: \
+                     their messages are checked where they are issued",
+                );
+            }
             None => return Report::new(Coverage::NoCommunication, "nothing to check"),
         },
         Err(why) => {
@@ -182,7 +209,17 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         }
     };
     let name = func.sig.ident.to_string();
-    let callees = options.source.map(Callees::new);
+    let sources = options
+        .source
+        .map(|source| Sources::new(source, options.path));
+    let callees = sources.as_ref().map(Callees::new);
+    let self_ty = callees
+        .as_ref()
+        .and_then(|callees| self_type(func, callees));
+    let param_types = callees
+        .as_ref()
+        .map(|callees| crate_param_types(func, callees))
+        .unwrap_or_default();
     let shared = Shared {
         consts: Rc::new(constants(func, options.source)),
         token_params: token_params(func),
@@ -199,6 +236,9 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         has_self: func.sig.receiver().is_some(),
         comm,
         callees: callees.as_ref(),
+        self_ty,
+        file: None,
+        pure: false,
     };
     let sizes = options.sizes.unwrap_or(DEFAULT_SIZES);
     let mut budget = BUDGET;
@@ -213,6 +253,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             .map(|rank| {
                 interp::run(
                     &shared,
+                    &param_types,
                     &func.block,
                     size as i128,
                     rank as i128,
@@ -234,7 +275,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
     }
     if let (Some((size, problem, _)), true, Some(callees)) =
         (&first_failure, with_callers, &callees)
-        && let Some(callers) = callers_cover(&name, callees, options.source)
+        && let Some(callers) = callers_cover(&name, callees, options.source, options.path)
     {
         let problem = match problem {
             simulate::Problem::Collectives { .. } => "the ranks' collectives differ",
@@ -283,14 +324,15 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
     };
     let quiet = verdicts
         .iter()
-        .all(|(_, verdict)| matches!(verdict, Verdict::Fine { calls: 0 } | Verdict::Excluded(_)));
+        .all(|(_, verdict)| matches!(verdict, Verdict::Fine { calls: 0 } | Verdict::Excluded(..)));
     if quiet && ops_of(func) == 0 {
         return Report::new(
             Coverage::NoCommunication,
             "nothing to check: the functions it hands the communicator to do not communicate",
-        );
+        )
+        .reading(callees.as_ref());
     }
-    Report::new(coverage, summary(&verdicts, options.sizes.is_none()))
+    Report::new(coverage, summary(&verdicts, options.sizes.is_none())).reading(callees.as_ref())
 }
 
 /// How much the verdicts of a function without a problem cover.
@@ -317,11 +359,18 @@ fn coverage(verdicts: &[(usize, Verdict)]) -> Coverage {
     }
     if verdicts
         .iter()
-        .all(|(_, verdict)| matches!(verdict, Verdict::Excluded(_)))
+        .all(|(_, verdict)| matches!(verdict, Verdict::Excluded(..)))
     {
+        let why = verdicts
+            .iter()
+            .find_map(|(_, verdict)| match verdict {
+                Verdict::Excluded(span, why) => Some((*span, why.clone())),
+                _ => None,
+            })
+            .unwrap_or_else(|| (Span::call_site(), String::new()));
         return Coverage::GaveUp {
-            why: "the body panics before it communicates with every size checked".to_owned(),
-            span: Span::call_site(),
+            why: format!("every size checked is excluded: {}", why.1),
+            span: why.0,
         };
     }
     Coverage::Checked
@@ -333,7 +382,21 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
         End::Panic(span) if trace.events.is_empty() => Some(span),
         _ => None,
     }) {
-        return (Verdict::Excluded(span), None);
+        return (
+            Verdict::Excluded(span, "the body panics before it communicates".to_owned()),
+            None,
+        );
+    }
+    // A size for which no rank can make what the function needs: it never runs with it. Only
+    // some ranks: the others may run it alone, which is not followed.
+    let excluded = |trace: &Trace| match &trace.end {
+        End::Excluded(why) if trace.events.is_empty() => Some(why.clone()),
+        _ => None,
+    };
+    if let Some(why) = traces.first().and_then(excluded)
+        && traces.iter().all(|trace| excluded(trace).is_some())
+    {
+        return (Verdict::Excluded(why.span, why.why), None);
     }
     if traces.iter().any(|trace| matches!(trace.end, End::Budget)) {
         return (Verdict::Budget, None);
@@ -381,6 +444,10 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
             End::Panic(span) => Some(GiveUp {
                 span: *span,
                 why: "a rank panics after it has communicated".to_owned(),
+            }),
+            End::Excluded(why) => Some(GiveUp {
+                span: why.span,
+                why: format!("on some ranks only, {}", why.why),
             }),
             _ => None,
         })
@@ -438,10 +505,9 @@ fn summary(verdicts: &[(usize, Verdict)], default_sizes: bool) -> String {
                 words::at_line(why.span)
             ),
             Verdict::Fails => "fails (see the error)".to_owned(),
-            Verdict::Excluded(span) => format!(
-                "excluded: the body panics before it communicates{}",
-                words::at_line(*span)
-            ),
+            Verdict::Excluded(span, why) => {
+                format!("excluded: {why}{}", words::at_line(*span))
+            }
             Verdict::NotAnalysed(why) => {
                 format!("not analysed: {}{}", why.why, words::at_line(why.span))
             }
@@ -478,7 +544,12 @@ fn summary(verdicts: &[(usize, Verdict)], default_sizes: bool) -> String {
 /// The `#[spmd_jit]` functions of the file that call `name` and whose check, with `name`
 /// followed in place, evaluates every size (whether it finds a problem or not): their names, or
 /// `None` when there is none.
-fn callers_cover(name: &str, callees: &Callees<'_>, source: Option<&str>) -> Option<String> {
+fn callers_cover(
+    name: &str,
+    callees: &Callees<'_>,
+    source: Option<&str>,
+    path: Option<&std::path::Path>,
+) -> Option<String> {
     let mut covered = Vec::new();
     for (caller, attr) in callees.jitted_callers(name) {
         let (args, error) = crate::parse::args(attr);
@@ -489,6 +560,7 @@ fn callers_cover(name: &str, callees: &Callees<'_>, source: Option<&str>) -> Opt
             sizes: args.sizes.as_deref(),
             unchecked: false,
             source,
+            path,
         };
         let report = check_in(caller, options, &mut Ctxt::default(), false);
         if matches!(report.coverage, Coverage::Checked) {
@@ -496,6 +568,82 @@ fn callers_cover(name: &str, callees: &Callees<'_>, source: Option<&str>) -> Opt
         }
     }
     (!covered.is_empty()).then(|| covered.join(", "))
+}
+
+/// The type of the `impl` a method is in, found in its file: the `impl` with a function of
+/// its name (and, if several have one, of its body).
+fn self_type(func: &ItemFn, callees: &Callees<'_>) -> Option<String> {
+    func.sig.receiver()?;
+    let name = func.sig.ident.to_string();
+    let found: Vec<_> = callees
+        .own_file()
+        .fns_named(&name)
+        .into_iter()
+        .filter(|found| found.self_ty.is_some() && found.sig.receiver().is_some())
+        .collect();
+    match found.as_slice() {
+        [one] => one.self_ty.clone(),
+        _ => {
+            let body = func.block.to_token_stream().to_string();
+            let mut same = found
+                .iter()
+                .filter(|found| found.block.to_token_stream().to_string() == body);
+            let first = same.next()?;
+            same.next().is_none().then(|| first.self_ty.clone())?
+        }
+    }
+}
+
+/// The parameters whose type is written as a struct or enum of the function's own file, or
+/// one it imports from the crate (`use crate::..`, `use super::..`): (name, type).
+fn crate_param_types(func: &ItemFn, callees: &Callees<'_>) -> Vec<(String, String)> {
+    let own = callees.own_file();
+    func.sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(ident) => Some((ident.ident.to_string(), krate::type_name(&typed.ty)?)),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .filter(|(_, ty)| {
+            // Text first: parsing the file costs more.
+            let imported = || {
+                own.text.lines().any(|line| {
+                    let line = line.trim_start();
+                    (line.starts_with("use ") || line.starts_with("pub use "))
+                        && words::names(line, ty)
+                }) && interp::imported_from_crate(own, ty)
+            };
+            ty.starts_with(|c: char| c.is_ascii_uppercase())
+                && ty != "Comm"
+                && (own.text.contains(&format!("struct {ty}"))
+                    || own.text.contains(&format!("enum {ty}"))
+                    || imported())
+        })
+        .collect()
+}
+
+/// How many calls of completion ops (`test`, `wait`, `wait_all`) the body makes, as written.
+fn completions_of(func: &ItemFn) -> usize {
+    struct Counter(usize);
+    impl<'ast> Visit<'ast> for Counter {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Some((op, _)) = ops::called_op(&call.func)
+                && op.is_nonblocking()
+                && !op.issues_request()
+            {
+                self.0 += 1;
+            }
+            visit::visit_expr_call(self, call);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut counter = Counter(0);
+    counter.visit_block(&func.block);
+    counter.0
 }
 
 /// How many op calls the body makes, as written.
@@ -639,7 +787,8 @@ fn tainted(func: &ItemFn) -> Vec<String> {
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_reference(&mut self, reference: &'ast syn::ExprReference) {
             if reference.mutability.is_some() {
-                assigned_names(&reference.expr, &mut self.names);
+                // `&mut r.right` may change `r`.
+                self.names.extend(root_name(&reference.expr));
             }
             visit::visit_expr_reference(self, reference);
         }

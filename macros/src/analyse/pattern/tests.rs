@@ -14,6 +14,7 @@ fn errors_with(sizes: Option<&[usize]>, item: TokenStream) -> Vec<String> {
         sizes,
         unchecked: false,
         source: None,
+        path: None,
     };
     analyse::analyse(&func, options, &mut cx);
     let errors = cx.into_compile_errors();
@@ -41,6 +42,7 @@ fn explain(item: TokenStream) -> String {
         sizes: None,
         unchecked: false,
         source: None,
+        path: None,
     };
     let analysis = analyse::analyse(&func, options, &mut cx);
     format!(
@@ -572,6 +574,7 @@ fn unchecked_checks_nothing() {
         sizes: None,
         unchecked: true,
         source: None,
+        path: None,
     };
     let analysis = analyse::analyse(&func, options, &mut cx);
     assert!(!cx.has_errors());
@@ -672,6 +675,15 @@ fn in_file(source: &str, name: &str) -> (Vec<String>, String) {
         .iter()
         .find_map(|item| match item {
             syn::Item::Fn(func) if func.sig.ident == name => Some(func.clone()),
+            syn::Item::Impl(block) => block.items.iter().find_map(|item| match item {
+                syn::ImplItem::Fn(method) if method.sig.ident == name => Some(syn::ItemFn {
+                    attrs: method.attrs.clone(),
+                    vis: method.vis.clone(),
+                    sig: method.sig.clone(),
+                    block: Box::new(method.block.clone()),
+                }),
+                _ => None,
+            }),
             _ => None,
         })
         .expect("the function");
@@ -680,6 +692,7 @@ fn in_file(source: &str, name: &str) -> (Vec<String>, String) {
         sizes: None,
         unchecked: false,
         source: Some(source),
+        path: None,
     };
     let analysis = analyse::analyse(&func, options, &mut cx);
     let explained = format!(
@@ -905,4 +918,219 @@ fn a_peer_swap_that_shows_on_a_three_by_three_grid_only() {
     let eight: Vec<usize> = (1..=8).collect();
     assert!(errors_with(Some(&eight), item.clone()).is_empty());
     assert_error(item, &["with 9 ranks,"]);
+}
+
+/// A ring of neighbours kept in a struct, `METHOD` put in its exchange's `impl` and `EXTRA`
+/// beside it.
+fn ring_source(method: &str, extra: &str) -> String {
+    let ring = r#"
+        #[derive(Debug, Clone, Copy)]
+        struct Ring {
+            left: usize,
+            right: usize,
+        }
+
+        impl Ring {
+            fn new(comm: &Comm) -> Result<Ring, String> {
+                let (rank, size) = (comm.rank(), comm.size());
+                if size % 2 != 0 {
+                    return Err(format!("not on {size} ranks"));
+                }
+                Ok(Ring { left: (rank + size - 1) % size, right: (rank + 1) % size })
+            }
+        }
+
+        struct Halo {
+            ring: Ring,
+            incoming: Vec<f64>,
+        }
+
+        fn halo(comm: &Comm) -> Result<Halo, String> {
+            let ring = Ring::new(comm)?;
+            Ok(Halo::new(ring))
+        }
+    "#;
+    format!(
+        "{ring}\nimpl Halo {{\n fn new(ring: Ring) -> Halo {{ Halo {{ ring, incoming: Vec::new() }} }}\n{method}\n}}\n{extra}"
+    )
+}
+
+const SHIFT_RIGHT: &str = r#"
+    #[spmd_jit]
+    fn shift(&mut self, comm: &Comm, x: &[f64]) {
+        let from = Source::rank(self.ring.left);
+        sendrecv_into(x, &mut self.incoming[..], from, Dest::rank(self.ring.right), comm);
+    }
+"#;
+
+#[test]
+fn fields_set_from_the_rank_by_every_constructor_are_known() {
+    let (errors, explained) = in_file(&ring_source(SHIFT_RIGHT, ""), "shift");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(explained.starts_with("`shift`: checked"), "{explained}");
+    // Odd sizes: `Ring::new` fails, so no `Halo` exists with them.
+    assert!(explained.contains("with 1, 3, 5"), "{explained}");
+    assert!(explained.contains("no `Halo` is made"), "{explained}");
+}
+
+#[test]
+fn a_field_from_the_rank_with_the_wrong_neighbour_fails() {
+    let wrong = SHIFT_RIGHT.replace("self.ring.left", "self.ring.right");
+    let (errors, _) = in_file(&ring_source(&wrong, ""), "shift");
+    assert!(!errors.is_empty(), "no error");
+}
+
+#[test]
+fn a_field_written_elsewhere_is_not_known() {
+    // The method reads `self.ring.right`: `Halo`'s ring is some `Ring`, whose `right` every
+    // constructor of `Ring` sets, unless it is written or made otherwise.
+    let cases = [
+        // Assigned by a method.
+        "impl Halo { fn turn(&mut self) { self.ring.right = 0; } }",
+        // Borrowed mutably, then assigned.
+        "fn touch(halo: &mut Halo) { let ring = &mut halo.ring; ring.right = 0; }",
+        // Built by another constructor from a value not known.
+        "fn other(right: usize) -> Halo { Halo::new(Ring { left: 0, right }) }",
+        // Built where a closure runs.
+        "fn many() -> Vec<Halo> { (0..2).map(|i| Halo::new(Ring { left: i, right: i })).collect() }",
+    ];
+    let wrong = SHIFT_RIGHT.replace("self.ring.left", "self.ring.right");
+    for extra in cases {
+        let (errors, explained) = in_file(&ring_source(&wrong, extra), "shift");
+        assert!(errors.is_empty(), "{extra}: {errors:?}");
+        assert!(
+            explained.starts_with("`shift`: gave up"),
+            "{extra}: {explained}"
+        );
+    }
+    // A type that may be made out of nothing.
+    let source = ring_source(&wrong, "").replace(
+        "#[derive(Debug, Clone, Copy)]\n        struct Ring",
+        "#[derive(Debug, Clone, Copy, Default)]\n        struct Ring",
+    );
+    let (errors, explained) = in_file(&source, "shift");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(explained.starts_with("`shift`: gave up"), "{explained}");
+}
+
+#[test]
+fn methods_of_self_are_followed() {
+    let source = ring_source(
+        &format!(
+            "{SHIFT_RIGHT}
+            #[spmd_jit]
+            fn twice(&mut self, comm: &Comm, x: &[f64]) {{
+                self.shift(comm, x);
+                self.shift(comm, x);
+            }}"
+        ),
+        "",
+    );
+    let (errors, explained) = in_file(&source, "twice");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(explained.starts_with("`twice`: checked"), "{explained}");
+    assert!(
+        explained.contains("at most 2 calls per rank"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn a_function_that_only_completes_requests_says_so() {
+    let source = r#"
+        fn pending<'a, T>(requests: Vec<Request<'a, T>>, done: &mut Vec<T>) -> Vec<Request<'a, T>> {
+            let mut left = Vec::new();
+            for request in requests {
+                match test(request) {
+                    Ok(result) => done.push(result),
+                    Err(request) => left.push(request),
+                }
+            }
+            left
+        }
+
+        fn plain(x: f64) -> f64 {
+            x + 1.0
+        }
+    "#;
+    let (errors, explained) = in_file(source, "pending");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        explained.starts_with("`pending`: completion only: it only completes requests"),
+        "{explained}"
+    );
+    let (_, explained) = in_file(source, "plain");
+    assert!(
+        explained.starts_with("`plain`: no communication"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn a_method_that_communicates_on_a_communicator_it_holds_is_not_taken_for_a_value() {
+    let source = r#"
+        struct Solver {
+            comm: Comm,
+        }
+
+        impl Solver {
+            fn norm(&self, x: f64) -> f64 {
+                allreduce(&x, Sum, &self.comm)
+            }
+        }
+
+        fn step(comm: &Comm, solver: &Solver, x: f64) -> f64 {
+            let n = solver.norm(x);
+            if comm.rank() == 0 {
+                return n;
+            }
+            allreduce(&n, Max, comm)
+        }
+    "#;
+    let (errors, explained) = in_file(source, "step");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(explained.starts_with("`step`: gave up"), "{explained}");
+    assert!(
+        explained.contains("`Solver::norm` calls ops on a communicator"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn a_struct_in_a_variable_changed_in_place_is_no_longer_known() {
+    let source = r#"
+        struct Peers {
+            next: usize,
+        }
+
+        impl Peers {
+            fn turn(&mut self) {
+                self.next = 0;
+            }
+        }
+
+        fn assigned(comm: &Comm, x: f64) {
+            let mut peers = Peers { next: (comm.rank() + 1) % comm.size() };
+            peers.next = 0;
+            send(&x, peers.next, comm);
+        }
+
+        fn by_method(comm: &Comm, x: f64) {
+            let mut peers = Peers { next: (comm.rank() + 1) % comm.size() };
+            peers.turn();
+            send(&x, peers.next, comm);
+        }
+
+        fn borrowed(comm: &Comm, x: f64) {
+            let mut peers = Peers { next: (comm.rank() + 1) % comm.size() };
+            let next = &mut peers.next;
+            *next = 0;
+            send(&x, peers.next, comm);
+        }
+    "#;
+    for name in ["assigned", "by_method", "borrowed"] {
+        let (errors, explained) = in_file(source, name);
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        assert!(explained.contains("gave up"), "{name}: {explained}");
+    }
 }

@@ -136,6 +136,9 @@ pub(crate) enum End {
     GaveUp(GiveUp),
     /// Ran out of steps.
     Budget,
+    /// The function cannot run with this rank and size: no value it needs (its `self`) is
+    /// ever made with them. Why, where.
+    Excluded(GiveUp),
 }
 
 /// A loop's iterations, once the loop is left.

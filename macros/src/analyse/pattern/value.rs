@@ -3,7 +3,7 @@
 //! peers of point-to-point ops). Anything else is [`Value::Unknown`].
 
 /// A value of the evaluated body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Value {
     /// An integer of any Rust type (`usize` arithmetic below zero gives a negative value).
     Int(i128),
@@ -27,6 +27,28 @@ pub(crate) enum Value {
     },
     /// An explicit token, as `spmd::token()` or an op returns it (or a value holding one).
     Token,
+    /// A struct built by a literal of the crate's code (`Grid { rows: 2, cols }`): its type's
+    /// name and its fields' values.
+    Struct {
+        ty: String,
+        fields: Vec<(String, Value)>,
+    },
+    /// A variant of an enum of the crate (`Side::West`), or `Ok(..)`/`Err(..)` (`ty` is
+    /// `Result`), with its fields' values.
+    Variant {
+        ty: String,
+        name: String,
+        fields: Vec<Value>,
+    },
+    /// `Ok(value)` on the path where a function of the crate succeeds, which may also have
+    /// returned an `Err` on a path the evaluation could not decide.
+    MaybeOk(Box<Value>),
+    /// Some value of the crate's type `ty` (`self`, a parameter whose type is written): its
+    /// fields are what every constructor of the crate sets them to, and its methods are the
+    /// type's `impl`s.
+    Obj {
+        ty: String,
+    },
     /// Not computed from the rank and size.
     Unknown,
 }
@@ -53,7 +75,9 @@ impl Value {
         match self {
             Value::Token => true,
             Value::Tuple(items) | Value::Array(items) => items.iter().any(Value::holds_token),
-            Value::Opt(Some(inner)) => inner.holds_token(),
+            Value::Opt(Some(inner)) | Value::MaybeOk(inner) => inner.holds_token(),
+            Value::Struct { fields, .. } => fields.iter().any(|(_, value)| value.holds_token()),
+            Value::Variant { fields, .. } => fields.iter().any(Value::holds_token),
             _ => false,
         }
     }
@@ -71,5 +95,41 @@ impl Value {
             Value::Array(items) if items.len() <= limit => Some(items.clone()),
             _ => None,
         }
+    }
+}
+
+/// What two values have in common: the same value where they agree, unknown parts where they
+/// differ (a field that one constructor sets to 1 and another to 2 is not known).
+pub(crate) fn join(a: &Value, b: &Value) -> Value {
+    match (a, b) {
+        _ if a == b => a.clone(),
+        (
+            Value::Struct { ty, fields },
+            Value::Struct {
+                ty: other_ty,
+                fields: other_fields,
+            },
+        ) if ty == other_ty && fields.len() == other_fields.len() => Value::Struct {
+            ty: ty.clone(),
+            fields: fields
+                .iter()
+                .zip(other_fields)
+                .map(|((name, x), (other_name, y))| {
+                    let value = if name == other_name {
+                        join(x, y)
+                    } else {
+                        Value::Unknown
+                    };
+                    (name.clone(), value)
+                })
+                .collect(),
+        },
+        (Value::Tuple(xs), Value::Tuple(ys)) if xs.len() == ys.len() => {
+            Value::Tuple(xs.iter().zip(ys).map(|(x, y)| join(x, y)).collect())
+        }
+        (Value::Array(xs), Value::Array(ys)) if xs.len() == ys.len() => {
+            Value::Array(xs.iter().zip(ys).map(|(x, y)| join(x, y)).collect())
+        }
+        _ => Value::Unknown,
     }
 }

@@ -86,6 +86,16 @@ pub(crate) fn at_line_without_parens(span: Span) -> String {
     line(span).map_or_else(String::new, |line| format!(" at line {line}"))
 }
 
+/// Whether `text` holds `name` as a whole word.
+pub(crate) fn names(text: &str, name: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,11 +8,12 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprCall, ExprClosure, ExprMethodCall, Macro, Token};
 
+use super::callee::Call;
 use super::effects::{Effects, tokens_mention};
 use super::expr::INT_TYPES;
-use super::{Ctl, ITEM_LIMIT, Interp, QUIET_LOOP_LIMIT, R, Value, give_up, panic_at};
+use super::{Ctl, ITEM_LIMIT, Interp, QUIET_LOOP_LIMIT, R, Value, give_up, id_of, panic_at};
 use crate::analyse::pattern::trace::is_self;
-use crate::analyse::syntax::{idents, macro_name};
+use crate::analyse::syntax::{idents, macro_name, root_name};
 use crate::ops;
 
 impl Interp<'_> {
@@ -38,21 +39,47 @@ impl Interp<'_> {
         if let Some(value) = known_function(&names, &args, call.span()) {
             return value;
         }
-        if call.args.iter().any(|arg| self.hands_over(arg)) {
-            if let Some(result) = self.call_in_file(call, &args) {
-                return result;
-            }
+        if let Some(value) = self.variant_call(&names, &args) {
+            return Ok(value);
+        }
+        let hands_over = call.args.iter().any(|arg| self.hands_over(arg));
+        if let Some(result) = self.call_in_crate(call, &args, hands_over) {
+            return result;
+        }
+        if hands_over {
             return give_up(
                 call.func.span(),
                 format!(
                     "`{}` is given the communicator or a token and is not a function of this \
-                     file: what it communicates is not seen (functions of other files are not \
-                     followed)",
+                     crate that the check can find: what it communicates is not seen (a \
+                     function is found by its path, `module::f`, `Type::f`, `Self::f`, or \
+                     as `f` defined in this file or imported with `use crate::..`)",
                     names.join("::")
                 ),
             );
         }
         Ok(Value::Unknown)
+    }
+
+    /// `Enum::Variant(..)` of an enum of the crate: the variant, with its fields.
+    fn variant_call(&mut self, names: &[String], args: &[Value]) -> Option<Value> {
+        let [.., ty, name] = names else {
+            return None;
+        };
+        let ty = if ty == "Self" {
+            self.shared.self_ty.clone()?
+        } else {
+            ty.clone()
+        };
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return None;
+        }
+        let count = self.shared.callees?.variant(&ty, name)?;
+        (count == args.len()).then(|| Value::Variant {
+            ty,
+            name: name.clone(),
+            fields: args.to_vec(),
+        })
     }
 
     /// A method call: of the communicator, of `self`, or of a value.
@@ -61,16 +88,21 @@ impl Interp<'_> {
         if self.shared.comm.is(&call.receiver) {
             return self.comm_method(&name, call);
         }
-        if self.shared.has_self && is_self(&call.receiver) {
+        let syntactic_self = is_self(&call.receiver);
+        let receiver = self.expr(&call.receiver)?;
+        if let Some(result) = self.method_in_crate(call, &name, &receiver, syntactic_self) {
+            return result;
+        }
+        if self.shared.has_self && syntactic_self {
             return give_up(
                 call.method.span(),
                 format!(
-                    "`self.{name}(..)` may communicate through `self`: calls of other methods, \
-                     `#[spmd_jit]` ones included, are not followed"
+                    "`self.{name}(..)` may communicate through `self`, and `{name}` is not a \
+                     method of this crate that the check can find (a method is found in the \
+                     crate's inherent `impl`s of the type of `self`)"
                 ),
             );
         }
-        let receiver = self.expr(&call.receiver)?;
         if let Some(Expr::Closure(closure)) = call.args.first()
             && runs_closure_now(&receiver, &name)
         {
@@ -87,6 +119,53 @@ impl Interp<'_> {
             );
         }
         value_method(&receiver, &name, &args, call.method.span())
+    }
+
+    /// A method of a value of one of the crate's types (`self`, a struct it built, a parameter
+    /// whose type is written): evaluated in place, `None` when it is not one.
+    fn method_in_crate(
+        &mut self,
+        call: &ExprMethodCall,
+        name: &str,
+        receiver: &Value,
+        syntactic_self: bool,
+    ) -> Option<R<Value>> {
+        let callees = self.shared.callees?;
+        let ty = match receiver {
+            Value::Obj { ty } | Value::Struct { ty, .. } => ty,
+            _ => return None,
+        };
+        let found = callees.method(ty, name);
+        let found = found?;
+        let args = match self.exprs(&call.args) {
+            Ok(args) => args,
+            Err(ctl) => return Some(Err(ctl)),
+        };
+        let in_place = call.args.iter().any(|arg| self.hands_over(arg))
+            || (syntactic_self && self.shared.has_self);
+        // A method taking `&mut self` may change a struct held in a variable.
+        let mutates = found
+            .sig
+            .receiver()
+            .is_some_and(|receiver| receiver.reference.is_some() && receiver.mutability.is_some());
+        if mutates
+            && matches!(receiver, Value::Struct { .. })
+            && let Some(root) = root_name(&call.receiver)
+        {
+            self.forget(&[root]);
+        }
+        Some(self.run_callee(
+            &found,
+            Call {
+                name: format!("{ty}::{name}"),
+                receiver: Some((receiver.clone(), syntactic_self)),
+                arg_exprs: call.args.iter().collect(),
+                args,
+                span: call.method.span(),
+                id: id_of(call),
+                in_place,
+            },
+        ))
     }
 
     /// `comm.rank()`, `comm.size()`, `comm.shift(k)`; any other method of the communicator may
@@ -267,6 +346,11 @@ fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Valu
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Unknown);
     let value = match (names.len(), last.as_slice()) {
         (1, ["Some"]) => Value::Opt(Some(Box::new(arg(0)))),
+        (1, [variant @ ("Ok" | "Err")]) if args.len() == 1 => Value::Variant {
+            ty: "Result".to_owned(),
+            name: (*variant).to_owned(),
+            fields: vec![arg(0)],
+        },
         (_, ["Source", "rank"]) => arg(0).int().map_or(Value::Unknown, |rank| Value::Source {
             rank: Some(rank),
             tag: None,
@@ -334,7 +418,23 @@ fn value_method(receiver: &Value, name: &str, args: &[Value], span: Span) -> R<V
             return range_method(receiver, (*start, *end), name, args, span);
         }
         Value::Array(items) => array_method(receiver, items, name, args),
-        Value::Tuple(_) if matches!(name, "clone" | "to_owned") => receiver.clone(),
+        Value::Tuple(_) | Value::Struct { .. } | Value::Variant { .. }
+            if matches!(name, "clone" | "to_owned") =>
+        {
+            receiver.clone()
+        }
+        Value::Variant {
+            ty,
+            name: variant,
+            fields,
+        } if ty == "Result" && fields.len() == 1 => {
+            return result_method(variant == "Ok", &fields[0], name, span);
+        }
+        // The `Err` path panics or is the exceptional one, as with `?`.
+        Value::MaybeOk(inner) => match name {
+            "unwrap" | "expect" => (**inner).clone(),
+            _ => Value::Unknown,
+        },
         _ => Value::Unknown,
     })
 }
@@ -357,6 +457,8 @@ fn int_method(a: i128, name: &str, args: &[Value], span: Span) -> R<Value> {
         }
         ("abs", _, _) => known(a.checked_abs()),
         ("abs_diff", Some(b), _) => known(a.checked_sub(b).and_then(i128::checked_abs)),
+        ("is_multiple_of", Some(0), _) => Value::Bool(a == 0),
+        ("is_multiple_of", Some(b), _) => Value::Bool(a % b == 0),
         ("rem_euclid" | "div_euclid", Some(0), _) => return panic_at(span),
         ("rem_euclid", Some(b), _) => known(a.checked_rem_euclid(b)),
         ("div_euclid", Some(b), _) => known(a.checked_div_euclid(b)),
@@ -412,6 +514,21 @@ fn option_method(
         ("unwrap_or", Some(inner)) => inner.clone(),
         ("unwrap_or", None) => args.first().cloned().unwrap_or(Value::Unknown),
         ("clone" | "copied" | "cloned" | "as_ref" | "to_owned", _) => receiver.clone(),
+        _ => Value::Unknown,
+    })
+}
+
+/// A method of `Ok(value)` (`ok`) or `Err(value)`.
+fn result_method(ok: bool, value: &Value, name: &str, span: Span) -> R<Value> {
+    Ok(match (name, ok) {
+        ("unwrap" | "expect", true) | ("unwrap_err" | "expect_err", false) => value.clone(),
+        ("unwrap" | "expect", false) | ("unwrap_err" | "expect_err", true) => {
+            return panic_at(span);
+        }
+        ("is_ok", _) => Value::Bool(ok),
+        ("is_err", _) => Value::Bool(!ok),
+        ("ok", true) | ("err", false) => Value::Opt(Some(Box::new(value.clone()))),
+        ("ok", false) | ("err", true) => Value::Opt(None),
         _ => Value::Unknown,
     })
 }

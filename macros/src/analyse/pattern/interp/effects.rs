@@ -16,6 +16,8 @@ use crate::ops;
 pub(super) struct Effects {
     pub(super) communicates: bool,
     pub(super) leaves: bool,
+    /// Every way it leaves is `return Err(..)`.
+    pub(super) leaves_by_err_only: bool,
     pub(super) assigned: Vec<String>,
 }
 
@@ -23,13 +25,13 @@ impl Effects {
     pub(super) fn of_expr(expr: &Expr, interp: &Interp<'_>) -> Effects {
         let mut finder = EffectFinder::new(interp);
         finder.visit_expr(expr);
-        finder.effects
+        finder.finish()
     }
 
     pub(super) fn of_block(block: &Block, interp: &Interp<'_>) -> Effects {
         let mut finder = EffectFinder::new(interp);
         finder.visit_block(block);
-        finder.effects
+        finder.finish()
     }
 }
 
@@ -39,6 +41,8 @@ struct EffectFinder<'a, 'b> {
     /// Loops entered inside the piece: a `break` in them stays inside.
     loop_depth: usize,
     labels: Vec<String>,
+    /// It leaves otherwise than by `return Err(..)`.
+    other_leaves: bool,
 }
 
 impl<'a, 'b> EffectFinder<'a, 'b> {
@@ -48,7 +52,13 @@ impl<'a, 'b> EffectFinder<'a, 'b> {
             effects: Effects::default(),
             loop_depth: 0,
             labels: Vec::new(),
+            other_leaves: false,
         }
+    }
+
+    fn finish(mut self) -> Effects {
+        self.effects.leaves_by_err_only = self.effects.leaves && !self.other_leaves;
+        self.effects
     }
 
     fn inside_loop(&mut self, label: Option<&syn::Label>, visit: impl FnOnce(&mut Self)) {
@@ -192,12 +202,16 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
 
     fn visit_expr_return(&mut self, ret: &'ast syn::ExprReturn) {
         self.effects.leaves = true;
+        let by_err = matches!(ret.expr.as_deref(), Some(Expr::Call(call))
+            if matches!(&*call.func, Expr::Path(path) if path.path.is_ident("Err")));
+        self.other_leaves |= !by_err;
         visit::visit_expr_return(self, ret);
     }
 
     fn visit_expr_break(&mut self, expr: &'ast syn::ExprBreak) {
         if self.escapes(expr.label.as_ref()) {
             self.effects.leaves = true;
+            self.other_leaves = true;
         }
         visit::visit_expr_break(self, expr);
     }
@@ -205,6 +219,7 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
     fn visit_expr_continue(&mut self, expr: &'ast syn::ExprContinue) {
         if self.escapes(expr.label.as_ref()) {
             self.effects.leaves = true;
+            self.other_leaves = true;
         }
     }
 
@@ -226,11 +241,11 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
 
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
         // A `return` in a closure leaves the closure only.
-        let leaves = self.effects.leaves;
+        let leaves = (self.effects.leaves, self.other_leaves);
         let depth = std::mem::replace(&mut self.loop_depth, 1);
         visit::visit_expr_closure(self, closure);
         self.loop_depth = depth;
-        self.effects.leaves = leaves;
+        (self.effects.leaves, self.other_leaves) = leaves;
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}

@@ -8,7 +8,7 @@ use syn::{
 
 use super::effects::Effects;
 use super::{CONST_DEPTH_LIMIT, Ctl, Interp, R, Value, give_up, panic_at, target_name};
-use crate::analyse::syntax::compound_op;
+use crate::analyse::syntax::{compound_op, is_const_name, root_name};
 
 /// The integer types, as casts and associated functions (`usize::min`) name them.
 pub(super) const INT_TYPES: &[&str] = &[
@@ -18,6 +18,18 @@ pub(super) const INT_TYPES: &[&str] = &[
 impl Interp<'_> {
     /// The value of `expr`, each expression spending a step.
     pub(super) fn expr(&mut self, expr: &Expr) -> R<Value> {
+        let value = self.expr_kind(expr)?;
+        if let Some((target, captured)) = &mut self.capture
+            && *target == super::id_of(expr)
+        {
+            *captured = Some(value);
+            // What was asked for is known: the evaluation ends here.
+            return Err(Ctl::Stop(super::End::Done));
+        }
+        Ok(value)
+    }
+
+    fn expr_kind(&mut self, expr: &Expr) -> R<Value> {
         self.tick()?;
         match expr {
             Expr::Lit(lit) => Ok(literal(&lit.lit)),
@@ -62,7 +74,10 @@ impl Interp<'_> {
                 self.expr(&repeat.expr)?;
                 Ok(Value::Unknown)
             }
-            Expr::Async(_) => Ok(Value::Unknown),
+            Expr::Async(_) => {
+                self.skipped = true;
+                Ok(Value::Unknown)
+            }
             other => self.not_followed(other),
         }
     }
@@ -113,7 +128,28 @@ impl Interp<'_> {
         if segments.len() == 1 {
             return self.constant(&last);
         }
-        Value::Unknown
+        self.unit_variant(path).unwrap_or(Value::Unknown)
+    }
+
+    /// `Enum::Variant` of an enum of the crate, without fields.
+    fn unit_variant(&self, path: &ExprPath) -> Option<Value> {
+        let mut segments = path.path.segments.iter().rev();
+        let name = segments.next()?.ident.to_string();
+        let owner = segments.next()?.ident.to_string();
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) || is_const_name(&name) {
+            return None;
+        }
+        let ty = if owner == "Self" {
+            self.shared.self_ty.clone()?
+        } else {
+            owner
+        };
+        let count = self.shared.callees?.variant(&ty, &name)?;
+        (count == 0).then(|| Value::Variant {
+            ty,
+            name,
+            fields: Vec::new(),
+        })
     }
 
     pub(super) fn constant(&mut self, name: &str) -> Value {
@@ -172,6 +208,22 @@ impl Interp<'_> {
             }
             Expr::Paren(inner) => self.store(&inner.expr, value),
             Expr::Infer(_) => Ok(()),
+            // A part of a variable (`r.right = ..`, `t.0 += 1`, `cells[i] = ..`): the variable
+            // is no longer what it was. `self` is some value of its type, whose fields are
+            // known only where nothing writes them.
+            Expr::Field(_) | Expr::Index(_) | Expr::Unary(_) => {
+                let effects = Effects::of_expr(target, self);
+                if effects.communicates {
+                    return give_up(target.span(), "this assignment's target communicates");
+                }
+                if let Some(root) = root_name(target)
+                    && !matches!(self.lookup(&root), Some(Value::Obj { .. }))
+                {
+                    self.forget(&[root]);
+                }
+                self.forget(&effects.assigned);
+                Ok(())
+            }
             other => {
                 let effects = Effects::of_expr(other, self);
                 if effects.communicates {
@@ -260,6 +312,13 @@ impl Interp<'_> {
                 .get(index.index as usize)
                 .cloned()
                 .unwrap_or(Value::Unknown),
+            (Value::Struct { fields, .. }, Member::Named(name)) => fields
+                .into_iter()
+                .find(|(field, _)| name == field)
+                .map_or(Value::Unknown, |(_, value)| value),
+            (Value::Obj { ty }, Member::Named(name)) => {
+                return self.field_of(&ty, &name.to_string(), field.span());
+            }
             _ => Value::Unknown,
         })
     }
@@ -284,6 +343,7 @@ impl Interp<'_> {
 
     /// A closure that is not run where it is written: it must not communicate.
     fn closure(&mut self, closure: &ExprClosure) -> R<Value> {
+        self.skipped = true;
         if Effects::of_expr(&closure.body, self).communicates {
             return give_up(
                 closure.or1_token.span,
@@ -293,14 +353,44 @@ impl Interp<'_> {
         Ok(Value::Unknown)
     }
 
+    /// A struct literal: the struct with its fields' values, unless it is given the
+    /// communicator (a value holding it is not followed).
     fn expr_struct(&mut self, expr_struct: &ExprStruct) -> R<Value> {
+        let mut fields = Vec::new();
+        let mut plain = expr_struct.qself.is_none();
         for field in &expr_struct.fields {
-            self.expr(&field.expr)?;
+            let value = self.expr(&field.expr)?;
+            plain &= !self.hands_over(&field.expr);
+            if let Member::Named(name) = &field.member {
+                fields.push((name.to_string(), value));
+            }
         }
         if let Some(rest) = &expr_struct.rest {
-            self.expr(rest)?;
+            plain &= !self.hands_over(rest);
+            match self.expr(rest)? {
+                Value::Struct { fields: others, .. } => {
+                    for (name, value) in others {
+                        if !fields.iter().any(|(set, _)| *set == name) {
+                            fields.push((name, value));
+                        }
+                    }
+                }
+                _ => plain = false,
+            }
         }
-        Ok(Value::Unknown)
+        let last = expr_struct
+            .path
+            .segments
+            .last()
+            .map(|last| last.ident.to_string());
+        let ty = match last {
+            Some(name) if name == "Self" => self.shared.self_ty.clone(),
+            other => other,
+        };
+        Ok(match ty {
+            Some(ty) if plain => Value::Struct { ty, fields },
+            _ => Value::Unknown,
+        })
     }
 }
 

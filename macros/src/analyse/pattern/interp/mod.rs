@@ -14,6 +14,7 @@ mod builtins;
 mod callee;
 mod effects;
 mod expr;
+mod fields;
 mod ops;
 mod pat;
 
@@ -27,13 +28,14 @@ use syn::{
     ExprTry, ExprWhile, Local, Pat, Stmt,
 };
 
+use super::krate::CrateFile;
 use super::trace::{CommName, End, Event, GiveUp, Trace, Trip};
 use super::value::Value;
 use crate::analyse::syntax::binding_names;
 use effects::Effects;
 use pat::{Matches, unknowns};
 
-pub(crate) use callee::Callees;
+pub(crate) use callee::{Callees, Sources, imported_from_crate};
 
 /// The most iterations of a loop that does not communicate before its effects are made
 /// unknown instead of followed.
@@ -76,6 +78,14 @@ pub(crate) struct Shared<'a> {
     pub(crate) tainted: Rc<Vec<String>>,
     /// The functions of the file, which calls given the communicator are followed into.
     pub(crate) callees: Option<&'a Callees<'a>>,
+    /// The type of the `impl` the function is in, for `Self` and `self`.
+    pub(crate) self_ty: Option<String>,
+    /// The function's file, when it is not the checked function's own.
+    pub(crate) file: Option<&'a CrateFile>,
+    /// Only values are asked for (a call not given the communicator, a constructor): a branch
+    /// not decided that leaves by `return Err(..)` is skipped, the result then being
+    /// `Ok(..)` only on the path followed.
+    pub(crate) pure: bool,
 }
 
 /// Control leaving an expression other than by its value.
@@ -104,19 +114,19 @@ fn panic_at<T>(span: Span) -> R<T> {
 }
 
 /// Evaluates `body` for `rank` of `size`, spending at most `budget` steps (decreased).
+/// `param_types`: parameters whose type is written as a struct of the crate, by name.
 pub(crate) fn run(
     shared: &Shared<'_>,
+    param_types: &[(String, String)],
     body: &Block,
     size: i128,
     rank: i128,
     budget: &mut u64,
 ) -> Trace {
     let mut interp = Interp::new(shared, size, rank, budget);
-    for name in &shared.params {
-        interp.bind(name, Value::Unknown);
-    }
-    for name in &shared.token_params {
-        interp.bind(name, Value::Token);
+    interp.bind_params();
+    for (name, ty) in param_types {
+        interp.bind(name, Value::Obj { ty: ty.clone() });
     }
     let end = match interp.block(body) {
         Ok(_) | Err(Ctl::Return) => End::Done,
@@ -147,6 +157,17 @@ struct Interp<'a> {
     const_depth: u32,
     /// How many calls of the file's functions this evaluation is inside.
     call_depth: u32,
+    /// A branch leaving by `return Err(..)` was skipped ([`Shared::pure`]).
+    may_fail: bool,
+    /// A call evaluated for its value reached ops on a communicator it was not given: the
+    /// evaluation cannot go on, whatever the mode of the calls around it.
+    communicates_elsewhere: bool,
+    /// Some code was skipped or its effects made unknown: a run that did not reach a place
+    /// may still reach it on another path.
+    skipped: bool,
+    /// The expression whose value is asked for (by identity), and its value once reached:
+    /// the evaluation stops there.
+    capture: Option<(usize, Option<Value>)>,
 }
 
 impl<'a> Interp<'a> {
@@ -164,6 +185,24 @@ impl<'a> Interp<'a> {
             budget,
             const_depth: 0,
             call_depth: 0,
+            may_fail: false,
+            communicates_elsewhere: false,
+            skipped: false,
+            capture: None,
+        }
+    }
+
+    /// Binds the parameters: unknown values, tokens, and `self` as some value of its type.
+    fn bind_params(&mut self) {
+        let shared = self.shared;
+        for name in &shared.params {
+            self.bind(name, Value::Unknown);
+        }
+        for name in &shared.token_params {
+            self.bind(name, Value::Token);
+        }
+        if let Some(ty) = &shared.self_ty {
+            self.bind("self", Value::Obj { ty: ty.clone() });
         }
     }
 }
@@ -202,6 +241,14 @@ fn target_name(label: Option<&syn::Lifetime>) -> Option<String> {
     label.map(|label| label.ident.to_string())
 }
 
+impl Interp<'_> {
+    /// Whether code that leaves, skipped where only values are asked for, leaves only by
+    /// `return Err(..)`: the value of the path followed is then the `Ok` one.
+    fn fails_only(&self, effects: &Effects) -> bool {
+        self.shared.pure && effects.leaves_by_err_only
+    }
+}
+
 fn unknown_condition(effects: &Effects) -> String {
     if effects.communicates {
         "this condition is not computed from the rank and size, and a branch communicates".into()
@@ -222,7 +269,10 @@ impl Interp<'_> {
     }
 
     fn bind(&mut self, name: &str, value: Value) {
-        let value = if self.shared.tainted.iter().any(|t| t == name) {
+        // Some value of a type stays one, whatever is done to it: its fields are known only
+        // where nothing writes them.
+        let is_obj = matches!(value, Value::Obj { .. });
+        let value = if !is_obj && self.shared.tainted.iter().any(|t| t == name) {
             Value::Unknown
         } else {
             value
@@ -262,6 +312,7 @@ impl Interp<'_> {
 
     /// Makes the variables `names` unknown.
     fn forget(&mut self, names: &[String]) {
+        self.skipped = true;
         for name in names {
             self.assign(name, Value::Unknown);
         }
@@ -370,7 +421,19 @@ impl Interp<'_> {
     fn expr_try(&mut self, expr_try: &ExprTry) -> R<Value> {
         let value = self.expr(&expr_try.expr)?;
         match value {
-            Value::Opt(Some(inner)) => Ok(*inner),
+            Value::Opt(Some(inner)) | Value::MaybeOk(inner) => Ok(*inner),
+            Value::Variant {
+                ref ty,
+                ref name,
+                ref fields,
+            } if ty == "Result" && fields.len() == 1 => {
+                if name == "Ok" {
+                    return Ok(fields[0].clone());
+                }
+                self.returned = Some(value.clone());
+                self.returns.push(expr_try.question_token.span);
+                Err(Ctl::Return)
+            }
             Value::Opt(None) => {
                 self.returns.push(expr_try.question_token.span);
                 Err(Ctl::Return)
@@ -439,16 +502,18 @@ impl Interp<'_> {
         let mut assigned = Vec::new();
         for expr in exprs {
             let effects = Effects::of_expr(expr, self);
-            if effects.communicates || effects.leaves {
+            if effects.communicates || (effects.leaves && !self.fails_only(&effects)) {
                 return give_up(cond, unknown_condition(&effects));
             }
+            self.may_fail |= effects.leaves;
             assigned.extend(effects.assigned);
         }
         for block in blocks {
             let effects = Effects::of_block(block, self);
-            if effects.communicates || effects.leaves {
+            if effects.communicates || (effects.leaves && !self.fails_only(&effects)) {
                 return give_up(cond, unknown_condition(&effects));
             }
+            self.may_fail |= effects.leaves;
             assigned.extend(effects.assigned);
         }
         self.forget(&assigned);

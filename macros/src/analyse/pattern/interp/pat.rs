@@ -38,6 +38,7 @@ impl Interp<'_> {
             Pat::Tuple(tuple) => self.tuple_pattern(tuple, value, binds)?,
             Pat::TupleStruct(tuple) => self.tuple_struct_pattern(tuple, value, binds)?,
             Pat::Path(path) => self.path_pattern(path, value),
+            Pat::Struct(pat) => self.struct_pattern(pat, value, binds)?,
             Pat::Type(typed) => self.pattern(&typed.pat, value, binds)?,
             Pat::Reference(reference) => self.pattern(&reference.pat, value, binds)?,
             Pat::Paren(paren) => self.pattern(&paren.pat, value, binds)?,
@@ -131,6 +132,20 @@ impl Interp<'_> {
         value: &Value,
         binds: &mut Binds,
     ) -> R<Matches> {
+        if let Some(matches) = self.variant_match(&tuple.path, value) {
+            let fields = match value {
+                Value::Variant { fields, .. } if fields.len() == tuple.elems.len() => {
+                    fields.clone()
+                }
+                _ => vec![Value::Unknown; tuple.elems.len()],
+            };
+            let inner = self.all(tuple.elems.iter().zip(&fields), binds)?;
+            return Ok(match (matches, inner) {
+                (Matches::No, _) | (_, Matches::No) => Matches::No,
+                (Matches::Yes, Matches::Yes) => Matches::Yes,
+                _ => Matches::Unknown,
+            });
+        }
         let is_some = tuple.path.is_ident("Some") && tuple.elems.len() == 1;
         Ok(match (is_some, value) {
             (true, Value::Opt(Some(inner))) => {
@@ -146,8 +161,83 @@ impl Interp<'_> {
         })
     }
 
-    /// `None`, or a constant by its path.
+    /// Whether `path` (a variant, `Ok`, `Err`) names the variant of `value`: `None` when
+    /// `value` is no variant or `MaybeOk` (whose variant is not known).
+    fn variant_match(&self, path: &syn::Path, value: &Value) -> Option<Matches> {
+        let names: Vec<String> = path
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        let (last, owner) = match names.as_slice() {
+            [last] => (last, None),
+            [.., owner, last] => (last, Some(owner)),
+            [] => return None,
+        };
+        match value {
+            Value::MaybeOk(_) if names.len() == 1 && matches!(last.as_str(), "Ok" | "Err") => {
+                Some(Matches::Unknown)
+            }
+            Value::Variant { ty, name, .. } => {
+                let owner_is_ty = match owner {
+                    None => ty == "Result" && matches!(last.as_str(), "Ok" | "Err"),
+                    Some(owner) if owner == "Self" => self.shared.self_ty.as_ref() == Some(ty),
+                    Some(owner) => owner == ty,
+                };
+                if !owner_is_ty {
+                    return Some(Matches::Unknown);
+                }
+                Some(if last == name {
+                    Matches::Yes
+                } else {
+                    Matches::No
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// `Type { a, b: pattern, .. }` against a struct built by a literal.
+    fn struct_pattern(
+        &mut self,
+        pat: &syn::PatStruct,
+        value: &Value,
+        binds: &mut Binds,
+    ) -> R<Matches> {
+        let last = pat.path.segments.last().map(|last| last.ident.to_string());
+        let fields = match value {
+            Value::Struct { ty, fields } if last.as_ref() == Some(ty) => fields.clone(),
+            _ => {
+                binds.extend(unknowns(&Pat::Struct(pat.clone())));
+                return Ok(Matches::Unknown);
+            }
+        };
+        let mut result = Matches::Yes;
+        for field in &pat.fields {
+            let syn::Member::Named(name) = &field.member else {
+                binds.extend(unknowns(&field.pat));
+                result = Matches::Unknown;
+                continue;
+            };
+            let value = fields
+                .iter()
+                .find(|(field, _)| name == field)
+                .map_or(Value::Unknown, |(_, value)| value.clone());
+            match self.pattern(&field.pat, &value, binds)? {
+                Matches::Yes => {}
+                Matches::No => result = Matches::No,
+                Matches::Unknown if result == Matches::Yes => result = Matches::Unknown,
+                Matches::Unknown => {}
+            }
+        }
+        Ok(result)
+    }
+
+    /// `None`, a variant, or a constant by its path.
     fn path_pattern(&mut self, path: &PatPath, value: &Value) -> Matches {
+        if let Some(matches) = self.variant_match(&path.path, value) {
+            return matches;
+        }
         match path.path.get_ident().map(ToString::to_string) {
             Some(name) if name == "None" => matches_none(value),
             Some(name) if self.shared.consts.contains_key(&name) => {
