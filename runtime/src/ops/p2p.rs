@@ -182,7 +182,7 @@ pub struct Status {
     pub tag: i32,
     /// MPI's status of the receive, asked for the count on demand.
     raw: RawStatus,
-    /// Bytes per element received.
+    /// Bytes per element received (a struct's fields, without its padding).
     element_size: usize,
     _thread_bound: PhantomData<*const ()>,
 }
@@ -204,7 +204,7 @@ impl Status {
             source: raw.source() as usize,
             tag: raw.tag(),
             raw,
-            element_size: size_of::<T>(),
+            element_size: T::WIRE_SIZE,
             _thread_bound: PhantomData,
         }
     }
