@@ -89,12 +89,14 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         .map(|(member, ty)| quote_spanned!(ty.span()=> #member: <#ty as #private::Field>::ZERO));
     let any_bits_valid = fields
         .iter()
-        .map(|(_, ty)| quote!(<#ty as #private::Field>::ANY_BITS_VALID));
+        .map(|(_, ty)| quote_spanned!(ty.span()=> <#ty as #private::Field>::ANY_BITS_VALID));
     let wire_sizes = fields
         .iter()
-        .map(|(_, ty)| quote!(<#ty as #private::Field>::WIRE_SIZE));
+        .map(|(_, ty)| quote_spanned!(ty.span()=> <#ty as #private::Field>::WIRE_SIZE));
     let field_layouts = fields.iter().map(|(member, ty)| {
-        quote!(#private::FieldLayout::of::<#ty>(::core::mem::offset_of!(#self_ty, #member)))
+        quote_spanned! {ty.span()=>
+            #private::FieldLayout::of::<#ty>(::core::mem::offset_of!(#self_ty, #member))
+        }
     });
     let generic = input
         .generics

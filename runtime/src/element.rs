@@ -7,6 +7,11 @@ use mpi::raw::AsRaw;
 use num_complex::{Complex32, Complex64};
 
 pub(crate) mod sealed {
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an element: only `#[derive(spmd::Element)]` makes a struct one",
+        label = "`Element` cannot be implemented by hand",
+        note = "derive it instead: `#[derive(Clone, Copy, PartialEq, Debug, spmd::Element)]` on a `#[repr(C)]` struct checks every field and builds the MPI datatype"
+    )]
     pub trait Sealed: Sized {
         /// Whether every bit pattern of the type's size is a value of it (all but `bool`).
         const ANY_BITS_VALID: bool = true;
