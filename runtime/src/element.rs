@@ -34,6 +34,15 @@ pub(crate) mod sealed {
         }
     }
 
+    /// The supertrait that keeps [`Reduces`](super::Reduces) to this crate's pairs of operator
+    /// and element type: no operator reduces a struct.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be made to reduce `{T}`: the pairs of operator and element are `spmd`'s own",
+        label = "`Reduces` cannot be implemented outside `spmd`",
+        note = "MPI's reduction operators apply only to the built-in element types; a struct that derives `spmd::Element` is never reduced: reduce its fields as separate buffers"
+    )]
+    pub trait SealedReduces<T> {}
+
     /// The supertrait that keeps [`ReduceOp`](super::ReduceOp) to this crate's operators.
     pub trait SealedOp {
         /// Which predefined MPI operation the operator is.
@@ -158,14 +167,15 @@ pub trait ReduceOp: Copy + std::fmt::Debug + Send + Sync + 'static + sealed::Sea
 /// `Self` can reduce elements of type `T`.
 ///
 /// Only meaningful pairs are implemented, so that a bitwise reduction of floats or `Min` of
-/// complex numbers is a compile error instead of an MPI error at run time.
+/// complex numbers is a compile error instead of an MPI error at run time. Sealed: no operator
+/// reduces a struct that derives [`Element`], and none can be made to.
 #[diagnostic::on_unimplemented(
     message = "the reduction operator `{Self}` cannot reduce elements of type `{T}`",
     label = "`{Self}` is not defined for `{T}`",
     note = "`Sum` and `Prod` take integers, floats (`f16` and `bf16` included) and complex numbers; `Min` and `Max` integers and floats; `LAnd`, `LOr` and `LXor` integers and `bool`; `BAnd`, `BOr` and `BXor` integers only",
     note = "structs that derive `spmd::Element` are never reduced: MPI's operators do not apply to them; reduce their fields as separate buffers"
 )]
-pub trait Reduces<T: Element>: ReduceOp {
+pub trait Reduces<T: Element>: ReduceOp + sealed::SealedReduces<T> {
     /// The identity of the operator: what `exscan` returns on rank 0.
     fn identity() -> T;
 }
@@ -229,6 +239,7 @@ operator!(
 
 macro_rules! reduces {
     ($op:ident: $($t:ty => $identity:expr),* $(,)?) => {$(
+        impl sealed::SealedReduces<$t> for $op {}
         impl Reduces<$t> for $op {
             #[inline]
             fn identity() -> $t {

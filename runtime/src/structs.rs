@@ -224,10 +224,13 @@ impl Layout {
         if let Some(layout) = layouts.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return layout;
         }
+        // Built without the lock: a generic struct's fields may be generic structs, whose
+        // layouts are looked up here too. Two threads that race may both build one; the first
+        // stored is kept, the other's committed datatype stays unused (MPI frees it at
+        // finalize).
+        let built: &'static Layout = Box::leak(Box::new(build()));
         let mut layouts = layouts.write().unwrap_or_else(|e| e.into_inner());
-        layouts
-            .entry(key)
-            .or_insert_with(|| Box::leak(Box::new(build())))
+        layouts.entry(key).or_insert(built)
     }
 
     /// The committed datatype of one element.

@@ -2,7 +2,7 @@
 //! fields, a nested struct, array fields and `bool` fields travels through the point-to-point
 //! ops, the collectives and the v-collectives, in slices, `Vec`s and strided views; the counts
 //! of received messages are in elements, though the padding does not travel; two instances of
-//! a generic struct each get their own datatype.
+//! a generic struct each get their own datatype, and a generic struct nests in one.
 //! ranks: 1 2 3 4
 
 use spmd::ndarray::s;
@@ -217,6 +217,25 @@ fn main() {
             narrows[p].rest,
             [2 * p as u8, 255 - p as u8],
             "Pair<u8> {p}"
+        );
+    }
+    // A generic struct of a generic struct, with `bool`s inside: its datatype is made from the
+    // inner one's, made on the way.
+    let inner = |k: usize| Pair {
+        first: k % 2 == 1,
+        rest: [k.is_multiple_of(3), true],
+    };
+    let nested = Pair {
+        first: inner(rank),
+        rest: [inner(rank + 1), inner(rank + 2)],
+    };
+    let (nesteds, token) = allgather(&[nested][..], &comm, token);
+    for (p, got) in nesteds.iter().enumerate() {
+        assert_eq!(got.first, inner(p), "Pair<Pair<bool>> {p}");
+        assert_eq!(
+            got.rest,
+            [inner(p + 1), inner(p + 2)],
+            "Pair<Pair<bool>> {p}"
         );
     }
     drop(token);
