@@ -14,6 +14,20 @@
 //! is initialised), and a receive leaves the padding of the receive buffer as it was. The
 //! message itself carries no padding: its size is the sum of the fields' sizes
 //! ([`StructElement::WIRE_SIZE`]), which the receives divide by to count elements.
+//!
+//! Why this is sound, op by op (the argument the `SAFETY` comments of `sys` rely on when they
+//! pass a struct's datatype with a pointer):
+//! - *Send*: MPI reads, for each of the `n` elements, the bytes the datatype's type map lists:
+//!   each field's bytes at its `offset_of!` offset plus `i * size_of`. A `&[T]` of valid
+//!   values has every such byte initialised; the padding, which may be uninitialised, is not
+//!   in the type map and is never read.
+//! - *Receive*: MPI writes only the same field bytes, inside the buffer (the receives never let
+//!   it write more elements than the buffer holds). The buffer held valid values before (the
+//!   allocating receives fill it with [`StructElement::ZERO`], the `_into` forms take the
+//!   caller's values), so after the write every field holds either its old value or bytes MPI
+//!   wrote: any bytes are a value of every field type but `bool`, and the `bool` bytes are
+//!   validated (`sys::validate`, from [`Layout::bools`]) before safe code sees them. The
+//!   padding is never written and never read as a value.
 
 use std::any::TypeId;
 use std::collections::HashMap;

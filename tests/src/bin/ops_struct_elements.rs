@@ -1,8 +1,9 @@
 //! Structs as elements (`#[derive(spmd::Element)]`): a struct with padding between and after its
 //! fields, a nested struct, array fields and `bool` fields travels through the point-to-point
-//! ops, the collectives and the v-collectives, in slices, `Vec`s and strided views; the counts
-//! of received messages are in elements, though the padding does not travel; two instances of
-//! a generic struct each get their own datatype, and a generic struct nests in one.
+//! ops, the collectives, the v-collectives and nonblocking ops, in slices, `Vec`s and strided
+//! views; the counts of received messages are in elements, though the padding does not travel;
+//! two instances of a generic struct each get their own datatype, and a generic struct nests in
+//! one.
 //! ranks: 1 2 3 4
 
 use spmd::ndarray::s;
@@ -116,6 +117,16 @@ fn main() {
         token,
     );
     assert_eq!(got, [particle(left, 2)], "rank {rank}: one struct");
+
+    // Nonblocking: around the ring, and an allgather.
+    let (incoming, token) = irecv(&[blank(); 3], left, &comm, token);
+    let (outgoing, token) = isend(&mine[..], right, &comm, token);
+    let ((got, ()), token) = wait_all((incoming, outgoing), &comm, token);
+    assert_eq!(got[..], of(left, 3)[..], "rank {rank}: irecv");
+    let (request, token) = iallgather(&mine[..2], &comm, token);
+    let (got, token) = wait(request, token);
+    let expected: Vec<Particle> = (0..size).flat_map(|p| of(p, 2)).collect();
+    assert_eq!(got, expected, "rank {rank}: iallgather");
 
     // bcast from the last rank.
     let (got, token) = bcast(&mine[..], size - 1, &comm, token);
