@@ -3,6 +3,7 @@
 
 mod analyse;
 mod ctxt;
+mod derive_element;
 mod expand;
 mod export;
 mod fallback;
@@ -362,6 +363,35 @@ pub fn spmd_jit(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     test_attr::expand(args.into(), item.into()).into()
+}
+
+/// Makes a struct an element that every op which does not reduce can send: `#[derive(Element)]`
+/// on a `#[repr(C)]` struct whose fields are elements (integers, floats, `bool`, complex and
+/// half-precision numbers, other structs that derive it) or fixed-size arrays `[T; N]` of them.
+/// Generic structs are allowed; the struct must also be `Clone`, `Copy`, `PartialEq` and
+/// `Debug`.
+///
+/// ```no_run
+/// #[derive(Clone, Copy, PartialEq, Debug, spmd::Element)]
+/// #[repr(C)]
+/// struct Particle {
+///     position: [f64; 3],
+///     mass: f64,
+///     id: u64,
+///     alive: bool,
+/// }
+/// # fn main() {}
+/// ```
+///
+/// The MPI datatype (`MPI_Type_create_struct` of the fields at their offsets, resized to
+/// `size_of::<Particle>()`) is made when the type first travels, once per type, and needs MPI
+/// initialised. MPI moves the fields' bytes only, never the padding; the `bool` fields of
+/// received structs are validated as received `bool`s are. Enums, unions, structs without
+/// `#[repr(C)]`, and fields that are references, pointers or not elements are refused at
+/// compile time, as is a reduction of a struct.
+#[proc_macro_derive(Element)]
+pub fn derive_element(item: TokenStream) -> TokenStream {
+    derive_element::expand(item.into()).into()
 }
 
 /// Not a public API: the runtime's list of its ops. Expands to `callback! { name in module

@@ -29,7 +29,7 @@ pub(crate) struct Room<'a> {
     pub(crate) len: usize,
     /// Their type.
     pub(crate) elem: &'static str,
-    /// The size of one, in bytes.
+    /// The size of one in a message, in bytes (a struct's fields, without its padding).
     pub(crate) elem_size: usize,
     /// The nonblocking op that issued the receive, when a completion reports it.
     pub(crate) issued_by: Option<OpId>,

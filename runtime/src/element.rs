@@ -7,11 +7,24 @@ use mpi::raw::AsRaw;
 use num_complex::{Complex32, Complex64};
 
 pub(crate) mod sealed {
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an element: only `#[derive(spmd::Element)]` makes a struct one",
+        label = "`Element` cannot be implemented by hand",
+        note = "derive it instead: `#[derive(Clone, Copy, PartialEq, Debug, spmd::Element)]` on a `#[repr(C)]` struct checks every field and builds the MPI datatype"
+    )]
     pub trait Sealed: Sized {
         /// Whether every bit pattern of the type's size is a value of it (all but `bool`).
         const ANY_BITS_VALID: bool = true;
         /// The all-zero value, which receive buffers are filled with before MPI writes them.
         const ZERO: Self;
+        /// The number of bytes of one element in a message: its size, less a struct's padding,
+        /// which MPI does not move.
+        const WIRE_SIZE: usize = size_of::<Self>();
+        /// The offsets, within one element, of the bytes that must be 0 or 1 (those of its
+        /// `bool`s): the only bytes a receive validates when `ANY_BITS_VALID` is false.
+        fn bool_offsets() -> &'static [usize] {
+            &[]
+        }
         /// The reduction `kind` as a function for a user-defined MPI operation, for types MPI
         /// has no predefined operations for (`f16`, `bf16`); `None` for the others, which use
         /// MPI's own.
@@ -20,6 +33,15 @@ pub(crate) mod sealed {
             None
         }
     }
+
+    /// The supertrait that keeps [`Reduces`](super::Reduces) to this crate's pairs of operator
+    /// and element type: no operator reduces a struct.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be made to reduce `{T}`: the pairs of operator and element are `spmd`'s own",
+        label = "`Reduces` cannot be implemented outside `spmd`",
+        note = "MPI's reduction operators apply only to the built-in element types; a struct that derives `spmd::Element` is never reduced: reduce its fields as separate buffers"
+    )]
+    pub trait SealedReduces<T> {}
 
     /// The supertrait that keeps [`ReduceOp`](super::ReduceOp) to this crate's operators.
     pub trait SealedOp {
@@ -46,10 +68,18 @@ pub(crate) mod sealed {
 pub(crate) use sealed::OpKind;
 
 /// A type whose values `spmd` can send: every integer width, `f32`, `f64`, `bool`,
-/// `Complex<f32>`, `Complex<f64>`, and the half-precision floats `f16` and `bf16` of the
-/// [`half`] crate.
+/// `Complex<f32>`, `Complex<f64>`, the half-precision floats `f16` and `bf16` of the
+/// [`half`] crate, and `#[repr(C)]` structs of elements that derive it
+/// ([`derive(Element)`](macro@crate::Element)).
 ///
-/// Sealed: the set is fixed so that every element has an exact MPI datatype.
+/// Sealed: a struct becomes an element only through the derive, which checks every field, so
+/// that every element has an exact MPI datatype. Structs travel through every op that does not
+/// reduce; no reduction operator takes them ([`Reduces`]).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an element type `spmd` can send",
+    label = "not an `spmd::Element`",
+    note = "elements are the integers, `f32`, `f64`, `bool`, `Complex<f32>`, `Complex<f64>`, `f16`, `bf16`, and structs of elements with `#[repr(C)]` and `#[derive(Clone, Copy, PartialEq, Debug, spmd::Element)]`"
+)]
 pub trait Element:
     Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static + sealed::Sealed
 {
@@ -80,6 +110,20 @@ element!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
 impl sealed::Sealed for bool {
     const ANY_BITS_VALID: bool = false;
     const ZERO: bool = false;
+    fn bool_offsets() -> &'static [usize] {
+        &[0]
+    }
+}
+
+// The derive's structs: their facts come from the `unsafe` trait the derive implements, whose
+// contract it proves field by field.
+impl<T: crate::structs::StructElement> sealed::Sealed for T {
+    const ANY_BITS_VALID: bool = <T as crate::structs::StructElement>::ANY_BITS_VALID;
+    const ZERO: T = <T as crate::structs::StructElement>::ZERO;
+    const WIRE_SIZE: usize = <T as crate::structs::StructElement>::WIRE_SIZE;
+    fn bool_offsets() -> &'static [usize] {
+        T::layout().bools()
+    }
 }
 impl Element for bool {
     const NAME: &'static str = "bool";
@@ -123,13 +167,15 @@ pub trait ReduceOp: Copy + std::fmt::Debug + Send + Sync + 'static + sealed::Sea
 /// `Self` can reduce elements of type `T`.
 ///
 /// Only meaningful pairs are implemented, so that a bitwise reduction of floats or `Min` of
-/// complex numbers is a compile error instead of an MPI error at run time.
+/// complex numbers is a compile error instead of an MPI error at run time. Sealed: no operator
+/// reduces a struct that derives [`Element`], and none can be made to.
 #[diagnostic::on_unimplemented(
     message = "the reduction operator `{Self}` cannot reduce elements of type `{T}`",
     label = "`{Self}` is not defined for `{T}`",
-    note = "`Sum` and `Prod` take integers, floats (`f16` and `bf16` included) and complex numbers; `Min` and `Max` integers and floats; `LAnd`, `LOr` and `LXor` integers and `bool`; `BAnd`, `BOr` and `BXor` integers only"
+    note = "`Sum` and `Prod` take integers, floats (`f16` and `bf16` included) and complex numbers; `Min` and `Max` integers and floats; `LAnd`, `LOr` and `LXor` integers and `bool`; `BAnd`, `BOr` and `BXor` integers only",
+    note = "structs that derive `spmd::Element` are never reduced: MPI's operators do not apply to them; reduce their fields as separate buffers"
 )]
-pub trait Reduces<T: Element>: ReduceOp {
+pub trait Reduces<T: Element>: ReduceOp + sealed::SealedReduces<T> {
     /// The identity of the operator: what `exscan` returns on rank 0.
     fn identity() -> T;
 }
@@ -193,6 +239,7 @@ operator!(
 
 macro_rules! reduces {
     ($op:ident: $($t:ty => $identity:expr),* $(,)?) => {$(
+        impl sealed::SealedReduces<$t> for $op {}
         impl Reduces<$t> for $op {
             #[inline]
             fn identity() -> $t {

@@ -129,6 +129,7 @@ mod ident;
 mod ops;
 mod recycle;
 mod settings;
+mod structs;
 mod sys;
 mod testing;
 mod token;
@@ -148,6 +149,7 @@ pub use ops::p2p::{
 };
 pub use ops::varying::Parts;
 pub use settings::world_rank;
+pub use spmd_macros::Element;
 pub use spmd_macros::spmd_jit;
 pub use spmd_macros::test;
 pub use token::{Settle, Token, token};
@@ -213,6 +215,11 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::token::Settle;
+
+    /// What `#[derive(spmd::Element)]` implements and calls.
+    pub mod element {
+        pub use crate::structs::{Field, FieldLayout, Layout, StructElement};
+    }
 
     /// Every op, with the facts of the macro's op table that the runtime and its tests read.
     pub use crate::__OPS as OPS;

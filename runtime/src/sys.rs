@@ -154,20 +154,61 @@ fn written<T: Element>(function: &'static str, result: c_int, data: &mut [T]) ->
 }
 
 /// After MPI wrote `data`: repairs and reports bytes that are not a `bool` (no-op for every
-/// other element type, all of whose bit patterns are values).
+/// element type all of whose bit patterns are values). Only the bytes of `bool`s are read: a
+/// struct's other fields and its padding are never looked at.
 #[inline]
 fn validate<T: Element>(function: &'static str, data: &mut [T]) -> SysResult {
     if T::ANY_BITS_VALID || data.is_empty() {
         return Ok(());
     }
+    let offsets = T::bool_offsets();
+    if size_of::<T>() != 1 || offsets != [0] {
+        return validate_fields(function, data, offsets);
+    }
     let len = size_of_val(data);
     // SAFETY: `bytes` covers exactly the memory of `data`, which it reborrows exclusively
-    // until `validate_bytes` returns. Every byte is initialised: the memory held valid elements
-    // of a type without padding (the sealed set is integers, floats, `bool` and pairs of
-    // floats) before MPI wrote bytes into it. Every initialised byte is a valid `u8`, and
-    // `validate_bytes` writes only 0 and 1, both valid bytes of every element type.
+    // until `validate_bytes` returns. `T` is one byte, all of it a `bool`'s (`bool` itself):
+    // every byte is initialised, as the memory held valid elements before MPI wrote bytes into
+    // it. Every initialised byte is a valid `u8`, and `validate_bytes` writes only 0 and 1.
     let bytes = unsafe { std::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<u8>(), len) };
     validate_bytes(function, bytes)
+}
+
+/// [`validate`] for elements with `bool`s among other bytes (structs): repairs every byte at
+/// one of `offsets` of an element that is not 0 or 1 to 1, and reports the first, by element.
+#[cold]
+#[inline(never)]
+fn validate_fields<T: Element>(
+    function: &'static str,
+    data: &mut [T],
+    offsets: &[usize],
+) -> SysResult {
+    let base = data.as_mut_ptr().cast::<u8>();
+    let mut first = None;
+    for index in 0..data.len() {
+        for &offset in offsets {
+            debug_assert!(offset < size_of::<T>());
+            // SAFETY: `offset` lies inside one element (the layout's bool bytes, made from the
+            // struct's field offsets), so the byte lies inside `data`, which is borrowed
+            // exclusively. It is the byte of a `bool` field: initialised, as the memory held a
+            // valid element before MPI wrote the field (the receive buffers are filled with
+            // `ZERO` or are the caller's values). Reading it as `u8` is valid for any
+            // initialised byte; only 0 or 1, valid for a `bool`, is written back.
+            unsafe {
+                let byte = base.add(index * size_of::<T>() + offset);
+                let value = byte.read();
+                if value > 1 {
+                    first.get_or_insert(SysError::NotABool {
+                        function,
+                        index,
+                        byte: value,
+                    });
+                    byte.write(1);
+                }
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
 }
 
 /// Repairs every byte of `bytes` other than 0 and 1 to 1, and reports the first.
@@ -455,15 +496,16 @@ fn receive_matched<T: Element>(
     function: &'static str,
 ) -> SysResult<RawStatus> {
     let bytes = probed.bytes()?;
-    let elements = bytes / size_of::<T>();
-    if elements > data.len() || !bytes.is_multiple_of(size_of::<T>()) {
+    let elements = bytes / T::WIRE_SIZE;
+    if elements > data.len() || !bytes.is_multiple_of(T::WIRE_SIZE) {
         return Err(drain(message, probed.source(), bytes, function));
     }
     // `elements <= data.len()`, which `count` accepted.
     let n = elements as c_int;
     let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
     // SAFETY: `data` is valid for writes of `n >= elements` elements, and the matched message
-    // holds exactly `elements` elements of `T`'s size, so MPI writes inside `data` whatever it
+    // holds exactly `elements` elements of `T`'s size on the wire (`WIRE_SIZE`: a struct's
+    // fields without its padding, which MPI neither sends nor writes), so MPI writes inside `data` whatever it
     // does with counts; `message` is the handle of a matched, not yet received message;
     // `status` is a valid out-pointer.
     let result = unsafe {

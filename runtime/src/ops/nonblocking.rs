@@ -331,7 +331,7 @@ impl Receive {
             what: self.what,
             len: self.len,
             elem: E::NAME,
-            elem_size: size_of::<E>(),
+            elem_size: <E as crate::element::sealed::Sealed>::WIRE_SIZE,
             source: self.source,
             issued_by: Some(*origin),
         };

@@ -182,7 +182,7 @@ pub struct Status {
     pub tag: i32,
     /// MPI's status of the receive, asked for the count on demand.
     raw: RawStatus,
-    /// Bytes per element received.
+    /// Bytes per element received (a struct's fields, without its padding).
     element_size: usize,
     _thread_bound: PhantomData<*const ()>,
 }
@@ -204,7 +204,7 @@ impl Status {
             source: raw.source() as usize,
             tag: raw.tag(),
             raw,
-            element_size: size_of::<T>(),
+            element_size: T::WIRE_SIZE,
             _thread_bound: PhantomData,
         }
     }
@@ -298,7 +298,7 @@ where
             what: "the receive template",
             len,
             elem: B::Elem::NAME,
-            elem_size: size_of::<B::Elem>(),
+            elem_size: <B::Elem as crate::element::sealed::Sealed>::WIRE_SIZE,
             issued_by: None,
             source: rank,
         },
@@ -396,7 +396,7 @@ where
                 what: "the receive buffer",
                 len: data.len(),
                 elem: B::Elem::NAME,
-                elem_size: size_of::<B::Elem>(),
+                elem_size: <B::Elem as crate::element::sealed::Sealed>::WIRE_SIZE,
                 issued_by: None,
                 source: rank,
             };
@@ -448,7 +448,7 @@ where
                 what: "the receive template",
                 len,
                 elem: B::Elem::NAME,
-                elem_size: size_of::<B::Elem>(),
+                elem_size: <B::Elem as crate::element::sealed::Sealed>::WIRE_SIZE,
                 issued_by: None,
                 source: source_rank,
             },
@@ -589,7 +589,7 @@ where
                     what: "the receive buffer",
                     len: data.len(),
                     elem: B::Elem::NAME,
-                    elem_size: size_of::<B::Elem>(),
+                    elem_size: <B::Elem as crate::element::sealed::Sealed>::WIRE_SIZE,
                     issued_by: None,
                     source: source_rank,
                 };

@@ -235,8 +235,8 @@ impl<R: Element> Waiting for Deferred<R> {
                 return;
             }
         };
-        let elements = bytes / size_of::<R>();
-        if elements > recv.len() || !bytes.is_multiple_of(size_of::<R>()) {
+        let elements = bytes / R::WIRE_SIZE;
+        if elements > recv.len() || !bytes.is_multiple_of(R::WIRE_SIZE) {
             *state = State::Done(Err(super::drain(
                 message,
                 probed.source(),
