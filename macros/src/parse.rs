@@ -20,7 +20,7 @@ pub(crate) struct Args {
     pub(crate) unchecked: bool,
 }
 
-/// The largest world size `sizes = ..` may name.
+/// The largest world size `sizes = ..` (and `#[spmd::test]`'s `ranks = ..`) may name.
 pub(crate) const MAX_SIZE: usize = 1024;
 
 const ARGUMENTS: &str = "the arguments are `crate = path` (the path of `spmd` when renamed), \
@@ -28,8 +28,26 @@ const ARGUMENTS: &str = "the arguments are `crate = path` (the path of `spmd` wh
                          `explain` (report what was checked) and `unchecked` (do not check the \
                          communication pattern)";
 
-/// `sizes = 4`, `sizes = 2..=16`, `sizes = 1..9`, `sizes = [2, 4, 8]`.
-fn sizes(input: ParseStream<'_>) -> syn::Result<Vec<usize>> {
+/// How [`world_sizes`] words its errors for one attribute argument.
+pub(crate) struct SizesWording {
+    /// A size out of range: `{max}` and `{value}` are filled in.
+    pub(crate) out_of_range: fn(max: usize, value: usize) -> String,
+    /// A range without both ends.
+    pub(crate) open_range: &'static str,
+    /// Neither a size, a range nor an array.
+    pub(crate) expected: &'static str,
+    /// An empty range.
+    pub(crate) empty: &'static str,
+    /// Whether a size listed twice in an array is an error.
+    pub(crate) once_each: bool,
+}
+
+/// World sizes as an attribute argument writes them: one (`4`), a range (`2..=16`, `1..9`) or
+/// an array (`[2, 4, 8]`) of integer literals from 1 to [`MAX_SIZE`].
+pub(crate) fn world_sizes(
+    input: ParseStream<'_>,
+    wording: &SizesWording,
+) -> syn::Result<Vec<usize>> {
     let expr: syn::Expr = input.parse()?;
     let int = |expr: &syn::Expr| -> syn::Result<usize> {
         match expr {
@@ -41,7 +59,7 @@ fn sizes(input: ParseStream<'_>) -> syn::Result<Vec<usize>> {
                 if value == 0 || value > MAX_SIZE {
                     return Err(syn::Error::new_spanned(
                         int,
-                        format!("a world size is 1 to {MAX_SIZE}"),
+                        (wording.out_of_range)(MAX_SIZE, value),
                     ));
                 }
                 Ok(value)
@@ -56,10 +74,7 @@ fn sizes(input: ParseStream<'_>) -> syn::Result<Vec<usize>> {
         syn::Expr::Lit(_) => vec![int(&expr)?],
         syn::Expr::Range(range) => {
             let (Some(start), Some(end)) = (&range.start, &range.end) else {
-                return Err(syn::Error::new_spanned(
-                    range,
-                    "give both ends of the range of sizes: `sizes = 2..=16`",
-                ));
+                return Err(syn::Error::new_spanned(range, wording.open_range));
             };
             let (start, end) = (int(start)?, int(end)?);
             match range.limits {
@@ -67,21 +82,40 @@ fn sizes(input: ParseStream<'_>) -> syn::Result<Vec<usize>> {
                 syn::RangeLimits::HalfOpen(_) => (start..end).collect(),
             }
         }
-        syn::Expr::Array(array) => array.elems.iter().map(int).collect::<syn::Result<_>>()?,
-        other => {
-            return Err(syn::Error::new_spanned(
-                other,
-                "expected world sizes: `sizes = 4`, `sizes = 2..=16` or `sizes = [2, 4, 8]`",
-            ));
+        syn::Expr::Array(array) => {
+            let mut sizes = Vec::new();
+            for element in &array.elems {
+                let size = int(element)?;
+                if wording.once_each && sizes.contains(&size) {
+                    return Err(syn::Error::new_spanned(
+                        element,
+                        format!("world size {size} is listed twice: list each size once"),
+                    ));
+                }
+                sizes.push(size);
+            }
+            sizes
         }
+        other => return Err(syn::Error::new_spanned(other, wording.expected)),
     };
     if sizes.is_empty() {
-        return Err(syn::Error::new_spanned(
-            expr,
-            "this range of sizes is empty",
-        ));
+        return Err(syn::Error::new_spanned(expr, wording.empty));
     }
     Ok(sizes)
+}
+
+/// `sizes = 4`, `sizes = 2..=16`, `sizes = 1..9`, `sizes = [2, 4, 8]`.
+fn sizes(input: ParseStream<'_>) -> syn::Result<Vec<usize>> {
+    world_sizes(
+        input,
+        &SizesWording {
+            out_of_range: |max, _| format!("a world size is 1 to {max}"),
+            open_range: "give both ends of the range of sizes: `sizes = 2..=16`",
+            expected: "expected world sizes: `sizes = 4`, `sizes = 2..=16` or `sizes = [2, 4, 8]`",
+            empty: "this range of sizes is empty",
+            once_each: false,
+        },
+    )
 }
 
 impl Parse for Args {

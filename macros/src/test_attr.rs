@@ -20,9 +20,6 @@ mod kw {
     syn::custom_keyword!(shm);
 }
 
-/// The largest world size `ranks = ..` may name.
-const MAX_RANKS: usize = 1024;
-
 /// The attribute's arguments.
 #[derive(Default)]
 struct Args {
@@ -38,71 +35,16 @@ struct Args {
 
 /// `ranks = 4`, `ranks = 1..=4`, `ranks = 1..5`, `ranks = [1, 2, 4]`.
 fn ranks(input: ParseStream<'_>) -> syn::Result<Vec<usize>> {
-    let expr: syn::Expr = input.parse()?;
-    let int = |expr: &syn::Expr| -> syn::Result<usize> {
-        match expr {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(int),
-                ..
-            }) => {
-                let value: usize = int.base10_parse()?;
-                if value == 0 || value > MAX_RANKS {
-                    return Err(syn::Error::new_spanned(
-                        int,
-                        format!("a world size is 1 to {MAX_RANKS}, not {value}"),
-                    ));
-                }
-                Ok(value)
-            }
-            other => Err(syn::Error::new_spanned(
-                other,
-                "expected a world size: an integer literal",
-            )),
-        }
-    };
-    let sizes: Vec<usize> = match &expr {
-        syn::Expr::Lit(_) => vec![int(&expr)?],
-        syn::Expr::Range(range) => {
-            let (Some(start), Some(end)) = (&range.start, &range.end) else {
-                return Err(syn::Error::new_spanned(
-                    range,
-                    "give both ends of the range of world sizes: `ranks = 1..=4`",
-                ));
-            };
-            let (start, end) = (int(start)?, int(end)?);
-            match range.limits {
-                syn::RangeLimits::Closed(_) => (start..=end).collect(),
-                syn::RangeLimits::HalfOpen(_) => (start..end).collect(),
-            }
-        }
-        syn::Expr::Array(array) => {
-            let mut sizes = Vec::new();
-            for element in &array.elems {
-                let size = int(element)?;
-                if sizes.contains(&size) {
-                    return Err(syn::Error::new_spanned(
-                        element,
-                        format!("world size {size} is listed twice: list each size once"),
-                    ));
-                }
-                sizes.push(size);
-            }
-            sizes
-        }
-        other => {
-            return Err(syn::Error::new_spanned(
-                other,
-                "expected world sizes: `ranks = 4`, `ranks = 1..=4` or `ranks = [1, 2, 4]`",
-            ));
-        }
-    };
-    if sizes.is_empty() {
-        return Err(syn::Error::new_spanned(
-            expr,
-            "no world size: this range is empty; write e.g. `ranks = 1..=4`",
-        ));
-    }
-    Ok(sizes)
+    crate::parse::world_sizes(
+        input,
+        &crate::parse::SizesWording {
+            out_of_range: |max, value| format!("a world size is 1 to {max}, not {value}"),
+            open_range: "give both ends of the range of world sizes: `ranks = 1..=4`",
+            expected: "expected world sizes: `ranks = 4`, `ranks = 1..=4` or `ranks = [1, 2, 4]`",
+            empty: "no world size: this range is empty; write e.g. `ranks = 1..=4`",
+            once_each: true,
+        },
+    )
 }
 
 /// `timeout = 30` or `timeout = 2.5`, in seconds.

@@ -535,7 +535,7 @@ pub(crate) fn iscan<T: Element>(
                 };
                 start(
                     in_place(),
-                    used(data, n > 0),
+                    data.cast(),
                     n,
                     T::datatype(),
                     op_handle::<T>(op),
@@ -545,16 +545,6 @@ pub(crate) fn iscan<T: Element>(
             }
         },
     )
-}
-
-/// The pointer MPI gets for memory: null when it is not used on this rank or empty (an empty
-/// slice's dangling address may be `MPI_IN_PLACE`'s value, 1 in Open MPI).
-fn used<T>(pointer: *mut T, used: bool) -> *mut std::ffi::c_void {
-    if used {
-        pointer.cast()
-    } else {
-        std::ptr::null_mut()
-    }
 }
 
 /// `MPI_Ireduce` of `send` with `op` at `root`, into `recv` (as long as `send`) at the root;
@@ -576,12 +566,12 @@ pub(crate) fn ireduce<T: Element>(
     );
     InFlight::start_one("MPI_Ireduce", send, recv, None, |send, recv, requests| {
         // SAFETY: `send` holds `n` elements and, at the root, `recv` room for `n` (checked
-        // above), both owned by the `InFlight` until completion; elsewhere `recv` is null and
-        // MPI ignores it.
+        // above), both owned by the `InFlight` until completion; elsewhere `recv` is empty (a
+        // spare address, see `sys::addr`) and MPI ignores it.
         unsafe {
             ffi::MPI_Ireduce(
-                used(send.cast_mut(), n > 0),
-                used(recv, at_root && n > 0),
+                send.cast(),
+                recv.cast(),
                 n,
                 T::datatype(),
                 op_handle::<T>(op),
@@ -613,13 +603,13 @@ pub(crate) fn igather<T: Element>(
     InFlight::start_one("MPI_Igather", send, recv, None, |send, recv, requests| {
         // SAFETY: `send` holds `n` elements and, at the root, `recv` room for `size * n`
         // (checked above), both owned by the `InFlight` until completion; elsewhere `recv` is
-        // null and MPI ignores it.
+        // empty (a spare address, see `sys::addr`) and MPI ignores it.
         unsafe {
             ffi::MPI_Igather(
-                used(send.cast_mut(), n > 0),
+                send.cast(),
                 n,
                 T::datatype(),
-                used(recv, at_root && n > 0),
+                recv.cast(),
                 n,
                 T::datatype(),
                 root,
@@ -655,8 +645,8 @@ pub(crate) fn ireduce_scatter_block<T: Element>(
             // above), both owned by the `InFlight` until completion.
             unsafe {
                 ffi::MPI_Ireduce_scatter_block(
-                    used(send.cast_mut(), n > 0),
-                    used(recv, n > 0),
+                    send.cast(),
+                    recv.cast(),
                     n,
                     T::datatype(),
                     op_handle::<T>(op),
