@@ -274,6 +274,32 @@ impl<T: Element, const N: usize> Buffer for [T; N] {
     }
 }
 
+/// A fixed array per rank: `gather(&[a, b, c], ..)` gives one `[T; N]` per rank.
+impl<T: Element, const N: usize> Stackable for [T; N] {
+    type Stacked = Vec<[T; N]>;
+    #[inline]
+    fn stacked_from_shape(_: &(), parts: usize, data: Vec<T>) -> Vec<[T; N]> {
+        (0..parts)
+            .map(|part| {
+                <[T; N]>::try_from(&data[part * N..(part + 1) * N])
+                    .expect("spmd internal error: a stacked result of the wrong length")
+            })
+            .collect()
+    }
+}
+
+impl<T: Element, const N: usize> Splittable for [T; N] {
+    type Block = Vec<T>;
+    #[inline]
+    fn block_len(&self, parts: usize) -> Result<usize, String> {
+        flat_block_len(N, parts)
+    }
+    #[inline]
+    fn block_from(&self, _parts: usize, data: Vec<T>) -> Vec<T> {
+        data
+    }
+}
+
 impl<T: Element, const N: usize> BufferMut for [T; N] {
     type Elem = T;
     #[inline]

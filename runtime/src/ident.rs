@@ -47,18 +47,27 @@ pub(crate) enum Peer {
 
 impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let any = |rank: c_int| {
-            if rank == crate::sys::any_source() {
-                "any".to_string()
+        let peer = |rank: c_int| {
+            if rank == crate::sys::proc_null() {
+                "none".to_string()
             } else {
                 rank.to_string()
             }
         };
+        let any = |rank: c_int| {
+            if rank == crate::sys::any_source() {
+                "any".to_string()
+            } else {
+                peer(rank)
+            }
+        };
         match *self {
             Peer::None => Ok(()),
-            Peer::To(to) => write!(f, " dest={to}"),
+            Peer::To(to) => write!(f, " dest={}", peer(to)),
             Peer::From(from) => write!(f, " source={}", any(from)),
-            Peer::Exchange { to, from } => write!(f, " dest={to} source={}", any(from)),
+            Peer::Exchange { to, from } => {
+                write!(f, " dest={} source={}", peer(to), any(from))
+            }
             Peer::Root(root) => write!(f, " root={root}"),
         }
     }

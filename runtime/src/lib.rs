@@ -124,6 +124,7 @@ pub mod cuda;
 mod element;
 mod env;
 mod error;
+mod grid;
 mod guard;
 mod ident;
 mod ops;
@@ -142,6 +143,7 @@ pub use element::{
     BAnd, BOr, BXor, Element, LAnd, LOr, LXor, Max, Min, Prod, ReduceOp, Reduces, Sum,
 };
 pub use env::{Options, Threads, Universe, init, init_with};
+pub use grid::{Cartesian, GridError, dims_create};
 pub use ops::handed::{CollectiveBuf, RecvBuf, ResultBuf, SendBuf};
 pub use ops::nonblocking::{Request, Requests};
 pub use ops::p2p::{
@@ -196,12 +198,12 @@ pub use mpi;
 pub use ndarray;
 pub use num_complex;
 
-/// Everything a typical SPMD program uses: the ops, [`Comm`], [`Token`], [`Parts`], the
-/// reduction operators, `#[spmd_jit]`, and `ndarray`'s array types.
+/// Everything a typical SPMD program uses: the ops, [`Comm`], [`Token`], [`Parts`],
+/// [`Cartesian`], the reduction operators, `#[spmd_jit]`, and `ndarray`'s array types.
 pub mod prelude {
     pub use crate::{
-        ANY_SOURCE, BAnd, BOr, BXor, Comm, Dest, LAnd, LOr, LXor, Max, Min, Parts, Prod, Source,
-        Status, Sum, Token, spmd_jit,
+        ANY_SOURCE, BAnd, BOr, BXor, Cartesian, Comm, Dest, LAnd, LOr, LXor, Max, Min, Parts, Prod,
+        Source, Status, Sum, Token, spmd_jit,
     };
     spmd_macros::__for_each_op!(prelude_ops);
     pub use ndarray::{

@@ -244,6 +244,26 @@ impl RawStatus {
         self.0.MPI_TAG
     }
 
+    /// The status of a receive from no one (`MPI_PROC_NULL`), as MPI makes it: source
+    /// `MPI_PROC_NULL`, tag `MPI_ANY_TAG`, no bytes.
+    pub(crate) fn no_one() -> RawStatus {
+        // SAFETY: `MPI_Status` is a plain C struct of integers, valid when zeroed.
+        let mut status: ffi::MPI_Status = unsafe { std::mem::zeroed() };
+        status.MPI_SOURCE = proc_null();
+        status.MPI_TAG = any_tag();
+        // SAFETY: `status` is a valid status; setting its count of bytes to 0 is how MPI
+        // makes a status `MPI_Get_count` reads (the count's field is the library's own).
+        let result = unsafe { ffi::MPI_Status_set_elements(&mut status, u8::datatype(), 0) };
+        debug_assert_eq!(result, 0, "MPI_Status_set_elements failed");
+        RawStatus(status)
+    }
+
+    /// Whether the receive was from no one (`MPI_PROC_NULL`).
+    #[inline]
+    pub(crate) fn is_from_no_one(&self) -> bool {
+        self.0.MPI_SOURCE == proc_null()
+    }
+
     /// The number of bytes received (`MPI_Get_count` in bytes, always defined).
     pub(crate) fn bytes(&self) -> SysResult<usize> {
         let mut bytes: c_int = 0;
@@ -368,6 +388,10 @@ pub(crate) fn recv<T: Element>(
     tag: c_int,
 ) -> SysResult<RawStatus> {
     count(data.len())?;
+    if source == proc_null() {
+        // From no one: nothing arrives, and `data` is left as it is.
+        return Ok(RawStatus::no_one());
+    }
     let (message, probed) = probe(comm, source, tag)?;
     receive_matched(message, &probed, data, "MPI_Mrecv")
 }
@@ -431,6 +455,11 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
 ) -> SysResult<RawStatus> {
     let send_count = count(send.len())?;
     count(recv.len())?;
+    if source == proc_null() {
+        // Nothing to receive (and `recv` left as it is): the send alone.
+        self::send(comm, send, dest, send_tag)?;
+        return Ok(RawStatus::no_one());
+    }
     let mut request = MaybeUninit::<ffi::MPI_Request>::uninit();
     // SAFETY: `send` holds `send_count` elements and stays borrowed, unmodified, until the wait
     // below, which every path after a successful start reaches; `request` is a valid
@@ -920,6 +949,13 @@ pub(crate) fn abort(errorcode: c_int) {
 pub(crate) fn any_source() -> c_int {
     // SAFETY: a constant initialised by mpi-sys's C shim; reading it has no side effects.
     unsafe { ffi::RSMPI_ANY_SOURCE }
+}
+
+/// `MPI_PROC_NULL`: no one, the peer of a send or receive that does nothing.
+#[inline]
+pub(crate) fn proc_null() -> c_int {
+    // SAFETY: a constant initialised by mpi-sys's C shim; reading it has no side effects.
+    unsafe { ffi::RSMPI_PROC_NULL }
 }
 
 /// `MPI_ANY_TAG`.

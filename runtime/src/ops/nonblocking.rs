@@ -13,7 +13,7 @@ use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
 use crate::ident::{OpId, Payload, Peer};
-use crate::ops::p2p::{IntoDest, IntoSource, SendrecvSource, Status};
+use crate::ops::p2p::{IntoDest, IntoSource, SendrecvSource, Status, received_or_kept};
 use crate::settings;
 use std::rc::Rc;
 
@@ -398,7 +398,12 @@ where
     let (rank, tag) = call.source_arg(source.into_source());
     let len = template.element_count();
     call.count_arg("the receive template", len);
-    let flight = sys::irecv(comm.raw(), zeroed::<B::Elem>(len).into(), rank, tag);
+    let flight = sys::irecv(
+        comm.raw(),
+        received_or_kept(template, rank).into(),
+        rank,
+        tag,
+    );
     let shape = template.shape_of();
     issue(
         call,
@@ -481,7 +486,7 @@ where
         sendbuf.into_memory(),
         dest_rank,
         send_tag,
-        zeroed::<B::Elem>(len).into(),
+        received_or_kept(template, source_rank).into(),
         source_rank,
         recv_tag,
     );

@@ -12,18 +12,35 @@ use crate::ident::{Payload, Peer};
 use crate::sys::{self, RawStatus};
 use crate::token::Token;
 
-/// Where a message goes: a rank and a tag (0 unless set).
+/// Where a message goes: a rank and a tag (0 unless set), or no one.
 ///
 /// A plain `usize` converts into a destination with tag 0: `send(&x, 1, comm)`.
+/// [`Dest::none()`] is no one (MPI's `MPI_PROC_NULL`): a send to no one completes at once and
+/// sends nothing, which is what a rank on the edge of a non-periodic grid does towards the
+/// outside ([`Cartesian::shift`](crate::Cartesian::shift) gives such peers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dest {
-    rank: usize,
+    /// `None`: no one.
+    rank: Option<usize>,
     tag: i32,
 }
 
 impl Dest {
     /// The rank `rank`, tag 0.
     pub const fn rank(rank: usize) -> Dest {
+        Dest {
+            rank: Some(rank),
+            tag: 0,
+        }
+    }
+
+    /// No one (`MPI_PROC_NULL`): a send to no one completes at once and sends nothing.
+    pub const fn none() -> Dest {
+        Dest { rank: None, tag: 0 }
+    }
+
+    /// The rank, or no one for `None`: `Dest::rank_or_none(grid.neighbour(0, 1))`.
+    pub const fn rank_or_none(rank: Option<usize>) -> Dest {
         Dest { rank, tag: 0 }
     }
 
@@ -31,15 +48,35 @@ impl Dest {
     pub const fn tag(self, tag: i32) -> Dest {
         Dest { tag, ..self }
     }
+
+    /// The rank, or `None` for no one.
+    pub const fn peer(self) -> Option<usize> {
+        self.rank
+    }
+
+    /// Whether this is no one ([`Dest::none`]).
+    pub const fn is_none(self) -> bool {
+        self.rank.is_none()
+    }
 }
 
-/// Where a message may come from: a rank or any rank, and a tag or any tag.
+/// Which ranks a receive accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Rank(usize),
+    Any,
+    NoOne,
+}
+
+/// Where a message may come from: a rank or any rank, and a tag or any tag; or no one.
 ///
 /// A plain `usize` converts into "that rank, any tag" (as mpi4jax's `recv` does); [`ANY_SOURCE`]
-/// accepts a message from any rank.
+/// accepts a message from any rank. [`Source::none()`] is no one (MPI's `MPI_PROC_NULL`): a
+/// receive from no one completes at once, leaves its buffer as it is (a receive that makes a
+/// new buffer returns a copy of its template), and says so in its [`Status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
-    rank: Option<usize>,
+    from: Origin,
     tag: Option<i32>,
 }
 
@@ -50,7 +87,7 @@ impl Source {
     /// The rank `rank`, any tag.
     pub const fn rank(rank: usize) -> Source {
         Source {
-            rank: Some(rank),
+            from: Origin::Rank(rank),
             tag: None,
         }
     }
@@ -58,8 +95,24 @@ impl Source {
     /// Any rank, any tag.
     pub const fn any() -> Source {
         Source {
-            rank: None,
+            from: Origin::Any,
             tag: None,
+        }
+    }
+
+    /// No one (`MPI_PROC_NULL`): a receive from no one completes at once and receives nothing.
+    pub const fn none() -> Source {
+        Source {
+            from: Origin::NoOne,
+            tag: None,
+        }
+    }
+
+    /// The rank (any tag), or no one for `None` (not any rank: that is [`Source::any`]).
+    pub const fn rank_or_none(rank: Option<usize>) -> Source {
+        match rank {
+            Some(rank) => Source::rank(rank),
+            None => Source::none(),
         }
     }
 
@@ -69,6 +122,19 @@ impl Source {
             tag: Some(tag),
             ..self
         }
+    }
+
+    /// The rank, if the source is one rank (`None` for any rank and for no one).
+    pub const fn peer(self) -> Option<usize> {
+        match self.from {
+            Origin::Rank(rank) => Some(rank),
+            Origin::Any | Origin::NoOne => None,
+        }
+    }
+
+    /// Whether this is no one ([`Source::none`]).
+    pub const fn is_none(self) -> bool {
+        matches!(self.from, Origin::NoOne)
     }
 }
 
@@ -172,13 +238,17 @@ mod sealed {
 
 /// What a receive got: who sent it, with which tag, how many elements.
 ///
+/// A receive from no one ([`Source::none`]) got nothing: [`is_from_no_one`]
+/// (Status::is_from_no_one) is true, `source` is [`Status::NO_ONE`], `tag` is
+/// [`Status::NO_TAG`] and the count is 0.
+///
 /// Not `Send`: [`count`](Status::count) asks MPI, which only the thread that received may do
 /// (MPI is initialised for the threads that own communicators).
 #[derive(Clone, Copy)]
 pub struct Status {
-    /// The rank that sent the message.
+    /// The rank that sent the message ([`Status::NO_ONE`] after a receive from no one).
     pub source: usize,
-    /// The message's tag.
+    /// The message's tag ([`Status::NO_TAG`] after a receive from no one).
     pub tag: i32,
     /// MPI's status of the receive, asked for the count on demand.
     raw: RawStatus,
@@ -188,21 +258,41 @@ pub struct Status {
 }
 
 impl Status {
-    /// The number of elements received.
+    /// The `source` of a receive from no one: not a rank (`usize::MAX`).
+    pub const NO_ONE: usize = usize::MAX;
+
+    /// The `tag` of a receive from no one: not a tag (-1, as `MPI_ANY_TAG`).
+    pub const NO_TAG: i32 = -1;
+
+    /// The number of elements received (0 from no one).
     ///
     /// Computed when asked (`MPI_Get_count`), so that receives that do not need it do not pay
     /// for it.
     pub fn count(&self) -> usize {
+        if self.is_from_no_one() {
+            return 0;
+        }
         match self.raw.bytes() {
             Ok(bytes) => bytes / self.element_size,
             Err(error) => panic!("spmd: MPI_Get_count failed on a receive's status: {error:?}"),
         }
     }
 
+    /// Whether the receive was from no one ([`Source::none`]): nothing arrived, and the buffer
+    /// was left as it was.
+    pub fn is_from_no_one(&self) -> bool {
+        self.source == Status::NO_ONE
+    }
+
     pub(crate) fn of<T: Element>(raw: RawStatus) -> Status {
+        let (source, tag) = if raw.is_from_no_one() {
+            (Status::NO_ONE, Status::NO_TAG)
+        } else {
+            (raw.source() as usize, raw.tag())
+        };
         Status {
-            source: raw.source() as usize,
-            tag: raw.tag(),
+            source,
+            tag,
             raw,
             element_size: T::WIRE_SIZE,
             _thread_bound: PhantomData,
@@ -212,6 +302,9 @@ impl Status {
 
 impl fmt::Debug for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_from_no_one() {
+            return f.write_str("Status { from no one }");
+        }
         f.debug_struct("Status")
             .field("source", &self.source)
             .field("tag", &self.tag)
@@ -229,15 +322,22 @@ impl PartialEq for Status {
 impl Eq for Status {}
 
 impl Call<'_> {
+    /// The rank (`MPI_PROC_NULL` for no one) and tag of a destination, checked.
     pub(crate) fn dest_arg(&self, dest: Dest) -> (c_int, c_int) {
-        let rank = self.rank_arg("destination rank", dest.rank);
+        let rank = match dest.rank {
+            Some(rank) => self.rank_arg("destination rank", rank),
+            None => sys::proc_null(),
+        };
         (rank, self.tag_arg(dest.tag))
     }
 
+    /// The rank (`MPI_ANY_SOURCE` for any, `MPI_PROC_NULL` for no one) and tag of a source,
+    /// checked.
     pub(crate) fn source_arg(&self, source: Source) -> (c_int, c_int) {
-        let rank = match source.rank {
-            Some(rank) => self.rank_arg("source rank", rank),
-            None => sys::any_source(),
+        let rank = match source.from {
+            Origin::Rank(rank) => self.rank_arg("source rank", rank),
+            Origin::Any => sys::any_source(),
+            Origin::NoOne => sys::proc_null(),
         };
         let tag = source
             .tag
@@ -245,7 +345,11 @@ impl Call<'_> {
         (rank, tag)
     }
 
+    /// Checks that a receive got `expected` elements (or came from no one).
     pub(crate) fn exact_count<T: Element>(&self, status: &Status, expected: usize) {
+        if status.is_from_no_one() {
+            return;
+        }
         let count = status.count();
         if count != expected {
             self.fail(
@@ -259,6 +363,17 @@ impl Call<'_> {
                  `recv_into` and read `Status::count`",
             );
         }
+    }
+}
+
+/// The memory a receive that makes a new buffer receives into: zeros, or, from no one
+/// (`source` is `MPI_PROC_NULL`), a copy of the template, which the receive then returns as
+/// it is (as a receive from no one leaves a buffer).
+pub(crate) fn received_or_kept<B: Buffer + ?Sized>(template: &B, source: c_int) -> Vec<B::Elem> {
+    if source == sys::proc_null() {
+        template.with_elements(<[B::Elem]>::to_vec)
+    } else {
+        zeroed::<B::Elem>(template.element_count())
     }
 }
 
@@ -291,7 +406,7 @@ where
     let len = template.element_count();
     call.count_arg("the receive template", len);
     let (rank, tag) = call.expect(None, B::Elem::NAME, len, true, call.source_arg(source));
-    let mut data = zeroed::<B::Elem>(len);
+    let mut data = received_or_kept(template, rank);
     let raw = call.received(
         sys::recv(call.comm.raw(), &mut data, rank, tag),
         Room {
@@ -366,7 +481,7 @@ where
     let token = call.finish(
         token,
         Payload::of::<B::Elem>(len),
-        Peer::From(status.source as c_int),
+        Peer::From(status.raw.source()),
     );
     (data, status, token)
 }
@@ -430,7 +545,7 @@ where
     call.count_arg("the send buffer", sendbuf.element_count());
     let len = template.element_count();
     call.count_arg("the receive template", len);
-    let mut data = zeroed::<B::Elem>(len);
+    let mut data = received_or_kept(template, source.0);
     let raw = sendbuf.with_elements(|outgoing| {
         let send = (S::Elem::NAME, outgoing.len(), dest_rank, send_tag);
         let (source_rank, recv_tag) = call.expect(Some(send), B::Elem::NAME, len, true, source);
@@ -546,8 +661,8 @@ where
     let call = Call::new(op, comm, &token);
     let (data, status) = sendrecv_impl(&call, sendbuf, template, source, dest);
     let peer = Peer::Exchange {
-        to: dest.rank as c_int,
-        from: status.source as c_int,
+        to: dest.rank.map_or_else(sys::proc_null, |rank| rank as c_int),
+        from: status.raw.source(),
     };
     let token = call.finish(
         token,

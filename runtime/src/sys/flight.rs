@@ -319,6 +319,15 @@ pub(crate) fn irecv<'c, T: Element>(
     source: c_int,
     tag: c_int,
 ) -> SysResult<InFlight<'c, u8, T>> {
+    if source == super::proc_null() {
+        // From no one: done at once, `data` left as it is.
+        let mut flight =
+            InFlight::start("MPI_Imrecv", Memory::default(), data, None, |_, _, _| {
+                (0, Ok(()))
+            })?;
+        flight.status = Some(RawStatus::no_one());
+        return Ok(flight);
+    }
     let deferred = Deferred::issue(comm.handle, data, source, tag)?;
     let mut flight = InFlight::start(
         "MPI_Imrecv",
@@ -365,6 +374,12 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
             }
         },
     )?;
+    if source == super::proc_null() {
+        // Nothing to receive: `recv` is handed back as it is, with a status from no one.
+        flight.recv = recv;
+        flight.status = Some(RawStatus::no_one());
+        return Ok(flight);
+    }
     // On an error here (none is left: the count fits), the drop of `flight` waits for the send.
     flight.deferred = Some(Deferred::issue(comm.handle, recv, source, recv_tag)?);
     Ok(flight)

@@ -1134,3 +1134,65 @@ fn a_struct_in_a_variable_changed_in_place_is_no_longer_known() {
         assert!(explained.contains("gave up"), "{name}: {explained}");
     }
 }
+
+#[test]
+fn halo_exchange_on_an_open_grid_with_absent_peers() {
+    // Every size 1..=8: the grid's shape, its edges' absent peers and the exchange are known.
+    let source = quote! {
+        fn halo(comm: &Comm, top: &[f64], bottom: &[f64], left: &[f64], right: &[f64]) {
+            let grid = comm.cartesian([0, 0], [false, false]);
+            let (from, to) = grid.shift(0, 1);
+            let below = sendrecv(bottom, top, from, to, comm);
+            let (from, to) = grid.shift(0, -1);
+            let above = sendrecv(top, bottom, from, to, comm);
+            let (from, to) = grid.shift(1, 1);
+            let east = sendrecv(right, left, from, to, comm);
+            let (from, to) = grid.shift(1, -1);
+            let west = sendrecv(left, right, from, to, comm);
+            let [rows, cols] = grid.dims();
+            assert!(rows * cols == comm.size());
+        }
+    };
+    assert_clean(source.clone());
+    let text = explain(source);
+    assert!(text.contains("checked"), "{text}");
+    assert!(!text.contains("gave up"), "{text}");
+}
+
+#[test]
+fn absent_peers_send_and_receive_nothing() {
+    // An open line: the first rank receives from no one, the last sends to no one; written
+    // with `rank_or_none` and with the grid's `neighbour`.
+    assert_clean(quote! {
+        fn pass_right(comm: &Comm, x: &[f64]) -> Vec<f64> {
+            let rank = comm.rank();
+            let right = (rank + 1 < comm.size()).then_some(rank + 1);
+            let got = recv(x, Source::rank_or_none(rank.checked_sub(1)), comm);
+            send(x, Dest::rank_or_none(right), comm);
+            let line = comm.cartesian([0], [false]);
+            send(x, Dest::rank_or_none(line.neighbour(0, -1)), comm);
+            recv(x, Source::rank_or_none(line.neighbour(0, 1)), comm)
+        }
+    });
+}
+
+#[test]
+fn a_wrong_shift_on_an_open_grid_is_an_error() {
+    // The receive goes the other way than the send: each rank sends to the one before it and
+    // waits for a message from the one before it, which sent to the rank before itself (the
+    // first rank to no one).
+    let found = errors(quote! {
+        fn halo(comm: &Comm, x: &[f64]) -> Vec<f64> {
+            let grid = comm.cartesian([0], [false]);
+            let (from, _) = grid.shift(0, 1);
+            let (_, to) = grid.shift(0, -1);
+            send(x, to, comm);
+            recv(x, from, comm)
+        }
+    });
+    let first = found.first().cloned().unwrap_or_default();
+    assert!(
+        first.contains("`recv` on rank 1 waits for a message from rank 0 that never comes"),
+        "{found:#?}"
+    );
+}

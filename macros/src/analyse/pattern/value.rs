@@ -1,6 +1,6 @@
 //! The values the evaluation follows: integers and booleans computed from the rank, the size,
 //! literals and constants, and what is built from them (tuples, arrays, `Option`s, ranges, the
-//! peers of point-to-point ops). Anything else is [`Value::Unknown`].
+//! peers of point-to-point ops, process grids). Anything else is [`Value::Unknown`].
 
 /// A value of the evaluated body.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -24,6 +24,16 @@ pub(crate) enum Value {
     Dest {
         rank: i128,
         tag: i128,
+    },
+    /// `Dest::none()`, `Source::none()` (with any tag): no peer, so the send or receive
+    /// does nothing.
+    NoOne,
+    /// `comm.cartesian(dims, periodic)`: the ranks on a grid of `dims` (chosen where 0),
+    /// periodic or not per axis, as `rank` sees it.
+    Grid {
+        dims: Vec<i128>,
+        periodic: Vec<bool>,
+        rank: i128,
     },
     /// An explicit token, as `spmd::token()` or an op returns it (or a value holding one).
     Token,

@@ -11,6 +11,7 @@ use syn::{Expr, ExprCall, ExprClosure, ExprMethodCall, Macro, Token};
 use super::callee::Call;
 use super::effects::{Effects, tokens_mention};
 use super::expr::INT_TYPES;
+use super::grid;
 use super::{Ctl, ITEM_LIMIT, Interp, QUIET_LOOP_LIMIT, R, Value, give_up, id_of, panic_at};
 use crate::analyse::pattern::trace::is_self;
 use crate::analyse::syntax::{idents, macro_name, root_name};
@@ -193,6 +194,30 @@ impl Interp<'_> {
                     _ => Value::Unknown,
                 })
             }
+            "cartesian" => {
+                let dims = match call.args.first() {
+                    Some(arg) => ints(&self.expr(arg)?),
+                    None => None,
+                };
+                let periodic = match call.args.iter().nth(1) {
+                    Some(arg) => bools(&self.expr(arg)?),
+                    None => None,
+                };
+                Ok(match (dims, periodic) {
+                    (Some(dims), Some(periodic)) if dims.len() == periodic.len() => {
+                        match grid::dims_create(self.size, &dims) {
+                            Some(dims) => Value::Grid {
+                                dims,
+                                periodic,
+                                rank: self.rank,
+                            },
+                            // Every rank panics alike.
+                            None => return panic_at(call.method.span()),
+                        }
+                    }
+                    _ => Value::Unknown,
+                })
+            }
             "is_checked" => Ok(Value::Unknown),
             _ => give_up(
                 call.method.span(),
@@ -362,6 +387,30 @@ fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Valu
         (_, ["Dest", "rank"]) => arg(0)
             .int()
             .map_or(Value::Unknown, |rank| Value::Dest { rank, tag: 0 }),
+        (_, ["Source" | "Dest", "none"]) => Value::NoOne,
+        (_, [peer @ ("Source" | "Dest"), "rank_or_none"]) => match arg(0) {
+            Value::Opt(None) => Value::NoOne,
+            Value::Opt(Some(rank)) => match (rank.int(), *peer) {
+                (Some(rank), "Source") => Value::Source {
+                    rank: Some(rank),
+                    tag: None,
+                },
+                (Some(rank), _) => Value::Dest { rank, tag: 0 },
+                (None, _) => Value::Unknown,
+            },
+            _ => Value::Unknown,
+        },
+        (_, ["dims_create"]) => match (arg(0).int(), ints(&arg(1))) {
+            (Some(size), Some(dims)) => match grid::dims_create(size, &dims) {
+                Some(dims) => Value::Variant {
+                    ty: "Result".to_owned(),
+                    name: "Ok".to_owned(),
+                    fields: vec![Value::Array(dims.into_iter().map(Value::Int).collect())],
+                },
+                None => Value::Unknown,
+            },
+            _ => Value::Unknown,
+        },
         // `min(a, b)`: with no arguments it is a function of the user's, not `std`'s.
         (1, ["min" | "max"]) | (_, ["cmp", "min" | "max"]) if !args.is_empty() => {
             let method = names.last().map(String::as_str).unwrap_or_default();
@@ -374,6 +423,22 @@ fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Valu
         _ => return None,
     };
     Some(Ok(value))
+}
+
+/// The integers of an array of known integers.
+fn ints(value: &Value) -> Option<Vec<i128>> {
+    match value {
+        Value::Array(items) => items.iter().map(Value::int).collect(),
+        _ => None,
+    }
+}
+
+/// The booleans of an array of known booleans.
+fn bools(value: &Value) -> Option<Vec<bool>> {
+    match value {
+        Value::Array(items) => items.iter().map(Value::bool).collect(),
+        _ => None,
+    }
 }
 
 /// Whether the method `name` of `receiver` runs the closure it is given now: `cond.then(|| ..)`,
@@ -407,13 +472,28 @@ fn value_method(receiver: &Value, name: &str, args: &[Value], span: Span) -> R<V
                 tag: Some(tag),
             },
             ("clone", _) => receiver.clone(),
+            ("is_none", _) => Value::Bool(false),
+            ("peer", _) => Value::Opt(rank.map(|rank| Box::new(Value::Int(rank)))),
             _ => Value::Unknown,
         },
         Value::Dest { rank, .. } => match (name, arg(0)) {
             ("tag", Some(tag)) => Value::Dest { rank: *rank, tag },
             ("clone", _) => receiver.clone(),
+            ("is_none", _) => Value::Bool(false),
+            ("peer", _) => Value::Opt(Some(Box::new(Value::Int(*rank)))),
             _ => Value::Unknown,
         },
+        Value::NoOne => match name {
+            "tag" | "clone" => Value::NoOne,
+            "is_none" => Value::Bool(true),
+            "peer" => Value::Opt(None),
+            _ => Value::Unknown,
+        },
+        Value::Grid {
+            dims,
+            periodic,
+            rank,
+        } => grid::method(dims, periodic, *rank, name, args),
         Value::Range(start, end) => {
             return range_method(receiver, (*start, *end), name, args, span);
         }

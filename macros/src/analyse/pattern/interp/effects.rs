@@ -118,7 +118,10 @@ impl<'ast> Visit<'ast> for Mentions<'_, '_> {
             _ if comm.is(expr) => self.found = true,
             Expr::MethodCall(call)
                 if comm.is(&call.receiver)
-                    && matches!(call.method.to_string().as_str(), "rank" | "size" | "shift") =>
+                    && matches!(
+                        call.method.to_string().as_str(),
+                        "rank" | "size" | "shift" | "cartesian"
+                    ) =>
             {
                 call.args.iter().for_each(|arg| self.visit_expr(arg));
             }
@@ -174,7 +177,10 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
         let comm = &self.interp.shared.comm;
         let on_comm = comm.is(&call.receiver)
-            && !matches!(call.method.to_string().as_str(), "rank" | "size" | "shift");
+            && !matches!(
+                call.method.to_string().as_str(),
+                "rank" | "size" | "shift" | "cartesian"
+            );
         let on_self = self.interp.shared.has_self && is_self(&call.receiver);
         if on_comm || on_self || call.args.iter().any(|arg| self.interp.hands_over(arg)) {
             self.effects.communicates = true;

@@ -15,6 +15,7 @@ mod callee;
 mod effects;
 mod expr;
 mod fields;
+mod grid;
 mod ops;
 mod pat;
 

@@ -59,28 +59,44 @@ impl Interp<'_> {
                 reduction,
             }
         } else {
+            // Per peer: not a parameter of the op (`None`), not known (`Some(None)`), no one
+            // (`Some(Some(None))`), or a rank or any (`Some(Some(Some(..)))`).
             let dest = param(Role::Dest).map(|(value, _)| match value {
-                Value::Int(rank) => Some((*rank, 0)),
-                Value::Dest { rank, tag } => Some((*rank, *tag)),
+                Value::Int(rank) => Some(Some((*rank, 0))),
+                Value::Dest { rank, tag } => Some(Some((*rank, *tag))),
+                Value::NoOne => Some(None),
                 _ => None,
             });
             let source = param(Role::Source).map(|(value, _)| match value {
-                Value::Int(rank) => Some((Some(*rank), None)),
-                Value::Source { rank, tag } => Some((*rank, *tag)),
+                Value::Int(rank) => Some(Some((Some(*rank), None))),
+                Value::Source { rank, tag } => Some(Some((*rank, *tag))),
+                Value::NoOne => Some(None),
                 _ => None,
             });
-            match (dest, source) {
-                (Some(None), _) => unknown_peer("destination")?,
-                (_, Some(None)) => unknown_peer("source")?,
-                (Some(Some((to, tag))), None) => Kind::Send { to, tag },
-                (None, Some(Some((from, tag)))) => Kind::Recv { from, tag },
-                (Some(Some((to, send_tag))), Some(Some((from, recv_tag)))) => Kind::Sendrecv {
-                    to,
-                    send_tag,
-                    from,
-                    recv_tag,
+            let send = |(to, tag)| Kind::Send { to, tag };
+            let recv = |(from, tag)| Kind::Recv { from, tag };
+            let kind = match (dest, source) {
+                (Some(None), _) => Some(unknown_peer("destination")?),
+                (_, Some(None)) => Some(unknown_peer("source")?),
+                (Some(Some(to)), None) => to.map(send),
+                (None, Some(Some(from))) => from.map(recv),
+                (Some(Some(to)), Some(Some(from))) => match (to, from) {
+                    (Some((to, send_tag)), Some((from, recv_tag))) => Some(Kind::Sendrecv {
+                        to,
+                        send_tag,
+                        from,
+                        recv_tag,
+                    }),
+                    (Some(to), None) => Some(send(to)),
+                    (None, Some(from)) => Some(recv(from)),
+                    (None, None) => None,
                 },
                 (None, None) => return give_up(span, "this op is not known"),
+            };
+            match kind {
+                Some(kind) => kind,
+                // With no one to send to or receive from, the op does nothing.
+                None => return Ok(result_of(op, explicit)),
             }
         };
         self.events.push(Event {
