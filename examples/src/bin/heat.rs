@@ -8,7 +8,7 @@
 //! plate (`gatherv`: blocks may differ in size) and checks it against the same steps on one
 //! process, exactly, then prints the steps and the temperature at the centre.
 //! ranks: 1 2 3 4
-//! args: --rows 30 --cols 22
+//! args: --rows 16 --cols 12
 
 use spmd::prelude::*;
 use spmd::{gatherv, sendrecv_into};

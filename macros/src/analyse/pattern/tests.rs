@@ -1196,3 +1196,36 @@ fn a_wrong_shift_on_an_open_grid_is_an_error() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_grid_kept_in_a_struct_is_known_in_its_methods() {
+    let source = r#"
+        struct Block {
+            grid: Cartesian<2>,
+            west: Vec<f64>,
+        }
+        impl Block {
+            fn new(comm: &Comm) -> Block {
+                Block {
+                    grid: comm.cartesian([0, 0], [false, false]),
+                    west: vec![0.0; 3],
+                }
+            }
+            fn exchange(&mut self, east: &[f64], comm: &Comm) {
+                let (west, east_peer) = self.grid.shift(1, 1);
+                sendrecv_into(east, &mut self.west, west, east_peer, comm);
+            }
+        }
+    "#;
+    let (errors, explained) = in_file(source, "exchange");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(explained.starts_with("`exchange`: checked"), "{explained}");
+    // Receiving from the east while sending east: a wait that never ends.
+    let wrong = source.replace(
+        "let (west, east_peer) = self.grid.shift(1, 1);",
+        "let (_, east_peer) = self.grid.shift(1, 1); let (west, _) = self.grid.shift(1, -1);",
+    );
+    let (errors, _) = in_file(&wrong, "exchange");
+    let first = errors.first().cloned().unwrap_or_default();
+    assert!(first.contains("never comes"), "{errors:#?}");
+}

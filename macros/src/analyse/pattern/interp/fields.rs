@@ -4,8 +4,9 @@
 //! A field `ty.field` is known for a rank of a size when, in the whole crate:
 //! - `ty` is the one type of its name, a struct whose derives never make a value out of
 //!   nothing (no `Default`, no `Deserialize`), and the field is plain data (integers, `bool`,
-//!   `Option`s, tuples and arrays of them, and structs and fieldless enums of the crate made of
-//!   them: no interior mutability), not set from other crates (not a `pub` field of a `pub`
+//!   `Option`s, tuples and arrays of them, the runtime's process grid `Cartesian`, and structs
+//!   and fieldless enums of the crate made of them: no interior mutability), not set from other
+//!   crates (not a `pub` field of a `pub`
 //!   struct);
 //! - nothing writes it after construction: no assignment, `&mut` borrow or method that may
 //!   mutate is applied to a place whose path goes through `.field`, and no pattern binds it
@@ -104,6 +105,15 @@ const READ_ONLY: &[&str] = &[
     "next_power_of_two",
     "is_power_of_two",
     "abs_diff",
+    // The runtime's process grid (`Cartesian`).
+    "dims",
+    "coords",
+    "coords_of",
+    "periodic",
+    "neighbour",
+    "rank_at",
+    "shift",
+    "rank",
 ];
 
 /// What is known of one field for one rank of one size.
@@ -375,6 +385,10 @@ fn plain_type(callees: &Callees<'_>, ty: &syn::Type, depth: u32) -> bool {
                     syn::GenericArgument::Type(inner) => plain_type(callees, inner, depth - 1),
                     _ => false,
                 });
+            }
+            // The runtime's process grid: immutable plain data made from the rank and size.
+            if name == "Cartesian" && callees.type_info(&name).is_none() {
+                return true;
             }
             if !last.arguments.is_empty() {
                 return false;
