@@ -4,10 +4,11 @@ use spmd::prelude::*;
 
 // ANCHOR: body
 #[spmd_jit]
-fn halo(comm: &Comm, edge: &mut [f64]) -> Status {
-    let (from, _) = comm.shift(1);
+fn halo(comm: &Comm, edge: &mut [f64], mine: &[f64]) -> Status {
+    let (from, to) = comm.shift(1);
     let request = irecv_into(&mut *edge, from, comm);
     edge[0] = 1.0;
+    send(mine, to, comm);
     wait(request)
 }
 // ANCHOR_END: body

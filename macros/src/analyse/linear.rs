@@ -797,6 +797,10 @@ impl<'ast> Visit<'ast> for Linear<'_> {
             }
             Expr::Closure(closure) => self.capture(closure.body.to_token_stream()),
             Expr::Async(block) => self.capture(block.block.to_token_stream()),
+            // `vec![a, b]` moves its items (requests collected for a `wait_all`).
+            Expr::Macro(mac) if mac.mac.path.is_ident("vec") => {
+                self.capture(mac.mac.tokens.clone());
+            }
             // Format-like macros borrow their arguments.
             Expr::Macro(_) => {}
             expr => visit::visit_expr(self, expr),

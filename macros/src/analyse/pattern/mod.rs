@@ -465,9 +465,7 @@ fn unplayed_why(unplayed: simulate::Unplayed, events: &[&[Event]]) -> GiveUp {
             event.kind,
             Kind::Recv { from: None, .. } | Kind::Sendrecv { from: None, .. }
         ),
-        simulate::Unplayed::Nonblocking => {
-            event.nonblocking && !matches!(event.kind, Kind::Collective { .. })
-        }
+        simulate::Unplayed::Nonblocking => matches!(event.kind, Kind::Complete { requests: None }),
     };
     let span = events
         .iter()
@@ -480,8 +478,9 @@ fn unplayed_why(unplayed: simulate::Unplayed, events: &[&[Event]]) -> GiveUp {
              the collectives and peers are checked, the messages are not matched"
         }
         simulate::Unplayed::Nonblocking => {
-            "nonblocking point-to-point calls complete in an order that depends on timing: the \
-             collectives and peers are checked, the messages are not matched"
+            "which requests this completes is not followed (a `test`, whose outcome depends on \
+             timing, or requests kept in a collection built step by step): the collectives \
+             and peers are checked, the messages are not matched"
         }
     };
     GiveUp {

@@ -455,8 +455,25 @@ fn waiting(cx: &Context<'_>, at: At) -> String {
     let event = cx.event(at);
     let rank = at.0;
     let line = comma_line(event.span);
+    if event.nonblocking {
+        // A request whose `wait` blocks.
+        return match event.kind {
+            Kind::Send { to, .. } => format!(
+                "rank {rank} waits until its `{}`{} to rank {to} is received",
+                event.op.name,
+                at_line_without_parens(event.span)
+            ),
+            _ => format!(
+                "rank {rank} waits for the message of its `{}`{}",
+                event.op.name,
+                at_line_without_parens(event.span)
+            ),
+        };
+    }
     match event.kind {
-        Kind::Send { to, .. } => format!("rank {rank} sends to rank {to} (`send`{line})"),
+        Kind::Send { to, .. } => {
+            format!("rank {rank} sends to rank {to} (`{}`{line})", event.op.name)
+        }
         Kind::Recv { from, .. } => format!(
             "rank {rank} receives from rank {} (`{}`{line})",
             from.unwrap_or(-1),
@@ -471,6 +488,10 @@ fn waiting(cx: &Context<'_>, at: At) -> String {
             "rank {rank} waits in {} ({}) for every rank",
             label(event),
             comma_line(event.span).trim_start_matches(", ")
+        ),
+        Kind::Complete { .. } => format!(
+            "rank {rank} waits for its requests (`{}`{line})",
+            event.op.name
         ),
     }
 }

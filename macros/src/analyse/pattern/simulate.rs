@@ -8,6 +8,15 @@
 //! messages above the eager limit do, MPI's standard mode allowing either): a deadlock that
 //! only this play finds is a cycle of sends. A `sendrecv` posts its send and its receive
 //! together, as MPI's does, so it never waits for itself. A collective waits for every rank.
+//!
+//! A nonblocking point-to-point call (`isend`, `irecv`, `isendrecv`) issues its request and
+//! goes on: its message is posted at once, its receive is posted and takes the first message
+//! it accepts once one is there (before the receives posted after it, as MPI matches), and the
+//! `wait` or `wait_all` that completes it waits until its receive took a message and, for its
+//! send, until the message is taken (synchronous play) or at once (eager play). A nonblocking
+//! collective is issued at once and its completion is not waited for.
+
+use std::collections::{HashMap, HashSet};
 
 use super::trace::{Event, Kind};
 
@@ -94,17 +103,33 @@ fn problem(traces: &[&[Event]]) -> Result<Option<Problem>, Unplayed> {
     if any_source {
         return Err(Unplayed::AnySource);
     }
-    let nonblocking = traces
-        .iter()
-        .flat_map(|events| events.iter())
-        .any(|event| event.nonblocking && !matches!(event.kind, Kind::Collective { .. }));
-    if nonblocking {
+    if traces.iter().any(|events| !requests_followed(events)) {
         return Err(Unplayed::Nonblocking);
     }
     if let Some(problem) = Play::new(traces, true).run() {
         return Ok(Some(problem));
     }
     Ok(Play::new(traces, false).run())
+}
+
+/// Whether the play can follow every request of a rank: each `wait` names its requests, no
+/// `test` (whose outcome depends on timing), and every point-to-point request is waited for.
+fn requests_followed(events: &[Event]) -> bool {
+    let mut completed = HashSet::new();
+    for event in events {
+        match &event.kind {
+            Kind::Complete { requests: None } => return false,
+            Kind::Complete {
+                requests: Some(ids),
+            } => completed.extend(ids.iter().copied()),
+            _ => {}
+        }
+    }
+    events.iter().all(|event| {
+        !event.nonblocking
+            || matches!(event.kind, Kind::Collective { .. })
+            || event.request.is_some_and(|id| completed.contains(&id))
+    })
 }
 
 /// The first peer or root out of range.
@@ -130,6 +155,7 @@ pub(crate) fn out_of_range(traces: &[&[Event]]) -> Option<Problem> {
                 Kind::Collective { root, .. } => root
                     .filter(|&root| outside(root))
                     .map(|root| (root, Role::Root)),
+                Kind::Complete { .. } => None,
             };
             if let Some((value, what)) = bad {
                 return Some(Problem::OutOfRange {
@@ -227,6 +253,19 @@ struct Message {
     taken: bool,
 }
 
+/// A request issued by a nonblocking point-to-point call, as the play follows it.
+#[derive(Debug)]
+struct Request {
+    /// The issuing call's index in the rank's trace.
+    event: usize,
+    /// The message it sent, if it sends.
+    message: Option<usize>,
+    /// What it receives (source, tag), if it receives.
+    receive: Option<(Option<i128>, Option<i128>)>,
+    /// Its receive took a message.
+    received: bool,
+}
+
 /// One play of the calls.
 struct Play<'a> {
     traces: &'a [&'a [Event]],
@@ -238,6 +277,10 @@ struct Play<'a> {
     /// The receive of the rank's current `sendrecv` is done.
     received: Vec<bool>,
     messages: Vec<Message>,
+    /// Each rank's point-to-point requests, by number.
+    requests: Vec<HashMap<usize, Request>>,
+    /// Each rank's receive requests that have not taken a message yet, in the order issued.
+    waiting_receives: Vec<Vec<usize>>,
 }
 
 /// What a blocked rank waits for.
@@ -261,6 +304,8 @@ impl<'a> Play<'a> {
             posted: vec![None; size],
             received: vec![false; size],
             messages: Vec::new(),
+            requests: (0..size).map(|_| HashMap::new()).collect(),
+            waiting_receives: vec![Vec::new(); size],
         }
     }
 
@@ -278,18 +323,87 @@ impl<'a> Play<'a> {
         match self.posted[rank] {
             Some(message) => message,
             None => {
-                self.messages.push(Message {
-                    from: rank,
-                    to: to as usize,
-                    tag,
-                    at: (rank, self.next[rank]),
-                    taken: false,
-                });
-                let message = self.messages.len() - 1;
+                let message = self.post_message(rank, to, tag);
                 self.posted[rank] = Some(message);
                 message
             }
         }
+    }
+
+    /// Posts a message of the rank's current call.
+    fn post_message(&mut self, rank: usize, to: i128, tag: i128) -> usize {
+        self.messages.push(Message {
+            from: rank,
+            to: to as usize,
+            tag,
+            at: (rank, self.next[rank]),
+            taken: false,
+        });
+        self.messages.len() - 1
+    }
+
+    /// Issues the request `id` of the rank's current (nonblocking) call: its message posted,
+    /// its receive waiting for one.
+    fn issue(&mut self, rank: usize, id: usize, kind: &Kind) {
+        let (send, receive) = match *kind {
+            Kind::Send { to, tag } => (Some((to, tag)), None),
+            Kind::Recv { from, tag } => (None, Some((from, tag))),
+            Kind::Sendrecv {
+                to,
+                send_tag,
+                from,
+                recv_tag,
+            } => (Some((to, send_tag)), Some((from, recv_tag))),
+            Kind::Collective { .. } | Kind::Complete { .. } => (None, None),
+        };
+        let message = send.map(|(to, tag)| self.post_message(rank, to, tag));
+        if receive.is_some() {
+            self.waiting_receives[rank].push(id);
+        }
+        self.requests[rank].insert(
+            id,
+            Request {
+                event: self.next[rank],
+                message,
+                receive,
+                received: false,
+            },
+        );
+    }
+
+    /// Gives the rank's waiting receive requests the messages they accept, in the order they
+    /// were issued; whether any took one.
+    fn match_requests(&mut self, rank: usize) -> bool {
+        let mut changed = false;
+        let waiting = std::mem::take(&mut self.waiting_receives[rank]);
+        let mut still = Vec::new();
+        for id in waiting {
+            let receive = self.requests[rank]
+                .get(&id)
+                .and_then(|request| request.receive);
+            let taken = receive.is_some_and(|(from, tag)| self.take(rank, from, tag));
+            if taken {
+                if let Some(request) = self.requests[rank].get_mut(&id) {
+                    request.received = true;
+                }
+                changed = true;
+            } else {
+                still.push(id);
+            }
+        }
+        self.waiting_receives[rank] = still;
+        changed
+    }
+
+    /// Whether the rank's request `id` has completed (one the play did not see issued, of a
+    /// collective or of a call with no peer, completes at once).
+    fn complete(&self, rank: usize, id: usize) -> bool {
+        self.requests[rank].get(&id).is_none_or(|request| {
+            (request.receive.is_none() || request.received)
+                && request
+                    .message
+                    .is_none_or(|message| self.eager || self.messages[message].taken)
+        })
     }
 
     /// Takes the first message for `rank` that a receive from `from` with `tag` matches
@@ -314,7 +428,22 @@ impl<'a> Play<'a> {
     fn step(&mut self, rank: usize) -> bool {
         let mut changed = false;
         while let Some(event) = self.current(rank) {
+            // Messages go to the receive requests issued before this call first.
+            changed |= self.match_requests(rank);
+            if event.nonblocking
+                && let Some(id) = event.request
+                && !matches!(event.kind, Kind::Collective { .. })
+            {
+                self.issue(rank, id, &event.kind);
+                self.match_requests(rank);
+                self.advance(rank);
+                changed = true;
+                continue;
+            }
             let done = match event.kind {
+                Kind::Complete { ref requests } => {
+                    requests.iter().flatten().all(|&id| self.complete(rank, id))
+                }
                 Kind::Send { to, tag } => {
                     let fresh = self.posted[rank].is_none();
                     let message = self.post(rank, to, tag);
@@ -381,19 +510,36 @@ impl<'a> Play<'a> {
         Some(self.diagnose(&stuck))
     }
 
-    fn wait(&self, rank: usize) -> Option<Wait> {
+    /// What the blocked rank waits for, and the call it waits in: for a `wait`, the call that
+    /// issued the first request not complete.
+    fn wait(&self, rank: usize) -> Option<(Wait, At)> {
         let event = self.current(rank)?;
+        let here = (rank, self.next[rank]);
+        let source = |from: Option<i128>| from.map(|from| from as usize);
         Some(match event.kind {
-            Kind::Send { to, .. } => Wait::Taken(to as usize),
-            Kind::Recv { from, .. } => Wait::Message(from.map(|from| from as usize)),
+            Kind::Send { to, .. } => (Wait::Taken(to as usize), here),
+            Kind::Recv { from, .. } => (Wait::Message(source(from)), here),
             Kind::Sendrecv { to, from, .. } => {
                 if self.received[rank] {
-                    Wait::Taken(to as usize)
+                    (Wait::Taken(to as usize), here)
                 } else {
-                    Wait::Message(from.map(|from| from as usize))
+                    (Wait::Message(source(from)), here)
                 }
             }
-            Kind::Collective { .. } => Wait::Collective,
+            Kind::Collective { .. } => (Wait::Collective, here),
+            Kind::Complete { ref requests } => {
+                let open = requests
+                    .iter()
+                    .flatten()
+                    .find(|&&id| !self.complete(rank, id))
+                    .and_then(|id| self.requests[rank].get(id))?;
+                let at = (rank, open.event);
+                match (open.receive, open.message) {
+                    (Some((from, _)), _) if !open.received => (Wait::Message(source(from)), at),
+                    (_, Some(message)) => (Wait::Taken(self.messages[message].to), at),
+                    _ => return None,
+                }
+            }
         })
     }
 
@@ -403,7 +549,7 @@ impl<'a> Play<'a> {
         let finished = |rank: usize| self.current(rank).is_none();
         // A receive whose sender sent to it with other tags only.
         for &rank in stuck {
-            if let Some(Wait::Message(Some(from))) = self.wait(rank) {
+            if let Some((Wait::Message(Some(from)), at)) = self.wait(rank) {
                 let sends: Vec<At> = self
                     .messages
                     .iter()
@@ -411,26 +557,21 @@ impl<'a> Play<'a> {
                     .map(|message| message.at)
                     .collect();
                 if !sends.is_empty() {
-                    return Problem::TagMismatch {
-                        at: (rank, self.next[rank]),
-                        sends,
-                    };
+                    return Problem::TagMismatch { at, sends };
                 }
             }
         }
         // A receive whose sender has finished.
         for &rank in stuck {
-            if let Some(Wait::Message(Some(from))) = self.wait(rank)
+            if let Some((Wait::Message(Some(from)), at)) = self.wait(rank)
                 && finished(from)
             {
-                return Problem::NoSend {
-                    at: (rank, self.next[rank]),
-                };
+                return Problem::NoSend { at };
             }
         }
         // A cycle of waits, from the first blocked rank.
         let follow = |rank: usize| -> Option<usize> {
-            match self.wait(rank)? {
+            match self.wait(rank)?.0 {
                 Wait::Message(Some(from)) => Some(from),
                 Wait::Message(None) => None,
                 Wait::Taken(to) => Some(to),
@@ -453,7 +594,10 @@ impl<'a> Play<'a> {
         };
         let cycle: Vec<At> = cycle
             .into_iter()
-            .map(|rank| (rank, self.next[rank]))
+            .map(|rank| {
+                self.wait(rank)
+                    .map_or((rank, self.next[rank]), |(_, at)| at)
+            })
             .collect();
         Problem::Deadlock {
             cycle,

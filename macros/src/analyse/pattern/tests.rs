@@ -1229,3 +1229,89 @@ fn a_grid_kept_in_a_struct_is_known_in_its_methods() {
     let first = errors.first().cloned().unwrap_or_default();
     assert!(first.contains("never comes"), "{errors:#?}");
 }
+
+#[test]
+fn nonblocking_exchanges_are_played() {
+    // Both ranks post their receive, send, and wait for both: fine at every size (a ring).
+    let source = quote! {
+        fn ring(comm: &Comm, x: &[f64]) -> Vec<f64> {
+            let (rank, size) = (comm.rank(), comm.size());
+            let left = (rank + size - 1) % size;
+            let right = (rank + 1) % size;
+            let r = irecv(x, left, comm);
+            let s = isend(x, right, comm);
+            let (got, ()) = wait_all((r, s), comm);
+            let t = isendrecv(x, x, Source::rank(left), Dest::rank(right), comm);
+            let again = wait(t);
+            let r = irecv(x, left, comm);
+            let s = isend(x, right, comm);
+            let both = vec![r, s];
+            wait_all(both, comm);
+            let r = irecv(x, left, comm);
+            let s = isend(x, right, comm);
+            wait_all([s, r], comm);
+            got
+        }
+    };
+    assert_clean(source.clone());
+    let text = explain(source);
+    assert!(text.contains("checked: every message matched"), "{text}");
+    // Send first, wait, then receive, on both sides of a pair: a deadlock once messages are
+    // not eager (the send's wait waits for the receive).
+    assert_error(
+        quote! {
+            fn swap(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                assert_eq!(comm.size(), 2);
+                let other = 1 - comm.rank();
+                let s = isend(x, other, comm);
+                wait(s);
+                recv(x, other, comm)
+            }
+        },
+        &["deadlock", "eager"],
+    );
+    // A receive posted but its message never sent: the wait waits forever.
+    assert_error(
+        quote! {
+            fn lost(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                assert_eq!(comm.size(), 2);
+                let r = irecv(x, 1 - comm.rank(), comm);
+                if comm.rank() == 0 {
+                    send(x, 1, comm);
+                }
+                wait(r)
+            }
+        },
+        &["`irecv` on rank 0", "never comes"],
+    );
+    // A message sent with `isend` that no one receives.
+    assert_error(
+        quote! {
+            fn unreceived(comm: &Comm, x: &[f64]) {
+                assert_eq!(comm.size(), 2);
+                if comm.rank() == 0 {
+                    let s = isend(x, 1, comm);
+                    wait(s);
+                }
+            }
+        },
+        &["`isend` on rank 0", "never received"],
+    );
+}
+
+#[test]
+fn requests_waited_out_of_sight_are_not_played() {
+    // Requests in a `Vec` built by pushes: which ones a `wait_all` completes is not known, so
+    // the messages are not matched (the collectives still are).
+    let text = explain(quote! {
+        fn many(comm: &Comm, x: &[f64]) {
+            let mut requests = Vec::new();
+            for peer in 0..comm.size() {
+                requests.push(isend(x, peer, comm));
+            }
+            let got: Vec<_> = (0..comm.size()).map(|peer| recv(x, peer, comm)).collect();
+            wait_all(requests, comm);
+        }
+    });
+    assert!(!text.contains("checked: every message matched"), "{text}");
+}

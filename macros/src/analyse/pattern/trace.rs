@@ -74,6 +74,8 @@ pub(crate) struct Event {
     pub(crate) in_loop: Option<usize>,
     /// The op issues a request (`isend`, `ibcast`, ...): it does not wait.
     pub(crate) nonblocking: bool,
+    /// The request it issues, numbered per rank (`wait`'s [`Kind::Complete`] names it).
+    pub(crate) request: Option<usize>,
 }
 
 /// What a call does, with its peers, tags, root and operator evaluated.
@@ -100,6 +102,11 @@ pub(crate) enum Kind {
         root: Option<i128>,
         reduction: Option<String>,
     },
+    /// `wait`, `wait_all`: waits until each of these requests completed; `None` when which
+    /// requests it is given is not known (or for `test`, whose outcome depends on timing).
+    Complete {
+        requests: Option<Vec<usize>>,
+    },
 }
 
 impl Kind {
@@ -113,7 +120,7 @@ impl Kind {
                 recv_tag: tag,
                 ..
             } => Some((from, tag)),
-            Kind::Send { .. } | Kind::Collective { .. } => None,
+            Kind::Send { .. } | Kind::Collective { .. } | Kind::Complete { .. } => None,
         }
     }
 }

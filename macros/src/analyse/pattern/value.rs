@@ -35,6 +35,8 @@ pub(crate) enum Value {
         periodic: Vec<bool>,
         rank: i128,
     },
+    /// The request a nonblocking op returned, by its number in the rank's trace.
+    Request(usize),
     /// An explicit token, as `spmd::token()` or an op returns it (or a value holding one).
     Token,
     /// A struct built by a literal of the crate's code (`Grid { rows: 2, cols }`): its type's

@@ -341,6 +341,14 @@ impl Interp<'_> {
                     if !fine {
                         return give_up(span, format!("`{name}!` is given the communicator"));
                     }
+                } else if name == "vec" {
+                    // `vec![a, b]` is the array of its items (requests for a `wait_all`).
+                    let tokens = &mac.tokens;
+                    if let Ok(array @ Expr::Array(_)) =
+                        syn::parse2::<Expr>(quote::quote!([#tokens]))
+                    {
+                        return self.expr(&array);
+                    }
                 }
                 Ok(Value::Unknown)
             }

@@ -655,6 +655,7 @@ impl<'a> Interp<'a> {
         let mut inner = Interp::new(&shared, size, rank, budget);
         inner.loops = loops;
         inner.call_depth = call_depth;
+        inner.next_request = self.next_request;
         let mut bound = Vec::new();
         if let Some((value, _)) = &receiver {
             bound.push(("self".to_owned(), value.clone()));
@@ -682,6 +683,7 @@ impl<'a> Interp<'a> {
         let communicates_elsewhere = inner.communicates_elsewhere;
         let events = std::mem::take(&mut inner.events);
         let trips = std::mem::take(&mut inner.trips);
+        self.next_request = inner.next_request;
         drop(inner);
         if !in_place {
             *self.budget -= start - steps;

@@ -169,6 +169,8 @@ struct Interp<'a> {
     /// The expression whose value is asked for (by identity), and its value once reached:
     /// the evaluation stops there.
     capture: Option<(usize, Option<Value>)>,
+    /// The number of the next request issued on this rank (shared with the calls followed).
+    next_request: usize,
 }
 
 impl<'a> Interp<'a> {
@@ -190,6 +192,7 @@ impl<'a> Interp<'a> {
             communicates_elsewhere: false,
             skipped: false,
             capture: None,
+            next_request: 0,
         }
     }
 

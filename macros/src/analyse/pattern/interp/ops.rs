@@ -30,8 +30,31 @@ impl Interp<'_> {
             values.push(self.expr(arg)?);
         }
         if op.is_nonblocking() && !op.issues_request() {
-            return Ok(result_of(op, explicit));
+            // `wait`, `wait_all`: the requests they complete; `test` may or may not.
+            let requests = match (op.name, values.first()) {
+                ("wait" | "wait_all", Some(value)) => requests_in(value),
+                _ => None,
+            };
+            self.events.push(Event {
+                op,
+                span,
+                site: id_of(call),
+                kind: Kind::Complete { requests },
+                in_loop: self.loops.last().copied(),
+                nonblocking: false,
+                request: None,
+            });
+            if self.events.len() > EVENT_LIMIT {
+                return Err(Ctl::Stop(End::Budget));
+            }
+            return Ok(result_of(op, explicit, None));
         }
+        // The request an issuing op returns: numbered whether or not it moves a message (a
+        // request of a send to no one completes at once).
+        let request = op.issues_request().then(|| {
+            self.next_request += 1;
+            self.next_request - 1
+        });
         let param = |role: Role| {
             op.position(role)
                 .and_then(|index| Some((values.get(index)?, call.args.iter().nth(index)?)))
@@ -96,7 +119,7 @@ impl Interp<'_> {
             match kind {
                 Some(kind) => kind,
                 // With no one to send to or receive from, the op does nothing.
-                None => return Ok(result_of(op, explicit)),
+                None => return Ok(result_of(op, explicit, request)),
             }
         };
         self.events.push(Event {
@@ -106,19 +129,38 @@ impl Interp<'_> {
             kind,
             in_loop: self.loops.last().copied(),
             nonblocking: op.issues_request(),
+            request,
         });
         if self.events.len() > EVENT_LIMIT {
             return Err(Ctl::Stop(End::Budget));
         }
-        Ok(result_of(op, explicit))
+        Ok(result_of(op, explicit, request))
     }
 }
 
-/// The value of an op's call: its token in explicit mode, beside a value not known.
-fn result_of(op: Op, explicit: bool) -> Value {
+/// The value of an op's call: its token in explicit mode, beside its request or a value not
+/// known.
+fn result_of(op: Op, explicit: bool, request: Option<usize>) -> Value {
+    let value = request.map_or(Value::Unknown, Value::Request);
     match (explicit, op.returns_value()) {
-        (false, _) => Value::Unknown,
+        (false, _) => value,
         (true, false) => Value::Token,
-        (true, true) => Value::Tuple(vec![Value::Unknown, Value::Token]),
+        (true, true) => Value::Tuple(vec![value, Value::Token]),
+    }
+}
+
+/// The requests a `wait` or `wait_all` is given: one, or a tuple or array of them (nested);
+/// `None` when any is not known.
+fn requests_in(value: &Value) -> Option<Vec<usize>> {
+    match value {
+        Value::Request(id) => Some(vec![*id]),
+        Value::Tuple(items) | Value::Array(items) => {
+            let mut all = Vec::new();
+            for item in items {
+                all.extend(requests_in(item)?);
+            }
+            Some(all)
+        }
+        _ => None,
     }
 }
