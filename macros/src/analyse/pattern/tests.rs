@@ -1315,3 +1315,25 @@ fn requests_waited_out_of_sight_are_not_played() {
     });
     assert!(!text.contains("checked: every message matched"), "{text}");
 }
+
+#[test]
+fn nonblocking_collectives_roots_are_checked() {
+    assert_error(
+        quote! {
+            fn spread(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                let r = ibcast(x, comm.size(), comm);
+                wait(r)
+            }
+        },
+        &["root"],
+    );
+    assert_error(
+        quote! {
+            fn spread(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                let r = ibcast(x, comm.rank() % 2, comm);
+                wait(r)
+            }
+        },
+        &["root"],
+    );
+}
