@@ -238,8 +238,8 @@ mod sealed {
 
 /// What a receive got: who sent it, with which tag, how many elements.
 ///
-/// A receive from no one ([`Source::none`]) got nothing: [`is_from_no_one`]
-/// (Status::is_from_no_one) is true, `source` is [`Status::NO_ONE`], `tag` is
+/// A receive from no one ([`Source::none`]) got nothing:
+/// [`is_from_no_one`](Status::is_from_no_one) is true, `source` is [`Status::NO_ONE`], `tag` is
 /// [`Status::NO_TAG`] and the count is 0.
 ///
 /// Not `Send`: [`count`](Status::count) asks MPI, which only the thread that received may do

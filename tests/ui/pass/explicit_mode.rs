@@ -63,10 +63,16 @@ fn matches_and_returns(comm: &Comm, token: Token, mode: u8) -> Result<Token, Tok
 
 #[spmd_jit]
 fn statuses(comm: &Comm, token: Token) -> Token {
+    // Each rank sends to itself, without waiting, then receives.
+    let rank = comm.rank();
+    let (sent, token) = isend(&[1_u8; 4][..], rank, comm, token);
     let (data, status, token) = recv_with_status(&[0_u8; 4][..], ANY_SOURCE, comm, token);
+    let ((), token) = wait(sent, token);
     let _ = (data, status);
+    let (sent, token) = isend(&[2_u8; 4][..], rank, comm, token);
     let mut buf = [0_u8; 4];
-    let (_status, token) = recv_into(&mut buf[..], 0, comm, token);
+    let (_status, token) = recv_into(&mut buf[..], rank, comm, token);
+    let ((), token) = wait(sent, token);
     allreduce_in_place(&mut buf[..], Max, comm, token)
 }
 

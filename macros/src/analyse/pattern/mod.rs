@@ -278,6 +278,9 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         && let Some(callers) = callers_cover(&name, callees, options.source, options.path)
     {
         let problem = match problem {
+            simulate::Problem::Raced { .. } => {
+                "in some order of matching, a message is not matched"
+            }
             simulate::Problem::Collectives { .. } => "the ranks' collectives differ",
             simulate::Problem::OutOfRange { .. } => "a peer or root is out of range",
             simulate::Problem::Deadlock { .. } => "its calls deadlock",
@@ -474,8 +477,9 @@ fn unplayed_why(unplayed: simulate::Unplayed, events: &[&[Event]]) -> GiveUp {
         .map_or_else(Span::call_site, |event| event.span);
     let why = match unplayed {
         simulate::Unplayed::AnySource => {
-            "a receive from `ANY_SOURCE` matches messages in an order that depends on timing: \
-             the collectives and peers are checked, the messages are not matched"
+            "receives from `ANY_SOURCE` can match their messages in more orders than the check \
+             plays (64 per world): the collectives and peers are checked, the messages are not \
+             matched"
         }
         simulate::Unplayed::Nonblocking => {
             "which requests this completes is not followed (a `test`, whose outcome depends on \

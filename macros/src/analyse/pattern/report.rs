@@ -95,18 +95,47 @@ fn tag_text(tag: Option<i128>) -> String {
 
 /// The errors for `problem`: `(span, message)`, the whole story first.
 pub(crate) fn describe(problem: &Problem, cx: &Context<'_>) -> Vec<(Span, String)> {
-    let mut errors = match problem {
+    let mut errors = story(problem, cx);
+    if let Some((_, message)) = errors.first_mut() {
+        message.push_str(&sizes_advice(cx));
+    }
+    errors
+}
+
+/// [`describe`] without the advice on sizes.
+fn story(problem: &Problem, cx: &Context<'_>) -> Vec<(Span, String)> {
+    match problem {
         Problem::OutOfRange { at, value, what } => out_of_range(cx, *at, *value, *what),
         Problem::Collectives { position, calls } => collectives(cx, *position, calls),
         Problem::NoSend { at } => no_send(cx, *at),
         Problem::TagMismatch { at, sends } => tag_mismatch(cx, *at, sends),
         Problem::NoRecv { at } => no_recv(cx, *at),
         Problem::Deadlock { cycle, always } => deadlock(cx, cycle, *always),
-    };
-    if let Some((_, message)) = errors.first_mut() {
-        message.push_str(&sizes_advice(cx));
+        Problem::Raced { order, problem } => {
+            let mut errors = story(problem, cx);
+            if let Some((_, message)) = errors.first_mut() {
+                let taken: Vec<String> = order
+                    .iter()
+                    .map(|&(at, sender)| {
+                        let event = cx.event(at);
+                        format!(
+                            "`{}` on rank {}{} takes rank {sender}'s message",
+                            event.op.name,
+                            at.0,
+                            at_line(event.span)
+                        )
+                    })
+                    .collect();
+                message.push_str(&format!(
+                    ". This happens when the receives from any rank match in this order, which \
+                     timing decides: {}. Receive from a rank named where the order matters, \
+                     or make every order correct",
+                    taken.join("; ")
+                ));
+            }
+            errors
+        }
     }
-    errors
 }
 
 fn out_of_range(cx: &Context<'_>, at: At, value: i128, what: Role) -> Vec<(Span, String)> {
@@ -325,7 +354,22 @@ fn no_send(cx: &Context<'_>, at: At) -> Vec<(Span, String)> {
     let event = cx.event(at);
     let rank = at.0;
     let (from, tag) = event.kind.receives().unwrap_or((None, None));
-    let from = from.unwrap_or(0) as usize;
+    let Some(from) = from else {
+        return vec![(
+            event.span,
+            format!(
+                "{world}, `{op}` on rank {rank}{line} waits for a message from any rank{tag} \
+                 that never comes: every rank has finished or waits for a message itself, so \
+                 nothing more is sent and the receive waits forever. Send the message it \
+                 expects, or do not receive it",
+                world = cx.world(),
+                op = event.op.name,
+                line = at_line(event.span),
+                tag = tag_text(tag),
+            ),
+        )];
+    };
+    let from = from as usize;
     let sends = cx.sends_to(from, rank);
     let why = if sends.is_empty() {
         format!("rank {from} never sends to rank {rank}")

@@ -44,7 +44,17 @@ pub(crate) enum Problem {
     /// Calls waiting for each other, each for the next (the last for the first): whatever
     /// the message size when `always`, else once sends wait for their receive.
     Deadlock { cycle: Vec<At>, always: bool },
+    /// `problem`, in one order of matching of the receives from `ANY_SOURCE`: `order` says,
+    /// for each such receive that had messages from several ranks to choose from, which
+    /// rank's message it took.
+    Raced {
+        order: Vec<(At, usize)>,
+        problem: Box<Problem>,
+    },
 }
+
+/// How many plays of the matching orders of `ANY_SOURCE` receives one world may take.
+const ORDER_LIMIT: usize = 64;
 
 /// Which argument of a call is out of range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +77,7 @@ pub(crate) enum Outcome {
 /// Why the messages of a world were not played.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Unplayed {
-    /// A receive from `ANY_SOURCE`: the matching depends on timing.
+    /// Receives from `ANY_SOURCE` with more orders of matching than are played.
     AnySource,
     /// A nonblocking point-to-point call: it completes whenever its request is completed.
     Nonblocking,
@@ -94,22 +104,66 @@ fn problem(traces: &[&[Event]]) -> Result<Option<Problem>, Unplayed> {
     if let Some(problem) = collectives(&known) {
         return Ok(Some(problem));
     }
-    let any_source = traces.iter().flat_map(|events| events.iter()).any(|event| {
-        matches!(
-            event.kind,
-            Kind::Recv { from: None, .. } | Kind::Sendrecv { from: None, .. }
-        )
-    });
-    if any_source {
-        return Err(Unplayed::AnySource);
-    }
     if traces.iter().any(|events| !requests_followed(events)) {
         return Err(Unplayed::Nonblocking);
     }
-    if let Some(problem) = Play::new(traces, true).run() {
+    if let Some(problem) = every_order(traces, true)? {
         return Ok(Some(problem));
     }
-    Ok(Play::new(traces, false).run())
+    every_order(traces, false)
+}
+
+/// Plays the calls in every order of matching of the receives from `ANY_SOURCE` (each such
+/// receive that finds messages from several ranks takes each rank's in turn), up to
+/// [`ORDER_LIMIT`] plays: the first problem of any order, with the order.
+fn every_order(traces: &[&[Event]], eager: bool) -> Result<Option<Problem>, Unplayed> {
+    // Orders to play, as the choices of their first decisions (later ones take the first
+    // candidate).
+    let mut pending: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut plays = 0;
+    while let Some(choices) = pending.pop() {
+        plays += 1;
+        if plays > ORDER_LIMIT {
+            return Err(Unplayed::AnySource);
+        }
+        let mut play = Play::new(traces, eager);
+        play.choices = choices.clone();
+        let problem = play.run_keeping();
+        let decisions = &play.decisions;
+        if let Some(problem) = problem {
+            if decisions.is_empty() {
+                return Ok(Some(problem));
+            }
+            let order = decisions
+                .iter()
+                .map(|decision| (decision.at, decision.candidates[decision.chosen]))
+                .collect();
+            return Ok(Some(Problem::Raced {
+                order,
+                problem: Box::new(problem),
+            }));
+        }
+        // The other candidates of each decision this play made by default.
+        for index in choices.len()..decisions.len() {
+            for other in 1..decisions[index].candidates.len() {
+                let mut next: Vec<usize> = decisions[..index].iter().map(|d| d.chosen).collect();
+                next.push(other);
+                pending.push(next);
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A receive from `ANY_SOURCE` that found messages from several ranks.
+#[derive(Debug, Clone)]
+struct Decision {
+    /// The receive.
+    at: At,
+    /// The ranks whose messages it could take, in rank order.
+    candidates: Vec<usize>,
+    /// The index of the one it took.
+    chosen: usize,
 }
 
 /// Whether the play can follow every request of a rank: each `wait` names its requests, no
@@ -281,6 +335,11 @@ struct Play<'a> {
     requests: Vec<HashMap<usize, Request>>,
     /// Each rank's receive requests that have not taken a message yet, in the order issued.
     waiting_receives: Vec<Vec<usize>>,
+    /// The candidate each decision of a receive from `ANY_SOURCE` takes, by its index (the
+    /// first candidate past the end).
+    choices: Vec<usize>,
+    /// The decisions made.
+    decisions: Vec<Decision>,
 }
 
 /// What a blocked rank waits for.
@@ -306,6 +365,8 @@ impl<'a> Play<'a> {
             messages: Vec::new(),
             requests: (0..size).map(|_| HashMap::new()).collect(),
             waiting_receives: vec![Vec::new(); size],
+            choices: Vec::new(),
+            decisions: Vec::new(),
         }
     }
 
@@ -378,10 +439,11 @@ impl<'a> Play<'a> {
         let waiting = std::mem::take(&mut self.waiting_receives[rank]);
         let mut still = Vec::new();
         for id in waiting {
-            let receive = self.requests[rank]
-                .get(&id)
-                .and_then(|request| request.receive);
-            let taken = receive.is_some_and(|(from, tag)| self.take(rank, from, tag));
+            let Some(request) = self.requests[rank].get(&id) else {
+                continue;
+            };
+            let (event, receive) = (request.event, request.receive);
+            let taken = receive.is_some_and(|(from, tag)| self.take(rank, event, from, tag));
             if taken {
                 if let Some(request) = self.requests[rank].get_mut(&id) {
                     request.received = true;
@@ -407,15 +469,44 @@ impl<'a> Play<'a> {
     }
 
     /// Takes the first message for `rank` that a receive from `from` with `tag` matches
-    /// (MPI's order: messages from one sender arrive in the order they were sent).
-    fn take(&mut self, rank: usize, from: Option<i128>, tag: Option<i128>) -> bool {
-        let found = self.messages.iter_mut().find(|message| {
+    /// (MPI's order: messages from one sender arrive in the order they were sent). From any
+    /// rank, with messages of several ranks there, the one this play's choices say (see
+    /// [`every_order`]).
+    fn take(&mut self, rank: usize, index: usize, from: Option<i128>, tag: Option<i128>) -> bool {
+        let accepts = |message: &Message, sender: Option<usize>| {
             !message.taken
                 && message.to == rank
+                && sender.is_none_or(|sender| message.from == sender)
                 && from.is_none_or(|from| message.from as i128 == from)
                 && tag.is_none_or(|tag| message.tag == tag)
-        });
-        match found {
+        };
+        let mut sender = None;
+        if from.is_none() {
+            let mut candidates: Vec<usize> = self
+                .messages
+                .iter()
+                .filter(|message| accepts(message, None))
+                .map(|message| message.from)
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            if candidates.len() > 1 {
+                let decision = self.decisions.len();
+                let last = candidates.len() - 1;
+                let chosen = self.choices.get(decision).map_or(0, |&c| c.min(last));
+                sender = Some(candidates[chosen]);
+                self.decisions.push(Decision {
+                    at: (rank, index),
+                    candidates,
+                    chosen,
+                });
+            }
+        }
+        match self
+            .messages
+            .iter_mut()
+            .find(|message| accepts(message, sender))
+        {
             Some(message) => {
                 message.taken = true;
                 true
@@ -450,7 +541,7 @@ impl<'a> Play<'a> {
                     changed |= fresh;
                     self.eager || self.messages[message].taken
                 }
-                Kind::Recv { from, tag } => self.take(rank, from, tag),
+                Kind::Recv { from, tag } => self.take(rank, self.next[rank], from, tag),
                 Kind::Sendrecv {
                     to,
                     send_tag,
@@ -460,7 +551,7 @@ impl<'a> Play<'a> {
                     let fresh = self.posted[rank].is_none();
                     let message = self.post(rank, to, send_tag);
                     changed |= fresh;
-                    if !self.received[rank] && self.take(rank, from, recv_tag) {
+                    if !self.received[rank] && self.take(rank, self.next[rank], from, recv_tag) {
                         self.received[rank] = true;
                         changed = true;
                     }
@@ -478,7 +569,13 @@ impl<'a> Play<'a> {
         changed
     }
 
+    #[cfg(test)]
     fn run(mut self) -> Option<Problem> {
+        self.run_keeping()
+    }
+
+    /// Plays until no call can go on; the problem, if any (the play keeps its decisions).
+    fn run_keeping(&mut self) -> Option<Problem> {
         let size = self.traces.len();
         loop {
             let mut changed = false;
@@ -567,6 +664,17 @@ impl<'a> Play<'a> {
                 && finished(from)
             {
                 return Problem::NoSend { at };
+            }
+        }
+        // A receive from any rank while every rank has finished or waits for a message:
+        // nothing more is sent.
+        let all_receiving = (0..size)
+            .all(|rank| finished(rank) || matches!(self.wait(rank), Some((Wait::Message(_), _))));
+        if all_receiving {
+            for &rank in stuck {
+                if let Some((Wait::Message(None), at)) = self.wait(rank) {
+                    return Problem::NoSend { at };
+                }
             }
         }
         // A cycle of waits, from the first blocked rank.

@@ -1337,3 +1337,66 @@ fn nonblocking_collectives_roots_are_checked() {
         &["root"],
     );
 }
+
+#[test]
+fn receives_from_any_rank_are_played_in_every_order() {
+    // A root collects one message from every other rank, in any order: correct in every order.
+    let collect = quote! {
+        fn collect(comm: &Comm, x: &[f64]) {
+            if comm.rank() == 0 {
+                for _ in 1..comm.size() {
+                    recv(x, ANY_SOURCE, comm);
+                }
+            } else {
+                send(x, 0, comm);
+            }
+        }
+    };
+    assert_clean(collect.clone());
+    let text = explain(collect);
+    assert!(text.contains("checked: every message matched"), "{text}");
+    // The same with nonblocking receives, waited for together.
+    assert_clean(quote! {
+        fn collect(comm: &Comm, x: &[f64]) {
+            assert_eq!(comm.size(), 3);
+            if comm.rank() == 0 {
+                let a = irecv(x, ANY_SOURCE, comm);
+                let b = irecv(x, ANY_SOURCE, comm);
+                wait_all((a, b), comm);
+            } else {
+                send(x, 0, comm);
+            }
+        }
+    });
+    // A receive from any rank, then one from rank 1: when the first takes rank 1's message,
+    // the second waits forever (and rank 2's message is never received).
+    let found = errors(quote! {
+        fn race(comm: &Comm, x: &[f64]) {
+            assert_eq!(comm.size(), 3);
+            if comm.rank() == 0 {
+                recv(x, ANY_SOURCE, comm);
+                recv(x, 1, comm);
+            } else {
+                send(x, 0, comm);
+            }
+        }
+    });
+    let first = found.first().cloned().unwrap_or_default();
+    assert!(
+        first.contains("in this order, which timing decides"),
+        "{found:#?}"
+    );
+    assert!(first.contains("takes rank 1's message"), "{found:#?}");
+}
+
+#[test]
+fn a_receive_from_any_rank_that_nobody_sends_is_found() {
+    assert_error(
+        quote! {
+            fn nobody(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                recv(x, ANY_SOURCE, comm)
+            }
+        },
+        &["waits for a message from any rank", "never comes"],
+    );
+}
