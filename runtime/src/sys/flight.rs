@@ -40,6 +40,10 @@ pub(crate) struct InFlight<'c, S: Element, R: Element> {
     /// A receive matched by spmd (see [`matching`]), which owns its memory; `recv` is then
     /// empty.
     deferred: Option<Rc<Deferred<R>>>,
+    /// The counts and displacements MPI reads until a v-collective completes (MPI may read
+    /// them at any time before): in a heap allocation that moving the `InFlight` does not move,
+    /// leaked with it when forgotten. Empty for the other operations.
+    arrays: Vec<c_int>,
     _comm: PhantomData<&'c ()>,
 }
 
@@ -142,6 +146,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             recv,
             function,
             deferred: None,
+            arrays: Vec::new(),
             _comm: PhantomData,
         };
         outcome?;
@@ -163,6 +168,27 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         })
     }
 
+    /// [`start_one`](InFlight::start_one) of an operation that also reads `arrays` (a
+    /// v-collective's counts and displacements): `start` gets their address too, and the
+    /// `InFlight` owns them from the start of the operation to its completion.
+    pub(super) fn start_one_with_arrays(
+        function: &'static str,
+        send: Memory<S>,
+        recv: Memory<R>,
+        arrays: Vec<c_int>,
+        start: impl FnOnce(*const S, *mut R, *const c_int, &mut [ffi::MPI_Request; 2]) -> c_int,
+    ) -> SysResult<InFlight<'c, S, R>> {
+        // The heap allocation of `arrays` does not move when the `Vec` moves into the
+        // `InFlight`; on an error no request was started, so nothing reads it after the drop.
+        let at = arrays.as_ptr();
+        let mut flight =
+            InFlight::start_one(function, send, recv, None, |send, recv, requests| {
+                start(send, recv, at, requests)
+            })?;
+        flight.arrays = arrays;
+        Ok(flight)
+    }
+
     /// An operation with nothing left for MPI to do: what a barrier whose agreement was the
     /// barrier starts.
     pub(crate) fn settled() -> InFlight<'c, S, R> {
@@ -177,6 +203,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             recv: Memory::default(),
             function: "MPI_Iallreduce",
             deferred: None,
+            arrays: Vec::new(),
             _comm: PhantomData,
         }
     }
@@ -656,4 +683,41 @@ pub(crate) fn ireduce_scatter_block<T: Element>(
             }
         },
     )
+}
+
+/// `MPI_Iscatter` from `root`, whose `send` holds `size` blocks of `recv.len()` (not used
+/// elsewhere), into `recv`.
+pub(crate) fn iscatter<T: Element>(
+    comm: RawComm<'_>,
+    send: Memory<T>,
+    recv: Memory<T>,
+    root: c_int,
+) -> SysResult<InFlight<'_, T, T>> {
+    let n = count(recv.len())?;
+    let at_root = comm.rank == root as usize;
+    if at_root {
+        super::assert_blocks(
+            "an iscatter's send buffer",
+            send.len(),
+            recv.len(),
+            comm.size,
+        );
+    }
+    InFlight::start_one("MPI_Iscatter", send, recv, None, |send, recv, requests| {
+        // SAFETY: `recv` holds `n` elements and, at the root, `send` `size * n` (checked
+        // above), both owned by the `InFlight` until completion; elsewhere MPI ignores `send`.
+        unsafe {
+            ffi::MPI_Iscatter(
+                send.cast(),
+                n,
+                T::datatype(),
+                recv.cast(),
+                n,
+                T::datatype(),
+                root,
+                comm.handle,
+                &mut requests[0],
+            )
+        }
+    })
 }
