@@ -11,6 +11,7 @@ use std::ptr;
 
 use mpi::ffi;
 
+use super::flight::Arrays;
 use super::varying::owned_layout;
 use super::{InFlight, Memory, RawComm, SysResult, count, op_handle};
 use crate::element::{Element, OpKind};
@@ -35,8 +36,9 @@ pub(crate) fn igatherv<'c, T: Element>(
 ) -> SysResult<InFlight<'c, T, T>> {
     let n = count(send.len())?;
     let at_root = comm.rank == root as usize;
-    let mut arrays = Vec::new();
+    let mut arrays = Arrays::None;
     if at_root {
+        arrays = Arrays::zeroed(2 * comm.size);
         owned_layout(
             "an igatherv's receive buffer",
             counts,
@@ -83,7 +85,7 @@ pub(crate) fn iallgatherv<'c, T: Element>(
     counts: &[usize],
 ) -> SysResult<InFlight<'c, T, T>> {
     let n = count(send.len())?;
-    let mut arrays = Vec::new();
+    let mut arrays = Arrays::zeroed(2 * comm.size);
     owned_layout(
         "an iallgatherv's receive buffer",
         counts,
@@ -129,8 +131,9 @@ pub(crate) fn iscatterv<'c, T: Element>(
 ) -> SysResult<InFlight<'c, T, T>> {
     let n = count(recv.len())?;
     let at_root = comm.rank == root as usize;
-    let mut arrays = Vec::new();
+    let mut arrays = Arrays::None;
     if at_root {
+        arrays = Arrays::zeroed(2 * comm.size);
         owned_layout(
             "an iscatterv's send buffer",
             counts,
@@ -178,7 +181,7 @@ pub(crate) fn ialltoallv<'c, T: Element>(
     recv_counts: &[usize],
 ) -> SysResult<InFlight<'c, T, T>> {
     let size = comm.size;
-    let mut arrays = Vec::with_capacity(4 * size);
+    let mut arrays = Arrays::zeroed(4 * size);
     owned_layout(
         "an ialltoallv's send buffer",
         send_counts,
@@ -191,7 +194,7 @@ pub(crate) fn ialltoallv<'c, T: Element>(
         recv_counts,
         recv.len(),
         size,
-        &mut arrays,
+        &mut arrays[2 * size..],
     )?;
     InFlight::start_one_with_arrays(
         "MPI_Ialltoallv",
@@ -231,7 +234,7 @@ pub(crate) fn ireduce_scatter<'c, T: Element>(
     counts: &[usize],
     op: OpKind,
 ) -> SysResult<InFlight<'c, T, T>> {
-    let mut arrays = Vec::new();
+    let mut arrays = Arrays::zeroed(2 * comm.size);
     owned_layout(
         "an ireduce_scatter's send buffer",
         counts,

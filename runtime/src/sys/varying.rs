@@ -96,17 +96,23 @@ fn displacements(counts: &[usize]) -> impl Iterator<Item = c_int> + '_ {
 }
 
 /// [`Layout::of`] for a nonblocking v-collective, which MPI may read until it completes: the
-/// counts, then the displacements, appended to `arrays`, which the operation owns.
+/// counts into `out[..size]`, their displacements into `out[size..2 * size]` (`out` is memory
+/// the operation owns).
 pub(super) fn owned_layout(
     what: &str,
     counts: &[usize],
     len: usize,
     size: usize,
-    arrays: &mut Vec<c_int>,
+    out: &mut [c_int],
 ) -> SysResult {
     tiling(what, counts, len, size)?;
-    arrays.extend(counts.iter().map(|&block| block as c_int));
-    arrays.extend(displacements(counts));
+    let (out_counts, out_displs) = out[..2 * size].split_at_mut(size);
+    for (slot, &block) in out_counts.iter_mut().zip(counts) {
+        *slot = block as c_int;
+    }
+    for (slot, displ) in out_displs.iter_mut().zip(displacements(counts)) {
+        *slot = displ;
+    }
     Ok(())
 }
 
