@@ -1,7 +1,7 @@
 //! Nonblocking ops: `isend`, `irecv`, `irecv_into`, `isendrecv`, `ibarrier`, `ibcast`,
 //! `iallreduce`, `iallgather`, `ialltoall`, `iscatter`, the reductions and reduce-scatters,
-//! the v-collectives (in [`varying`]), and the [`Request`]s they return, completed by
-//! [`wait`], [`wait_all`] or [`test`](fn@test).
+//! the v-collectives (`igatherv`, `iallgatherv`, `iscatterv`, `ialltoallv`), and the
+//! [`Request`]s they return, completed by [`wait`], [`wait_all`] or [`test`](fn@test).
 //!
 //! [`Request`] says why a request owns the memory MPI uses.
 

@@ -26,7 +26,8 @@ fn layout_at(arrays: *const c_int, at: Option<usize>, size: usize) -> (*const c_
 }
 
 /// `MPI_Igatherv` of `send` to `root`; at the root `recv` holds the blocks of `counts` (one per
-/// rank, tiling it), elsewhere neither is used.
+/// rank, tiling it), elsewhere neither is used (`recv`, of any length, is handed back as it
+/// was).
 pub(crate) fn igatherv<'c, T: Element>(
     comm: RawComm<'c>,
     send: Memory<T>,
@@ -121,7 +122,8 @@ pub(crate) fn iallgatherv<'c, T: Element>(
 }
 
 /// `MPI_Iscatterv` from `root`, whose `send` holds the blocks of `counts` (one per rank,
-/// tiling it; neither is used elsewhere), into `recv`.
+/// tiling it; elsewhere neither is used, and `send`, of any length, is handed back as it was),
+/// into `recv`.
 pub(crate) fn iscatterv<'c, T: Element>(
     comm: RawComm<'c>,
     send: Memory<T>,

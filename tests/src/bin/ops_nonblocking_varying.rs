@@ -1,8 +1,9 @@
 //! `iscatter`, `ireduce_scatter`, the nonblocking v-collectives and their `_into` forms on 1 to
 //! 4 ranks: lent slices and strided array views (to read from and to write into), `Vec`s handed
-//! over and handed back, a lent result buffer off the root left as it was, requests completed
-//! out of order with a gated collective issued before them; results equal to the blocking
-//! ops'. The same on the world, on a communicator in check mode and on one without agreement.
+//! over and handed back (off the root too, unused), a lent result buffer off the root left as
+//! it was, requests completed out of order with a gated collective issued before them; results
+//! equal to the blocking ops'. The same on the world, on a communicator in check mode and on
+//! one without agreement.
 //! ranks: 1 2 3 4
 
 use spmd::ndarray::s;
@@ -211,6 +212,34 @@ fn exercise(comm: &Comm, token: Token) -> Token {
             root + 100 * rank as i32 + 2
         ]
     );
+
+    // Off the root, `Vec`s handed over that MPI does not use come back as they were.
+    let (request, token) = if rank == 0 {
+        igatherv_into(mine.to_vec(), vec![-1i64; total], &counts, 0, comm, token)
+    } else {
+        igatherv_into(mine.to_vec(), vec![5i64; 3], &[], 0, comm, token)
+    };
+    let ((_, back), token) = wait(request, token);
+    let expected = if rank == 0 { tri.clone() } else { vec![5; 3] };
+    assert_eq!(back, expected, "rank {rank}: igatherv_into's receive Vec");
+    let send = if rank == last {
+        strided.to_vec()
+    } else {
+        vec![9u32; 2]
+    };
+    let (request, token) = iscatterv_into(
+        send.clone(),
+        root_counts,
+        vec![0u32; rank + 1],
+        last,
+        comm,
+        token,
+    );
+    let ((sent, got), token) = wait(request, token);
+    assert_eq!(sent, send, "rank {rank}: iscatterv_into's send Vec");
+    let first = rank * (rank + 1) / 2;
+    let block: Vec<u32> = (first..=first + rank).map(|k| 2 * k as u32).collect();
+    assert_eq!(got, block, "rank {rank}: iscatterv_into with Vecs");
 
     let (got, token) = wait(bcast_request, token);
     assert_eq!(got, vec![last as i64; 3], "ibcast");

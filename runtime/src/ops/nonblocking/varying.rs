@@ -174,11 +174,8 @@ where
         (len, Peer::Root(root)),
         (sendbuf, recvbuf),
         at_root,
-        |comm, send, recv| {
-            // Off the root MPI does not use the receive buffer: it gets none.
-            let recv = if at_root { recv } else { Memory::default() };
-            sys::igatherv(comm, send, recv, counts, root)
-        },
+        // Off the root MPI does not use the receive buffer: a `Vec` comes back as it was.
+        |comm, send, recv| sys::igatherv(comm, send, recv, counts, root),
     )
 }
 
@@ -379,11 +376,8 @@ where
         (len, Peer::Root(root)),
         (sendbuf, recvbuf),
         true,
-        |comm, send, recv| {
-            // Off the root MPI does not use the send buffer: it gets none.
-            let send = if at_root { send } else { Memory::default() };
-            sys::iscatterv(comm, send, counts, recv, root)
-        },
+        // Off the root MPI does not use the send buffer: a `Vec` comes back as it was.
+        |comm, send, recv| sys::iscatterv(comm, send, counts, recv, root),
     )
 }
 
