@@ -120,6 +120,9 @@ pub(crate) struct Op {
     pub(crate) receive_into: Option<&'static str>,
     /// The runtime module that defines it.
     pub(crate) module: Module,
+    /// Issues a request, but its issue waits for every rank to issue it, as a blocking
+    /// collective does (the nonblocking v-collectives exchange their counts there).
+    pub(crate) issue_waits_for_all: bool,
 }
 
 impl Op {
@@ -184,6 +187,7 @@ impl Op {
             same_on_every_rank: false,
             receive_into: None,
             module,
+            issue_waits_for_all: false,
         }
     }
 
@@ -207,6 +211,14 @@ impl Op {
     const fn same_on_every_rank(self) -> Op {
         Op {
             same_on_every_rank: true,
+            ..self
+        }
+    }
+
+    /// Issues a request whose issue waits for every rank.
+    const fn issue_waits_for_all(self) -> Op {
+        Op {
+            issue_waits_for_all: true,
             ..self
         }
     }
@@ -411,6 +423,61 @@ pub(crate) const OPS: &[Op] = &[
     nonblocking("ireduce", Kind::Collective, &[BUF, OP, ROOT, COMM]),
     nonblocking("igather", Kind::Collective, &[BUF, ROOT, COMM]),
     nonblocking("ireduce_scatter_block", Kind::Collective, &[BUF, OP, COMM]),
+    nonblocking(
+        "ireduce_scatter",
+        Kind::Collective,
+        &[BUF, COUNTS, OP, COMM],
+    ),
+    nonblocking_in(
+        "ireduce_scatter_into",
+        "ireduce_scatter",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, COUNTS, OP, COMM],
+    ),
+    nonblocking("iscatter", Kind::Collective, &[BUF, ROOT, COMM]),
+    nonblocking_in(
+        "iscatter_into",
+        "iscatter",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, ROOT, COMM],
+    ),
+    nonblocking("igatherv", Kind::Collective, &[BUF, ROOT, COMM]).issue_waits_for_all(),
+    nonblocking_in(
+        "igatherv_into",
+        "igatherv",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, RECVCOUNTS, ROOT, COMM],
+    )
+    .issue_waits_for_all(),
+    nonblocking("iallgatherv", Kind::Collective, &[BUF, COMM]).issue_waits_for_all(),
+    nonblocking_in(
+        "iallgatherv_into",
+        "iallgatherv",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, RECVCOUNTS, COMM],
+    )
+    .issue_waits_for_all(),
+    nonblocking(
+        "iscatterv",
+        Kind::Collective,
+        &[SENDBUF, SENDCOUNTS, ROOT, COMM],
+    )
+    .issue_waits_for_all(),
+    nonblocking_in(
+        "iscatterv_into",
+        "iscatterv",
+        Kind::Collective,
+        &[SEND_INTO, SENDCOUNTS, RECV_INTO, ROOT, COMM],
+    )
+    .issue_waits_for_all(),
+    nonblocking("ialltoallv", Kind::Collective, &[SENDBUF, SENDCOUNTS, COMM]).issue_waits_for_all(),
+    nonblocking_in(
+        "ialltoallv_into",
+        "ialltoallv",
+        Kind::Collective,
+        &[SEND_INTO, SENDCOUNTS, RECV_INTO, RECVCOUNTS, COMM],
+    )
+    .issue_waits_for_all(),
     nonblocking("iallgather", Kind::Collective, &[BUF, COMM]),
     nonblocking_in(
         "iallgather_into",
@@ -559,6 +626,15 @@ mod tests {
             if op.same_on_every_rank {
                 assert!(op.is_collective() && !op.is_nonblocking(), "{}", op.name);
             }
+            // Only a collective's issue can wait for every rank; the forms of a family alike.
+            if op.issue_waits_for_all {
+                assert!(op.is_collective() && op.issues_request(), "{}", op.name);
+            }
+            assert_eq!(
+                family.issue_waits_for_all, op.issue_waits_for_all,
+                "{}",
+                op.name
+            );
         }
     }
 }

@@ -125,14 +125,21 @@ pub trait Stackable: Buffer {
 pub trait Splittable: Buffer {
     /// One block of the buffer: for arrays, a sub-array without the first axis; for slices, a
     /// `Vec` of `len / parts` elements.
-    type Block;
+    type Block: 'static;
 
     /// The number of elements of one of `parts` blocks, or a description of why the buffer
     /// cannot be split so.
     fn block_len(&self, parts: usize) -> Result<usize, String>;
 
     /// One block holding `data`, which has `block_len(parts)` elements.
-    fn block_from(&self, parts: usize, data: Vec<Self::Elem>) -> Self::Block;
+    fn block_from(&self, parts: usize, data: Vec<Self::Elem>) -> Self::Block {
+        Self::block_from_shape(&self.shape_of(), parts, data)
+    }
+
+    /// [`block_from`](Splittable::block_from) of a buffer of shape `shape`: what a request
+    /// makes its block from once the buffer's borrow has ended.
+    #[doc(hidden)]
+    fn block_from_shape(shape: &Self::Shape, parts: usize, data: Vec<Self::Elem>) -> Self::Block;
 }
 
 /// A buffer an op can write into: in-place variants and `*_into` ops. Sealed, as [`Buffer`].
@@ -226,7 +233,7 @@ macro_rules! flat_buffer {
                 flat_block_len(self.len(), parts)
             }
             #[inline]
-            fn block_from(&self, _parts: usize, data: Vec<T>) -> Vec<T> {
+            fn block_from_shape(_: &(), _parts: usize, data: Vec<T>) -> Vec<T> {
                 data
             }
         }
@@ -469,8 +476,8 @@ where
         }
     }
 
-    fn block_from(&self, _parts: usize, data: Vec<S::Elem>) -> Self::Block {
-        Array::from_shape_vec(self.raw_dim().remove_axis(Axis(0)), data)
+    fn block_from_shape(shape: &D, _parts: usize, data: Vec<S::Elem>) -> Self::Block {
+        Array::from_shape_vec(shape.remove_axis(Axis(0)), data)
             .expect("spmd internal error: block length differs from the block's shape")
     }
 }

@@ -86,6 +86,12 @@
 //! | [`ireduce`] | `MPI_Ireduce` | a [`Request`] for `Some(reduction)` at the root, `None` elsewhere |
 //! | [`igather`] | `MPI_Igather` | a [`Request`] for `Some(stacked)` at the root, `None` elsewhere |
 //! | [`ireduce_scatter_block`] | `MPI_Ireduce_scatter_block` | a [`Request`] for this rank's block of the reduction |
+//! | [`ireduce_scatter`], [`ireduce_scatter_into`] | `MPI_Ireduce_scatter` | a [`Request`] for this rank's block (of `counts[rank]`) of the reduction |
+//! | [`iscatter`], [`iscatter_into`] | `MPI_Iscatter` | a [`Request`] for this rank's block |
+//! | [`igatherv`], [`igatherv_into`] | `MPI_Gather` of the counts (at the issue) + `MPI_Igatherv` | a [`Request`] for `Some(`[`Parts`]`)` at the root, `None` elsewhere |
+//! | [`iallgatherv`], [`iallgatherv_into`] | `MPI_Allgather` of the counts (at the issue) + `MPI_Iallgatherv` | a [`Request`] for every rank's buffer, as [`Parts`] |
+//! | [`iscatterv`], [`iscatterv_into`] | `MPI_Scatter` of the counts (at the issue) + `MPI_Iscatterv` | a [`Request`] for this rank's block of the root's |
+//! | [`ialltoallv`], [`ialltoallv_into`] | `MPI_Alltoall` of the counts (at the issue) + `MPI_Ialltoallv` | a [`Request`] for one block of any size from every rank, as [`Parts`] |
 //! | [`iallgather`], [`iallgather_into`] | `MPI_Iallgather` | a [`Request`] for every rank's buffer, stacked |
 //! | [`ialltoall`], [`ialltoall_into`] | `MPI_Ialltoall` | a [`Request`] for one block from every rank |
 //! | [`ibarrier`] | the agreement alone (an `MPI_Iallreduce`) | a [`Request`] for `()` |

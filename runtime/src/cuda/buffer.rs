@@ -162,8 +162,12 @@ macro_rules! device_buffer {
             fn block_len(&self, parts: usize) -> Result<usize, String> {
                 flat_block_len(DeviceSlice::len(self), parts)
             }
-            fn block_from(&self, _parts: usize, data: Vec<T>) -> CudaSlice<T> {
-                upload(DeviceSlice::stream(self), &data)
+            fn block_from_shape(
+                stream: &Arc<CudaStream>,
+                _parts: usize,
+                data: Vec<T>,
+            ) -> CudaSlice<T> {
+                upload(stream, &data)
             }
         }
     )*};

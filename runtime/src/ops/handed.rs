@@ -282,6 +282,12 @@ pub trait ResultBuf<'a>: Sealed {
     /// What the request hands back once the collective wrote every element of `memory`.
     #[doc(hidden)]
     fn result_back(kept: Self::Kept, memory: Memory<Self::Elem>) -> Self::Back;
+
+    /// What the request hands back when the collective did not use the buffer on this rank
+    /// (a rooted collective's result off the root): a lent buffer keeps its values, a `Vec`
+    /// comes back as it was.
+    #[doc(hidden)]
+    fn untouched_back(kept: Self::Kept, memory: Memory<Self::Elem>) -> Self::Back;
 }
 
 impl<'a, B: BufferMut + ?Sized + 'a> ResultBuf<'a> for &'a mut B {
@@ -303,6 +309,12 @@ impl<'a, B: BufferMut + ?Sized + 'a> ResultBuf<'a> for &'a mut B {
         let len = memory.len();
         buf.with_elements_out(|out| out.copy_from_slice(&memory), |_| len);
     }
+
+    #[inline]
+    fn untouched_back(_buf: &'a mut B, memory: Memory<B::Elem>) {
+        // The staging memory goes back to the call site; `buf` is left as it was.
+        drop(memory);
+    }
 }
 
 impl<'a, T: Element> ResultBuf<'a> for Vec<T> {
@@ -322,6 +334,11 @@ impl<'a, T: Element> ResultBuf<'a> for Vec<T> {
 
     #[inline]
     fn result_back((): (), memory: Memory<T>) -> Vec<T> {
+        memory.into_vec()
+    }
+
+    #[inline]
+    fn untouched_back((): (), memory: Memory<T>) -> Vec<T> {
         memory.into_vec()
     }
 }

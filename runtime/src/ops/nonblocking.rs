@@ -1,8 +1,16 @@
 //! Nonblocking ops: `isend`, `irecv`, `irecv_into`, `isendrecv`, `ibarrier`, `ibcast`,
-//! `iallreduce`, `iallgather`, `ialltoall`, and the [`Request`]s they return, completed by
-//! [`wait`], [`wait_all`] or [`test`](fn@test).
+//! `iallreduce`, `iallgather`, `ialltoall`, `iscatter`, the reductions and reduce-scatters,
+//! the v-collectives (`igatherv`, `iallgatherv`, `iscatterv`, `ialltoallv`), and the
+//! [`Request`]s they return, completed by [`wait`], [`wait_all`] or [`test`](fn@test).
 //!
 //! [`Request`] says why a request owns the memory MPI uses.
+
+mod varying;
+
+pub use varying::{
+    iallgatherv, iallgatherv_into, ialltoallv, ialltoallv_into, igatherv, igatherv_into, iscatterv,
+    iscatterv_into,
+};
 
 use std::ffi::c_int;
 use std::fmt;
@@ -859,6 +867,170 @@ where
     )
 }
 
+/// Starts combining `buf` from every rank with `op` and giving rank `r` block `r` of the
+/// result (`MPI_Ireduce_scatter`): `buf` holds the blocks of `counts` end to end (one count per
+/// rank, the same `counts` on every rank, which the ranks agree on before any data moves);
+/// [`wait`] returns this rank's block, as [`reduce_scatter`](crate::reduce_scatter) does. `buf`
+/// and `counts` are copied when the op is issued.
+#[track_caller]
+pub fn ireduce_scatter<'a, B, O>(
+    buf: &B,
+    counts: &[usize],
+    op: O,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, Vec<B::Elem>>, Token)
+where
+    B: Buffer + ?Sized,
+    O: Reduces<B::Elem>,
+{
+    let _ = op;
+    let call = Call::new("ireduce_scatter", comm, &token);
+    let len = call.tiles(counts, "counts", buf.element_count(), "the buffer");
+    let block = counts[comm.rank()];
+    let what = crate::ops::varying::reduce_scatter_fingerprint::<B::Elem, O>(counts, len);
+    let counts = counts.to_vec();
+    let data = buf.into_memory();
+    issue_collective(
+        call,
+        token,
+        Payload::of::<B::Elem>(len),
+        Peer::None,
+        what,
+        sys::starter(move |comm: RawComm<'_>| {
+            sys::ireduce_scatter(comm, data, zeroed(block).into(), &counts, O::KIND)
+        }),
+        move |done, call, origin| completed(done, call, origin, None).recv.into_vec(),
+    )
+}
+
+/// Starts [`ireduce_scatter`] into `recvbuf`, of this rank's count (`counts[rank]`): the
+/// nonblocking [`reduce_scatter_into`](crate::reduce_scatter_into). [`wait`] returns what each
+/// buffer hands back, as a pair (lent or handed over, as [`iallreduce_into`]'s).
+#[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
+pub fn ireduce_scatter_into<'a, S, R, O>(
+    sendbuf: S,
+    recvbuf: R,
+    counts: &[usize],
+    op: O,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf,
+    R: ResultBuf<'a, Elem = S::Elem>,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    let call = Call::new("ireduce_scatter_into", comm, &token);
+    let len = call.tiles(counts, "counts", sendbuf.send_count(), "the send buffer");
+    call.expect_len(
+        "the receive buffer",
+        recvbuf.result_room(),
+        counts[comm.rank()],
+        "give `ireduce_scatter_into` a receive buffer of `counts[rank]` elements",
+    );
+    let what = crate::ops::varying::reduce_scatter_fingerprint::<S::Elem, O>(counts, len);
+    let counts = counts.to_vec();
+    collective_into(
+        call,
+        token,
+        (what, Peer::None),
+        len,
+        (sendbuf, recvbuf),
+        move |comm, send, recv| sys::ireduce_scatter(comm, send, recv, &counts, O::KIND),
+    )
+}
+
+/// Starts splitting `buf` at `root` into one block per rank and giving rank `r` block `r`
+/// (`MPI_Iscatter`); [`wait`] returns this rank's block, as [`scatter`](crate::scatter) does.
+/// `buf`'s first axis must equal `comm.size()` (for slices: its length must be a multiple of
+/// it) on every rank: off the root it is a template (only its shape is used). The root's `buf`
+/// is copied when the op is issued.
+#[track_caller]
+pub fn iscatter<'a, B>(
+    buf: &B,
+    root: usize,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, B::Block>, Token)
+where
+    B: Splittable + ?Sized,
+{
+    let call = Call::new("iscatter", comm, &token);
+    let root = call.rank_arg("root", root);
+    let block = call.split(buf);
+    call.count_arg("one block", block);
+    let size = comm.size();
+    let data = if comm.rank() == root as usize {
+        buf.into_memory()
+    } else {
+        Memory::default()
+    };
+    let shape = buf.shape_of();
+    issue_collective(
+        call,
+        token,
+        Payload::of::<B::Elem>(block),
+        Peer::Root(root),
+        Collective::rooted(B::Elem::NAME, block, root),
+        sys::starter(move |comm: RawComm<'_>| {
+            sys::iscatter(comm, data, zeroed(block).into(), root)
+        }),
+        move |done, call, origin| {
+            let block = completed(done, call, origin, None).recv.into_vec();
+            B::block_from_shape(&shape, size, block)
+        },
+    )
+}
+
+/// Starts [`iscatter`] into `recvbuf`, which receives one block (`MPI_Iscatter`), the
+/// nonblocking [`scatter_into`](crate::scatter_into): at the root `sendbuf` holds
+/// `comm.size()` times as many elements as `recvbuf`; off the root it is not used (pass an
+/// empty one). [`wait`] returns what each buffer hands back, as a pair (lent or handed over,
+/// as [`iallreduce_into`]'s).
+#[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
+pub fn iscatter_into<'a, S, R>(
+    sendbuf: S,
+    recvbuf: R,
+    root: usize,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf,
+    R: ResultBuf<'a, Elem = S::Elem>,
+{
+    let call = Call::new("iscatter_into", comm, &token);
+    let root = call.rank_arg("root", root);
+    let block = recvbuf.result_room();
+    call.count_arg("the receive buffer", block);
+    if comm.rank() == root as usize {
+        call.expect_len(
+            "the send buffer",
+            sendbuf.send_count(),
+            block.saturating_mul(comm.size()),
+            "at the root, give `iscatter_into` a send buffer of `comm.size()` times the \
+             receive buffer's length",
+        );
+    }
+    collective_into(
+        call,
+        token,
+        (
+            Collective::rooted(S::Elem::NAME, block, root),
+            Peer::Root(root),
+        ),
+        block,
+        (sendbuf, recvbuf),
+        move |comm, send, recv| sys::iscatter(comm, send, recv, root),
+    )
+}
+
 /// Starts gathering every rank's `buf` on every rank (`MPI_Iallgather`); [`wait`] returns
 /// them stacked along a new first axis, as [`allgather`](crate::allgather) does.
 #[track_caller]
@@ -964,7 +1136,10 @@ where
     collective_into(
         call,
         token,
-        crate::ops::reduction::fingerprint::<S::Elem, O>(len, None),
+        (
+            crate::ops::reduction::fingerprint::<S::Elem, O>(len, None),
+            Peer::None,
+        ),
         len,
         (sendbuf, recvbuf),
         move |comm, send, recv| sys::iallreduce(comm, send, recv, O::KIND),
@@ -1002,7 +1177,7 @@ where
     collective_into(
         call,
         token,
-        Collective::plain(S::Elem::NAME, len),
+        (Collective::plain(S::Elem::NAME, len), Peer::None),
         len,
         (sendbuf, recvbuf),
         move |comm, send, recv| sys::iblocks(comm, Blocks::Allgather, send, recv, len),
@@ -1040,22 +1215,22 @@ where
     collective_into(
         call,
         token,
-        Collective::plain(S::Elem::NAME, block),
+        (Collective::plain(S::Elem::NAME, block), Peer::None),
         len,
         (sendbuf, recvbuf),
         move |comm, send, recv| sys::iblocks(comm, Blocks::Alltoall, send, recv, block),
     )
 }
 
-/// Issues the collective `what` of an `_into` form, moving `len` elements: `start` gets the
-/// memory of both buffers (the send's, and the result's that `recvbuf` lends or hands over),
+/// Issues the collective `what` of an `_into` form, moving `len` elements (with `peer`, for the
+/// records): `start` gets the memory of both buffers (the send's, and the result's that `recvbuf` lends or hands over),
 /// and the request hands both back.
 // The pair of what each buffer hands back, written out: what the reader needs to see.
 #[allow(clippy::type_complexity)]
 fn collective_into<'a, S, R, F>(
     call: Call<'a>,
     token: Token,
-    what: Collective,
+    (what, peer): (Collective, Peer),
     len: usize,
     (sendbuf, recvbuf): (S, R),
     start: F,
@@ -1076,7 +1251,7 @@ where
         call,
         token,
         Payload::of::<S::Elem>(len),
-        Peer::None,
+        peer,
         what,
         sys::starter(move |comm: RawComm<'_>| start(comm, send, recv)),
         move |done, call, origin| {

@@ -160,7 +160,7 @@ impl<T: fmt::Debug> fmt::Debug for Parts<T> {
 
 /// Runs `f` on `len` zeroed `u64`s: on the stack up to 128, so that the count exchanges of a
 /// communicator of up to 64 ranks make no heap allocation.
-fn scratch<R>(len: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
+pub(crate) fn scratch<R>(len: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
     let mut small = [0u64; 128];
     let mut large = Vec::new();
     let words = if len <= small.len() {
@@ -173,7 +173,7 @@ fn scratch<R>(len: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
 }
 
 /// `counts` as `usize`s.
-fn to_usizes(counts: &[u64]) -> Vec<usize> {
+pub(crate) fn to_usizes(counts: &[u64]) -> Vec<usize> {
     counts.iter().map(|&count| count as usize).collect()
 }
 
@@ -201,7 +201,7 @@ fn differences(given: &[usize], sent: &[u64], what: &str) -> Option<String> {
 impl Call<'_> {
     /// Gathers every rank's count `mine` at `root` on the private duplicate, into `all` (one
     /// per rank, significant at the root only).
-    fn gather_count(&self, mine: usize, root: c_int, all: &mut [u64]) {
+    pub(crate) fn gather_count(&self, mine: usize, root: c_int, all: &mut [u64]) {
         let control = self.comm.control_raw();
         let at_root = self.comm.rank() == root as usize;
         let all = at_root.then_some(all);
@@ -209,12 +209,12 @@ impl Call<'_> {
     }
 
     /// Gathers every rank's count `mine` on every rank, into `all` (one per rank).
-    fn allgather_count(&self, mine: usize, all: &mut [u64]) {
+    pub(crate) fn allgather_count(&self, mine: usize, all: &mut [u64]) {
         self.mpi(sys::allgather(self.comm.control_raw(), &[mine as u64], all));
     }
 
     /// This rank's count of the root's `counts` (significant at the root only).
-    fn scatter_count(&self, counts: &[usize], root: c_int) -> usize {
+    pub(crate) fn scatter_count(&self, counts: &[usize], root: c_int) -> usize {
         let mut mine = [0u64];
         let at_root = self.comm.rank() == root as usize;
         scratch(if at_root { counts.len() } else { 0 }, |words| {
@@ -235,7 +235,7 @@ impl Call<'_> {
 
     /// What each rank sends this one, into `received`, from what this one sends each
     /// (`send_counts`).
-    fn exchange_counts(&self, send_counts: &[usize], received: &mut [u64]) {
+    pub(crate) fn exchange_counts(&self, send_counts: &[usize], received: &mut [u64]) {
         scratch(send_counts.len(), |send| {
             for (word, &count) in send.iter_mut().zip(send_counts) {
                 *word = count as u64;
@@ -246,7 +246,7 @@ impl Call<'_> {
 
     /// Fails unless the counts this rank was given (`given`, named `what`) are those sent to
     /// it (`sent`).
-    fn same_counts(&self, given: &[usize], sent: &[u64], what: &str) {
+    pub(crate) fn same_counts(&self, given: &[usize], sent: &[u64], what: &str) {
         if let Some(table) = differences(given, sent, what) {
             self.fail(
                 format!(
@@ -278,7 +278,7 @@ impl Call<'_> {
 
     /// The sum of `counts` (one per rank), which must be the length of the buffer `buf`
     /// (`len` elements), or the op's error.
-    fn tiles(&self, counts: &[usize], what: &str, len: usize, buf: &str) -> usize {
+    pub(crate) fn tiles(&self, counts: &[usize], what: &str, len: usize, buf: &str) -> usize {
         self.one_per_rank(counts, what);
         let total = counts
             .iter()
@@ -300,7 +300,7 @@ impl Call<'_> {
 
 /// What the ranks of a v-collective agree on: the op, its element type and root; the counts
 /// vary from rank to rank, and are exchanged after.
-fn varying(elem: &'static str, root: Option<c_int>) -> Collective {
+pub(crate) fn varying(elem: &'static str, root: Option<c_int>) -> Collective {
     Collective {
         root,
         ..Collective::plain(elem, 0)
@@ -696,7 +696,7 @@ where
 // ---- reduce-scatter --------------------------------------------------------------------------
 
 /// What the ranks of a reduce-scatter agree on: element type, operator, and the block sizes.
-fn reduce_scatter_fingerprint<T: Element, O: Reduces<T>>(
+pub(crate) fn reduce_scatter_fingerprint<T: Element, O: Reduces<T>>(
     counts: &[usize],
     block: usize,
 ) -> Collective {

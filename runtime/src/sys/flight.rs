@@ -14,6 +14,7 @@ use super::matching::{self, Deferred};
 use super::{RawComm, RawStatus, SysResult, code, count, in_place, op_handle, validate};
 use crate::cache::Staged;
 use crate::element::{Element, OpKind};
+use crate::recycle;
 
 /// An operation MPI carries on after the call that started it returned: its requests, and the
 /// memory MPI reads (`send`) and writes (`recv`) until they complete.
@@ -40,6 +41,10 @@ pub(crate) struct InFlight<'c, S: Element, R: Element> {
     /// A receive matched by spmd (see [`matching`]), which owns its memory; `recv` is then
     /// empty.
     deferred: Option<Rc<Deferred<R>>>,
+    /// The counts and displacements MPI reads until a v-collective completes (MPI may read
+    /// them at any time before): in a heap allocation that moving the `InFlight` does not move,
+    /// leaked with it when forgotten. None for the other operations.
+    arrays: Arrays,
     _comm: PhantomData<&'c ()>,
 }
 
@@ -142,6 +147,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             recv,
             function,
             deferred: None,
+            arrays: Arrays::None,
             _comm: PhantomData,
         };
         outcome?;
@@ -163,6 +169,27 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         })
     }
 
+    /// [`start_one`](InFlight::start_one) of an operation that also reads `arrays` (a
+    /// v-collective's counts and displacements): `start` gets their address too, and the
+    /// `InFlight` owns them from the start of the operation to its completion.
+    pub(super) fn start_one_with_arrays(
+        function: &'static str,
+        send: Memory<S>,
+        recv: Memory<R>,
+        arrays: Arrays,
+        start: impl FnOnce(*const S, *mut R, *const c_int, &mut [ffi::MPI_Request; 2]) -> c_int,
+    ) -> SysResult<InFlight<'c, S, R>> {
+        // The heap allocation of `arrays` does not move when they move into the `InFlight`; on
+        // an error no request was started, so nothing reads it after the drop.
+        let at = arrays.as_ptr();
+        let mut flight =
+            InFlight::start_one(function, send, recv, None, |send, recv, requests| {
+                start(send, recv, at, requests)
+            })?;
+        flight.arrays = arrays;
+        Ok(flight)
+    }
+
     /// An operation with nothing left for MPI to do: what a barrier whose agreement was the
     /// barrier starts.
     pub(crate) fn settled() -> InFlight<'c, S, R> {
@@ -177,6 +204,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
             recv: Memory::default(),
             function: "MPI_Iallreduce",
             deferred: None,
+            arrays: Arrays::None,
             _comm: PhantomData,
         }
     }
@@ -233,7 +261,10 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
                 status: Some(status),
             });
         }
-        self.complete()?;
+        let completed = self.complete();
+        // MPI reads the counts no more, whatever the outcome.
+        std::mem::take(&mut self.arrays).recycle();
+        completed?;
         validate(self.function, &mut self.recv)?;
         Ok(Completed {
             send: std::mem::take(&mut self.send),
@@ -276,6 +307,72 @@ impl<S: Element, R: Element> Drop for InFlight<'_, S, R> {
                 let _ = matching::wait(&mut self.requests[index]);
                 self.active[index] = false;
             }
+        }
+        std::mem::take(&mut self.arrays).recycle();
+    }
+}
+
+/// The ints that [`Arrays`] keep in a recycled box: four per rank (an all-to-all's counts
+/// and displacements, sent and received) up to 64 ranks.
+const INLINE_ARRAYS: usize = 4 * 64;
+
+/// The counts and displacements of a nonblocking v-collective, which MPI reads until it
+/// completes: in a box whose allocation goes back to the thread's recycled ones when the
+/// operation completes (see [`recycle`](crate::recycle)), so that a loop of v-collectives on
+/// up to 64 ranks allocates nothing in steady state, or in a `Vec` on larger communicators.
+#[derive(Debug, Default)]
+pub(crate) enum Arrays {
+    /// None: an operation without counts.
+    #[default]
+    None,
+    /// `len` ints of a recycled box.
+    Inline(Box<[c_int; INLINE_ARRAYS]>, usize),
+    Heap(Vec<c_int>),
+}
+
+impl Arrays {
+    /// `len` zeroed ints.
+    pub(crate) fn zeroed(len: usize) -> Arrays {
+        if len <= INLINE_ARRAYS {
+            Arrays::Inline(recycle::boxed([0; INLINE_ARRAYS]), len)
+        } else {
+            Arrays::Heap(vec![0; len])
+        }
+    }
+
+    fn as_ptr(&self) -> *const c_int {
+        match self {
+            Arrays::None => std::ptr::null(),
+            Arrays::Inline(ints, _) => ints.as_ptr(),
+            Arrays::Heap(ints) => ints.as_ptr(),
+        }
+    }
+
+    /// Gives a box back for reuse; called once MPI no longer reads it.
+    fn recycle(self) {
+        if let Arrays::Inline(ints, _) = self {
+            recycle::drop_recycled(ints);
+        }
+    }
+}
+
+impl std::ops::Deref for Arrays {
+    type Target = [c_int];
+    fn deref(&self) -> &[c_int] {
+        match self {
+            Arrays::None => &[],
+            Arrays::Inline(ints, len) => &ints[..*len],
+            Arrays::Heap(ints) => ints,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Arrays {
+    fn deref_mut(&mut self) -> &mut [c_int] {
+        match self {
+            Arrays::None => &mut [],
+            Arrays::Inline(ints, len) => &mut ints[..*len],
+            Arrays::Heap(ints) => ints,
         }
     }
 }
@@ -671,4 +768,41 @@ pub(crate) fn ireduce_scatter_block<T: Element>(
             }
         },
     )
+}
+
+/// `MPI_Iscatter` from `root`, whose `send` holds `size` blocks of `recv.len()` (not used
+/// elsewhere), into `recv`.
+pub(crate) fn iscatter<T: Element>(
+    comm: RawComm<'_>,
+    send: Memory<T>,
+    recv: Memory<T>,
+    root: c_int,
+) -> SysResult<InFlight<'_, T, T>> {
+    let n = count(recv.len())?;
+    let at_root = comm.rank == root as usize;
+    if at_root {
+        super::assert_blocks(
+            "an iscatter's send buffer",
+            send.len(),
+            recv.len(),
+            comm.size,
+        );
+    }
+    InFlight::start_one("MPI_Iscatter", send, recv, None, |send, recv, requests| {
+        // SAFETY: `recv` holds `n` elements and, at the root, `send` `size * n` (checked
+        // above), both owned by the `InFlight` until completion; elsewhere MPI ignores `send`.
+        unsafe {
+            ffi::MPI_Iscatter(
+                send.cast(),
+                n,
+                T::datatype(),
+                recv.cast(),
+                n,
+                T::datatype(),
+                root,
+                comm.handle,
+                &mut requests[0],
+            )
+        }
+    })
 }

@@ -57,30 +57,63 @@ struct Layout {
 
 impl Layout {
     fn of(what: &str, counts: &[usize], len: usize, size: usize) -> SysResult<Layout> {
-        assert!(
-            counts.len() == size,
-            "spmd internal error: {what} has {} counts for {size} ranks",
-            counts.len()
-        );
-        let total = counts
-            .iter()
-            .try_fold(0usize, |total, &count| total.checked_add(count));
-        assert!(
-            total == Some(len),
-            "spmd internal error: {what}'s counts add up to {total:?}, not its {len} elements"
-        );
-        // The last displacement is at most `len`, and every count is at most `len`.
-        count(len)?;
-        let displs = counts.iter().scan(0usize, |at, &block| {
-            let start = *at;
-            *at += block;
-            Some(start as c_int)
-        });
+        tiling(what, counts, len, size)?;
         Ok(Layout {
             counts: Ints::from_iter(size, counts.iter().map(|&block| block as c_int)),
-            displs: Ints::from_iter(size, displs),
+            displs: Ints::from_iter(size, displacements(counts)),
         })
     }
+}
+
+/// Checks that `counts` blocks laid end to end tile `len` elements, one per rank of a
+/// communicator of `size`, and that every count and displacement fits MPI's `int`.
+fn tiling(what: &str, counts: &[usize], len: usize, size: usize) -> SysResult {
+    assert!(
+        counts.len() == size,
+        "spmd internal error: {what} has {} counts for {size} ranks",
+        counts.len()
+    );
+    let total = counts
+        .iter()
+        .try_fold(0usize, |total, &count| total.checked_add(count));
+    assert!(
+        total == Some(len),
+        "spmd internal error: {what}'s counts add up to {total:?}, not its {len} elements"
+    );
+    // The last displacement is at most `len`, and every count is at most `len`.
+    count(len)?;
+    Ok(())
+}
+
+/// Where each block of `counts` starts, the blocks laid end to end (after [`tiling`]: each
+/// fits an `int`).
+fn displacements(counts: &[usize]) -> impl Iterator<Item = c_int> + '_ {
+    counts.iter().scan(0usize, |at, &block| {
+        let start = *at;
+        *at += block;
+        Some(start as c_int)
+    })
+}
+
+/// [`Layout::of`] for a nonblocking v-collective, which MPI may read until it completes: the
+/// counts into `out[..size]`, their displacements into `out[size..2 * size]` (`out` is memory
+/// the operation owns).
+pub(super) fn owned_layout(
+    what: &str,
+    counts: &[usize],
+    len: usize,
+    size: usize,
+    out: &mut [c_int],
+) -> SysResult {
+    tiling(what, counts, len, size)?;
+    let (out_counts, out_displs) = out[..2 * size].split_at_mut(size);
+    for (slot, &block) in out_counts.iter_mut().zip(counts) {
+        *slot = block as c_int;
+    }
+    for (slot, displ) in out_displs.iter_mut().zip(displacements(counts)) {
+        *slot = displ;
+    }
+    Ok(())
 }
 
 /// `MPI_Gatherv` of `send` to `root`; at the root `recv` holds the blocks of `counts` (one per

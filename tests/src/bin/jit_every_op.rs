@@ -205,6 +205,46 @@ fn implicit(comm: &Comm) -> Log {
         "ireduce_scatter_block",
         wait(ireduce_scatter_block(&everyone, Sum, comm)),
     ));
+    log.push((
+        "ireduce_scatter",
+        wait(ireduce_scatter(&ones, &counts, Sum, comm)),
+    ));
+    let mut got = vec![-1i64; rank + 1];
+    wait(ireduce_scatter_into(&ones, &mut got, &counts, Sum, comm));
+    log.push(("ireduce_scatter_into", got));
+    log.push(("iscatter", wait(iscatter(&everyone, 0, comm))));
+    let ((), got) = wait(iscatter_into(&everyone, vec![-1i64], 0, comm));
+    log.push(("iscatter_into", got));
+    let got = wait(igatherv(&mine, 0, comm));
+    log.push(("igatherv", got.map(Parts::into_flat).unwrap_or_default()));
+    let mut all = vec![-1i64; if rank == 0 { total } else { 0 }];
+    wait(igatherv_into(&mine, &mut all, &counts, 0, comm));
+    log.push(("igatherv_into", all));
+    log.push(("iallgatherv", wait(iallgatherv(&mine, comm)).into_flat()));
+    let (_, all) = wait(iallgatherv_into(
+        mine.clone(),
+        vec![-1i64; total],
+        &counts,
+        comm,
+    ));
+    log.push(("iallgatherv_into", all));
+    log.push(("iscatterv", wait(iscatterv(&tri, &counts, 0, comm))));
+    let mut got = vec![-1i64; rank + 1];
+    wait(iscatterv_into(&tri, &counts, &mut got, 0, comm));
+    log.push(("iscatterv_into", got));
+    log.push((
+        "ialltoallv",
+        wait(ialltoallv(&spread, &sendcounts, comm)).into_flat(),
+    ));
+    let mut all = vec![-1i64; total];
+    wait(ialltoallv_into(
+        &spread,
+        &sendcounts,
+        &mut all,
+        &counts,
+        comm,
+    ));
+    log.push(("ialltoallv_into", all));
     log.push(("iallgather", wait(iallgather(&r, comm))));
     let mut all = vec![-1i64; size];
     wait(iallgather_into(&r, &mut all, comm));
@@ -473,6 +513,55 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     let (request, token) = ireduce_scatter_block(&everyone, Sum, comm, token);
     let (got, token) = wait(request, token);
     log.push(("ireduce_scatter_block", got));
+    let (request, token) = ireduce_scatter(&ones, &counts, Sum, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("ireduce_scatter", got));
+    let (request, token) =
+        ireduce_scatter_into(&ones, vec![-1i64; rank + 1], &counts, Sum, comm, token);
+    let ((_, got), token) = wait(request, token);
+    log.push(("ireduce_scatter_into", got));
+    let (request, token) = iscatter(&everyone, 0, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("iscatter", got));
+    let mut got = [-1i64];
+    let (request, token) = iscatter_into(everyone.clone(), &mut got, 0, comm, token);
+    let ((sent, ()), token) = wait(request, token);
+    assert_eq!(sent, everyone, "iscatter_into hands the send Vec back");
+    log.push(("iscatter_into", got.to_vec()));
+    let (request, token) = igatherv(&mine, 0, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("igatherv", got.map(Parts::into_flat).unwrap_or_default()));
+    let all = vec![-1i64; if rank == 0 { total } else { 0 }];
+    let (request, token) = igatherv_into(&mine, all, &counts, 0, comm, token);
+    let (((), all), token) = wait(request, token);
+    log.push(("igatherv_into", all));
+    let (request, token) = iallgatherv(&mine, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("iallgatherv", got.into_flat()));
+    let mut all = vec![-1i64; total];
+    let (request, token) = iallgatherv_into(&mine, &mut all, &counts, comm, token);
+    let (((), ()), token) = wait(request, token);
+    log.push(("iallgatherv_into", all));
+    let (request, token) = iscatterv(&tri, &counts, 0, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("iscatterv", got));
+    let (request, token) = iscatterv_into(&tri, &counts, vec![-1i64; rank + 1], 0, comm, token);
+    let (((), got), token) = wait(request, token);
+    log.push(("iscatterv_into", got));
+    let (request, token) = ialltoallv(&spread, &sendcounts, comm, token);
+    let (got, token) = wait(request, token);
+    log.push(("ialltoallv", got.into_flat()));
+    let (request, token) = ialltoallv_into(
+        spread.clone(),
+        &sendcounts,
+        vec![-1i64; total],
+        &counts,
+        comm,
+        token,
+    );
+    let ((sent, all), token) = wait(request, token);
+    assert_eq!(sent, spread, "ialltoallv_into hands the send Vec back");
+    log.push(("ialltoallv_into", all));
     let (request, token) = iallgather(&r, comm, token);
     let (got, token) = wait(request, token);
     log.push(("iallgather", got));
@@ -547,7 +636,7 @@ fn expected(rank: usize, size: usize) -> Log {
         ("scatterv", vec![r; rank + 1]),
         ("scatterv_into", vec![r; rank + 1]),
         ("alltoallv", tri.clone()),
-        ("alltoallv_into", tri),
+        ("alltoallv_into", tri.clone()),
         ("reduce_scatter_block", vec![r * n]),
         ("reduce_scatter_block_into", vec![r * n]),
         ("reduce_scatter", vec![n; rank + 1]),
@@ -567,6 +656,18 @@ fn expected(rank: usize, size: usize) -> Log {
         ("ireduce", root(vec![total])),
         ("igather", root(everyone.clone())),
         ("ireduce_scatter_block", vec![r * n]),
+        ("ireduce_scatter", vec![n; rank + 1]),
+        ("ireduce_scatter_into", vec![n; rank + 1]),
+        ("iscatter", vec![r]),
+        ("iscatter_into", vec![r]),
+        ("igatherv", root(tri.clone())),
+        ("igatherv_into", root(tri.clone())),
+        ("iallgatherv", tri.clone()),
+        ("iallgatherv_into", tri.clone()),
+        ("iscatterv", vec![r; rank + 1]),
+        ("iscatterv_into", vec![r; rank + 1]),
+        ("ialltoallv", tri.clone()),
+        ("ialltoallv_into", tri),
         ("iallgather", everyone.clone()),
         ("iallgather_into", everyone.clone()),
         ("ialltoall", everyone.clone()),

@@ -22,4 +22,18 @@ fn overlap(comm: &Comm, interior: &mut [f64], edge: &mut [f64]) -> f64 {
     }
 }
 
+/// `igather`'s issue does not wait for the other ranks, so rank 0 sends while rank 1 receives
+/// before it issues the gather. (`igatherv`'s issue waits: `pattern_igatherv_issue_waits.rs`.)
+#[spmd_jit(sizes = [2])]
+fn gather_then_send(comm: &Comm, x: &f64) -> Option<Vec<f64>> {
+    if comm.rank() == 1 {
+        let _ = recv(x, 0, comm);
+    }
+    let request = igather(x, 0, comm);
+    if comm.rank() == 0 {
+        send(x, 1, comm);
+    }
+    wait(request)
+}
+
 fn main() {}

@@ -17,8 +17,8 @@ use spmd::ndarray::{Array1, ArrayViewMut1, ArrayViewMut2, s};
 use spmd::{
     Comm, Sum, Token, allgather_into, allreduce, allreduce_in_place, allreduce_into, alltoall_into,
     alltoallv, alltoallv_into, bcast_in_place, iallreduce, iallreduce_into, ialltoall_into,
-    irecv_into, isend, isendrecv_into, recv_into, reduce_scatter_block_into, send, sendrecv_into,
-    spmd_jit, wait, wait_all,
+    ialltoallv_into, irecv_into, isend, isendrecv_into, recv_into, reduce_scatter_block_into, send,
+    sendrecv_into, spmd_jit, wait, wait_all,
 };
 
 use crate::measure::{Cell, Plan, measure};
@@ -227,6 +227,7 @@ pub const OPS: &[Op] = &[
     Op::of::<Isendrecv>(),
     Op::of::<Iallreduce>(),
     Op::of::<Ialltoall>(),
+    Op::of::<Ialltoallv>(),
     HALO_COLUMN,
 ];
 
@@ -320,6 +321,23 @@ fn jit_ialltoall(a: &[f64], b: &mut [f64], comm: &Comm) {
 #[spmd_jit]
 fn jit_ialltoall_handed_over(a: Vec<f64>, b: Vec<f64>, comm: &Comm) -> (Vec<f64>, Vec<f64>) {
     wait(ialltoall_into(a, b, comm))
+}
+
+/// `ialltoallv_into` between lent buffers, with the same counts to and from every rank.
+#[spmd_jit]
+fn jit_ialltoallv(a: &[f64], counts: &[usize], b: &mut [f64], comm: &Comm) {
+    wait(ialltoallv_into(a, counts, b, counts, comm));
+}
+
+/// `ialltoallv_into` with both `Vec`s handed over.
+#[spmd_jit]
+fn jit_ialltoallv_handed_over(
+    a: Vec<f64>,
+    counts: &[usize],
+    b: Vec<f64>,
+    comm: &Comm,
+) -> (Vec<f64>, Vec<f64>) {
+    wait(ialltoallv_into(a, counts, b, counts, comm))
 }
 
 /// The exchange with the buffers handed over: moved into the requests, handed back by the wait.
@@ -516,6 +534,40 @@ fn c_alltoallv(a: &[f64], b: &mut [f64], n: usize, world: &SimpleCommunicator) {
         )
     };
     assert_eq!(code, 0, "the C alltoallv failed");
+}
+
+/// `MPI_Ialltoallv` of one block of `n` per rank with the counts known, then `MPI_Wait`, as a
+/// C program writes it.
+#[inline(always)]
+fn c_ialltoallv(a: &[f64], b: &mut [f64], n: usize, world: &SimpleCommunicator) {
+    let size = usize::try_from(world.size()).expect("a size is positive");
+    assert!(size <= 64 && a.len() == n * size && b.len() == n * size);
+    let block = c_int::try_from(n).expect("the benchmark's sizes fit in an int");
+    let counts = [block; 64];
+    let mut displs = [0 as c_int; 64];
+    for p in 1..size {
+        displs[p] = displs[p - 1] + block;
+    }
+    // SAFETY: `a` and `b` hold `size` blocks of `n` f64s at the displacements given, do not
+    // overlap, and live (with the counts and displacements) until MPI_Wait returns below.
+    let codes = unsafe {
+        let mut request = ffi::RSMPI_REQUEST_NULL;
+        let started = ffi::MPI_Ialltoallv(
+            a.as_ptr().cast(),
+            counts.as_ptr(),
+            displs.as_ptr(),
+            ffi::RSMPI_DOUBLE,
+            b.as_mut_ptr().cast(),
+            counts.as_ptr(),
+            displs.as_ptr(),
+            ffi::RSMPI_DOUBLE,
+            world.as_raw(),
+            &mut request,
+        );
+        let waited = ffi::MPI_Wait(&mut request, ffi::RSMPI_STATUS_IGNORE);
+        [started, waited]
+    };
+    assert_eq!(codes, [0, 0], "the C ialltoallv failed");
 }
 
 /// One ping-pong as a C program writes it: `MPI_Send` then `MPI_Recv` on the first rank,
@@ -1332,6 +1384,104 @@ impl Benchmarked for Ialltoall {
             Variant::HandedOver => {
                 (*a, *b) =
                     jit_ialltoall_handed_over(std::mem::take(a), std::mem::take(b), &ctx.comm);
+            }
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// `ialltoallv_into` of one block of `n` per rank (a size is that of one block), then `wait`: C
+/// is `MPI_Ialltoallv` with the counts known, raw rsmpi's `immediate_all_to_all_varcount_into`
+/// with them; ours exchanges the senders' counts at the issue
+/// to check them, lent buffers or `Vec`s handed over; without agreement, unguarded.
+#[derive(Debug)]
+pub struct Ialltoallv;
+
+impl Benchmarked for Ialltoallv {
+    const NAME: &'static str = "ialltoallv";
+    const TITLE: &'static str = "ialltoallv (+ wait; size of one block)";
+    const VARIANTS: &'static [Variant] = &[
+        Variant::C,
+        Variant::Raw,
+        Variant::Ours,
+        Variant::HandedOver,
+        Variant::Unagreed,
+    ];
+
+    fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
+        Alltoallv::buffer_lens(n, size)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let (rank, n) = (ctx.rank, bufs.n);
+        for (i, x) in bufs.a.iter_mut().enumerate() {
+            *x = block_pattern(rank, i / n, n, i % n);
+        }
+        let token = step::<Self>(ctx, variant, bufs, token);
+        check_eq(what, &bufs.b, |i| block_pattern(i / n, rank, n, i % n));
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
+        let Bufs { a, b, n } = bufs;
+        let counts = [*n; 64];
+        let counts = &counts[..ctx.size];
+        match variant {
+            Variant::C => {
+                c_ialltoallv(a, b, *n, ctx.world());
+                token
+            }
+            Variant::Raw => {
+                use spmd::mpi::datatype::{Partition, PartitionMut};
+                let block = c_int::try_from(*n).expect("sizes fit in an int");
+                let known = [block; 64];
+                let known = &known[..ctx.size];
+                let mut displs = [0 as c_int; 64];
+                for p in 1..ctx.size {
+                    displs[p] = displs[p - 1] + block;
+                }
+                let displs = &displs[..ctx.size];
+                let send = Partition::new(&a[..], known, displs);
+                let mut recv = PartitionMut::new(&mut b[..], known, displs);
+                spmd::mpi::request::scope(|scope| {
+                    ctx.world()
+                        .immediate_all_to_all_varcount_into(scope, &send, &mut recv)
+                        .wait();
+                });
+                token
+            }
+            Variant::Unagreed => {
+                let (request, token) = ialltoallv_into(
+                    std::mem::take(a),
+                    counts,
+                    std::mem::take(b),
+                    counts,
+                    &ctx.unagreed,
+                    token,
+                );
+                let ((sent, received), token) = wait(request, token);
+                (*a, *b) = (sent, received);
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let counts = [bufs.n; 64];
+        let counts = &counts[..ctx.size];
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::Ours => jit_ialltoallv(a, counts, b, &ctx.comm),
+            Variant::HandedOver => {
+                (*a, *b) = jit_ialltoallv_handed_over(
+                    std::mem::take(a),
+                    counts,
+                    std::mem::take(b),
+                    &ctx.comm,
+                );
             }
             _ => no_jit_form(Self::NAME, variant),
         }

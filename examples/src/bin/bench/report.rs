@@ -272,8 +272,8 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
     let _ = writeln!(
         out,
         "\nNonblocking ops against the same calls from C (`MPI_Irecv` + `MPI_Isend` + \
-         `MPI_Waitall` for irecv-isend and isendrecv; `MPI_Iallreduce` or `MPI_Ialltoall` + \
-         `MPI_Wait`): spmd with lent buffers (copied through memory the call site reuses), \
+         `MPI_Waitall` for irecv-isend and isendrecv; `MPI_Iallreduce`, `MPI_Ialltoall` or \
+         `MPI_Ialltoallv` (the counts known) + `MPI_Wait`): spmd with lent buffers (copied through memory the call site reuses), \
          with `Vec`s handed over (moved into the requests and handed back, no copy), in place \
          (iallreduce of one `Vec`) and without the agreement before a collective (handed over, \
          on a communicator made by `Comm::without_agreement`). The targets apply to the \

@@ -72,7 +72,8 @@ pub(crate) struct Event {
     pub(crate) kind: Kind,
     /// The innermost loop around the call, if any.
     pub(crate) in_loop: Option<usize>,
-    /// The op issues a request (`isend`, `ibcast`, ...): it does not wait.
+    /// The op issues a request (`isend`, `ibcast`, ...) and does not wait (the nonblocking
+    /// v-collectives wait at their issue for every rank: not these).
     pub(crate) nonblocking: bool,
     /// The request it issues, numbered per rank (`wait`'s [`Kind::Complete`] names it).
     pub(crate) request: Option<usize>,

@@ -128,7 +128,8 @@ impl Interp<'_> {
             site: id_of(call),
             kind,
             in_loop: self.loops.last().copied(),
-            nonblocking: op.issues_request(),
+            // A request whose issue waits for every rank is a blocking collective until then.
+            nonblocking: op.issues_request() && !op.issue_waits_for_all,
             request,
         });
         if self.events.len() > EVENT_LIMIT {
