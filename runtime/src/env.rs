@@ -40,7 +40,8 @@ pub struct Options {
     /// Deadlock watchdog: after this long blocked in one op, report it (with the ranks of this
     /// host that are blocked in different ops at the same op number) and abort the job; a rank
     /// still alive 5 seconds after the abort (the launcher did not end the job) ends itself with
-    /// a non-zero exit status.
+    /// a non-zero exit status. On or off alike on every rank: starting it, [`init_with`] gives
+    /// the ranks a number for the job (a broadcast from rank 0).
     pub timeout: Option<Duration>,
     /// The threading level MPI is initialised with: [`Threads::Funneled`] unless set.
     pub threads: Threads,

@@ -241,8 +241,12 @@ fn set(state: Option<Blocked>) {
 
 fn fire(stuck: &[(String, Blocked)], timeout: Duration, board: &Board) -> ! {
     settings::write_stderr(&report(stuck, timeout, &board.others()));
-    // Let the watchdogs of the other stuck ranks report before the abort ends them.
-    thread::sleep(Duration::from_millis(1500));
+    // Let the watchdogs of the other stuck ranks read this rank's entry and report before the
+    // abort ends them; the entry goes before the abort, so that the folder does not outlive
+    // the job.
+    thread::sleep(Duration::from_millis(1000));
+    board.post("");
+    thread::sleep(Duration::from_millis(500));
     if FINALIZING.load(Ordering::Relaxed) {
         // Inside MPI_Finalize, MPI_Abort is not allowed, and the exit handlers (MPI's among
         // them) could wait again: end the process at once. The launcher sees every rank exit
