@@ -215,6 +215,7 @@ impl<'c> Call<'c> {
         }
         if let Some(check) = self.comm.check_raw() {
             self.checked(check::announce(check, &self.id, message));
+            self.comm.count_sent(message.2);
         }
     }
 
@@ -229,6 +230,7 @@ impl<'c> Call<'c> {
         if let Some(check) = self.comm.check_raw() {
             let posted = self.checked(check::post(check, &self.id, message));
             self.comm.post(posted);
+            self.comm.count_sent(message.2);
         }
     }
 
@@ -271,9 +273,16 @@ impl<'c> Call<'c> {
             });
         }
         match self.comm.check_raw() {
-            Some(check) => self.checked(check::expect(
-                check, receive, send, elem, count, exact, source, tag,
-            )),
+            Some(check) => {
+                let (from, from_tag) = self.checked(check::expect(
+                    check, receive, send, elem, count, exact, source, tag,
+                ));
+                if let Some((_, _, dest, _)) = send {
+                    self.comm.count_sent(dest);
+                }
+                self.comm.count_received(from);
+                (from, from_tag)
+            }
             None => (source, tag),
         }
     }

@@ -76,7 +76,7 @@ impl Collective {
 /// Bytes of the description in a point-to-point header.
 const TEXT: usize = 224;
 /// Bytes of a whole header: element hash, count, sequence number, description.
-const HEADER: usize = 24 + TEXT;
+pub(crate) const HEADER: usize = 24 + TEXT;
 /// Bytes of one rank's description of a collective, exchanged after a mismatch.
 const LINE: usize = 512;
 
@@ -110,7 +110,7 @@ pub(crate) fn fnv(parts: &[&[u8]]) -> u64 {
 }
 
 /// Copies `text` into a fixed-size, NUL-padded field, cut at a character boundary.
-fn fixed<const N: usize>(text: &str) -> [u8; N] {
+pub(crate) fn fixed<const N: usize>(text: &str) -> [u8; N] {
     let mut field = [0u8; N];
     let mut end = text.len().min(N);
     while !text.is_char_boundary(end) {
@@ -120,7 +120,8 @@ fn fixed<const N: usize>(text: &str) -> [u8; N] {
     field
 }
 
-fn unfixed(field: &[u8]) -> String {
+/// The text of a field made by [`fixed`].
+pub(crate) fn unfixed(field: &[u8]) -> String {
     let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
     String::from_utf8_lossy(&field[..end]).into_owned()
 }
@@ -229,6 +230,12 @@ fn header(id: &OpId, (elem, count, dest, tag): Message) -> [u8; HEADER] {
     );
     header[24..].copy_from_slice(&fixed::<TEXT>(&text));
     header
+}
+
+/// What a header says about its message: its send's op, element type, count, destination, tag
+/// and call site.
+pub(crate) fn describe(header: &[u8; HEADER]) -> String {
+    unfixed(&header[24..])
 }
 
 /// Tells the destination of `message` what this rank is about to send it.

@@ -5,6 +5,7 @@
 //! communicator can ever be used or freed after `MPI_Finalize`.
 
 use std::cell::RefCell;
+use std::ffi::c_int;
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::panic::Location;
@@ -15,8 +16,10 @@ use mpi::environment::Universe as MpiUniverse;
 use mpi::raw::AsRaw;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
+use crate::check::Failure;
 use crate::settings;
 use crate::sys::{self, RawComm};
+use crate::tally::{self, Tally};
 
 /// MPI, initialised by [`init`](crate::init): finalised when the last holder drops it.
 pub(crate) struct Life {
@@ -60,6 +63,11 @@ impl Life {
 /// initialised: MPI is finalised once the [`Universe`](crate::Universe) and every `Comm` are
 /// dropped. Errors of MPI calls on it are returned (`MPI_ERRORS_RETURN`) and turned into
 /// `spmd` errors that name the op, the rank and the call site.
+///
+/// In check mode ([`Options::check`](crate::Options::check), [`Comm::with_check`]), the end of
+/// a communicator (the drop of its last clone, or [`Comm::into_mpi`]) is collective, as its
+/// making is: the ranks compare their counts of messages sent and received on it, and a
+/// message never received fails the job with its send's call site, element type and count.
 #[derive(Clone)]
 pub struct Comm {
     inner: Rc<Inner>,
@@ -80,13 +88,57 @@ struct Inner {
     /// Check mode's headers of nonblocking sends still in flight on `control` (see
     /// [`Comm::post`]).
     posted: RefCell<Vec<sys::Posted>>,
+    /// Check mode's count of the messages sent to and received from each rank, compared across
+    /// ranks when the communicator ends; `None` outside check mode, which counts nothing.
+    tally: Option<Tally>,
     /// MPI's life when `spmd` initialised it; `None` when the program initialised MPI itself
     /// (through rsmpi) and so decides when it ends.
     life: Option<Arc<Life>>,
 }
 
+impl Inner {
+    /// The handle of the private duplicate, while `self` lives.
+    fn control_raw(&self) -> RawComm<'_> {
+        // SAFETY: the duplicate's handle lives as long as `self`, and MPI stays initialised
+        // while `life` is held (callers without it check that MPI is not finalised).
+        unsafe { RawComm::new(self.control.as_raw(), self.rank, self.size) }
+    }
+
+    /// In check mode, at the communicator's end: makes the ranks compare their counts of
+    /// messages (collective), and fails the job if a message was never received. Not while
+    /// this thread unwinds from a panic (after `init` the panic has already ended the job),
+    /// nor after MPI was finalised under a communicator of a program that initialised MPI
+    /// itself.
+    fn settle_messages(&self) {
+        let Some(tally) = &self.tally else {
+            return;
+        };
+        let finalized = self.life.is_none() && mpi::environment::is_finalized();
+        if finalized || std::thread::panicking() {
+            return;
+        }
+        match tally::settle(self.control_raw(), tally) {
+            Ok(()) => {}
+            Err(Failure::Mismatch { problem, help }) => {
+                panic!(
+                    "spmd: rank {} of {}: {problem}\n  help: {help}",
+                    self.rank, self.size
+                )
+            }
+            Err(Failure::Sys(error)) => panic!(
+                "spmd: rank {} of {}: check mode could not compare the ranks' counts of \
+                 messages when the communicator made at {} ended: {error:?}",
+                self.rank,
+                self.size,
+                tally.made_at()
+            ),
+        }
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
+        self.settle_messages();
         // Without a share of MPI's life, MPI may already be finalised: freeing the handles
         // then would end the process, so they are left to the finalisation that already
         // released them.
@@ -159,6 +211,7 @@ impl Comm {
         errors_return(&mpi);
         let control = mpi.duplicate();
         errors_return(&control);
+        let made_at = Location::caller();
         Comm {
             inner: Rc::new(Inner {
                 mpi: ManuallyDrop::new(mpi),
@@ -168,6 +221,7 @@ impl Comm {
                 rank,
                 size,
                 posted: RefCell::new(Vec::new()),
+                tally: check.then(|| Tally::new(size, made_at)),
                 life: Life::current(),
             }),
         }
@@ -182,7 +236,8 @@ impl Comm {
 
     /// A duplicate of this communicator (`MPI_Comm_dup`, collective) with check mode on or off,
     /// whatever the process-wide setting: with it on, every op on the result first makes the
-    /// ranks agree on what they are doing (see [`Options::check`](crate::Options::check)).
+    /// ranks agree on what they are doing, and its end (collective) checks that every message
+    /// sent on it was received (see [`Options::check`](crate::Options::check)).
     #[track_caller]
     pub fn with_check(&self, check: bool) -> Comm {
         Comm::wrap(self.inner.mpi.duplicate(), check, self.inner.agrees)
@@ -252,10 +307,12 @@ impl Comm {
 
     /// Gives the rsmpi communicator back, or `self` if clones of it are still alive. MPI then
     /// stays initialised only as long as the [`Universe`](crate::Universe) or other `Comm`s
-    /// live.
+    /// live. In check mode, giving the last clone back ends the communicator for `spmd`: it is
+    /// collective, and checks that every message sent on it was received (see [`Comm`]).
     pub fn into_mpi(self) -> Result<SimpleCommunicator, Comm> {
         match Rc::try_unwrap(self.inner) {
             Ok(inner) => {
+                inner.settle_messages();
                 let mut inner = ManuallyDrop::new(inner);
                 // What forgotten requests left waiting on it is spmd's, not the caller's.
                 sys::forget_waiting(inner.mpi.as_raw());
@@ -309,6 +366,22 @@ impl Comm {
         let mut posted = self.inner.posted.borrow_mut();
         posted.retain_mut(|send| !send.done());
         posted.push(send);
+    }
+
+    /// In check mode, counts a message sent to `dest` (after its header went out).
+    #[inline]
+    pub(crate) fn count_sent(&self, dest: c_int) {
+        if let Some(tally) = &self.inner.tally {
+            tally.sent(dest);
+        }
+    }
+
+    /// In check mode, counts a message received from `source` (after its header came in).
+    #[inline]
+    pub(crate) fn count_received(&self, source: c_int) {
+        if let Some(tally) = &self.inner.tally {
+            tally.received(source);
+        }
     }
 
     /// The check communicator's handle (the control duplicate), when check mode is on.

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use mpi::topology::Communicator;
+use mpi::traits::Root;
 
 use crate::comm::{Comm, Life};
 use crate::settings;
@@ -21,7 +22,7 @@ static HOOK: OnceLock<()> = OnceLock::new();
 /// |---|---|---|
 /// | `SPMD_DEBUG=1` | [`debug`](Options::debug) | one log line per op: rank, sequence number, op, element type, count, peer or root, call site, duration |
 /// | `SPMD_CHECK=1` | [`check`](Options::check) | ranks compare every collective and every message before it runs; a mismatch stops the job with each rank's op and call site |
-/// | `SPMD_TIMEOUT=<seconds>` | [`timeout`](Options::timeout) | a watchdog reports the op each rank is blocked in after that long, then aborts the job |
+/// | `SPMD_TIMEOUT=<seconds>` | [`timeout`](Options::timeout) | a watchdog reports the op each rank is blocked in after that long, then aborts the job (a rank the launcher leaves alive ends itself) |
 /// | `SPMD_THREADS=single\|funneled\|multiple` | [`threads`](Options::threads) | the threading level MPI is initialised with ([`Threads`]): `funneled` unless set; `multiple` lets several threads each make and use their own communicators |
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
@@ -29,9 +30,18 @@ pub struct Options {
     pub debug: bool,
     /// Check mode: collectives compare a fingerprint (op, element type, count, root, reduction
     /// operator) across ranks, and every point-to-point message is preceded by a header with its
-    /// type, count and call site. Costs one small extra message per op; nothing when off.
+    /// type, count and call site. When a communicator ends (its last handle is dropped; for the
+    /// world, with the program), the ranks compare how many messages each sent to each and
+    /// received from each, and a message never received fails the job with its send's call
+    /// site, element type and count: ending a checked communicator is then collective, like
+    /// making it. Costs one small extra message per op, and one count per message; nothing when
+    /// off.
     pub check: bool,
-    /// Deadlock watchdog: after this long blocked in one op, report it and abort the job.
+    /// Deadlock watchdog: after this long blocked in one op, report it (with the ranks of this
+    /// host that are blocked in different ops at the same op number) and abort the job; a rank
+    /// still alive 5 seconds after the abort (the launcher did not end the job) ends itself with
+    /// a non-zero exit status. On or off alike on every rank: starting it, [`init_with`] gives
+    /// the ranks a number for the job (a broadcast from rank 0).
     pub timeout: Option<Duration>,
     /// The threading level MPI is initialised with: [`Threads::Funneled`] unless set.
     pub threads: Threads,
@@ -178,10 +188,12 @@ impl Universe {
 /// ([`Options::from_env`]), and returns the universe. [`init_with`] takes the options from code.
 ///
 /// A panic on any rank after `init` prints the rank and the message, then calls `MPI_Abort`, so
-/// the other ranks never hang waiting for a rank that is gone.
+/// the other ranks never hang waiting for a rank that is gone; if the launcher does not end the
+/// job, the rank ends itself a few seconds later (`_exit` with status 1).
 ///
 /// # Panics
 /// If MPI was already initialised (by an earlier `init` or by rsmpi directly).
+#[track_caller]
 pub fn init() -> Universe {
     init_with(Options::from_env())
 }
@@ -191,6 +203,7 @@ pub fn init() -> Universe {
 ///
 /// # Panics
 /// If MPI was already initialised.
+#[track_caller]
 pub fn init_with(options: Options) -> Universe {
     let level = options.threads.mpi();
     let Some((universe, provided)) = mpi::initialize_with_threading(level) else {
@@ -221,12 +234,23 @@ pub fn init_with(options: Options) -> Universe {
     );
     install_panic_hook();
     if let Some(timeout) = options.timeout {
-        crate::watchdog::start(timeout);
+        crate::watchdog::start(timeout, job_number(&world));
     }
     let _life = Life::new(universe);
     Universe {
         world: Comm::duplicate_of(&world),
     }
+}
+
+/// A number that is the same on every rank of the job and, with high probability, differs
+/// from other jobs': rank 0's process id and clock, broadcast (collective over `world`).
+fn job_number(world: &mpi::topology::SimpleCommunicator) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos() as u64);
+    let mut job = crate::check::fnv(&[&std::process::id().to_le_bytes(), &nanos.to_le_bytes()]);
+    world.process_at_rank(0).broadcast_into(&mut job);
+    job
 }
 
 fn flag(name: &str) -> bool {
@@ -260,7 +284,7 @@ fn install_panic_hook() {
                 // MPICH's launcher may end the job on the abort before it has forwarded what
                 // the ranks wrote: give it a moment, so that the message above is seen.
                 std::thread::sleep(ABORT_GRACE);
-                crate::sys::abort(1);
+                crate::watchdog::abort_job(1);
             }
             previous(info);
         }));

@@ -101,7 +101,8 @@
 //! Bad arguments (a peer or root out of range, a buffer that does not split into one block per
 //! rank, a message larger than its receive template, a count above `i32::MAX`) and MPI errors
 //! panic with a message that names the op, the rank, the sequence number and the call site.
-//! After [`init`], a panic on any rank aborts the whole job (`MPI_Abort`), so no rank hangs,
+//! After [`init`], a panic on any rank aborts the whole job (`MPI_Abort`; a rank the launcher
+//! leaves alive ends itself a few seconds later), so no rank hangs,
 //! even inside `catch_unwind`: the panic hook that aborts runs before any unwinding.
 //! `SPMD_DEBUG=1` prints one line per op.
 //!
@@ -138,6 +139,7 @@ mod recycle;
 mod settings;
 mod structs;
 mod sys;
+mod tally;
 mod testing;
 mod token;
 mod watchdog;
