@@ -302,7 +302,7 @@ impl<T: Element, const N: usize> Splittable for [T; N] {
         flat_block_len(N, parts)
     }
     #[inline]
-    fn block_from(&self, _parts: usize, data: Vec<T>) -> Vec<T> {
+    fn block_from_shape(_: &(), _parts: usize, data: Vec<T>) -> Vec<T> {
         data
     }
 }

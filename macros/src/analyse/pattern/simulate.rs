@@ -569,11 +569,6 @@ impl<'a> Play<'a> {
         changed
     }
 
-    #[cfg(test)]
-    fn run(mut self) -> Option<Problem> {
-        self.run_keeping()
-    }
-
     /// Plays until no call can go on; the problem, if any (the play keeps its decisions).
     fn run_keeping(&mut self) -> Option<Problem> {
         let size = self.traces.len();
