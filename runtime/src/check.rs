@@ -317,6 +317,7 @@ pub(crate) fn expect(
         their_count <= count
     };
     if same_type && fits {
+        races(check, id, source, tag, (from, from_tag), &theirs)?;
         return Ok((from, from_tag));
     }
     let wanted = if exact {
@@ -336,6 +337,94 @@ pub(crate) fn expect(
         help: "a receive's template must have the element type and count of the message it \
                receives",
     })
+}
+
+/// A receive from any rank that took one rank's message while another rank's, which it also
+/// accepts, was waiting: reported once that other message's header arrives (with its site).
+struct Race {
+    /// The check communicator ([`RawComm::key`]).
+    comm: mpi::ffi::MPI_Comm,
+    /// The rank whose message was also waiting, and its tag.
+    other: c_int,
+    tag: c_int,
+    /// The receive: op and site.
+    receive: String,
+    /// The message it took: from whom, and what its header says.
+    took: (c_int, String),
+}
+
+thread_local! {
+    /// Possible races waiting for the other message's header.
+    static RACES: std::cell::RefCell<Vec<Race>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The receive sites already warned about.
+    static WARNED: std::cell::RefCell<Vec<&'static std::panic::Location<'static>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Check mode's warning of message races: a receive from `ANY_SOURCE` (`source`) with `tag`
+/// that took the message of `from` whose header is `theirs`, while another rank's message that
+/// it accepts was already there, may take that one in another run. The warning waits for that
+/// other message's header, to name both senders' sites; it fails nothing (every order may be
+/// correct). Once per receive site.
+fn races(
+    check: RawComm<'_>,
+    id: &OpId,
+    source: c_int,
+    tag: c_int,
+    (from, from_tag): (c_int, c_int),
+    theirs: &[u8; HEADER],
+) -> Result<(), Failure> {
+    // This header may be the other message of an earlier race.
+    let key = check.key();
+    let found: Vec<Race> = RACES.with(|races| {
+        let mut races = races.borrow_mut();
+        let (found, kept) = std::mem::take(&mut *races).into_iter().partition(|race| {
+            race.comm == key
+                && race.other == from
+                && (race.tag == sys::any_tag() || race.tag == from_tag)
+        });
+        *races = kept;
+        found
+    });
+    for race in found {
+        crate::settings::write_stderr(&format!(
+            "[spmd] check mode: rank {}: possible message race: {} accepts messages from any \
+             rank; it took rank {}'s ({}), while rank {from}'s ({}) was also waiting, which \
+             another run may give it instead. Harmless if every order is correct; else \
+             receive from a named rank\n",
+            check.rank,
+            race.receive,
+            race.took.0,
+            race.took.1,
+            unfixed(&theirs[24..]),
+        ));
+    }
+    if source != sys::any_source() {
+        return Ok(());
+    }
+    let Some((other, other_tag)) = sys::iprobe(check, source, tag)? else {
+        return Ok(());
+    };
+    let first = WARNED.with(|warned| {
+        let mut warned = warned.borrow_mut();
+        let first = !warned.contains(&id.site);
+        if first {
+            warned.push(id.site);
+        }
+        first
+    });
+    if other != from && first {
+        RACES.with(|races| {
+            races.borrow_mut().push(Race {
+                comm: key,
+                other,
+                tag: other_tag,
+                receive: format!("`{}` at {}", id.op, id.site_label()),
+                took: (from, unfixed(&theirs[24..])),
+            });
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

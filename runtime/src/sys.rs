@@ -49,6 +49,11 @@ pub(crate) struct RawComm<'c> {
 }
 
 impl RawComm<'_> {
+    /// What tells this communicator apart from the others alive (its handle's value).
+    pub(crate) fn key(&self) -> ffi::MPI_Comm {
+        self.handle
+    }
+
     /// # Safety
     /// `handle` must be a valid communicator with `size` ranks of which this process is `rank`,
     /// and stay valid (and MPI initialised) for the returned lifetime.
@@ -951,6 +956,16 @@ pub(crate) fn abort(errorcode: c_int) {
 pub(crate) fn any_source() -> c_int {
     // SAFETY: a constant initialised by mpi-sys's C shim; reading it has no side effects.
     unsafe { ffi::RSMPI_ANY_SOURCE }
+}
+
+/// `MPI_Iprobe` on `comm`: the sender and tag of the next message from `source` with `tag`,
+/// left where it is, if one is there.
+pub(crate) fn iprobe(
+    comm: RawComm<'_>,
+    source: c_int,
+    tag: c_int,
+) -> SysResult<Option<(c_int, c_int)>> {
+    matching::iprobe(comm.handle, source, tag)
 }
 
 /// `MPI_PROC_NULL`: no one, the peer of a send or receive that does nothing.

@@ -8,6 +8,7 @@
 //! ```text
 //! //! ranks: 1 2 3 4                       world sizes to run with (required)
 //! //! expect-failure: scatter               the run must exit non-zero and print this (repeatable)
+//! //! expect-output: possible race           the run must succeed and print this (repeatable)
 //! //! timeout: 20                           seconds before the run is killed (default 60)
 //! //! env: SPMD_DEBUG=1                     an environment variable for the run (repeatable)
 //! //! args: --days 0.05 --scratch          command-line arguments of the program (repeatable)
@@ -40,6 +41,8 @@ pub struct Header {
     pub ranks: Vec<usize>,
     /// Text the output must contain; when not empty, the run must also fail.
     pub expect_failure: Vec<String>,
+    /// Text the output of a run that succeeds must contain.
+    pub expect_output: Vec<String>,
     /// Wall-clock bound of one run; a run that takes longer is killed and fails.
     pub timeout: Duration,
     /// Environment variables set for the run.
@@ -130,6 +133,7 @@ impl Header {
         let mut header = Header {
             ranks: Vec::new(),
             expect_failure: Vec::new(),
+            expect_output: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             env: Vec::new(),
             args: Vec::new(),
@@ -181,6 +185,14 @@ impl Header {
                         ));
                     }
                     header.expect_failure.push(value.to_owned());
+                }
+                "expect-output" => {
+                    if value.is_empty() {
+                        return Err(fail(
+                            "`expect-output:` needs the text the output must contain".into(),
+                        ));
+                    }
+                    header.expect_output.push(value.to_owned());
                 }
                 "timeout" => match value.parse::<u64>() {
                     Ok(seconds) if seconds > 0 => header.timeout = Duration::from_secs(seconds),
@@ -482,7 +494,18 @@ pub mod run {
             }
             Ok(())
         } else if status.success() {
-            Ok(())
+            let missing: Vec<&String> = header
+                .expect_output
+                .iter()
+                .filter(|needle| !outcome.output.contains(needle.as_str()))
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the run succeeded, but its output lacks {missing:?}"
+                ))
+            }
         } else {
             Err(format!("the run failed: {status}"))
         }
@@ -543,6 +566,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_run_that_succeeds_must_print_what_it_is_expected_to() {
+        use std::os::unix::process::ExitStatusExt;
+        let header = Header::parse("//! ranks: 2\n//! expect-output: race\n").unwrap();
+        let outcome = |output: &str| run::Outcome {
+            status: Some(std::process::ExitStatus::from_raw(0)),
+            timed_out: false,
+            elapsed: Duration::ZERO,
+            output: output.into(),
+        };
+        assert!(run::judge(&outcome("a possible race"), &header).is_ok());
+        let error = run::judge(&outcome("nothing"), &header).unwrap_err();
+        assert!(error.contains("lacks [\"race\"]"), "{error}");
+    }
+
+    #[test]
     fn reads_every_key() {
         let source = "//! Sums things.\n//! ranks: 1 3\n//! expect-failure: scatter\n\
                       //! expect-failure: rank 1\n//! timeout: 9\n//! env: SPMD_DEBUG=1\n\
@@ -557,6 +595,12 @@ mod tests {
             Header::parse("//! ranks: 2\n//! args: --days 0.05  --scratch\n//! args: -v\n")
                 .unwrap();
         assert_eq!(with_args.args, ["--days", "0.05", "--scratch", "-v"]);
+        let with_output =
+            Header::parse("//! ranks: 2\n//! expect-output: a race\n//! expect-output: b\n")
+                .unwrap();
+        assert_eq!(with_output.expect_output, ["a race", "b"]);
+        assert!(!with_output.expects_failure());
+        assert!(Header::parse("//! ranks: 2\n//! expect-output:\n").is_err());
         let error = Header::parse("//! ranks: 2\n//! args:\n").unwrap_err();
         assert_eq!(error.line, 2);
         assert!(error.message.contains("`args:`"), "{error}");

@@ -306,7 +306,11 @@ fn improbe(
 
 /// `MPI_Iprobe`: the sender and tag of the next message from `source` with `tag` on `comm`,
 /// left unmatched, if one is there.
-fn iprobe(comm: ffi::MPI_Comm, source: c_int, tag: c_int) -> SysResult<Option<(c_int, c_int)>> {
+pub(super) fn iprobe(
+    comm: ffi::MPI_Comm,
+    source: c_int,
+    tag: c_int,
+) -> SysResult<Option<(c_int, c_int)>> {
     let mut flag: c_int = 0;
     let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
     // SAFETY: as in `improbe`.
