@@ -125,6 +125,7 @@ fn solve(block: &mut Block, comm: &Comm) -> usize {
     MAX_STEPS
 }
 
+// ANCHOR: gather
 /// The whole plate on rank 0 (`None` elsewhere): every block, placed where it belongs.
 #[spmd_jit]
 fn gather_plate(block: &Block, rows: usize, cols: usize, comm: &Comm) -> Option<Array2<f64>> {
@@ -144,6 +145,7 @@ fn gather_plate(block: &Block, rows: usize, cols: usize, comm: &Comm) -> Option<
     }
     Some(plate)
 }
+// ANCHOR_END: gather
 
 /// The same steps on the whole plate in one process: the reference.
 fn serial(rows: usize, cols: usize) -> (Array2<f64>, usize) {
