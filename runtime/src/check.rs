@@ -405,6 +405,10 @@ fn races(
     let Some((other, other_tag)) = sys::iprobe(check, source, tag)? else {
         return Ok(());
     };
+    if other == from {
+        // The sender's next message: messages from one rank keep their order.
+        return Ok(());
+    }
     let first = WARNED.with(|warned| {
         let mut warned = warned.borrow_mut();
         let first = !warned.contains(&id.site);
@@ -413,7 +417,7 @@ fn races(
         }
         first
     });
-    if other != from && first {
+    if first {
         RACES.with(|races| {
             races.borrow_mut().push(Race {
                 comm: key,
