@@ -199,9 +199,11 @@ impl<'c> Call<'c> {
         sys::settle(self.comm.raw());
         match self.comm.check_raw() {
             Some(check) => self.checked(check::agree(check, &self.id, what)),
-            None if self.comm.agrees() => {
+            // One rank agrees with itself: no other rank's count can reach MPI.
+            None if self.comm.agrees() && self.comm.size() > 1 => {
                 self.checked(guard::agree(self.comm.control_raw(), &self.id, what))
             }
+            None if self.comm.agrees() => {}
             None => return false,
         }
         true
