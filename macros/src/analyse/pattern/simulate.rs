@@ -127,7 +127,8 @@ fn every_order(traces: &[&[Event]], eager: bool) -> Result<Option<Problem>, Unpl
             return Err(Unplayed::AnySource);
         }
         let mut play = Play::new(traces, eager);
-        play.choices = choices.clone();
+        let prescribed = choices.len();
+        play.choices = choices;
         let problem = play.run_keeping();
         let decisions = &play.decisions;
         if let Some(problem) = problem {
@@ -144,7 +145,7 @@ fn every_order(traces: &[&[Event]], eager: bool) -> Result<Option<Problem>, Unpl
             }));
         }
         // The other candidates of each decision this play made by default.
-        for index in choices.len()..decisions.len() {
+        for index in prescribed..decisions.len() {
             for other in 1..decisions[index].candidates.len() {
                 let mut next: Vec<usize> = decisions[..index].iter().map(|d| d.chosen).collect();
                 next.push(other);
