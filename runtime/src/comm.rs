@@ -83,6 +83,10 @@ struct Inner {
     /// Whether collectives agree before their data moves: always, except on a communicator
     /// made by the `unsafe` [`Comm::without_agreement`].
     agrees: bool,
+    /// Whether receives trust the sender's count and let MPI receive without first learning
+    /// the message's size: only on a communicator made by the `unsafe` [`Comm::unguarded`],
+    /// and never in check mode (whose headers bring the size first).
+    trusts_sizes: bool,
     rank: usize,
     size: usize,
     /// Check mode's headers of nonblocking sends still in flight on `control` (see
@@ -184,11 +188,11 @@ impl Comm {
     /// [`Threads::Multiple`]: crate::Threads::Multiple
     #[track_caller]
     pub fn from_mpi(mpi: SimpleCommunicator) -> Comm {
-        Comm::wrap(mpi, settings::check_default(), true)
+        Comm::wrap(mpi, settings::check_default(), true, false)
     }
 
     #[track_caller]
-    fn wrap(mpi: SimpleCommunicator, check: bool, agrees: bool) -> Comm {
+    fn wrap(mpi: SimpleCommunicator, check: bool, agrees: bool, trusts_sizes: bool) -> Comm {
         if settings::thread_may_use_mpi() == Some(false) {
             panic!(
                 "spmd: a communicator was made at {} on another thread than the one that called \
@@ -218,6 +222,7 @@ impl Comm {
                 control: ManuallyDrop::new(control),
                 checked: check,
                 agrees,
+                trusts_sizes,
                 rank,
                 size,
                 posted: RefCell::new(Vec::new()),
@@ -240,7 +245,12 @@ impl Comm {
     /// sent on it was received (see [`Options::check`](crate::Options::check)).
     #[track_caller]
     pub fn with_check(&self, check: bool) -> Comm {
-        Comm::wrap(self.inner.mpi.duplicate(), check, self.inner.agrees)
+        Comm::wrap(
+            self.inner.mpi.duplicate(),
+            check,
+            self.inner.agrees,
+            self.inner.trusts_sizes,
+        )
     }
 
     /// A duplicate of this communicator (`MPI_Comm_dup`, collective) whose collectives move
@@ -259,13 +269,54 @@ impl Comm {
     /// which does not depend on this.
     #[track_caller]
     pub unsafe fn without_agreement(&self) -> Comm {
-        Comm::wrap(self.inner.mpi.duplicate(), self.inner.checked, false)
+        Comm::wrap(
+            self.inner.mpi.duplicate(),
+            self.inner.checked,
+            false,
+            self.inner.trusts_sizes,
+        )
+    }
+
+    /// A duplicate of this communicator (`MPI_Comm_dup`, collective) with neither of `spmd`'s
+    /// guards against other ranks' mistakes: collectives move their data without the ranks'
+    /// agreement first (as on [`Comm::without_agreement`]), and receives let MPI receive
+    /// without first learning the message's size (`MPI_Recv`, `MPI_Sendrecv` and `MPI_Irecv`
+    /// into the buffer, instead of a matched probe first). It is the path of plain C MPI, at
+    /// its cost: the Performance chapter of the book gives both paths' figures. With check
+    /// mode on (for the process or by [`Comm::with_check`]), every op is checked and guarded
+    /// as usual.
+    ///
+    /// # Safety
+    ///
+    /// On the returned communicator, every rank must call the same collectives in the same
+    /// order, each with the same element type, count, root and reduction operator, and every
+    /// message must fit the receive that takes it (no more bytes than its buffer or template
+    /// holds). MPI does not bound its writes when they do not: Open MPI 4.1 writes a longer
+    /// message past the end of the receive buffer, then reports the truncation. A shorter
+    /// message stays legal (the status gives its count), and received elements are still
+    /// validated (a `bool` that is not 0 or 1 is an error, as on any communicator).
+    #[track_caller]
+    pub unsafe fn unguarded(&self) -> Comm {
+        Comm::wrap(self.inner.mpi.duplicate(), self.inner.checked, false, true)
     }
 
     /// Whether collectives on this communicator agree before their data moves: `false` only
-    /// for communicators made by [`Comm::without_agreement`].
+    /// for communicators made by [`Comm::without_agreement`] or [`Comm::unguarded`].
     pub fn agrees(&self) -> bool {
         self.inner.agrees
+    }
+
+    /// Whether receives on this communicator learn a message's size before any byte of it
+    /// lands: `false` only for communicators made by [`Comm::unguarded`] outside check mode.
+    pub fn guards_receives(&self) -> bool {
+        !self.trusts_sizes()
+    }
+
+    /// Whether receives let MPI write without learning the size first (see
+    /// [`Comm::unguarded`]); check mode's headers bring the size first, so never under it.
+    #[inline]
+    fn trusts_sizes(&self) -> bool {
+        self.inner.trusts_sizes && !self.inner.checked
     }
 
     /// Whether check mode is on for this communicator.
@@ -344,7 +395,9 @@ impl Comm {
     pub(crate) fn raw(&self) -> RawComm<'_> {
         // SAFETY: the handle lives as long as `self.inner`, which the borrow keeps alive, and
         // MPI stays initialised while `life` is held (or the op checked `mpi_finalized`).
-        unsafe { RawComm::new(self.inner.mpi.as_raw(), self.inner.rank, self.inner.size) }
+        let raw =
+            unsafe { RawComm::new(self.inner.mpi.as_raw(), self.inner.rank, self.inner.size) };
+        raw.trusting_sizes(self.trusts_sizes())
     }
 
     /// The handle of the private duplicate that carries `spmd`'s own messages.
@@ -398,6 +451,7 @@ impl fmt::Debug for Comm {
             .field("size", &self.inner.size)
             .field("checked", &self.is_checked())
             .field("agrees", &self.agrees())
+            .field("guards_receives", &self.guards_receives())
             .finish()
     }
 }

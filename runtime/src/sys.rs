@@ -45,6 +45,9 @@ pub(crate) struct RawComm<'c> {
     handle: ffi::MPI_Comm,
     pub(crate) rank: usize,
     pub(crate) size: usize,
+    /// Whether receives trust the sender's count (see `Comm::unguarded`): MPI then receives
+    /// straight into the buffer, without a matched probe first.
+    trusts_sizes: bool,
     _borrow: PhantomData<&'c ()>,
 }
 
@@ -62,7 +65,17 @@ impl RawComm<'_> {
             handle,
             rank,
             size,
+            trusts_sizes: false,
             _borrow: PhantomData,
+        }
+    }
+
+    /// The same handle, whose receives trust the sender's count when `trusts` (the caller's
+    /// `unsafe` contract, `Comm::unguarded`), else guarded.
+    pub(crate) fn trusting_sizes(self, trusts: bool) -> Self {
+        RawComm {
+            trusts_sizes: trusts,
+            ..self
         }
     }
 }
@@ -399,8 +412,47 @@ pub(crate) fn recv<T: Element>(
         // From no one: nothing arrives, and `data` is left as it is.
         return Ok(RawStatus::no_one());
     }
+    if comm.trusts_sizes && matching::idle() {
+        return recv_trusted(comm, data, source, tag);
+    }
     let (message, probed) = probe(comm, source, tag)?;
     receive_matched(message, &probed, data, "MPI_Mrecv")
+}
+
+/// `MPI_Recv` straight into `data`, on a communicator whose receives trust the sender's count
+/// (`Comm::unguarded`) and a thread with no waiting nonblocking receive (whose matching spmd
+/// does, see [`matching`]); the elements that arrived are validated.
+#[inline]
+fn recv_trusted<T: Element>(
+    comm: RawComm<'_>,
+    data: &mut [T],
+    source: c_int,
+    tag: c_int,
+) -> SysResult<RawStatus> {
+    // `recv` checked that the length fits an `int`.
+    let n = data.len() as c_int;
+    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+    // SAFETY: `data` is valid for writes of `n` elements, and the message fits them: the
+    // communicator trusts sizes only when made by the `unsafe` `Comm::unguarded`, whose
+    // caller promised that every message fits its receive (MPI may write past a buffer
+    // otherwise, which that contract rules out); `status` is a valid out-pointer.
+    let result = unsafe {
+        ffi::MPI_Recv(
+            addr_mut(data),
+            n,
+            T::datatype(),
+            source,
+            tag,
+            comm.handle,
+            status.as_mut_ptr(),
+        )
+    };
+    code("MPI_Recv", result)?;
+    // SAFETY: the receive succeeded, so MPI filled the status.
+    let status = RawStatus(unsafe { status.assume_init() });
+    let elements = (status.bytes()? / T::WIRE_SIZE).min(data.len());
+    validate("MPI_Recv", &mut data[..elements])?;
+    Ok(status)
 }
 
 /// Matches the next message from `source` with `tag` on `comm` for a blocking receive: at once
@@ -467,6 +519,9 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
         self::send(comm, send, dest, send_tag)?;
         return Ok(RawStatus::no_one());
     }
+    if comm.trusts_sizes && matching::idle() {
+        return sendrecv_trusted(comm, send, dest, send_tag, recv, source, recv_tag);
+    }
     let mut request = MaybeUninit::<ffi::MPI_Request>::uninit();
     // SAFETY: `send` holds `send_count` elements and stays borrowed, unmodified, until the wait
     // below, which every path after a successful start reaches; `request` is a valid
@@ -490,6 +545,49 @@ pub(crate) fn sendrecv<S: Element, R: Element>(
     let waited = matching::wait(&mut request);
     let status = received?;
     waited?;
+    Ok(status)
+}
+
+/// `MPI_Sendrecv` straight into `recv`, under [`recv_trusted`]'s conditions; the elements
+/// that arrived are validated.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn sendrecv_trusted<S: Element, R: Element>(
+    comm: RawComm<'_>,
+    send: &[S],
+    dest: c_int,
+    send_tag: c_int,
+    recv: &mut [R],
+    source: c_int,
+    recv_tag: c_int,
+) -> SysResult<RawStatus> {
+    // `sendrecv` checked that both lengths fit an `int`.
+    let (send_count, recv_count) = (send.len() as c_int, recv.len() as c_int);
+    let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+    // SAFETY: `send` is valid for reads of `send_count` elements and `recv` for writes of
+    // `recv_count`, both borrowed for the call; the message fits `recv` by the contract of the
+    // `unsafe` `Comm::unguarded` (see `recv_trusted`); `status` is a valid out-pointer.
+    let result = unsafe {
+        ffi::MPI_Sendrecv(
+            addr(send),
+            send_count,
+            S::datatype(),
+            dest,
+            send_tag,
+            addr_mut(recv),
+            recv_count,
+            R::datatype(),
+            source,
+            recv_tag,
+            comm.handle,
+            status.as_mut_ptr(),
+        )
+    };
+    code("MPI_Sendrecv", result)?;
+    // SAFETY: the call succeeded, so MPI filled the status.
+    let status = RawStatus(unsafe { status.assume_init() });
+    let elements = (status.bytes()? / R::WIRE_SIZE).min(recv.len());
+    validate("MPI_Sendrecv", &mut recv[..elements])?;
     Ok(status)
 }
 

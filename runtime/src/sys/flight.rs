@@ -425,6 +425,31 @@ pub(crate) fn irecv<'c, T: Element>(
         flight.status = Some(RawStatus::no_one());
         return Ok(flight);
     }
+    if comm.trusts_sizes {
+        let n = count(data.len())?;
+        return InFlight::start_one(
+            "MPI_Irecv",
+            Memory::default(),
+            data,
+            Some(0),
+            |_, recv, requests| {
+                // SAFETY: `recv` points at `n` elements owned by the `InFlight` until
+                // completion, and the message fits them by the contract of the `unsafe`
+                // `Comm::unguarded`, the only maker of a communicator that trusts sizes.
+                unsafe {
+                    ffi::MPI_Irecv(
+                        recv.cast(),
+                        n,
+                        T::datatype(),
+                        source,
+                        tag,
+                        comm.handle,
+                        &mut requests[0],
+                    )
+                }
+            },
+        );
+    }
     let deferred = Deferred::issue(comm.handle, data, source, tag)?;
     let mut flight = InFlight::start(
         "MPI_Imrecv",
@@ -450,7 +475,41 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
     recv_tag: c_int,
 ) -> SysResult<InFlight<'c, S, R>> {
     let send_count = count(send.len())?;
-    count(recv.len())?;
+    let recv_count = count(recv.len())?;
+    if comm.trusts_sizes && source != super::proc_null() {
+        return InFlight::start("MPI_Irecv", send, recv, Some(0), |send, recv, requests| {
+            // SAFETY: `recv` points at `recv_count` elements and `send` at `send_count`, both
+            // owned by the `InFlight` until completion; the message fits `recv` by the
+            // contract of the `unsafe` `Comm::unguarded` (see `irecv`).
+            let received = unsafe {
+                ffi::MPI_Irecv(
+                    recv.cast(),
+                    recv_count,
+                    R::datatype(),
+                    source,
+                    recv_tag,
+                    comm.handle,
+                    &mut requests[0],
+                )
+            };
+            if received != 0 {
+                return (0, code("MPI_Irecv", received));
+            }
+            // SAFETY: as above.
+            let sent = unsafe {
+                ffi::MPI_Isend(
+                    send.cast(),
+                    send_count,
+                    S::datatype(),
+                    dest,
+                    send_tag,
+                    comm.handle,
+                    &mut requests[1],
+                )
+            };
+            (1 + usize::from(sent == 0), code("MPI_Isend", sent))
+        });
+    }
     let mut flight = InFlight::start_one(
         "MPI_Isend",
         send,

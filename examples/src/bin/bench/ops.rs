@@ -43,6 +43,10 @@ pub enum Variant {
     /// `Comm::without_agreement`: the collective without the ranks' agreement before it (for
     /// a nonblocking collective, with `Vec`s handed over: the path with no guard and no copy).
     Unagreed,
+    /// A point-to-point op on a communicator made by the `unsafe` `Comm::unguarded`: MPI
+    /// receives without spmd first learning the message's size (for a nonblocking op, with
+    /// `Vec`s handed over: the path with no guard and no copy).
+    Unguarded,
     /// A nonblocking op given `Vec`s handed over (moved into the requests and handed back by
     /// the wait) instead of lent buffers: no copy.
     HandedOver,
@@ -62,6 +66,7 @@ impl Variant {
             Variant::Functional => "ours, functional",
             Variant::Checked => "ours, check mode",
             Variant::Unagreed => "ours, without agreement",
+            Variant::Unguarded => "ours, unguarded",
             Variant::HandedOver => "ours, handed over",
             Variant::StagedPerCall => "ours, staging per call",
         }
@@ -76,23 +81,28 @@ impl Variant {
                 | Variant::Ours
                 | Variant::InPlace
                 | Variant::Unagreed
+                | Variant::Unguarded
                 | Variant::HandedOver
         )
     }
 
     /// Whether the form is called from a `#[spmd_jit]` function (timed with no token held).
     pub fn is_implicit(self) -> bool {
-        matches!(self, Variant::Ours | Variant::InPlace | Variant::HandedOver)
+        matches!(
+            self,
+            Variant::Ours | Variant::InPlace | Variant::HandedOver | Variant::Unguarded
+        )
     }
 }
 
-/// Everything the ops need: the communicator (also with check mode on, and without the
-/// agreement before collectives) and who the peer is.
+/// Everything the ops need: the communicator (also with check mode on, without the
+/// agreement before collectives, and with no guard at all) and who the peer is.
 #[derive(Debug)]
 pub struct Ctx {
     pub comm: Comm,
     pub checked: Comm,
     pub unagreed: Comm,
+    pub unguarded: Comm,
     pub rank: usize,
     pub size: usize,
     pub peer: usize,
@@ -612,6 +622,33 @@ fn c_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, world: &Simpl
 }
 // ANCHOR_END: c_forms
 
+/// `MPI_Sendrecv` with the peer, called as a C program calls it.
+fn c_sendrecv(a: &[f64], b: &mut [f64], peer: usize, world: &SimpleCommunicator) {
+    let count = c_int::try_from(a.len()).expect("the benchmark's sizes fit in an int");
+    assert_eq!(a.len(), b.len(), "the C sendrecv needs equal buffers");
+    let peer = c_int::try_from(peer).expect("ranks fit in an int");
+    // SAFETY: the send reads `count` f64s from a live slice and the receive writes at most
+    // `count` f64s into a live exclusive slice (both ranks send `count`); the status is
+    // ignored.
+    let code = unsafe {
+        ffi::MPI_Sendrecv(
+            a.as_ptr().cast(),
+            count,
+            ffi::RSMPI_DOUBLE,
+            peer,
+            0,
+            b.as_mut_ptr().cast(),
+            count,
+            ffi::RSMPI_DOUBLE,
+            peer,
+            0,
+            world.as_raw(),
+            ffi::RSMPI_STATUS_IGNORE,
+        )
+    };
+    assert_eq!(code, 0, "MPI_Sendrecv failed");
+}
+
 /// Runs an implicit-mode (`#[spmd_jit]`) call from code that holds an explicit token: the
 /// token goes back to the thread for the call and is taken again after it.
 #[inline(always)]
@@ -677,7 +714,9 @@ impl Benchmarked for Allreduce {
                 check_eq(what, &bufs.a, |i| pattern(rank, i));
                 token
             }
-            Variant::StagedPerCall | Variant::HandedOver => no_form(Self::NAME, variant),
+            Variant::StagedPerCall | Variant::HandedOver | Variant::Unguarded => {
+                no_form(Self::NAME, variant)
+            }
         }
     }
 
@@ -729,7 +768,8 @@ pub struct PingPong;
 impl Benchmarked for PingPong {
     const NAME: &'static str = "ping-pong";
     const TITLE: &'static str = "ping-pong (one way: half the round trip)";
-    const VARIANTS: &'static [Variant] = &[Variant::C, Variant::Raw, Variant::Ours];
+    const VARIANTS: &'static [Variant] =
+        &[Variant::C, Variant::Raw, Variant::Ours, Variant::Unguarded];
     const TIME_SCALE: f64 = 0.5;
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
@@ -778,6 +818,7 @@ impl Benchmarked for PingPong {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_ping_pong(a, b, ctx.rank == 0, ctx.peer, &ctx.comm),
+            Variant::Unguarded => jit_ping_pong(a, b, ctx.rank == 0, ctx.peer, &ctx.unguarded),
             _ => no_jit_form(Self::NAME, variant),
         }
     }
@@ -789,7 +830,8 @@ pub struct Sendrecv;
 
 impl Benchmarked for Sendrecv {
     const NAME: &'static str = "sendrecv";
-    const VARIANTS: &'static [Variant] = &[Variant::Raw, Variant::Ours];
+    const VARIANTS: &'static [Variant] =
+        &[Variant::C, Variant::Raw, Variant::Ours, Variant::Unguarded];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
         (n, n)
@@ -806,6 +848,10 @@ impl Benchmarked for Sendrecv {
     fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, token: Token) -> Token {
         let Bufs { a, b, .. } = bufs;
         match variant {
+            Variant::C => {
+                c_sendrecv(a, b, ctx.peer, ctx.world());
+                token
+            }
             Variant::Raw => {
                 let other = ctx.world().process_at_rank(ctx.peer as i32);
                 send_receive_into(&a[..], &other, &mut b[..], &other);
@@ -820,6 +866,7 @@ impl Benchmarked for Sendrecv {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_sendrecv(a, b, ctx.peer, &ctx.comm),
+            Variant::Unguarded => jit_sendrecv(a, b, ctx.peer, &ctx.unguarded),
             _ => no_jit_form(Self::NAME, variant),
         }
     }
@@ -1123,8 +1170,13 @@ pub struct Exchange;
 impl Benchmarked for Exchange {
     const NAME: &'static str = "irecv-isend";
     const TITLE: &'static str = "irecv-isend (irecv_into + isend + wait_all)";
-    const VARIANTS: &'static [Variant] =
-        &[Variant::C, Variant::Raw, Variant::Ours, Variant::HandedOver];
+    const VARIANTS: &'static [Variant] = &[
+        Variant::C,
+        Variant::Raw,
+        Variant::Ours,
+        Variant::HandedOver,
+        Variant::Unguarded,
+    ];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
         (n, n)
@@ -1165,13 +1217,14 @@ impl Benchmarked for Exchange {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_exchange(a, b, ctx.peer, &ctx.comm),
-            Variant::HandedOver => {
-                let [sent, received] = jit_exchange_handed_over(
-                    std::mem::take(a),
-                    std::mem::take(b),
-                    ctx.peer,
-                    &ctx.comm,
-                );
+            Variant::HandedOver | Variant::Unguarded => {
+                let comm = if variant == Variant::Unguarded {
+                    &ctx.unguarded
+                } else {
+                    &ctx.comm
+                };
+                let [sent, received] =
+                    jit_exchange_handed_over(std::mem::take(a), std::mem::take(b), ctx.peer, comm);
                 (*a, *b) = (sent, received);
             }
             _ => no_jit_form(Self::NAME, variant),
@@ -1279,8 +1332,13 @@ pub struct Isendrecv;
 impl Benchmarked for Isendrecv {
     const NAME: &'static str = "isendrecv";
     const TITLE: &'static str = "isendrecv (isendrecv_into + wait)";
-    const VARIANTS: &'static [Variant] =
-        &[Variant::C, Variant::Raw, Variant::Ours, Variant::HandedOver];
+    const VARIANTS: &'static [Variant] = &[
+        Variant::C,
+        Variant::Raw,
+        Variant::Ours,
+        Variant::HandedOver,
+        Variant::Unguarded,
+    ];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
         (n, n)
@@ -1306,13 +1364,14 @@ impl Benchmarked for Isendrecv {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_isendrecv(a, b, ctx.peer, &ctx.comm),
-            Variant::HandedOver => {
-                let [sent, received] = jit_isendrecv_handed_over(
-                    std::mem::take(a),
-                    std::mem::take(b),
-                    ctx.peer,
-                    &ctx.comm,
-                );
+            Variant::HandedOver | Variant::Unguarded => {
+                let comm = if variant == Variant::Unguarded {
+                    &ctx.unguarded
+                } else {
+                    &ctx.comm
+                };
+                let [sent, received] =
+                    jit_isendrecv_handed_over(std::mem::take(a), std::mem::take(b), ctx.peer, comm);
                 (*a, *b) = (sent, received);
             }
             _ => no_jit_form(Self::NAME, variant),

@@ -65,6 +65,7 @@ pub fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> 
                 Variant::Functional => (RGBColor(230, 160, 0).to_rgba(), 2),
                 Variant::Checked => (RGBColor(40, 150, 60).to_rgba(), 2),
                 Variant::Unagreed => (RGBColor(90, 90, 90).to_rgba(), 2),
+                Variant::Unguarded => (RGBColor(20, 20, 20).to_rgba(), 2),
                 Variant::HandedOver => (RGBColor(0, 150, 170).to_rgba(), 2),
                 Variant::StagedPerCall => (RGBColor(140, 60, 170).to_rgba(), 2),
             };

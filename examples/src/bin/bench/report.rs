@@ -107,7 +107,8 @@ pub fn report(cells: &[Cell], sizes: &[usize], machine: &str) -> String {
             let ratio = ratio(ours, raw);
             // A collective's guarded form pays for the agreement (its own table); its target
             // applies to the form without it.
-            let guarded = op.variants.contains(&Variant::Unagreed);
+            let guarded = op.variants.contains(&Variant::Unagreed)
+                || op.variants.contains(&Variant::Unguarded);
             if !guarded && target(bytes).is_some_and(|limit| ratio > limit) {
                 over.push(format!("{} {} ({ratio:.3})", op.name, format_size(bytes)));
             }
@@ -167,9 +168,15 @@ fn c_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> {
     );
     let _ = writeln!(
         out,
-        "| op | size | C | raw (rsmpi) | ours (spmd) | raw / C | ours / C |"
+        "The point-to-point ops also on a communicator made by the `unsafe` \
+         `Comm::unguarded` (no matched probe before a receive: the targets apply to it; the \
+         guarded form's cost is the price of soundness):\n"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| op | size | C | raw (rsmpi) | ours (spmd) | unguarded | raw / C | ours / C | unguarded / C |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut over = Vec::new();
     for op in ops {
         for &bytes in sizes {
@@ -177,27 +184,38 @@ fn c_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<String> {
             let raw = find(cells, op, bytes, Variant::Raw);
             let ours = find(cells, op, bytes, Variant::Ours);
             let ours_c = ratio(ours, c);
+            let unguarded = op
+                .variants
+                .contains(&Variant::Unguarded)
+                .then(|| find(cells, op, bytes, Variant::Unguarded));
             // A nonblocking op's lent form pays a copy by design; its table judges the
             // handed-over form. A guarded collective pays for the agreement; the agreement's
-            // table judges the form without it.
+            // table judges the form without it. A guarded receive pays for its matched probe;
+            // the form judged is the unguarded one.
             let judged = !op.variants.contains(&Variant::HandedOver)
                 && !op.variants.contains(&Variant::Unagreed);
-            if judged && target(bytes).is_some_and(|limit| ours_c > limit) {
+            let (judged_ratio, form) = match unguarded {
+                Some(unguarded) => (ratio(unguarded, c), " unguarded"),
+                None => (ours_c, ""),
+            };
+            if judged && target(bytes).is_some_and(|limit| judged_ratio > limit) {
                 over.push(format!(
-                    "{} {} vs C ({ours_c:.3})",
+                    "{} {}{form} vs C ({judged_ratio:.3})",
                     op.name,
                     format_size(bytes)
                 ));
             }
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {:.3} | {ours_c:.3} |",
+                "| {} | {} | {} | {} | {} | {} | {:.3} | {ours_c:.3} | {} |",
                 op.name,
                 format_size(bytes),
                 format_time(c.median),
                 format_time(raw.median),
                 format_time(ours.median),
+                unguarded.map_or("-".to_owned(), |cell| format_time(cell.median)),
                 ratio(raw, c),
+                unguarded.map_or("-".to_owned(), |cell| format!("{:.3}", ratio(cell, c))),
             );
         }
     }
@@ -275,13 +293,14 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
          `MPI_Waitall` for irecv-isend and isendrecv; `MPI_Iallreduce`, `MPI_Ialltoall` or \
          `MPI_Ialltoallv` (the counts known) + `MPI_Wait`): spmd with lent buffers (copied through memory the call site reuses), \
          with `Vec`s handed over (moved into the requests and handed back, no copy), in place \
-         (iallreduce of one `Vec`) and without the agreement before a collective (handed over, \
-         on a communicator made by `Comm::without_agreement`). The targets apply to the \
-         handed-over form:\n"
+         (iallreduce of one `Vec`) and unguarded (handed over, on a communicator made by \
+         `Comm::without_agreement` for a collective, by `Comm::unguarded` for point-to-point). \
+         The targets apply to the unguarded form, the guards' cost is the price of \
+         soundness:\n"
     );
     let _ = writeln!(
         out,
-        "| op | size | C | raw (rsmpi) | lent | handed over | lent / C | handed over / C | in place / C | without agreement / C | allocs per call (lent, handed over) |"
+        "| op | size | C | raw (rsmpi) | lent | handed over | lent / C | handed over / C | in place / C | unguarded / C | allocs per call (lent, handed over) |"
     );
     let _ = writeln!(
         out,
@@ -303,9 +322,17 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
             let lent = find(cells, op, bytes, Variant::Ours);
             let handed = find(cells, op, bytes, Variant::HandedOver);
             let handed_c = ratio(handed, c);
-            if target(bytes).is_some_and(|limit| handed_c > limit) {
+            // The form the targets judge: the unguarded one where the op has it.
+            let unguarded = [Variant::Unagreed, Variant::Unguarded]
+                .into_iter()
+                .find(|variant| op.variants.contains(variant));
+            let (judged, form) = match unguarded {
+                Some(variant) => (ratio(find(cells, op, bytes, variant), c), "unguarded"),
+                None => (handed_c, "handed over"),
+            };
+            if target(bytes).is_some_and(|limit| judged > limit) {
                 over.push(format!(
-                    "{} {} handed over vs C ({handed_c:.3})",
+                    "{} {} {form} vs C ({judged:.3})",
                     op.name,
                     format_size(bytes)
                 ));
@@ -321,7 +348,7 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
                 format_time(handed.median),
                 ratio(lent, c),
                 optional(op, bytes, Variant::InPlace, c),
-                optional(op, bytes, Variant::Unagreed, c),
+                unguarded.map_or("-".to_owned(), |variant| optional(op, bytes, variant, c)),
                 format_allocs(lent.allocs_per_call),
                 format_allocs(handed.allocs_per_call),
             );
