@@ -631,6 +631,19 @@ code("ParamMatching_Com_MPI_Comm_split_ok", G_ARG, "ParamMatching", True, 2,
      signature="comm: &Comm, half: &Comm", call=SPLIT_CALL, prelude=SPLIT_PRELUDE)
 
 
+# ReqLifecycle (MissingWaitandStartGenerator.py, 2 processes): the correct codes. Its incorrect
+# ones (a request never completed, a persistent request never started or freed) cannot be
+# written with spmd: see tests/mbi/inexpressible.md.
+G_REQ = "MissingWaitandStartGenerator.py"
+req_ok = START + AT_LEAST_2 + "\n    let buf = [rank as i32];\n"
+req_ok += "    let dest = if rank == nprocs - 1 { 0 } else { rank + 1 };\n"
+req_ok += "    let src = if rank == 0 { nprocs - 1 } else { rank - 1 };\n"
+req_ok += "    let s = isend(&buf, dest, comm);\n    let r = irecv(&buf, src, comm);\n"
+req_ok += "    wait(s);\n    let _r = wait(r);\n"
+code("ReqLifecycle_MPI_Isend_MPI_Irecv_ok", G_REQ, "ReqLifecycle", True, 2,
+     "Every rank posts an MPI_Isend to the next rank of a ring and an MPI_Irecv from the\n"
+     "previous one, then waits for both.", req_ok)
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     names = set()

@@ -122,7 +122,25 @@ fn suite() -> Result<(), Failed> {
         outcomes.insert(code.name.clone(), outcome);
     }
     let run_time = start.elapsed() - build_time;
-    let report = report(&codes, &outcomes, build_time, run_time);
+    let mut report = report(&codes, &outcomes, build_time, run_time);
+    let unported = inexpressible(&root.join("tests/mbi/inexpressible.md"))?;
+    let (inexpressible, not_applicable) = (
+        unported
+            .iter()
+            .filter(|kind| *kind == "inexpressible")
+            .count(),
+        unported
+            .iter()
+            .filter(|kind| *kind == "not applicable")
+            .count(),
+    );
+    writeln!(
+        report,
+        "\nOutside these counts (tests/mbi/inexpressible.md): {} incorrect codes of the sample, \
+         {inexpressible} inexpressible with spmd's types, {not_applicable} not applicable.",
+        unported.len()
+    )
+    .unwrap();
     println!("{report}");
     std::fs::write(project.join("report.md"), &report)
         .map_err(|error| format!("cannot write the report: {error}"))?;
@@ -244,6 +262,25 @@ fn read_codes(dir: &Path) -> Result<Vec<Code>, String> {
     }
     codes.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(codes)
+}
+
+/// The kind (`inexpressible` or `not applicable`) of each code listed in `file`'s table.
+fn inexpressible(file: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+    text.lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            let kind = line.split('|').nth(3).map(str::trim).unwrap_or("");
+            match kind {
+                "inexpressible" | "not applicable" => Ok(kind.to_owned()),
+                _ => Err(format!(
+                    "{}: a row without its kind: {line}",
+                    file.display()
+                )),
+            }
+        })
+        .collect()
 }
 
 fn read_baseline(file: &Path) -> Result<BTreeMap<String, Verdict>, String> {
