@@ -315,12 +315,10 @@ fn write_project(project: &Path, codes: &[Code], root: &Path) -> Result<(), Stri
         root.join("runtime").display().to_string()
     );
     write_if_changed(&project.join("Cargo.toml"), &manifest)?;
-    // The workspace's versions of every dependency: nothing to resolve or download.
-    let lock = project.join("Cargo.lock");
-    if !lock.exists() {
-        std::fs::copy(root.join("Cargo.lock"), &lock)
-            .map_err(|error| format!("cannot copy Cargo.lock: {error}"))?;
-    }
+    // The workspace's versions of every dependency, copied at every run (Cargo prunes the copy
+    // to the package's own dependencies): nothing to resolve or download.
+    std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))
+        .map_err(|error| format!("cannot copy Cargo.lock: {error}"))?;
     let names: Vec<String> = codes
         .iter()
         .map(|code| format!("{}.rs", code.name))
