@@ -1,0 +1,34 @@
+//! mbi: BufferingHazard_MPI_Send_MPI_Recv_ok
+//! generator: P2PBufferingGenerator.py
+//! category: BufferingHazard
+//! expected: correct
+//! ranks: 2
+//! Rank 0 sends then receives; rank 1 receives then sends.
+
+#![allow(unused_variables, unused_mut, unused_assignments, clippy::all)]
+
+use spmd::prelude::*;
+
+#[spmd_jit]
+fn mbi(comm: &Comm) {
+    let (rank, nprocs) = (comm.rank(), comm.size());
+    assert!(
+        nprocs >= 2,
+        "MBI ERROR: This test needs at least 2 processes to produce a bug"
+    );
+    let buf = [rank as i32];
+    if rank == 0 {
+        send(&buf, 1, comm);
+        let _r = recv(&buf, 1, comm);
+    } else if rank == 1 {
+        let _r = recv(&buf, 0, comm);
+        send(&buf, 0, comm);
+    }
+}
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    mbi(&comm);
+    println!("Rank {} finished normally", comm.rank());
+}

@@ -1,0 +1,36 @@
+//! mbi: CallOrdering_MPI_Recv_MPI_Barrier_nok
+//! generator: CollP2PMatchingGenerator.py
+//! category: CallOrdering
+//! expected: incorrect
+//! ranks: 2
+//! Rank 0 receives from rank 1 before a barrier; rank 1 sends only after it.
+
+#![allow(unused_variables, unused_mut, unused_assignments, clippy::all)]
+
+use spmd::prelude::*;
+
+#[spmd_jit]
+fn mbi(comm: &Comm) {
+    let (rank, nprocs) = (comm.rank(), comm.size());
+    assert!(
+        nprocs >= 2,
+        "MBI ERROR: This test needs at least 2 processes to produce a bug"
+    );
+    let buf = [rank as i32];
+    if rank == 0 {
+        let _r = recv(&buf, 1, comm);
+        barrier(comm);
+    } else if rank == 1 {
+        barrier(comm);
+        send(&buf, 0, comm);
+    } else {
+        barrier(comm);
+    }
+}
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    mbi(&comm);
+    println!("Rank {} finished normally", comm.rank());
+}

@@ -1,0 +1,32 @@
+//! mbi: CallOrdering_MPI_Reduce_scatter_block_MPI_Scan_ok
+//! generator: CollMatchingGenerator.py
+//! category: CallOrdering
+//! expected: correct
+//! ranks: 2
+//! All ranks call MPI_Reduce_scatter_block and then MPI_Scan.
+
+#![allow(unused_variables, unused_mut, unused_assignments, clippy::all)]
+
+use spmd::prelude::*;
+
+#[spmd_jit]
+fn mbi(comm: &Comm) {
+    let (rank, nprocs) = (comm.rank(), comm.size());
+    assert!(
+        nprocs >= 2,
+        "MBI ERROR: This test needs at least 2 processes to produce a bug"
+    );
+    let root = 0;
+    let buf = vec![rank as i32; nprocs];
+    if rank < nprocs {
+        let _1 = reduce_scatter_block(&buf, Sum, comm);
+        let _2 = scan(&buf, Sum, comm);
+    }
+}
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    mbi(&comm);
+    println!("Rank {} finished normally", comm.rank());
+}

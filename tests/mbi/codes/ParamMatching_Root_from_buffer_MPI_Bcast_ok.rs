@@ -1,0 +1,29 @@
+//! mbi: ParamMatching_Root_from_buffer_MPI_Bcast_ok
+//! generator: CollArgGenerator.py
+//! category: ParamMatching
+//! expected: correct
+//! ranks: 2
+//! The root of MPI_Bcast is read from a buffer that holds nprocs - 1 on every rank.
+
+#![allow(unused_variables, unused_mut, unused_assignments, clippy::all)]
+
+use spmd::prelude::*;
+
+#[spmd_jit]
+fn mbi(comm: &Comm) {
+    let (rank, nprocs) = (comm.rank(), comm.size());
+    assert!(
+        nprocs >= 2,
+        "MBI ERROR: This test needs at least 2 processes to produce a bug"
+    );
+    let buf = vec![nprocs as i32 - 1; nprocs];
+    let root = buf[0] as usize;
+    let _r = bcast(&buf, root, comm);
+}
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    mbi(&comm);
+    println!("Rank {} finished normally", comm.rank());
+}

@@ -1,0 +1,33 @@
+//! mbi: ParamMatching_Tag_from_buffer_nok
+//! generator: P2PArgGenerator.py
+//! category: ParamMatching
+//! expected: incorrect
+//! ranks: 2
+//! Rank 1 sends with a tag computed from its buffer (2); rank 0 receives with tag 1.
+
+#![allow(unused_variables, unused_mut, unused_assignments, clippy::all)]
+
+use spmd::prelude::*;
+
+#[spmd_jit]
+fn mbi(comm: &Comm) {
+    let (rank, nprocs) = (comm.rank(), comm.size());
+    assert!(
+        nprocs >= 2,
+        "MBI ERROR: This test needs at least 2 processes to produce a bug"
+    );
+    let buf = [rank as i32];
+    if rank == 0 {
+        let _r = recv(&buf, Source::rank(1).tag(1), comm);
+    } else if rank == 1 {
+        let tag = buf[0] + 1;
+        send(&buf, Dest::rank(0).tag(tag), comm);
+    }
+}
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    mbi(&comm);
+    println!("Rank {} finished normally", comm.rank());
+}
