@@ -282,7 +282,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
                 "in some order of matching, a message is not matched"
             }
             simulate::Problem::Collectives { .. } => "the ranks' collectives differ",
-            simulate::Problem::OutOfRange { .. } => "a peer or root is out of range",
+            simulate::Problem::OutOfRange { .. } => "a peer, root or tag is out of range",
             simulate::Problem::Deadlock { .. } => "its calls deadlock",
             _ => "a message is not matched",
         };

@@ -145,6 +145,27 @@ fn out_of_range(cx: &Context<'_>, at: At, value: i128, what: Role) -> Vec<(Span,
         Role::Dest => format!("sends to rank {value}"),
         Role::Source => format!("receives from rank {value}"),
         Role::Root => format!("has root {value}"),
+        Role::SendTag | Role::RecvTag => {
+            let (doing, fix) = if what == Role::SendTag {
+                ("sends with", "use a tag of 0 or more")
+            } else {
+                (
+                    "receives with",
+                    "use a tag of 0 or more; to accept any tag, leave the tag unset",
+                )
+            };
+            return vec![(
+                event.span,
+                format!(
+                    "{world}, `{op}` on rank {rank}{line} {doing} tag {value}, which MPI does not \
+                     allow (tags are 0 or more; spmd refuses a negative tag when the call runs): \
+                     {fix}",
+                    world = cx.world(),
+                    op = event.op.name,
+                    line = at_line(event.span),
+                ),
+            )];
+        }
     };
     let ranks_are = if size == 1 {
         "the only rank is 0".to_owned()

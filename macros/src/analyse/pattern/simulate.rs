@@ -62,6 +62,10 @@ pub(crate) enum Role {
     Dest,
     Source,
     Root,
+    /// A negative tag, which the runtime refuses (`Source::any()` or no tag is how to accept
+    /// any tag).
+    SendTag,
+    RecvTag,
 }
 
 /// What the play of one world found.
@@ -187,7 +191,7 @@ fn requests_followed(events: &[Event]) -> bool {
     })
 }
 
-/// The first peer or root out of range.
+/// The first peer or root out of range, or negative tag.
 pub(crate) fn out_of_range(traces: &[&[Event]]) -> Option<Problem> {
     let size = traces.len() as i128;
     let outside = |value: i128| !(0..size).contains(&value);
@@ -212,6 +216,16 @@ pub(crate) fn out_of_range(traces: &[&[Event]]) -> Option<Problem> {
                     .map(|root| (root, Role::Root)),
                 Kind::Complete { .. } => None,
             };
+            let negative = |tag: i128, role| (tag < 0).then_some((tag, role));
+            let bad = bad.or_else(|| match event.kind {
+                Kind::Send { tag, .. } => negative(tag, Role::SendTag),
+                Kind::Recv { tag: Some(tag), .. } => negative(tag, Role::RecvTag),
+                Kind::Sendrecv {
+                    send_tag, recv_tag, ..
+                } => negative(send_tag, Role::SendTag)
+                    .or_else(|| recv_tag.and_then(|tag| negative(tag, Role::RecvTag))),
+                _ => None,
+            });
             if let Some((value, what)) = bad {
                 return Some(Problem::OutOfRange {
                     at: (rank, index),

@@ -373,6 +373,89 @@ fn peer_out_of_range() {
 }
 
 #[test]
+fn requests_pushed_into_a_vec() {
+    // Requests collected with `push` are completed by the `wait_all` of the `Vec`.
+    assert_clean(quote! {
+        fn ring(comm: &Comm, x: f64) {
+            let (rank, size) = (comm.rank(), comm.size());
+            let mut requests = Vec::new();
+            for step in [1, size - 1] {
+                requests.push(isend(vec![x], (rank + step) % size, comm));
+            }
+            recv(&x, (rank + size - 1) % size, comm);
+            recv(&x, (rank + 1) % size, comm);
+            let sent = wait_all(requests, comm);
+        }
+    });
+    // The twin that receives one message of the two: the other is never received.
+    assert_error(
+        quote! {
+            fn ring(comm: &Comm, x: f64) {
+                let (rank, size) = (comm.rank(), comm.size());
+                let mut requests = Vec::with_capacity(2);
+                requests.push(isend(vec![x], (rank + 1) % size, comm));
+                requests.push(isend(vec![x], (rank + size - 1) % size, comm));
+                recv(&x, (rank + size - 1) % size, comm);
+                wait_all(requests, comm);
+            }
+        },
+        &["never"],
+    );
+    // A `Vec` changed otherwise is no longer known: a branch on it gives up.
+    assert_given_up(quote! {
+        fn changed(comm: &Comm, more: &[u32]) {
+            let mut items = Vec::new();
+            items.extend_from_slice(more);
+            if items.is_empty() {
+                barrier(comm);
+            }
+        }
+    });
+}
+
+#[test]
+fn negative_tags_are_refused() {
+    // MBI's InvalidParam_Tag codes: a tag known to be negative fails every run.
+    assert_error(
+        quote! {
+            fn tagged(comm: &Comm, x: f64) {
+                assert_eq!(comm.size(), 2);
+                if comm.rank() == 0 {
+                    send(&x, Dest::rank(1).tag(-1), comm);
+                } else {
+                    recv(&x, Source::rank(0).tag(-1), comm);
+                }
+            }
+        },
+        &[
+            "with 2 ranks",
+            "`send` on rank 0",
+            "sends with tag -1",
+            "0 or more",
+        ],
+    );
+    assert_error(
+        quote! {
+            fn tagged(comm: &Comm, x: f64) {
+                assert_eq!(comm.size(), 2);
+                let peer = 1 - comm.rank();
+                sendrecv(&x, &x, Source::rank(peer).tag(-3), Dest::rank(peer).tag(4), comm);
+            }
+        },
+        &["receives with tag -3", "leave the tag unset"],
+    );
+    // Tags of 0 and more, and any tag, are fine.
+    assert_clean(quote! {
+        fn tagged(comm: &Comm, x: f64) {
+            assert_eq!(comm.size(), 2);
+            let peer = 1 - comm.rank();
+            sendrecv(&x, &x, Source::rank(peer), Dest::rank(peer).tag(40_000), comm);
+            sendrecv(&x, &x, Source::any(), Dest::rank(peer).tag(7), comm);
+        }
+    });
+}
+
+#[test]
 fn shifts_and_trees_and_fans() {
     // A shift to the right, the last rank not sending.
     assert_clean(quote! {

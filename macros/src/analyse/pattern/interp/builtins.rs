@@ -91,6 +91,22 @@ impl Interp<'_> {
         }
         let syntactic_self = is_self(&call.receiver);
         let receiver = self.expr(&call.receiver)?;
+        if let Value::Array(items) = &receiver
+            && let Some(variable) = plain_variable(&call.receiver)
+        {
+            if name == "push" && call.args.len() == 1 {
+                // `requests.push(isend(..))`: the `Vec` of requests a `wait_all` completes.
+                let item = self.expr(&call.args[0])?;
+                let mut items = items.clone();
+                items.push(item);
+                self.assign(&variable, Value::Array(items));
+                return Ok(Value::Tuple(Vec::new()));
+            }
+            if VEC_CHANGES.contains(&name.as_str()) {
+                // Changed in a way the check does not follow: its items are no longer known.
+                self.forget(&[variable]);
+            }
+        }
         if let Some(result) = self.method_in_crate(call, &name, &receiver, syntactic_self) {
             return result;
         }
@@ -368,6 +384,37 @@ impl Interp<'_> {
 /// The value of a call of a function the evaluation knows (`Some`, `Source::rank`,
 /// `Source::any`, `Dest::rank`, `min`, `max`, `usize::min` and the like, `drop`), by the names
 /// of its path and its arguments' values; `None` for any other function.
+/// The methods of `Vec` that change its items in place, other than `push`.
+const VEC_CHANGES: &[&str] = &[
+    "append",
+    "clear",
+    "dedup",
+    "drain",
+    "extend",
+    "extend_from_slice",
+    "insert",
+    "pop",
+    "remove",
+    "resize",
+    "retain",
+    "reverse",
+    "rotate_left",
+    "rotate_right",
+    "sort",
+    "sort_unstable",
+    "swap",
+    "swap_remove",
+    "truncate",
+];
+
+/// The name of a local variable written alone (`requests`), if `expr` is one.
+fn plain_variable(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}
+
 fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Value>> {
     let last: Vec<&str> = names
         .iter()
@@ -379,6 +426,8 @@ fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Valu
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Unknown);
     let value = match (names.len(), last.as_slice()) {
         (1, ["Some"]) => Value::Opt(Some(Box::new(arg(0)))),
+        // An empty `Vec`, which `push` fills (requests for a `wait_all`).
+        (_, ["Vec", "new" | "with_capacity"]) => Value::Array(Vec::new()),
         (1, [variant @ ("Ok" | "Err")]) if args.len() == 1 => Value::Variant {
             ty: "Result".to_owned(),
             name: (*variant).to_owned(),
