@@ -15,53 +15,47 @@ use mpi::ffi;
 use super::{RawComm, SysResult, addr, addr_mut, count, op_handle, written};
 use crate::element::{Element, OpKind};
 
-/// `c_int`s, one per rank: on the stack up to [`INLINE`] ranks, so that a v-collective on a
-/// communicator of that size makes no heap allocation for its counts. (Short-lived, on the
-/// stack: the size of the inline variant is the point.)
-#[allow(clippy::large_enum_variant)]
-enum Ints {
-    Inline([c_int; INLINE]),
-    Heap(Vec<c_int>),
-}
-
-/// The ranks up to which [`Ints`] need no allocation.
-const INLINE: usize = 64;
-
-impl Ints {
-    fn from_iter(len: usize, values: impl Iterator<Item = c_int>) -> Ints {
-        if len <= INLINE {
-            let mut inline = [0; INLINE];
-            for (slot, value) in inline.iter_mut().zip(values) {
-                *slot = value;
-            }
-            Ints::Inline(inline)
-        } else {
-            Ints::Heap(values.collect())
-        }
-    }
-
-    fn as_ptr(&self) -> *const c_int {
-        match self {
-            Ints::Inline(values) => values.as_ptr(),
-            Ints::Heap(values) => values.as_ptr(),
-        }
+/// Runs `f` on `n` zeroed `c_int`s: on the stack up to [`ROOM`] (the counts and displacements
+/// of both sides of a v-collective on 64 ranks), so that a v-collective on a communicator of
+/// that size makes no heap allocation for them, and borrowed, never moved (moving an array of
+/// a few hundred bytes costs more than the collective's own bookkeeping on a few ranks).
+#[inline]
+fn with_room<R>(n: usize, f: impl FnOnce(&mut [c_int]) -> R) -> R {
+    if n <= SMALL_ROOM {
+        let mut room = [0; SMALL_ROOM];
+        f(&mut room[..n])
+    } else if n <= ROOM {
+        let mut room = [0; ROOM];
+        f(&mut room[..n])
+    } else {
+        f(&mut vec![0; n])
     }
 }
+
+/// The `c_int`s [`with_room`] keeps on the stack: up to 64 ranks, four per rank.
+const ROOM: usize = 4 * 64;
+/// The room of a few ranks, which [`with_room`] zeroes without touching [`ROOM`]'s.
+const SMALL_ROOM: usize = 4 * 8;
 
 /// The counts and displacements of `counts` blocks laid end to end, which must tile `len`
-/// elements and be one per rank of a communicator of `size`.
-struct Layout {
-    counts: Ints,
-    displs: Ints,
+/// elements and be one per rank of a communicator of `size`, in room lent by [`with_room`].
+struct Layout<'a> {
+    counts: &'a [c_int],
+    displs: &'a [c_int],
 }
 
-impl Layout {
-    fn of(what: &str, counts: &[usize], len: usize, size: usize) -> SysResult<Layout> {
-        tiling(what, counts, len, size)?;
-        Ok(Layout {
-            counts: Ints::from_iter(size, counts.iter().map(|&block| block as c_int)),
-            displs: Ints::from_iter(size, displacements(counts)),
-        })
+impl<'a> Layout<'a> {
+    /// The layout of `counts` in the first `2 * size` ints of `room`.
+    fn of(
+        what: &str,
+        counts: &[usize],
+        len: usize,
+        size: usize,
+        room: &'a mut [c_int],
+    ) -> SysResult<Layout<'a>> {
+        owned_layout(what, counts, len, size, room)?;
+        let (counts, displs) = room[..2 * size].split_at(size);
+        Ok(Layout { counts, displs })
     }
 }
 
@@ -126,38 +120,46 @@ pub(crate) fn gatherv<T: Element>(
 ) -> SysResult {
     let n = count(send.len())?;
     let at_root = comm.rank == root as usize;
-    let (mut recv, layout) = match recv {
-        Some((recv, counts)) if at_root => {
-            let layout = Layout::of("a gatherv's receive buffer", counts, recv.len(), comm.size)?;
-            (Some(recv), Some(layout))
-        }
-        None if at_root => panic!("spmd internal error: gatherv without a buffer at the root"),
-        _ => (None, None),
-    };
-    let recv_ptr = recv
-        .as_deref_mut()
-        .map_or(ptr::null_mut(), |recv| addr_mut(recv));
-    let (counts, displs) = layout
-        .as_ref()
-        .map_or((ptr::null(), ptr::null()), |layout| {
-            (layout.counts.as_ptr(), layout.displs.as_ptr())
-        });
-    // SAFETY: `send` holds `n` elements; at the root the blocks of `counts` and `displs` tile
-    // `recv` (checked above), elsewhere the receive arguments are null and MPI ignores them.
-    let result = unsafe {
-        ffi::MPI_Gatherv(
-            addr(send),
-            n,
-            T::datatype(),
-            recv_ptr.cast(),
-            counts,
-            displs,
-            T::datatype(),
-            root,
-            comm.handle,
-        )
-    };
-    written("MPI_Gatherv", result, recv.unwrap_or_default())
+    with_room(if at_root { 2 * comm.size } else { 0 }, |room| {
+        let (mut recv, layout) = match recv {
+            Some((recv, counts)) if at_root => {
+                let layout = Layout::of(
+                    "a gatherv's receive buffer",
+                    counts,
+                    recv.len(),
+                    comm.size,
+                    room,
+                )?;
+                (Some(recv), Some(layout))
+            }
+            None if at_root => panic!("spmd internal error: gatherv without a buffer at the root"),
+            _ => (None, None),
+        };
+        let recv_ptr = recv
+            .as_deref_mut()
+            .map_or(ptr::null_mut(), |recv| addr_mut(recv));
+        let (counts, displs) = layout
+            .as_ref()
+            .map_or((ptr::null(), ptr::null()), |layout| {
+                (layout.counts.as_ptr(), layout.displs.as_ptr())
+            });
+        // SAFETY: `send` holds `n` elements; at the root the blocks of `counts` and `displs` tile
+        // `recv` (checked above), elsewhere the receive arguments are null and MPI ignores them.
+        let result = unsafe {
+            ffi::MPI_Gatherv(
+                addr(send),
+                n,
+                T::datatype(),
+                recv_ptr.cast(),
+                counts,
+                displs,
+                T::datatype(),
+                root,
+                comm.handle,
+            )
+        };
+        written("MPI_Gatherv", result, recv.unwrap_or_default())
+    })
 }
 
 /// `MPI_Allgatherv` of `send` into `recv`, which holds the blocks of `counts` (one per rank,
@@ -169,26 +171,29 @@ pub(crate) fn allgatherv<T: Element>(
     counts: &[usize],
 ) -> SysResult {
     let n = count(send.len())?;
-    let layout = Layout::of(
-        "an allgatherv's receive buffer",
-        counts,
-        recv.len(),
-        comm.size,
-    )?;
-    // SAFETY: `send` holds `n` elements; the blocks of `layout` tile `recv` (checked above).
-    let result = unsafe {
-        ffi::MPI_Allgatherv(
-            addr(send),
-            n,
-            T::datatype(),
-            addr_mut(recv),
-            layout.counts.as_ptr(),
-            layout.displs.as_ptr(),
-            T::datatype(),
-            comm.handle,
-        )
-    };
-    written("MPI_Allgatherv", result, recv)
+    with_room(2 * comm.size, |room| {
+        let layout = Layout::of(
+            "an allgatherv's receive buffer",
+            counts,
+            recv.len(),
+            comm.size,
+            room,
+        )?;
+        // SAFETY: `send` holds `n` elements; the blocks of `layout` tile `recv` (checked above).
+        let result = unsafe {
+            ffi::MPI_Allgatherv(
+                addr(send),
+                n,
+                T::datatype(),
+                addr_mut(recv),
+                layout.counts.as_ptr(),
+                layout.displs.as_ptr(),
+                T::datatype(),
+                comm.handle,
+            )
+        };
+        written("MPI_Allgatherv", result, recv)
+    })
 }
 
 /// `MPI_Scatterv` from `root`, whose `send` holds the blocks of `counts` (one per rank, tiling
@@ -201,35 +206,43 @@ pub(crate) fn scatterv<T: Element>(
 ) -> SysResult {
     let n = count(recv.len())?;
     let at_root = comm.rank == root as usize;
-    let (send, layout) = match send {
-        Some((send, counts)) if at_root => {
-            let layout = Layout::of("a scatterv's send buffer", counts, send.len(), comm.size)?;
-            (addr(send), Some(layout))
-        }
-        None if at_root => panic!("spmd internal error: scatterv without a buffer at the root"),
-        _ => (ptr::null(), None),
-    };
-    let (counts, displs) = layout
-        .as_ref()
-        .map_or((ptr::null(), ptr::null()), |layout| {
-            (layout.counts.as_ptr(), layout.displs.as_ptr())
-        });
-    // SAFETY: `recv` holds `n` elements; at the root the blocks of `counts` and `displs` tile
-    // `send` (checked above), elsewhere the send arguments are null and MPI ignores them.
-    let result = unsafe {
-        ffi::MPI_Scatterv(
-            send,
-            counts,
-            displs,
-            T::datatype(),
-            addr_mut(recv),
-            n,
-            T::datatype(),
-            root,
-            comm.handle,
-        )
-    };
-    written("MPI_Scatterv", result, recv)
+    with_room(if at_root { 2 * comm.size } else { 0 }, |room| {
+        let (send, layout) = match send {
+            Some((send, counts)) if at_root => {
+                let layout = Layout::of(
+                    "a scatterv's send buffer",
+                    counts,
+                    send.len(),
+                    comm.size,
+                    room,
+                )?;
+                (addr(send), Some(layout))
+            }
+            None if at_root => panic!("spmd internal error: scatterv without a buffer at the root"),
+            _ => (ptr::null(), None),
+        };
+        let (counts, displs) = layout
+            .as_ref()
+            .map_or((ptr::null(), ptr::null()), |layout| {
+                (layout.counts.as_ptr(), layout.displs.as_ptr())
+            });
+        // SAFETY: `recv` holds `n` elements; at the root the blocks of `counts` and `displs` tile
+        // `send` (checked above), elsewhere the send arguments are null and MPI ignores them.
+        let result = unsafe {
+            ffi::MPI_Scatterv(
+                send,
+                counts,
+                displs,
+                T::datatype(),
+                addr_mut(recv),
+                n,
+                T::datatype(),
+                root,
+                comm.handle,
+            )
+        };
+        written("MPI_Scatterv", result, recv)
+    })
 }
 
 /// `MPI_Alltoallv` of `send`, whose blocks of `send_counts` go one to each rank, into `recv`,
@@ -241,34 +254,39 @@ pub(crate) fn alltoallv<T: Element>(
     recv: &mut [T],
     recv_counts: &[usize],
 ) -> SysResult {
-    let sent = Layout::of(
-        "an alltoallv's send buffer",
-        send_counts,
-        send.len(),
-        comm.size,
-    )?;
-    let received = Layout::of(
-        "an alltoallv's receive buffer",
-        recv_counts,
-        recv.len(),
-        comm.size,
-    )?;
-    // SAFETY: the blocks of `sent` tile `send` and those of `received` tile `recv` (checked
-    // above).
-    let result = unsafe {
-        ffi::MPI_Alltoallv(
-            addr(send),
-            sent.counts.as_ptr(),
-            sent.displs.as_ptr(),
-            T::datatype(),
-            addr_mut(recv),
-            received.counts.as_ptr(),
-            received.displs.as_ptr(),
-            T::datatype(),
-            comm.handle,
-        )
-    };
-    written("MPI_Alltoallv", result, recv)
+    with_room(4 * comm.size, |room| {
+        let (sent_room, received_room) = room.split_at_mut(2 * comm.size);
+        let sent = Layout::of(
+            "an alltoallv's send buffer",
+            send_counts,
+            send.len(),
+            comm.size,
+            sent_room,
+        )?;
+        let received = Layout::of(
+            "an alltoallv's receive buffer",
+            recv_counts,
+            recv.len(),
+            comm.size,
+            received_room,
+        )?;
+        // SAFETY: the blocks of `sent` tile `send` and those of `received` tile `recv` (checked
+        // above).
+        let result = unsafe {
+            ffi::MPI_Alltoallv(
+                addr(send),
+                sent.counts.as_ptr(),
+                sent.displs.as_ptr(),
+                T::datatype(),
+                addr_mut(recv),
+                received.counts.as_ptr(),
+                received.displs.as_ptr(),
+                T::datatype(),
+                comm.handle,
+            )
+        };
+        written("MPI_Alltoallv", result, recv)
+    })
 }
 
 /// `MPI_Reduce_scatter`: `send` (the blocks of `counts`, one per rank, tiling it) reduced with
@@ -280,30 +298,33 @@ pub(crate) fn reduce_scatter<T: Element>(
     counts: &[usize],
     op: OpKind,
 ) -> SysResult {
-    let layout = Layout::of(
-        "a reduce-scatter's send buffer",
-        counts,
-        send.len(),
-        comm.size,
-    )?;
-    assert!(
-        counts[comm.rank] == recv.len(),
-        "spmd internal error: a reduce-scatter's receive buffer holds {} elements, not {}",
-        recv.len(),
-        counts[comm.rank]
-    );
-    // SAFETY: `send` holds the sum of `counts` (checked above) and `recv` this rank's count.
-    let result = unsafe {
-        ffi::MPI_Reduce_scatter(
-            addr(send),
-            addr_mut(recv),
-            layout.counts.as_ptr(),
-            T::datatype(),
-            op_handle::<T>(op),
-            comm.handle,
-        )
-    };
-    written("MPI_Reduce_scatter", result, recv)
+    with_room(2 * comm.size, |room| {
+        let layout = Layout::of(
+            "a reduce-scatter's send buffer",
+            counts,
+            send.len(),
+            comm.size,
+            room,
+        )?;
+        assert!(
+            counts[comm.rank] == recv.len(),
+            "spmd internal error: a reduce-scatter's receive buffer holds {} elements, not {}",
+            recv.len(),
+            counts[comm.rank]
+        );
+        // SAFETY: `send` holds the sum of `counts` (checked above) and `recv` this rank's count.
+        let result = unsafe {
+            ffi::MPI_Reduce_scatter(
+                addr(send),
+                addr_mut(recv),
+                layout.counts.as_ptr(),
+                T::datatype(),
+                op_handle::<T>(op),
+                comm.handle,
+            )
+        };
+        written("MPI_Reduce_scatter", result, recv)
+    })
 }
 
 /// `MPI_Reduce_scatter_block`: `send` (`size` blocks of `recv.len()`) reduced with `op` over
