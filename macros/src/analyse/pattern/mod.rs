@@ -284,6 +284,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             simulate::Problem::Collectives { .. } => "the ranks' collectives differ",
             simulate::Problem::OutOfRange { .. } => "a peer, root or tag is out of range",
             simulate::Problem::Deadlock { .. } => "its calls deadlock",
+            simulate::Problem::Oversized { .. } => "a message does not fit its receive",
             _ => "a message is not matched",
         };
         return Report::new(

@@ -110,6 +110,7 @@ fn story(problem: &Problem, cx: &Context<'_>) -> Vec<(Span, String)> {
         Problem::NoSend { at } => no_send(cx, *at),
         Problem::TagMismatch { at, sends } => tag_mismatch(cx, *at, sends),
         Problem::NoRecv { at } => no_recv(cx, *at),
+        Problem::Oversized { recv, send } => oversized(cx, *recv, *send),
         Problem::Deadlock { cycle, always } => deadlock(cx, cycle, *always),
         Problem::Raced { order, problem } => {
             let mut errors = story(problem, cx);
@@ -205,10 +206,11 @@ fn collectives(
         match index {
             Some(index) => {
                 let event = cx.event((rank, index));
-                match groups
-                    .iter_mut()
-                    .find(|(other, _)| other.site == event.site && label(other) == label(event))
-                {
+                match groups.iter_mut().find(|(other, _)| {
+                    other.site == event.site
+                        && label(other) == label(event)
+                        && other.count == event.count
+                }) {
                     Some((_, ranks)) => ranks.push(rank),
                     None => groups.push((event, vec![rank])),
                 }
@@ -217,11 +219,25 @@ fn collectives(
         }
     }
     let nth = ordinal(position + 1);
+    // Counts are named when they are what differs: the same call otherwise.
+    let counts_differ = groups.len() > 1
+        && groups
+            .iter()
+            .all(|(event, _)| event.count.is_some() && label(event) == label(groups[0].0));
     let mut parts: Vec<String> = groups
         .iter()
         .map(|(event, group)| {
+            let of = match event.count {
+                Some(count) if counts_differ => {
+                    format!(
+                        " of {count} {}",
+                        plural(count as usize, "element", "elements")
+                    )
+                }
+                _ => String::new(),
+            };
             format!(
-                "{} {} {}{}",
+                "{} {} {}{of}{}",
                 ranks(group),
                 plural(group.len(), "calls", "call"),
                 label(event),
@@ -311,7 +327,14 @@ fn collectives(
         && groups
             .iter()
             .all(|(event, _)| event.site == groups[0].0.site);
-    let (cause, fix) = if one_site {
+    let (cause, fix) = if counts_differ {
+        (
+            " The ranks pass buffers of different lengths.".to_owned(),
+            "Pass the same number of elements on every rank (for blocks whose size differs \
+             from rank to rank, use the v-collectives: `gatherv`, `allgatherv`, `scatterv`, \
+             `alltoallv`)",
+        )
+    } else if one_site {
         (
             " The ranks make the same call with a different root or operator.".to_owned(),
             "Compute the root and the operator alike on every rank (from the size, a constant, \
@@ -511,6 +534,44 @@ fn no_recv(cx: &Context<'_>, at: At) -> Vec<(Span, String)> {
             world = cx.world(),
             op = event.op.name,
             line = at_line(event.span),
+        ),
+    )]
+}
+
+fn oversized(cx: &Context<'_>, recv: At, send: At) -> Vec<(Span, String)> {
+    let (receiving, sending) = (cx.event(recv), cx.event(send));
+    let count = sending.count.unwrap_or_default();
+    let (room, exact) = receiving.room.unwrap_or_default();
+    let (holds, rule, fix) = if exact {
+        (
+            "its template holds",
+            "a received message must fill its template exactly",
+            "send as many elements as the template holds, or receive into a buffer \
+             (`recv_into`: the message may be shorter, `Status::count` says how many came)",
+        )
+    } else {
+        (
+            "its buffer holds",
+            "a message longer than its receive buffer is refused (MPI would write past the \
+             buffer)",
+            "receive into a buffer at least as long as the longest message, or send fewer \
+             elements",
+        )
+    };
+    vec![(
+        receiving.span,
+        format!(
+            "{world}, `{recv_op}` on rank {recv_rank}{recv_line} receives the message of \
+             `{send_op}` on rank {send_rank}{send_line}: {count} {elements}, but {holds} \
+             {room}; {rule}: {fix}",
+            world = cx.world(),
+            recv_op = receiving.op.name,
+            recv_rank = recv.0,
+            recv_line = at_line(receiving.span),
+            send_op = sending.op.name,
+            send_rank = send.0,
+            send_line = at_line(sending.span),
+            elements = plural(count as usize, "element", "elements"),
         ),
     )]
 }

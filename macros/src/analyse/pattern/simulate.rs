@@ -41,6 +41,9 @@ pub(crate) enum Problem {
     TagMismatch { at: At, sends: Vec<At> },
     /// A message that nobody receives.
     NoRecv { at: At },
+    /// The receive `recv` took the message of `send`, which has more elements than it holds
+    /// (or, for a template, another number of them).
+    Oversized { recv: At, send: At },
     /// Calls waiting for each other, each for the next (the last for the first): whatever
     /// the message size when `always`, else once sends wait for their receive.
     Deadlock { cycle: Vec<At>, always: bool },
@@ -257,6 +260,7 @@ pub(crate) fn same_collective(a: &Event, b: &Event) -> bool {
             fa == fb
                 && (ra.is_none() || rb.is_none() || ra == rb)
                 && (oa.is_none() || ob.is_none() || oa == ob)
+                && (a.count.is_none() || b.count.is_none() || a.count == b.count)
         }
         _ => false,
     }
@@ -355,6 +359,8 @@ struct Play<'a> {
     choices: Vec<usize>,
     /// The decisions made.
     decisions: Vec<Decision>,
+    /// The first receive that took a message longer than it holds, and that message's send.
+    oversized: Option<(At, At)>,
 }
 
 /// What a blocked rank waits for.
@@ -382,6 +388,7 @@ impl<'a> Play<'a> {
             waiting_receives: vec![Vec::new(); size],
             choices: Vec::new(),
             decisions: Vec::new(),
+            oversized: None,
         }
     }
 
@@ -524,6 +531,15 @@ impl<'a> Play<'a> {
         {
             Some(message) => {
                 message.taken = true;
+                let send = message.at;
+                let count = self.traces[send.0][send.1].count;
+                let room = self.traces[rank][index].room;
+                if let (Some(count), Some((room, exact))) = (count, room)
+                    && (count > room || (exact && count != room))
+                    && self.oversized.is_none()
+                {
+                    self.oversized = Some(((rank, index), send));
+                }
                 true
             }
             None => false,
@@ -599,6 +615,9 @@ impl<'a> Play<'a> {
                     self.advance(rank);
                 }
                 changed = true;
+            }
+            if let Some((recv, send)) = self.oversized {
+                return Some(Problem::Oversized { recv, send });
             }
             if !changed {
                 break;

@@ -414,6 +414,87 @@ fn requests_pushed_into_a_vec() {
 }
 
 #[test]
+fn known_counts_are_compared() {
+    // MBI's ParamMatching_Size codes: a collective whose count differs between ranks.
+    assert_error(
+        quote! {
+            fn sizes(comm: &Comm) {
+                let (rank, nprocs) = (comm.rank(), comm.size());
+                let count = if rank == 0 { nprocs } else { 2 * nprocs };
+                let buf = vec![0_i32; count];
+                allreduce(&buf, Sum, comm);
+            }
+        },
+        &[
+            "with 2 ranks",
+            "rank 0 calls `allreduce(Sum)` of 2 elements",
+            "rank 1 calls `allreduce(Sum)` of 4 elements",
+            "buffers of different lengths",
+            "v-collectives",
+        ],
+    );
+    assert_error(
+        quote! {
+            fn sizes(comm: &Comm) {
+                let buf = [0u8; 3];
+                if comm.rank() == 0 {
+                    bcast(&buf, 0, comm);
+                } else {
+                    bcast(&[0u8; 2], 0, comm);
+                }
+            }
+        },
+        &["of 3 elements", "of 2 elements"],
+    );
+    // A message longer than its receive, or not filling its template.
+    assert_error(
+        quote! {
+            fn sizes(comm: &Comm) {
+                assert_eq!(comm.size(), 2);
+                if comm.rank() == 0 {
+                    send(&vec![0.0; 4], 1, comm);
+                } else {
+                    recv_into(&mut [0.0; 2], 0, comm);
+                }
+            }
+        },
+        &[
+            "`recv_into` on rank 1",
+            "receives the message of `send` on rank 0",
+            "4 elements, but its buffer holds 2",
+        ],
+    );
+    assert_error(
+        quote! {
+            fn sizes(comm: &Comm) {
+                assert_eq!(comm.size(), 2);
+                let peer = 1 - comm.rank();
+                let got = sendrecv(&[1, 2, 3], &[0, 0], peer, peer, comm);
+            }
+        },
+        &[
+            "3 elements, but its template holds 2",
+            "fill its template exactly",
+        ],
+    );
+    // What is legal: a shorter message into a longer buffer, equal counts, counts that vary
+    // where the op allows it (scatter's buffer off the root, the v-collectives).
+    assert_clean(quote! {
+        fn sizes(comm: &Comm) {
+            let (rank, size) = (comm.rank(), comm.size());
+            let (from, to) = comm.shift(1);
+            let mut room = vec![0; 8];
+            sendrecv_into(&vec![rank; 3], &mut room, from, to, comm);
+            let got = sendrecv(&[rank; 2], &[0; 2], from, to, comm);
+            allreduce(&vec![0.0; size], Sum, comm);
+            let mine = if rank == 0 { vec![0; 2 * size] } else { Vec::new() };
+            scatter(&mine, 0, comm);
+            gatherv(&vec![0; rank + 1], 0, comm);
+        }
+    });
+}
+
+#[test]
 fn negative_tags_are_refused() {
     // MBI's InvalidParam_Tag codes: a tag known to be negative fails every run.
     assert_error(

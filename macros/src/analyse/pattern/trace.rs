@@ -77,6 +77,12 @@ pub(crate) struct Event {
     pub(crate) nonblocking: bool,
     /// The request it issues, numbered per rank (`wait`'s [`Kind::Complete`] names it).
     pub(crate) request: Option<usize>,
+    /// The elements it sends, when known: of a send's message, or of a collective whose count
+    /// every rank must pass alike (`allreduce`, `bcast`, ...; not the v-collectives).
+    pub(crate) count: Option<i128>,
+    /// The elements its receive holds, when known, and whether the message must fill them
+    /// (a template) or may be shorter (`_into`).
+    pub(crate) room: Option<(i128, bool)>,
 }
 
 /// What a call does, with its peers, tags, root and operator evaluated.

@@ -358,9 +358,10 @@ impl Interp<'_> {
                         return give_up(span, format!("`{name}!` is given the communicator"));
                     }
                 } else if name == "vec" {
-                    // `vec![a, b]` is the array of its items (requests for a `wait_all`).
+                    // `vec![a, b]` is the array of its items (requests for a `wait_all`),
+                    // `vec![x; n]` one of `n` items.
                     let tokens = &mac.tokens;
-                    if let Ok(array @ Expr::Array(_)) =
+                    if let Ok(array @ (Expr::Array(_) | Expr::Repeat(_))) =
                         syn::parse2::<Expr>(quote::quote!([#tokens]))
                     {
                         return self.expr(&array);

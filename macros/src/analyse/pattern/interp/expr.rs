@@ -15,6 +15,10 @@ pub(super) const INT_TYPES: &[&str] = &[
     "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
 ];
 
+/// The longest `[x; n]` or `vec![x; n]` whose items are made (unknown ones): longer buffers are
+/// not followed (each item is held, and copied with the value).
+const REPEAT_LIMIT: i128 = 1024;
+
 impl Interp<'_> {
     /// The value of `expr`, each expression spending a step.
     pub(super) fn expr(&mut self, expr: &Expr) -> R<Value> {
@@ -72,7 +76,14 @@ impl Interp<'_> {
             Expr::Struct(expr_struct) => self.expr_struct(expr_struct),
             Expr::Repeat(repeat) => {
                 self.expr(&repeat.expr)?;
-                Ok(Value::Unknown)
+                // `[x; n]`, `vec![x; n]`: `n` items whose values are not followed (a loop may
+                // change them in place), so that the buffer's length is known.
+                Ok(match self.expr(&repeat.len)? {
+                    Value::Int(len) if (0..=REPEAT_LIMIT).contains(&len) => {
+                        Value::Array(vec![Value::Unknown; len as usize])
+                    }
+                    _ => Value::Unknown,
+                })
             }
             Expr::Async(_) => {
                 self.skipped = true;

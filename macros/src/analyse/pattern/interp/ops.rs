@@ -43,6 +43,8 @@ impl Interp<'_> {
                 in_loop: self.loops.last().copied(),
                 nonblocking: false,
                 request: None,
+                count: None,
+                room: None,
             });
             if self.events.len() > EVENT_LIMIT {
                 return Err(Ctl::Stop(End::Budget));
@@ -122,6 +124,19 @@ impl Interp<'_> {
                 None => return Ok(result_of(op, explicit, request)),
             }
         };
+        // What it sends and what its receive holds, where the buffers' lengths are known.
+        let data = param(Role::Data)
+            .or_else(|| param(Role::InPlace))
+            .and_then(|(value, _)| elements(value));
+        let count = if op.is_collective() {
+            data.filter(|_| SAME_COUNT.contains(&op.family))
+        } else {
+            data
+        };
+        let room = param(Role::Template)
+            .map(|(value, _)| (value, true))
+            .or_else(|| param(Role::Output).map(|(value, _)| (value, false)))
+            .and_then(|(value, exact)| Some((elements(value)?, exact)));
         self.events.push(Event {
             op,
             span,
@@ -131,11 +146,50 @@ impl Interp<'_> {
             // A request whose issue waits for every rank is a blocking collective until then.
             nonblocking: op.issues_request() && !op.issue_waits_for_all,
             request,
+            count,
+            room,
         });
         if self.events.len() > EVENT_LIMIT {
             return Err(Ctl::Stop(End::Budget));
         }
         Ok(result_of(op, explicit, request))
+    }
+}
+
+/// The collectives whose count every rank must pass alike (the runtime's agreement compares
+/// it), by family: not the v-collectives, nor `scatter`, whose buffer only the root fills.
+const SAME_COUNT: &[&str] = &[
+    "allreduce",
+    "reduce",
+    "bcast",
+    "gather",
+    "allgather",
+    "alltoall",
+    "scan",
+    "exscan",
+    "iallreduce",
+    "ireduce",
+    "ibcast",
+    "igather",
+    "iallgather",
+    "ialltoall",
+    "iscan",
+    "iexscan",
+];
+
+/// The number of elements of a buffer argument, when its value says: an array or `Vec` whose
+/// length is known (of single elements, not of arrays or tuples), or a single number.
+fn elements(value: &Value) -> Option<i128> {
+    match value {
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|item| !matches!(item, Value::Array(_) | Value::Tuple(_))) =>
+        {
+            Some(items.len() as i128)
+        }
+        Value::Int(_) | Value::Bool(_) => Some(1),
+        _ => None,
     }
 }
 
