@@ -7,6 +7,7 @@
 //! call that may communicate out of sight), the size is not analysed and nothing is reported:
 //! the analysis has no false alarms, and `#[spmd_jit(explain)]` says what it covered.
 
+mod choice;
 mod interp;
 mod krate;
 mod report;
@@ -220,7 +221,9 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         .as_ref()
         .map(|callees| crate_param_types(func, callees))
         .unwrap_or_default();
+    let oracle = RefCell::new(choice::Oracle::default());
     let shared = Shared {
+        oracle: Some(&oracle),
         consts: Rc::new(constants(func, options.source)),
         token_params: token_params(func),
         params: func
@@ -249,19 +252,20 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             verdicts.push((size, Verdict::Budget));
             continue;
         }
-        let traces: Vec<Trace> = (0..size)
-            .map(|rank| {
-                interp::run(
-                    &shared,
-                    &param_types,
-                    &func.block,
-                    size as i128,
-                    rank as i128,
-                    &mut budget,
-                )
-            })
-            .collect();
-        let (verdict, problem) = judge(&traces);
+        let (verdict, problem, traces) = runs(&oracle, &mut budget, |budget| {
+            (0..size)
+                .map(|rank| {
+                    interp::run(
+                        &shared,
+                        &param_types,
+                        &func.block,
+                        size as i128,
+                        rank as i128,
+                        budget,
+                    )
+                })
+                .collect()
+        });
         // The smallest size above 1 that fails is reported (one rank is a degenerate world),
         // or 1 if no other fails.
         let replaces = match &first_failure {
@@ -377,6 +381,91 @@ fn coverage(verdicts: &[(usize, Verdict)]) -> Coverage {
         };
     }
     Coverage::Checked
+}
+
+/// The runs of every rank of `size` (`run`), one per combination of the directions of the
+/// conditions on uniform values met: their verdict for the size, the problem of the first that
+/// fails, and its traces (or the last run's).
+fn runs(
+    oracle: &RefCell<choice::Oracle>,
+    budget: &mut u64,
+    mut run: impl FnMut(&mut u64) -> Vec<Trace>,
+) -> (Verdict, Option<simulate::Problem>, Vec<Trace>) {
+    let mut forced = Vec::new();
+    let mut count = 0;
+    // The verdict of the runs so far: `None` until one is neither excluded nor covered.
+    let mut combined: Option<Verdict> = None;
+    let mut excluded = None;
+    loop {
+        *oracle.borrow_mut() = choice::Oracle::new(forced);
+        let traces = run(budget);
+        count += 1;
+        let covered = traces.iter().any(|trace| matches!(trace.end, End::Covered));
+        let (verdict, problem) = if covered {
+            // Its state repeats a trip's before: the runs that leave then cover it.
+            (None, None)
+        } else {
+            let (verdict, problem) = judge(&traces);
+            (Some(verdict), problem)
+        };
+        let (verdict, problem) = match (verdict, problem) {
+            (Some(Verdict::Fails), Some(problem)) if oracle.borrow().uncertain() => {
+                let _ = problem;
+                let why = GiveUp {
+                    span: Span::call_site(),
+                    why: "with some directions of the conditions on values that are the same on \
+                          every rank (results of `allreduce`, `bcast`, `allgather`, constants not \
+                          computed), the calls fail, but those directions may never be taken \
+                          together (a condition on constants only, or different conditions on \
+                          the same result)"
+                        .to_owned(),
+                };
+                (Some(Verdict::NotAnalysed(why)), None)
+            }
+            other => other,
+        };
+        match verdict {
+            None => {}
+            Some(Verdict::Excluded(span, why)) => {
+                excluded.get_or_insert((span, why));
+            }
+            Some(Verdict::Fails) => return (Verdict::Fails, problem, traces),
+            Some(stop @ (Verdict::NotAnalysed(_) | Verdict::Budget)) => {
+                return (stop, None, traces);
+            }
+            Some(Verdict::Collectives(why))
+                if !matches!(combined, Some(Verdict::Collectives(_))) =>
+            {
+                combined = Some(Verdict::Collectives(why));
+            }
+            Some(Verdict::Collectives(_)) => {}
+            Some(Verdict::Fine { calls }) => match &mut combined {
+                None => combined = Some(Verdict::Fine { calls }),
+                Some(Verdict::Fine { calls: most }) => *most = (*most).max(calls),
+                Some(_) => {}
+            },
+        }
+        let next = oracle.borrow().next();
+        match next {
+            None => {
+                let verdict = combined
+                    .or_else(|| excluded.map(|(span, why)| Verdict::Excluded(span, why)))
+                    .unwrap_or(Verdict::Fine { calls: 0 });
+                return (verdict, None, traces);
+            }
+            Some(_) if count >= choice::RUN_LIMIT || *budget == 0 => {
+                let why = GiveUp {
+                    span: Span::call_site(),
+                    why: format!(
+                        "the conditions on values that are the same on every rank take more                          than {} combinations of directions",
+                        choice::RUN_LIMIT
+                    ),
+                };
+                return (Verdict::NotAnalysed(why), None, traces);
+            }
+            Some(next) => forced = next,
+        }
+    }
 }
 
 /// The verdict for one size, and its problem if it has one.

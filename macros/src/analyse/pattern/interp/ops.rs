@@ -5,6 +5,7 @@ use syn::{Expr, ExprCall};
 
 use super::{Ctl, EVENT_LIMIT, End, Interp, R, Value, give_up, id_of};
 use crate::analyse::pattern::trace::{Event, Kind, strip};
+use crate::analyse::pattern::value::Sym;
 use crate::ops::{Op, REDUCTION_OPERATORS, Role};
 
 /// The name of the reduction operator of an op call, when it is one of the runtime's.
@@ -122,6 +123,20 @@ impl Interp<'_> {
                 None => return Ok(result_of(op, explicit, request)),
             }
         };
+        let uniform = if op.is_collective() {
+            let number = self.next_collective;
+            self.next_collective += 1;
+            // The same result on every rank, of data not computed: any value, the same
+            // everywhere. (A result of data that is computed is some value the evaluation
+            // does not work out: not taken as any value.)
+            let data_unknown = param(Role::Data).is_some_and(|(value, _)| *value == Value::Unknown);
+            (op.same_on_every_rank && !op.issues_request() && data_unknown).then(|| {
+                let site = id_of(call);
+                Sym::value(format!("c{site}#{number}"), vec![(site, number)])
+            })
+        } else {
+            None
+        };
         self.events.push(Event {
             op,
             span,
@@ -135,7 +150,11 @@ impl Interp<'_> {
         if self.events.len() > EVENT_LIMIT {
             return Err(Ctl::Stop(End::Budget));
         }
-        Ok(result_of(op, explicit, request))
+        match uniform {
+            Some(value) if !explicit => Ok(value),
+            Some(value) => Ok(Value::Tuple(vec![value, Value::Token])),
+            None => Ok(result_of(op, explicit, request)),
+        }
     }
 }
 

@@ -1,0 +1,81 @@
+//! The choices on uniform values: a branch or a loop's exit decided by a value that is the
+//! same on every rank ([`Value::Uniform`](super::value::Value::Uniform)) but not computed goes
+//! the same way on every rank. The ranks of a size are evaluated once per combination of the
+//! directions of such conditions, one answer per symbol shared by all ranks, so that no run
+//! has ranks that disagree on the same value.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::value::Sym;
+
+/// The most runs of the ranks of one size, one per combination of directions: beyond, the
+/// size is not analysed.
+pub(crate) const RUN_LIMIT: usize = 64;
+
+/// The directions of the conditions on uniform values for one run of every rank of a size.
+#[derive(Debug, Default)]
+pub(crate) struct Oracle {
+    /// The directions fixed for the first conditions met (in the order first met); those met
+    /// after them take `true`.
+    forced: Vec<bool>,
+    /// The conditions met, in the order first met, and their directions.
+    order: Vec<(Rc<Sym>, bool)>,
+    index: HashMap<Rc<Sym>, usize>,
+}
+
+impl Oracle {
+    pub(crate) fn new(forced: Vec<bool>) -> Oracle {
+        Oracle {
+            forced,
+            ..Oracle::default()
+        }
+    }
+
+    /// The direction of a condition on a uniform value: the same for every rank and every
+    /// time it is asked in this run.
+    pub(crate) fn choose(&mut self, sym: &Rc<Sym>) -> bool {
+        if let Some(&at) = self.index.get(sym) {
+            return self.order[at].1;
+        }
+        let at = self.order.len();
+        let value = self.forced.get(at).copied().unwrap_or(true);
+        self.order.push((Rc::clone(sym), value));
+        self.index.insert(Rc::clone(sym), at);
+        value
+    }
+
+    /// Whether the combination of directions of this run may be impossible: a condition on
+    /// constants only (one of whose directions is never taken), or two different conditions
+    /// on the same collective's result (`x < 1` false and `x < 2` true), which includes the
+    /// same expression with an integer that differs between ranks. A run that fails is then
+    /// not reported: the failure may need directions that no run of the program takes.
+    pub(crate) fn uncertain(&self) -> bool {
+        let mut seen: HashMap<(usize, usize), &str> = HashMap::new();
+        for (sym, _) in &self.order {
+            if sym.bases.is_empty() {
+                return true;
+            }
+            let key = sym.family.as_deref().unwrap_or(&sym.text);
+            for base in &sym.bases {
+                match seen.get(base) {
+                    Some(other) if *other != key => return true,
+                    Some(_) => {}
+                    None => {
+                        seen.insert(*base, key);
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// The directions of the next run, depth first: the last condition that went `true`
+    /// goes `false`, those met after it are met anew. `None` when every combination ran.
+    pub(crate) fn next(&self) -> Option<Vec<bool>> {
+        let last = self.order.iter().rposition(|(_, value)| *value)?;
+        let mut forced: Vec<bool> = self.order[..last].iter().map(|(_, v)| *v).collect();
+        forced.push(false);
+        Some(forced)
+    }
+}
