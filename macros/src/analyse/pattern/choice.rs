@@ -21,6 +21,8 @@ pub(crate) struct Oracle {
     forced: Vec<bool>,
     /// The conditions met, in the order first met, and their directions.
     order: Vec<(Rc<Sym>, bool)>,
+    /// What each condition of `order` is, as written, for the errors.
+    written: Vec<String>,
     index: HashMap<Rc<Sym>, usize>,
 }
 
@@ -34,23 +36,41 @@ impl Oracle {
 
     /// The direction of a condition on a uniform value: the same for every rank and every
     /// time it is asked in this run.
-    pub(crate) fn choose(&mut self, sym: &Rc<Sym>) -> bool {
+    /// `written`: the condition as written.
+    pub(crate) fn choose(&mut self, sym: &Rc<Sym>, written: impl FnOnce() -> String) -> bool {
         if let Some(&at) = self.index.get(sym) {
             return self.order[at].1;
         }
         let at = self.order.len();
         let value = self.forced.get(at).copied().unwrap_or(true);
         self.order.push((Rc::clone(sym), value));
+        self.written.push(written());
         self.index.insert(Rc::clone(sym), at);
         value
     }
 
     /// Whether the combination of directions of this run may be impossible: a condition on
-    /// constants only (one of whose directions is never taken), or two different conditions
-    /// on the same collective's result (`x < 1` false and `x < 2` true), which includes the
-    /// same expression with an integer that differs between ranks. A run that fails is then
+    /// constants only (one of whose directions is never taken), conditions on the results of
+    /// collectives at different sites, or two different conditions on the same collective's
+    /// result (`x < 1` false and `x < 2` true), which includes the same expression with an
+    /// integer that differs between ranks. A run that fails is then
     /// not reported: the failure may need directions that no run of the program takes.
     pub(crate) fn uncertain(&self) -> bool {
+        // The results of collectives at different sites may be related (`allreduce(&x, Max)`
+        // and `allreduce(&x, Min)`, or twice the same): conditions on both may not combine
+        // freely. Those of one site at different times are those of a loop's trips, whose
+        // data changes from trip to trip.
+        let mut sites = self
+            .order
+            .iter()
+            .flat_map(|(sym, _)| sym.bases.iter())
+            .filter(|(_, number)| *number != usize::MAX)
+            .map(|(site, _)| *site);
+        if let Some(first) = sites.next()
+            && sites.any(|site| site != first)
+        {
+            return true;
+        }
         let mut seen: HashMap<(usize, usize), &str> = HashMap::new();
         for (sym, _) in &self.order {
             if sym.bases.is_empty() {
@@ -77,5 +97,30 @@ impl Oracle {
         let mut forced: Vec<bool> = self.order[..last].iter().map(|(_, v)| *v).collect();
         forced.push(false);
         Some(forced)
+    }
+}
+
+impl Oracle {
+    /// The directions this run took, in words for an error: each condition as written with
+    /// its directions in the order met (`err < tol` false, then true); empty when none.
+    pub(crate) fn directions(&self) -> String {
+        let mut grouped: Vec<(&str, Vec<bool>)> = Vec::new();
+        for (written, (_, value)) in self.written.iter().zip(&self.order) {
+            match grouped.iter_mut().find(|(w, _)| *w == written) {
+                Some((_, values)) => values.push(*value),
+                None => grouped.push((written, vec![*value])),
+            }
+        }
+        let parts: Vec<String> = grouped
+            .iter()
+            .map(|(written, values)| {
+                let values: Vec<&str> = values
+                    .iter()
+                    .map(|v| if *v { "true" } else { "false" })
+                    .collect();
+                format!("{written} {}", values.join(", then "))
+            })
+            .collect();
+        parts.join("; ")
     }
 }

@@ -246,13 +246,14 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
     let sizes = options.sizes.unwrap_or(DEFAULT_SIZES);
     let mut budget = BUDGET;
     let mut verdicts: Vec<(usize, Verdict)> = Vec::new();
-    let mut first_failure: Option<(usize, simulate::Problem, Vec<Trace>)> = None;
+    // The size, its problem, the traces, and the directions taken on uniform values.
+    let mut first_failure: Option<(usize, simulate::Problem, Vec<Trace>, String)> = None;
     for &size in sizes {
         if budget == 0 {
             verdicts.push((size, Verdict::Budget));
             continue;
         }
-        let (verdict, problem, traces) = runs(&oracle, &mut budget, |budget| {
+        let (verdict, problem, traces, directions) = runs(&oracle, &mut budget, |budget| {
             (0..size)
                 .map(|rank| {
                     interp::run(
@@ -270,14 +271,14 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         // or 1 if no other fails.
         let replaces = match &first_failure {
             None => true,
-            Some((reported, _, _)) => *reported == 1,
+            Some((reported, ..)) => *reported == 1,
         };
         if let (Some(problem), true) = (problem, replaces) {
-            first_failure = Some((size, problem, traces));
+            first_failure = Some((size, problem, traces, directions));
         }
         verdicts.push((size, verdict));
     }
-    if let (Some((size, problem, _)), true, Some(callees)) =
+    if let (Some((size, problem, ..)), true, Some(callees)) =
         (&first_failure, with_callers, &callees)
         && let Some(callers) = callers_cover(&name, callees, options.source, options.path)
     {
@@ -299,7 +300,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             ),
         );
     }
-    if let Some((size, problem, traces)) = &first_failure {
+    if let Some((size, problem, traces, directions)) = &first_failure {
         let works: Vec<usize> = verdicts
             .iter()
             .filter(|(_, verdict)| matches!(verdict, Verdict::Fine { .. }))
@@ -321,6 +322,14 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             fails: &fails,
         };
         for (span, message) in report::describe(problem, &context) {
+            let message = if directions.is_empty() {
+                message
+            } else {
+                format!(
+                    "{message} (In the run that fails, every rank finds these conditions on \
+                     values that are the same on every rank: {directions}.)"
+                )
+            };
             cx.error_at(span, message);
         }
     }
@@ -385,12 +394,12 @@ fn coverage(verdicts: &[(usize, Verdict)]) -> Coverage {
 
 /// The runs of every rank of `size` (`run`), one per combination of the directions of the
 /// conditions on uniform values met: their verdict for the size, the problem of the first that
-/// fails, and its traces (or the last run's).
+/// fails, and its traces (or the last run's) and directions in words.
 fn runs(
     oracle: &RefCell<choice::Oracle>,
     budget: &mut u64,
     mut run: impl FnMut(&mut u64) -> Vec<Trace>,
-) -> (Verdict, Option<simulate::Problem>, Vec<Trace>) {
+) -> (Verdict, Option<simulate::Problem>, Vec<Trace>, String) {
     let mut forced = Vec::new();
     let mut count = 0;
     // The verdict of the runs so far: `None` until one is neither excluded nor covered.
@@ -400,17 +409,20 @@ fn runs(
         *oracle.borrow_mut() = choice::Oracle::new(forced);
         let traces = run(budget);
         count += 1;
-        let covered = traces.iter().any(|trace| matches!(trace.end, End::Covered));
-        let (verdict, problem) = if covered {
-            // Its state repeats a trip's before: the runs that leave then cover it.
-            (None, None)
-        } else {
-            let (verdict, problem) = judge(&traces);
-            (Some(verdict), problem)
+        // Some ranks stopped where a loop's trips repeat, the others ran to the end.
+        let covered = traces.iter().any(|trace| matches!(trace.end, End::Covered))
+            && traces
+                .iter()
+                .all(|trace| matches!(trace.end, End::Covered | End::Done));
+        let (verdict, problem) = match judge(&traces) {
+            // Its ranks stopped where a loop's trips repeat: the runs that leave the loop
+            // cover what follows; only what its calls so far show counts (a collective that
+            // differs).
+            (Verdict::NotAnalysed(_), None) if covered => (None, None),
+            (verdict, problem) => (Some(verdict), problem),
         };
         let (verdict, problem) = match (verdict, problem) {
-            (Some(Verdict::Fails), Some(problem)) if oracle.borrow().uncertain() => {
-                let _ = problem;
+            (Some(Verdict::Fails), Some(_)) if oracle.borrow().uncertain() => {
                 let why = GiveUp {
                     span: Span::call_site(),
                     why: "with some directions of the conditions on values that are the same on \
@@ -429,9 +441,12 @@ fn runs(
             Some(Verdict::Excluded(span, why)) => {
                 excluded.get_or_insert((span, why));
             }
-            Some(Verdict::Fails) => return (Verdict::Fails, problem, traces),
+            Some(Verdict::Fails) => {
+                let directions = oracle.borrow().directions();
+                return (Verdict::Fails, problem, traces, directions);
+            }
             Some(stop @ (Verdict::NotAnalysed(_) | Verdict::Budget)) => {
-                return (stop, None, traces);
+                return (stop, None, traces, String::new());
             }
             Some(Verdict::Collectives(why))
                 if !matches!(combined, Some(Verdict::Collectives(_))) =>
@@ -451,7 +466,7 @@ fn runs(
                 let verdict = combined
                     .or_else(|| excluded.map(|(span, why)| Verdict::Excluded(span, why)))
                     .unwrap_or(Verdict::Fine { calls: 0 });
-                return (verdict, None, traces);
+                return (verdict, None, traces, String::new());
             }
             Some(_) if count >= choice::RUN_LIMIT || *budget == 0 => {
                 let why = GiveUp {
@@ -461,7 +476,7 @@ fn runs(
                         choice::RUN_LIMIT
                     ),
                 };
-                return (Verdict::NotAnalysed(why), None, traces);
+                return (Verdict::NotAnalysed(why), None, traces, String::new());
             }
             Some(next) => forced = next,
         }

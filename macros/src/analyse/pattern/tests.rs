@@ -1534,6 +1534,22 @@ fn impossible_combinations_on_uniform_values_are_not_reported() {
             }
         }
     });
+    // The results of two collectives may be related (`lo <= hi`): `hi < 1.0` true with
+    // `lo < 1.0` false never happens, and only it fails.
+    assert_given_up(quote! {
+        fn related(comm: &Comm, x: f64) {
+            let hi = allreduce(&x, Max, comm);
+            let lo = allreduce(&x, Min, comm);
+            if hi < 1.0 && comm.rank() == 0 {
+                send(&x, Dest::rank(1), comm);
+            }
+            if lo < 1.0 {
+                if hi < 1.0 && comm.rank() == 1 {
+                    let _y = recv(&x, Source::rank(0), comm);
+                }
+            }
+        }
+    });
     // A condition on the rank mixed into a uniform value differs from rank to rank.
     assert_given_up(quote! {
         fn mixed(comm: &Comm, x: f64) {
@@ -1583,4 +1599,34 @@ fn a_mistake_of_a_later_trip_is_reported() {
         },
         &["send"],
     );
+}
+
+#[test]
+fn the_trip_number_of_a_uniform_loop_is_part_of_its_state() {
+    // `i == 5` at the sixth trip: the trips do not repeat, the check does not cut the loop
+    // short, and gives up where the trip number is made unknown.
+    assert_given_up(quote! {
+        fn fifth(comm: &Comm, n: u64, x: f64) {
+            let count = bcast(&n, 0, comm);
+            for i in 0..count {
+                let _e = allreduce(&x, Sum, comm);
+                if i == 5 && comm.rank() == 0 {
+                    send(&x, Dest::rank(1), comm);
+                }
+            }
+        }
+    });
+    assert_given_up(quote! {
+        fn items(comm: &Comm, x: f64) {
+            for p in [1, 2, 3, 4, 5] {
+                let e = allreduce(&x, Sum, comm);
+                if e < 1.0 {
+                    break;
+                }
+                if p == 4 && comm.rank() == 0 {
+                    send(&x, Dest::rank(1), comm);
+                }
+            }
+        }
+    });
 }

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{
     BinOp, Block, Expr, ExprBlock, ExprBreak, ExprForLoop, ExprIf, ExprLoop, ExprMatch, ExprReturn,
@@ -32,6 +33,7 @@ use syn::{
 use super::krate::CrateFile;
 use super::trace::{CommName, End, Event, GiveUp, Trace, Trip};
 use super::value::{Sym, Value, sym_part};
+use super::words;
 use crate::analyse::syntax::binding_names;
 use effects::Effects;
 use pat::{Matches, unknowns};
@@ -247,6 +249,8 @@ enum Next<'a> {
 /// loop goes on at each trip is a direction taken on every rank alike.
 struct UniformRange<'a> {
     pat: &'a Pat,
+    /// The loop's `for`.
+    span: Span,
     /// The loop, its entry and its bounds, in words: ranks whose ranges differ get different
     /// symbols.
     family: String,
@@ -259,7 +263,7 @@ struct UniformRange<'a> {
 /// The state of a rank at the start of a loop's trip: what decides what the trip does.
 struct Snapshot {
     vars: Vec<(String, Value)>,
-    /// The position of a range looped over (`None`: not followed, or not a range).
+    /// The position of the range or items looped over (`None`: not followed, or neither).
     position: Option<i128>,
 }
 
@@ -294,7 +298,9 @@ impl Interp<'_> {
             vars: self.scopes.iter().flatten().cloned().collect(),
             position: match next {
                 Next::Range(_, start, _) => Some(*start),
-                _ => None,
+                Next::Uniform(range) => range.item,
+                Next::For(_, items) => Some(items.len() as i128),
+                Next::Loop | Next::While(_) => None,
             },
         }
     }
@@ -307,7 +313,7 @@ impl Interp<'_> {
         before: &Snapshot,
         now: &Snapshot,
         next: &mut Next<'_>,
-        loop_id: usize,
+        (loop_id, span): (usize, Span),
         entered: usize,
     ) -> R<()> {
         let same_names = before.vars.len() == now.vars.len()
@@ -318,7 +324,7 @@ impl Interp<'_> {
                 .all(|((a, _), (b, _))| a == b);
         if !same_names {
             return give_up(
-                Span::call_site(),
+                span,
                 "the variables of a loop left on a value that is the same on every rank differ \
                  from trip to trip",
             );
@@ -335,6 +341,19 @@ impl Interp<'_> {
         for name in &changed {
             self.assign(name, Value::Unknown);
         }
+        if before.position != now.position {
+            match next {
+                Next::Uniform(range) => range.item = None,
+                Next::For(..) => {
+                    return give_up(
+                        span,
+                        "a loop over the items of an array, left on a value that is the same on \
+                         every rank, is not followed past its second trip",
+                    );
+                }
+                Next::Range(..) | Next::Loop | Next::While(_) => {}
+            }
+        }
         if let Next::Range(pat, start, end) = next
             && before.position != now.position
         {
@@ -343,6 +362,7 @@ impl Interp<'_> {
             let first = before.position.unwrap_or(*start);
             *next = Next::Uniform(UniformRange {
                 pat,
+                span,
                 family: format!(
                     "loop {loop_id} entered after {entered} collectives, at {first} of ..{end}"
                 ),
@@ -605,22 +625,29 @@ impl Interp<'_> {
             }
             other => {
                 let value = self.expr(other)?;
-                Ok(Matches::of_bool(
-                    value.bool().or_else(|| self.uniform_choice(&value)),
-                ))
+                Ok(Matches::of_bool(value.bool().or_else(|| {
+                    self.uniform_choice(&value, || {
+                        format!(
+                            "`{}`{}",
+                            other.to_token_stream(),
+                            words::at_line(other.span())
+                        )
+                    })
+                })))
             }
         }
     }
 
     /// The direction of a condition on a uniform value, the same on every rank: `None` for
     /// any other value, or where directions are not chosen.
-    fn uniform_choice(&mut self, value: &Value) -> Option<bool> {
+    /// `written`: the condition as written, for the errors.
+    fn uniform_choice(&mut self, value: &Value, written: impl FnOnce() -> String) -> Option<bool> {
         let Value::Uniform(sym) = value else {
             return None;
         };
         let oracle = self.shared.oracle?;
         self.chosen += 1;
-        Some(oracle.borrow_mut().choose(sym))
+        Some(oracle.borrow_mut().choose(sym, written))
     }
 
     fn expr_if(&mut self, expr_if: &ExprIf) -> R<Value> {
@@ -783,6 +810,7 @@ impl Interp<'_> {
         };
         Ok(Some(Next::Uniform(UniformRange {
             pat: &for_loop.pat,
+            span: for_loop.for_token.span,
             family: format!(
                 "loop {id} entered after {} collectives, over {from}{limits}{to}",
                 self.next_collective
@@ -894,7 +922,7 @@ impl Interp<'_> {
                         );
                     }
                     Some(before) => {
-                        self.widen(&before, &now, &mut next, lp.id, entered)?;
+                        self.widen(&before, &now, &mut next, (lp.id, lp.span), entered)?;
                         widened = true;
                         previous = Some(self.snapshot(&next));
                     }
@@ -951,7 +979,10 @@ impl Interp<'_> {
                     family: Some(range.family.clone()),
                 }));
                 range.trip += 1;
-                if self.uniform_choice(&sym) == Some(true) {
+                let span = range.span;
+                let goes_on = self
+                    .uniform_choice(&sym, || format!("the loop{} goes on", words::at_line(span)));
+                if goes_on == Some(true) {
                     let item = range.item.map_or(Value::Unknown, Value::Int);
                     range.item = range.item.and_then(|item| item.checked_add(1));
                     self.pattern(range.pat, &item, binds)?;
