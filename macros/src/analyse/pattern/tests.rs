@@ -1451,6 +1451,33 @@ fn convergence_loops_on_uniform_values_are_checked() {
 }
 
 #[test]
+fn conditions_on_uniform_values_that_do_not_matter_are_not_decided() {
+    // `if err > worst` neither communicates nor leaves, and the loop over a `bcast` bound
+    // does not communicate: both are skipped as before, not decided once per trip (which
+    // would exceed the runs played).
+    assert_clean(quote! {
+        fn solve(comm: &Comm, u: &mut Vec<f64>, n: usize) -> f64 {
+            let count = bcast(&n, 0, comm);
+            let mut total = 0.0;
+            for _ in 0..count {
+                total += 1.0;
+            }
+            let mut worst = 0.0;
+            loop {
+                let err = allreduce(&step(u), Max, comm);
+                if err > worst {
+                    worst = err;
+                }
+                if err < 1e-6 {
+                    break;
+                }
+            }
+            worst + total
+        }
+    });
+}
+
+#[test]
 fn a_wrong_convergence_loop_is_reported() {
     // Every trip receives from the left, nobody sends.
     assert_error(

@@ -181,6 +181,11 @@ struct Interp<'a> {
     next_collective: usize,
     /// How many conditions on uniform values this rank decided (with the calls followed).
     chosen: usize,
+    /// Whether the condition being evaluated decides a uniform value (see
+    /// [`Interp::branches_matter`]).
+    decide_uniform: bool,
+    /// Per `if`, whether a branch communicates or leaves.
+    branches_matter: HashMap<usize, bool>,
 }
 
 impl<'a> Interp<'a> {
@@ -205,6 +210,8 @@ impl<'a> Interp<'a> {
             next_request: 0,
             next_collective: 0,
             chosen: 0,
+            decide_uniform: false,
+            branches_matter: HashMap::new(),
         }
     }
 
@@ -645,6 +652,9 @@ impl Interp<'_> {
         let Value::Uniform(sym) = value else {
             return None;
         };
+        if !self.decide_uniform {
+            return None;
+        }
         let oracle = self.shared.oracle?;
         self.chosen += 1;
         Some(oracle.borrow_mut().choose(sym, written))
@@ -652,7 +662,13 @@ impl Interp<'_> {
 
     fn expr_if(&mut self, expr_if: &ExprIf) -> R<Value> {
         let mut binds = Vec::new();
-        let cond = self.condition(&expr_if.cond, &mut binds)?;
+        // A condition on a uniform value is decided (every rank taking the same direction) only
+        // where a branch communicates or leaves: elsewhere both are skipped at once.
+        let decide = self.branches_matter(expr_if);
+        let outer = std::mem::replace(&mut self.decide_uniform, decide);
+        let cond = self.condition(&expr_if.cond, &mut binds);
+        self.decide_uniform = outer;
+        let cond = cond?;
         let otherwise = expr_if.else_branch.as_ref().map(|(_, e)| &**e);
         match cond {
             Matches::Yes => self.scoped_with(binds, |this| this.block(&expr_if.then_branch)),
@@ -666,6 +682,28 @@ impl Interp<'_> {
                 Ok(Value::Unknown)
             }
         }
+    }
+
+    /// Whether a branch of an `if` communicates or leaves, once per `if` (a guess from the
+    /// first time it is asked: deciding a condition where it was not needed costs runs, and
+    /// not deciding one costs what the old evaluation did, both sound).
+    fn branches_matter(&mut self, expr_if: &ExprIf) -> bool {
+        if self.shared.oracle.is_none() {
+            return false;
+        }
+        let id = id_of(expr_if);
+        if let Some(&known) = self.branches_matter.get(&id) {
+            return known;
+        }
+        let mut effects = vec![Effects::of_block(&expr_if.then_branch, self)];
+        if let Some((_, otherwise)) = &expr_if.else_branch {
+            effects.push(Effects::of_expr(otherwise, self));
+        }
+        let matters = effects
+            .iter()
+            .any(|effects| effects.communicates || effects.leaves);
+        self.branches_matter.insert(id, matters);
+        matters
     }
 
     /// Branches one of which runs, the condition not known: fine when none communicates or
@@ -795,6 +833,11 @@ impl Interp<'_> {
         if !uniform(&first) && !uniform(&last) {
             return Ok(None);
         }
+        // A loop that neither communicates nor leaves is skipped at once, as before.
+        let effects = Effects::of_block(&for_loop.body, self);
+        if !effects.communicates && !effects.leaves {
+            return Ok(None);
+        }
         let (Some((from, mut bases)), Some((to, more))) = (sym_part(&first), sym_part(&last))
         else {
             return Ok(None);
@@ -874,8 +917,13 @@ impl Interp<'_> {
         let chosen_before = self.chosen;
         let entered = self.next_collective;
         // The state at the start of the trip before, once the loop took a direction on a
-        // uniform value; whether it was widened.
-        let mut previous: Option<Snapshot> = None;
+        // uniform value (the first trip's, kept in case it does so in the first trip);
+        // whether it was widened.
+        let mut previous: Option<Snapshot> =
+            (!quiet && self.shared.oracle.is_some()).then(|| self.snapshot(&next));
+        let mut compared = false;
+        // A state that differed was passed over, without making anything unknown.
+        let mut passed = false;
         let mut widened = false;
         // The trip that started last starts as the one before it did.
         let mut repeats = false;
@@ -897,6 +945,12 @@ impl Interp<'_> {
                 // (one repeat) show what any number of repeats does, and the runs that go on
                 // are not followed further.
                 let now = self.snapshot(&next);
+                if !compared && *count != 1 {
+                    // The first direction was taken after the first trip: the first trip's
+                    // state is not the one before.
+                    previous = None;
+                }
+                compared = true;
                 match previous.take() {
                     Some(before) if repeats => {
                         if !now.within(&before) {
@@ -912,6 +966,12 @@ impl Interp<'_> {
                     Some(before) if now.within(&before) => {
                         repeats = true;
                         previous = Some(before);
+                    }
+                    Some(_) if !passed => {
+                        // The first trips often differ (a flag set once, a counter): the
+                        // next may still repeat this one as it is.
+                        passed = true;
+                        previous = Some(now);
                     }
                     Some(_) if widened => {
                         return give_up(
@@ -929,7 +989,10 @@ impl Interp<'_> {
                 }
             }
             let mut binds = Vec::new();
-            match self.next_iteration(&mut next, &mut binds)? {
+            let outer = std::mem::replace(&mut self.decide_uniform, !quiet || effects.leaves);
+            let going_on = self.next_iteration(&mut next, &mut binds);
+            self.decide_uniform = outer;
+            match going_on? {
                 Matches::Yes => {}
                 Matches::No => return Ok(()),
                 Matches::Unknown => {
@@ -982,13 +1045,16 @@ impl Interp<'_> {
                 let span = range.span;
                 let goes_on = self
                     .uniform_choice(&sym, || format!("the loop{} goes on", words::at_line(span)));
-                if goes_on == Some(true) {
-                    let item = range.item.map_or(Value::Unknown, Value::Int);
-                    range.item = range.item.and_then(|item| item.checked_add(1));
-                    self.pattern(range.pat, &item, binds)?;
-                    Matches::Yes
-                } else {
-                    Matches::No
+                match goes_on {
+                    Some(true) => {
+                        let item = range.item.map_or(Value::Unknown, Value::Int);
+                        range.item = range.item.and_then(|item| item.checked_add(1));
+                        self.pattern(range.pat, &item, binds)?;
+                        Matches::Yes
+                    }
+                    Some(false) => Matches::No,
+                    // Not decided here: as a condition not known.
+                    None => Matches::Unknown,
                 }
             }
             Next::For(pat, items) => match items.next() {
