@@ -472,7 +472,8 @@ fn runs(
                 let why = GiveUp {
                     span: Span::call_site(),
                     why: format!(
-                        "the conditions on values that are the same on every rank take more                          than {} combinations of directions",
+                        "the conditions on values that are the same on every rank take more \
+                         than {} combinations of directions",
                         choice::RUN_LIMIT
                     ),
                 };

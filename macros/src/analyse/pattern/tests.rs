@@ -1657,3 +1657,35 @@ fn the_trip_number_of_a_uniform_loop_is_part_of_its_state() {
         }
     });
 }
+
+#[test]
+fn a_while_loop_from_a_float_constant_and_the_limit_of_runs() {
+    // The first test compares two constants (`f64::MAX > 1e-6`): its directions are both
+    // followed, and the runs are fine.
+    assert_clean(quote! {
+        fn settle(comm: &Comm, u: &mut Vec<f64>) {
+            let mut err = f64::MAX;
+            while err > 1e-6 {
+                barrier(comm);
+                err = allreduce(&relax(u), Max, comm);
+            }
+        }
+    });
+    // Seven conditions on independent results, each with a collective: 128 combinations,
+    // more than are played.
+    let explained = explain(quote! {
+        fn many(comm: &Comm, x: &[f64]) {
+            if allreduce(&x[0], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[1], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[2], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[3], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[4], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[5], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[6], Max, comm) > 0.0 { barrier(comm); }
+        }
+    });
+    assert!(
+        explained.contains("more than 64 combinations"),
+        "{explained}"
+    );
+}

@@ -114,6 +114,11 @@ pub(crate) fn uniform_binary(op: &str, a: &Value, b: &Value) -> Option<Value> {
     }
     let (x, mut xb) = sym_part(a)?;
     let (y, yb) = sym_part(b)?;
+    // `x == x`, `x - x`: a value against itself is not any value (one direction of a
+    // condition on it is never taken).
+    if xb.iter().any(|base| yb.contains(base)) {
+        return None;
+    }
     xb.extend(yb);
     xb.sort_unstable();
     xb.dedup();
