@@ -44,6 +44,10 @@ pub(crate) use callee::{Callees, Sources, imported_from_crate};
 /// unknown instead of followed.
 const QUIET_LOOP_LIMIT: u32 = 1024;
 
+/// A loop left on a uniform value whose range has at most this many items left is followed
+/// to its end rather than cut short by the repeat of its trips' state.
+const FEW_TRIPS: i128 = 4;
+
 /// The most items a value is made into at once (a `for` over an array, `(a..b).rev()`,
 /// `.step_by(..)`): unlike a range walked lazily, the items are all held, so their number is
 /// bounded; 65,536 is far more than a loop over the ranks or the peers of a rank needs.
@@ -937,7 +941,14 @@ impl Interp<'_> {
                 self.forget(&effects.assigned);
                 return Ok(());
             }
-            if !quiet && self.chosen > chosen_before {
+            // A range or array with few items left ends soon: its trips are followed to the
+            // end (making its position unknown would let it go on past its end).
+            let ends_soon = match &next {
+                Next::Range(_, start, end) => end.saturating_sub(*start) <= FEW_TRIPS,
+                Next::For(_, items) => items.len() as i128 <= FEW_TRIPS,
+                Next::Loop | Next::While(_) | Next::Uniform(_) => false,
+            };
+            if !quiet && self.chosen > chosen_before && !ends_soon {
                 // The trips run as long as conditions on uniform values say: each run of the
                 // ranks follows one number of trips. Once two trips start in the same state
                 // (what differs made unknown once), every later trip does what the second
