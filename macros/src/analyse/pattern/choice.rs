@@ -124,3 +124,71 @@ impl Oracle {
         parts.join("; ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::pattern::value::{Value, uniform_binary};
+
+    fn sym(value: &Value) -> Rc<Sym> {
+        match value {
+            Value::Uniform(sym) => Rc::clone(sym),
+            other => panic!("not uniform: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn uniform_marking() {
+        let err = Sym::value("c1#0".into(), vec![(1, 0)]);
+        let tol = Sym::value("1e-6".into(), Vec::new());
+        // A collective's result against a constant or an integer: uniform, on its collective.
+        let below = uniform_binary("<", &err, &tol).expect("uniform");
+        assert_eq!(sym(&below).bases, vec![(1, 0)]);
+        assert!(uniform_binary("+", &err, &Value::Int(3)).is_some());
+        // Against a value not computed, or against itself: not uniform.
+        assert_eq!(uniform_binary("<", &err, &Value::Unknown), None);
+        assert_eq!(uniform_binary("==", &err, &err), None);
+        // Two integers are no business of the uniform values.
+        assert_eq!(uniform_binary("<", &Value::Int(1), &Value::Int(2)), None);
+    }
+
+    #[test]
+    fn every_combination_once_and_one_answer_per_value() {
+        let a = sym(&Sym::value("a".into(), vec![(1, 0)]));
+        let b = sym(&Sym::value("b".into(), vec![(2, 0)]));
+        let mut seen = Vec::new();
+        let mut forced = Vec::new();
+        loop {
+            let mut oracle = Oracle::new(forced);
+            let first = oracle.choose(&a, String::new);
+            // Asked again (another rank, or the same condition again): the same answer.
+            assert_eq!(oracle.choose(&a, String::new), first);
+            let second = oracle.choose(&b, String::new);
+            seen.push((first, second));
+            // Two collectives of different calls may be related.
+            assert!(oracle.uncertain());
+            match oracle.next() {
+                Some(next) => forced = next,
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen,
+            vec![(true, true), (true, false), (false, true), (false, false)]
+        );
+        // Two conditions on one result may not combine freely; one condition alone may.
+        let mut oracle = Oracle::new(Vec::new());
+        oracle.choose(&a, String::new);
+        assert!(!oracle.uncertain());
+        let a2 = sym(&Sym::value("(a < 2)".into(), vec![(1, 0)]));
+        oracle.choose(&a2, String::new);
+        assert!(oracle.uncertain());
+        // A condition on constants only: one of its directions is never taken.
+        let mut oracle = Oracle::new(Vec::new());
+        oracle.choose(
+            &sym(&Sym::value("(1.0 < 2.0)".into(), Vec::new())),
+            String::new,
+        );
+        assert!(oracle.uncertain());
+    }
+}
