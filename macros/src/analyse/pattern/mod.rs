@@ -64,7 +64,9 @@ pub(crate) struct Options<'a> {
 /// What one size came to.
 enum Verdict {
     /// Every rank's calls were followed and match: at most `calls` calls per rank.
-    Fine { calls: usize },
+    /// `runs`: how many runs of the ranks it took, one per combination of the directions of
+    /// conditions on values the same on every rank (1 where there is none).
+    Fine { calls: usize, runs: usize },
     /// Every rank's calls were followed and the collectives agree, but the messages were not
     /// matched (a receive from `ANY_SOURCE`, nonblocking point-to-point calls): why.
     Collectives(GiveUp),
@@ -338,9 +340,12 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
     } else {
         coverage(&verdicts)
     };
-    let quiet = verdicts
-        .iter()
-        .all(|(_, verdict)| matches!(verdict, Verdict::Fine { calls: 0 } | Verdict::Excluded(..)));
+    let quiet = verdicts.iter().all(|(_, verdict)| {
+        matches!(
+            verdict,
+            Verdict::Fine { calls: 0, .. } | Verdict::Excluded(..)
+        )
+    });
     if quiet && ops_of(func) == 0 {
         return Report::new(
             Coverage::NoCommunication,
@@ -454,18 +459,24 @@ fn runs(
                 combined = Some(Verdict::Collectives(why));
             }
             Some(Verdict::Collectives(_)) => {}
-            Some(Verdict::Fine { calls }) => match &mut combined {
-                None => combined = Some(Verdict::Fine { calls }),
-                Some(Verdict::Fine { calls: most }) => *most = (*most).max(calls),
+            Some(Verdict::Fine { calls, .. }) => match &mut combined {
+                None => combined = Some(Verdict::Fine { calls, runs: 1 }),
+                Some(Verdict::Fine { calls: most, .. }) => *most = (*most).max(calls),
                 Some(_) => {}
             },
         }
         let next = oracle.borrow().next();
         match next {
             None => {
-                let verdict = combined
-                    .or_else(|| excluded.map(|(span, why)| Verdict::Excluded(span, why)))
-                    .unwrap_or(Verdict::Fine { calls: 0 });
+                let verdict = match combined {
+                    Some(Verdict::Fine { calls, .. }) => Verdict::Fine { calls, runs: count },
+                    other => other
+                        .or_else(|| excluded.map(|(span, why)| Verdict::Excluded(span, why)))
+                        .unwrap_or(Verdict::Fine {
+                            calls: 0,
+                            runs: count,
+                        }),
+                };
                 return (verdict, None, traces, String::new());
             }
             Some(_) if count >= choice::RUN_LIMIT || *budget == 0 => {
@@ -517,6 +528,7 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
             simulate::Outcome::Fine => (
                 Verdict::Fine {
                     calls: events.iter().map(|events| events.len()).max().unwrap_or(0),
+                    runs: 1,
                 },
                 None,
             ),
@@ -602,10 +614,18 @@ fn unplayed_why(unplayed: simulate::Unplayed, events: &[&[Event]]) -> GiveUp {
 fn summary(verdicts: &[(usize, Verdict)], default_sizes: bool) -> String {
     let label = |verdict: &Verdict| -> String {
         match verdict {
-            Verdict::Fine { calls } => format!(
+            Verdict::Fine { calls, runs } => format!(
                 "checked: every message matched, the collectives agree, no deadlock (at most \
-                 {calls} call{s} per rank)",
-                s = if *calls == 1 { "" } else { "s" }
+                 {calls} call{s} per rank{more})",
+                s = if *calls == 1 { "" } else { "s" },
+                more = if *runs > 1 {
+                    format!(
+                        "; {runs} runs, each direction of the conditions on values the same on \
+                         every rank taken by every rank alike"
+                    )
+                } else {
+                    String::new()
+                }
             ),
             Verdict::Collectives(why) => format!(
                 "collectives checked: {}{}",
