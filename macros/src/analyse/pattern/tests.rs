@@ -1716,3 +1716,47 @@ fn a_short_range_left_on_a_uniform_value_is_followed_to_its_end() {
         &["send"],
     );
 }
+
+#[test]
+fn a_uniform_exit_decided_in_a_helper() {
+    let source = r#"
+        fn converged(comm: &Comm, change: f64) -> bool {
+            if allreduce(&change, Max, comm) < 1e-6 {
+                return true;
+            }
+            false
+        }
+
+        #[spmd_jit]
+        fn solve(comm: &Comm, u: &mut Vec<f64>) {
+            let right = (comm.rank() + 1) % comm.size();
+            let left = (comm.rank() + comm.size() - 1) % comm.size();
+            loop {
+                let ghost = sendrecv(&u[0], &u[0], Source::rank(left), Dest::rank(right), comm);
+                if converged(comm, relax(u, ghost)) {
+                    break;
+                }
+            }
+        }
+
+        #[spmd_jit]
+        fn only_rank_zero(comm: &Comm, u: &mut Vec<f64>) {
+            if comm.rank() == 0 {
+                loop {
+                    if converged(comm, relax(u, 0.0)) {
+                        break;
+                    }
+                }
+            }
+        }
+    "#;
+    let (errors, explained) = in_file(source, "solve");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(explained.contains(": checked"), "{explained}");
+    assert!(!explained.contains("not analysed"), "{explained}");
+    let (errors, explained) = in_file(source, "only_rank_zero");
+    assert!(
+        errors.iter().any(|error| error.contains("allreduce")),
+        "{errors:#?}\n{explained}"
+    );
+}
