@@ -7,6 +7,7 @@
 //! call that may communicate out of sight), the size is not analysed and nothing is reported:
 //! the analysis has no false alarms, and `#[spmd_jit(explain)]` says what it covered.
 
+mod choice;
 mod interp;
 mod krate;
 mod report;
@@ -63,7 +64,9 @@ pub(crate) struct Options<'a> {
 /// What one size came to.
 enum Verdict {
     /// Every rank's calls were followed and match: at most `calls` calls per rank.
-    Fine { calls: usize },
+    /// `runs`: how many runs of the ranks it took, one per combination of the directions of
+    /// conditions on values the same on every rank (1 where there is none).
+    Fine { calls: usize, runs: usize },
     /// Every rank's calls were followed and the collectives agree, but the messages were not
     /// matched (a receive from `ANY_SOURCE`, nonblocking point-to-point calls): why.
     Collectives(GiveUp),
@@ -220,7 +223,9 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         .as_ref()
         .map(|callees| crate_param_types(func, callees))
         .unwrap_or_default();
+    let oracle = RefCell::new(choice::Oracle::default());
     let shared = Shared {
+        oracle: Some(&oracle),
         consts: Rc::new(constants(func, options.source)),
         token_params: token_params(func),
         params: func
@@ -243,37 +248,39 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
     let sizes = options.sizes.unwrap_or(DEFAULT_SIZES);
     let mut budget = BUDGET;
     let mut verdicts: Vec<(usize, Verdict)> = Vec::new();
-    let mut first_failure: Option<(usize, simulate::Problem, Vec<Trace>)> = None;
+    // The size, its problem, the traces, and the directions taken on uniform values.
+    let mut first_failure: Option<(usize, simulate::Problem, Vec<Trace>, String)> = None;
     for &size in sizes {
         if budget == 0 {
             verdicts.push((size, Verdict::Budget));
             continue;
         }
-        let traces: Vec<Trace> = (0..size)
-            .map(|rank| {
-                interp::run(
-                    &shared,
-                    &param_types,
-                    &func.block,
-                    size as i128,
-                    rank as i128,
-                    &mut budget,
-                )
-            })
-            .collect();
-        let (verdict, problem) = judge(&traces);
+        let (verdict, problem, traces, directions) = runs(&oracle, &mut budget, |budget| {
+            (0..size)
+                .map(|rank| {
+                    interp::run(
+                        &shared,
+                        &param_types,
+                        &func.block,
+                        size as i128,
+                        rank as i128,
+                        budget,
+                    )
+                })
+                .collect()
+        });
         // The smallest size above 1 that fails is reported (one rank is a degenerate world),
         // or 1 if no other fails.
         let replaces = match &first_failure {
             None => true,
-            Some((reported, _, _)) => *reported == 1,
+            Some((reported, ..)) => *reported == 1,
         };
         if let (Some(problem), true) = (problem, replaces) {
-            first_failure = Some((size, problem, traces));
+            first_failure = Some((size, problem, traces, directions));
         }
         verdicts.push((size, verdict));
     }
-    if let (Some((size, problem, _)), true, Some(callees)) =
+    if let (Some((size, problem, ..)), true, Some(callees)) =
         (&first_failure, with_callers, &callees)
         && let Some(callers) = callers_cover(&name, callees, options.source, options.path)
     {
@@ -296,7 +303,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             ),
         );
     }
-    if let Some((size, problem, traces)) = &first_failure {
+    if let Some((size, problem, traces, directions)) = &first_failure {
         let works: Vec<usize> = verdicts
             .iter()
             .filter(|(_, verdict)| matches!(verdict, Verdict::Fine { .. }))
@@ -318,6 +325,14 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             fails: &fails,
         };
         for (span, message) in report::describe(problem, &context) {
+            let message = if directions.is_empty() {
+                message
+            } else {
+                format!(
+                    "{message} (In the run that fails, every rank finds these conditions on \
+                     values that are the same on every rank: {directions}.)"
+                )
+            };
             cx.error_at(span, message);
         }
     }
@@ -326,9 +341,12 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
     } else {
         coverage(&verdicts)
     };
-    let quiet = verdicts
-        .iter()
-        .all(|(_, verdict)| matches!(verdict, Verdict::Fine { calls: 0 } | Verdict::Excluded(..)));
+    let quiet = verdicts.iter().all(|(_, verdict)| {
+        matches!(
+            verdict,
+            Verdict::Fine { calls: 0, .. } | Verdict::Excluded(..)
+        )
+    });
     if quiet && ops_of(func) == 0 {
         return Report::new(
             Coverage::NoCommunication,
@@ -380,6 +398,104 @@ fn coverage(verdicts: &[(usize, Verdict)]) -> Coverage {
     Coverage::Checked
 }
 
+/// The runs of every rank of `size` (`run`), one per combination of the directions of the
+/// conditions on uniform values met: their verdict for the size, the problem of the first that
+/// fails, and its traces (or the last run's) and directions in words.
+fn runs(
+    oracle: &RefCell<choice::Oracle>,
+    budget: &mut u64,
+    mut run: impl FnMut(&mut u64) -> Vec<Trace>,
+) -> (Verdict, Option<simulate::Problem>, Vec<Trace>, String) {
+    let mut forced = Vec::new();
+    let mut count = 0;
+    // The verdict of the runs so far: `None` until one is neither excluded nor covered.
+    let mut combined: Option<Verdict> = None;
+    let mut excluded = None;
+    loop {
+        *oracle.borrow_mut() = choice::Oracle::new(forced);
+        let traces = run(budget);
+        count += 1;
+        // Some ranks stopped where a loop's trips repeat, the others ran to the end.
+        let covered = traces.iter().any(|trace| matches!(trace.end, End::Covered))
+            && traces
+                .iter()
+                .all(|trace| matches!(trace.end, End::Covered | End::Done));
+        let (verdict, problem) = match judge(&traces) {
+            // Its ranks stopped where a loop's trips repeat: the runs that leave the loop
+            // cover what follows; only what its calls so far show counts (a collective that
+            // differs).
+            (Verdict::NotAnalysed(_), None) if covered => (None, None),
+            (verdict, problem) => (Some(verdict), problem),
+        };
+        let (verdict, problem) = match (verdict, problem) {
+            (Some(Verdict::Fails), Some(_)) if oracle.borrow().uncertain() => {
+                let why = GiveUp {
+                    span: Span::call_site(),
+                    why: "with some directions of the conditions on values that are the same on \
+                          every rank (results of `allreduce`, `bcast`, `allgather`, constants not \
+                          computed), the calls fail, but those directions may never be taken \
+                          together (a condition on constants only, or different conditions on \
+                          the same result)"
+                        .to_owned(),
+                };
+                (Some(Verdict::NotAnalysed(why)), None)
+            }
+            other => other,
+        };
+        match verdict {
+            None => {}
+            Some(Verdict::Excluded(span, why)) => {
+                excluded.get_or_insert((span, why));
+            }
+            Some(Verdict::Fails) => {
+                let directions = oracle.borrow().directions();
+                return (Verdict::Fails, problem, traces, directions);
+            }
+            Some(stop @ (Verdict::NotAnalysed(_) | Verdict::Budget)) => {
+                return (stop, None, traces, String::new());
+            }
+            Some(Verdict::Collectives(why))
+                if !matches!(combined, Some(Verdict::Collectives(_))) =>
+            {
+                combined = Some(Verdict::Collectives(why));
+            }
+            Some(Verdict::Collectives(_)) => {}
+            Some(Verdict::Fine { calls, .. }) => match &mut combined {
+                None => combined = Some(Verdict::Fine { calls, runs: 1 }),
+                Some(Verdict::Fine { calls: most, .. }) => *most = (*most).max(calls),
+                Some(_) => {}
+            },
+        }
+        let next = oracle.borrow().next();
+        match next {
+            None => {
+                let verdict = match combined {
+                    Some(Verdict::Fine { calls, .. }) => Verdict::Fine { calls, runs: count },
+                    other => other
+                        .or_else(|| excluded.map(|(span, why)| Verdict::Excluded(span, why)))
+                        .unwrap_or(Verdict::Fine {
+                            calls: 0,
+                            runs: count,
+                        }),
+                };
+                return (verdict, None, traces, String::new());
+            }
+            Some(_) if count >= choice::RUN_LIMIT || *budget == 0 => {
+                let why = GiveUp {
+                    span: Span::call_site(),
+                    why: format!(
+                        "the conditions on values that are the same on every rank take more \
+                         than {} combinations of directions",
+                        choice::RUN_LIMIT
+                    ),
+                };
+                return (Verdict::NotAnalysed(why), None, traces, String::new());
+            }
+            Some(next) => forced = next,
+        }
+    }
+}
+
 /// The verdict for one size, and its problem if it has one.
 fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
     if let Some(span) = traces.iter().find_map(|trace| match trace.end {
@@ -413,6 +529,7 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
             simulate::Outcome::Fine => (
                 Verdict::Fine {
                     calls: events.iter().map(|events| events.len()).max().unwrap_or(0),
+                    runs: 1,
                 },
                 None,
             ),
@@ -498,10 +615,18 @@ fn unplayed_why(unplayed: simulate::Unplayed, events: &[&[Event]]) -> GiveUp {
 fn summary(verdicts: &[(usize, Verdict)], default_sizes: bool) -> String {
     let label = |verdict: &Verdict| -> String {
         match verdict {
-            Verdict::Fine { calls } => format!(
+            Verdict::Fine { calls, runs } => format!(
                 "checked: every message matched, the collectives agree, no deadlock (at most \
-                 {calls} call{s} per rank)",
-                s = if *calls == 1 { "" } else { "s" }
+                 {calls} call{s} per rank{more})",
+                s = if *calls == 1 { "" } else { "s" },
+                more = if *runs > 1 {
+                    format!(
+                        "; {runs} runs, each direction of the conditions on values the same on \
+                         every rank taken by every rank alike"
+                    )
+                } else {
+                    String::new()
+                }
             ),
             Verdict::Collectives(why) => format!(
                 "collectives checked: {}{}",

@@ -1564,3 +1564,363 @@ fn a_receive_from_any_rank_that_nobody_sends_is_found() {
         &["waits for a message from any rank", "never comes"],
     );
 }
+
+#[test]
+fn convergence_loops_on_uniform_values_are_checked() {
+    // The exit is decided by an allreduce: every rank leaves at the same trip.
+    assert_clean(quote! {
+        fn solve(comm: &Comm, u: &mut Vec<f64>) {
+            let right = (comm.rank() + 1) % comm.size();
+            let left = (comm.rank() + comm.size() - 1) % comm.size();
+            loop {
+                let ghost = sendrecv(&u[0], &u[0], Source::rank(left), Dest::rank(right), comm);
+                let change = step(u, ghost);
+                let err = allreduce(&change, Max, comm);
+                if err < 1e-6 {
+                    break;
+                }
+            }
+        }
+    });
+    // `while` on an allreduce, with a variable that the loop updates.
+    assert_clean(quote! {
+        fn drain(comm: &Comm, work: &mut Vec<u64>) -> usize {
+            let mut rounds = 0;
+            while allreduce(&work.len(), Sum, comm) > 0 {
+                work.pop();
+                barrier(comm);
+                rounds += 1;
+            }
+            rounds
+        }
+    });
+    // A loop of known bound left early by a `return` on an allreduce; the bound from a
+    // `bcast` of data.
+    assert_clean(quote! {
+        fn heat(comm: &Comm, data: &[f64]) -> usize {
+            let steps = bcast(&data.len(), 0, comm);
+            for step in 1..=20_000 {
+                let change = relax(data);
+                let largest = allreduce(&change, Max, comm);
+                if largest < 1e-4 {
+                    return step;
+                }
+            }
+            for _ in 0..steps {
+                barrier(comm);
+            }
+            0
+        }
+    });
+}
+
+#[test]
+fn conditions_on_uniform_values_that_do_not_matter_are_not_decided() {
+    // `if err > worst` neither communicates nor leaves, and the loop over a `bcast` bound
+    // does not communicate: both are skipped as before, not decided once per trip (which
+    // would exceed the runs played).
+    assert_clean(quote! {
+        fn solve(comm: &Comm, u: &mut Vec<f64>, n: usize) -> f64 {
+            let count = bcast(&n, 0, comm);
+            let mut total = 0.0;
+            for _ in 0..count {
+                total += 1.0;
+            }
+            let mut worst = 0.0;
+            loop {
+                let err = allreduce(&step(u), Max, comm);
+                if err > worst {
+                    worst = err;
+                }
+                if err < 1e-6 {
+                    break;
+                }
+            }
+            worst + total
+        }
+    });
+}
+
+#[test]
+fn a_wrong_convergence_loop_is_reported() {
+    // Every trip receives from the left, nobody sends.
+    assert_error(
+        quote! {
+            fn solve(comm: &Comm, u: &mut Vec<f64>) {
+                let left = (comm.rank() + comm.size() - 1) % comm.size();
+                loop {
+                    let ghost = recv(&u[0], Source::rank(left), comm);
+                    let err = allreduce(&(u[0] - ghost), Max, comm);
+                    if err < 1e-6 {
+                        break;
+                    }
+                }
+            }
+        },
+        &["recv"],
+    );
+    // A collective under a uniform condition combined with the rank: rank 0 skips it.
+    assert_error(
+        quote! {
+            fn solve(comm: &Comm, x: f64) {
+                let err = allreduce(&x, Max, comm);
+                if err > 1.0 && comm.rank() != 0 {
+                    barrier(comm);
+                }
+            }
+        },
+        &["barrier"],
+    );
+}
+
+#[test]
+fn conditions_on_data_that_is_not_uniform_still_give_up() {
+    // Local data, received data and a parameter are not the same on every rank.
+    assert_given_up(quote! {
+        fn solve(comm: &Comm, u: &mut Vec<f64>) {
+            loop {
+                barrier(comm);
+                if u[0] < 1e-6 {
+                    break;
+                }
+            }
+        }
+    });
+    assert_given_up(quote! {
+        fn count_up(comm: &Comm, limit: u64) {
+            let mut rounds = 0;
+            while allreduce(&rounds, Max, comm) < limit {
+                barrier(comm);
+                rounds += 1;
+            }
+        }
+    });
+    assert_given_up(quote! {
+        fn received(comm: &Comm) {
+            let flag: u64 = if comm.rank() == 0 { 0 } else { recv(&0_u64, Source::rank(0), comm) };
+            if comm.rank() == 0 {
+                for r in 1..comm.size() { send(&1_u64, Dest::rank(r), comm); }
+            }
+            if flag > 0 {
+                let right = (comm.rank() + 1) % comm.size();
+                send(&flag, Dest::rank(right), comm);
+            }
+        }
+    });
+}
+
+#[test]
+fn impossible_combinations_on_uniform_values_are_not_reported() {
+    // `err < 1.0` false and `err < 2.0` true would be an error, and two conditions on the
+    // same result may not be combined freely: no error, given up.
+    assert_given_up(quote! {
+        fn two(comm: &Comm, x: f64) {
+            let err = allreduce(&x, Max, comm);
+            if err < 1.0 && comm.rank() == 0 {
+                send(&x, Dest::rank(1), comm);
+            }
+            if err >= 1.0 {
+            } else if comm.rank() == 1 {
+                let _y = recv(&x, Source::rank(0), comm);
+            }
+        }
+    });
+    // The results of two collectives may be related (`lo <= hi`): `hi < 1.0` true with
+    // `lo < 1.0` false never happens, and only it fails.
+    assert_given_up(quote! {
+        fn related(comm: &Comm, x: f64) {
+            let hi = allreduce(&x, Max, comm);
+            let lo = allreduce(&x, Min, comm);
+            if hi < 1.0 && comm.rank() == 0 {
+                send(&x, Dest::rank(1), comm);
+            }
+            if lo < 1.0 {
+                if hi < 1.0 && comm.rank() == 1 {
+                    let _y = recv(&x, Source::rank(0), comm);
+                }
+            }
+        }
+    });
+    // A condition on the rank mixed into a uniform value differs from rank to rank.
+    assert_given_up(quote! {
+        fn mixed(comm: &Comm, x: f64) {
+            let err = allreduce(&x, Max, comm) as usize;
+            if err < comm.rank() {
+                let right = (comm.rank() + 1) % comm.size();
+                let left = (comm.rank() + comm.size() - 1) % comm.size();
+                let _y = sendrecv(&x, &x, Source::rank(left), Dest::rank(right), comm);
+            }
+        }
+    });
+    // The same condition on the same value twice goes the same way both times.
+    assert_clean(quote! {
+        fn same(comm: &Comm, x: f64) {
+            let err = allreduce(&x, Max, comm);
+            if err < 1.0 {
+                barrier(comm);
+            }
+            if err < 1.0 {
+                barrier(comm);
+            } else {
+                barrier(comm);
+            }
+        }
+    });
+}
+
+#[test]
+fn a_mistake_of_a_later_trip_is_reported() {
+    // From the second trip on, rank 0 sends a message nobody receives: the run that leaves
+    // at the third trip shows it (the first two trips start in different states).
+    assert_error(
+        quote! {
+            fn late(comm: &Comm, x: f64) {
+                let mut first = true;
+                loop {
+                    let err = allreduce(&x, Max, comm);
+                    if err < 1e-6 {
+                        break;
+                    }
+                    if !first && comm.rank() == 0 {
+                        send(&x, Dest::rank(1), comm);
+                    }
+                    first = false;
+                }
+            }
+        },
+        &["send"],
+    );
+}
+
+#[test]
+fn the_trip_number_of_a_uniform_loop_is_part_of_its_state() {
+    // `i == 5` at the sixth trip: the trips do not repeat, the check does not cut the loop
+    // short, and gives up where the trip number is made unknown.
+    assert_given_up(quote! {
+        fn fifth(comm: &Comm, n: u64, x: f64) {
+            let count = bcast(&n, 0, comm);
+            for i in 0..count {
+                let _e = allreduce(&x, Sum, comm);
+                if i == 5 && comm.rank() == 0 {
+                    send(&x, Dest::rank(1), comm);
+                }
+            }
+        }
+    });
+    // Over the items of an array, followed to the end when few are left: the fourth
+    // item's send is found.
+    assert_error(
+        quote! {
+            fn items(comm: &Comm, x: f64) {
+                for p in [1, 2, 3, 4, 5] {
+                    let e = allreduce(&x, Sum, comm);
+                    if e < 1.0 {
+                        break;
+                    }
+                    if p == 4 && comm.rank() == 0 {
+                        send(&x, Dest::rank(1), comm);
+                    }
+                }
+            }
+        },
+        &["send"],
+    );
+}
+
+#[test]
+fn a_while_loop_from_a_float_constant_and_the_limit_of_runs() {
+    // The first test compares two constants (`f64::MAX > 1e-6`): its directions are both
+    // followed, and the runs are fine.
+    assert_clean(quote! {
+        fn settle(comm: &Comm, u: &mut Vec<f64>) {
+            let mut err = f64::MAX;
+            while err > 1e-6 {
+                barrier(comm);
+                err = allreduce(&relax(u), Max, comm);
+            }
+        }
+    });
+    // Seven conditions on independent results, each with a collective: 128 combinations,
+    // more than are played.
+    let explained = explain(quote! {
+        fn many(comm: &Comm, x: &[f64]) {
+            if allreduce(&x[0], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[1], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[2], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[3], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[4], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[5], Max, comm) > 0.0 { barrier(comm); }
+            if allreduce(&x[6], Max, comm) > 0.0 { barrier(comm); }
+        }
+    });
+    assert!(
+        explained.contains("more than 64 combinations"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn a_short_range_left_on_a_uniform_value_is_followed_to_its_end() {
+    // Three trips at most, each left early on an allreduce: every number of trips is played
+    // (the trip number is known in each), and the third trip's extra send is found.
+    assert_error(
+        quote! {
+            fn three(comm: &Comm, x: f64) {
+                for i in 0..3 {
+                    let e = allreduce(&x, Max, comm);
+                    if e < 1.0 {
+                        break;
+                    }
+                    if i == 2 && comm.rank() == 0 {
+                        send(&x, Dest::rank(1), comm);
+                    }
+                }
+            }
+        },
+        &["send"],
+    );
+}
+
+#[test]
+fn a_uniform_exit_decided_in_a_helper() {
+    let source = r#"
+        fn converged(comm: &Comm, change: f64) -> bool {
+            if allreduce(&change, Max, comm) < 1e-6 {
+                return true;
+            }
+            false
+        }
+
+        #[spmd_jit]
+        fn solve(comm: &Comm, u: &mut Vec<f64>) {
+            let right = (comm.rank() + 1) % comm.size();
+            let left = (comm.rank() + comm.size() - 1) % comm.size();
+            loop {
+                let ghost = sendrecv(&u[0], &u[0], Source::rank(left), Dest::rank(right), comm);
+                if converged(comm, relax(u, ghost)) {
+                    break;
+                }
+            }
+        }
+
+        #[spmd_jit]
+        fn only_rank_zero(comm: &Comm, u: &mut Vec<f64>) {
+            if comm.rank() == 0 {
+                loop {
+                    if converged(comm, relax(u, 0.0)) {
+                        break;
+                    }
+                }
+            }
+        }
+    "#;
+    let (errors, explained) = in_file(source, "solve");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(explained.contains(": checked"), "{explained}");
+    assert!(!explained.contains("not analysed"), "{explained}");
+    let (errors, explained) = in_file(source, "only_rank_zero");
+    assert!(
+        errors.iter().any(|error| error.contains("allreduce")),
+        "{errors:#?}\n{explained}"
+    );
+}

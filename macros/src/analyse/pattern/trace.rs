@@ -150,6 +150,10 @@ pub(crate) enum End {
     GaveUp(GiveUp),
     /// Ran out of steps.
     Budget,
+    /// Stopped at the start of a trip of a loop left on a uniform condition, whose state
+    /// repeats that of the trip before: what follows is what the runs that leave earlier
+    /// already showed, so this run is not played.
+    Covered,
     /// The function cannot run with this rank and size: no value it needs (its `self`) is
     /// ever made with them. Why, where.
     Excluded(GiveUp),

@@ -61,8 +61,68 @@ pub(crate) enum Value {
     Obj {
         ty: String,
     },
+    /// Not computed from the rank and size, but provably the same on every rank: the result
+    /// of a collective that hands every rank the same value (`allreduce`, `bcast`,
+    /// `allgather`), a literal the evaluation does not compute (`1e-4`), and what is computed
+    /// from these and integers. Branches on it take the same direction on every rank.
+    Uniform(std::rc::Rc<Sym>),
     /// Not computed from the rank and size.
     Unknown,
+}
+
+/// A uniform value, as written symbolically: equal texts are equal values on every rank (the
+/// same collective, by its site and its number among the rank's collectives, and the same
+/// operations on it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Sym {
+    pub(crate) text: String,
+    /// The collectives it is computed from, by (site, number): none for a constant.
+    pub(crate) bases: Vec<(usize, usize)>,
+    /// For whether a loop goes on at its k-th trip: the loop and its bounds without `k`. The
+    /// conditions of one family are met in order and the loop stops at the first that is
+    /// false: they combine freely.
+    pub(crate) family: Option<String>,
+}
+
+impl Sym {
+    /// A uniform value: `text` and the collectives it comes from.
+    pub(crate) fn value(text: String, bases: Vec<(usize, usize)>) -> Value {
+        Value::Uniform(std::rc::Rc::new(Sym {
+            text,
+            bases,
+            family: None,
+        }))
+    }
+}
+
+/// A value as a part of a uniform value's text: an integer or boolean (whose value then enters
+/// the text: ranks with different ones get different symbols), or a uniform value; `None`
+/// for anything else.
+pub(crate) fn sym_part(value: &Value) -> Option<(String, Vec<(usize, usize)>)> {
+    match value {
+        Value::Int(v) => Some((v.to_string(), Vec::new())),
+        Value::Bool(b) => Some((b.to_string(), Vec::new())),
+        Value::Uniform(sym) => Some((sym.text.clone(), sym.bases.clone())),
+        _ => None,
+    }
+}
+
+/// `a op b` where one of them is uniform and the other an integer, boolean or uniform value.
+pub(crate) fn uniform_binary(op: &str, a: &Value, b: &Value) -> Option<Value> {
+    if !matches!(a, Value::Uniform(_)) && !matches!(b, Value::Uniform(_)) {
+        return None;
+    }
+    let (x, mut xb) = sym_part(a)?;
+    let (y, yb) = sym_part(b)?;
+    // `x == x`, `x - x`: a value against itself is not any value (one direction of a
+    // condition on it is never taken).
+    if xb.iter().any(|base| yb.contains(base)) {
+        return None;
+    }
+    xb.extend(yb);
+    xb.sort_unstable();
+    xb.dedup();
+    Some(Sym::value(format!("({x} {op} {y})"), xb))
 }
 
 impl Value {

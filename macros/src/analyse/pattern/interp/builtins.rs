@@ -135,6 +135,9 @@ impl Interp<'_> {
                 ),
             );
         }
+        if let Some(value) = uniform_method(&receiver, &name, &args) {
+            return Ok(value);
+        }
         value_method(&receiver, &name, &args, call.method.span())
     }
 
@@ -703,10 +706,13 @@ fn range_method(
 fn array_method(receiver: &Value, items: &[Value], name: &str, args: &[Value]) -> Value {
     match (name, args.first()) {
         ("len" | "count", _) => Value::Int(items.len() as i128),
-        ("contains", Some(x)) if *x != Value::Unknown => {
+        ("contains", Some(x)) if !matches!(x, Value::Unknown | Value::Uniform(_)) => {
             if items.contains(x) {
                 Value::Bool(true)
-            } else if items.contains(&Value::Unknown) {
+            } else if items
+                .iter()
+                .any(|item| matches!(item, Value::Unknown | Value::Uniform(_)))
+            {
                 Value::Unknown
             } else {
                 Value::Bool(false)
@@ -726,4 +732,57 @@ fn array_method(receiver: &Value, items: &[Value], name: &str, args: &[Value]) -
         ),
         _ => Value::Unknown,
     }
+}
+
+/// A method of the numbers' that computes a value from its receiver and arguments alone, on a
+/// uniform receiver with integer, boolean or uniform arguments: uniform.
+fn uniform_method(receiver: &Value, name: &str, args: &[Value]) -> Option<Value> {
+    const PURE: &[&str] = &[
+        "abs",
+        "sqrt",
+        "min",
+        "max",
+        "powi",
+        "powf",
+        "floor",
+        "ceil",
+        "round",
+        "is_nan",
+        "is_finite",
+        "clone",
+        "to_owned",
+        "len",
+        "is_empty",
+        "signum",
+        "clamp",
+        "exp",
+        "ln",
+        "log10",
+        "log2",
+        "total_cmp",
+        "partial_cmp",
+        "is_lt",
+        "is_le",
+        "is_gt",
+        "is_ge",
+    ];
+    let Value::Uniform(sym) = receiver else {
+        return None;
+    };
+    if !PURE.contains(&name) {
+        return None;
+    }
+    let mut bases = sym.bases.clone();
+    let mut parts = Vec::new();
+    for arg in args {
+        let (text, more) = crate::analyse::pattern::value::sym_part(arg)?;
+        parts.push(text);
+        bases.extend(more);
+    }
+    bases.sort_unstable();
+    bases.dedup();
+    Some(crate::analyse::pattern::value::Sym::value(
+        format!("{}.{name}({})", sym.text, parts.join(", ")),
+        bases,
+    ))
 }

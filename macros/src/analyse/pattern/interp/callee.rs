@@ -636,6 +636,7 @@ impl<'a> Interp<'a> {
             self_ty: found.self_ty.clone(),
             file: Some(found.file),
             pure: self.shared.pure || !in_place,
+            oracle: self.shared.oracle,
         };
         let loops = self.loops.clone();
         let call_depth = self.call_depth + 1;
@@ -656,6 +657,7 @@ impl<'a> Interp<'a> {
         inner.loops = loops;
         inner.call_depth = call_depth;
         inner.next_request = self.next_request;
+        inner.next_collective = self.next_collective;
         let mut bound = Vec::new();
         if let Some((value, _)) = &receiver {
             bound.push(("self".to_owned(), value.clone()));
@@ -684,6 +686,8 @@ impl<'a> Interp<'a> {
         let events = std::mem::take(&mut inner.events);
         let trips = std::mem::take(&mut inner.trips);
         self.next_request = inner.next_request;
+        self.next_collective = inner.next_collective;
+        self.chosen += inner.chosen;
         drop(inner);
         if !in_place {
             *self.budget -= start - steps;

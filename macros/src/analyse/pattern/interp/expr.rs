@@ -6,8 +6,11 @@ use syn::{
     ExprRange, ExprStruct, ExprUnary, Lit, Member, RangeLimits, Type, UnOp,
 };
 
+use quote::ToTokens;
+
 use super::effects::Effects;
 use super::{CONST_DEPTH_LIMIT, Ctl, Interp, R, Value, give_up, panic_at, target_name};
+use crate::analyse::pattern::value::{Sym, uniform_binary};
 use crate::analyse::syntax::{compound_op, is_const_name, root_name};
 
 /// The integer types, as casts and associated functions (`usize::min`) name them.
@@ -139,6 +142,13 @@ impl Interp<'_> {
         if segments.len() == 1 {
             return self.constant(&last);
         }
+        // `f64::MAX`, `f32::EPSILON`: the same on every rank.
+        if segments.len() == 2
+            && matches!(segments[0].ident.to_string().as_str(), "f64" | "f32")
+            && is_const_name(&last)
+        {
+            return Sym::value(format!("{}::{last}", segments[0].ident), Vec::new());
+        }
         self.unit_variant(path).unwrap_or(Value::Unknown)
     }
 
@@ -178,6 +188,8 @@ impl Interp<'_> {
         self.const_depth -= 1;
         match value {
             Value::Int(_) | Value::Bool(_) => value,
+            // A constant not computed (`1e-4`) is the same on every rank.
+            Value::Uniform(ref sym) if sym.bases.is_empty() => value,
             _ => Value::Unknown,
         }
     }
@@ -188,6 +200,12 @@ impl Interp<'_> {
             (UnOp::Neg(_), Value::Int(v)) => v.checked_neg().map_or(Value::Unknown, Value::Int),
             (UnOp::Not(_), Value::Bool(b)) => Value::Bool(!b),
             (UnOp::Deref(_), value) => value,
+            (UnOp::Neg(_), Value::Uniform(sym)) => {
+                Sym::value(format!("(-{})", sym.text), sym.bases.clone())
+            }
+            (UnOp::Not(_), Value::Uniform(sym)) => {
+                Sym::value(format!("(!{})", sym.text), sym.bases.clone())
+            }
             _ => Value::Unknown,
         })
     }
@@ -255,6 +273,10 @@ impl Interp<'_> {
         let right = self.expr(&binary.right)?;
         let op = compound.as_ref().unwrap_or(&binary.op);
         let result = match apply(op, &left, &right) {
+            Ok(Value::Unknown) => {
+                let text = op.to_token_stream().to_string();
+                uniform_binary(&text, &left, &right).unwrap_or(Value::Unknown)
+            }
             Ok(value) => value,
             Err(()) => return panic_at(binary.span()),
         };
@@ -295,6 +317,10 @@ impl Interp<'_> {
         Ok(match value {
             Value::Int(v) if int_type(&cast.ty) && (v >= 0 || !unsigned(&cast.ty)) => Value::Int(v),
             Value::Bool(b) if int_type(&cast.ty) => Value::Int(i128::from(b)),
+            Value::Uniform(sym) => Sym::value(
+                format!("({} as {})", sym.text, cast.ty.to_token_stream()),
+                sym.bases.clone(),
+            ),
             _ => Value::Unknown,
         })
     }
@@ -419,6 +445,8 @@ pub(super) fn literal(lit: &Lit) -> Value {
             .base10_parse::<i128>()
             .map_or(Value::Unknown, Value::Int),
         Lit::Bool(b) => Value::Bool(b.value),
+        // Not computed, but the same on every rank.
+        Lit::Float(float) => Sym::value(format!("{float}"), Vec::new()),
         _ => Value::Unknown,
     }
 }

@@ -243,6 +243,7 @@ fn run_site(callees: &Callees<'_>, site: &Site, size: i128, rank: i128, budget: 
         self_ty: found.self_ty.clone(),
         file: Some(found.file),
         pure: true,
+        oracle: None,
     };
     let start = (*budget).min(SITE_STEPS);
     let mut steps = start;

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{
     BinOp, Block, Expr, ExprBlock, ExprBreak, ExprForLoop, ExprIf, ExprLoop, ExprMatch, ExprReturn,
@@ -31,7 +32,8 @@ use syn::{
 
 use super::krate::CrateFile;
 use super::trace::{CommName, End, Event, GiveUp, Trace, Trip};
-use super::value::Value;
+use super::value::{Sym, Value, sym_part};
+use super::words;
 use crate::analyse::syntax::binding_names;
 use effects::Effects;
 use pat::{Matches, unknowns};
@@ -41,6 +43,10 @@ pub(crate) use callee::{Callees, Sources, imported_from_crate};
 /// The most iterations of a loop that does not communicate before its effects are made
 /// unknown instead of followed.
 const QUIET_LOOP_LIMIT: u32 = 1024;
+
+/// A loop left on a uniform value whose range has at most this many items left is followed
+/// to its end rather than cut short by the repeat of its trips' state.
+const FEW_TRIPS: i128 = 4;
 
 /// The most items a value is made into at once (a `for` over an array, `(a..b).rev()`,
 /// `.step_by(..)`): unlike a range walked lazily, the items are all held, so their number is
@@ -87,6 +93,9 @@ pub(crate) struct Shared<'a> {
     /// not decided that leaves by `return Err(..)` is skipped, the result then being
     /// `Ok(..)` only on the path followed.
     pub(crate) pure: bool,
+    /// The directions of the conditions on uniform values in this run of the ranks; `None`:
+    /// such conditions are not decided (they are unknown).
+    pub(crate) oracle: Option<&'a std::cell::RefCell<super::choice::Oracle>>,
 }
 
 /// Control leaving an expression other than by its value.
@@ -171,6 +180,16 @@ struct Interp<'a> {
     capture: Option<(usize, Option<Value>)>,
     /// The number of the next request issued on this rank (shared with the calls followed).
     next_request: usize,
+    /// The number of the next collective called on this rank (shared with the calls
+    /// followed): the results of the k-th collective are the same on every rank.
+    next_collective: usize,
+    /// How many conditions on uniform values this rank decided (with the calls followed).
+    chosen: usize,
+    /// Whether the condition being evaluated decides a uniform value (see
+    /// [`Interp::branches_matter`]).
+    decide_uniform: bool,
+    /// Per `if`, whether a branch communicates or leaves.
+    branches_matter: HashMap<usize, bool>,
 }
 
 impl<'a> Interp<'a> {
@@ -193,6 +212,10 @@ impl<'a> Interp<'a> {
             skipped: false,
             capture: None,
             next_request: 0,
+            next_collective: 0,
+            chosen: 0,
+            decide_uniform: false,
+            branches_matter: HashMap::new(),
         }
     }
 
@@ -228,6 +251,139 @@ enum Next<'a> {
     For(&'a Pat, std::vec::IntoIter<Value>),
     /// The next item and the end of a range.
     Range(&'a Pat, i128, i128),
+    /// A range with a uniform end, or whose position is no longer followed (the trips from
+    /// the third of a loop left on a uniform value).
+    Uniform(UniformRange<'a>),
+}
+
+/// A range whose position or end is not followed but the same on every rank: whether the
+/// loop goes on at each trip is a direction taken on every rank alike.
+struct UniformRange<'a> {
+    pat: &'a Pat,
+    /// The loop's `for`.
+    span: Span,
+    /// The loop, its entry and its bounds, in words: ranks whose ranges differ get different
+    /// symbols.
+    family: String,
+    bases: Vec<(usize, usize)>,
+    /// The trip about to start, and the item it binds if known.
+    trip: u32,
+    item: Option<i128>,
+}
+
+/// The state of a rank at the start of a loop's trip: what decides what the trip does.
+struct Snapshot {
+    vars: Vec<(String, Value)>,
+    /// The position of the range or items looped over (`None`: not followed, or neither).
+    position: Option<i128>,
+}
+
+impl Snapshot {
+    /// Whether this state is one of those `before` stands for: the same variables, each with
+    /// the same value, or any value where `before` has an unknown one, or any uniform value
+    /// where `before` has one (the conditions on them take both directions).
+    fn within(&self, before: &Snapshot) -> bool {
+        self.position == before.position
+            && self.vars.len() == before.vars.len()
+            && self
+                .vars
+                .iter()
+                .zip(&before.vars)
+                .all(|((name, now), (was_name, was))| name == was_name && covers(was, now))
+    }
+}
+
+/// Whether `was` stands for `now` in a trip's state.
+fn covers(was: &Value, now: &Value) -> bool {
+    match (was, now) {
+        (Value::Unknown, _) => true,
+        (Value::Uniform(_), Value::Uniform(_)) => true,
+        _ => was == now,
+    }
+}
+
+impl Interp<'_> {
+    /// The state at the start of a trip, `next` starting it.
+    fn snapshot(&self, next: &Next<'_>) -> Snapshot {
+        Snapshot {
+            vars: self.scopes.iter().flatten().cloned().collect(),
+            position: match next {
+                Next::Range(_, start, _) => Some(*start),
+                Next::Uniform(range) => range.item,
+                Next::For(_, items) => Some(items.len() as i128),
+                Next::Loop | Next::While(_) => None,
+            },
+        }
+    }
+
+    /// Makes unknown what changed from one trip's start to the next (`before`, `now`): the
+    /// variables whose values differ (but uniform ones), and a range's position, whose
+    /// going on becomes a direction on a uniform value.
+    fn widen(
+        &mut self,
+        before: &Snapshot,
+        now: &Snapshot,
+        next: &mut Next<'_>,
+        (loop_id, span): (usize, Span),
+        entered: usize,
+    ) -> R<()> {
+        let same_names = before.vars.len() == now.vars.len()
+            && before
+                .vars
+                .iter()
+                .zip(&now.vars)
+                .all(|((a, _), (b, _))| a == b);
+        if !same_names {
+            return give_up(
+                span,
+                "the variables of a loop left on a value that is the same on every rank differ \
+                 from trip to trip",
+            );
+        }
+        let mut changed = Vec::new();
+        for ((name, was), (_, value)) in before.vars.iter().zip(&now.vars) {
+            let both_uniform = matches!((was, value), (Value::Uniform(_), Value::Uniform(_)));
+            if was != value && !both_uniform {
+                changed.push(name.clone());
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        for name in &changed {
+            self.assign(name, Value::Unknown);
+        }
+        if before.position != now.position {
+            match next {
+                Next::Uniform(range) => range.item = None,
+                Next::For(..) => {
+                    return give_up(
+                        span,
+                        "a loop over the items of an array, left on a value that is the same on \
+                         every rank, is not followed past its second trip",
+                    );
+                }
+                Next::Range(..) | Next::Loop | Next::While(_) => {}
+            }
+        }
+        if let Next::Range(pat, start, end) = next
+            && before.position != now.position
+        {
+            // The ranks leave together where their ranges are the same: the range's first
+            // position and end are in the symbol (a rank whose range differs gets another).
+            let first = before.position.unwrap_or(*start);
+            *next = Next::Uniform(UniformRange {
+                pat,
+                span,
+                family: format!(
+                    "loop {loop_id} entered after {entered} collectives, at {first} of ..{end}"
+                ),
+                bases: vec![(loop_id, usize::MAX)],
+                trip: 0,
+                item: None,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// A syntax node's identity: the same for every rank and every iteration that runs it.
@@ -478,13 +634,45 @@ impl Interp<'_> {
             Expr::Paren(inner) if matches!(*inner.expr, Expr::Let(_)) => {
                 self.condition(&inner.expr, binds)
             }
-            other => Ok(Matches::of_bool(self.expr(other)?.bool())),
+            other => {
+                let value = self.expr(other)?;
+                Ok(Matches::of_bool(value.bool().or_else(|| {
+                    self.uniform_choice(&value, || {
+                        format!(
+                            "`{}`{}",
+                            other.to_token_stream(),
+                            words::at_line(other.span())
+                        )
+                    })
+                })))
+            }
         }
+    }
+
+    /// The direction of a condition on a uniform value, the same on every rank: `None` for
+    /// any other value, or where directions are not chosen.
+    /// `written`: the condition as written, for the errors.
+    fn uniform_choice(&mut self, value: &Value, written: impl FnOnce() -> String) -> Option<bool> {
+        let Value::Uniform(sym) = value else {
+            return None;
+        };
+        if !self.decide_uniform {
+            return None;
+        }
+        let oracle = self.shared.oracle?;
+        self.chosen += 1;
+        Some(oracle.borrow_mut().choose(sym, written))
     }
 
     fn expr_if(&mut self, expr_if: &ExprIf) -> R<Value> {
         let mut binds = Vec::new();
-        let cond = self.condition(&expr_if.cond, &mut binds)?;
+        // A condition on a uniform value is decided (every rank taking the same direction) only
+        // where a branch communicates or leaves: elsewhere both are skipped at once.
+        let decide = self.branches_matter(expr_if);
+        let outer = std::mem::replace(&mut self.decide_uniform, decide);
+        let cond = self.condition(&expr_if.cond, &mut binds);
+        self.decide_uniform = outer;
+        let cond = cond?;
         let otherwise = expr_if.else_branch.as_ref().map(|(_, e)| &**e);
         match cond {
             Matches::Yes => self.scoped_with(binds, |this| this.block(&expr_if.then_branch)),
@@ -498,6 +686,28 @@ impl Interp<'_> {
                 Ok(Value::Unknown)
             }
         }
+    }
+
+    /// Whether a branch of an `if` communicates or leaves, once per `if` (a guess from the
+    /// first time it is asked: deciding a condition where it was not needed costs runs, and
+    /// not deciding one costs what the old evaluation did, both sound).
+    fn branches_matter(&mut self, expr_if: &ExprIf) -> bool {
+        if self.shared.oracle.is_none() {
+            return false;
+        }
+        let id = id_of(expr_if);
+        if let Some(&known) = self.branches_matter.get(&id) {
+            return known;
+        }
+        let mut effects = vec![Effects::of_block(&expr_if.then_branch, self)];
+        if let Some((_, otherwise)) = &expr_if.else_branch {
+            effects.push(Effects::of_expr(otherwise, self));
+        }
+        let matters = effects
+            .iter()
+            .any(|effects| effects.communicates || effects.leaves);
+        self.branches_matter.insert(id, matters);
+        matters
     }
 
     /// Branches one of which runs, the condition not known: fine when none communicates or
@@ -559,6 +769,18 @@ impl Interp<'_> {
     }
 
     fn for_loop(&mut self, for_loop: &ExprForLoop, whole: &Expr) -> R<Value> {
+        if let Some(next) = self.uniform_range(for_loop)? {
+            return self.looping(
+                Loop {
+                    id: id_of(for_loop),
+                    span: for_loop.for_token.span,
+                    label: label_name(for_loop.label.as_ref()),
+                    body: &for_loop.body,
+                    whole,
+                },
+                next,
+            );
+        }
         let iterable = self.expr(&for_loop.expr)?;
         let next = match iterable {
             // A range is walked lazily: the loop's budget bounds it, not its length.
@@ -588,6 +810,62 @@ impl Interp<'_> {
             },
             next,
         )
+    }
+
+    /// A `for` over `a..b` or `a..=b` where an end is uniform and the other too or an
+    /// integer: each trip goes on by a direction taken on every rank alike. `None` for any
+    /// other `for` (evaluated as it is).
+    fn uniform_range<'f>(&mut self, for_loop: &'f ExprForLoop) -> R<Option<Next<'f>>> {
+        let Expr::Range(range) = &*for_loop.expr else {
+            return Ok(None);
+        };
+        let (Some(start), Some(end)) = (&range.start, &range.end) else {
+            return Ok(None);
+        };
+        if self.shared.oracle.is_none() {
+            return Ok(None);
+        }
+        // Evaluated here and once again by the caller when this is not such a range: only
+        // when neither end may have effects.
+        let pure = |expr: &Expr| matches!(expr, Expr::Lit(_) | Expr::Path(_) | Expr::Field(_));
+        if !pure(start) || !pure(end) {
+            return Ok(None);
+        }
+        let first = self.expr(start)?;
+        let last = self.expr(end)?;
+        let uniform = |value: &Value| matches!(value, Value::Uniform(_));
+        if !uniform(&first) && !uniform(&last) {
+            return Ok(None);
+        }
+        // A loop that neither communicates nor leaves is skipped at once, as before.
+        let effects = Effects::of_block(&for_loop.body, self);
+        if !effects.communicates && !effects.leaves {
+            return Ok(None);
+        }
+        let (Some((from, mut bases)), Some((to, more))) = (sym_part(&first), sym_part(&last))
+        else {
+            return Ok(None);
+        };
+        bases.extend(more);
+        let id = id_of(for_loop);
+        bases.push((id, usize::MAX));
+        bases.sort_unstable();
+        bases.dedup();
+        let limits = match range.limits {
+            syn::RangeLimits::HalfOpen(_) => "..",
+            syn::RangeLimits::Closed(_) => "..=",
+        };
+        Ok(Some(Next::Uniform(UniformRange {
+            pat: &for_loop.pat,
+            span: for_loop.for_token.span,
+            family: format!(
+                "loop {id} entered after {} collectives, over {from}{limits}{to}",
+                self.next_collective
+            ),
+            bases,
+            trip: 0,
+            item: first.int(),
+        })))
     }
 
     fn expr_while(&mut self, expr_while: &ExprWhile, whole: &Expr) -> R<Value> {
@@ -640,6 +918,19 @@ impl Interp<'_> {
         count: &mut u32,
     ) -> R<()> {
         let quiet = !effects.communicates;
+        let chosen_before = self.chosen;
+        let entered = self.next_collective;
+        // The state at the start of the trip before, once the loop took a direction on a
+        // uniform value (the first trip's, kept in case it does so in the first trip);
+        // whether it was widened.
+        let mut previous: Option<Snapshot> =
+            (!quiet && self.shared.oracle.is_some()).then(|| self.snapshot(&next));
+        let mut compared = false;
+        // A state that differed was passed over, without making anything unknown.
+        let mut passed = false;
+        let mut widened = false;
+        // The trip that started last starts as the one before it did.
+        let mut repeats = false;
         loop {
             self.tick()?;
             if quiet && *count >= QUIET_LOOP_LIMIT {
@@ -650,8 +941,69 @@ impl Interp<'_> {
                 self.forget(&effects.assigned);
                 return Ok(());
             }
+            // A range or array with few items left ends soon: its trips are followed to the
+            // end (making its position unknown would let it go on past its end).
+            let ends_soon = match &next {
+                Next::Range(_, start, end) => end.saturating_sub(*start) <= FEW_TRIPS,
+                Next::For(_, items) => items.len() as i128 <= FEW_TRIPS,
+                Next::Loop | Next::While(_) | Next::Uniform(_) => false,
+            };
+            if !quiet && self.chosen > chosen_before && !ends_soon {
+                // The trips run as long as conditions on uniform values say: each run of the
+                // ranks follows one number of trips. Once two trips start in the same state
+                // (what differs made unknown once), every later trip does what the second
+                // did: the runs that leave in the first of them (no repeat) and in the second
+                // (one repeat) show what any number of repeats does, and the runs that go on
+                // are not followed further.
+                let now = self.snapshot(&next);
+                if !compared && *count != 1 {
+                    // The first direction was taken after the first trip: the first trip's
+                    // state is not the one before.
+                    previous = None;
+                }
+                compared = true;
+                match previous.take() {
+                    Some(before) if repeats => {
+                        if !now.within(&before) {
+                            return give_up(
+                                lp.span,
+                                "this loop is left on a value that is the same on every rank, \
+                                 but the state of its trips keeps changing",
+                            );
+                        }
+                        return Err(Ctl::Stop(End::Covered));
+                    }
+                    None => previous = Some(now),
+                    Some(before) if now.within(&before) => {
+                        repeats = true;
+                        previous = Some(before);
+                    }
+                    Some(_) if !passed => {
+                        // The first trips often differ (a flag set once, a counter): the
+                        // next may still repeat this one as it is.
+                        passed = true;
+                        previous = Some(now);
+                    }
+                    Some(_) if widened => {
+                        return give_up(
+                            lp.span,
+                            "this loop is left on a value that is the same on every rank, but \
+                             the state of its trips keeps changing (a variable it updates that \
+                             the check computes)",
+                        );
+                    }
+                    Some(before) => {
+                        self.widen(&before, &now, &mut next, (lp.id, lp.span), entered)?;
+                        widened = true;
+                        previous = Some(self.snapshot(&next));
+                    }
+                }
+            }
             let mut binds = Vec::new();
-            match self.next_iteration(&mut next, &mut binds)? {
+            let outer = std::mem::replace(&mut self.decide_uniform, !quiet || effects.leaves);
+            let going_on = self.next_iteration(&mut next, &mut binds);
+            self.decide_uniform = outer;
+            match going_on? {
                 Matches::Yes => {}
                 Matches::No => return Ok(()),
                 Matches::Unknown => {
@@ -692,6 +1044,28 @@ impl Interp<'_> {
                     Matches::Yes
                 } else {
                     Matches::No
+                }
+            }
+            Next::Uniform(range) => {
+                let sym = Value::Uniform(Rc::new(Sym {
+                    text: format!("{} goes on at trip {}", range.family, range.trip),
+                    bases: range.bases.clone(),
+                    family: Some(range.family.clone()),
+                }));
+                range.trip += 1;
+                let span = range.span;
+                let goes_on = self
+                    .uniform_choice(&sym, || format!("the loop{} goes on", words::at_line(span)));
+                match goes_on {
+                    Some(true) => {
+                        let item = range.item.map_or(Value::Unknown, Value::Int);
+                        range.item = range.item.and_then(|item| item.checked_add(1));
+                        self.pattern(range.pat, &item, binds)?;
+                        Matches::Yes
+                    }
+                    Some(false) => Matches::No,
+                    // Not decided here: as a condition not known.
+                    None => Matches::Unknown,
                 }
             }
             Next::For(pat, items) => match items.next() {

@@ -5,6 +5,7 @@ use syn::{Expr, ExprCall};
 
 use super::{Ctl, EVENT_LIMIT, End, Interp, R, Value, give_up, id_of};
 use crate::analyse::pattern::trace::{Event, Kind, strip};
+use crate::analyse::pattern::value::Sym;
 use crate::ops::{Op, REDUCTION_OPERATORS, Role};
 
 /// The name of the reduction operator of an op call, when it is one of the runtime's.
@@ -137,6 +138,25 @@ impl Interp<'_> {
             .map(|(value, _)| (value, true))
             .or_else(|| param(Role::Output).map(|(value, _)| (value, false)))
             .and_then(|(value, exact)| Some((elements(value)?, exact)));
+        let uniform = if op.is_collective() {
+            let number = self.next_collective;
+            self.next_collective += 1;
+            // The same result on every rank, of data not computed: any value, the same
+            // everywhere. (A result of data that is computed is some value the evaluation
+            // does not work out: not taken as any value.)
+            let data_unknown = param(Role::Data).is_some_and(|(value, _)| match value {
+                Value::Unknown => true,
+                // `[x; n]`, `vec![x; n]`: a length, items not followed.
+                Value::Array(items) => items.iter().all(|item| *item == Value::Unknown),
+                _ => false,
+            });
+            (op.same_on_every_rank && !op.issues_request() && data_unknown).then(|| {
+                let site = id_of(call);
+                Sym::value(format!("c{site}#{number}"), vec![(site, number)])
+            })
+        } else {
+            None
+        };
         self.events.push(Event {
             op,
             span,
@@ -152,7 +172,11 @@ impl Interp<'_> {
         if self.events.len() > EVENT_LIMIT {
             return Err(Ctl::Stop(End::Budget));
         }
-        Ok(result_of(op, explicit, request))
+        match uniform {
+            Some(value) if !explicit => Ok(value),
+            Some(value) => Ok(Value::Tuple(vec![value, Value::Token])),
+            None => Ok(result_of(op, explicit, request)),
+        }
     }
 }
 
