@@ -266,8 +266,10 @@ fn jit_allreduce_in_place(a: &mut [f64], comm: &Comm) {
 }
 
 #[spmd_jit]
-fn jit_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, comm: &Comm) {
-    if first {
+fn jit_ping_pong(a: &[f64], b: &mut [f64], comm: &Comm) {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
+    if comm.rank() == 0 {
         send(a, peer, comm);
         recv_into(b, peer, comm);
     } else {
@@ -277,12 +279,16 @@ fn jit_ping_pong(a: &[f64], b: &mut [f64], first: bool, peer: usize, comm: &Comm
 }
 
 #[spmd_jit]
-fn jit_sendrecv(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
+fn jit_sendrecv(a: &[f64], b: &mut [f64], comm: &Comm) {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
     sendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
 }
 
 #[spmd_jit]
-fn jit_exchange(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
+fn jit_exchange(a: &[f64], b: &mut [f64], comm: &Comm) {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
     let receive = irecv_into(b, peer, comm);
     let sent = isend(a, peer, comm);
     wait_all((receive, sent), comm);
@@ -308,14 +314,18 @@ fn jit_iallreduce_handed_over(a: Vec<f64>, b: Vec<f64>, comm: &Comm) -> (Vec<f64
 
 /// `isendrecv_into` with the peer, lent buffers.
 #[spmd_jit]
-fn jit_isendrecv(a: &[f64], b: &mut [f64], peer: usize, comm: &Comm) {
+fn jit_isendrecv(a: &[f64], b: &mut [f64], comm: &Comm) {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
     let exchanged = isendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
     wait(exchanged);
 }
 
 /// `isendrecv_into` with the peer, `Vec`s handed over.
 #[spmd_jit]
-fn jit_isendrecv_handed_over(a: Vec<f64>, b: Vec<f64>, peer: usize, comm: &Comm) -> [Vec<f64>; 2] {
+fn jit_isendrecv_handed_over(a: Vec<f64>, b: Vec<f64>, comm: &Comm) -> [Vec<f64>; 2] {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
     let exchanged = isendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
     let (a, (b, _)) = wait(exchanged);
     [a, b]
@@ -352,7 +362,9 @@ fn jit_ialltoallv_handed_over(
 
 /// The exchange with the buffers handed over: moved into the requests, handed back by the wait.
 #[spmd_jit]
-fn jit_exchange_handed_over(a: Vec<f64>, b: Vec<f64>, peer: usize, comm: &Comm) -> [Vec<f64>; 2] {
+fn jit_exchange_handed_over(a: Vec<f64>, b: Vec<f64>, comm: &Comm) -> [Vec<f64>; 2] {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
     let receive = irecv_into(b, peer, comm);
     let sent = isend(a, peer, comm);
     let ((b, _), a) = wait_all((receive, sent), comm);
@@ -387,7 +399,9 @@ fn jit_reduce_scatter_block(a: &[f64], b: &mut [f64], comm: &Comm) {
 
 /// The halo exchange on array columns: the call site's staging buffers are reused.
 #[spmd_jit]
-fn jit_halo(out: &ArrayViewMut1<f64>, ghost: &mut ArrayViewMut1<f64>, peer: usize, comm: &Comm) {
+fn jit_halo(out: &ArrayViewMut1<f64>, ghost: &mut ArrayViewMut1<f64>, comm: &Comm) {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
     sendrecv_into(
         out,
         ghost,
@@ -817,8 +831,8 @@ impl Benchmarked for PingPong {
     fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
         let Bufs { a, b, .. } = bufs;
         match variant {
-            Variant::Ours => jit_ping_pong(a, b, ctx.rank == 0, ctx.peer, &ctx.comm),
-            Variant::Unguarded => jit_ping_pong(a, b, ctx.rank == 0, ctx.peer, &ctx.unguarded),
+            Variant::Ours => jit_ping_pong(a, b, &ctx.comm),
+            Variant::Unguarded => jit_ping_pong(a, b, &ctx.unguarded),
             _ => no_jit_form(Self::NAME, variant),
         }
     }
@@ -865,8 +879,8 @@ impl Benchmarked for Sendrecv {
     fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
         let Bufs { a, b, .. } = bufs;
         match variant {
-            Variant::Ours => jit_sendrecv(a, b, ctx.peer, &ctx.comm),
-            Variant::Unguarded => jit_sendrecv(a, b, ctx.peer, &ctx.unguarded),
+            Variant::Ours => jit_sendrecv(a, b, &ctx.comm),
+            Variant::Unguarded => jit_sendrecv(a, b, &ctx.unguarded),
             _ => no_jit_form(Self::NAME, variant),
         }
     }
@@ -1216,7 +1230,7 @@ impl Benchmarked for Exchange {
     fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
         let Bufs { a, b, .. } = bufs;
         match variant {
-            Variant::Ours => jit_exchange(a, b, ctx.peer, &ctx.comm),
+            Variant::Ours => jit_exchange(a, b, &ctx.comm),
             Variant::HandedOver | Variant::Unguarded => {
                 let comm = if variant == Variant::Unguarded {
                     &ctx.unguarded
@@ -1224,7 +1238,7 @@ impl Benchmarked for Exchange {
                     &ctx.comm
                 };
                 let [sent, received] =
-                    jit_exchange_handed_over(std::mem::take(a), std::mem::take(b), ctx.peer, comm);
+                    jit_exchange_handed_over(std::mem::take(a), std::mem::take(b), comm);
                 (*a, *b) = (sent, received);
             }
             _ => no_jit_form(Self::NAME, variant),
@@ -1363,7 +1377,7 @@ impl Benchmarked for Isendrecv {
     fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
         let Bufs { a, b, .. } = bufs;
         match variant {
-            Variant::Ours => jit_isendrecv(a, b, ctx.peer, &ctx.comm),
+            Variant::Ours => jit_isendrecv(a, b, &ctx.comm),
             Variant::HandedOver | Variant::Unguarded => {
                 let comm = if variant == Variant::Unguarded {
                     &ctx.unguarded
@@ -1371,7 +1385,7 @@ impl Benchmarked for Isendrecv {
                     &ctx.comm
                 };
                 let [sent, received] =
-                    jit_isendrecv_handed_over(std::mem::take(a), std::mem::take(b), ctx.peer, comm);
+                    jit_isendrecv_handed_over(std::mem::take(a), std::mem::take(b), comm);
                 (*a, *b) = (sent, received);
             }
             _ => no_jit_form(Self::NAME, variant),
@@ -1623,7 +1637,7 @@ impl Benchmarked for HaloColumn {
         match variant {
             Variant::Ours => {
                 let (out, mut ghost) = halo_columns(&mut bufs.a);
-                jit_halo(&out, &mut ghost, ctx.peer, &ctx.comm)
+                jit_halo(&out, &mut ghost, &ctx.comm)
             }
             _ => no_jit_form(Self::NAME, variant),
         }
