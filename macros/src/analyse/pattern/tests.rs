@@ -1924,3 +1924,22 @@ fn a_uniform_exit_decided_in_a_helper() {
         "{errors:#?}\n{explained}"
     );
 }
+
+#[test]
+fn unknown_roots_are_partly_checked() {
+    // MBI's ParamMatching_Root_from_buffer: a root read from data is not compared, and the
+    // function is not reported as wholly checked.
+    let item = quote! {
+        fn rooted(comm: &Comm, data: &[usize]) {
+            let root = data[0] % comm.size();
+            bcast(&[1.0], root, comm);
+        }
+    };
+    assert!(errors(item.clone()).is_empty());
+    let explained = explain(item);
+    assert!(
+        explained.contains("`rooted`: partly checked")
+            && explained.contains("the root of `bcast` is not computed from the rank and size"),
+        "{explained}"
+    );
+}
