@@ -42,9 +42,10 @@ trait Pending<'a> {
     fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> Self::Output;
 }
 
-/// An [`InFlight`] and what makes its result once it completed (both `None` once finished).
+/// An [`InFlight`] and what makes its result once it completed (`make` is `None`, and the
+/// `InFlight` completed and empty, once finished).
 struct Flight<'a, S: Element, R: Element, F> {
-    flight: Option<InFlight<'a, S, R>>,
+    flight: InFlight<'a, S, R>,
     make: Option<F>,
 }
 
@@ -57,17 +58,18 @@ where
     type Output = T;
 
     fn test(&mut self) -> SysResult<bool> {
-        match &mut self.flight {
-            Some(flight) => flight.test(),
-            None => Ok(true),
+        if self.make.is_none() {
+            return Ok(true);
         }
+        self.flight.test()
     }
 
+    #[inline]
     fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> T {
-        let (Some(flight), Some(make)) = (self.flight.take(), self.make.take()) else {
+        let Some(make) = self.make.take() else {
             unreachable!("a request is finished once")
         };
-        make(flight.wait(), call, origin)
+        make(self.flight.wait_in_place(), call, origin)
     }
 }
 
@@ -184,7 +186,7 @@ impl<'a, T> Request<'a, T> {
     {
         Request {
             pending: recycle::boxed(Flight {
-                flight: Some(flight),
+                flight,
                 make: Some(make),
             }),
             comm: call.comm,

@@ -247,6 +247,14 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     /// Waits for every request (`MPI_Wait`), then hands the memory back, the received elements
     /// validated.
     pub(crate) fn wait(mut self) -> SysResult<Completed<S, R>> {
+        self.wait_in_place()
+    }
+
+    /// [`wait`](InFlight::wait) that leaves `self` completed and empty, its memory handed
+    /// back: what is left to drop is nothing MPI uses (moving the whole `InFlight` out of the
+    /// request that holds it would cost a copy of it).
+    #[inline]
+    pub(crate) fn wait_in_place(&mut self) -> SysResult<Completed<S, R>> {
         if let Some(deferred) = self.deferred.take() {
             // The receive first: the peer's send may wait for it, and this rank's send for
             // the peer.
@@ -263,7 +271,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         }
         let completed = self.complete();
         // MPI reads the counts no more, whatever the outcome.
-        std::mem::take(&mut self.arrays).recycle();
+        self.recycle_arrays();
         completed?;
         validate(self.function, &mut self.recv)?;
         Ok(Completed {
@@ -273,7 +281,17 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         })
     }
 
+    /// Gives the counts and displacements back for reuse, if there are any: MPI reads them no
+    /// more.
+    #[inline]
+    fn recycle_arrays(&mut self) {
+        if !matches!(self.arrays, Arrays::None) {
+            std::mem::take(&mut self.arrays).recycle();
+        }
+    }
+
     /// Waits for the requests still active; the first error is returned after all completed.
+    #[inline]
     fn complete(&mut self) -> SysResult {
         let mut outcome = Ok(());
         for index in 0..2 {
@@ -308,7 +326,7 @@ impl<S: Element, R: Element> Drop for InFlight<'_, S, R> {
                 self.active[index] = false;
             }
         }
-        std::mem::take(&mut self.arrays).recycle();
+        self.recycle_arrays();
     }
 }
 
