@@ -177,6 +177,8 @@ pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Repor
 
 /// [`check`], judging a function that fails alone with its callers when `with_callers`.
 fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bool) -> Report {
+    // Dropped last, after the files read for the check: their macros are forgotten first.
+    let _macros = interp::MacroScope::new();
     if options.unchecked {
         let why = "`unchecked`";
         return Report::new(

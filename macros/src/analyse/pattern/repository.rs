@@ -100,6 +100,8 @@ fn the_repository_programs_are_checked() {
     let mut rejected = Vec::new();
     let mut total = Duration::ZERO;
     let mut functions = 0;
+    // `SPMD_REPOSITORY_ONLY=name` analyses the functions of that name alone (to profile one).
+    let only = std::env::var("SPMD_REPOSITORY_ONLY").ok();
     for path in &files {
         let source = std::fs::read_to_string(path).expect("a readable file");
         let Ok(file) = syn::parse_file(&source) else {
@@ -113,6 +115,9 @@ fn the_repository_programs_are_checked() {
             .display()
             .to_string();
         for (func, args) in jitted.0 {
+            if only.as_deref().is_some_and(|only| func.sig.ident != only) {
+                continue;
+            }
             let (args, error) = crate::parse::args(args);
             assert!(
                 error.is_none(),
@@ -171,6 +176,9 @@ fn the_repository_programs_are_checked() {
         .iter()
         .find(|(w, _)| *w == "checked")
         .map_or(0, |(_, n)| *n);
+    if only.is_some() {
+        return;
+    }
     assert!(
         checked >= MIN_CHECKED,
         "{checked} functions checked, fewer than {MIN_CHECKED}"

@@ -2,6 +2,10 @@
 //! `Source::rank`, `usize::min`), methods of the communicator and of known values, the closures
 //! they run, and macros.
 
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use proc_macro2::Span;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -9,10 +13,11 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprCall, ExprClosure, ExprMethodCall, Macro, Token};
 
 use super::callee::Call;
-use super::effects::{Effects, tokens_mention};
+use super::effects::Effects;
 use super::expr::INT_TYPES;
 use super::grid;
 use super::{Ctl, ITEM_LIMIT, Interp, QUIET_LOOP_LIMIT, R, Value, give_up, id_of, panic_at};
+use crate::analyse::pattern::CommName;
 use crate::analyse::pattern::trace::is_self;
 use crate::analyse::syntax::{idents, macro_name, root_name};
 use crate::ops;
@@ -317,10 +322,15 @@ impl Interp<'_> {
     pub(super) fn mac(&mut self, mac: &Macro) -> R<Value> {
         let name = macro_name(mac);
         let span = mac.path.span();
-        let parse_args = || {
-            Punctuated::<Expr, Token![,]>::parse_terminated
-                .parse2(mac.tokens.clone())
-                .ok()
+        let parsed = ParsedMacro::of(mac);
+        let parse_args = || parsed.args();
+        let shared = self.shared;
+        let mentions_comm = || {
+            let name = match &shared.comm {
+                CommName::Var(name) => name.as_str(),
+                CommName::SelfField(_) => "self",
+            };
+            parsed.idents.iter().any(|ident| ident == name)
         };
         match name.as_str() {
             "assert" | "debug_assert" => {
@@ -348,12 +358,11 @@ impl Interp<'_> {
             "panic" | "unreachable" | "todo" | "unimplemented" => panic_at(span),
             "println" | "print" | "eprintln" | "eprint" | "format" | "write" | "writeln"
             | "format_args" | "vec" | "matches" | "dbg" => {
-                if tokens_mention(mac.tokens.clone(), &self.shared.comm) {
+                if mentions_comm() {
                     // `println!("{}", comm.rank())` is fine; anything else with the
                     // communicator is not followed.
-                    let tokens = &mac.tokens;
-                    let fine = match syn::parse2::<Expr>(quote::quote!([#tokens])) {
-                        Ok(array) if name == "vec" => !self.hands_over(&array),
+                    let fine = match parsed.array() {
+                        Some(array) if name == "vec" => !self.hands_over(array),
                         _ => parse_args()
                             .is_some_and(|args| args.iter().all(|arg| !self.hands_over(arg))),
                     };
@@ -363,25 +372,97 @@ impl Interp<'_> {
                 } else if name == "vec" {
                     // `vec![a, b]` is the array of its items (requests for a `wait_all`),
                     // `vec![x; n]` one of `n` items.
-                    let tokens = &mac.tokens;
-                    if let Ok(array @ (Expr::Array(_) | Expr::Repeat(_))) =
-                        syn::parse2::<Expr>(quote::quote!([#tokens]))
-                    {
-                        return self.expr(&array);
+                    if let Some(array @ (Expr::Array(_) | Expr::Repeat(_))) = parsed.array() {
+                        return self.expr(array);
                     }
                 }
                 Ok(Value::Unknown)
             }
             _ => {
-                if tokens_mention(mac.tokens.clone(), &self.shared.comm) {
+                if mentions_comm() {
                     return give_up(span, format!("`{name}!` is given the communicator"));
                 }
-                let mut names = Vec::new();
-                idents(mac.tokens.clone(), &mut names);
-                self.forget(&names);
+                self.forget(&parsed.idents);
                 Ok(Value::Unknown)
             }
         }
+    }
+}
+
+/// A macro invocation of the code checked, parsed once per check ([`MacroScope`]) however
+/// often the evaluation meets it: its arguments as expressions, the array of its tokens
+/// (`vec![..]`), and the identifiers it names.
+pub(crate) struct ParsedMacro {
+    args: OnceCell<Option<Punctuated<Expr, Token![,]>>>,
+    array: OnceCell<Option<Expr>>,
+    tokens: proc_macro2::TokenStream,
+    idents: Vec<String>,
+}
+
+thread_local! {
+    /// The macro invocations parsed in the check under way, by the address of their syntax
+    /// node. Every node whose address is a key lives until the check ends (the checked
+    /// function's, the crate's files read for the check, or a node of a parsed macro kept
+    /// here), and the map is emptied when a check starts and ends, so an address is never
+    /// reused for another node while it is a key.
+    static PARSED: RefCell<HashMap<usize, Rc<ParsedMacro>>> = RefCell::new(HashMap::new());
+}
+
+/// The span of one check: the parsed macros are forgotten when it starts and when it ends.
+pub(crate) struct MacroScope(());
+
+impl MacroScope {
+    /// Starts a check, with no macro parsed yet.
+    pub(crate) fn new() -> MacroScope {
+        PARSED.with(|parsed| parsed.borrow_mut().clear());
+        MacroScope(())
+    }
+}
+
+impl Drop for MacroScope {
+    fn drop(&mut self) {
+        PARSED.with(|parsed| parsed.borrow_mut().clear());
+    }
+}
+
+impl ParsedMacro {
+    /// `mac`, parsed the first time the check under way meets it.
+    fn of(mac: &Macro) -> Rc<ParsedMacro> {
+        let key = std::ptr::from_ref(mac) as usize;
+        if let Some(found) = PARSED.with(|parsed| parsed.borrow().get(&key).cloned()) {
+            return found;
+        }
+        let mut idents_found = Vec::new();
+        idents(mac.tokens.clone(), &mut idents_found);
+        let made = Rc::new(ParsedMacro {
+            args: OnceCell::new(),
+            array: OnceCell::new(),
+            tokens: mac.tokens.clone(),
+            idents: idents_found,
+        });
+        PARSED.with(|parsed| parsed.borrow_mut().insert(key, Rc::clone(&made)));
+        made
+    }
+
+    /// Its tokens as comma-separated expressions, if they are.
+    fn args(&self) -> Option<&Punctuated<Expr, Token![,]>> {
+        self.args
+            .get_or_init(|| {
+                Punctuated::<Expr, Token![,]>::parse_terminated
+                    .parse2(self.tokens.clone())
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Its tokens in brackets, as an expression (an array or a repeat), if they are one.
+    fn array(&self) -> Option<&Expr> {
+        self.array
+            .get_or_init(|| {
+                let tokens = &self.tokens;
+                syn::parse2::<Expr>(quote::quote!([#tokens])).ok()
+            })
+            .as_ref()
     }
 }
 

@@ -64,7 +64,7 @@ pub(crate) struct Callees<'s> {
     /// What each function called so far needs for its evaluation, by its body's identity.
     prepared: RefCell<HashMap<usize, Rc<Prepared>>>,
     /// The types looked up so far.
-    types: RefCell<HashMap<String, Option<TypeInfo>>>,
+    types: RefCell<HashMap<String, Option<Rc<TypeInfo>>>>,
     /// The functions found so far, by what was looked up: where each is.
     found: RefCell<HashMap<String, Option<FnPlace>>>,
     /// Whether a method name leaves its receiver as it is, by name.
@@ -185,11 +185,11 @@ impl<'s> Callees<'s> {
     }
 
     /// The struct or enum of the crate named `name`, if it has exactly one.
-    pub(super) fn type_info(&self, name: &str) -> Option<TypeInfo> {
+    pub(super) fn type_info(&self, name: &str) -> Option<Rc<TypeInfo>> {
         if let Some(info) = self.types.borrow().get(name) {
             return info.clone();
         }
-        let info = self.krate().type_info(name);
+        let info = self.krate().type_info(name).map(Rc::new);
         self.types
             .borrow_mut()
             .insert(name.to_owned(), info.clone());
@@ -198,7 +198,7 @@ impl<'s> Callees<'s> {
 
     /// Whether `ty::name` is a variant of an enum of the crate: how many fields it has.
     pub(super) fn variant(&self, ty: &str, name: &str) -> Option<usize> {
-        match self.type_info(ty)? {
+        match &*self.type_info(ty)? {
             TypeInfo::Enum { variants } => variants
                 .iter()
                 .find(|(variant, _)| variant == name)

@@ -199,14 +199,20 @@ impl Interp<'_> {
 
 /// Some value of the type of `ty.field` when it is a struct of the crate, or unknown.
 fn field_type_obj(callees: &Callees<'_>, ty: &str, field: &str) -> Value {
-    let Some(TypeInfo::Struct { fields, .. }) = callees.type_info(ty) else {
+    let info = callees.type_info(ty);
+    let Some(TypeInfo::Struct { fields, .. }) = info.as_deref() else {
         return Value::Unknown;
     };
     let Some(info) = fields.iter().find(|info| info.name == field) else {
         return Value::Unknown;
     };
     match type_name(&info.ty) {
-        Some(name) if matches!(callees.type_info(&name), Some(TypeInfo::Struct { .. })) => {
+        Some(name)
+            if matches!(
+                callees.type_info(&name).as_deref(),
+                Some(TypeInfo::Struct { .. })
+            ) =>
+        {
             Value::Obj { ty: name }
         }
         _ => Value::Unknown,
@@ -280,16 +286,17 @@ fn rule(callees: &Callees<'_>, ty: &str, field: &str) -> Option<Rc<Vec<Site>>> {
 }
 
 fn make_rule(callees: &Callees<'_>, ty: &str, field: &str) -> Option<Vec<Site>> {
+    let type_info = callees.type_info(ty);
     let Some(TypeInfo::Struct {
         fields,
         plain_derives,
         public,
-    }) = callees.type_info(ty)
+    }) = type_info.as_deref()
     else {
         return None;
     };
     let info = fields.iter().find(|info| info.name == field)?;
-    if !plain_derives || (public && info.public) || !plain_type(callees, &info.ty, TYPE_DEPTH) {
+    if !*plain_derives || (*public && info.public) || !plain_type(callees, &info.ty, TYPE_DEPTH) {
         return None;
     }
     let krate = callees.krate();
@@ -394,13 +401,13 @@ fn plain_type(callees: &Callees<'_>, ty: &syn::Type, depth: u32) -> bool {
             if !last.arguments.is_empty() {
                 return false;
             }
-            match callees.type_info(&name) {
+            match callees.type_info(&name).as_deref() {
                 Some(TypeInfo::Struct {
                     fields,
                     plain_derives,
                     ..
                 }) => {
-                    plain_derives
+                    *plain_derives
                         && fields
                             .iter()
                             .all(|field| plain_type(callees, &field.ty, depth - 1))

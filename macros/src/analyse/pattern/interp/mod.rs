@@ -38,6 +38,7 @@ use crate::analyse::syntax::binding_names;
 use effects::Effects;
 use pat::{Matches, unknowns};
 
+pub(crate) use builtins::MacroScope;
 pub(crate) use callee::{Callees, Sources, imported_from_crate};
 
 /// The most iterations of a loop that does not communicate before its effects are made
