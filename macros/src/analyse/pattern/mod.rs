@@ -240,6 +240,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             })
             .collect(),
         tainted: Rc::new(tainted(func)),
+        array_params: array_params(func),
         has_self: func.sig.receiver().is_some(),
         comm,
         callees: callees.as_ref(),
@@ -357,6 +358,39 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         .reading(callees.as_ref());
     }
     Report::new(coverage, summary(&verdicts, options.sizes.is_none())).reading(callees.as_ref())
+}
+
+/// The parameters of `func` bound by a name whose type is an array, or a reference to one, of
+/// a length written as an integer (`[T; 2]`, `&mut [T; 3]`), with that length.
+fn array_params(func: &ItemFn) -> Vec<(String, usize)> {
+    func.sig
+        .inputs
+        .iter()
+        .filter_map(|input| {
+            let FnArg::Typed(typed) = input else {
+                return None;
+            };
+            let syn::Pat::Ident(ident) = &*typed.pat else {
+                return None;
+            };
+            let mut ty = &*typed.ty;
+            while let syn::Type::Reference(reference) = ty {
+                ty = &reference.elem;
+            }
+            let syn::Type::Array(array) = ty else {
+                return None;
+            };
+            let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(len),
+                ..
+            }) = &array.len
+            else {
+                return None;
+            };
+            let len = len.base10_parse::<usize>().ok()?;
+            (len <= interp::ITEM_LIMIT).then(|| (ident.ident.to_string(), len))
+        })
+        .collect()
 }
 
 /// How much the verdicts of a function without a problem cover.

@@ -630,6 +630,7 @@ impl<'a> Interp<'a> {
             consts: Rc::clone(&prepared.consts),
             token_params: prepared.token_params.clone(),
             params: Vec::new(),
+            array_params: Vec::new(),
             has_self: in_place && self_is_receiver && self.shared.has_self,
             tainted: Rc::clone(&prepared.tainted),
             callees: self.shared.callees,

@@ -243,6 +243,7 @@ fn run_site(callees: &Callees<'_>, site: &Site, size: i128, rank: i128, budget: 
         consts: Rc::clone(&prepared.consts),
         token_params: prepared.token_params.clone(),
         params,
+        array_params: Vec::new(),
         has_self: false,
         tainted: Rc::clone(&prepared.tainted),
         callees: Some(callees),

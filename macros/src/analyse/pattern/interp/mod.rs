@@ -52,7 +52,7 @@ const FEW_TRIPS: i128 = 4;
 /// The most items a value is made into at once (a `for` over an array, `(a..b).rev()`,
 /// `.step_by(..)`): unlike a range walked lazily, the items are all held, so their number is
 /// bounded; 65,536 is far more than a loop over the ranks or the peers of a rank needs.
-const ITEM_LIMIT: usize = 1 << 16;
+pub(crate) const ITEM_LIMIT: usize = 1 << 16;
 
 /// A rank that records more communication calls than this stops as out of steps: every call
 /// is kept for the simulation and a call costs few steps, so the steps alone do not bound the
@@ -79,6 +79,10 @@ pub(crate) struct Shared<'a> {
     pub(crate) token_params: Vec<String>,
     /// The other parameters' names (unknown values, hiding constants of the same name).
     pub(crate) params: Vec<String>,
+    /// The parameters whose type is an array of a length written in it (`fields: [&mut
+    /// Array2<f64>; 2]`, or a reference to one), with that length: arrays of that many unknown
+    /// items, so that a loop over one takes as many trips on every rank.
+    pub(crate) array_params: Vec<(String, usize)>,
     /// The function is a method: `self` may hold the communicator (or a clone of it), so its
     /// methods, and functions given `self`, may communicate.
     pub(crate) has_self: bool,
@@ -225,6 +229,9 @@ impl<'a> Interp<'a> {
         let shared = self.shared;
         for name in &shared.params {
             self.bind(name, Value::Unknown);
+        }
+        for (name, len) in &shared.array_params {
+            self.bind(name, Value::Array(vec![Value::Unknown; *len]));
         }
         for name in &shared.token_params {
             self.bind(name, Value::Token);
