@@ -155,6 +155,69 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 <Self as #private::StructElement>::layout().datatype()
             }
         }
+
+        // One struct is a buffer of one element, as a number is (`send(&particle, ..)`).
+        // SAFETY: the impls below give the struct as a slice of one, 1 as the count.
+        unsafe impl #impl_generics #private::BufferSealed for #self_ty
+        where #(#predicates),*
+        {
+        }
+
+        impl #impl_generics #krate::Buffer for #self_ty
+        where #(#predicates),*
+        {
+            type Elem = Self;
+            type Owned = Self;
+            type Shape = ();
+            #[inline]
+            fn elements(&self) -> #krate::Elements<'_, Self> {
+                #krate::Elements::Borrowed(::core::slice::from_ref(self))
+            }
+            #[inline]
+            fn with_elements<R>(&self, f: impl ::core::ops::FnOnce(&[Self]) -> R) -> R {
+                f(::core::slice::from_ref(self))
+            }
+            #[inline]
+            fn element_count(&self) -> usize {
+                1
+            }
+            #[inline]
+            fn shape_of(&self) {}
+            #[inline]
+            fn owned_from_shape(_: &(), data: ::std::vec::Vec<Self>) -> Self {
+                ::core::iter::IntoIterator::into_iter(data)
+                    .next()
+                    .expect("a buffer of one struct is made of one element")
+            }
+        }
+
+        impl #impl_generics #krate::Stackable for #self_ty
+        where #(#predicates),*
+        {
+            type Stacked = ::std::vec::Vec<Self>;
+            #[inline]
+            fn stacked_from_shape(
+                _: &(),
+                _parts: usize,
+                data: ::std::vec::Vec<Self>,
+            ) -> ::std::vec::Vec<Self> {
+                data
+            }
+        }
+
+        impl #impl_generics #krate::BufferMut for #self_ty
+        where #(#predicates),*
+        {
+            type Elem = Self;
+            #[inline]
+            fn element_count(&self) -> usize {
+                1
+            }
+            #[inline]
+            fn with_elements_mut<R>(&mut self, f: impl ::core::ops::FnOnce(&mut [Self]) -> R) -> R {
+                f(::core::slice::from_mut(self))
+            }
+        }
     })
 }
 

@@ -385,7 +385,8 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The MPI datatype (`MPI_Type_create_struct` of the fields at their offsets, resized to
 /// `size_of::<Particle>()`) is made when the type first travels, once per type, and needs MPI
-/// initialised. MPI moves the fields' bytes only, never the padding; the `bool` fields of
+/// initialised. One struct is also a buffer of one element, as a number is (`send(&p, ..)`,
+/// `recv_into(&mut p, ..)`). MPI moves the fields' bytes only, never the padding; the `bool` fields of
 /// received structs are validated as received `bool`s are. Enums, unions, structs without
 /// `#[repr(C)]`, and fields that are references, pointers or not elements are refused at
 /// compile time, as is a reduction of a struct.

@@ -12,8 +12,16 @@ use crate::cache::Staged;
 use crate::element::Element;
 
 pub(crate) mod sealed {
-    /// The supertrait that keeps the buffer traits to this crate's buffer kinds.
-    pub trait Sealed {}
+    /// The supertrait that keeps the buffer traits to this crate's buffer kinds, and to the
+    /// structs of `#[derive(spmd::Element)]` (which implements it, as
+    /// `spmd::__private::element::BufferSealed`, for the struct as a buffer of one element).
+    ///
+    /// # Safety
+    /// The type's [`Buffer`](super::Buffer) and [`BufferMut`](super::BufferMut) impls tell the
+    /// truth: `element_count` is the length of the slices that `elements`, `with_elements`
+    /// and `with_elements_mut` give, and a result made from `n` elements holds them. The ops
+    /// size MPI's reads and writes by these answers.
+    pub unsafe trait Sealed {}
 }
 
 /// The elements of a buffer in logical order, as [`Buffer::elements`] gives them: borrowed when
@@ -192,7 +200,8 @@ pub(crate) fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> 
 
 macro_rules! flat_buffer {
     ($($ty:ty),*) => {$(
-        impl<T: Element> sealed::Sealed for $ty {}
+        // SAFETY: the impls below give the slice itself, its length as the count.
+        unsafe impl<T: Element> sealed::Sealed for $ty {}
 
         impl<T: Element> Buffer for $ty {
             type Elem = T;
@@ -254,7 +263,8 @@ macro_rules! flat_buffer {
 
 flat_buffer!([T], Vec<T>);
 
-impl<T: Element, const N: usize> sealed::Sealed for [T; N] {}
+// SAFETY: the impls below give the array as a slice, `N` as the count.
+unsafe impl<T: Element, const N: usize> sealed::Sealed for [T; N] {}
 
 impl<T: Element, const N: usize> Buffer for [T; N] {
     type Elem = T;
@@ -323,7 +333,8 @@ impl<T: Element, const N: usize> BufferMut for [T; N] {
 
 macro_rules! scalar_buffer {
     ($($t:ty),*) => {$(
-        impl sealed::Sealed for $t {}
+        // SAFETY: the impls below give the value as a slice of one, 1 as the count.
+        unsafe impl sealed::Sealed for $t {}
 
         impl Buffer for $t {
             type Elem = $t;
@@ -378,7 +389,9 @@ scalar_buffer!(
 
 // ---- ndarray --------------------------------------------------------------------------------
 
-impl<S, D> sealed::Sealed for ArrayBase<S, D>
+// SAFETY: the impls below count the array's elements and give them in logical order (a copy
+// when the layout is not standard), or write them through a slice of the same count.
+unsafe impl<S, D> sealed::Sealed for ArrayBase<S, D>
 where
     S: Data,
     S::Elem: Element,

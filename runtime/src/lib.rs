@@ -228,6 +228,7 @@ pub mod __private {
 
     /// What `#[derive(spmd::Element)]` implements and calls.
     pub mod element {
+        pub use crate::buffer::sealed::Sealed as BufferSealed;
         pub use crate::structs::{Field, FieldLayout, Layout, StructElement};
     }
 

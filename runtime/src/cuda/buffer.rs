@@ -116,7 +116,9 @@ fn flat_block_len(len: usize, parts: usize) -> Result<usize, String> {
 /// (flat, like results of host slices).
 macro_rules! device_readable {
     ($($ty:ty),*) => {$(
-        impl<T: Element + DeviceRepr> crate::buffer::sealed::Sealed for $ty {}
+        // SAFETY: the impls below count the device buffer's elements and stage exactly that
+        // many through host memory.
+        unsafe impl<T: Element + DeviceRepr> crate::buffer::sealed::Sealed for $ty {}
 
         impl<T: Element + DeviceRepr> Buffer for $ty {
             type Elem = T;

@@ -45,7 +45,8 @@ pub trait SendBuf: Sealed {
     fn back(memory: Memory<Self::Elem>) -> Self::Back;
 }
 
-impl<B: Buffer + ?Sized> Sealed for &B {}
+// SAFETY: a lent buffer's counts and elements are `B`'s own, truthful by `B`'s impl.
+unsafe impl<B: Buffer + ?Sized> Sealed for &B {}
 
 impl<B: Buffer + ?Sized> SendBuf for &B {
     type Elem = B::Elem;
@@ -123,7 +124,8 @@ pub trait RecvBuf<'a>: Sealed {
     fn back(kept: Self::Kept, memory: Memory<Self::Elem>, status: Status) -> Self::Back;
 }
 
-impl<B: BufferMut + ?Sized> Sealed for &mut B {}
+// SAFETY: a lent buffer's counts and elements are `B`'s own, truthful by `B`'s impl.
+unsafe impl<B: BufferMut + ?Sized> Sealed for &mut B {}
 
 impl<'a, B: BufferMut + ?Sized + 'a> RecvBuf<'a> for &'a mut B {
     type Elem = B::Elem;

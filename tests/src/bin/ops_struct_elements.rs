@@ -249,6 +249,39 @@ fn main() {
             "Pair<Pair<bool>> {p}"
         );
     }
+    // One struct is a buffer of one element, as a number is: sent, received into, broadcast
+    // in place, gathered into a `Vec` of structs, and received nonblocking.
+    let one = particle(rank, 9);
+    let (got, token) = sendrecv(
+        &one,
+        &blank(),
+        Source::rank(left),
+        Dest::rank(right),
+        &comm,
+        token,
+    );
+    assert_eq!(got, particle(left, 9), "one struct around the ring");
+    let mut into = blank();
+    let (status, token) = sendrecv_into(
+        &one,
+        &mut into,
+        Source::rank(right),
+        Dest::rank(left),
+        &comm,
+        token,
+    );
+    assert_eq!(into, particle(right, 9), "one struct received into");
+    assert_eq!(status.count(), 1, "one struct received into: the count");
+    let mut root_one = if rank == 0 { particle(0, 5) } else { blank() };
+    let token = bcast_in_place(&mut root_one, 0, &comm, token);
+    assert_eq!(root_one, particle(0, 5), "one struct broadcast in place");
+    let (all, token) = allgather(&one, &comm, token);
+    let expected: Vec<Particle> = (0..size).map(|p| particle(p, 9)).collect();
+    assert_eq!(all, expected, "one struct per rank gathered");
+    let (received, token) = irecv(&blank(), left, &comm, token);
+    let (sent, token) = isend(&one, right, &comm, token);
+    let ((got, ()), token) = wait_all((received, sent), &comm, token);
+    assert_eq!(got, particle(left, 9), "one struct through irecv and isend");
     drop(token);
     println!("rank {rank}: structs travel through every op");
 }
