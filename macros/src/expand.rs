@@ -50,12 +50,7 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, file: Source<'_>) -
     if let Some(error) = args_error {
         cx.push(error);
     }
-    let krate_name = args
-        .krate
-        .as_ref()
-        .and_then(|path| path.segments.last())
-        .map(|segment| segment.ident.to_string());
-    Imports::scan(source, krate_name.as_deref()).install();
+    Imports::scan(source, args.krate_name().as_deref()).install();
     let mut func = match parse::function(item.clone()) {
         Ok(func) => func,
         Err(_) => {

@@ -20,6 +20,17 @@ pub(crate) struct Args {
     pub(crate) unchecked: bool,
 }
 
+impl Args {
+    /// The name the attribute gives the runtime crate (`crate = path`'s last segment), if any:
+    /// what the file's imports of the crate are scanned for ([`crate::imports`]).
+    pub(crate) fn krate_name(&self) -> Option<String> {
+        self.krate
+            .as_ref()
+            .and_then(|path| path.segments.last())
+            .map(|segment| segment.ident.to_string())
+    }
+}
+
 /// The largest world size `sizes = ..` (and `#[spmd::test]`'s `ranks = ..`) may name.
 pub(crate) const MAX_SIZE: usize = 1024;
 

@@ -132,12 +132,7 @@ fn the_repository_programs_are_checked() {
                 func.sig.ident
             );
             // The file's renames of ops and of the crate, as the macro installs them.
-            let krate = args
-                .krate
-                .as_ref()
-                .and_then(|path| path.segments.last())
-                .map(|segment| segment.ident.to_string());
-            crate::imports::Imports::scan(Some(&source), krate.as_deref()).install();
+            crate::imports::Imports::scan(Some(&source), args.krate_name().as_deref()).install();
             let options = Options {
                 sizes: args.sizes.as_deref(),
                 unchecked: args.unchecked,
