@@ -26,15 +26,17 @@ mod agreement;
 mod flight;
 mod ivarying;
 mod matching;
+mod single;
 mod varying;
 
 pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Maxima, Start, Verdict, starter};
 pub(crate) use flight::{
     Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, igather, irecv,
-    ireduce, ireduce_scatter_block, iscan, iscatter, isend, isendrecv,
+    ireduce, ireduce_scatter_block, iscan, iscatter, isendrecv,
 };
 pub(crate) use ivarying::{iallgatherv, ialltoallv, igatherv, ireduce_scatter, iscatterv};
 pub(crate) use matching::{settle, started};
+pub(crate) use single::Single;
 pub(crate) use varying::{
     allgatherv, alltoallv, gatherv, reduce_scatter, reduce_scatter_block, scatterv,
 };

@@ -28,7 +28,9 @@ use std::rc::Rc;
 use crate::guard;
 use crate::ops::handed::{CollectiveBuf, RecvBuf, ResultBuf, SendBuf};
 use crate::recycle;
-use crate::sys::{self, Blocks, Completed, Gated, InFlight, Memory, RawComm, Start, SysResult};
+use crate::sys::{
+    self, Blocks, Completed, Gated, InFlight, Memory, RawComm, RawStatus, Single, Start, SysResult,
+};
 use crate::token::Token;
 use crate::watchdog;
 
@@ -70,6 +72,79 @@ where
             unreachable!("a request is finished once")
         };
         make(self.flight.wait_in_place(), call, origin)
+    }
+}
+
+/// A [`Single`] (one request on one memory) and what makes its result once it completed
+/// (`make` is `None`, and the `Single` completed and empty, once finished).
+struct SingleFlight<'a, E: Element, F> {
+    flight: Single<'a, E>,
+    make: Option<F>,
+}
+
+/// What a completed [`Single`] hands back: its memory, and a receive's status.
+type SingleDone<E> = SysResult<(Memory<E>, Option<RawStatus>)>;
+
+impl<'a, E, F, T> Pending<'a> for SingleFlight<'a, E, F>
+where
+    E: Element,
+    F: FnOnce(SingleDone<E>, &Call<'_>, &OpId) -> T,
+{
+    type Output = T;
+
+    fn test(&mut self) -> SysResult<bool> {
+        if self.make.is_none() {
+            return Ok(true);
+        }
+        self.flight.test()
+    }
+
+    #[inline]
+    fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> T {
+        let Some(make) = self.make.take() else {
+            unreachable!("a request is finished once")
+        };
+        make(self.flight.wait_in_place(), call, origin)
+    }
+}
+
+/// A receive and a send, each a [`Single`] (`isendrecv` where MPI receives straight into
+/// the memory), and what makes their result once both completed.
+struct PairFlight<'a, S: Element, R: Element, F> {
+    recv: Single<'a, R>,
+    send: Single<'a, S>,
+    make: Option<F>,
+}
+
+impl<'a, S, R, F, T> Pending<'a> for PairFlight<'a, S, R, F>
+where
+    S: Element,
+    R: Element,
+    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T,
+{
+    type Output = T;
+
+    fn test(&mut self) -> SysResult<bool> {
+        if self.make.is_none() {
+            return Ok(true);
+        }
+        Ok(self.recv.test()? && self.send.test()?)
+    }
+
+    #[inline]
+    fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> T {
+        let Some(make) = self.make.take() else {
+            unreachable!("a request is finished once")
+        };
+        // The receive first: the peer's send may wait for it, and this rank's send for the
+        // peer. Both complete before the first error is looked at.
+        let received = self.recv.wait_in_place();
+        let sent = self.send.wait_in_place();
+        let done = match (received, sent) {
+            (Ok((recv, status)), Ok((send, _))) => Ok(Completed { send, recv, status }),
+            (Err(error), _) | (_, Err(error)) => Err(error),
+        };
+        make(done, call, origin)
     }
 }
 
@@ -150,67 +225,111 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
 /// completes, so the compiler rejects a program that touches the buffer before the wait.
 #[must_use = "a request does its work only when waited for: pass it to `wait`, `wait_all` or `test`"]
 pub struct Request<'a, T> {
-    pending: Box<dyn Pending<'a, Output = T> + 'a>,
+    /// The operation and what the request knows of the op that issued it, in one recycled
+    /// box: a request is two words to move, however large its operation.
+    held: Box<dyn Held<'a, Output = T> + 'a>,
     comm: &'a Comm,
+}
+
+/// What a request knows of the op that issued it, for the records and errors of its
+/// completion.
+struct Head {
     origin: OpId,
     /// What the issuing op moves, for the log lines of the completion.
     payload: Payload,
     peer: Peer,
 }
 
+/// An operation and its [`Head`], as a request holds them.
+struct Issued<P> {
+    head: Head,
+    op: P,
+}
+
+/// [`Issued`] as a trait object: what a [`Request`] holds, whatever its operation.
+trait Held<'a> {
+    type Output;
+    fn head(&self) -> &Head;
+    /// [`Pending::test`].
+    fn test(&mut self) -> SysResult<bool>;
+    /// [`Pending::finish`], the request's op as the origin.
+    fn finish(&mut self, call: &Call<'_>) -> Self::Output;
+}
+
+impl<'a, P: Pending<'a>> Held<'a> for Issued<P> {
+    type Output = P::Output;
+
+    #[inline]
+    fn head(&self) -> &Head {
+        &self.head
+    }
+
+    fn test(&mut self) -> SysResult<bool> {
+        self.op.test()
+    }
+
+    #[inline]
+    fn finish(&mut self, call: &Call<'_>) -> P::Output {
+        self.op.finish(call, &self.head.origin)
+    }
+}
+
 impl<T> fmt::Debug for Request<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let head = self.held.head();
         write!(
             f,
             "Request(`{}`{} at {})",
-            self.origin.op,
-            self.peer,
-            self.origin.site_label()
+            head.origin.op,
+            head.peer,
+            head.origin.site_label()
         )
     }
 }
 
 impl<'a, T> Request<'a, T> {
-    fn new<S, R, F>(
-        call: &Call<'a>,
-        flight: InFlight<'a, S, R>,
-        payload: Payload,
-        peer: Peer,
-        make: F,
-    ) -> Self
+    /// A request for `op`, issued by `call`, moving `payload` to or from `peer`.
+    #[inline]
+    fn new<P>(call: &Call<'a>, payload: Payload, peer: Peer, op: P) -> Self
     where
-        S: Element,
-        R: Element,
-        F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
-        T: 'a,
+        P: Pending<'a, Output = T> + 'a,
     {
         Request {
-            pending: recycle::boxed(Flight {
-                flight,
-                make: Some(make),
+            held: recycle::boxed(Issued {
+                head: Head {
+                    origin: call.id,
+                    payload,
+                    peer,
+                },
+                op,
             }),
             comm: call.comm,
-            origin: call.id,
-            payload,
-            peer,
         }
+    }
+
+    /// What the issuing op moves, and its peer.
+    fn moved(&self) -> (Payload, Peer) {
+        let head = self.held.head();
+        (head.payload, head.peer)
     }
 
     /// Completes the request within `call` (a `wait`, `wait_all` or `test`): the watchdog's
     /// record names the op that issued it.
+    #[inline]
     fn complete(self, call: &Call<'_>) -> T {
+        let mut held = self.held;
         if watchdog::enabled() {
+            let head = held.head();
             watchdog::enter_wait(
-                self.origin,
-                self.peer,
+                head.origin,
+                head.peer,
                 call.id.site,
                 self.comm.rank(),
                 self.comm.size(),
             );
         }
-        let mut pending = self.pending;
-        let result = pending.finish(call, &self.origin);
-        recycle::drop_recycled(pending);
+        let result = held.finish(call);
+        recycle::drop_recycled(held);
         result
     }
 }
@@ -233,7 +352,83 @@ where
     F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
 {
     let flight = call.mpi(flight);
-    let request = Request::new(&call, flight, payload, peer, make);
+    let op = Flight {
+        flight,
+        make: Some(make),
+    };
+    let request = Request::new(&call, payload, peer, op);
+    (request, call.finish(token, payload, peer))
+}
+
+/// [`issue`] of an operation of one request on one memory: the request holds it inline.
+fn issue_single<'a, E, T, F>(
+    call: Call<'a>,
+    token: Token,
+    payload: Payload,
+    peer: Peer,
+    flight: SysResult<Single<'a, E>>,
+    make: F,
+) -> (Request<'a, T>, Token)
+where
+    E: Element,
+    T: 'a,
+    F: FnOnce(SingleDone<E>, &Call<'_>, &OpId) -> T + 'a,
+{
+    let flight = call.mpi(flight);
+    let op = SingleFlight {
+        flight,
+        make: Some(make),
+    };
+    let request = Request::new(&call, payload, peer, op);
+    (request, call.finish(token, payload, peer))
+}
+
+/// The envelopes of an `isendrecv`: where its send goes and its receive comes from (rank and
+/// tag), and what it moves, for the records.
+struct Exchange {
+    dest: (c_int, c_int),
+    source: (c_int, c_int),
+    payload: Payload,
+    peer: Peer,
+}
+
+/// Issues an `isendrecv` of `(send, recv)`: two [`Single`]s where MPI may receive straight
+/// into `recv`, else the receive matched by spmd first ([`sys::isendrecv`]).
+fn issue_exchange<'a, S, R, T, F>(
+    call: Call<'a>,
+    token: Token,
+    exchange: Exchange,
+    (send, recv): (Memory<S>, Memory<R>),
+    make: F,
+) -> (Request<'a, T>, Token)
+where
+    S: Element,
+    R: Element,
+    T: 'a,
+    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
+{
+    let Exchange {
+        dest,
+        source,
+        payload,
+        peer,
+    } = exchange;
+    let comm = call.comm.raw();
+    let recv = match Single::irecv(comm, recv, source.0, source.1) {
+        Ok(started) => call.mpi(started),
+        Err(recv) => {
+            let flight = sys::isendrecv(comm, send, dest.0, dest.1, recv, source.0, source.1);
+            return issue(call, token, payload, peer, flight, make);
+        }
+    };
+    // A failed send leaves the receive in flight: its drop waits for it.
+    let send = call.mpi(Single::isend(comm, send, dest.0, dest.1));
+    let op = PairFlight {
+        recv,
+        send,
+        make: Some(make),
+    };
+    let request = Request::new(&call, payload, peer, op);
     (request, call.finish(token, payload, peer))
 }
 
@@ -264,16 +459,11 @@ where
         return issue(call, token, payload, peer, flight, make);
     }
     let gated = call.mpi(guard::gate(comm, &call.id, what, start));
-    let request = Request {
-        pending: recycle::boxed(GatedFlight {
-            gated: Some(gated),
-            make: Some(make),
-        }),
-        comm,
-        origin: call.id,
-        payload,
-        peer,
+    let op = GatedFlight {
+        gated: Some(gated),
+        make: Some(make),
     };
+    let request = Request::new(&call, payload, peer, op);
     (request, call.finish(token, payload, peer))
 }
 
@@ -337,20 +527,45 @@ impl Receive {
         call: &Call<'_>,
         origin: &OpId,
     ) -> (Memory<S>, Memory<E>, Status) {
-        let room = Room {
+        let done = completed(done, call, origin, Some(self.room::<E>(origin)));
+        let status = self.status::<E>(done.status, call, origin);
+        (done.send, done.recv, status)
+    }
+
+    /// [`complete`](Receive::complete) of a [`Single`] receive.
+    #[inline]
+    fn complete_single<E: Element>(
+        &self,
+        done: SingleDone<E>,
+        call: &Call<'_>,
+        origin: &OpId,
+    ) -> (Memory<E>, Status) {
+        match done {
+            Ok((memory, status)) => (memory, self.status::<E>(status, call, origin)),
+            Err(error) => call.failed_request(error, origin, Some(self.room::<E>(origin))),
+        }
+    }
+
+    /// What the receive wrote into, for the errors.
+    fn room<E: Element>(&self, origin: &OpId) -> Room<'static> {
+        Room {
             what: self.what,
             len: self.len,
             elem: E::NAME,
             elem_size: <E as crate::element::sealed::Sealed>::WIRE_SIZE,
             source: self.source,
             issued_by: Some(*origin),
-        };
-        let done = completed(done, call, origin, Some(room));
-        let status = call.request_status::<E>(&done, origin, self.len, self.exact);
+        }
+    }
+
+    /// The checked status of the completed receive.
+    #[inline]
+    fn status<E: Element>(&self, raw: Option<RawStatus>, call: &Call<'_>, origin: &OpId) -> Status {
+        let status = call.request_status::<E>(raw, origin, self.len, self.exact);
         if self.exact {
             call.exact_count::<E>(&status, self.len);
         }
-        (done.send, done.recv, status)
+        status
     }
 }
 
@@ -376,14 +591,17 @@ where
     let len = buf.send_count();
     call.count_arg("the send buffer", len);
     call.announce_posted((S::Elem::NAME, len, rank, tag));
-    let flight = sys::isend(comm.raw(), buf.into_memory(), rank, tag);
-    issue(
+    let flight = Single::isend(comm.raw(), buf.into_memory(), rank, tag);
+    issue_single(
         call,
         token,
         Payload::of::<S::Elem>(len),
         Peer::To(rank),
         flight,
-        |done, call, origin| S::back(completed(done, call, origin, None).send),
+        |done, call, origin| match done {
+            Ok((sent, _)) => S::back(sent),
+            Err(error) => call.failed_request(error, origin, None),
+        },
     )
 }
 
@@ -408,24 +626,34 @@ where
     let (rank, tag) = call.source_arg(source.into_source());
     let len = template.element_count();
     call.count_arg("the receive template", len);
-    let flight = sys::irecv(
-        comm.raw(),
-        received_or_kept(template, rank).into(),
-        rank,
-        tag,
-    );
+    let memory = received_or_kept(template, rank).into();
     let shape = template.shape_of();
-    issue(
-        call,
-        token,
-        Payload::of::<B::Elem>(len),
-        Peer::From(rank),
-        flight,
-        move |done, call, origin| {
-            let receive = Receive::exact("the receive template", len, rank);
-            B::owned_from_shape(&shape, receive.complete(done, call, origin).0.into_vec())
-        },
-    )
+    let payload = Payload::of::<B::Elem>(len);
+    let receive = Receive::exact("the receive template", len, rank);
+    match Single::irecv(comm.raw(), memory, rank, tag) {
+        Ok(flight) => issue_single(
+            call,
+            token,
+            payload,
+            Peer::From(rank),
+            flight,
+            move |done, call, origin| {
+                let (memory, _) = receive.complete_single(done, call, origin);
+                B::owned_from_shape(&shape, memory.into_vec())
+            },
+        ),
+        Err(memory) => issue(
+            call,
+            token,
+            payload,
+            Peer::From(rank),
+            sys::irecv(comm.raw(), memory, rank, tag),
+            move |done, call, origin| {
+                let (memory, _) = receive.complete(done, call, origin);
+                B::owned_from_shape(&shape, memory.into_vec())
+            },
+        ),
+    }
 }
 
 /// Starts receiving into `buf` from `source` (`MPI_Improbe` + `MPI_Imrecv`); [`wait`] copies the message into
@@ -449,22 +677,35 @@ where
     let len = buf.room();
     call.count_arg("the receive buffer", len);
     let (memory, kept) = buf.into_memory();
-    let flight = sys::irecv(comm.raw(), memory, rank, tag);
-    issue(
-        call,
-        token,
-        Payload::of::<R::Elem>(len),
-        Peer::From(rank),
-        flight,
-        move |done, call, origin| {
-            let receive = Receive {
-                exact: false,
-                ..Receive::exact("the receive buffer", len, rank)
-            };
-            let (memory, status) = receive.complete(done, call, origin);
-            R::back(kept, memory, status)
-        },
-    )
+    let payload = Payload::of::<R::Elem>(len);
+    let receive = Receive {
+        exact: false,
+        ..Receive::exact("the receive buffer", len, rank)
+    };
+    match Single::irecv(comm.raw(), memory, rank, tag) {
+        Ok(flight) => issue_single(
+            call,
+            token,
+            payload,
+            Peer::From(rank),
+            flight,
+            move |done, call, origin| {
+                let (memory, status) = receive.complete_single(done, call, origin);
+                R::back(kept, memory, status)
+            },
+        ),
+        Err(memory) => issue(
+            call,
+            token,
+            payload,
+            Peer::From(rank),
+            sys::irecv(comm.raw(), memory, rank, tag),
+            move |done, call, origin| {
+                let (memory, status) = receive.complete(done, call, origin);
+                R::back(kept, memory, status)
+            },
+        ),
+    }
 }
 
 /// Starts sending `sendbuf` to `dest` and receiving a message shaped like `template` from
@@ -491,31 +732,25 @@ where
     let len = template.element_count();
     call.count_arg("the receive template", len);
     call.announce_posted((S::Elem::NAME, send_len, dest_rank, send_tag));
-    let flight = sys::isendrecv(
-        comm.raw(),
-        sendbuf.into_memory(),
-        dest_rank,
-        send_tag,
-        received_or_kept(template, source_rank).into(),
-        source_rank,
-        recv_tag,
-    );
     let peer = Peer::Exchange {
         to: dest_rank,
         from: source_rank,
     };
     let shape = template.shape_of();
-    issue(
-        call,
-        token,
-        Payload::of::<B::Elem>(len),
+    let exchange = Exchange {
+        dest: (dest_rank, send_tag),
+        source: (source_rank, recv_tag),
+        payload: Payload::of::<B::Elem>(len),
         peer,
-        flight,
-        move |done, call, origin| {
-            let receive = Receive::exact("the receive template", len, source_rank);
-            B::owned_from_shape(&shape, receive.complete(done, call, origin).0.into_vec())
-        },
-    )
+    };
+    let memory = (
+        sendbuf.into_memory(),
+        received_or_kept(template, source_rank).into(),
+    );
+    issue_exchange(call, token, exchange, memory, move |done, call, origin| {
+        let receive = Receive::exact("the receive template", len, source_rank);
+        B::owned_from_shape(&shape, receive.complete(done, call, origin).0.into_vec())
+    })
 }
 
 /// Starts sending `sendbuf` to `dest` and receiving into `recvbuf` from `source` (`MPI_Isend`,
@@ -553,34 +788,25 @@ where
     call.count_arg("the receive buffer", len);
     call.announce_posted((S::Elem::NAME, send_len, dest_rank, send_tag));
     let (memory, kept) = recvbuf.into_memory();
-    let flight = sys::isendrecv(
-        comm.raw(),
-        sendbuf.into_memory(),
-        dest_rank,
-        send_tag,
-        memory,
-        source_rank,
-        recv_tag,
-    );
     let peer = Peer::Exchange {
         to: dest_rank,
         from: source_rank,
     };
-    issue(
-        call,
-        token,
-        Payload::of::<R::Elem>(len),
+    let exchange = Exchange {
+        dest: (dest_rank, send_tag),
+        source: (source_rank, recv_tag),
+        payload: Payload::of::<R::Elem>(len),
         peer,
-        flight,
-        move |done, call, origin| {
-            let receive = Receive {
-                exact: false,
-                ..Receive::exact("the receive buffer", len, source_rank)
-            };
-            let (sent, memory, status) = receive.complete_both(done, call, origin);
-            (S::back(sent), R::back(kept, memory, status))
-        },
-    )
+    };
+    let memory = (sendbuf.into_memory(), memory);
+    issue_exchange(call, token, exchange, memory, move |done, call, origin| {
+        let receive = Receive {
+            exact: false,
+            ..Receive::exact("the receive buffer", len, source_rank)
+        };
+        let (sent, memory, status) = receive.complete_both(done, call, origin);
+        (S::back(sent), R::back(kept, memory, status))
+    })
 }
 
 // ---- collectives ------------------------------------------------------------------------------
@@ -1273,7 +1499,7 @@ where
 pub fn wait<T>(request: Request<'_, T>, token: Token) -> (T, Token) {
     let comm = request.comm;
     let call = Call::new("wait", comm, &token);
-    let (payload, peer) = (request.payload, request.peer);
+    let (payload, peer) = request.moved();
     let value = request.complete(&call);
     (value, call.finish(token, payload, peer))
 }
@@ -1342,11 +1568,11 @@ pub fn test<'a, T>(request: Request<'a, T>, token: Token) -> (Result<T, Request<
     let mut request = request;
     let comm = request.comm;
     let call = Call::new("test", comm, &token);
-    let done = match request.pending.test() {
+    let done = match request.held.test() {
         Ok(done) => done,
-        Err(error) => call.failed_request(error, &request.origin, None),
+        Err(error) => call.failed_request(error, &request.held.head().origin, None),
     };
-    let (payload, peer) = (request.payload, request.peer);
+    let (payload, peer) = request.moved();
     let outcome = if done {
         Ok(request.complete(&call))
     } else {
@@ -1361,12 +1587,12 @@ impl Call<'_> {
     /// issue of receives before sends).
     fn request_status<E: Element>(
         &self,
-        done: &Completed<impl Element, E>,
+        raw: Option<RawStatus>,
         origin: &OpId,
         len: usize,
         exact: bool,
     ) -> Status {
-        let raw = match done.status {
+        let raw = match raw {
             Some(raw) => raw,
             None => self.fail(
                 format!(

@@ -62,6 +62,7 @@ pub enum Memory<T: Element> {
 
 impl<T: Element> Memory<T> {
     /// The elements as a `Vec`: the owned one, or a copy of the staged ones.
+    #[inline]
     pub(crate) fn into_vec(self) -> Vec<T> {
         match self {
             Memory::Owned(vec) => vec,
@@ -395,39 +396,10 @@ impl std::ops::DerefMut for Arrays {
     }
 }
 
-/// `MPI_Isend` of `data` to `dest` with `tag`.
-pub(crate) fn isend<'c, T: Element>(
-    comm: RawComm<'c>,
-    data: Memory<T>,
-    dest: c_int,
-    tag: c_int,
-) -> SysResult<InFlight<'c, T, u8>> {
-    let n = count(data.len())?;
-    InFlight::start_one(
-        "MPI_Isend",
-        data,
-        Memory::default(),
-        None,
-        |send, _, requests| {
-            // SAFETY: `send` points at `n` elements owned by the `InFlight` until completion.
-            unsafe {
-                ffi::MPI_Isend(
-                    send.cast(),
-                    n,
-                    T::datatype(),
-                    dest,
-                    tag,
-                    comm.handle,
-                    &mut requests[0],
-                )
-            }
-        },
-    )
-}
-
 /// A nonblocking receive into `data` (at most its length; initialised elements) from
 /// `source` with `tag`, matched by spmd ([`matching`]): its message's size is checked before
-/// any byte lands.
+/// any byte lands. A receive MPI may make straight into `data` (on a communicator that trusts
+/// sizes) is a [`Single`](super::Single), which the ops try first.
 pub(crate) fn irecv<'c, T: Element>(
     comm: RawComm<'c>,
     data: Memory<T>,
@@ -443,31 +415,6 @@ pub(crate) fn irecv<'c, T: Element>(
         flight.status = Some(RawStatus::no_one());
         return Ok(flight);
     }
-    if comm.trusts_sizes {
-        let n = count(data.len())?;
-        return InFlight::start_one(
-            "MPI_Irecv",
-            Memory::default(),
-            data,
-            Some(0),
-            |_, recv, requests| {
-                // SAFETY: `recv` points at `n` elements owned by the `InFlight` until
-                // completion, and the message fits them by the contract of the `unsafe`
-                // `Comm::unguarded`, the only maker of a communicator that trusts sizes.
-                unsafe {
-                    ffi::MPI_Irecv(
-                        recv.cast(),
-                        n,
-                        T::datatype(),
-                        source,
-                        tag,
-                        comm.handle,
-                        &mut requests[0],
-                    )
-                }
-            },
-        );
-    }
     let deferred = Deferred::issue(comm.handle, data, source, tag)?;
     let mut flight = InFlight::start(
         "MPI_Imrecv",
@@ -481,7 +428,8 @@ pub(crate) fn irecv<'c, T: Element>(
 }
 
 /// A nonblocking `MPI_Sendrecv`: the receive into `recv` from `source` with `recv_tag`, matched
-/// by spmd as [`irecv`]'s, then `MPI_Isend` of `send` to `dest` with `send_tag`.
+/// by spmd as [`irecv`]'s, then `MPI_Isend` of `send` to `dest` with `send_tag`. Where MPI may
+/// receive straight into `recv`, the op issues two [`Single`](super::Single)s instead.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn isendrecv<'c, S: Element, R: Element>(
     comm: RawComm<'c>,
@@ -493,41 +441,7 @@ pub(crate) fn isendrecv<'c, S: Element, R: Element>(
     recv_tag: c_int,
 ) -> SysResult<InFlight<'c, S, R>> {
     let send_count = count(send.len())?;
-    let recv_count = count(recv.len())?;
-    if comm.trusts_sizes && source != super::proc_null() {
-        return InFlight::start("MPI_Irecv", send, recv, Some(0), |send, recv, requests| {
-            // SAFETY: `recv` points at `recv_count` elements and `send` at `send_count`, both
-            // owned by the `InFlight` until completion; the message fits `recv` by the
-            // contract of the `unsafe` `Comm::unguarded` (see `irecv`).
-            let received = unsafe {
-                ffi::MPI_Irecv(
-                    recv.cast(),
-                    recv_count,
-                    R::datatype(),
-                    source,
-                    recv_tag,
-                    comm.handle,
-                    &mut requests[0],
-                )
-            };
-            if received != 0 {
-                return (0, code("MPI_Irecv", received));
-            }
-            // SAFETY: as above.
-            let sent = unsafe {
-                ffi::MPI_Isend(
-                    send.cast(),
-                    send_count,
-                    S::datatype(),
-                    dest,
-                    send_tag,
-                    comm.handle,
-                    &mut requests[1],
-                )
-            };
-            (1 + usize::from(sent == 0), code("MPI_Isend", sent))
-        });
-    }
+    count(recv.len())?;
     let mut flight = InFlight::start_one(
         "MPI_Isend",
         send,
