@@ -31,8 +31,8 @@ mod varying;
 
 pub(crate) use agreement::{AGREEMENT_WORDS, Gated, Maxima, Start, Verdict, starter};
 pub(crate) use flight::{
-    Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, igather, irecv,
-    ireduce, ireduce_scatter_block, iscan, iscatter, isendrecv,
+    Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, igather, ireduce,
+    ireduce_scatter_block, iscan, iscatter,
 };
 pub(crate) use ivarying::{iallgatherv, ialltoallv, igatherv, ireduce_scatter, iscatterv};
 pub(crate) use matching::{settle, started};
@@ -70,6 +70,13 @@ impl RawComm<'_> {
             trusts_sizes: false,
             _borrow: PhantomData,
         }
+    }
+
+    /// Whether receives trust the sender's count (`Comm::unguarded`): MPI receives straight
+    /// into the buffer.
+    #[inline]
+    pub(crate) fn trusts_sizes(&self) -> bool {
+        self.trusts_sizes
     }
 
     /// The same handle, whose receives trust the sender's count when `trusts` (the caller's

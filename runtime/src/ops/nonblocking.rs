@@ -108,8 +108,8 @@ where
     }
 }
 
-/// A receive and a send, each a [`Single`] (`isendrecv` where MPI receives straight into
-/// the memory), and what makes their result once both completed.
+/// A receive and a send, each a [`Single`] (`isendrecv`), and what makes their result once
+/// both completed.
 struct PairFlight<'a, S: Element, R: Element, F> {
     recv: Single<'a, R>,
     send: Single<'a, S>,
@@ -392,8 +392,7 @@ struct Exchange {
     peer: Peer,
 }
 
-/// Issues an `isendrecv` of `(send, recv)`: two [`Single`]s where MPI may receive straight
-/// into `recv`, else the receive matched by spmd first ([`sys::isendrecv`]).
+/// Issues an `isendrecv` of `(send, recv)`: two [`Single`]s.
 fn issue_exchange<'a, S, R, T, F>(
     call: Call<'a>,
     token: Token,
@@ -414,15 +413,20 @@ where
         peer,
     } = exchange;
     let comm = call.comm.raw();
-    let recv = match Single::irecv(comm, recv, source.0, source.1) {
-        Ok(started) => call.mpi(started),
-        Err(recv) => {
-            let flight = sys::isendrecv(comm, send, dest.0, dest.1, recv, source.0, source.1);
-            return issue(call, token, payload, peer, flight, make);
-        }
+    // A receive MPI makes straight into the memory is posted before the send, as C programs
+    // do: the peer's message then finds it. One matched by spmd probes for its message when
+    // issued, which finds it more often after the send. A failed second start leaves the
+    // first in flight: its drop waits for it.
+    let (recv, send) = if comm.trusts_sizes() {
+        let recv = call.mpi(Single::irecv(comm, recv, source.0, source.1));
+        (recv, call.mpi(Single::isend(comm, send, dest.0, dest.1)))
+    } else {
+        let send = call.mpi(Single::isend(comm, send, dest.0, dest.1));
+        (
+            call.mpi(Single::irecv(comm, recv, source.0, source.1)),
+            send,
+        )
     };
-    // A failed send leaves the receive in flight: its drop waits for it.
-    let send = call.mpi(Single::isend(comm, send, dest.0, dest.1));
     let op = PairFlight {
         recv,
         send,
@@ -628,32 +632,18 @@ where
     call.count_arg("the receive template", len);
     let memory = received_or_kept(template, rank).into();
     let shape = template.shape_of();
-    let payload = Payload::of::<B::Elem>(len);
     let receive = Receive::exact("the receive template", len, rank);
-    match Single::irecv(comm.raw(), memory, rank, tag) {
-        Ok(flight) => issue_single(
-            call,
-            token,
-            payload,
-            Peer::From(rank),
-            flight,
-            move |done, call, origin| {
-                let (memory, _) = receive.complete_single(done, call, origin);
-                B::owned_from_shape(&shape, memory.into_vec())
-            },
-        ),
-        Err(memory) => issue(
-            call,
-            token,
-            payload,
-            Peer::From(rank),
-            sys::irecv(comm.raw(), memory, rank, tag),
-            move |done, call, origin| {
-                let (memory, _) = receive.complete(done, call, origin);
-                B::owned_from_shape(&shape, memory.into_vec())
-            },
-        ),
-    }
+    issue_single(
+        call,
+        token,
+        Payload::of::<B::Elem>(len),
+        Peer::From(rank),
+        Single::irecv(comm.raw(), memory, rank, tag),
+        move |done, call, origin| {
+            let (memory, _) = receive.complete_single(done, call, origin);
+            B::owned_from_shape(&shape, memory.into_vec())
+        },
+    )
 }
 
 /// Starts receiving into `buf` from `source` (`MPI_Improbe` + `MPI_Imrecv`); [`wait`] copies the message into
@@ -677,35 +667,21 @@ where
     let len = buf.room();
     call.count_arg("the receive buffer", len);
     let (memory, kept) = buf.into_memory();
-    let payload = Payload::of::<R::Elem>(len);
     let receive = Receive {
         exact: false,
         ..Receive::exact("the receive buffer", len, rank)
     };
-    match Single::irecv(comm.raw(), memory, rank, tag) {
-        Ok(flight) => issue_single(
-            call,
-            token,
-            payload,
-            Peer::From(rank),
-            flight,
-            move |done, call, origin| {
-                let (memory, status) = receive.complete_single(done, call, origin);
-                R::back(kept, memory, status)
-            },
-        ),
-        Err(memory) => issue(
-            call,
-            token,
-            payload,
-            Peer::From(rank),
-            sys::irecv(comm.raw(), memory, rank, tag),
-            move |done, call, origin| {
-                let (memory, status) = receive.complete(done, call, origin);
-                R::back(kept, memory, status)
-            },
-        ),
-    }
+    issue_single(
+        call,
+        token,
+        Payload::of::<R::Elem>(len),
+        Peer::From(rank),
+        Single::irecv(comm.raw(), memory, rank, tag),
+        move |done, call, origin| {
+            let (memory, status) = receive.complete_single(done, call, origin);
+            R::back(kept, memory, status)
+        },
+    )
 }
 
 /// Starts sending `sendbuf` to `dest` and receiving a message shaped like `template` from

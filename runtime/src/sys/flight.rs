@@ -4,43 +4,34 @@
 
 use std::ffi::c_int;
 use std::marker::PhantomData;
-use std::mem::MaybeUninit;
 
 use mpi::ffi;
 
-use std::rc::Rc;
-
-use super::matching::{self, Deferred};
+use super::matching;
 use super::{RawComm, RawStatus, SysResult, code, count, in_place, op_handle, validate};
 use crate::cache::Staged;
 use crate::element::{Element, OpKind};
 use crate::recycle;
 
-/// An operation MPI carries on after the call that started it returned: its requests, and the
-/// memory MPI reads (`send`) and writes (`recv`) until they complete.
+/// A collective MPI carries on after the call that started it returned: its request, and the
+/// memory MPI reads (`send`) and writes (`recv`) until it completes. (A point-to-point op is a
+/// [`Single`](super::Single), on the same argument.)
 ///
 /// The memory is owned here, in two [`Memory`]s (a `Vec`, or staging memory lent by the call
 /// site's cache), whose heap allocations moving the `InFlight` does not move: MPI holds pointers into them, and nothing else can reach them
-/// until the requests complete ([`wait`](InFlight::wait) hands them back only then). Dropping
+/// until the request completes ([`wait`](InFlight::wait) hands them back only then). Dropping
 /// an `InFlight` that has not completed waits for it first, so the memory is freed only after
 /// MPI is done with it; forgetting one (`mem::forget`) leaks the memory with it, so MPI may
 /// still write into it but nothing else ever uses it. `'c` is the borrow of the communicator
 /// (see [`RawComm`]): MPI stays initialised while the operation can be waited for.
 pub(crate) struct InFlight<'c, S: Element, R: Element> {
-    requests: [ffi::MPI_Request; 2],
-    /// Which of `requests` MPI has not completed yet.
-    active: [bool; 2],
-    /// The status of the receive request, once it completed.
-    status: Option<RawStatus>,
-    /// The index of the receive request in `requests`, if there is one.
-    receive: Option<usize>,
+    request: ffi::MPI_Request,
+    /// Whether MPI has not completed `request` yet.
+    active: bool,
     send: Memory<S>,
     recv: Memory<R>,
     /// The MPI function that writes `recv`, named if its elements fail validation.
     function: &'static str,
-    /// A receive matched by spmd (see [`matching`]), which owns its memory; `recv` is then
-    /// empty.
-    deferred: Option<Rc<Deferred<R>>>,
     /// The counts and displacements MPI reads until a v-collective completes (MPI may read
     /// them at any time before): in a heap allocation that moving the `InFlight` does not move,
     /// leaked with it when forgotten. None for the other operations.
@@ -119,54 +110,29 @@ pub(crate) struct Completed<S: Element, R: Element> {
 }
 
 impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
-    /// Starts an operation whose receive `function` writes `recv`: `start` gets pointers into
-    /// `send` and `recv` (valid for their lengths) and the request slots, and returns the number
-    /// of requests it started (0, 1 or 2, `receive` the receive's index among them) and the
-    /// outcome of its MPI calls, an error naming the call that failed.
-    fn start(
-        function: &'static str,
-        send: Memory<S>,
-        mut recv: Memory<R>,
-        receive: Option<usize>,
-        start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> (usize, SysResult),
-    ) -> SysResult<InFlight<'c, S, R>> {
-        // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
-        let null = unsafe { ffi::RSMPI_REQUEST_NULL };
-        let mut requests = [null; 2];
-        // An empty memory's dangling address may be `MPI_IN_PLACE`'s value: see `sys::addr`.
-        let send_at = super::addr(&send).cast::<S>();
-        let recv_at = super::addr_mut(&mut recv).cast::<R>();
-        let (started, outcome) = start(send_at, recv_at, &mut requests);
-        // Started requests are recorded before the error is looked at: a failure of the second
-        // start leaves the first in flight, and the drop then waits for it.
-        let flight = InFlight {
-            requests,
-            active: [started >= 1, started >= 2],
-            status: None,
-            receive,
-            send,
-            recv,
-            function,
-            deferred: None,
-            arrays: Arrays::None,
-            _comm: PhantomData,
-        };
-        outcome?;
-        Ok(flight)
-    }
-
-    /// [`start`](InFlight::start) of an operation of one MPI call, `function`: `start` returns
-    /// its error code.
+    /// Starts an operation of one MPI call, `function`, which writes `recv`: `start` gets
+    /// pointers into `send` and `recv` (valid for their lengths) and the request's slot, and
+    /// returns MPI's error code.
     fn start_one(
         function: &'static str,
         send: Memory<S>,
-        recv: Memory<R>,
-        receive: Option<usize>,
-        start: impl FnOnce(*const S, *mut R, &mut [ffi::MPI_Request; 2]) -> c_int,
+        mut recv: Memory<R>,
+        start: impl FnOnce(*const S, *mut R, &mut ffi::MPI_Request) -> c_int,
     ) -> SysResult<InFlight<'c, S, R>> {
-        InFlight::start(function, send, recv, receive, |send, recv, requests| {
-            let result = start(send, recv, requests);
-            (usize::from(result == 0), code(function, result))
+        // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
+        let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
+        // An empty memory's dangling address may be `MPI_IN_PLACE`'s value: see `sys::addr`.
+        let send_at = super::addr(&send).cast::<S>();
+        let recv_at = super::addr_mut(&mut recv).cast::<R>();
+        code(function, start(send_at, recv_at, &mut request))?;
+        Ok(InFlight {
+            request,
+            active: true,
+            send,
+            recv,
+            function,
+            arrays: Arrays::None,
+            _comm: PhantomData,
         })
     }
 
@@ -178,15 +144,14 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         send: Memory<S>,
         recv: Memory<R>,
         arrays: Arrays,
-        start: impl FnOnce(*const S, *mut R, *const c_int, &mut [ffi::MPI_Request; 2]) -> c_int,
+        start: impl FnOnce(*const S, *mut R, *const c_int, &mut ffi::MPI_Request) -> c_int,
     ) -> SysResult<InFlight<'c, S, R>> {
         // The heap allocation of `arrays` does not move when they move into the `InFlight`; on
         // an error no request was started, so nothing reads it after the drop.
         let at = arrays.as_ptr();
-        let mut flight =
-            InFlight::start_one(function, send, recv, None, |send, recv, requests| {
-                start(send, recv, at, requests)
-            })?;
+        let mut flight = InFlight::start_one(function, send, recv, |send, recv, request| {
+            start(send, recv, at, request)
+        })?;
         flight.arrays = arrays;
         Ok(flight)
     }
@@ -194,58 +159,43 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     /// An operation with nothing left for MPI to do: what a barrier whose agreement was the
     /// barrier starts.
     pub(crate) fn settled() -> InFlight<'c, S, R> {
-        // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
-        let null = unsafe { ffi::RSMPI_REQUEST_NULL };
         InFlight {
-            requests: [null; 2],
-            active: [false; 2],
-            status: None,
-            receive: None,
+            // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
+            request: unsafe { ffi::RSMPI_REQUEST_NULL },
+            active: false,
             send: Memory::default(),
             recv: Memory::default(),
             function: "MPI_Iallreduce",
-            deferred: None,
             arrays: Arrays::None,
             _comm: PhantomData,
         }
     }
 
-    /// Whether every request has completed, without blocking (`MPI_Test`).
+    /// Whether the request has completed, without blocking (`MPI_Test`).
     pub(crate) fn test(&mut self) -> SysResult<bool> {
         if !matching::idle() {
             matching::drive();
         }
-        for index in 0..2 {
-            if !self.active[index] {
-                continue;
-            }
-            let mut flag: c_int = 0;
-            let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
-            // SAFETY: the request is active (started and not completed); the out-pointers are
-            // valid.
-            let result =
-                unsafe { ffi::MPI_Test(&mut self.requests[index], &mut flag, status.as_mut_ptr()) };
-            if result != 0 {
-                // An error completes the request (MPI frees it).
-                self.active[index] = false;
-                return code("MPI_Test", result).map(|()| false);
-            }
-            if flag == 0 {
-                return Ok(false);
-            }
-            self.active[index] = false;
-            if self.receive == Some(index) {
-                // SAFETY: the request completed, so MPI filled the status.
-                self.status = Some(RawStatus(unsafe { status.assume_init() }));
-            }
+        if !self.active {
+            return Ok(true);
         }
-        Ok(self
-            .deferred
-            .as_ref()
-            .is_none_or(|deferred| deferred.test()))
+        let mut flag: c_int = 0;
+        // SAFETY: the request is active (started and not completed); the out-pointers are
+        // valid (a collective's status is ignored).
+        let result =
+            unsafe { ffi::MPI_Test(&mut self.request, &mut flag, ffi::RSMPI_STATUS_IGNORE) };
+        if result != 0 {
+            // An error completes the request (MPI frees it).
+            self.active = false;
+            return code("MPI_Test", result).map(|()| false);
+        }
+        if flag != 0 {
+            self.active = false;
+        }
+        Ok(flag != 0)
     }
 
-    /// Waits for every request (`MPI_Wait`), then hands the memory back, the received elements
+    /// Waits for the request (`MPI_Wait`), then hands the memory back, the received elements
     /// validated.
     pub(crate) fn wait(mut self) -> SysResult<Completed<S, R>> {
         self.wait_in_place()
@@ -256,20 +206,6 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     /// request that holds it would cost a copy of it).
     #[inline]
     pub(crate) fn wait_in_place(&mut self) -> SysResult<Completed<S, R>> {
-        if let Some(deferred) = self.deferred.take() {
-            // The receive first: the peer's send may wait for it, and this rank's send for
-            // the peer.
-            let received = deferred.wait();
-            Deferred::recycle(deferred);
-            let sent = self.complete();
-            let (recv, status) = received?;
-            sent?;
-            return Ok(Completed {
-                send: std::mem::take(&mut self.send),
-                recv,
-                status: Some(status),
-            });
-        }
         let completed = self.complete();
         // MPI reads the counts no more, whatever the outcome.
         self.recycle_arrays();
@@ -278,7 +214,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         Ok(Completed {
             send: std::mem::take(&mut self.send),
             recv: std::mem::take(&mut self.recv),
-            status: self.status,
+            status: None,
         })
     }
 
@@ -291,41 +227,26 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         }
     }
 
-    /// Waits for the requests still active; the first error is returned after all completed.
+    /// Waits for the request if it is still active.
     #[inline]
     fn complete(&mut self) -> SysResult {
-        let mut outcome = Ok(());
-        for index in 0..2 {
-            if !self.active[index] {
-                continue;
-            }
-            let waited = matching::wait(&mut self.requests[index]);
-            // Complete after the wait returned, whatever it returned.
-            self.active[index] = false;
-            match waited {
-                Err(error) => outcome = outcome.and(Err(error)),
-                Ok(status) if self.receive == Some(index) => self.status = Some(status),
-                Ok(_) => {}
-            }
+        if !self.active {
+            return Ok(());
         }
-        outcome
+        let waited = matching::wait(&mut self.request);
+        // Complete after the wait returned, whatever it returned.
+        self.active = false;
+        waited.map(|_| ())
     }
 }
 
 impl<S: Element, R: Element> Drop for InFlight<'_, S, R> {
     fn drop(&mut self) {
         // The memory may only be freed once MPI is done with it: wait, whatever the outcome
-        // (an error completes the request too). A deferred receive is waited for like a
-        // posted one; it owns its memory.
-        if let Some(deferred) = self.deferred.take() {
-            let _ = deferred.wait();
-            Deferred::recycle(deferred);
-        }
-        for index in 0..2 {
-            if self.active[index] {
-                let _ = matching::wait(&mut self.requests[index]);
-                self.active[index] = false;
-            }
+        // (an error completes the request too).
+        if self.active {
+            let _ = matching::wait(&mut self.request);
+            self.active = false;
         }
         self.recycle_arrays();
     }
@@ -396,93 +317,15 @@ impl std::ops::DerefMut for Arrays {
     }
 }
 
-/// A nonblocking receive into `data` (at most its length; initialised elements) from
-/// `source` with `tag`, matched by spmd ([`matching`]): its message's size is checked before
-/// any byte lands. A receive MPI may make straight into `data` (on a communicator that trusts
-/// sizes) is a [`Single`](super::Single), which the ops try first.
-pub(crate) fn irecv<'c, T: Element>(
-    comm: RawComm<'c>,
-    data: Memory<T>,
-    source: c_int,
-    tag: c_int,
-) -> SysResult<InFlight<'c, u8, T>> {
-    if source == super::proc_null() {
-        // From no one: done at once, `data` left as it is.
-        let mut flight =
-            InFlight::start("MPI_Imrecv", Memory::default(), data, None, |_, _, _| {
-                (0, Ok(()))
-            })?;
-        flight.status = Some(RawStatus::no_one());
-        return Ok(flight);
-    }
-    let deferred = Deferred::issue(comm.handle, data, source, tag)?;
-    let mut flight = InFlight::start(
-        "MPI_Imrecv",
-        Memory::default(),
-        Memory::default(),
-        None,
-        |_, _, _| (0, Ok(())),
-    )?;
-    flight.deferred = Some(deferred);
-    Ok(flight)
-}
-
-/// A nonblocking `MPI_Sendrecv`: the receive into `recv` from `source` with `recv_tag`, matched
-/// by spmd as [`irecv`]'s, then `MPI_Isend` of `send` to `dest` with `send_tag`. Where MPI may
-/// receive straight into `recv`, the op issues two [`Single`](super::Single)s instead.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn isendrecv<'c, S: Element, R: Element>(
-    comm: RawComm<'c>,
-    send: Memory<S>,
-    dest: c_int,
-    send_tag: c_int,
-    recv: Memory<R>,
-    source: c_int,
-    recv_tag: c_int,
-) -> SysResult<InFlight<'c, S, R>> {
-    let send_count = count(send.len())?;
-    count(recv.len())?;
-    let mut flight = InFlight::start_one(
-        "MPI_Isend",
-        send,
-        Memory::default(),
-        None,
-        |send, _, requests| {
-            // SAFETY: `send` holds `send_count` elements, owned by the `InFlight` until completion.
-            unsafe {
-                ffi::MPI_Isend(
-                    send.cast(),
-                    send_count,
-                    S::datatype(),
-                    dest,
-                    send_tag,
-                    comm.handle,
-                    &mut requests[0],
-                )
-            }
-        },
-    )?;
-    if source == super::proc_null() {
-        // Nothing to receive: `recv` is handed back as it is, with a status from no one.
-        flight.recv = recv;
-        flight.status = Some(RawStatus::no_one());
-        return Ok(flight);
-    }
-    // On an error here (none is left: the count fits), the drop of `flight` waits for the send.
-    flight.deferred = Some(Deferred::issue(comm.handle, recv, source, recv_tag)?);
-    Ok(flight)
-}
-
 /// `MPI_Ibarrier`.
 pub(crate) fn ibarrier(comm: RawComm<'_>) -> SysResult<InFlight<'_, u8, u8>> {
     InFlight::start_one(
         "MPI_Ibarrier",
         Memory::default(),
         Memory::default(),
-        None,
-        |_, _, requests| {
+        |_, _, request| {
             // SAFETY: the communicator is valid for 'c; the request slot is valid.
-            unsafe { ffi::MPI_Ibarrier(comm.handle, &mut requests[0]) }
+            unsafe { ffi::MPI_Ibarrier(comm.handle, request) }
         },
     )
 }
@@ -494,26 +337,11 @@ pub(crate) fn ibcast<T: Element>(
     root: c_int,
 ) -> SysResult<InFlight<'_, u8, T>> {
     let n = count(data.len())?;
-    InFlight::start_one(
-        "MPI_Ibcast",
-        Memory::default(),
-        data,
-        None,
-        |_, data, requests| {
-            // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
-            // completion.
-            unsafe {
-                ffi::MPI_Ibcast(
-                    data.cast(),
-                    n,
-                    T::datatype(),
-                    root,
-                    comm.handle,
-                    &mut requests[0],
-                )
-            }
-        },
-    )
+    InFlight::start_one("MPI_Ibcast", Memory::default(), data, |_, data, request| {
+        // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
+        // completion.
+        unsafe { ffi::MPI_Ibcast(data.cast(), n, T::datatype(), root, comm.handle, request) }
+    })
 }
 
 /// `MPI_Iallreduce` of `send` into `recv`, which hold the same number of elements; in place
@@ -532,29 +360,23 @@ pub(crate) fn iallreduce<T: Element>(
         send.len(),
         recv.len()
     );
-    InFlight::start_one(
-        "MPI_Iallreduce",
-        send,
-        recv,
-        None,
-        |send, recv, requests| {
-            let send: *const std::ffi::c_void = if in_place_op { in_place() } else { send.cast() };
-            // SAFETY: `recv` holds `n` initialised elements and `send` (unless MPI_IN_PLACE,
-            // when MPI reads and writes `recv`) `n` more, both owned by the `InFlight` until
-            // completion (the length check above).
-            unsafe {
-                ffi::MPI_Iallreduce(
-                    send,
-                    recv.cast(),
-                    n,
-                    T::datatype(),
-                    op_handle::<T>(op),
-                    comm.handle,
-                    &mut requests[0],
-                )
-            }
-        },
-    )
+    InFlight::start_one("MPI_Iallreduce", send, recv, |send, recv, request| {
+        let send: *const std::ffi::c_void = if in_place_op { in_place() } else { send.cast() };
+        // SAFETY: `recv` holds `n` initialised elements and `send` (unless MPI_IN_PLACE,
+        // when MPI reads and writes `recv`) `n` more, both owned by the `InFlight` until
+        // completion (the length check above).
+        unsafe {
+            ffi::MPI_Iallreduce(
+                send,
+                recv.cast(),
+                n,
+                T::datatype(),
+                op_handle::<T>(op),
+                comm.handle,
+                request,
+            )
+        }
+    })
 }
 
 /// Which all-to-all pattern [`iblocks`] starts.
@@ -586,7 +408,7 @@ pub(crate) fn iblocks<T: Element>(
         Blocks::Allgather => "MPI_Iallgather",
         Blocks::Alltoall => "MPI_Ialltoall",
     };
-    InFlight::start_one(function, send, recv, None, |send, recv, requests| {
+    InFlight::start_one(function, send, recv, |send, recv, request| {
         // SAFETY: `send` holds `send_blocks * n` elements and `recv` room for `size * n`
         // (checked above), both owned by the `InFlight` until completion.
         unsafe {
@@ -602,7 +424,7 @@ pub(crate) fn iblocks<T: Element>(
                 n,
                 T::datatype(),
                 comm.handle,
-                &mut requests[0],
+                request,
             )
         }
     })
@@ -622,32 +444,26 @@ pub(crate) fn iscan<T: Element>(
     } else {
         "MPI_Iscan"
     };
-    InFlight::start_one(
-        function,
-        Memory::default(),
-        data,
-        None,
-        |_, data, requests| {
-            // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
-            // completion; MPI_IN_PLACE makes MPI read and write it alone.
-            unsafe {
-                let start = if exclusive {
-                    ffi::MPI_Iexscan
-                } else {
-                    ffi::MPI_Iscan
-                };
-                start(
-                    in_place(),
-                    data.cast(),
-                    n,
-                    T::datatype(),
-                    op_handle::<T>(op),
-                    comm.handle,
-                    &mut requests[0],
-                )
-            }
-        },
-    )
+    InFlight::start_one(function, Memory::default(), data, |_, data, request| {
+        // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
+        // completion; MPI_IN_PLACE makes MPI read and write it alone.
+        unsafe {
+            let start = if exclusive {
+                ffi::MPI_Iexscan
+            } else {
+                ffi::MPI_Iscan
+            };
+            start(
+                in_place(),
+                data.cast(),
+                n,
+                T::datatype(),
+                op_handle::<T>(op),
+                comm.handle,
+                request,
+            )
+        }
+    })
 }
 
 /// `MPI_Ireduce` of `send` with `op` at `root`, into `recv` (as long as `send`) at the root;
@@ -667,7 +483,7 @@ pub(crate) fn ireduce<T: Element>(
         send.len(),
         recv.len()
     );
-    InFlight::start_one("MPI_Ireduce", send, recv, None, |send, recv, requests| {
+    InFlight::start_one("MPI_Ireduce", send, recv, |send, recv, request| {
         // SAFETY: `send` holds `n` elements and, at the root, `recv` room for `n` (checked
         // above), both owned by the `InFlight` until completion; elsewhere `recv` is empty (a
         // spare address, see `sys::addr`) and MPI ignores it.
@@ -680,7 +496,7 @@ pub(crate) fn ireduce<T: Element>(
                 op_handle::<T>(op),
                 root,
                 comm.handle,
-                &mut requests[0],
+                request,
             )
         }
     })
@@ -703,7 +519,7 @@ pub(crate) fn igather<T: Element>(
         send.len(),
         blocks,
     );
-    InFlight::start_one("MPI_Igather", send, recv, None, |send, recv, requests| {
+    InFlight::start_one("MPI_Igather", send, recv, |send, recv, request| {
         // SAFETY: `send` holds `n` elements and, at the root, `recv` room for `size * n`
         // (checked above), both owned by the `InFlight` until completion; elsewhere `recv` is
         // empty (a spare address, see `sys::addr`) and MPI ignores it.
@@ -717,7 +533,7 @@ pub(crate) fn igather<T: Element>(
                 T::datatype(),
                 root,
                 comm.handle,
-                &mut requests[0],
+                request,
             )
         }
     })
@@ -742,8 +558,7 @@ pub(crate) fn ireduce_scatter_block<T: Element>(
         "MPI_Ireduce_scatter_block",
         send,
         recv,
-        None,
-        |send, recv, requests| {
+        |send, recv, request| {
             // SAFETY: `send` holds `size * n` elements and `recv` room for `n` (checked
             // above), both owned by the `InFlight` until completion.
             unsafe {
@@ -754,7 +569,7 @@ pub(crate) fn ireduce_scatter_block<T: Element>(
                     T::datatype(),
                     op_handle::<T>(op),
                     comm.handle,
-                    &mut requests[0],
+                    request,
                 )
             }
         },
@@ -779,7 +594,7 @@ pub(crate) fn iscatter<T: Element>(
             comm.size,
         );
     }
-    InFlight::start_one("MPI_Iscatter", send, recv, None, |send, recv, requests| {
+    InFlight::start_one("MPI_Iscatter", send, recv, |send, recv, request| {
         // SAFETY: `recv` holds `n` elements and, at the root, `send` `size * n` (checked
         // above), both owned by the `InFlight` until completion; elsewhere MPI ignores `send`.
         unsafe {
@@ -792,7 +607,7 @@ pub(crate) fn iscatter<T: Element>(
                 T::datatype(),
                 root,
                 comm.handle,
-                &mut requests[0],
+                request,
             )
         }
     })

@@ -54,7 +54,7 @@ pub(crate) fn igatherv<'c, T: Element>(
         send,
         recv,
         arrays,
-        |send, recv, arrays, requests| {
+        |send, recv, arrays, request| {
             let (counts, displs) = layout_at(arrays, at_root.then_some(0), size);
             // SAFETY: `send` holds `n` elements; at the root the blocks of `counts` and
             // `displs` tile `recv` (checked above); all of it is owned by the `InFlight` until
@@ -70,7 +70,7 @@ pub(crate) fn igatherv<'c, T: Element>(
                     T::datatype(),
                     root,
                     comm.handle,
-                    &mut requests[0],
+                    request,
                 )
             }
         },
@@ -100,7 +100,7 @@ pub(crate) fn iallgatherv<'c, T: Element>(
         send,
         recv,
         arrays,
-        |send, recv, arrays, requests| {
+        |send, recv, arrays, request| {
             let (counts, displs) = layout_at(arrays, Some(0), size);
             // SAFETY: `send` holds `n` elements; the blocks of `counts` and `displs` tile
             // `recv` (checked above); all of it is owned by the `InFlight` until completion.
@@ -114,7 +114,7 @@ pub(crate) fn iallgatherv<'c, T: Element>(
                     displs,
                     T::datatype(),
                     comm.handle,
-                    &mut requests[0],
+                    request,
                 )
             }
         },
@@ -150,7 +150,7 @@ pub(crate) fn iscatterv<'c, T: Element>(
         send,
         recv,
         arrays,
-        |send, recv, arrays, requests| {
+        |send, recv, arrays, request| {
             let (counts, displs) = layout_at(arrays, at_root.then_some(0), size);
             // SAFETY: `recv` holds `n` elements; at the root the blocks of `counts` and
             // `displs` tile `send` (checked above); all of it is owned by the `InFlight` until
@@ -166,7 +166,7 @@ pub(crate) fn iscatterv<'c, T: Element>(
                     T::datatype(),
                     root,
                     comm.handle,
-                    &mut requests[0],
+                    request,
                 )
             }
         },
@@ -203,7 +203,7 @@ pub(crate) fn ialltoallv<'c, T: Element>(
         send,
         recv,
         arrays,
-        |send, recv, arrays, requests| {
+        |send, recv, arrays, request| {
             let (send_counts, send_displs) = layout_at(arrays, Some(0), size);
             let (recv_counts, recv_displs) = layout_at(arrays, Some(2 * size), size);
             // SAFETY: the blocks of the send counts and displacements tile `send`, those of the
@@ -220,7 +220,7 @@ pub(crate) fn ialltoallv<'c, T: Element>(
                     recv_displs,
                     T::datatype(),
                     comm.handle,
-                    &mut requests[0],
+                    request,
                 )
             }
         },
@@ -255,7 +255,7 @@ pub(crate) fn ireduce_scatter<'c, T: Element>(
         send,
         recv,
         arrays,
-        |send, recv, arrays, requests| {
+        |send, recv, arrays, request| {
             // SAFETY: `send` holds the sum of the counts at `arrays` (checked above) and `recv`
             // this rank's count; all of it is owned by the `InFlight` until completion.
             unsafe {
@@ -266,7 +266,7 @@ pub(crate) fn ireduce_scatter<'c, T: Element>(
                     T::datatype(),
                     op_handle::<T>(op),
                     comm.handle,
-                    &mut requests[0],
+                    request,
                 )
             }
         },

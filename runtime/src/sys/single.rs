@@ -1,28 +1,30 @@
-//! The lean form of [`InFlight`](super::InFlight): one MPI request on one [`Memory`], for a
-//! nonblocking send and for a receive MPI may make straight into the memory (on a
-//! communicator that trusts sizes, or from no one). Its safety argument is `InFlight`'s, on a
-//! smaller record: small enough for a request to hold it without a heap allocation, and to
-//! move it at the cost of a few words.
+//! The lean form of [`InFlight`](super::InFlight) for point-to-point ops: one send or one
+//! receive on one [`Memory`]. A receive is matched by spmd first ([`matching`]) unless MPI may
+//! make it straight into the memory (on a communicator that trusts sizes, or from no one). Its
+//! safety argument is `InFlight`'s, on a smaller record, cheaper to start, move and complete.
 
 use std::ffi::c_int;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
+use std::rc::Rc;
 
 use mpi::ffi;
 
 use super::flight::Memory;
-use super::{RawComm, RawStatus, SysResult, code, count, matching, validate};
+use super::matching::{self, Deferred};
+use super::{RawComm, RawStatus, SysResult, code, count, validate};
 use crate::element::Element;
 
 /// One operation of one MPI request on `memory`, which MPI reads (a send) or writes (a receive)
-/// until the request completes.
+/// until the request completes; or a receive matched by spmd (`deferred`), which owns its
+/// memory until it completes.
 ///
 /// `memory` is owned here, its elements in a heap allocation that moving the `Single` does not
 /// move: MPI holds a pointer into it, and nothing else can reach it until the request
 /// completes ([`wait_in_place`](Single::wait_in_place) hands it back only then). Dropping a
-/// `Single` that has not completed waits for it first, so the memory is freed only after MPI is
-/// done with it; forgetting one leaks the memory with it. `'c` is the borrow of the
-/// communicator (see [`RawComm`]).
+/// `Single` that has not completed waits for it first (the deferred receive too), so the
+/// memory is freed only after MPI is done with it; forgetting one leaks the memory with it.
+/// `'c` is the borrow of the communicator (see [`RawComm`]).
 pub(crate) struct Single<'c, T: Element> {
     request: ffi::MPI_Request,
     /// Whether MPI has not completed the request yet.
@@ -33,6 +35,9 @@ pub(crate) struct Single<'c, T: Element> {
     /// The status of the receive, once it completed.
     status: Option<RawStatus>,
     memory: Memory<T>,
+    /// A receive matched by spmd (see [`matching`]), which owns its memory; `memory` is then
+    /// empty and `request` null.
+    deferred: Option<Rc<Deferred<T>>>,
     _comm: PhantomData<&'c ()>,
 }
 
@@ -52,36 +57,43 @@ impl<'c, T: Element> Single<'c, T> {
         })
     }
 
-    /// `MPI_Irecv` into `data` (at most its length) from `source` with `tag`, when MPI may
-    /// receive straight into it: on a communicator whose receives trust the sender's count
-    /// (`Comm::unguarded`), or from no one (`MPI_PROC_NULL`: done at once, `data` left as it
-    /// is). Otherwise the receive must be matched by spmd first ([`super::irecv`]), and `data`
-    /// comes back as the error.
+    /// A receive into `data` (at most its length; initialised elements) from `source` with
+    /// `tag`: matched by spmd ([`matching`]), so that its message's size is checked before any
+    /// byte lands; `MPI_Irecv` straight into `data` on a communicator whose receives trust the
+    /// sender's count (`Comm::unguarded`); done at once from no one (`MPI_PROC_NULL`), `data`
+    /// left as it is.
     pub(crate) fn irecv(
         comm: RawComm<'c>,
         data: Memory<T>,
         source: c_int,
         tag: c_int,
-    ) -> Result<SysResult<Single<'c, T>>, Memory<T>> {
+    ) -> SysResult<Single<'c, T>> {
+        // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
+        let null = unsafe { ffi::RSMPI_REQUEST_NULL };
         if source == super::proc_null() {
-            return Ok(Ok(Single {
-                // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
-                request: unsafe { ffi::RSMPI_REQUEST_NULL },
+            return Ok(Single {
+                request: null,
                 active: false,
                 receive: true,
                 status: Some(RawStatus::no_one()),
                 memory: data,
+                deferred: None,
                 _comm: PhantomData,
-            }));
+            });
         }
         if !comm.trusts_sizes {
-            return Err(data);
+            return Ok(Single {
+                request: null,
+                active: false,
+                receive: true,
+                status: None,
+                memory: Memory::default(),
+                deferred: Some(Deferred::issue(comm.handle, data, source, tag)?),
+                _comm: PhantomData,
+            });
         }
-        let n = match count(data.len()) {
-            Ok(n) => n,
-            Err(error) => return Ok(Err(error)),
-        };
-        Ok(Single::start(data, true, |recv, request| {
+        let n = count(data.len())?;
+        Single::start(data, true, |recv, request| {
             // SAFETY: `recv` points at `n` elements of the memory the `Single` owns until the
             // request completes, and the message fits them by the contract of the `unsafe`
             // `Comm::unguarded`, the only maker of a communicator that trusts sizes.
@@ -96,7 +108,7 @@ impl<'c, T: Element> Single<'c, T> {
                     request,
                 )
             }
-        }))
+        })
     }
 
     /// Starts the request: `start` gets the address of `memory` (valid for its length; for a
@@ -124,6 +136,7 @@ impl<'c, T: Element> Single<'c, T> {
             receive,
             status: None,
             memory,
+            deferred: None,
             _comm: PhantomData,
         })
     }
@@ -132,6 +145,9 @@ impl<'c, T: Element> Single<'c, T> {
     pub(crate) fn test(&mut self) -> SysResult<bool> {
         if !matching::idle() {
             matching::drive();
+        }
+        if let Some(deferred) = &self.deferred {
+            return Ok(deferred.test());
         }
         if !self.active {
             return Ok(true);
@@ -159,8 +175,11 @@ impl<'c, T: Element> Single<'c, T> {
 
     /// Waits for the request (`MPI_Wait`), then hands the memory back, a receive's elements
     /// validated, with the receive's status; what is left is empty, nothing MPI uses.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn wait_in_place(&mut self) -> SysResult<(Memory<T>, Option<RawStatus>)> {
+        if self.deferred.is_some() {
+            return self.wait_matched();
+        }
         if self.active {
             let waited = matching::wait(&mut self.request);
             // Complete after the wait returned, whatever it returned.
@@ -176,12 +195,30 @@ impl<'c, T: Element> Single<'c, T> {
         }
         Ok((memory, self.status))
     }
+
+    /// [`wait_in_place`](Single::wait_in_place) of a receive matched by spmd (its elements
+    /// validated by the matching); kept apart so that the posted forms' path stays small.
+    #[inline(never)]
+    fn wait_matched(&mut self) -> SysResult<(Memory<T>, Option<RawStatus>)> {
+        let Some(deferred) = self.deferred.take() else {
+            unreachable!("called for a matched receive")
+        };
+        let received = deferred.wait();
+        Deferred::recycle(deferred);
+        let (memory, status) = received?;
+        Ok((memory, Some(status)))
+    }
 }
 
 impl<T: Element> Drop for Single<'_, T> {
+    #[inline(always)]
     fn drop(&mut self) {
         // The memory may only be freed once MPI is done with it: wait, whatever the outcome
-        // (an error completes the request too).
+        // (an error completes the request too). A deferred receive is waited for like a
+        // posted one; it owns its memory.
+        if self.deferred.is_some() {
+            let _ = self.wait_matched();
+        }
         if self.active {
             let _ = matching::wait(&mut self.request);
             self.active = false;
