@@ -38,6 +38,57 @@ pub(crate) struct Room<'a> {
 }
 
 /// One op in flight.
+/// An op's identity and its rank's place, which make its errors: what a [`Call`] knows of
+/// them, kept past the call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reporter {
+    pub(crate) id: OpId,
+    rank: usize,
+    size: usize,
+}
+
+impl Reporter {
+    pub(crate) fn error(&self, problem: impl Into<String>, help: impl Into<String>) -> Error {
+        Error {
+            op: self.id.op,
+            rank: self.rank,
+            size: self.size,
+            seq: self.id.seq,
+            site: self.id.site,
+            problem: problem.into(),
+            help: help.into(),
+        }
+    }
+
+    /// Ends the op with its error.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn fail(&self, problem: impl Into<String>, help: impl Into<String>) -> ! {
+        let error = self.error(problem, help);
+        panic!("{error}")
+    }
+
+    /// [`Call::count_arg`]: `count` elements of `what` as MPI's `int` count.
+    pub(crate) fn count_arg(&self, what: &str, count: usize) -> c_int {
+        match c_int::try_from(count) {
+            Ok(count) => count,
+            Err(_) => self.too_long(what, count),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_long(&self, what: &str, count: usize) -> ! {
+        self.fail(
+            format!(
+                "{what} has {count} elements, more than MPI's count limit of {} (i32::MAX)",
+                c_int::MAX
+            ),
+            "split the data into several ops of at most i32::MAX elements each",
+        )
+    }
+}
+
 pub(crate) struct Call<'c> {
     pub(crate) id: OpId,
     pub(crate) comm: &'c Comm,
@@ -80,23 +131,21 @@ impl<'c> Call<'c> {
         self.id.op
     }
 
-    pub(crate) fn error(&self, problem: impl Into<String>, help: impl Into<String>) -> Error {
-        Error {
-            op: self.id.op,
-            rank: self.comm.rank(),
-            size: self.comm.size(),
-            seq: self.id.seq,
-            site: self.id.site,
-            problem: problem.into(),
-            help: help.into(),
-        }
-    }
-
     #[cold]
     #[inline(never)]
     pub(crate) fn fail(&self, problem: impl Into<String>, help: impl Into<String>) -> ! {
-        let error = self.error(problem, help);
-        panic!("{error}")
+        self.reporter().fail(problem, help)
+    }
+
+    /// What reports this op's errors once the call has returned: a nonblocking op's later
+    /// stage (a v-collective's data, started when its counts came).
+    #[inline]
+    pub(crate) fn reporter(&self) -> Reporter {
+        Reporter {
+            id: self.id,
+            rank: self.comm.rank(),
+            size: self.comm.size(),
+        }
     }
 
     // ---- arguments ---------------------------------------------------------------------------
@@ -128,13 +177,7 @@ impl<'c> Call<'c> {
     #[cold]
     #[inline(never)]
     fn too_long(&self, what: &str, count: usize) -> ! {
-        self.fail(
-            format!(
-                "{what} has {count} elements, more than MPI's count limit of {} (i32::MAX)",
-                c_int::MAX
-            ),
-            "split the data into several ops of at most i32::MAX elements each",
-        )
+        self.reporter().too_long(what, count)
     }
 
     /// Validates a tag (non-negative).

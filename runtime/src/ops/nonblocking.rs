@@ -458,7 +458,7 @@ where
     if comm.is_checked() || !comm.agrees() {
         call.agree(what);
         let mut start = start;
-        let flight = start.start(comm.raw());
+        let flight = sys::start_now(&mut start, comm.raw());
         recycle::drop_recycled(start);
         return issue(call, token, payload, peer, flight, make);
     }

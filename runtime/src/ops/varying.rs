@@ -22,7 +22,7 @@ use std::fmt;
 use std::ops::Index;
 
 use crate::buffer::{Buffer, BufferMut, every_element, zeroed};
-use crate::call::Call;
+use crate::call::{Call, Reporter};
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
@@ -178,6 +178,25 @@ pub(crate) fn to_usizes(counts: &[u64]) -> Vec<usize> {
 }
 
 /// A rank-order table of how the counts this rank was given differ from what is sent to it.
+impl Reporter {
+    /// [`Call::same_counts`], once the call has returned (a nonblocking op's counts).
+    pub(crate) fn same_counts(&self, given: &[usize], sent: &[u64], what: &str) {
+        if let Some(table) = differences(given, sent, what) {
+            self.fail(
+                format!(
+                    "no data moved: the counts this rank receives differ from what the ranks \
+                     send it:{table}"
+                ),
+                format!(
+                    "`{what}[r]` must be the number of elements rank `r` sends this rank; or \
+                     call `{}`, which exchanges the counts itself",
+                    self.id.op.trim_end_matches("_into")
+                ),
+            );
+        }
+    }
+}
+
 fn differences(given: &[usize], sent: &[u64], what: &str) -> Option<String> {
     let mut lines = Vec::new();
     for (rank, (&given, &sent)) in given.iter().zip(sent).enumerate() {
@@ -247,19 +266,7 @@ impl Call<'_> {
     /// Fails unless the counts this rank was given (`given`, named `what`) are those sent to
     /// it (`sent`).
     pub(crate) fn same_counts(&self, given: &[usize], sent: &[u64], what: &str) {
-        if let Some(table) = differences(given, sent, what) {
-            self.fail(
-                format!(
-                    "no data moved: the counts this rank receives differ from what the ranks \
-                     send it:{table}"
-                ),
-                format!(
-                    "`{what}[r]` must be the number of elements rank `r` sends this rank; or \
-                     call `{}`, which exchanges the counts itself",
-                    self.op().trim_end_matches("_into")
-                ),
-            );
-        }
+        self.reporter().same_counts(given, sent, what);
     }
 
     /// `counts` has one count per rank, or the op's error.

@@ -61,19 +61,101 @@ pub(crate) struct Gated<S: Element, R: Element> {
     state: RefCell<Gate<S, R>>,
 }
 
-/// What starts a collective's data on its communicator, once the ranks agreed: called once.
+/// What starts a collective on its communicator, once the ranks agreed: called once.
 pub(crate) trait Starter<S: Element, R: Element> {
-    /// Starts the data on `comm`.
-    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<InFlight<'c, S, R>>;
+    /// Starts the data on `comm`, or the exchange of counts the data waits for.
+    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<Begun<'c, S, R>>;
+}
+
+/// What a [`Starter`] started.
+pub(crate) enum Begun<'c, S: Element, R: Element> {
+    /// The collective's data.
+    Data(InFlight<'c, S, R>),
+    /// A v-collective's exchange of counts, a collective of the same communicator (so started
+    /// in the same order on every rank, as the data would be); once it completed, its
+    /// received counts start the data ([`Then`]).
+    Counting(InFlight<'c, u64, u64>, Box<dyn Then<S, R>>),
+}
+
+/// What starts a v-collective's data from the counts its exchange received: called once. It
+/// compares them with the counts the rank was given, if any, and ends the job with the op's
+/// error when they differ (as a disagreement does: the other ranks may be waiting for this
+/// rank's data).
+pub(crate) trait Then<S: Element, R: Element> {
+    fn start<'c>(&mut self, comm: RawComm<'c>, counts: &[u64]) -> SysResult<InFlight<'c, S, R>>;
+}
+
+impl<S: Element, R: Element, F> Then<S, R> for Option<F>
+where
+    F: for<'c> FnOnce(RawComm<'c>, &[u64]) -> SysResult<InFlight<'c, S, R>>,
+{
+    fn start<'c>(&mut self, comm: RawComm<'c>, counts: &[u64]) -> SysResult<InFlight<'c, S, R>> {
+        let start = self.take().expect("a collective's data is started once");
+        start(comm, counts)
+    }
 }
 
 impl<S: Element, R: Element, F> Starter<S, R> for Option<F>
 where
     F: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, S, R>>,
 {
-    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<InFlight<'c, S, R>> {
+    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<Begun<'c, S, R>> {
         let start = self.take().expect("a collective's data is started once");
-        start(comm)
+        start(comm).map(Begun::Data)
+    }
+}
+
+/// A [`Starter`] of an exchange of counts (`exchange`), then of the data (`then`).
+struct Staged<E, T> {
+    exchange: Option<E>,
+    then: Option<T>,
+}
+
+impl<S, R, E, T> Starter<S, R> for Staged<E, T>
+where
+    S: Element,
+    R: Element,
+    E: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, u64, u64>>,
+    T: for<'c> FnOnce(RawComm<'c>, &[u64]) -> SysResult<InFlight<'c, S, R>> + 'static,
+{
+    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<Begun<'c, S, R>> {
+        let exchange = self.exchange.take().expect("a collective is started once");
+        let counts = exchange(comm)?;
+        let then: Box<dyn Then<S, R>> = recycle::boxed(self.then.take());
+        Ok(Begun::Counting(counts, then))
+    }
+}
+
+/// The [`Start`] of a v-collective whose data waits for its counts: `exchange` starts their
+/// exchange on the communicator, and `then` starts the data from the counts received.
+pub(crate) fn staged<S, R, E, T>(exchange: E, then: T) -> Start<S, R>
+where
+    S: Element,
+    R: Element,
+    E: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, u64, u64>> + 'static,
+    T: for<'c> FnOnce(RawComm<'c>, &[u64]) -> SysResult<InFlight<'c, S, R>> + 'static,
+{
+    recycle::boxed(Staged {
+        exchange: Some(exchange),
+        then: Some(then),
+    })
+}
+
+/// Starts what `start` starts on `comm` and, for a v-collective, waits for its counts and
+/// starts its data: the data in flight. For the collectives that start at their issue (check
+/// mode, or no agreement), where the issue blocks anyway.
+pub(crate) fn start_now<'c, S: Element, R: Element>(
+    start: &mut Start<S, R>,
+    comm: RawComm<'c>,
+) -> SysResult<InFlight<'c, S, R>> {
+    match start.start(comm)? {
+        Begun::Data(flight) => Ok(flight),
+        Begun::Counting(counts, mut then) => {
+            let counts = counts.wait();
+            let data = counts.and_then(|counts| then.start(comm, &counts.recv));
+            recycle::drop_recycled(then);
+            data
+        }
     }
 }
 
@@ -99,6 +181,14 @@ enum Gate<S: Element, R: Element> {
         /// Starts the collective's data.
         start: Start<S, R>,
         /// The communicator's handle, rank and size for `start`.
+        comm: (usize, usize),
+    },
+    /// The ranks agreed, and a v-collective's counts are being exchanged: `then` starts its
+    /// data once `counts` completed.
+    Counting {
+        counts: InFlight<'static, u64, u64>,
+        then: Box<dyn Then<S, R>>,
+        /// The communicator's rank and size for `then`.
         comm: (usize, usize),
     },
     /// The ranks agreed and the data is moving (or its start failed).
@@ -194,21 +284,24 @@ impl<S: Element, R: Element> Gated<S, R> {
 
     /// Whether the collective has completed, without blocking: advances the list first.
     pub(crate) fn test(&self) -> SysResult<bool> {
-        if matches!(*self.state.borrow(), Gate::Agreeing { .. }) {
+        if self.is_agreeing() {
             drive();
         }
         match &mut *self.state.borrow_mut() {
-            Gate::Agreeing { .. } => Ok(false),
+            Gate::Agreeing { .. } | Gate::Counting { .. } => Ok(false),
             Gate::Started(Ok(flight)) => flight.test(),
             Gate::Started(Err(_)) => Ok(true),
             Gate::Taken => Ok(true),
         }
     }
 
-    /// Whether its agreement is still running: it is then in the thread's list, which
-    /// [`settle_step`] advances up to it.
+    /// Whether its agreement (or its exchange of counts) is still running: it is then in the
+    /// thread's list, which [`settle_step`] advances up to it.
     pub(crate) fn is_agreeing(&self) -> bool {
-        matches!(*self.state.borrow(), Gate::Agreeing { .. })
+        matches!(
+            *self.state.borrow(),
+            Gate::Agreeing { .. } | Gate::Counting { .. }
+        )
     }
 
     /// Its communicator and its address in the thread's list, for [`settle_step`].
@@ -221,7 +314,7 @@ impl<S: Element, R: Element> Gated<S, R> {
     pub(crate) fn take_started(&self) -> SysResult<InFlight<'static, S, R>> {
         match std::mem::replace(&mut *self.state.borrow_mut(), Gate::Taken) {
             Gate::Started(flight) => flight,
-            Gate::Agreeing { .. } | Gate::Taken => {
+            Gate::Agreeing { .. } | Gate::Counting { .. } | Gate::Taken => {
                 unreachable!("taken once, after the agreement")
             }
         }
@@ -234,11 +327,8 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
     }
 
     fn advance(&self) -> bool {
-        {
-            let mut state = self.state.borrow_mut();
-            let Gate::Agreeing { request, .. } = &mut *state else {
-                return true;
-            };
+        let mut state = self.state.borrow_mut();
+        if let Gate::Agreeing { request, .. } = &mut *state {
             let mut flag: c_int = 0;
             let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
             // SAFETY: `request` is the active request of the agreement; the out-pointers are
@@ -252,45 +342,83 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
                 }));
                 return true;
             }
-            if flag != 0 {
-                let Gate::Agreeing {
-                    words,
-                    verdict,
-                    mut start,
+            if flag == 0 {
+                return false;
+            }
+            let Gate::Agreeing {
+                words,
+                verdict,
+                mut start,
+                comm: (rank, size),
+                ..
+            } = std::mem::replace(&mut *state, Gate::Taken)
+            else {
+                unreachable!("agreeing above")
+            };
+            // The request completed: the words are free.
+            let maxima = words[1];
+            recycle::drop_recycled(words);
+            if !(verdict.unanimous)(&maxima) {
+                // Every rank sees the same maxima: each ends the job here, wherever it
+                // advanced the list, so that none waits for a peer blocked elsewhere.
+                drop(state);
+                panic!("{}", (verdict.refusal)(&maxima));
+            }
+            // SAFETY: the entry is advanced only while its communicator lives (it leaves the
+            // list when the communicator is freed), and what `start` returns goes to the
+            // request, which borrows the communicator (see `issue`).
+            let comm = unsafe { RawComm::new(self.comm, rank, size) };
+            *state = match start.start(comm) {
+                Ok(Begun::Data(flight)) => Gate::Started(Ok(flight)),
+                Ok(Begun::Counting(counts, then)) => Gate::Counting {
+                    counts,
+                    then,
                     comm: (rank, size),
-                    ..
-                } = std::mem::replace(&mut *state, Gate::Taken)
-                else {
-                    unreachable!("agreeing above")
-                };
-                // The request completed: the words are free.
-                let maxima = words[1];
-                recycle::drop_recycled(words);
-                if !(verdict.unanimous)(&maxima) {
-                    // Every rank sees the same maxima: each ends the job here, wherever it
-                    // advanced the list, so that none waits for a peer blocked elsewhere.
-                    drop(state);
-                    panic!("{}", (verdict.refusal)(&maxima));
-                }
-                // SAFETY: the entry is advanced only while its communicator lives (it leaves the
-                // list when the communicator is freed), and what `start` returns goes to the
-                // request, which borrows the communicator (see `issue`).
-                let comm = unsafe { RawComm::new(self.comm, rank, size) };
-                *state = Gate::Started(start.start(comm));
-                recycle::drop_recycled(start);
-                recycle::drop_recycled(verdict.refusal);
+                },
+                Err(error) => Gate::Started(Err(error)),
+            };
+            recycle::drop_recycled(start);
+            recycle::drop_recycled(verdict.refusal);
+        }
+        let Gate::Counting { counts, .. } = &mut *state else {
+            return true;
+        };
+        match counts.test_alone() {
+            Ok(false) => return false,
+            Ok(true) => {}
+            // The failed test completed the exchange (see `InFlight::test`).
+            Err(error) => {
+                *state = Gate::Started(Err(error));
                 return true;
             }
-            false
         }
+        let Gate::Counting {
+            counts,
+            mut then,
+            comm: (rank, size),
+        } = std::mem::replace(&mut *state, Gate::Taken)
+        else {
+            unreachable!("counting above")
+        };
+        // SAFETY: as for the agreement's start above.
+        let comm = unsafe { RawComm::new(self.comm, rank, size) };
+        let data = counts
+            .wait()
+            .and_then(|counts| then.start(comm, &counts.recv));
+        recycle::drop_recycled(then);
+        *state = Gate::Started(data);
+        true
     }
 }
 
 impl<S: Element, R: Element> Drop for Gated<S, R> {
     fn drop(&mut self) {
-        if let Gate::Agreeing { words, .. } = std::mem::replace(self.state.get_mut(), Gate::Taken) {
+        match std::mem::replace(self.state.get_mut(), Gate::Taken) {
             // MPI may still write the agreement's words: never free them.
-            std::mem::forget(words);
+            Gate::Agreeing { words, .. } => std::mem::forget(words),
+            // Nor the counts being exchanged (waiting for them here could block for ever).
+            Gate::Counting { counts, .. } => std::mem::forget(counts),
+            _ => {}
         }
     }
 }

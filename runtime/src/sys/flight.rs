@@ -171,11 +171,18 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         }
     }
 
-    /// Whether the request has completed, without blocking (`MPI_Test`).
+    /// Whether the request has completed, without blocking (`MPI_Test`), the thread's waiting
+    /// receives and collectives advanced first.
     pub(crate) fn test(&mut self) -> SysResult<bool> {
         if !matching::idle() {
             matching::drive();
         }
+        self.test_alone()
+    }
+
+    /// [`test`](InFlight::test) of this request alone: what the thread's list of waiting
+    /// collectives tests while it advances (advancing it again from there would re-enter it).
+    pub(crate) fn test_alone(&mut self) -> SysResult<bool> {
         if !self.active {
             return Ok(true);
         }

@@ -1,63 +1,138 @@
 //! The nonblocking v-collectives: `igatherv`, `iallgatherv`, `iscatterv`, `ialltoallv` and
 //! their `_into` forms.
 //!
-//! # What blocks at the issue
+//! # Nothing blocks at the issue
 //! A v-collective's data may move only once the ranks know how much each receives: a peer's
 //! wrong count must never make MPI write past a buffer (see [`ops::varying`](crate::ops::varying)).
-//! These ops therefore do at their issue what the blocking ones do before their data: the
-//! ranks agree on the op (blocking, as a blocking collective's agreement), then exchange the
-//! counts on the communicator's private duplicate, and the `_into` forms compare them with
-//! the counts they were given. Only then is the data's nonblocking operation started, and the
-//! issue returns. So the issue waits for every rank to issue the op, as a blocking collective
-//! does; what overlaps with the program's work is the data, which is what costs time for
-//! large blocks.
+//! The blocking ones agree on the op and exchange the counts before their data. The
+//! nonblocking ones do the same in stages, none of which blocks the issue: the ranks' agreement
+//! (the nonblocking one of every collective, `sys::agreement`), then the exchange of counts, a
+//! nonblocking collective of the communicator itself (`MPI_Igather`, `MPI_Iallgather`,
+//! `MPI_Iscatter` or `MPI_Ialltoall` of one count per rank), then the data, each started once
+//! the one before completed, wherever the program lets spmd advance (a `test`, a `wait`, another
+//! op). The collective stays in the thread's list of waiting collectives until its data
+//! started, so the later collectives of the communicator start after it on every rank, in the
+//! same order. The `_into` forms compare the counts received with those they were given when
+//! they come, and a difference ends the job with the op's error on that rank (the others may be
+//! waiting for its data). The counts live in memory of the call site's cache (no allocation in
+//! a loop of `_into` ops on up to 128 ranks); the allocating forms allocate their result once the
+//! counts are known.
 //!
-//! The counts could be exchanged without blocking too: as a second stage of the nonblocking
-//! agreement (`sys::agreement`), started on the communicator once the agreement completed, with
-//! the later collectives of the communicator held back until the data started, so that every
-//! rank starts them in the same order. That is not done.
+//! In check mode, and for the allocating forms on a communicator made by
+//! `Comm::without_agreement`, the issue agrees and exchanges the counts at once, blocking, as
+//! before every collective there. The `_into` forms on such a communicator trust the counts
+//! they are given (its `unsafe` contract) and start the data at their issue.
+
+use std::cell::RefCell;
+use std::mem::MaybeUninit;
+use std::rc::Rc;
 
 use crate::buffer::{Buffer, zeroed};
-use crate::call::Call;
+use crate::cache::Staged;
+use crate::call::{Call, Reporter};
+use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::Element;
 use crate::ident::{Payload, Peer};
 use crate::ops::handed::{ResultBuf, SendBuf};
-use crate::ops::varying::{Parts, scratch, to_usizes, varying};
-use crate::sys::{self, InFlight, Memory, RawComm, SysResult};
+use crate::ops::varying::{Parts, to_usizes, varying};
+use crate::sys::{self, Blocks, InFlight, Memory, RawComm, Start, SysResult};
 use crate::token::Token;
 
-use super::{Request, completed, issue};
+use super::{Request, completed, issue_collective};
 
-/// Issues the data of an `_into` form once the counts are known good: `start` gets the memory
-/// of both buffers; the request hands both back, the result buffer as MPI wrote it when
-/// `written` (otherwise, off a rooted collective's root, as it was).
+/// `counts` as words for an exchange of counts, in memory of the call site's cache.
+fn count_words(counts: &[usize]) -> Memory<u64> {
+    // SAFETY: `init` writes every one of the `counts.len()` elements.
+    let staged = unsafe {
+        Staged::written_by(counts.len(), |room: &mut [MaybeUninit<u64>]| {
+            for (word, &count) in room.iter_mut().zip(counts) {
+                word.write(count as u64);
+            }
+        })
+    };
+    staged.into()
+}
+
+/// Room for `len` counts an exchange receives, in memory of the call site's cache.
+fn count_room(len: usize) -> Memory<u64> {
+    Staged::<u64>::for_output(len).into()
+}
+
+/// Calls `f` with `words` as `usize`s (on the stack for up to 128 of them).
+fn with_usizes<T>(words: &[u64], f: impl FnOnce(&[usize]) -> T) -> T {
+    let mut small = [0usize; 128];
+    if words.len() <= small.len() {
+        for (count, &word) in small.iter_mut().zip(words) {
+            *count = word as usize;
+        }
+        f(&small[..words.len()])
+    } else {
+        f(&to_usizes(words))
+    }
+}
+
+/// The [`Start`] of a v-collective's data that waits for the counts `exchange` exchanges (on
+/// the communicator itself) in `buffers` (the counts sent, room for those received); without
+/// them, `data` starts at once with no counts (the `_into` forms on a communicator made by
+/// `Comm::without_agreement`, whose counts are the caller's word: see [`count_buffers`]).
+fn after_counts<S, R, E, D>(
+    buffers: Option<(Memory<u64>, Memory<u64>)>,
+    exchange: E,
+    data: D,
+) -> Start<S, R>
+where
+    S: Element,
+    R: Element,
+    E: for<'c> FnOnce(RawComm<'c>, Memory<u64>, Memory<u64>) -> SysResult<InFlight<'c, u64, u64>>
+        + 'static,
+    D: for<'c> FnOnce(RawComm<'c>, Option<&[u64]>) -> SysResult<InFlight<'c, S, R>> + 'static,
+{
+    match buffers {
+        None => sys::starter(move |comm: RawComm<'_>| data(comm, None)),
+        Some((words, room)) => sys::staged(
+            move |comm: RawComm<'_>| exchange(comm, words, room),
+            move |comm: RawComm<'_>, counts: &[u64]| data(comm, Some(counts)),
+        ),
+    }
+}
+
+/// The buffers of an `_into` form's exchange of counts on `comm`: the counts it sends
+/// (`words`) and room for the `room` it receives, from the call site's cache, taken now, at the
+/// issue. None when the form starts its data at its issue with the counts it was given (no
+/// agreement, no check mode: the caller vouches for them).
+fn count_buffers(comm: &Comm, words: &[usize], room: usize) -> Option<(Memory<u64>, Memory<u64>)> {
+    let trusted = !comm.agrees() && !comm.is_checked();
+    (!trusted).then(|| (count_words(words), count_room(room)))
+}
+
+/// Issues the collective `what` of an `_into` form, moving `len` elements (with `peer`, for
+/// the records): `start` makes its [`Start`] from the memory of both buffers (the send's, and
+/// the result's that `recvbuf` lends or hands over); the request hands both back, the result
+/// buffer as MPI wrote it when `written` (otherwise, off a rooted collective's root, as it was).
 // The pair of what each buffer hands back, written out: what the reader needs to see.
 #[allow(clippy::type_complexity)]
 fn issue_into<'a, S, R>(
     call: Call<'a>,
     token: Token,
-    (len, peer): (usize, Peer),
+    (len, peer, what): (usize, Peer, Collective),
     (sendbuf, recvbuf): (S, R),
     written: bool,
-    start: impl FnOnce(
-        RawComm<'a>,
-        Memory<S::Elem>,
-        Memory<S::Elem>,
-    ) -> SysResult<InFlight<'a, S::Elem, S::Elem>>,
+    start: impl FnOnce(Memory<S::Elem>, Memory<S::Elem>) -> Start<S::Elem, S::Elem>,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
     S: SendBuf,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
     let (recv, kept) = recvbuf.into_result_memory();
-    let flight = start(call.comm.raw(), sendbuf.into_memory(), recv);
-    issue(
+    let start = start(sendbuf.into_memory(), recv);
+    issue_collective(
         call,
         token,
         Payload::of::<S::Elem>(len),
         peer,
-        flight,
+        what,
+        start,
         move |done, call, origin| {
             let done = completed(done, call, origin, None);
             let back = if written {
@@ -70,6 +145,48 @@ where
     )
 }
 
+/// Issues an allocating v-collective (`igatherv`, `iallgatherv`, `ialltoallv`): once
+/// `exchange` exchanged the counts, `data` starts its data from them (its result allocated
+/// then) and keeps the counts its result is cut by, which `make` gets with the completed data.
+#[allow(clippy::too_many_arguments)]
+fn issue_allocating<'a, E, T, X, D, F>(
+    call: Call<'a>,
+    token: Token,
+    (payload, peer, what): (Payload, Peer, Collective),
+    exchange: X,
+    data: D,
+    make: F,
+) -> (Request<'a, T>, Token)
+where
+    E: Element,
+    T: 'a,
+    X: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, u64, u64>> + 'static,
+    D: for<'c> FnOnce(RawComm<'c>, &[u64], Reporter) -> (SysResult<InFlight<'c, E, E>>, Vec<usize>)
+        + 'static,
+    F: FnOnce(Vec<E>, &[usize]) -> T + 'a,
+{
+    let reporter = call.reporter();
+    let counts = Rc::new(RefCell::new(Vec::new()));
+    let kept = Rc::clone(&counts);
+    let start = sys::staged(exchange, move |comm: RawComm<'_>, words: &[u64]| {
+        let (flight, counts) = data(comm, words, reporter);
+        *kept.borrow_mut() = counts;
+        flight
+    });
+    issue_collective(
+        call,
+        token,
+        payload,
+        peer,
+        what,
+        start,
+        move |done, call, origin| {
+            let data = completed(done, call, origin, None).recv.into_vec();
+            make(data, &counts.borrow())
+        },
+    )
+}
+
 // ---- igatherv --------------------------------------------------------------------------------
 
 /// Starts collecting `buf` from every rank at `root`, however many elements each rank has
@@ -77,8 +194,8 @@ where
 /// at the root (block `r` from rank `r`) and `None` elsewhere, as [`gatherv`](crate::gatherv)
 /// does. `buf` is copied when the op is issued.
 ///
-/// The ranks agree on the op and gather the counts when it is issued, which waits for every
-/// rank to issue it; the data moves in the background (see the book's op reference,
+/// Nothing blocks at the issue: the ranks' agreement, the gather of the counts and the data
+/// follow each other in the background (see the module docs and the book's op reference,
 /// "Nonblocking").
 #[track_caller]
 pub fn igatherv<'a, B>(
@@ -94,30 +211,29 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(varying(B::Elem::NAME, Some(root)));
     let at_root = comm.rank() == root as usize;
-    let mut all = vec![0u64; if at_root { comm.size() } else { 0 }];
-    call.gather_count(len, root, &mut all);
-    let counts = to_usizes(&all);
-    let total = counts.iter().sum();
-    call.count_arg("the gathered result", total);
-    let flight = sys::igatherv(
-        comm.raw(),
-        buf.into_memory(),
-        zeroed(total).into(),
-        &counts,
-        root,
+    let (mine, room) = (
+        count_words(&[len]),
+        count_room(if at_root { comm.size() } else { 0 }),
     );
-    issue(
+    let send = buf.into_memory();
+    issue_allocating(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::Root(root),
-        flight,
-        move |done, call, origin| {
-            let data = completed(done, call, origin, None).recv.into_vec();
-            at_root.then(|| Parts::from_counts(data, &counts))
+        (
+            Payload::of::<B::Elem>(len),
+            Peer::Root(root),
+            varying(B::Elem::NAME, Some(root)),
+        ),
+        move |comm| sys::igather(comm, mine, room, root),
+        move |comm, words, reporter| {
+            let counts = to_usizes(words);
+            let total = counts.iter().sum();
+            reporter.count_arg("the gathered result", total);
+            let recv = zeroed(total).into();
+            (sys::igatherv(comm, send, recv, &counts, root), counts)
         },
+        move |data, counts| at_root.then(|| Parts::from_counts(data, counts)),
     )
 }
 
@@ -128,9 +244,9 @@ where
 /// keeps its values). [`wait`](crate::wait) returns what each buffer hands back, as a pair
 /// (lent or handed over, as [`iallreduce_into`](crate::iallreduce_into)'s).
 ///
-/// When the op is issued the ranks agree on it and the root compares `recvcounts` with the
-/// counts the ranks send, which waits for every rank to issue it; the data moves in the
-/// background.
+/// Nothing blocks at the issue: once the ranks agreed on the op, the root compares
+/// `recvcounts` with the counts the ranks send, in the background, before the data moves (a
+/// difference ends the job with this op's error).
 #[track_caller]
 // The pair of what each buffer hands back, written out: what the reader needs to see.
 #[allow(clippy::type_complexity)]
@@ -159,23 +275,31 @@ where
             "the receive buffer",
         );
     }
-    if call.agree(varying(S::Elem::NAME, Some(root))) {
-        scratch(if at_root { comm.size() } else { 0 }, |sent| {
-            call.gather_count(len, root, sent);
-            if at_root {
-                call.same_counts(recvcounts, sent, "recvcounts");
-            }
-        });
-    }
-    let counts = if at_root { recvcounts } else { &[] };
+    let given = count_words(if at_root { recvcounts } else { &[] });
+    let room = if at_root { comm.size() } else { 0 };
+    let buffers = count_buffers(comm, &[len], room);
+    let reporter = call.reporter();
     issue_into(
         call,
         token,
-        (len, Peer::Root(root)),
+        (len, Peer::Root(root), varying(S::Elem::NAME, Some(root))),
         (sendbuf, recvbuf),
         at_root,
         // Off the root MPI does not use the receive buffer: a `Vec` comes back as it was.
-        |comm, send, recv| sys::igatherv(comm, send, recv, counts, root),
+        move |send, recv| {
+            after_counts(
+                buffers,
+                move |comm, mine, room| sys::igather(comm, mine, room, root),
+                move |comm, sent| {
+                    with_usizes(&given, |recvcounts| {
+                        if let Some(sent) = sent.filter(|_| at_root) {
+                            reporter.same_counts(recvcounts, sent, "recvcounts");
+                        }
+                        sys::igatherv(comm, send, recv, recvcounts, root)
+                    })
+                },
+            )
+        },
     )
 }
 
@@ -186,8 +310,8 @@ where
 /// blocks, block `r` from rank `r`, as [`allgatherv`](crate::allgatherv) does. `buf` is copied
 /// when the op is issued.
 ///
-/// The ranks agree on the op and exchange the counts when it is issued, which waits for every
-/// rank to issue it; the data moves in the background.
+/// Nothing blocks at the issue: the ranks' agreement, the exchange of the counts and the data
+/// follow each other in the background.
 #[track_caller]
 pub fn iallgatherv<'a, B>(
     buf: &B,
@@ -200,23 +324,25 @@ where
     let call = Call::new("iallgatherv", comm, &token);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(varying(B::Elem::NAME, None));
-    let mut all = vec![0u64; comm.size()];
-    call.allgather_count(len, &mut all);
-    let counts = to_usizes(&all);
-    let total = counts.iter().sum();
-    call.count_arg("the gathered result", total);
-    let flight = sys::iallgatherv(comm.raw(), buf.into_memory(), zeroed(total).into(), &counts);
-    issue(
+    let (mine, room) = (count_words(&[len]), count_room(comm.size()));
+    let send = buf.into_memory();
+    issue_allocating(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::None,
-        flight,
-        move |done, call, origin| {
-            let data = completed(done, call, origin, None).recv.into_vec();
-            Parts::from_counts(data, &counts)
+        (
+            Payload::of::<B::Elem>(len),
+            Peer::None,
+            varying(B::Elem::NAME, None),
+        ),
+        move |comm| sys::iblocks(comm, Blocks::Allgather, mine, room, 1),
+        move |comm, words, reporter| {
+            let counts = to_usizes(words);
+            let total = counts.iter().sum();
+            reporter.count_arg("the gathered result", total);
+            let recv = zeroed(total).into();
+            (sys::iallgatherv(comm, send, recv, &counts), counts)
         },
+        Parts::from_counts,
     )
 }
 
@@ -226,9 +352,9 @@ where
 /// [`wait`](crate::wait) returns what each buffer hands back, as a pair (lent or handed over,
 /// as [`iallreduce_into`](crate::iallreduce_into)'s).
 ///
-/// When the op is issued the ranks agree on it and every rank compares `recvcounts` with the
-/// counts the ranks send, which waits for every rank to issue it; the data moves in the
-/// background.
+/// Nothing blocks at the issue: once the ranks agreed on the op, every rank compares
+/// `recvcounts` with the counts the ranks send, in the background, before the data moves (a
+/// difference ends the job with this op's error).
 #[track_caller]
 // The pair of what each buffer hands back, written out: what the reader needs to see.
 #[allow(clippy::type_complexity)]
@@ -252,19 +378,29 @@ where
         recvbuf.result_room(),
         "the receive buffer",
     );
-    if call.agree(varying(S::Elem::NAME, None)) {
-        scratch(comm.size(), |sent| {
-            call.allgather_count(len, sent);
-            call.same_counts(recvcounts, sent, "recvcounts");
-        });
-    }
+    let given = count_words(recvcounts);
+    let buffers = count_buffers(comm, &[len], comm.size());
+    let reporter = call.reporter();
     issue_into(
         call,
         token,
-        (len, Peer::None),
+        (len, Peer::None, varying(S::Elem::NAME, None)),
         (sendbuf, recvbuf),
         true,
-        |comm, send, recv| sys::iallgatherv(comm, send, recv, recvcounts),
+        move |send, recv| {
+            after_counts(
+                buffers,
+                move |comm, mine, room| sys::iblocks(comm, Blocks::Allgather, mine, room, 1),
+                move |comm, sent| {
+                    with_usizes(&given, |recvcounts| {
+                        if let Some(sent) = sent {
+                            reporter.same_counts(recvcounts, sent, "recvcounts");
+                        }
+                        sys::iallgatherv(comm, send, recv, recvcounts)
+                    })
+                },
+            )
+        },
     )
 }
 
@@ -276,8 +412,8 @@ where
 /// [`scatterv`](crate::scatterv) does. Off the root `sendbuf` and `sendcounts` are not used
 /// (pass empty ones). The root's `sendbuf` is copied when the op is issued.
 ///
-/// The ranks agree on the op and scatter the counts when it is issued, which waits for every
-/// rank to issue it; the data moves in the background.
+/// Nothing blocks at the issue: the ranks' agreement, the scatter of the counts and the data
+/// follow each other in the background.
 #[track_caller]
 pub fn iscatterv<'a, B>(
     sendbuf: &B,
@@ -292,30 +428,45 @@ where
     let call = Call::new("iscatterv", comm, &token);
     let root = call.rank_arg("root", root);
     let at_root = comm.rank() == root as usize;
-    if at_root {
+    let total = if at_root {
         call.tiles(
             sendcounts,
             "sendcounts",
             sendbuf.element_count(),
             "the send buffer",
-        );
-    }
-    call.agree(varying(B::Elem::NAME, Some(root)));
-    let len = call.scatter_count(sendcounts, root);
+        )
+    } else {
+        0
+    };
+    let (words, room) = (
+        count_words(if at_root { sendcounts } else { &[] }),
+        count_room(1),
+    );
+    let given = count_words(if at_root { sendcounts } else { &[] });
     let send = if at_root {
         sendbuf.into_memory()
     } else {
         Memory::default()
     };
-    let counts = if at_root { sendcounts } else { &[] };
-    let flight = sys::iscatterv(comm.raw(), send, counts, zeroed(len).into(), root);
-    issue(
+    issue_allocating(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::Root(root),
-        flight,
-        move |done, call, origin| completed(done, call, origin, None).recv.into_vec(),
+        (
+            Payload::of::<B::Elem>(total),
+            Peer::Root(root),
+            varying(B::Elem::NAME, Some(root)),
+        ),
+        move |comm| sys::iscatter(comm, words, room, root),
+        move |comm, mine, reporter| {
+            let len = mine[0] as usize;
+            reporter.count_arg("this rank's block", len);
+            let recv = zeroed(len).into();
+            let flight = with_usizes(&given, |counts| {
+                sys::iscatterv(comm, send, counts, recv, root)
+            });
+            (flight, Vec::new())
+        },
+        |data, _| data,
     )
 }
 
@@ -325,9 +476,9 @@ where
 /// used (pass empty ones). [`wait`](crate::wait) returns what each buffer hands back, as a
 /// pair (lent or handed over, as [`iallreduce_into`](crate::iallreduce_into)'s).
 ///
-/// When the op is issued the ranks agree on it and every rank compares its `recvbuf`'s length
-/// with the count the root sends it, which waits for every rank to issue it; the data moves
-/// in the background.
+/// Nothing blocks at the issue: once the ranks agreed on the op, every rank compares its
+/// `recvbuf`'s length with the count the root sends it, in the background, before the data
+/// moves (a difference ends the job with this op's error).
 #[track_caller]
 // The pair of what each buffer hands back, written out: what the reader needs to see.
 #[allow(clippy::type_complexity)]
@@ -356,28 +507,40 @@ where
     }
     let len = recvbuf.result_room();
     call.count_arg("the receive buffer", len);
-    if call.agree(varying(S::Elem::NAME, Some(root))) {
-        let sent = call.scatter_count(sendcounts, root);
-        if sent != len {
-            call.fail(
-                format!(
-                    "no data moved: the root (rank {root}) sends this rank {sent} elements, but \
-                     the receive buffer has {len}"
-                ),
-                "give `iscatterv_into` a receive buffer as long as this rank's block of the \
-                 root's `sendcounts`, or call `iscatterv`, which allocates it",
-            );
-        }
-    }
-    let counts = if at_root { sendcounts } else { &[] };
+    let root_counts = if at_root { sendcounts } else { &[] };
+    let given = count_words(root_counts);
+    let buffers = count_buffers(comm, root_counts, 1);
+    let reporter = call.reporter();
     issue_into(
         call,
         token,
-        (len, Peer::Root(root)),
+        (len, Peer::Root(root), varying(S::Elem::NAME, Some(root))),
         (sendbuf, recvbuf),
         true,
         // Off the root MPI does not use the send buffer: a `Vec` comes back as it was.
-        |comm, send, recv| sys::iscatterv(comm, send, counts, recv, root),
+        move |send, recv| {
+            after_counts(
+                buffers,
+                move |comm, words, room| sys::iscatter(comm, words, room, root),
+                move |comm, sent| {
+                    if let Some(&[sent]) = sent
+                        && sent as usize != len
+                    {
+                        reporter.fail(
+                            format!(
+                                "no data moved: the root (rank {root}) sends this rank {sent} \
+                             elements, but the receive buffer has {len}"
+                            ),
+                            "give `iscatterv_into` a receive buffer as long as this rank's block \
+                         of the root's `sendcounts`, or call `iscatterv`, which allocates it",
+                        );
+                    }
+                    with_usizes(&given, |counts| {
+                        sys::iscatterv(comm, send, counts, recv, root)
+                    })
+                },
+            )
+        },
     )
 }
 
@@ -388,8 +551,8 @@ where
 /// of the counts); [`wait`](crate::wait) returns the blocks received, block `r` from rank `r`,
 /// as [`alltoallv`](crate::alltoallv) does. `sendbuf` is copied when the op is issued.
 ///
-/// The ranks agree on the op and exchange the counts when it is issued, which waits for every
-/// rank to issue it; the data moves in the background.
+/// Nothing blocks at the issue: the ranks' agreement, the exchange of the counts and the data
+/// follow each other in the background.
 #[track_caller]
 pub fn ialltoallv<'a, B>(
     sendbuf: &B,
@@ -407,32 +570,32 @@ where
         sendbuf.element_count(),
         "the send buffer",
     );
-    call.agree(varying(B::Elem::NAME, None));
-    let mut received = vec![0u64; comm.size()];
-    call.exchange_counts(sendcounts, &mut received);
-    let counts = to_usizes(&received);
-    let total = counts
-        .iter()
-        .try_fold(0usize, |total, &count| total.checked_add(count))
-        .unwrap_or(usize::MAX);
-    call.count_arg("the received blocks", total);
-    let flight = sys::ialltoallv(
-        comm.raw(),
-        sendbuf.into_memory(),
-        sendcounts,
-        zeroed(total).into(),
-        &counts,
-    );
-    issue(
+    let (words, room) = (count_words(sendcounts), count_room(comm.size()));
+    let given = count_words(sendcounts);
+    let send = sendbuf.into_memory();
+    issue_allocating(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::None,
-        flight,
-        move |done, call, origin| {
-            let data = completed(done, call, origin, None).recv.into_vec();
-            Parts::from_counts(data, &counts)
+        (
+            Payload::of::<B::Elem>(len),
+            Peer::None,
+            varying(B::Elem::NAME, None),
+        ),
+        move |comm| sys::iblocks(comm, Blocks::Alltoall, words, room, 1),
+        move |comm, received, reporter| {
+            let counts = to_usizes(received);
+            let total = counts
+                .iter()
+                .try_fold(0usize, |total, &count| total.checked_add(count))
+                .unwrap_or(usize::MAX);
+            reporter.count_arg("the received blocks", total);
+            let recv = zeroed(total).into();
+            let flight = with_usizes(&given, |sendcounts| {
+                sys::ialltoallv(comm, send, sendcounts, recv, &counts)
+            });
+            (flight, counts)
         },
+        Parts::from_counts,
     )
 }
 
@@ -442,9 +605,9 @@ where
 /// [`wait`](crate::wait) returns what each buffer hands back, as a pair (lent or handed over,
 /// as [`iallreduce_into`](crate::iallreduce_into)'s).
 ///
-/// When the op is issued the ranks agree on it and every rank compares `recvcounts` with the
-/// counts the ranks send it, which waits for every rank to issue it; the data moves in the
-/// background.
+/// Nothing blocks at the issue: once the ranks agreed on the op, every rank compares
+/// `recvcounts` with the counts the ranks send it, in the background, before the data moves
+/// (a difference ends the job with this op's error).
 #[track_caller]
 // The pair of what each buffer hands back, written out: what the reader needs to see.
 #[allow(clippy::type_complexity)]
@@ -473,18 +636,30 @@ where
         recvbuf.result_room(),
         "the receive buffer",
     );
-    if call.agree(varying(S::Elem::NAME, None)) {
-        scratch(comm.size(), |sent| {
-            call.exchange_counts(sendcounts, sent);
-            call.same_counts(recvcounts, sent, "recvcounts");
-        });
-    }
+    let (given_send, given_recv) = (count_words(sendcounts), count_words(recvcounts));
+    let buffers = count_buffers(comm, sendcounts, comm.size());
+    let reporter = call.reporter();
     issue_into(
         call,
         token,
-        (len, Peer::None),
+        (len, Peer::None, varying(S::Elem::NAME, None)),
         (sendbuf, recvbuf),
         true,
-        |comm, send, recv| sys::ialltoallv(comm, send, sendcounts, recv, recvcounts),
+        move |send, recv| {
+            after_counts(
+                buffers,
+                move |comm, words, room| sys::iblocks(comm, Blocks::Alltoall, words, room, 1),
+                move |comm, sent| {
+                    with_usizes(&given_recv, |recvcounts| {
+                        if let Some(sent) = sent {
+                            reporter.same_counts(recvcounts, sent, "recvcounts");
+                        }
+                        with_usizes(&given_send, |sendcounts| {
+                            sys::ialltoallv(comm, send, sendcounts, recv, recvcounts)
+                        })
+                    })
+                },
+            )
+        },
     )
 }
