@@ -1,7 +1,7 @@
 //! Rank 0 sends rank 1 a block of 32,768 `f64`s through `ialltoallv_into`; rank 1's
 //! `recvcounts` leave room for 16,384, in a lent buffer in a file-backed mapping with a canary
-//! after it: the job stops with spmd's error when the op is issued, naming the count, before
-//! any data moves, and nothing past rank 1's buffer changed.
+//! after it: the job stops with spmd's error when the counts come (after the issue), naming
+//! the count, before any data moves, and nothing past rank 1's buffer changed.
 //! ranks: 2
 //! timeout: 30
 //! canary: 1

@@ -1,6 +1,6 @@
 //! Rank 0 sends 32,768 `f64`s to an `igatherv_into` at root 1, whose `recvcounts` leave room
 //! for 16,384 from it, in a lent buffer in a file-backed mapping with a canary after it: the
-//! root stops the job with spmd's error when the op is issued, before any data moves, and
+//! root stops the job with spmd's error when the counts come, before any data moves, and
 //! nothing past its buffer changed.
 //! ranks: 2
 //! timeout: 30

@@ -1,6 +1,6 @@
 //! The root of an `iscatterv_into` sends rank 1 a block of 32,768 `f64`s; rank 1's lent
 //! receive buffer, in a file-backed mapping with a canary after it, holds 16,384: rank 1 stops
-//! the job with spmd's error when the op is issued, before any data moves, and nothing past its
+//! the job with spmd's error when the count comes, before any data moves, and nothing past its
 //! buffer changed.
 //! ranks: 2
 //! timeout: 30
