@@ -70,10 +70,7 @@ impl Reporter {
 
     /// [`Call::count_arg`]: `count` elements of `what` as MPI's `int` count.
     pub(crate) fn count_arg(&self, what: &str, count: usize) -> c_int {
-        match c_int::try_from(count) {
-            Ok(count) => count,
-            Err(_) => self.too_long(what, count),
-        }
+        c_int::try_from(count).unwrap_or_else(|_| self.too_long(what, count))
     }
 
     #[cold]
@@ -168,10 +165,7 @@ impl<'c> Call<'c> {
     /// Validates an element count and converts it for MPI, which counts in `int`.
     #[inline]
     pub(crate) fn count_arg(&self, what: &str, count: usize) -> c_int {
-        match c_int::try_from(count) {
-            Ok(count) => count,
-            Err(_) => self.too_long(what, count),
-        }
+        c_int::try_from(count).unwrap_or_else(|_| self.too_long(what, count))
     }
 
     #[cold]

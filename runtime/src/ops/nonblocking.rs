@@ -44,51 +44,79 @@ trait Pending<'a> {
     fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> Self::Output;
 }
 
-/// An [`InFlight`] and what makes its result once it completed (`make` is `None`, and the
-/// `InFlight` completed and empty, once finished).
-struct Flight<'a, S: Element, R: Element, F> {
-    flight: InFlight<'a, S, R>,
-    make: Option<F>,
+/// What a request's operation is made of, as its completion sees it: an [`InFlight`]
+/// collective, a [`Single`] point-to-point op, or an `isendrecv`'s pair of them.
+trait Waitable {
+    /// What it hands back once completed.
+    type Done;
+    /// Whether it has completed, without blocking.
+    fn test(&mut self) -> SysResult<bool>;
+    /// Waits for it and hands back what it owned; what is left is empty, nothing MPI uses.
+    fn wait_in_place(&mut self) -> Self::Done;
 }
 
-impl<'a, S, R, F, T> Pending<'a> for Flight<'a, S, R, F>
-where
-    S: Element,
-    R: Element,
-    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T,
-{
-    type Output = T;
-
+impl<S: Element, R: Element> Waitable for InFlight<'_, S, R> {
+    type Done = SysResult<Completed<S, R>>;
     fn test(&mut self) -> SysResult<bool> {
-        if self.make.is_none() {
-            return Ok(true);
-        }
-        self.flight.test()
+        InFlight::test(self)
     }
-
     #[inline]
-    fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> T {
-        let Some(make) = self.make.take() else {
-            unreachable!("a request is finished once")
-        };
-        make(self.flight.wait_in_place(), call, origin)
+    fn wait_in_place(&mut self) -> Self::Done {
+        InFlight::wait_in_place(self)
     }
-}
-
-/// A [`Single`] (one request on one memory) and what makes its result once it completed
-/// (`make` is `None`, and the `Single` completed and empty, once finished).
-struct SingleFlight<'a, E: Element, F> {
-    flight: Single<'a, E>,
-    make: Option<F>,
 }
 
 /// What a completed [`Single`] hands back: its memory, and a receive's status.
 type SingleDone<E> = SysResult<(Memory<E>, Option<RawStatus>)>;
 
-impl<'a, E, F, T> Pending<'a> for SingleFlight<'a, E, F>
+impl<E: Element> Waitable for Single<'_, E> {
+    type Done = SingleDone<E>;
+    fn test(&mut self) -> SysResult<bool> {
+        Single::test(self)
+    }
+    #[inline]
+    fn wait_in_place(&mut self) -> Self::Done {
+        Single::wait_in_place(self)
+    }
+}
+
+/// An `isendrecv`: its receive and its send, each a [`Single`].
+struct Pair<'a, S: Element, R: Element> {
+    recv: Single<'a, R>,
+    send: Single<'a, S>,
+}
+
+impl<S: Element, R: Element> Waitable for Pair<'_, S, R> {
+    type Done = SysResult<Completed<S, R>>;
+
+    fn test(&mut self) -> SysResult<bool> {
+        Ok(self.recv.test()? && self.send.test()?)
+    }
+
+    #[inline]
+    fn wait_in_place(&mut self) -> Self::Done {
+        // The receive first: the peer's send may wait for it, and this rank's send for the
+        // peer. Both complete before the first error is looked at.
+        let received = self.recv.wait_in_place();
+        let sent = self.send.wait_in_place();
+        match (received, sent) {
+            (Ok((recv, status)), Ok((send, _))) => Ok(Completed { send, recv, status }),
+            (Err(error), _) | (_, Err(error)) => Err(error),
+        }
+    }
+}
+
+/// An operation in flight and what makes its result once it completed (`make` is `None`, and
+/// the operation completed and empty, once finished).
+struct Flight<W, F> {
+    flight: W,
+    make: Option<F>,
+}
+
+impl<'a, W, F, T> Pending<'a> for Flight<W, F>
 where
-    E: Element,
-    F: FnOnce(SingleDone<E>, &Call<'_>, &OpId) -> T,
+    W: Waitable,
+    F: FnOnce(W::Done, &Call<'_>, &OpId) -> T,
 {
     type Output = T;
 
@@ -105,46 +133,6 @@ where
             unreachable!("a request is finished once")
         };
         make(self.flight.wait_in_place(), call, origin)
-    }
-}
-
-/// A receive and a send, each a [`Single`] (`isendrecv`), and what makes their result once
-/// both completed.
-struct PairFlight<'a, S: Element, R: Element, F> {
-    recv: Single<'a, R>,
-    send: Single<'a, S>,
-    make: Option<F>,
-}
-
-impl<'a, S, R, F, T> Pending<'a> for PairFlight<'a, S, R, F>
-where
-    S: Element,
-    R: Element,
-    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T,
-{
-    type Output = T;
-
-    fn test(&mut self) -> SysResult<bool> {
-        if self.make.is_none() {
-            return Ok(true);
-        }
-        Ok(self.recv.test()? && self.send.test()?)
-    }
-
-    #[inline]
-    fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> T {
-        let Some(make) = self.make.take() else {
-            unreachable!("a request is finished once")
-        };
-        // The receive first: the peer's send may wait for it, and this rank's send for the
-        // peer. Both complete before the first error is looked at.
-        let received = self.recv.wait_in_place();
-        let sent = self.send.wait_in_place();
-        let done = match (received, sent) {
-            (Ok((recv, status)), Ok((send, _))) => Ok(Completed { send, recv, status }),
-            (Err(error), _) | (_, Err(error)) => Err(error),
-        };
-        make(done, call, origin)
     }
 }
 
@@ -375,7 +363,7 @@ where
     F: FnOnce(SingleDone<E>, &Call<'_>, &OpId) -> T + 'a,
 {
     let flight = call.mpi(flight);
-    let op = SingleFlight {
+    let op = Flight {
         flight,
         make: Some(make),
     };
@@ -427,9 +415,8 @@ where
             send,
         )
     };
-    let op = PairFlight {
-        recv,
-        send,
+    let op = Flight {
+        flight: Pair { recv, send },
         make: Some(make),
     };
     let request = Request::new(&call, payload, peer, op);
