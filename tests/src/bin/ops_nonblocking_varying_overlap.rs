@@ -3,6 +3,8 @@
 //! receives 1 MiB (past every eager limit) that rank 1 sends before issuing it. An op that
 //! agreed or exchanged its counts at its issue would wait there for rank 1, which waits in its
 //! send for rank 0's receive: a deadlock, which the timeout reports. Results are checked.
+//! Then a v-collective completed by polling `test` through its stages, and one dropped
+//! unwaited (its drop completes it) before a blocking collective.
 //! ranks: 2 3 4
 //! timeout: 60
 
@@ -146,7 +148,7 @@ fn exercise(comm: &Comm, token: Token) -> Token {
         },
         |(_, block)| assert_eq!(block, vec![r; rank + 1], "iscatterv_into"),
     );
-    around(
+    let token = around(
         comm,
         7,
         token,
@@ -158,5 +160,37 @@ fn exercise(comm: &Comm, token: Token) -> Token {
             let expected: Vec<i64> = (0..size).flat_map(expect_from).collect();
             assert_eq!(received, expected, "ialltoallv_into");
         },
-    )
+    );
+
+    // Polled through its agreement, its exchange of counts and its data.
+    let (mut request, mut token) = iallgatherv(&mine, comm, token);
+    let parts = loop {
+        let (outcome, next) = test(request, token);
+        token = next;
+        match outcome {
+            Ok(parts) => break parts,
+            Err(pending) => request = pending,
+        }
+    };
+    for p in 0..size {
+        assert_eq!(
+            parts[p],
+            vec![p as i64; p + 1],
+            "iallgatherv polled, block {p}"
+        );
+    }
+
+    // Dropped unwaited: its drop waits for it, then a blocking collective follows it.
+    let (dropped, token) = ialltoallv_into(
+        to_each.clone(),
+        &counts,
+        vec![0i64; size * (rank + 1)],
+        &from_each,
+        comm,
+        token,
+    );
+    drop(dropped);
+    let (sum, token) = allreduce(&1i64, Sum, comm, token);
+    assert_eq!(sum, size as i64, "the allreduce after the dropped request");
+    token
 }
