@@ -66,7 +66,10 @@ mod fixtures {
         assert_ne!(comm.rank(), 2, "rank 2 fails on purpose");
     }
 
-    #[spmd::test(ranks = 2, timeout = 6)]
+    // The watchdog fires at half the bound and takes 1.5 s more to let every rank report before
+    // it aborts the job: a bound of 10 s leaves that room even on a loaded machine (at 6 s the
+    // job ended ~1 s before the bound when idle, and after it once under CI's parallel tests).
+    #[spmd::test(ranks = 2, timeout = 10)]
     #[ignore = "fails on purpose: run by `failure_modes::a_hang_fails_with_the_watchdogs_report`"]
     fn hang(comm: &Comm) {
         // Both ranks receive first: neither message is ever sent.
@@ -172,7 +175,7 @@ mod failure_modes {
             "fixtures::hang::ranks_2",
             &[
                 "the watchdog found a rank blocked for too long (SPMD_TIMEOUT, set to half the \
-                 time bound: 3s)",
+                 time bound: 5s)",
                 "[spmd] watchdog: rank 0 of 2 blocked for",
                 "in `recv` source=1 at tests/tests/spmd_test.rs:",
             ],
