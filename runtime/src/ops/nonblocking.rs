@@ -322,51 +322,41 @@ impl<'a, T> Request<'a, T> {
     }
 }
 
-/// Issues an op that moves `payload`: `flight` was started from within `call`, whose token is
-/// advanced now (issue order is the token chain's order); `make` makes its result at
-/// completion.
-fn issue<'a, S, R, T, F>(
+/// Issues an op that moves `payload`: `flight` (an [`InFlight`] collective or a [`Single`])
+/// was started from within `call`; `make` makes its result at completion.
+fn issue<'a, W, T, F>(
     call: Call<'a>,
     token: Token,
     payload: Payload,
     peer: Peer,
-    flight: SysResult<InFlight<'a, S, R>>,
+    flight: SysResult<W>,
     make: F,
 ) -> (Request<'a, T>, Token)
 where
-    S: Element,
-    R: Element,
+    W: Waitable + 'a,
     T: 'a,
-    F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
+    F: FnOnce(W::Done, &Call<'_>, &OpId) -> T + 'a,
 {
     let flight = call.mpi(flight);
     let op = Flight {
         flight,
         make: Some(make),
     };
-    let request = Request::new(&call, payload, peer, op);
-    (request, call.finish(token, payload, peer))
+    issued(call, token, payload, peer, op)
 }
 
-/// [`issue`] of an operation of one request on one memory: the request holds it inline.
-fn issue_single<'a, E, T, F>(
+/// The request of `op`, issued by `call`, and the next token: `call`'s token is advanced now
+/// (issue order is the token chain's order).
+fn issued<'a, P, T>(
     call: Call<'a>,
     token: Token,
     payload: Payload,
     peer: Peer,
-    flight: SysResult<Single<'a, E>>,
-    make: F,
+    op: P,
 ) -> (Request<'a, T>, Token)
 where
-    E: Element,
-    T: 'a,
-    F: FnOnce(SingleDone<E>, &Call<'_>, &OpId) -> T + 'a,
+    P: Pending<'a, Output = T> + 'a,
 {
-    let flight = call.mpi(flight);
-    let op = Flight {
-        flight,
-        make: Some(make),
-    };
     let request = Request::new(&call, payload, peer, op);
     (request, call.finish(token, payload, peer))
 }
@@ -419,8 +409,7 @@ where
         flight: Pair { recv, send },
         make: Some(make),
     };
-    let request = Request::new(&call, payload, peer, op);
-    (request, call.finish(token, payload, peer))
+    issued(call, token, payload, peer, op)
 }
 
 /// Issues the collective `what` that `start` starts on the communicator: once every rank
@@ -454,8 +443,7 @@ where
         gated: Some(gated),
         make: Some(make),
     };
-    let request = Request::new(&call, payload, peer, op);
-    (request, call.finish(token, payload, peer))
+    issued(call, token, payload, peer, op)
 }
 
 /// The result of an operation that returns nothing (a send, a barrier): its errors only.
@@ -583,7 +571,7 @@ where
     call.count_arg("the send buffer", len);
     call.announce_posted((S::Elem::NAME, len, rank, tag));
     let flight = Single::isend(comm.raw(), buf.into_memory(), rank, tag);
-    issue_single(
+    issue(
         call,
         token,
         Payload::of::<S::Elem>(len),
@@ -620,7 +608,7 @@ where
     let memory = received_or_kept(template, rank).into();
     let shape = template.shape_of();
     let receive = Receive::exact("the receive template", len, rank);
-    issue_single(
+    issue(
         call,
         token,
         Payload::of::<B::Elem>(len),
@@ -658,7 +646,7 @@ where
         exact: false,
         ..Receive::exact("the receive buffer", len, rank)
     };
-    issue_single(
+    issue(
         call,
         token,
         Payload::of::<R::Elem>(len),

@@ -68,29 +68,12 @@ impl<'c, T: Element> Single<'c, T> {
         source: c_int,
         tag: c_int,
     ) -> SysResult<Single<'c, T>> {
-        // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
-        let null = unsafe { ffi::RSMPI_REQUEST_NULL };
         if source == super::proc_null() {
-            return Ok(Single {
-                request: null,
-                active: false,
-                receive: true,
-                status: Some(RawStatus::no_one()),
-                memory: data,
-                deferred: None,
-                _comm: PhantomData,
-            });
+            return Ok(Single::unposted(data, Some(RawStatus::no_one()), None));
         }
         if !comm.trusts_sizes {
-            return Ok(Single {
-                request: null,
-                active: false,
-                receive: true,
-                status: None,
-                memory: Memory::default(),
-                deferred: Some(Deferred::issue(comm.handle, data, source, tag)?),
-                _comm: PhantomData,
-            });
+            let deferred = Deferred::issue(comm.handle, data, source, tag)?;
+            return Ok(Single::unposted(Memory::default(), None, Some(deferred)));
         }
         let n = count(data.len())?;
         Single::start(data, true, |recv, request| {
@@ -109,6 +92,25 @@ impl<'c, T: Element> Single<'c, T> {
                 )
             }
         })
+    }
+
+    /// A receive with no MPI request of its own: done from no one (`memory` and `status`
+    /// handed back as they are), or matched by spmd (`deferred`).
+    fn unposted(
+        memory: Memory<T>,
+        status: Option<RawStatus>,
+        deferred: Option<Rc<Deferred<T>>>,
+    ) -> Single<'c, T> {
+        Single {
+            // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
+            request: unsafe { ffi::RSMPI_REQUEST_NULL },
+            active: false,
+            receive: true,
+            status,
+            memory,
+            deferred,
+            _comm: PhantomData,
+        }
     }
 
     /// Starts the request: `start` gets the address of `memory` (valid for its length; for a

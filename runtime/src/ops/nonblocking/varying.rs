@@ -72,6 +72,23 @@ fn with_usizes<T>(words: &[u64], f: impl FnOnce(&[usize]) -> T) -> T {
     }
 }
 
+/// Calls `data` with the counts an `_into` form was given (`given`), once compared with the
+/// counts the ranks sent it (`sent`, if they were exchanged): a difference ends the job with
+/// the op's error.
+fn checked_counts<T>(
+    given: &[u64],
+    sent: Option<&[u64]>,
+    reporter: &Reporter,
+    data: impl FnOnce(&[usize]) -> T,
+) -> T {
+    with_usizes(given, |counts| {
+        if let Some(sent) = sent {
+            reporter.same_counts(counts, sent, "recvcounts");
+        }
+        data(counts)
+    })
+}
+
 /// The [`Start`] of a v-collective's data that waits for the counts `exchange` exchanges (on
 /// the communicator itself) in `buffers` (the counts sent, room for those received); without
 /// them, `data` starts at once with no counts (the `_into` forms on a communicator made by
@@ -291,10 +308,8 @@ where
                 buffers,
                 move |comm, mine, room| sys::igather(comm, mine, room, root),
                 move |comm, sent| {
-                    with_usizes(&given, |recvcounts| {
-                        if let Some(sent) = sent.filter(|_| at_root) {
-                            reporter.same_counts(recvcounts, sent, "recvcounts");
-                        }
+                    let sent = sent.filter(|_| at_root);
+                    checked_counts(&given, sent, &reporter, |recvcounts| {
                         sys::igatherv(comm, send, recv, recvcounts, root)
                     })
                 },
@@ -392,10 +407,7 @@ where
                 buffers,
                 move |comm, mine, room| sys::iblocks(comm, Blocks::Allgather, mine, room, 1),
                 move |comm, sent| {
-                    with_usizes(&given, |recvcounts| {
-                        if let Some(sent) = sent {
-                            reporter.same_counts(recvcounts, sent, "recvcounts");
-                        }
+                    checked_counts(&given, sent, &reporter, |recvcounts| {
                         sys::iallgatherv(comm, send, recv, recvcounts)
                     })
                 },
@@ -650,10 +662,7 @@ where
                 buffers,
                 move |comm, words, room| sys::iblocks(comm, Blocks::Alltoall, words, room, 1),
                 move |comm, sent| {
-                    with_usizes(&given_recv, |recvcounts| {
-                        if let Some(sent) = sent {
-                            reporter.same_counts(recvcounts, sent, "recvcounts");
-                        }
+                    checked_counts(&given_recv, sent, &reporter, |recvcounts| {
                         with_usizes(&given_send, |sendcounts| {
                             sys::ialltoallv(comm, send, sendcounts, recv, recvcounts)
                         })
