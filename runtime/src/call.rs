@@ -13,10 +13,12 @@ use std::time::Instant;
 
 use crate::check::{self, Collective, Failure, Message};
 use crate::comm::Comm;
+use crate::element::Element;
 use crate::error::Error;
-use crate::guard;
+use crate::guard::{self, Mine};
 use crate::ident::{OpId, Payload, Peer};
 use crate::settings;
+use crate::sys::fused::Carry;
 use crate::sys::{self, SysError, SysResult};
 use crate::token::Token;
 use crate::watchdog;
@@ -244,6 +246,37 @@ impl<'c> Call<'c> {
             None => return false,
         }
         true
+    }
+
+    /// As [`agree`](Call::agree), for a collective whose data can travel inside the
+    /// agreement (see [`guard::agree_carrying`]): returns whether it did, in which case `out`
+    /// holds the result and the collective is done.
+    #[inline]
+    pub(crate) fn agree_carrying<T: Element>(
+        &self,
+        what: Collective,
+        carry: Carry,
+        total: usize,
+        mine: Mine<'_, T>,
+        out: Option<&mut [T]>,
+    ) -> bool {
+        if self.comm.check_raw().is_some() || !self.comm.agrees() || self.comm.size() == 1 {
+            self.agree(what);
+            return false;
+        }
+        if watchdog::enabled() {
+            self.watch(what.root.map_or(Peer::None, Peer::Root));
+        }
+        sys::settle(self.comm.raw());
+        self.checked(guard::agree_carrying(
+            self.comm.control_raw(),
+            &self.id,
+            what,
+            carry,
+            total,
+            mine,
+            out,
+        ))
     }
 
     /// Before a send: the watchdog's record, and in check mode the header to the receiver.

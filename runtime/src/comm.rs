@@ -32,6 +32,7 @@ impl Drop for Life {
         // MPI libraries: a rank that ends while others still expect messages from it is part
         // of a deadlock, and the watchdog says so.
         crate::watchdog::finalizing();
+        crate::sys::fused::release();
     }
 }
 

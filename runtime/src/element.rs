@@ -32,6 +32,9 @@ pub(crate) mod sealed {
             let _ = kind;
             None
         }
+        /// The type's code among those this crate reduces itself (`local::code`), for the
+        /// fused agreement; 0 for types it does not (structs).
+        const LOCAL: u8 = 0;
     }
 
     /// The supertrait that keeps [`Reduces`](super::Reduces) to this crate's pairs of operator
@@ -91,9 +94,10 @@ pub trait Element:
 }
 
 macro_rules! element {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $code:ident),*) => {$(
         impl sealed::Sealed for $t {
             const ZERO: $t = 0 as $t;
+            const LOCAL: u8 = crate::local::code::$code;
         }
         impl Element for $t {
             const NAME: &'static str = stringify!($t);
@@ -105,11 +109,15 @@ macro_rules! element {
     )*};
 }
 
-element!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+element!(
+    i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => ISIZE, u8 => U8, u16 => U16,
+    u32 => U32, u64 => U64, usize => USIZE, f32 => F32, f64 => F64
+);
 
 impl sealed::Sealed for bool {
     const ANY_BITS_VALID: bool = false;
     const ZERO: bool = false;
+    const LOCAL: u8 = crate::local::code::BOOL;
     fn bool_offsets() -> &'static [usize] {
         &[0]
     }
@@ -135,6 +143,7 @@ impl Element for bool {
 
 impl sealed::Sealed for Complex32 {
     const ZERO: Complex32 = Complex32::new(0.0, 0.0);
+    const LOCAL: u8 = crate::local::code::C32;
 }
 impl Element for Complex32 {
     const NAME: &'static str = "Complex<f32>";
@@ -146,6 +155,7 @@ impl Element for Complex32 {
 
 impl sealed::Sealed for Complex64 {
     const ZERO: Complex64 = Complex64::new(0.0, 0.0);
+    const LOCAL: u8 = crate::local::code::C64;
 }
 impl Element for Complex64 {
     const NAME: &'static str = "Complex<f64>";
@@ -357,15 +367,16 @@ pub(crate) trait HalfFloat: Copy + sealed::Sealed + 'static {
     fn combine(kind: u8, a: Self, b: Self) -> Self;
 }
 
-const HALF_SUM: u8 = 0;
-const HALF_PROD: u8 = 1;
-const HALF_MIN: u8 = 2;
-const HALF_MAX: u8 = 3;
+pub(crate) const HALF_SUM: u8 = 0;
+pub(crate) const HALF_PROD: u8 = 1;
+pub(crate) const HALF_MIN: u8 = 2;
+pub(crate) const HALF_MAX: u8 = 3;
 
 macro_rules! half_element {
-    ($($t:ident),*) => {$(
+    ($($t:ident => $code:ident),*) => {$(
         impl sealed::Sealed for $t {
             const ZERO: $t = $t::ZERO;
+            const LOCAL: u8 = crate::local::code::$code;
             fn user_op(kind: OpKind) -> Option<&'static UserOp> {
                 static OPS: [UserOp; 4] = [
                     UserOp { function: combine_elements::<$t, HALF_SUM>, handle: std::sync::OnceLock::new() },
@@ -413,7 +424,7 @@ macro_rules! half_element {
     )*};
 }
 
-half_element!(f16, bf16);
+half_element!(f16 => F16, bf16 => BF16);
 
 #[cfg(test)]
 mod tests {

@@ -4,11 +4,17 @@
 //! different collectives altogether) is undefined behaviour in MPI, and not a harmless one:
 //! Open MPI 4.1 writes a longer broadcast past the end of a shorter receive buffer, and hangs
 //! in an allreduce whose counts differ. So before the data of a collective moves, the ranks
-//! agree on what it is, on the communicator's private duplicate: one `MPI_Allreduce` of
-//! [`WORDS`] words and their complements with `MPI_MAX` gives every rank the largest value of
-//! each word and the complement of the smallest, which are equal on every word exactly when
-//! every rank passed the same. A disagreement is then known to every rank at once, before any
-//! data moved, and becomes `spmd`'s error with every rank's op, count and call site.
+//! agree on what it is, on the communicator's private duplicate: one `MPI_Allreduce` of an
+//! envelope (`sys::fused`) whose header holds [`WORDS`] words and a descriptor, combined by an
+//! operation of this crate that flags any two that differ. A disagreement is then known to
+//! every rank at once, before any data moved, and becomes `spmd`'s error with every rank's op,
+//! count and call site.
+//!
+//! The envelope has room for data: an allreduce whose data fits ([`agree_carrying`]) travels
+//! inside its own agreement, reduced on the way by the same operation once it has seen that
+//! the ranks agree (`local` computes MPI's reductions), so a small allreduce costs one
+//! `MPI_Allreduce`, not two. Every rank's envelope has the same size, datatype and operation
+//! whatever it carries, so MPI never sees two ranks disagree, even when they do.
 //!
 //! A nonblocking collective agrees in the same way, nonblocking itself ([`gate`]): its data
 //! starts once the agreement completed (see `sys::agreement`), and a disagreement ends the job
@@ -22,14 +28,13 @@ use std::rc::Rc;
 
 use crate::check::{self, Collective, Failure, fnv_str};
 use crate::comm::Comm;
-use crate::element::{Element, OpKind};
+use crate::element::Element;
 use crate::error::Error;
 use crate::ident::OpId;
-use crate::sys::{
-    self, AGREEMENT_WORDS, Gated, Maxima, RawComm, Reduction, Start, SysResult, Verdict,
-};
+use crate::sys::fused::{self, Carry, Envelope};
+use crate::sys::{AGREEMENT_WORDS, Gated, Maxima, RawComm, Start, SysResult, Verdict};
 
-const _: () = assert!(AGREEMENT_WORDS == 2 * WORDS);
+const _: () = assert!(AGREEMENT_WORDS == 2 * WORDS && fused::WORDS == WORDS + 1);
 
 /// The words the ranks agree on: family, element type, count, root, operator and block sizes.
 const WORDS: usize = 6;
@@ -71,13 +76,90 @@ fn unanimous(maxima: &[u64; 2 * WORDS]) -> bool {
 /// every rank's op, count and call site (rank 0 returns it; the others wait for rank 0 to end
 /// the job with it).
 pub(crate) fn agree(control: RawComm<'_>, id: &OpId, what: Collective) -> Result<(), Failure> {
-    let mine = with_complements(words(id, &what));
-    let mut maxima = [0u64; 2 * WORDS];
-    sys::reduce_all(control, Reduction::All, &mine, &mut maxima, OpKind::Max)?;
-    if unanimous(&maxima) {
+    let agreed = fused::allreduce(control, &Envelope::new(envelope_words(id, &what, 0)))?;
+    settle(control, id, &what, &agreed)
+}
+
+/// What a rank puts into an agreement that carries data.
+pub(crate) enum Mine<'a, T> {
+    /// These elements.
+    Given(&'a [T]),
+    /// What the result buffer holds now (an op in place).
+    Out,
+    /// Nothing: this rank only receives (a broadcast off the root).
+    Nothing,
+}
+
+/// As [`agree`], for a collective whose data can travel inside the agreement: `total` elements
+/// of `T` carried as `carry` says, this rank putting `mine` at the payload's start, and the
+/// result going to `out` where this rank takes one. When the data fits the envelope
+/// ([`Carry::descriptor`]), the agreement carries it, `out` holds the result, and this returns
+/// `true`: the collective is done. Otherwise it is still to be done, and this returns `false`.
+/// A disagreement is the same error as [`agree`]'s, and leaves `out` as it was.
+///
+/// # Panics
+/// If `mine` or `out` is longer than `total`, or `mine` is [`Mine::Out`] without `out`.
+pub(crate) fn agree_carrying<T: Element>(
+    control: RawComm<'_>,
+    id: &OpId,
+    what: Collective,
+    carry: Carry,
+    total: usize,
+    mine: Mine<'_, T>,
+    out: Option<&mut [T]>,
+) -> Result<bool, Failure> {
+    let Some(descriptor) = carry.descriptor::<T>(total) else {
+        agree(control, id, what)?;
+        return Ok(false);
+    };
+    let mut envelope = Envelope::new(envelope_words(id, &what, descriptor));
+    let given = match (&mine, &out) {
+        (Mine::Given(data), _) => Some(*data),
+        (Mine::Out, Some(out)) => Some(&out[..]),
+        (Mine::Out, None) => panic!("an agreement given no buffer to carry"),
+        (Mine::Nothing, _) => None,
+    };
+    if let Some(data) = given {
+        assert!(
+            data.len() <= total,
+            "{} elements carried of {total}",
+            data.len()
+        );
+        envelope.carry(data);
+    }
+    let agreed = fused::allreduce(control, &envelope)?;
+    settle(control, id, &what, &agreed)?;
+    if let Some(out) = out {
+        assert!(
+            out.len() <= total,
+            "{} elements delivered of {total}",
+            out.len()
+        );
+        agreed.deliver(out)?;
+    }
+    Ok(true)
+}
+
+/// [`words`] and the payload's descriptor (0 for none): what the envelope's header holds.
+fn envelope_words(id: &OpId, what: &Collective, descriptor: u64) -> [u64; fused::WORDS] {
+    let mut all = [0u64; fused::WORDS];
+    all[..WORDS].copy_from_slice(&words(id, what));
+    all[WORDS] = descriptor;
+    all
+}
+
+/// `Ok` when the agreed envelope says that every rank passed the same words, or the failure
+/// naming every rank's op, count and call site.
+fn settle(
+    control: RawComm<'_>,
+    id: &OpId,
+    what: &Collective,
+    agreed: &Envelope,
+) -> Result<(), Failure> {
+    if agreed.unanimous() {
         return Ok(());
     }
-    Err(check::disagreement(control, id, &what, "no data moved: ")?)
+    Err(check::disagreement(control, id, what, "no data moved: ")?)
 }
 
 /// Starts the agreement of a nonblocking collective `what` on `comm`, whose data `start`

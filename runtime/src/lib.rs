@@ -134,6 +134,7 @@ mod error;
 mod grid;
 mod guard;
 mod ident;
+mod local;
 mod ops;
 mod recycle;
 mod settings;

@@ -24,6 +24,7 @@ use crate::element::{Element, OpHandle, OpKind, UserOp};
 
 mod agreement;
 mod flight;
+pub(crate) mod fused;
 mod ivarying;
 mod matching;
 mod single;

@@ -6,8 +6,9 @@ use crate::call::Call;
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::Element;
+use crate::guard::Mine;
 use crate::ident::{Payload, Peer};
-use crate::sys;
+use crate::sys::{self, fused::Carry};
 use crate::token::Token;
 
 impl Call<'_> {
@@ -73,14 +74,18 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(Collective::rooted(B::Elem::NAME, len, root));
-    let mut data = if comm.rank() == root as usize {
+    let at_root = comm.rank() == root as usize;
+    let mut data = if at_root {
         buf.elements().to_vec()
     } else {
         // Initialised: a root that sends fewer elements leaves zeros, never stale memory.
         zeroed(len)
     };
-    call.mpi(sys::bcast(comm.raw(), &mut data, root));
+    let what = Collective::rooted(B::Elem::NAME, len, root);
+    let mine = if at_root { Mine::Out } else { Mine::Nothing };
+    if !call.agree_carrying(what, Carry::Place, len, mine, Some(&mut data)) {
+        call.mpi(sys::bcast(comm.raw(), &mut data, root));
+    }
     let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root));
     (buf.owned_from(data), token)
 }
@@ -96,8 +101,15 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.with_elements_mut(|data| {
         call.count_arg("the buffer", data.len());
-        call.agree(Collective::rooted(B::Elem::NAME, data.len(), root));
-        call.mpi(sys::bcast(comm.raw(), data, root));
+        let what = Collective::rooted(B::Elem::NAME, data.len(), root);
+        let mine = if comm.rank() == root as usize {
+            Mine::Out
+        } else {
+            Mine::Nothing
+        };
+        if !call.agree_carrying(what, Carry::Place, data.len(), mine, Some(&mut *data)) {
+            call.mpi(sys::bcast(comm.raw(), data, root));
+        }
         data.len()
     });
     call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root))

@@ -6,7 +6,9 @@ use crate::call::Call;
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
+use crate::guard::Mine;
 use crate::ident::{Payload, Peer};
+use crate::sys::fused::Carry;
 use crate::sys::{self, Reduction};
 use crate::token::Token;
 
@@ -23,6 +25,26 @@ pub(crate) fn fingerprint<T: Element, O: Reduces<T>>(len: usize, root: Option<i3
     Collective {
         root,
         ..Collective::reducing(T::NAME, len, O::NAME)
+    }
+}
+
+/// The agreement before an allreduce, scan or exscan of `input` (of `out` itself when `None`)
+/// into `out`: returns whether the data is still to be reduced, which it is not when the
+/// agreement carried an allreduce's data (see `guard::agree_reducing`).
+#[inline]
+fn agree<T: Element, O: Reduces<T>>(
+    call: &Call<'_>,
+    reduction: Reduction,
+    input: Option<&[T]>,
+    out: &mut [T],
+) -> bool {
+    let what = fingerprint::<T, O>(out.len(), None);
+    if reduction == Reduction::All {
+        let mine = input.map_or(Mine::Out, Mine::Given);
+        !call.agree_carrying(what, Carry::Reduce(O::KIND), out.len(), mine, Some(out))
+    } else {
+        call.agree(what);
+        true
     }
 }
 
@@ -44,16 +66,17 @@ where
     let len = buf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
     call.count_arg("the buffer", len);
-    call.agree(fingerprint::<B::Elem, O>(len, None));
     let mut data = zeroed(len);
     buf.with_elements(|input| {
-        call.mpi(sys::reduce_all(
-            comm.raw(),
-            reduction,
-            input,
-            &mut data,
-            O::KIND,
-        ))
+        if agree::<B::Elem, O>(&call, reduction, Some(input), &mut data) {
+            call.mpi(sys::reduce_all(
+                comm.raw(),
+                reduction,
+                input,
+                &mut data,
+                O::KIND,
+            ));
+        }
     });
     settle_exscan::<B::Elem, O>(&call, reduction, &mut data);
     let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::None);
@@ -85,11 +108,12 @@ where
         len,
         "give the receive buffer exactly as many elements as the send buffer",
     );
-    call.agree(fingerprint::<S::Elem, O>(len, None));
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
             |out| {
-                call.mpi(sys::reduce_all(comm.raw(), reduction, input, out, O::KIND));
+                if agree::<S::Elem, O>(&call, reduction, Some(input), out) {
+                    call.mpi(sys::reduce_all(comm.raw(), reduction, input, out, O::KIND));
+                }
                 settle_exscan::<S::Elem, O>(&call, reduction, out);
             },
             every_element,
@@ -115,13 +139,14 @@ where
     let call = Call::new(op, comm, &token);
     let len = buf.with_elements_mut(|data| {
         call.count_arg("the buffer", data.len());
-        call.agree(fingerprint::<B::Elem, O>(data.len(), None));
-        call.mpi(sys::reduce_all_in_place(
-            comm.raw(),
-            reduction,
-            data,
-            O::KIND,
-        ));
+        if agree::<B::Elem, O>(&call, reduction, None, data) {
+            call.mpi(sys::reduce_all_in_place(
+                comm.raw(),
+                reduction,
+                data,
+                O::KIND,
+            ));
+        }
         settle_exscan::<B::Elem, O>(&call, reduction, data);
         data.len()
     });
@@ -281,22 +306,21 @@ where
     let len = buf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
     call.count_arg("the buffer", len);
-    call.agree(fingerprint::<B::Elem, O>(len, Some(root)));
+    let what = fingerprint::<B::Elem, O>(len, Some(root));
     let result = buf.with_elements(|input| {
-        if comm.rank() == root as usize {
-            let mut data = zeroed(len);
+        let mut data = (comm.rank() == root as usize).then(|| zeroed(len));
+        let mine = Mine::Given(input);
+        let carry = Carry::Reduce(O::KIND);
+        if !call.agree_carrying(what, carry, len, mine, data.as_deref_mut()) {
             call.mpi(sys::reduce(
                 comm.raw(),
                 input,
-                Some(&mut data),
+                data.as_deref_mut(),
                 O::KIND,
                 root,
             ));
-            Some(data)
-        } else {
-            call.mpi(sys::reduce(comm.raw(), input, None, O::KIND, root));
-            None
         }
+        data
     });
     let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root));
     (result.map(|data| buf.owned_from(data)), token)
@@ -323,7 +347,8 @@ where
     let root = call.rank_arg("root", root);
     let len = sendbuf.element_count();
     call.count_arg("the send buffer", len);
-    call.agree(fingerprint::<S::Elem, O>(len, Some(root)));
+    let what = fingerprint::<S::Elem, O>(len, Some(root));
+    let carry = Carry::Reduce(O::KIND);
     if comm.rank() == root as usize {
         call.expect_len(
             "the receive buffer",
@@ -333,13 +358,20 @@ where
         );
         sendbuf.with_elements(|input| {
             recvbuf.with_elements_out(
-                |out| call.mpi(sys::reduce(comm.raw(), input, Some(out), O::KIND, root)),
+                |out| {
+                    if !call.agree_carrying(what, carry, len, Mine::Given(input), Some(out)) {
+                        call.mpi(sys::reduce(comm.raw(), input, Some(out), O::KIND, root));
+                    }
+                },
                 every_element,
             )
         });
     } else {
-        sendbuf
-            .with_elements(|input| call.mpi(sys::reduce(comm.raw(), input, None, O::KIND, root)));
+        sendbuf.with_elements(|input| {
+            if !call.agree_carrying(what, carry, len, Mine::Given(input), None) {
+                call.mpi(sys::reduce(comm.raw(), input, None, O::KIND, root));
+            }
+        });
     }
     call.finish(token, Payload::of::<S::Elem>(len), Peer::Root(root))
 }
@@ -357,9 +389,20 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.with_elements_mut(|data| {
         call.count_arg("the buffer", data.len());
-        call.agree(fingerprint::<B::Elem, O>(data.len(), Some(root)));
-        call.mpi(sys::reduce_in_place(comm.raw(), data, O::KIND, root));
-        data.len()
+        let (what, len) = (
+            fingerprint::<B::Elem, O>(data.len(), Some(root)),
+            data.len(),
+        );
+        let carry = Carry::Reduce(O::KIND);
+        let done = if comm.rank() == root as usize {
+            call.agree_carrying(what, carry, len, Mine::Out, Some(&mut *data))
+        } else {
+            call.agree_carrying(what, carry, len, Mine::Given(&*data), None)
+        };
+        if !done {
+            call.mpi(sys::reduce_in_place(comm.raw(), data, O::KIND, root));
+        }
+        len
     });
     call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root))
 }

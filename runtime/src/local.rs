@@ -1,0 +1,235 @@
+//! Reductions computed by this crate, with the semantics of MPI's predefined operations: what
+//! the fused agreement (see [`guard`](crate::guard)) applies to the data it carries.
+//!
+//! Every pair of operator and element type that [`Reduces`](crate::Reduces) allows has its
+//! function here, written as MPI's C code computes it (Open MPI's and MPICH's
+//! `op_base_functions` alike): integer `Sum` and `Prod` wrap; `Min` and `Max` keep the
+//! accumulated value unless the incoming one is strictly smaller (larger), so a NaN is kept or
+//! dropped as MPI's own would; the logical operators give 0 or 1; `f16` and `bf16` use the
+//! functions of their user-defined operations.
+//!
+//! The data arrives as bytes from other ranks: it is read unaligned as the element type, whose
+//! every bit pattern is a value here (`bool` is reduced as its byte, any non-zero being true,
+//! and the result validated where it is copied into the caller's elements).
+
+use half::{bf16, f16};
+use num_complex::{Complex32, Complex64};
+
+use crate::element::{HALF_MAX, HALF_MIN, HALF_PROD, HALF_SUM, HalfFloat, OpKind};
+
+/// The code of an element type the fused agreement can reduce (`Sealed::LOCAL`); 0 for those it
+/// cannot (structs).
+pub(crate) mod code {
+    pub(crate) const I8: u8 = 1;
+    pub(crate) const I16: u8 = 2;
+    pub(crate) const I32: u8 = 3;
+    pub(crate) const I64: u8 = 4;
+    pub(crate) const ISIZE: u8 = 5;
+    pub(crate) const U8: u8 = 6;
+    pub(crate) const U16: u8 = 7;
+    pub(crate) const U32: u8 = 8;
+    pub(crate) const U64: u8 = 9;
+    pub(crate) const USIZE: u8 = 10;
+    pub(crate) const F32: u8 = 11;
+    pub(crate) const F64: u8 = 12;
+    pub(crate) const BOOL: u8 = 13;
+    pub(crate) const C32: u8 = 14;
+    pub(crate) const C64: u8 = 15;
+    pub(crate) const F16: u8 = 16;
+    pub(crate) const BF16: u8 = 17;
+}
+
+/// The number of an operator in a descriptor.
+pub(crate) const fn op_code(kind: OpKind) -> u8 {
+    match kind {
+        OpKind::Sum => 1,
+        OpKind::Prod => 2,
+        OpKind::Min => 3,
+        OpKind::Max => 4,
+        OpKind::LAnd => 5,
+        OpKind::LOr => 6,
+        OpKind::LXor => 7,
+        OpKind::BAnd => 8,
+        OpKind::BOr => 9,
+        OpKind::BXor => 10,
+    }
+}
+
+/// The operator numbered `code`, if any.
+fn op_kind(code: u8) -> Option<OpKind> {
+    Some(match code {
+        1 => OpKind::Sum,
+        2 => OpKind::Prod,
+        3 => OpKind::Min,
+        4 => OpKind::Max,
+        5 => OpKind::LAnd,
+        6 => OpKind::LOr,
+        7 => OpKind::LXor,
+        8 => OpKind::BAnd,
+        9 => OpKind::BOr,
+        10 => OpKind::BXor,
+        _ => return None,
+    })
+}
+
+/// `inout[i] = inout[i] op input[i]` for the first `count` elements of type `ty` (a [`code`])
+/// held in the two byte slices, as far as both hold whole elements. Returns whether the type
+/// and operator are a pair this crate reduces (nothing is written otherwise).
+pub(crate) fn reduce_bytes(ty: u8, op: u8, count: usize, input: &[u8], inout: &mut [u8]) -> bool {
+    let Some(kind) = op_kind(op) else {
+        return false;
+    };
+    match ty {
+        code::I8 => each::<i8>(kind, count, input, inout),
+        code::I16 => each::<i16>(kind, count, input, inout),
+        code::I32 => each::<i32>(kind, count, input, inout),
+        code::I64 => each::<i64>(kind, count, input, inout),
+        code::ISIZE => each::<isize>(kind, count, input, inout),
+        code::U8 => each::<u8>(kind, count, input, inout),
+        code::U16 => each::<u16>(kind, count, input, inout),
+        code::U32 => each::<u32>(kind, count, input, inout),
+        code::U64 => each::<u64>(kind, count, input, inout),
+        code::USIZE => each::<usize>(kind, count, input, inout),
+        code::F32 => each::<f32>(kind, count, input, inout),
+        code::F64 => each::<f64>(kind, count, input, inout),
+        code::BOOL => each::<Truth>(kind, count, input, inout),
+        code::C32 => each::<Complex32>(kind, count, input, inout),
+        code::C64 => each::<Complex64>(kind, count, input, inout),
+        code::F16 => each::<f16>(kind, count, input, inout),
+        code::BF16 => each::<bf16>(kind, count, input, inout),
+        _ => false,
+    }
+}
+
+/// The elementwise loop of [`reduce_bytes`] for one type.
+fn each<T: Arith>(kind: OpKind, count: usize, input: &[u8], inout: &mut [u8]) -> bool {
+    let Some(combine) = T::function(kind) else {
+        return false;
+    };
+    let size = size_of::<T>();
+    let n = count.min(input.len() / size).min(inout.len() / size);
+    for i in 0..n {
+        let (a, b) = (&inout[i * size..][..size], &input[i * size..][..size]);
+        // SAFETY: `a` and `b` hold `size_of::<T>()` bytes each (sliced above), every bit
+        // pattern of which is a `T` (`Arith` is implemented only for such types).
+        let (a, b) = unsafe {
+            (
+                a.as_ptr().cast::<T>().read_unaligned(),
+                b.as_ptr().cast::<T>().read_unaligned(),
+            )
+        };
+        let value = combine(a, b);
+        // SAFETY: as above: the `size` bytes at `i * size` are inside `inout`.
+        unsafe {
+            inout[i * size..][..size]
+                .as_mut_ptr()
+                .cast::<T>()
+                .write_unaligned(value)
+        };
+    }
+    true
+}
+
+/// An element type reduced by this module: every bit pattern of its size is a value.
+trait Arith: Copy {
+    /// `(accumulated, incoming) -> accumulated op incoming`, for the operators MPI defines on
+    /// the type.
+    fn function(kind: OpKind) -> Option<fn(Self, Self) -> Self>;
+}
+
+macro_rules! integers {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            fn function(kind: OpKind) -> Option<fn($t, $t) -> $t> {
+                Some(match kind {
+                    OpKind::Sum => |a: $t, b: $t| a.wrapping_add(b),
+                    OpKind::Prod => |a: $t, b: $t| a.wrapping_mul(b),
+                    OpKind::Min => |a: $t, b: $t| if b < a { b } else { a },
+                    OpKind::Max => |a: $t, b: $t| if b > a { b } else { a },
+                    OpKind::LAnd => |a: $t, b: $t| <$t>::from(a != 0 && b != 0),
+                    OpKind::LOr => |a: $t, b: $t| <$t>::from(a != 0 || b != 0),
+                    OpKind::LXor => |a: $t, b: $t| <$t>::from((a != 0) != (b != 0)),
+                    OpKind::BAnd => |a: $t, b: $t| a & b,
+                    OpKind::BOr => |a: $t, b: $t| a | b,
+                    OpKind::BXor => |a: $t, b: $t| a ^ b,
+                })
+            }
+        }
+    )*};
+}
+
+integers!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+macro_rules! floats {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            fn function(kind: OpKind) -> Option<fn($t, $t) -> $t> {
+                Some(match kind {
+                    OpKind::Sum => |a: $t, b: $t| a + b,
+                    OpKind::Prod => |a: $t, b: $t| a * b,
+                    // `b < a` and `b > a` are false for a NaN on either side: the accumulated
+                    // value stays, as MPI's `(in < out) ? in : out` keeps it.
+                    OpKind::Min => |a: $t, b: $t| if b < a { b } else { a },
+                    OpKind::Max => |a: $t, b: $t| if b > a { b } else { a },
+                    _ => return None,
+                })
+            }
+        }
+    )*};
+}
+
+floats!(f32, f64);
+
+macro_rules! complex {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            fn function(kind: OpKind) -> Option<fn($t, $t) -> $t> {
+                Some(match kind {
+                    OpKind::Sum => |a: $t, b: $t| <$t>::new(a.re + b.re, a.im + b.im),
+                    // C's `a * b` of two complex numbers, for finite operands.
+                    OpKind::Prod => {
+                        |a: $t, b: $t| <$t>::new(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re)
+                    }
+                    _ => return None,
+                })
+            }
+        }
+    )*};
+}
+
+complex!(Complex32, Complex64);
+
+macro_rules! halves {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            fn function(kind: OpKind) -> Option<fn($t, $t) -> $t> {
+                Some(match kind {
+                    OpKind::Sum => |a: $t, b: $t| <$t>::combine(HALF_SUM, a, b),
+                    OpKind::Prod => |a: $t, b: $t| <$t>::combine(HALF_PROD, a, b),
+                    OpKind::Min => |a: $t, b: $t| <$t>::combine(HALF_MIN, a, b),
+                    OpKind::Max => |a: $t, b: $t| <$t>::combine(HALF_MAX, a, b),
+                    _ => return None,
+                })
+            }
+        }
+    )*};
+}
+
+halves!(f16, bf16);
+
+/// A `bool` as the byte it travels as: any non-zero byte is true, and the logical operators
+/// give 0 or 1, as MPI's `MPI_C_BOOL` operations do.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+struct Truth(u8);
+
+impl Arith for Truth {
+    fn function(kind: OpKind) -> Option<fn(Truth, Truth) -> Truth> {
+        Some(match kind {
+            OpKind::LAnd => |a: Truth, b: Truth| Truth(u8::from(a.0 != 0 && b.0 != 0)),
+            OpKind::LOr => |a: Truth, b: Truth| Truth(u8::from(a.0 != 0 || b.0 != 0)),
+            OpKind::LXor => |a: Truth, b: Truth| Truth(u8::from((a.0 != 0) != (b.0 != 0))),
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,20 @@
+//! Rank 0 reduces 2 `f64`s, rank 1 3, both few enough to travel inside the agreement: the job
+//! stops with spmd's error before any data moves.
+//! ranks: 2
+//! timeout: 30
+//! expect-failure: `allreduce_into` failed on rank 0 of 2
+//! expect-failure: no data moved: the ranks disagree on this collective
+//! expect-failure:   rank 0: `allreduce_into(Sum)` of f64 x2 at tests/src/bin/sound_allreduce_carried_counts.rs
+//! expect-failure: ! rank 1: `allreduce_into(Sum)` of f64 x3 at tests/src/bin/sound_allreduce_carried_counts.rs
+
+use spmd::prelude::*;
+
+fn main() {
+    let universe = spmd::init();
+    let comm = universe.world();
+    let token = spmd::token();
+    let mine = comm.rank() + 2;
+    let mut out = vec![0.0f64; mine];
+    let _token = allreduce_into(&vec![1.0f64; mine][..], &mut out[..], Sum, &comm, token);
+    unreachable!("the ranks disagree: the collective must be refused");
+}
