@@ -15,7 +15,7 @@ use crate::check::{self, Collective, Failure, Message};
 use crate::comm::Comm;
 use crate::element::Element;
 use crate::error::Error;
-use crate::guard::{self, Mine};
+use crate::guard::{self, Mine, Take};
 use crate::ident::{OpId, Payload, Peer};
 use crate::settings;
 use crate::sys::fused::Carry;
@@ -249,8 +249,8 @@ impl<'c> Call<'c> {
     }
 
     /// As [`agree`](Call::agree), for a collective whose data can travel inside the
-    /// agreement (see [`guard::agree_carrying`]): returns whether it did, in which case `out`
-    /// holds the result and the collective is done.
+    /// agreement (see [`guard::agree_carrying`]): returns whether it did, in which case what
+    /// `take` names holds the result and the collective is done.
     #[inline]
     pub(crate) fn agree_carrying<T: Element>(
         &self,
@@ -258,7 +258,7 @@ impl<'c> Call<'c> {
         carry: Carry,
         total: usize,
         mine: Mine<'_, T>,
-        out: Option<&mut [T]>,
+        take: Take<'_, T>,
     ) -> bool {
         if self.comm.check_raw().is_some() || !self.comm.agrees() || self.comm.size() == 1 {
             self.agree(what);
@@ -275,7 +275,7 @@ impl<'c> Call<'c> {
             carry,
             total,
             mine,
-            out,
+            take,
         ))
     }
 

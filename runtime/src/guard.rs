@@ -10,13 +10,15 @@
 //! every rank at once, before any data moved, and becomes `spmd`'s error with every rank's op,
 //! count and call site.
 //!
-//! The envelope has room for data: an allreduce whose data fits ([`agree_carrying`]) travels
+//! The envelope has room for data: a collective whose data fits ([`agree_carrying`]) travels
 //! inside its own agreement, reduced on the way by the same operation once it has seen that
-//! the ranks agree (`local` computes MPI's reductions), so a small allreduce costs one
-//! `MPI_Allreduce`, not two. Every rank's envelope has the same size, datatype and operation
-//! whatever it carries, so MPI never sees two ranks disagree, even when they do.
+//! the ranks agree (`local` computes MPI's reductions; the data-moving collectives have each
+//! rank place its part at its own offset, and the bytes are ored), so a small collective costs
+//! one `MPI_Allreduce`, not two. Every rank's envelope has the same size, datatype and
+//! operation whatever it carries, so MPI never sees two ranks disagree, even when they do.
 //!
-//! A nonblocking collective agrees in the same way, nonblocking itself ([`gate`]): its data
+//! A nonblocking collective agrees on the same words (with their complements and `MPI_MAX`),
+//! nonblocking itself ([`gate`]), and does not carry its data (yet): its data
 //! starts once the agreement completed (see `sys::agreement`), and a disagreement ends the job
 //! on the first rank that sees it, with what this rank passed and the range of what the ranks
 //! passed.
@@ -82,23 +84,51 @@ pub(crate) fn agree(control: RawComm<'_>, id: &OpId, what: Collective) -> Result
 
 /// What a rank puts into an agreement that carries data.
 pub(crate) enum Mine<'a, T> {
-    /// These elements.
+    /// These elements, at the payload's start.
     Given(&'a [T]),
+    /// These elements, from this element of the payload on (a gather: the rank's own block).
+    At(&'a [T], usize),
     /// What the result buffer holds now (an op in place).
     Out,
     /// Nothing: this rank only receives (a broadcast off the root).
     Nothing,
 }
 
+/// What a rank takes from an agreement that carried data.
+pub(crate) enum Take<'a, T> {
+    /// Nothing (a reduce or gather off the root).
+    Nothing,
+    /// As many elements as the buffer holds, from the payload's start.
+    Whole(&'a mut [T]),
+    /// As many elements as the buffer holds, from this element of the payload on (a scatter:
+    /// the rank's own block).
+    From(&'a mut [T], usize),
+    /// Block `index` of each of the `count` rows of `count` blocks of `block` elements, into
+    /// consecutive blocks of the buffer (an alltoall: what every rank put for this one).
+    Column {
+        out: &'a mut [T],
+        block: usize,
+        index: usize,
+        count: usize,
+    },
+}
+
+impl<'a, T> From<Option<&'a mut [T]>> for Take<'a, T> {
+    fn from(out: Option<&'a mut [T]>) -> Take<'a, T> {
+        out.map_or(Take::Nothing, Take::Whole)
+    }
+}
+
 /// As [`agree`], for a collective whose data can travel inside the agreement: `total` elements
-/// of `T` carried as `carry` says, this rank putting `mine` at the payload's start, and the
-/// result going to `out` where this rank takes one. When the data fits the envelope
-/// ([`Carry::descriptor`]), the agreement carries it, `out` holds the result, and this returns
-/// `true`: the collective is done. Otherwise it is still to be done, and this returns `false`.
-/// A disagreement is the same error as [`agree`]'s, and leaves `out` as it was.
+/// of `T` carried as `carry` says, this rank putting `mine` and taking what `take` says. When
+/// the data fits the envelope ([`Carry::descriptor`]), the agreement carries it, the result is
+/// taken, and this returns `true`: the collective is done. Otherwise it is still to be done,
+/// and this returns `false`. A disagreement is the same error as [`agree`]'s, and leaves the
+/// result buffer as it was.
 ///
 /// # Panics
-/// If `mine` or `out` is longer than `total`, or `mine` is [`Mine::Out`] without `out`.
+/// If what `mine` or `take` covers reaches past `total` elements, or `mine` is [`Mine::Out`]
+/// without a buffer to take into.
 pub(crate) fn agree_carrying<T: Element>(
     control: RawComm<'_>,
     id: &OpId,
@@ -106,36 +136,44 @@ pub(crate) fn agree_carrying<T: Element>(
     carry: Carry,
     total: usize,
     mine: Mine<'_, T>,
-    out: Option<&mut [T]>,
+    take: Take<'_, T>,
 ) -> Result<bool, Failure> {
     let Some(descriptor) = carry.descriptor::<T>(total) else {
         agree(control, id, what)?;
         return Ok(false);
     };
     let mut envelope = Envelope::new(envelope_words(id, &what, descriptor));
-    let given = match (&mine, &out) {
-        (Mine::Given(data), _) => Some(*data),
-        (Mine::Out, Some(out)) => Some(&out[..]),
-        (Mine::Out, None) => panic!("an agreement given no buffer to carry"),
+    let given = match (&mine, &take) {
+        (Mine::Given(data), _) => Some((*data, 0)),
+        (Mine::At(data, at), _) => Some((*data, *at)),
+        (Mine::Out, Take::Whole(out)) => Some((&out[..], 0)),
+        (Mine::Out, _) => panic!("an agreement given no buffer to carry"),
         (Mine::Nothing, _) => None,
     };
-    if let Some(data) = given {
+    if let Some((data, at)) = given {
         assert!(
-            data.len() <= total,
-            "{} elements carried of {total}",
+            at + data.len() <= total,
+            "{at} + {} elements carried of {total}",
             data.len()
         );
-        envelope.carry(data);
+        envelope.carry(data, at);
     }
     let agreed = fused::allreduce(control, &envelope)?;
     settle(control, id, &what, &agreed)?;
-    if let Some(out) = out {
-        assert!(
-            out.len() <= total,
-            "{} elements delivered of {total}",
-            out.len()
-        );
-        agreed.deliver(out)?;
+    match take {
+        Take::Nothing => {}
+        Take::Whole(out) => agreed.deliver(out, 0)?,
+        Take::From(out, from) => agreed.deliver(out, from)?,
+        Take::Column {
+            out,
+            block,
+            index,
+            count,
+        } => {
+            for (row, out) in out.chunks_mut(block.max(1)).take(count).enumerate() {
+                agreed.deliver(out, (row * count + index) * block)?;
+            }
+        }
     }
     Ok(true)
 }

@@ -6,7 +6,7 @@ use crate::call::Call;
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::Element;
-use crate::guard::Mine;
+use crate::guard::{Mine, Take};
 use crate::ident::{Payload, Peer};
 use crate::sys::{self, fused::Carry};
 use crate::token::Token;
@@ -83,7 +83,7 @@ where
     };
     let what = Collective::rooted(B::Elem::NAME, len, root);
     let mine = if at_root { Mine::Out } else { Mine::Nothing };
-    if !call.agree_carrying(what, Carry::Place, len, mine, Some(&mut data)) {
+    if !call.agree_carrying(what, Carry::Place, len, mine, Take::Whole(&mut data)) {
         call.mpi(sys::bcast(comm.raw(), &mut data, root));
     }
     let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root));
@@ -107,7 +107,13 @@ where
         } else {
             Mine::Nothing
         };
-        if !call.agree_carrying(what, Carry::Place, data.len(), mine, Some(&mut *data)) {
+        if !call.agree_carrying(
+            what,
+            Carry::Place,
+            data.len(),
+            mine,
+            Take::Whole(&mut *data),
+        ) {
             call.mpi(sys::bcast(comm.raw(), data, root));
         }
         data.len()
@@ -131,18 +137,19 @@ where
     let len = buf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
     call.count_arg("the buffer", len);
-    call.agree(Collective::rooted(B::Elem::NAME, len, root));
     let size = comm.size();
+    let what = Collective::rooted(B::Elem::NAME, len, root);
+    let at = comm.rank() * len;
     let result = buf.with_elements(|input| {
-        if comm.rank() == root as usize {
+        let mut data = (comm.rank() == root as usize).then(|| {
             call.count_arg("the gathered result", len * size);
-            let mut data = zeroed(len * size);
-            call.mpi(sys::gather(comm.raw(), input, Some(&mut data), root));
-            Some(data)
-        } else {
-            call.mpi(sys::gather(comm.raw(), input, None, root));
-            None
+            zeroed(len * size)
+        });
+        let (mine, take) = (Mine::At(input, at), data.as_deref_mut().into());
+        if !call.agree_carrying(what, Carry::Place, len * size, mine, take) {
+            call.mpi(sys::gather(comm.raw(), input, data.as_deref_mut(), root));
         }
+        data
     });
     let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root));
     (result.map(|data| buf.stacked_from(size, data)), token)
@@ -167,7 +174,8 @@ where
     let len = sendbuf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
     call.count_arg("the send buffer", len);
-    call.agree(Collective::rooted(S::Elem::NAME, len, root));
+    let what = Collective::rooted(S::Elem::NAME, len, root);
+    let (at, total) = (comm.rank() * len, len * comm.size());
     if comm.rank() == root as usize {
         call.expect_len(
             "the receive buffer",
@@ -178,12 +186,22 @@ where
         );
         sendbuf.with_elements(|input| {
             recvbuf.with_elements_out(
-                |out| call.mpi(sys::gather(comm.raw(), input, Some(out), root)),
+                |out| {
+                    let (mine, take) = (Mine::At(input, at), Take::Whole(&mut *out));
+                    if !call.agree_carrying(what, Carry::Place, total, mine, take) {
+                        call.mpi(sys::gather(comm.raw(), input, Some(out), root));
+                    }
+                },
                 every_element,
             )
         });
     } else {
-        sendbuf.with_elements(|input| call.mpi(sys::gather(comm.raw(), input, None, root)));
+        sendbuf.with_elements(|input| {
+            let (mine, take) = (Mine::At(input, at), Take::Nothing);
+            if !call.agree_carrying(what, Carry::Place, total, mine, take) {
+                call.mpi(sys::gather(comm.raw(), input, None, root));
+            }
+        });
     }
     call.finish(token, Payload::of::<S::Elem>(len), Peer::Root(root))
 }
@@ -199,11 +217,17 @@ where
     let len = buf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
     call.count_arg("the buffer", len);
-    call.agree(Collective::plain(B::Elem::NAME, len));
     let size = comm.size();
     call.count_arg("the gathered result", len * size);
     let mut data = zeroed(len * size);
-    buf.with_elements(|input| call.mpi(sys::allgather(comm.raw(), input, &mut data)));
+    let what = Collective::plain(B::Elem::NAME, len);
+    let at = comm.rank() * len;
+    buf.with_elements(|input| {
+        let (mine, take) = (Mine::At(input, at), Take::Whole(&mut data[..]));
+        if !call.agree_carrying(what, Carry::Place, len * size, mine, take) {
+            call.mpi(sys::allgather(comm.raw(), input, &mut data));
+        }
+    });
     let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::None);
     (buf.stacked_from(size, data), token)
 }
@@ -220,16 +244,22 @@ where
     let len = sendbuf.element_count();
     // Checked before staging, which may copy a non-contiguous array.
     call.count_arg("the send buffer", len);
-    call.agree(Collective::plain(S::Elem::NAME, len));
     call.expect_len(
         "the receive buffer",
         recvbuf.element_count(),
         len * comm.size(),
         "give `allgather_into` a receive buffer of `comm.size()` times the send buffer's length",
     );
+    let what = Collective::plain(S::Elem::NAME, len);
+    let (at, total) = (comm.rank() * len, len * comm.size());
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
-            |out| call.mpi(sys::allgather(comm.raw(), input, out)),
+            |out| {
+                let (mine, take) = (Mine::At(input, at), Take::Whole(&mut *out));
+                if !call.agree_carrying(what, Carry::Place, total, mine, take) {
+                    call.mpi(sys::allgather(comm.raw(), input, out));
+                }
+            },
             every_element,
         )
     });
@@ -251,12 +281,21 @@ where
     let root = call.rank_arg("root", root);
     let block = call.split(buf);
     call.count_arg("one block", block);
-    call.agree(Collective::rooted(B::Elem::NAME, block, root));
+    let what = Collective::rooted(B::Elem::NAME, block, root);
+    let (from, total) = (comm.rank() * block, block * comm.size());
     let mut data = zeroed(block);
     if comm.rank() == root as usize {
-        buf.with_elements(|input| call.mpi(sys::scatter(comm.raw(), Some(input), &mut data, root)));
+        buf.with_elements(|input| {
+            let (mine, take) = (Mine::Given(input), Take::From(&mut data[..], from));
+            if !call.agree_carrying(what, Carry::Place, total, mine, take) {
+                call.mpi(sys::scatter(comm.raw(), Some(input), &mut data, root));
+            }
+        });
     } else {
-        call.mpi(sys::scatter(comm.raw(), None, &mut data, root));
+        let (mine, take) = (Mine::Nothing, Take::From(&mut data[..], from));
+        if !call.agree_carrying(what, Carry::Place, total, mine, take) {
+            call.mpi(sys::scatter(comm.raw(), None, &mut data, root));
+        }
     }
     let token = call.finish(token, Payload::of::<B::Elem>(block), Peer::Root(root));
     (buf.block_from(comm.size(), data), token)
@@ -280,7 +319,8 @@ where
     let root = call.rank_arg("root", root);
     let block = recvbuf.element_count();
     call.count_arg("the receive buffer", block);
-    call.agree(Collective::rooted(S::Elem::NAME, block, root));
+    let what = Collective::rooted(S::Elem::NAME, block, root);
+    let (from, total) = (comm.rank() * block, block * comm.size());
     if comm.rank() == root as usize {
         call.expect_len(
             "the send buffer",
@@ -291,13 +331,23 @@ where
         );
         sendbuf.with_elements(|input| {
             recvbuf.with_elements_out(
-                |out| call.mpi(sys::scatter(comm.raw(), Some(input), out, root)),
+                |out| {
+                    let (mine, take) = (Mine::Given(input), Take::From(&mut *out, from));
+                    if !call.agree_carrying(what, Carry::Place, total, mine, take) {
+                        call.mpi(sys::scatter(comm.raw(), Some(input), out, root));
+                    }
+                },
                 every_element,
             )
         });
     } else {
         recvbuf.with_elements_out(
-            |out| call.mpi(sys::scatter(comm.raw(), None, out, root)),
+            |out| {
+                let (mine, take) = (Mine::Nothing, Take::From(&mut *out, from));
+                if !call.agree_carrying(what, Carry::Place, total, mine, take) {
+                    call.mpi(sys::scatter(comm.raw(), None, out, root));
+                }
+            },
             every_element,
         );
     }
@@ -315,10 +365,22 @@ where
     let call = Call::new("alltoall", comm, &token);
     let block = call.split(buf);
     call.count_arg("one block", block);
-    call.agree(Collective::plain(B::Elem::NAME, block));
+    let what = Collective::plain(B::Elem::NAME, block);
     let len = buf.element_count();
     let mut data = zeroed(len);
-    buf.with_elements(|input| call.mpi(sys::alltoall(comm.raw(), input, &mut data)));
+    let (rank, size) = (comm.rank(), comm.size());
+    buf.with_elements(|input| {
+        let mine = Mine::At(input, rank * len);
+        let take = Take::Column {
+            out: &mut data[..],
+            block,
+            index: rank,
+            count: size,
+        };
+        if !call.agree_carrying(what, Carry::Place, len * size, mine, take) {
+            call.mpi(sys::alltoall(comm.raw(), input, &mut data));
+        }
+    });
     let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::None);
     (buf.owned_from(data), token)
 }
@@ -333,7 +395,7 @@ where
     let call = Call::new("alltoall_into", comm, &token);
     let block = call.split(sendbuf);
     call.count_arg("one block", block);
-    call.agree(Collective::plain(S::Elem::NAME, block));
+    let what = Collective::plain(S::Elem::NAME, block);
     let len = sendbuf.element_count();
     call.expect_len(
         "the receive buffer",
@@ -341,9 +403,21 @@ where
         len,
         "give `alltoall_into` a receive buffer as long as the send buffer",
     );
+    let (rank, size) = (comm.rank(), comm.size());
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
-            |out| call.mpi(sys::alltoall(comm.raw(), input, out)),
+            |out| {
+                let mine = Mine::At(input, rank * len);
+                let take = Take::Column {
+                    out: &mut *out,
+                    block,
+                    index: rank,
+                    count: size,
+                };
+                if !call.agree_carrying(what, Carry::Place, len * size, mine, take) {
+                    call.mpi(sys::alltoall(comm.raw(), input, out));
+                }
+            },
             every_element,
         )
     });

@@ -6,7 +6,7 @@ use crate::call::Call;
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
-use crate::guard::Mine;
+use crate::guard::{Mine, Take};
 use crate::ident::{Payload, Peer};
 use crate::sys::fused::Carry;
 use crate::sys::{self, Reduction};
@@ -41,7 +41,13 @@ fn agree<T: Element, O: Reduces<T>>(
     let what = fingerprint::<T, O>(out.len(), None);
     if reduction == Reduction::All {
         let mine = input.map_or(Mine::Out, Mine::Given);
-        !call.agree_carrying(what, Carry::Reduce(O::KIND), out.len(), mine, Some(out))
+        !call.agree_carrying(
+            what,
+            Carry::Reduce(O::KIND),
+            out.len(),
+            mine,
+            Take::Whole(out),
+        )
     } else {
         call.agree(what);
         true
@@ -311,7 +317,7 @@ where
         let mut data = (comm.rank() == root as usize).then(|| zeroed(len));
         let mine = Mine::Given(input);
         let carry = Carry::Reduce(O::KIND);
-        if !call.agree_carrying(what, carry, len, mine, data.as_deref_mut()) {
+        if !call.agree_carrying(what, carry, len, mine, data.as_deref_mut().into()) {
             call.mpi(sys::reduce(
                 comm.raw(),
                 input,
@@ -359,7 +365,8 @@ where
         sendbuf.with_elements(|input| {
             recvbuf.with_elements_out(
                 |out| {
-                    if !call.agree_carrying(what, carry, len, Mine::Given(input), Some(out)) {
+                    if !call.agree_carrying(what, carry, len, Mine::Given(input), Take::Whole(out))
+                    {
                         call.mpi(sys::reduce(comm.raw(), input, Some(out), O::KIND, root));
                     }
                 },
@@ -368,7 +375,7 @@ where
         });
     } else {
         sendbuf.with_elements(|input| {
-            if !call.agree_carrying(what, carry, len, Mine::Given(input), None) {
+            if !call.agree_carrying(what, carry, len, Mine::Given(input), Take::Nothing) {
                 call.mpi(sys::reduce(comm.raw(), input, None, O::KIND, root));
             }
         });
@@ -395,9 +402,9 @@ where
         );
         let carry = Carry::Reduce(O::KIND);
         let done = if comm.rank() == root as usize {
-            call.agree_carrying(what, carry, len, Mine::Out, Some(&mut *data))
+            call.agree_carrying(what, carry, len, Mine::Out, Take::Whole(&mut *data))
         } else {
-            call.agree_carrying(what, carry, len, Mine::Given(&*data), None)
+            call.agree_carrying(what, carry, len, Mine::Given(&*data), Take::Nothing)
         };
         if !done {
             call.mpi(sys::reduce_in_place(comm.raw(), data, O::KIND, root));

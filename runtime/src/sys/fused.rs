@@ -109,24 +109,29 @@ impl Envelope {
         }
     }
 
-    /// Copies `data` into the payload, from its start.
+    /// Copies `data` into the payload, from element `at` on.
     ///
     /// # Panics
-    /// If `data` does not fit the payload ([`Carry::descriptor`] says whether it does).
-    pub(crate) fn carry<T: Element>(&mut self, data: &[T]) {
+    /// If `data` does not fit the payload there ([`Carry::descriptor`] says whether a whole
+    /// collective's data fits).
+    pub(crate) fn carry<T: Element>(&mut self, data: &[T], at: usize) {
         let bytes = size_of_val(data);
-        assert!(bytes <= PAYLOAD_BYTES, "a payload of {bytes} bytes");
+        let start = at * size_of::<T>();
+        assert!(
+            start + bytes <= PAYLOAD_BYTES,
+            "a payload of {start} + {bytes} bytes"
+        );
         assert!(
             T::WIRE_SIZE == size_of::<T>(),
             "a payload of a type with padding"
         );
         // SAFETY: `data` is valid for reads of `bytes` bytes, all initialised (`T` has no
         // padding: its wire size is its size, asserted above), and the payload holds at least
-        // `bytes` bytes (asserted); the two do not overlap.
+        // `start + bytes` bytes (asserted); the two do not overlap.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 data.as_ptr().cast::<u8>(),
-                self.payload.as_mut_ptr(),
+                self.payload.as_mut_ptr().add(start),
                 bytes,
             );
         }
@@ -137,21 +142,25 @@ impl Envelope {
         self.header[WORDS] == 0
     }
 
-    /// Copies the payload's first elements into `out`, then validates them as a receive does
-    /// (a `bool` that is not 0 or 1 is repaired and reported).
+    /// Copies the payload's elements from element `from` on into `out`, then validates them
+    /// as a receive does (a `bool` that is not 0 or 1 is repaired and reported).
     ///
     /// # Panics
-    /// If `out` does not fit the payload.
-    pub(crate) fn deliver<T: Element>(&self, out: &mut [T]) -> SysResult {
+    /// If `out` does not fit the payload from there.
+    pub(crate) fn deliver<T: Element>(&self, out: &mut [T], from: usize) -> SysResult {
         let bytes = size_of_val(out);
-        assert!(bytes <= PAYLOAD_BYTES, "a payload of {bytes} bytes");
-        // SAFETY: `out` is valid for writes of `bytes` bytes and the payload holds at least as
-        // many (asserted); they do not overlap. The bytes written may be an invalid value only
+        let start = from * size_of::<T>();
+        assert!(
+            start + bytes <= PAYLOAD_BYTES,
+            "a payload of {start} + {bytes} bytes"
+        );
+        // SAFETY: `out` is valid for writes of `bytes` bytes and the payload holds at least
+        // `start + bytes` (asserted); they do not overlap. The bytes written may be an invalid value only
         // for types with invalid bit patterns (`bool`), which `validate` repairs before `out`
         // is read as `T`, as after MPI writes into a receive buffer.
         unsafe {
             std::ptr::copy_nonoverlapping(
-                self.payload.as_ptr(),
+                self.payload.as_ptr().add(start),
                 out.as_mut_ptr().cast::<u8>(),
                 bytes,
             );
@@ -358,7 +367,7 @@ mod tests {
 
     fn envelope(words: [u64; WORDS], data: &[f64]) -> Envelope {
         let mut envelope = Envelope::new(words);
-        envelope.carry(data);
+        envelope.carry(data, 0);
         envelope
     }
 
@@ -378,7 +387,7 @@ mod tests {
         combine_one(&envelope(words, &[100.0, 200.0, 300.0]), &mut accumulated);
         assert!(accumulated.unanimous());
         let mut out = [0.0; 3];
-        accumulated.deliver(&mut out).unwrap();
+        accumulated.deliver(&mut out, 0).unwrap();
         assert_eq!(out, [111.0, 222.0, 333.0]);
     }
 
@@ -401,7 +410,7 @@ mod tests {
         // Once the header shows a disagreement, no later envelope is reduced into it.
         combine_one(&envelope(words, &[100.0]), &mut accumulated);
         let mut out = [0.0];
-        accumulated.deliver(&mut out).unwrap();
+        accumulated.deliver(&mut out, 0).unwrap();
         assert_eq!(out, [1.0]);
     }
 
@@ -417,12 +426,12 @@ mod tests {
             descriptor(local::code::U8, OpKind::BOr, 1 << 30),
         ];
         let mut accumulated = Envelope::new(words);
-        accumulated.carry(&[1u8; PAYLOAD_BYTES]);
+        accumulated.carry(&[1u8; PAYLOAD_BYTES], 0);
         let mut incoming = Envelope::new(words);
-        incoming.carry(&[2u8; PAYLOAD_BYTES]);
+        incoming.carry(&[2u8; PAYLOAD_BYTES], 0);
         combine_one(&incoming, &mut accumulated);
         let mut out = [0u8; PAYLOAD_BYTES];
-        accumulated.deliver(&mut out).unwrap();
+        accumulated.deliver(&mut out, 0).unwrap();
         assert!(out.iter().all(|&byte| byte == 3));
     }
 
@@ -438,9 +447,9 @@ mod tests {
             descriptor(local::code::BOOL, OpKind::LOr, 2),
         ];
         let mut accumulated = Envelope::new(words);
-        accumulated.carry(&[7u8, 0]);
+        accumulated.carry(&[7u8, 0], 0);
         let mut out = [false; 2];
-        assert!(accumulated.deliver(&mut out).is_err());
+        assert!(accumulated.deliver(&mut out, 0).is_err());
         assert_eq!(out, [true, false]);
     }
 }

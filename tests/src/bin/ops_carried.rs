@@ -2,7 +2,8 @@
 //! by `spmd`'s own functions, and for every pair of operator and element type, at the largest
 //! count the agreement carries, its result is bit for bit MPI's own (an allreduce on a
 //! communicator without the agreement, which hands the data to MPI's predefined operation);
-//! a broadcast gives every rank the root's bytes, for every root, structs included. The values make
+//! a broadcast, gather, scatter or alltoall gives every rank what MPI would, for every root,
+//! structs included. The values make
 //! the result independent of the order of combination: integers that wrap (sums only for 32
 //! and 64 bits: Open MPI's vectorised 8- and 16-bit sums saturate), floats whose sums and
 //! products are exact, no NaN and no signed zero (whose `Max` and `Min` depend on the order,
@@ -105,6 +106,62 @@ fn broadcast<T: Element>(make: impl Fn(usize) -> Vec<T>, comm: &Comm, label: &st
         assert_eq!(got, expected, "bcast of {label} from {root}");
         assert_eq!(in_place, expected, "bcast_in_place of {label} from {root}");
     }
+}
+
+/// The gathers, scatters and alltoall of blocks of `block` elements, rank `r`'s block for rank
+/// `s` being `make(r, s, block)`, in every form and from every root: every rank gets what MPI
+/// would give it.
+fn movement<T: Element>(make: impl Fn(usize, usize, usize) -> Vec<T>, block: usize, comm: &Comm) {
+    let (rank, size) = (comm.rank(), comm.size());
+    let label = format!("{} x{block} on {size} rank(s)", T::NAME);
+    let mut token = spmd::token();
+    // Gathers: rank r contributes its block for rank 0.
+    let gathered: Vec<T> = (0..size).flat_map(|r| make(r, 0, block)).collect();
+    let mine = make(rank, 0, block);
+    let (all, next) = allgather(&mine[..], comm, token);
+    assert_eq!(all, gathered, "allgather of {label}");
+    let mut into = vec![mine[0]; size * block];
+    token = allgather_into(&mine[..], &mut into[..], comm, next);
+    assert_eq!(into, gathered, "allgather_into of {label}");
+    for root in 0..size {
+        let (at_root, next) = gather(&mine[..], root, comm, token);
+        let mut into = vec![mine[0]; size * block];
+        token = gather_into(&mine[..], &mut into[..], root, comm, next);
+        if rank == root {
+            assert_eq!(at_root.as_deref(), Some(&gathered[..]), "gather of {label}");
+            assert_eq!(into, gathered, "gather_into of {label}");
+        } else {
+            assert!(at_root.is_none());
+            assert_eq!(
+                into,
+                vec![mine[0]; size * block],
+                "left as it was off the root"
+            );
+        }
+        // Scatter: the root's blocks for each rank.
+        let blocks: Vec<T> = (0..size).flat_map(|s| make(root, s, block)).collect();
+        let (got, next) = scatter(&blocks[..], root, comm, token);
+        let mut into = vec![blocks[0]; block];
+        token = scatter_into(&blocks[..], &mut into[..], root, comm, next);
+        assert_eq!(
+            got,
+            make(root, rank, block),
+            "scatter of {label} from {root}"
+        );
+        assert_eq!(
+            into,
+            make(root, rank, block),
+            "scatter_into of {label} from {root}"
+        );
+    }
+    // Alltoall: rank r's block s goes to rank s.
+    let outgoing: Vec<T> = (0..size).flat_map(|s| make(rank, s, block)).collect();
+    let incoming: Vec<T> = (0..size).flat_map(|r| make(r, rank, block)).collect();
+    let (got, next) = alltoall(&outgoing[..], comm, token);
+    assert_eq!(got, incoming, "alltoall of {label}");
+    let mut into = vec![outgoing[0]; size * block];
+    let _token = alltoall_into(&outgoing[..], &mut into[..], comm, next);
+    assert_eq!(into, incoming, "alltoall_into of {label}");
 }
 
 macro_rules! integers {
@@ -245,12 +302,57 @@ fn main() {
         "Padded",
     );
     broadcast(|r| vec![f16::from_f32(r as f32); 3], &comm, "f16");
+    // Gathers, scatters and alltoalls, carried where `size * block` elements fit (up to 8
+    // `f64`s on 4 ranks, 4 on 2...) and not where they do not.
+    let size = comm.size();
+    for block in [
+        1,
+        2,
+        PAYLOAD / 8 / size,
+        PAYLOAD / 8 / size + 1,
+        PAYLOAD / 8 / (size * size),
+    ] {
+        let block = block.max(1);
+        movement(
+            |r, s, n| (0..n).map(|i| (r * 100 + s * 10 + i) as f64).collect(),
+            block,
+            &comm,
+        );
+        movement(
+            |r, s, n| (0..n).map(|i| (r + s + i) % 2 == 1).collect(),
+            block,
+            &comm,
+        );
+        movement(
+            |r, s, n| {
+                (0..n)
+                    .map(|i| Dense {
+                        id: (r * 10 + s) as u32,
+                        weight: i as f32,
+                    })
+                    .collect()
+            },
+            block,
+            &comm,
+        );
+        movement(
+            |r, s, n| {
+                (0..n)
+                    .map(|i| Padded {
+                        id: (r * 10 + s) as u8,
+                        weight: i as f32,
+                    })
+                    .collect()
+            },
+            block,
+            &comm,
+        );
+    }
     // Bytes compare unsigned: 127 is smaller than 191 (the case MPICH 4.0 gets wrong).
     let token = spmd::token();
     let byte: u8 = if rank == 0 { 191 } else { 127 };
     let (min, token) = allreduce(&[byte][..], Min, &comm, token);
     let (max, token) = allreduce(&[byte][..], Max, &comm, token);
-    let size = comm.size();
     assert_eq!(
         (min[0], max[0]),
         if size == 1 { (191, 191) } else { (127, 191) }

@@ -236,8 +236,8 @@ fn agreement_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<Str
     let _ = writeln!(
         out,
         "\nThe agreement before a collective (one `MPI_Allreduce` of a 128-byte envelope on a \
-         private duplicate, so that no rank's wrong count reaches MPI; an allreduce, reduce or \
-         bcast of up to 64 bytes travels inside it): spmd's form with it (the default) and \
+         private duplicate, so that no rank's wrong count reaches MPI; a collective of up to 64 \
+         bytes, scans aside, travels inside it): spmd's form with it (the default) and \
          without it (`unsafe` `Comm::without_agreement`), against raw. The targets apply to \
          the form without it; the agreement's cost is the price of soundness:\n"
     );
