@@ -27,7 +27,13 @@ pub(crate) struct Imports {
 
 thread_local! {
     static CURRENT: RefCell<Imports> = RefCell::new(Imports::with_crate(None));
+    /// The last [`KEPT`] scans: the file's text, the crate's name, and their renames.
+    static SCANNED: RefCell<Vec<(String, Option<String>, Imports)>> =
+        const { RefCell::new(Vec::new()) };
 }
+
+/// How many scans a thread keeps.
+const KEPT: usize = 8;
 
 impl Imports {
     fn with_crate(krate: Option<&str>) -> Imports {
@@ -45,7 +51,37 @@ impl Imports {
 
     /// The renames in `source`, a whole Rust file; `krate` is the name the function's
     /// attribute gives the crate (`crate = path`), if any.
+    ///
+    /// The answer for the last few files is kept for the thread: the compiler expands every
+    /// `#[spmd_jit]` function of a crate in one process, and parsing a whole file for each of
+    /// its functions was a third of the macro's time. What is kept is names only (no syntax
+    /// tree, whose spans would not outlive the expansion that made them), found again only
+    /// for the same text (compared whole) and crate name.
     pub(crate) fn scan(source: Option<&str>, krate: Option<&str>) -> Imports {
+        let Some(text) = source else {
+            return Imports::with_crate(krate);
+        };
+        if let Some(found) = SCANNED.with_borrow(|kept| {
+            kept.iter()
+                .find(|(kept_text, kept_crate, _)| {
+                    kept_text == text && kept_crate.as_deref() == krate
+                })
+                .map(|(_, _, imports)| imports.clone())
+        }) {
+            return found;
+        }
+        let imports = Imports::parse(source, krate);
+        SCANNED.with_borrow_mut(|kept| {
+            if kept.len() == KEPT {
+                kept.remove(0);
+            }
+            kept.push((text.to_owned(), krate.map(str::to_owned), imports.clone()));
+        });
+        imports
+    }
+
+    /// [`scan`](Imports::scan), without what the thread kept.
+    fn parse(source: Option<&str>, krate: Option<&str>) -> Imports {
         let mut imports = Imports::with_crate(krate);
         if let Some(file) = source.and_then(|source| syn::parse_file(source).ok()) {
             // Crate renames first, so that `use sp::allreduce as ar` after `use spmd as sp`
@@ -195,6 +231,37 @@ mod tests {
         assert!(imports.ops.is_empty());
         assert_eq!(imports.crates, ["spmd"]);
         assert!(Imports::scan(None, None).ops.is_empty());
+    }
+
+    #[test]
+    fn a_kept_scan_is_found_only_for_the_same_text_and_crate() {
+        let first = "use spmd::allreduce as ar;";
+        let second = "use spmd::allreduce as total;";
+        let ops = |imports: &Imports| imports.ops.clone();
+        assert_eq!(
+            ops(&renames(first)),
+            [("ar".to_owned(), "allreduce".to_owned())]
+        );
+        assert_eq!(
+            ops(&renames(second)),
+            [("total".to_owned(), "allreduce".to_owned())]
+        );
+        // Kept: the same answers again, each for its own text.
+        assert_eq!(
+            ops(&renames(first)),
+            ops(&Imports::parse(Some(first), None))
+        );
+        assert_eq!(
+            ops(&renames(second)),
+            ops(&Imports::parse(Some(second), None))
+        );
+        // Another crate name is another scan: `sp::allreduce as s` is a rename of spmd's
+        // only when the crate is called `sp`.
+        let renamed = "use sp::allreduce as s;";
+        assert!(ops(&renames(renamed)).is_empty());
+        let as_sp = Imports::scan(Some(renamed), Some("sp"));
+        assert_eq!(ops(&as_sp), [("s".to_owned(), "allreduce".to_owned())]);
+        assert!(ops(&renames(renamed)).is_empty());
     }
 
     #[test]

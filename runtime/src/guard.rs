@@ -127,8 +127,8 @@ impl<'a, T> From<Option<&'a mut [T]>> for Take<'a, T> {
 /// result buffer as it was.
 ///
 /// # Panics
-/// If what `mine` or `take` covers reaches past `total` elements, or `mine` is [`Mine::Out`]
-/// without a buffer to take into.
+/// If what `mine` covers reaches past `total` elements, what `take` covers past the payload,
+/// or `mine` is [`Mine::Out`] without a buffer to take into.
 pub(crate) fn agree_carrying<T: Element>(
     control: RawComm<'_>,
     id: &OpId,
@@ -152,8 +152,8 @@ pub(crate) fn agree_carrying<T: Element>(
     };
     if let Some((data, at)) = given {
         assert!(
-            at + data.len() <= total,
-            "{at} + {} elements carried of {total}",
+            at.checked_add(data.len()).is_some_and(|end| end <= total),
+            "{} elements carried from {at} of {total}",
             data.len()
         );
         envelope.carry(data, at);

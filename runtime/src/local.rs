@@ -2,11 +2,12 @@
 //! the fused agreement (see [`guard`](crate::guard)) applies to the data it carries.
 //!
 //! Every pair of operator and element type that [`Reduces`](crate::Reduces) allows has its
-//! function here, written as MPI's C code computes it (Open MPI's and MPICH's
-//! `op_base_functions` alike): integer `Sum` and `Prod` wrap; `Min` and `Max` keep the
-//! accumulated value unless the incoming one is strictly smaller (larger), so a NaN is kept or
-//! dropped as MPI's own would; the logical operators give 0 or 1; `f16` and `bf16` use the
-//! functions of their user-defined operations.
+//! function here, written as MPI's C code computes it: integer `Sum` and `Prod` wrap; the
+//! logical operators give 0 or 1; `Min` and `Max` keep the accumulated value unless the
+//! incoming one is strictly smaller (larger), which gives MPI's answer wherever the answer does
+//! not depend on the order of combination (with a NaN, or zeros of both signs, it does, and
+//! may differ from MPI's); `f16` and `bf16` use the functions of their user-defined
+//! operations.
 //!
 //! The data arrives as bytes from other ranks: it is read unaligned as the element type, whose
 //! every bit pattern is a value here (`bool` is reduced as its byte, any non-zero being true,
@@ -72,6 +73,42 @@ fn op_kind(code: u8) -> Option<OpKind> {
     })
 }
 
+/// `$call::<T>($args)` for the type `T` whose code is `$ty`; `false` for an unknown code.
+macro_rules! by_code {
+    ($ty:expr, $call:ident($($arg:expr),*)) => {
+        match $ty {
+            code::I8 => $call::<i8>($($arg),*),
+            code::I16 => $call::<i16>($($arg),*),
+            code::I32 => $call::<i32>($($arg),*),
+            code::I64 => $call::<i64>($($arg),*),
+            code::ISIZE => $call::<isize>($($arg),*),
+            code::U8 => $call::<u8>($($arg),*),
+            code::U16 => $call::<u16>($($arg),*),
+            code::U32 => $call::<u32>($($arg),*),
+            code::U64 => $call::<u64>($($arg),*),
+            code::USIZE => $call::<usize>($($arg),*),
+            code::F32 => $call::<f32>($($arg),*),
+            code::F64 => $call::<f64>($($arg),*),
+            code::BOOL => $call::<Truth>($($arg),*),
+            code::C32 => $call::<Complex32>($($arg),*),
+            code::C64 => $call::<Complex64>($($arg),*),
+            code::F16 => $call::<f16>($($arg),*),
+            code::BF16 => $call::<bf16>($($arg),*),
+            _ => false,
+        }
+    };
+}
+
+/// Whether this module reduces elements of the type coded `ty` with `kind`.
+pub(crate) fn reduces(ty: u8, kind: OpKind) -> bool {
+    by_code!(ty, defined(kind))
+}
+
+/// Whether `T` has a function for `kind`.
+fn defined<T: Arith>(kind: OpKind) -> bool {
+    T::function(kind).is_some()
+}
+
 /// `inout[i] = inout[i] op input[i]` for the first `count` elements of type `ty` (a [`code`])
 /// held in the two byte slices, as far as both hold whole elements. Returns whether the type
 /// and operator are a pair this crate reduces (nothing is written otherwise).
@@ -79,26 +116,7 @@ pub(crate) fn reduce_bytes(ty: u8, op: u8, count: usize, input: &[u8], inout: &m
     let Some(kind) = op_kind(op) else {
         return false;
     };
-    match ty {
-        code::I8 => each::<i8>(kind, count, input, inout),
-        code::I16 => each::<i16>(kind, count, input, inout),
-        code::I32 => each::<i32>(kind, count, input, inout),
-        code::I64 => each::<i64>(kind, count, input, inout),
-        code::ISIZE => each::<isize>(kind, count, input, inout),
-        code::U8 => each::<u8>(kind, count, input, inout),
-        code::U16 => each::<u16>(kind, count, input, inout),
-        code::U32 => each::<u32>(kind, count, input, inout),
-        code::U64 => each::<u64>(kind, count, input, inout),
-        code::USIZE => each::<usize>(kind, count, input, inout),
-        code::F32 => each::<f32>(kind, count, input, inout),
-        code::F64 => each::<f64>(kind, count, input, inout),
-        code::BOOL => each::<Truth>(kind, count, input, inout),
-        code::C32 => each::<Complex32>(kind, count, input, inout),
-        code::C64 => each::<Complex64>(kind, count, input, inout),
-        code::F16 => each::<f16>(kind, count, input, inout),
-        code::BF16 => each::<bf16>(kind, count, input, inout),
-        _ => false,
-    }
+    by_code!(ty, each(kind, count, input, inout))
 }
 
 /// The elementwise loop of [`reduce_bytes`] for one type.
@@ -167,8 +185,12 @@ macro_rules! floats {
                 Some(match kind {
                     OpKind::Sum => |a: $t, b: $t| a + b,
                     OpKind::Prod => |a: $t, b: $t| a * b,
-                    // `b < a` and `b > a` are false for a NaN on either side: the accumulated
-                    // value stays, as MPI's `(in < out) ? in : out` keeps it.
+                    // The accumulated value `a` stays unless `b` is strictly smaller (larger),
+                    // so with a NaN on either side `a` stays. MPI's C code keeps its
+                    // accumulated value only when that is strictly smaller, and MPI chooses
+                    // which operand is which: with a NaN, or zeros of both signs, the survivor
+                    // depends on the order of combination either way, and may differ from
+                    // what MPI's own operation gives (the reductions chapter).
                     OpKind::Min => |a: $t, b: $t| if b < a { b } else { a },
                     OpKind::Max => |a: $t, b: $t| if b > a { b } else { a },
                     _ => return None,
@@ -186,7 +208,9 @@ macro_rules! complex {
             fn function(kind: OpKind) -> Option<fn($t, $t) -> $t> {
                 Some(match kind {
                     OpKind::Sum => |a: $t, b: $t| <$t>::new(a.re + b.re, a.im + b.im),
-                    // C's `a * b` of two complex numbers, for finite operands.
+                    // The product's textbook formula, as MPICH computes it; Open MPI's C
+                    // `a * b` differs only where an operand is infinite or NaN (C's Annex G
+                    // recovery of infinities).
                     OpKind::Prod => {
                         |a: $t, b: $t| <$t>::new(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re)
                     }

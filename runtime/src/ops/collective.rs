@@ -82,8 +82,13 @@ where
         zeroed(len)
     };
     let what = Collective::rooted(B::Elem::NAME, len, root);
-    let mine = if at_root { Mine::Out } else { Mine::Nothing };
-    if !call.agree_carrying(what, Carry::Place, len, mine, Take::Whole(&mut data)) {
+    // The root's data is never written, as MPI leaves it: it takes nothing back.
+    let (mine, take) = if at_root {
+        (Mine::Given(&data[..]), Take::Nothing)
+    } else {
+        (Mine::Nothing, Take::Whole(&mut data[..]))
+    };
+    if !call.agree_carrying(what, Carry::Place, len, mine, take) {
         call.mpi(sys::bcast(comm.raw(), &mut data, root));
     }
     let token = call.finish(token, Payload::of::<B::Elem>(len), Peer::Root(root));
@@ -101,19 +106,23 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.with_elements_mut(|data| {
         call.count_arg("the buffer", data.len());
-        let what = Collective::rooted(B::Elem::NAME, data.len(), root);
-        let mine = if comm.rank() == root as usize {
-            Mine::Out
-        } else {
-            Mine::Nothing
-        };
-        if !call.agree_carrying(
-            what,
-            Carry::Place,
+        let (what, len) = (
+            Collective::rooted(B::Elem::NAME, data.len(), root),
             data.len(),
-            mine,
-            Take::Whole(&mut *data),
-        ) {
+        );
+        // The root's data is never written, as MPI leaves it: it takes nothing back.
+        let done = if comm.rank() == root as usize {
+            call.agree_carrying(what, Carry::Place, len, Mine::Given(&*data), Take::Nothing)
+        } else {
+            call.agree_carrying(
+                what,
+                Carry::Place,
+                len,
+                Mine::Nothing,
+                Take::Whole(&mut *data),
+            )
+        };
+        if !done {
             call.mpi(sys::bcast(comm.raw(), data, root));
         }
         data.len()

@@ -30,7 +30,7 @@ pub(crate) fn fingerprint<T: Element, O: Reduces<T>>(len: usize, root: Option<i3
 
 /// The agreement before an allreduce, scan or exscan of `input` (of `out` itself when `None`)
 /// into `out`: returns whether the data is still to be reduced, which it is not when the
-/// agreement carried an allreduce's data (see `guard::agree_reducing`).
+/// agreement carried an allreduce's data (see `guard::agree_carrying`).
 #[inline]
 fn agree<T: Element, O: Reduces<T>>(
     call: &Call<'_>,

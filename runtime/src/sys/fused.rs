@@ -53,9 +53,14 @@ pub(crate) struct Envelope {
 
 const _: () = assert!(size_of::<Envelope>() == ENVELOPE_BYTES);
 
-/// The descriptor of a payload of `count` elements of the type coded `ty`, reduced with `op`.
-pub(crate) fn descriptor(ty: u8, op: OpKind, count: usize) -> u64 {
-    (u64::from(ty) << 56) | (u64::from(local::op_code(op)) << 48) | (count as u64 & 0xffff_ffff)
+/// The descriptor of a payload of `count` elements of `size` bytes of the type coded `ty`,
+/// reduced with `op`: ranks whose element types have the same code but not the same size
+/// (`usize` on 32- and 64-bit machines) disagree. `count` is at most the payload's size.
+pub(crate) fn descriptor(ty: u8, op: OpKind, size: usize, count: usize) -> u64 {
+    (u64::from(ty) << 56)
+        | (u64::from(local::op_code(op)) << 48)
+        | ((size as u64 & 0xffff) << 32)
+        | (count as u64 & 0xffff_ffff)
 }
 
 /// The type code, operator code and count of a descriptor.
@@ -81,17 +86,19 @@ pub(crate) enum Carry {
 
 impl Carry {
     /// The descriptor of `elements` of `T` carried this way, or `None` when they do not fit
-    /// the payload or `T` cannot travel this way (no reduction of `T` in [`local`]; padding
-    /// bytes, which are not initialised, in a struct to be placed).
+    /// the payload or `T` cannot travel this way (no reduction of `T` with this operator in
+    /// [`local`]; padding bytes, which are not initialised, in a struct to be placed).
     pub(crate) fn descriptor<T: Element>(self, elements: usize) -> Option<u64> {
         let bytes = elements.checked_mul(size_of::<T>())?;
         if bytes > PAYLOAD_BYTES {
             return None;
         }
         match self {
-            Carry::Reduce(kind) if T::LOCAL != 0 => Some(descriptor(T::LOCAL, kind, elements)),
+            Carry::Reduce(kind) if local::reduces(T::LOCAL, kind) => {
+                Some(descriptor(T::LOCAL, kind, size_of::<T>(), elements))
+            }
             Carry::Place if T::WIRE_SIZE == size_of::<T>() => {
-                Some(descriptor(local::code::U8, OpKind::BOr, bytes))
+                Some(descriptor(local::code::U8, OpKind::BOr, 1, bytes))
             }
             _ => None,
         }
@@ -116,11 +123,13 @@ impl Envelope {
     /// collective's data fits).
     pub(crate) fn carry<T: Element>(&mut self, data: &[T], at: usize) {
         let bytes = size_of_val(data);
-        let start = at * size_of::<T>();
+        let start = at.checked_mul(size_of::<T>());
+        let end = start.and_then(|start| start.checked_add(bytes));
         assert!(
-            start + bytes <= PAYLOAD_BYTES,
-            "a payload of {start} + {bytes} bytes"
+            end.is_some_and(|end| end <= PAYLOAD_BYTES),
+            "a payload of {bytes} bytes from element {at}"
         );
+        let start = start.unwrap_or(0);
         assert!(
             T::WIRE_SIZE == size_of::<T>(),
             "a payload of a type with padding"
@@ -149,11 +158,13 @@ impl Envelope {
     /// If `out` does not fit the payload from there.
     pub(crate) fn deliver<T: Element>(&self, out: &mut [T], from: usize) -> SysResult {
         let bytes = size_of_val(out);
-        let start = from * size_of::<T>();
+        let start = from.checked_mul(size_of::<T>());
+        let end = start.and_then(|start| start.checked_add(bytes));
         assert!(
-            start + bytes <= PAYLOAD_BYTES,
-            "a payload of {start} + {bytes} bytes"
+            end.is_some_and(|end| end <= PAYLOAD_BYTES),
+            "a payload of {bytes} bytes from element {from}"
         );
+        let start = start.unwrap_or(0);
         // SAFETY: `out` is valid for writes of `bytes` bytes and the payload holds at least
         // `start + bytes` (asserted); they do not overlap. The bytes written may be an invalid value only
         // for types with invalid bit patterns (`bool`), which `validate` repairs before `out`
@@ -171,14 +182,16 @@ impl Envelope {
 
 /// Runs the fused agreement of `mine` on `comm`: every rank gets the same envelope back.
 pub(crate) fn allreduce(comm: RawComm<'_>, mine: &Envelope) -> SysResult<Envelope> {
-    let mut out = MaybeUninit::<Envelope>::uninit();
+    // Initialised, as every receive buffer of this crate: whatever MPI writes or leaves, the
+    // envelope holds values.
+    let mut out = Envelope::new([0; WORDS]);
     // SAFETY: `mine` is one envelope, readable for `ENVELOPE_BYTES` bytes; `out` is writable
-    // for as many, one element of the envelope datatype, which is all MPI writes: the count,
-    // datatype and operation are the same on every rank whatever they passed.
+    // for as many, one element of the envelope datatype, which is all this rank asks MPI to
+    // write.
     let result = unsafe {
         ffi::MPI_Allreduce(
             std::ptr::from_ref(mine).cast::<c_void>(),
-            out.as_mut_ptr().cast::<c_void>(),
+            std::ptr::from_mut(&mut out).cast::<c_void>(),
             1,
             datatype(),
             operation(),
@@ -186,9 +199,7 @@ pub(crate) fn allreduce(comm: RawComm<'_>, mine: &Envelope) -> SysResult<Envelop
         )
     };
     code("MPI_Allreduce", result)?;
-    // SAFETY: MPI_Allreduce succeeded, so it wrote the whole envelope (one element of its
-    // datatype); every bit pattern of an envelope is a value.
-    Ok(unsafe { out.assume_init() })
+    Ok(out)
 }
 
 /// The envelope's datatype, once made.
@@ -275,8 +286,8 @@ fn made_or_panic(function: &str, result: c_int) {
 }
 
 /// The envelope's operation: `inout = inout op input` for `*len` envelopes, as MPI calls a
-/// user-defined operation. The envelopes are read and written as bytes: MPI may hand buffers
-/// of its own, aligned or not.
+/// user-defined operation. The envelopes are copied as bytes: MPI may hand buffers of its own,
+/// aligned or not.
 ///
 /// # Safety
 /// `input` and `inout` must be valid for `*len` envelopes (reads, and reads and writes), as
@@ -290,22 +301,32 @@ unsafe extern "C" fn combine(
     // SAFETY: MPI passes a valid count.
     let n = usize::try_from(unsafe { *len }).unwrap_or(0);
     for i in 0..n {
+        // Copied in and out through raw pointers, so that nothing here relies on MPI's two
+        // buffers not overlapping, nor on their alignment.
+        let (mut incoming, mut accumulated) = ([0u8; ENVELOPE_BYTES], [0u8; ENVELOPE_BYTES]);
         // SAFETY: both buffers hold `n` envelopes of `ENVELOPE_BYTES` bytes (the caller's
-        // contract), so the `i`th of each is inside them; MPI does not hand overlapping
-        // buffers, and bytes have no alignment.
-        let (incoming, accumulated) = unsafe {
-            (
-                std::slice::from_raw_parts(
-                    input.cast::<u8>().add(i * ENVELOPE_BYTES),
-                    ENVELOPE_BYTES,
-                ),
-                std::slice::from_raw_parts_mut(
-                    inout.cast::<u8>().add(i * ENVELOPE_BYTES),
-                    ENVELOPE_BYTES,
-                ),
-            )
-        };
-        combine_bytes(incoming, accumulated);
+        // contract), so the `i`th of each is inside them; the local arrays are as long.
+        unsafe {
+            std::ptr::copy(
+                input.cast::<u8>().add(i * ENVELOPE_BYTES),
+                incoming.as_mut_ptr(),
+                ENVELOPE_BYTES,
+            );
+            std::ptr::copy(
+                inout.cast::<u8>().add(i * ENVELOPE_BYTES),
+                accumulated.as_mut_ptr(),
+                ENVELOPE_BYTES,
+            );
+        }
+        combine_bytes(&incoming, &mut accumulated);
+        // SAFETY: as above, for writing the `i`th envelope of `inout`.
+        unsafe {
+            std::ptr::copy(
+                accumulated.as_ptr(),
+                inout.cast::<u8>().add(i * ENVELOPE_BYTES),
+                ENVELOPE_BYTES,
+            );
+        }
     }
 }
 
@@ -380,7 +401,7 @@ mod tests {
             0,
             5,
             0,
-            descriptor(local::code::F64, OpKind::Sum, 3),
+            descriptor(local::code::F64, OpKind::Sum, 8, 3),
         ];
         let mut accumulated = envelope(words, &[1.0, 2.0, 3.0]);
         combine_one(&envelope(words, &[10.0, 20.0, 30.0]), &mut accumulated);
@@ -400,7 +421,7 @@ mod tests {
             0,
             5,
             0,
-            descriptor(local::code::F64, OpKind::Sum, 1),
+            descriptor(local::code::F64, OpKind::Sum, 8, 1),
         ];
         let mut other = words;
         other[2] = 4;
@@ -423,7 +444,7 @@ mod tests {
             0,
             5,
             0,
-            descriptor(local::code::U8, OpKind::BOr, 1 << 30),
+            descriptor(local::code::U8, OpKind::BOr, 1, 1 << 30),
         ];
         let mut accumulated = Envelope::new(words);
         accumulated.carry(&[1u8; PAYLOAD_BYTES], 0);
@@ -444,7 +465,7 @@ mod tests {
             0,
             5,
             0,
-            descriptor(local::code::BOOL, OpKind::LOr, 2),
+            descriptor(local::code::BOOL, OpKind::LOr, 1, 2),
         ];
         let mut accumulated = Envelope::new(words);
         accumulated.carry(&[7u8, 0], 0);
