@@ -123,20 +123,14 @@ impl Envelope {
     /// collective's data fits).
     pub(crate) fn carry<T: Element>(&mut self, data: &[T], at: usize) {
         let bytes = size_of_val(data);
-        let start = at.checked_mul(size_of::<T>());
-        let end = start.and_then(|start| start.checked_add(bytes));
-        assert!(
-            end.is_some_and(|end| end <= PAYLOAD_BYTES),
-            "a payload of {bytes} bytes from element {at}"
-        );
-        let start = start.unwrap_or(0);
+        let start = within_payload::<T>(at, bytes);
         assert!(
             T::WIRE_SIZE == size_of::<T>(),
             "a payload of a type with padding"
         );
         // SAFETY: `data` is valid for reads of `bytes` bytes, all initialised (`T` has no
         // padding: its wire size is its size, asserted above), and the payload holds at least
-        // `start + bytes` bytes (asserted); the two do not overlap.
+        // `start + bytes` bytes (`within_payload`); the two do not overlap.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 data.as_ptr().cast::<u8>(),
@@ -158,17 +152,11 @@ impl Envelope {
     /// If `out` does not fit the payload from there.
     pub(crate) fn deliver<T: Element>(&self, out: &mut [T], from: usize) -> SysResult {
         let bytes = size_of_val(out);
-        let start = from.checked_mul(size_of::<T>());
-        let end = start.and_then(|start| start.checked_add(bytes));
-        assert!(
-            end.is_some_and(|end| end <= PAYLOAD_BYTES),
-            "a payload of {bytes} bytes from element {from}"
-        );
-        let start = start.unwrap_or(0);
+        let start = within_payload::<T>(from, bytes);
         // SAFETY: `out` is valid for writes of `bytes` bytes and the payload holds at least
-        // `start + bytes` (asserted); they do not overlap. The bytes written may be an invalid value only
-        // for types with invalid bit patterns (`bool`), which `validate` repairs before `out`
-        // is read as `T`, as after MPI writes into a receive buffer.
+        // `start + bytes` (`within_payload`); they do not overlap. The bytes written may be an
+        // invalid value only for types with invalid bit patterns (`bool`), which `validate`
+        // repairs before `out` is read as `T`, as after MPI writes into a receive buffer.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 self.payload.as_ptr().add(start),
@@ -177,6 +165,18 @@ impl Envelope {
             );
         }
         validate("MPI_Allreduce", out)
+    }
+}
+
+/// The byte offset of element `element` of `T` in the payload.
+///
+/// # Panics
+/// If `bytes` from there do not fit the payload.
+fn within_payload<T>(element: usize, bytes: usize) -> usize {
+    let start = element.checked_mul(size_of::<T>());
+    match start.and_then(|start| Some(start).zip(start.checked_add(bytes))) {
+        Some((start, end)) if end <= PAYLOAD_BYTES => start,
+        _ => panic!("a payload of {bytes} bytes from element {element}"),
     }
 }
 
@@ -454,6 +454,21 @@ mod tests {
         let mut out = [0u8; PAYLOAD_BYTES];
         accumulated.deliver(&mut out, 0).unwrap();
         assert!(out.iter().all(|&byte| byte == 3));
+    }
+
+    #[test]
+    fn offsets_are_bounded_by_the_payload_without_overflow() {
+        assert_eq!(within_payload::<u64>(7, 8), 56);
+        assert_eq!(within_payload::<u8>(PAYLOAD_BYTES, 0), PAYLOAD_BYTES);
+        for (element, bytes) in [
+            (8, 1),
+            (0, PAYLOAD_BYTES + 1),
+            (usize::MAX / 4, 8),
+            (1, usize::MAX),
+        ] {
+            let refused = std::panic::catch_unwind(|| within_payload::<u64>(element, bytes));
+            assert!(refused.is_err(), "{element} {bytes}");
+        }
     }
 
     #[test]
