@@ -70,6 +70,28 @@ pub(crate) mod sealed {
 
 pub(crate) use sealed::OpKind;
 
+/// The code of an element type that the fused agreement can reduce (`Sealed::LOCAL`), with
+/// `local`'s functions; 0 for those it cannot (structs).
+pub(crate) mod code {
+    pub(crate) const I8: u8 = 1;
+    pub(crate) const I16: u8 = 2;
+    pub(crate) const I32: u8 = 3;
+    pub(crate) const I64: u8 = 4;
+    pub(crate) const ISIZE: u8 = 5;
+    pub(crate) const U8: u8 = 6;
+    pub(crate) const U16: u8 = 7;
+    pub(crate) const U32: u8 = 8;
+    pub(crate) const U64: u8 = 9;
+    pub(crate) const USIZE: u8 = 10;
+    pub(crate) const F32: u8 = 11;
+    pub(crate) const F64: u8 = 12;
+    pub(crate) const BOOL: u8 = 13;
+    pub(crate) const C32: u8 = 14;
+    pub(crate) const C64: u8 = 15;
+    pub(crate) const F16: u8 = 16;
+    pub(crate) const BF16: u8 = 17;
+}
+
 /// A type whose values `spmd` can send: every integer width, `f32`, `f64`, `bool`,
 /// `Complex<f32>`, `Complex<f64>`, the half-precision floats `f16` and `bf16` of the
 /// [`half`] crate, and `#[repr(C)]` structs of elements that derive it
@@ -97,7 +119,7 @@ macro_rules! element {
     ($($t:ty => $code:ident),*) => {$(
         impl sealed::Sealed for $t {
             const ZERO: $t = 0 as $t;
-            const LOCAL: u8 = crate::local::code::$code;
+            const LOCAL: u8 = code::$code;
         }
         impl Element for $t {
             const NAME: &'static str = stringify!($t);
@@ -117,7 +139,7 @@ element!(
 impl sealed::Sealed for bool {
     const ANY_BITS_VALID: bool = false;
     const ZERO: bool = false;
-    const LOCAL: u8 = crate::local::code::BOOL;
+    const LOCAL: u8 = code::BOOL;
     fn bool_offsets() -> &'static [usize] {
         &[0]
     }
@@ -143,7 +165,7 @@ impl Element for bool {
 
 impl sealed::Sealed for Complex32 {
     const ZERO: Complex32 = Complex32::new(0.0, 0.0);
-    const LOCAL: u8 = crate::local::code::C32;
+    const LOCAL: u8 = code::C32;
 }
 impl Element for Complex32 {
     const NAME: &'static str = "Complex<f32>";
@@ -155,7 +177,7 @@ impl Element for Complex32 {
 
 impl sealed::Sealed for Complex64 {
     const ZERO: Complex64 = Complex64::new(0.0, 0.0);
-    const LOCAL: u8 = crate::local::code::C64;
+    const LOCAL: u8 = code::C64;
 }
 impl Element for Complex64 {
     const NAME: &'static str = "Complex<f64>";
@@ -376,7 +398,7 @@ macro_rules! half_element {
     ($($t:ident => $code:ident),*) => {$(
         impl sealed::Sealed for $t {
             const ZERO: $t = $t::ZERO;
-            const LOCAL: u8 = crate::local::code::$code;
+            const LOCAL: u8 = code::$code;
             fn user_op(kind: OpKind) -> Option<&'static UserOp> {
                 static OPS: [UserOp; 4] = [
                     UserOp { function: combine_elements::<$t, HALF_SUM>, handle: std::sync::OnceLock::new() },

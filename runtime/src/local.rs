@@ -16,29 +16,7 @@
 use half::{bf16, f16};
 use num_complex::{Complex32, Complex64};
 
-use crate::element::{HALF_MAX, HALF_MIN, HALF_PROD, HALF_SUM, HalfFloat, OpKind};
-
-/// The code of an element type the fused agreement can reduce (`Sealed::LOCAL`); 0 for those it
-/// cannot (structs).
-pub(crate) mod code {
-    pub(crate) const I8: u8 = 1;
-    pub(crate) const I16: u8 = 2;
-    pub(crate) const I32: u8 = 3;
-    pub(crate) const I64: u8 = 4;
-    pub(crate) const ISIZE: u8 = 5;
-    pub(crate) const U8: u8 = 6;
-    pub(crate) const U16: u8 = 7;
-    pub(crate) const U32: u8 = 8;
-    pub(crate) const U64: u8 = 9;
-    pub(crate) const USIZE: u8 = 10;
-    pub(crate) const F32: u8 = 11;
-    pub(crate) const F64: u8 = 12;
-    pub(crate) const BOOL: u8 = 13;
-    pub(crate) const C32: u8 = 14;
-    pub(crate) const C64: u8 = 15;
-    pub(crate) const F16: u8 = 16;
-    pub(crate) const BF16: u8 = 17;
-}
+use crate::element::{HALF_MAX, HALF_MIN, HALF_PROD, HALF_SUM, HalfFloat, OpKind, code};
 
 /// The number of an operator in a descriptor.
 pub(crate) const fn op_code(kind: OpKind) -> u8 {

@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 use mpi::ffi;
 
 use super::{RawComm, SysResult, code, error_string, validate};
-use crate::element::{Element, OpHandle, OpKind};
+use crate::element::{Element, OpHandle, OpKind, code as codes};
 use crate::local;
 
 /// The words the ranks agree on, the descriptor last.
@@ -98,7 +98,7 @@ impl Carry {
                 Some(descriptor(T::LOCAL, kind, size_of::<T>(), elements))
             }
             Carry::Place if T::WIRE_SIZE == size_of::<T>() => {
-                Some(descriptor(local::code::U8, OpKind::BOr, 1, bytes))
+                Some(descriptor(codes::U8, OpKind::BOr, 1, bytes))
             }
             _ => None,
         }
@@ -394,15 +394,7 @@ mod tests {
 
     #[test]
     fn agreeing_envelopes_reduce_their_payloads() {
-        let words = [
-            1,
-            2,
-            3,
-            0,
-            5,
-            0,
-            descriptor(local::code::F64, OpKind::Sum, 8, 3),
-        ];
+        let words = [1, 2, 3, 0, 5, 0, descriptor(codes::F64, OpKind::Sum, 8, 3)];
         let mut accumulated = envelope(words, &[1.0, 2.0, 3.0]);
         combine_one(&envelope(words, &[10.0, 20.0, 30.0]), &mut accumulated);
         combine_one(&envelope(words, &[100.0, 200.0, 300.0]), &mut accumulated);
@@ -414,15 +406,7 @@ mod tests {
 
     #[test]
     fn disagreeing_envelopes_leave_the_payload_and_show_the_disagreement() {
-        let words = [
-            1,
-            2,
-            3,
-            0,
-            5,
-            0,
-            descriptor(local::code::F64, OpKind::Sum, 8, 1),
-        ];
+        let words = [1, 2, 3, 0, 5, 0, descriptor(codes::F64, OpKind::Sum, 8, 1)];
         let mut other = words;
         other[2] = 4;
         let mut accumulated = envelope(words, &[1.0]);
@@ -444,7 +428,7 @@ mod tests {
             0,
             5,
             0,
-            descriptor(local::code::U8, OpKind::BOr, 1, 1 << 30),
+            descriptor(codes::U8, OpKind::BOr, 1, 1 << 30),
         ];
         let mut accumulated = Envelope::new(words);
         accumulated.carry(&[1u8; PAYLOAD_BYTES], 0);
@@ -473,15 +457,7 @@ mod tests {
 
     #[test]
     fn bools_from_a_peer_are_validated() {
-        let words = [
-            1,
-            2,
-            3,
-            0,
-            5,
-            0,
-            descriptor(local::code::BOOL, OpKind::LOr, 1, 2),
-        ];
+        let words = [1, 2, 3, 0, 5, 0, descriptor(codes::BOOL, OpKind::LOr, 1, 2)];
         let mut accumulated = Envelope::new(words);
         accumulated.carry(&[7u8, 0], 0);
         let mut out = [false; 2];
