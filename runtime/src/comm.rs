@@ -33,6 +33,7 @@ impl Drop for Life {
         // of a deadlock, and the watchdog says so.
         crate::watchdog::finalizing();
         crate::sys::fused::release();
+        crate::structs::release();
     }
 }
 

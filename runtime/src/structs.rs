@@ -32,7 +32,7 @@
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::ffi::c_int;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 
 use mpi::ffi;
 
@@ -149,6 +149,22 @@ impl std::fmt::Debug for Layout {
 #[derive(Clone, Copy)]
 struct DatatypeHandle(ffi::MPI_Datatype);
 
+/// Every struct datatype made, freed right before `MPI_Finalize` ([`release`]).
+static MADE: Mutex<Vec<DatatypeHandle>> = Mutex::new(Vec::new());
+
+/// Frees the struct datatypes made so far: called once, right before `MPI_Finalize`, when no
+/// communicator is left to use them (MPICH reports datatypes still alive at finalize as
+/// leaked).
+pub(crate) fn release() {
+    let made = std::mem::take(&mut *MADE.lock().unwrap_or_else(|poison| poison.into_inner()));
+    for DatatypeHandle(mut datatype) in made {
+        // SAFETY: `datatype` is a committed datatype made by `Layout::build`, freed once (taken
+        // out of the list), and no communicator is left to use it: MPI is finalised right
+        // after this.
+        unsafe { ffi::MPI_Type_free(&mut datatype) };
+    }
+}
+
 // SAFETY: a handle is a process-wide name of an MPI object (a pointer in Open MPI, an integer in
 // MPICH); MPI lets every thread that may call it use it, and only such threads make ops.
 unsafe impl Send for DatatypeHandle {}
@@ -222,6 +238,9 @@ impl Layout {
                 bools.extend(inner.iter().map(|b| field.offset + i * field.base_size + b));
             }
         }
+        MADE.lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .push(DatatypeHandle(resized));
         Layout {
             datatype: DatatypeHandle(resized),
             bools: bools.into_boxed_slice(),

@@ -9,6 +9,7 @@
 //! //! ranks: 1 2 3 4                       world sizes to run with (required)
 //! //! expect-failure: scatter               the run must exit non-zero and print this (repeatable)
 //! //! expect-output: possible race           the run must succeed and print this (repeatable)
+//! //! refuse-output: leaked                 the run must not print this (repeatable)
 //! //! timeout: 20                           seconds before the run is killed (default 60)
 //! //! env: SPMD_DEBUG=1                     an environment variable for the run (repeatable)
 //! //! args: --days 0.05 --scratch          command-line arguments of the program (repeatable)
@@ -43,6 +44,8 @@ pub struct Header {
     pub expect_failure: Vec<String>,
     /// Text the output of a run that succeeds must contain.
     pub expect_output: Vec<String>,
+    /// Text the output of a run must not contain.
+    pub refuse_output: Vec<String>,
     /// Wall-clock bound of one run; a run that takes longer is killed and fails.
     pub timeout: Duration,
     /// Environment variables set for the run.
@@ -127,13 +130,14 @@ impl std::error::Error for HeaderError {}
 
 impl Header {
     /// Reads the header from a program's source. Only the leading `//!` lines are read; keys
-    /// other than the nine above are ordinary doc text. A program without a `ranks:` line is an
+    /// other than the ten above are ordinary doc text. A program without a `ranks:` line is an
     /// error, so that no program is silently left out of the test run.
     pub fn parse(source: &str) -> Result<Self, HeaderError> {
         let mut header = Header {
             ranks: Vec::new(),
             expect_failure: Vec::new(),
             expect_output: Vec::new(),
+            refuse_output: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             env: Vec::new(),
             args: Vec::new(),
@@ -193,6 +197,14 @@ impl Header {
                         ));
                     }
                     header.expect_output.push(value.to_owned());
+                }
+                "refuse-output" => {
+                    if value.is_empty() {
+                        return Err(fail(
+                            "`refuse-output:` needs the text the output must not contain".into(),
+                        ));
+                    }
+                    header.refuse_output.push(value.to_owned());
                 }
                 "timeout" => match value.parse::<u64>() {
                     Ok(seconds) if seconds > 0 => header.timeout = Duration::from_secs(seconds),
@@ -478,6 +490,16 @@ pub mod run {
         let status = outcome
             .status
             .expect("a run that did not time out has a status");
+        let refused: Vec<&String> = header
+            .refuse_output
+            .iter()
+            .filter(|needle| outcome.output.contains(needle.as_str()))
+            .collect();
+        if !refused.is_empty() {
+            return Err(format!(
+                "the run ({status}) printed what it must not: {refused:?}"
+            ));
+        }
         if header.expects_failure() {
             if status.success() {
                 return Err("expected the run to fail, but it exited with status 0".into());
@@ -564,6 +586,22 @@ pub mod run {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_must_not_print_what_it_refuses() {
+        use std::os::unix::process::ExitStatusExt;
+        let header = Header::parse("//! ranks: 2\n//! refuse-output: leaked\n").unwrap();
+        let outcome = |output: &str| run::Outcome {
+            status: Some(std::process::ExitStatus::from_raw(0)),
+            timed_out: false,
+            elapsed: Duration::ZERO,
+            output: output.into(),
+        };
+        assert!(run::judge(&outcome("ok"), &header).is_ok());
+        let error = run::judge(&outcome("ok\n[WARNING] 13 leaked objects"), &header).unwrap_err();
+        assert!(error.contains("leaked"), "{error}");
+        assert!(Header::parse("//! ranks: 2\n//! refuse-output:\n").is_err());
+    }
 
     #[test]
     fn a_run_that_succeeds_must_print_what_it_is_expected_to() {
