@@ -230,12 +230,7 @@ impl<'c> Call<'c> {
     /// mode.
     #[inline]
     pub(crate) fn agree(&self, what: Collective) -> bool {
-        if watchdog::enabled() {
-            self.watch(what.root.map_or(Peer::None, Peer::Root));
-        }
-        // The nonblocking collectives issued before on this communicator start first: MPI
-        // needs every rank to start them in the same order.
-        sys::settle(self.comm.raw());
+        self.enter_collective(&what);
         match self.comm.check_raw() {
             Some(check) => self.checked(check::agree(check, &self.id, what)),
             // One rank agrees with itself: no other rank's count can reach MPI.
@@ -260,14 +255,13 @@ impl<'c> Call<'c> {
         mine: Mine<'_, T>,
         take: Take<'_, T>,
     ) -> bool {
+        // Only `guard`'s agreement carries data: check mode has its own, and one rank or a
+        // communicator without agreement has none.
         if self.comm.check_raw().is_some() || !self.comm.agrees() || self.comm.size() == 1 {
             self.agree(what);
             return false;
         }
-        if watchdog::enabled() {
-            self.watch(what.root.map_or(Peer::None, Peer::Root));
-        }
-        sys::settle(self.comm.raw());
+        self.enter_collective(&what);
         self.checked(guard::agree_carrying(
             self.comm.control_raw(),
             &self.id,
@@ -277,6 +271,17 @@ impl<'c> Call<'c> {
             mine,
             take,
         ))
+    }
+
+    /// What every collective does before its agreement: the watchdog's record, and the start
+    /// of the nonblocking collectives issued before on this communicator (MPI needs every
+    /// rank to start them in the same order).
+    #[inline]
+    fn enter_collective(&self, what: &Collective) {
+        if watchdog::enabled() {
+            self.watch(what.root.map_or(Peer::None, Peer::Root));
+        }
+        sys::settle(self.comm.raw());
     }
 
     /// Before a send: the watchdog's record, and in check mode the header to the receiver.

@@ -185,13 +185,11 @@ macro_rules! complex {
         impl Arith for $t {
             fn function(kind: OpKind) -> Option<fn($t, $t) -> $t> {
                 Some(match kind {
-                    OpKind::Sum => |a: $t, b: $t| <$t>::new(a.re + b.re, a.im + b.im),
-                    // The product's textbook formula, as MPICH computes it; Open MPI's C
-                    // `a * b` differs only where an operand is infinite or NaN (C's Annex G
-                    // recovery of infinities).
-                    OpKind::Prod => {
-                        |a: $t, b: $t| <$t>::new(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re)
-                    }
+                    OpKind::Sum => |a: $t, b: $t| a + b,
+                    // `num_complex`'s product is the textbook formula, as MPICH computes it;
+                    // Open MPI's C `a * b` differs only where an operand is infinite or NaN
+                    // (C's Annex G recovery of infinities).
+                    OpKind::Prod => |a: $t, b: $t| a * b,
                     _ => return None,
                 })
             }

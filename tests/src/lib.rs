@@ -587,16 +587,21 @@ pub mod run {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_run_must_not_print_what_it_refuses() {
+    /// A run that exited with status 0 after printing `output`.
+    fn succeeded(output: &str) -> run::Outcome {
         use std::os::unix::process::ExitStatusExt;
-        let header = Header::parse("//! ranks: 2\n//! refuse-output: leaked\n").unwrap();
-        let outcome = |output: &str| run::Outcome {
+        run::Outcome {
             status: Some(std::process::ExitStatus::from_raw(0)),
             timed_out: false,
             elapsed: Duration::ZERO,
             output: output.into(),
-        };
+        }
+    }
+
+    #[test]
+    fn a_run_must_not_print_what_it_refuses() {
+        let header = Header::parse("//! ranks: 2\n//! refuse-output: leaked\n").unwrap();
+        let outcome = succeeded;
         assert!(run::judge(&outcome("ok"), &header).is_ok());
         let error = run::judge(&outcome("ok\n[WARNING] 13 leaked objects"), &header).unwrap_err();
         assert!(error.contains("leaked"), "{error}");
@@ -605,14 +610,8 @@ mod tests {
 
     #[test]
     fn a_run_that_succeeds_must_print_what_it_is_expected_to() {
-        use std::os::unix::process::ExitStatusExt;
         let header = Header::parse("//! ranks: 2\n//! expect-output: race\n").unwrap();
-        let outcome = |output: &str| run::Outcome {
-            status: Some(std::process::ExitStatus::from_raw(0)),
-            timed_out: false,
-            elapsed: Duration::ZERO,
-            output: output.into(),
-        };
+        let outcome = succeeded;
         assert!(run::judge(&outcome("a possible race"), &header).is_ok());
         let error = run::judge(&outcome("nothing"), &header).unwrap_err();
         assert!(error.contains("lacks [\"race\"]"), "{error}");
