@@ -28,10 +28,18 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
-/// `cargo` as the toolchain that started us knows it (`$CARGO`), shown as plain `cargo`.
+/// `cargo` as the toolchain that started us knows it (`$CARGO`), shown as plain `cargo`; with
+/// `CARGO_INCREMENTAL=0` when `CI` is set and the variable is not.
 pub fn cargo() -> Cmd {
     let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    Cmd::with_shown_name(program, "cargo")
+    let cmd = Cmd::with_shown_name(program, "cargo");
+    // A CI clone is built once: incremental state would only fill the disk (a quarter of the
+    // debug build's size).
+    if std::env::var_os("CI").is_some() && std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        cmd.envs(&[("CARGO_INCREMENTAL".to_owned(), "0".to_owned())])
+    } else {
+        cmd
+    }
 }
 
 /// Whether the `cargo nextest` subcommand is installed.
