@@ -273,6 +273,26 @@ impl<'c> Call<'c> {
         ))
     }
 
+    /// The envelope whose agreement carries a nonblocking collective `what`'s data (see
+    /// [`guard::carrying`]): `total` elements of `T` carried as `carry`, this rank putting
+    /// `given` (elements, from this element of the payload on). `None` when the data does not
+    /// fit, or when the communicator's collectives do not agree through `guard` (check mode has
+    /// its own agreement, a communicator without agreement none): the collective's data then
+    /// moves after its agreement, or at once.
+    #[inline]
+    pub(crate) fn carrying<T: Element>(
+        &self,
+        what: &Collective,
+        carry: Carry,
+        total: usize,
+        given: Option<(&[T], usize)>,
+    ) -> Option<sys::fused::Envelope> {
+        if self.comm.is_checked() || !self.comm.agrees() {
+            return None;
+        }
+        guard::carrying(&self.id, what, carry, total, given)
+    }
+
     /// What every collective does before its agreement: the watchdog's record, and the start
     /// of the nonblocking collectives issued before on this communicator (MPI needs every
     /// rank to start them in the same order).

@@ -13,15 +13,17 @@
 //! The envelope has room for data: a collective whose data fits ([`agree_carrying`]) travels
 //! inside its own agreement, reduced on the way by the same operation once it has seen that
 //! the ranks agree (`local` computes MPI's reductions; the data-moving collectives have each
-//! rank place its part at its own offset, and the bytes are ored), so a small collective costs
-//! one `MPI_Allreduce`, not two. Every rank's envelope has the same size, datatype and
+//! rank place its part at its own offset, and the bytes are ored; a scan's ranks place their
+//! data so, and each reduces the blocks up to its own with `local`), so a small collective
+//! costs one `MPI_Allreduce`, not two. Every rank's envelope has the same size, datatype and
 //! operation whatever it carries, so MPI never sees two ranks disagree, even when they do.
 //!
-//! A nonblocking collective agrees on the same words (with their complements and `MPI_MAX`),
-//! nonblocking itself ([`gate`]), and does not carry its data (yet): its data
-//! starts once the agreement completed (see `sys::agreement`), and a disagreement ends the job
-//! on the first rank that sees it, with what this rank passed and the range of what the ranks
-//! passed.
+//! A nonblocking collective agrees with the same envelope, nonblocking itself ([`gate`]), and
+//! carries its data the same way when it fits ([`carrying`]): then the agreement is the whole
+//! collective; otherwise its data starts once the agreement completed (see `sys::agreement`).
+//! A disagreement ends the job on the first rank that sees it, with what this rank passed and
+//! the range of what the ranks passed (the envelope keeps each word's smallest and largest
+//! value once the ranks disagree).
 //!
 //! Check mode replaces this with its own, stricter agreement (the same words, hashed, gathered
 //! from every rank), so a communicator pays for one of the two, never both.
@@ -30,13 +32,13 @@ use std::rc::Rc;
 
 use crate::check::{self, Collective, Failure, fnv_str};
 use crate::comm::Comm;
-use crate::element::Element;
+use crate::element::{Element, OpKind};
 use crate::error::Error;
 use crate::ident::OpId;
 use crate::sys::fused::{self, Carry, Envelope};
-use crate::sys::{AGREEMENT_WORDS, Gated, Maxima, RawComm, Start, SysResult, Verdict};
+use crate::sys::{Gated, RawComm, Start, SysResult};
 
-const _: () = assert!(AGREEMENT_WORDS == 2 * WORDS && fused::WORDS == WORDS + 1);
+const _: () = assert!(fused::WORDS == WORDS + 1);
 
 /// The words the ranks agree on: family, element type, count, root, operator and block sizes.
 const WORDS: usize = 6;
@@ -54,23 +56,6 @@ fn words(id: &OpId, what: &Collective) -> [u64; WORDS] {
         what.operator.map_or(0, fnv_str),
         what.blocks,
     ]
-}
-
-/// `words` followed by their complements: the largest complement is the complement of the
-/// smallest word.
-fn with_complements(words: [u64; WORDS]) -> [u64; 2 * WORDS] {
-    let mut both = [0u64; 2 * WORDS];
-    for (index, word) in words.into_iter().enumerate() {
-        both[index] = word;
-        both[WORDS + index] = !word;
-    }
-    both
-}
-
-/// Whether the element-wise maximum of every rank's [`with_complements`] says that every rank
-/// passed the same words: each word's largest value equals its smallest.
-fn unanimous(maxima: &[u64; 2 * WORDS]) -> bool {
-    (0..WORDS).all(|index| maxima[index] == !maxima[WORDS + index])
 }
 
 /// Makes the ranks of `control` (a collective's private duplicate) agree on `what` before
@@ -111,6 +96,15 @@ pub(crate) enum Take<'a, T> {
         index: usize,
         count: usize,
     },
+    /// The reduction with `kind`, in rank order, of the blocks (of the buffer's length) of the
+    /// ranks before `rank`, and of `rank` itself when `inclusive` (a scan; an exscan is not):
+    /// each rank put its block at its rank's offset.
+    Prefix {
+        out: &'a mut [T],
+        rank: usize,
+        inclusive: bool,
+        kind: OpKind,
+    },
 }
 
 impl<'a, T> From<Option<&'a mut [T]>> for Take<'a, T> {
@@ -138,26 +132,18 @@ pub(crate) fn agree_carrying<T: Element>(
     mine: Mine<'_, T>,
     take: Take<'_, T>,
 ) -> Result<bool, Failure> {
-    let Some(descriptor) = carry.descriptor::<T>(total) else {
-        agree(control, id, what)?;
-        return Ok(false);
-    };
-    let mut envelope = Envelope::new(envelope_words(id, &what, descriptor));
     let given = match (&mine, &take) {
         (Mine::Given(data), _) => Some((*data, 0)),
         (Mine::At(data, at), _) => Some((*data, *at)),
         (Mine::Out, Take::Whole(out)) => Some((&out[..], 0)),
+        (Mine::Out, Take::Prefix { out, rank, .. }) => Some((&out[..], rank * out.len())),
         (Mine::Out, _) => panic!("an agreement given no buffer to carry"),
         (Mine::Nothing, _) => None,
     };
-    if let Some((data, at)) = given {
-        assert!(
-            at.checked_add(data.len()).is_some_and(|end| end <= total),
-            "{} elements carried from {at} of {total}",
-            data.len()
-        );
-        envelope.carry(data, at);
-    }
+    let Some(envelope) = carrying(id, &what, carry, total, given) else {
+        agree(control, id, what)?;
+        return Ok(false);
+    };
     let agreed = fused::allreduce(control, &envelope)?;
     settle(control, id, &what, &agreed)?;
     match take {
@@ -174,8 +160,40 @@ pub(crate) fn agree_carrying<T: Element>(
                 agreed.deliver(out, (row * count + index) * block)?;
             }
         }
+        Take::Prefix {
+            out,
+            rank,
+            inclusive,
+            kind,
+        } => agreed.deliver_prefix(out, rank + usize::from(inclusive), kind)?,
     }
     Ok(true)
+}
+
+/// The envelope of a collective `what` of `total` elements of `T` carried as `carry`, this
+/// rank putting `given` (elements, from this element of the payload on), when the data fits
+/// the payload; `None` when it does not (the agreement then carries no data).
+///
+/// # Panics
+/// If `given` reaches past `total` elements.
+pub(crate) fn carrying<T: Element>(
+    id: &OpId,
+    what: &Collective,
+    carry: Carry,
+    total: usize,
+    given: Option<(&[T], usize)>,
+) -> Option<Envelope> {
+    let descriptor = carry.descriptor::<T>(total)?;
+    let mut envelope = Envelope::new(envelope_words(id, what, descriptor));
+    if let Some((data, at)) = given {
+        assert!(
+            at.checked_add(data.len()).is_some_and(|end| end <= total),
+            "{} elements carried from {at} of {total}",
+            data.len()
+        );
+        envelope.carry(data, at);
+    }
+    Some(envelope)
 }
 
 /// [`words`] and the payload's descriptor (0 for none): what the envelope's header holds.
@@ -201,43 +219,37 @@ fn settle(
 }
 
 /// Starts the agreement of a nonblocking collective `what` on `comm`, whose data `start`
-/// starts once every rank agreed (see `sys::agreement`).
+/// starts once every rank agreed (see `sys::agreement`): the agreement is `envelope` (from
+/// [`carrying`]) when it carries the data, and `start` then a `sys::carried` one.
 pub(crate) fn gate<S: Element, R: Element>(
     comm: &Comm,
     id: &OpId,
     what: Collective,
     start: Start<S, R>,
+    envelope: Option<Envelope>,
 ) -> SysResult<Rc<Gated<S, R>>> {
     let (id, rank, size) = (*id, comm.rank(), comm.size());
-    let verdict = Verdict {
-        unanimous,
-        refusal: crate::recycle::boxed(move |maxima: &Maxima| {
-            Error {
-                op: id.op,
-                rank,
-                size,
-                seq: id.seq,
-                site: id.site,
-                problem: refusal(&id, &what, maxima),
-                help: "every rank must issue the same collectives in the same order, with the \
-                       same root, element type, count and reduction operator"
-                    .into(),
-            }
-            .to_string()
-        }),
-    };
-    Gated::issue(
-        comm.raw(),
-        comm.control_raw(),
-        with_complements(words(&id, &what)),
-        verdict,
-        start,
-    )
+    let envelope = envelope.unwrap_or_else(|| Envelope::new(envelope_words(&id, &what, 0)));
+    let refusal = crate::recycle::boxed(move |agreed: &Envelope| {
+        Error {
+            op: id.op,
+            rank,
+            size,
+            seq: id.seq,
+            site: id.site,
+            problem: refusal(&id, &what, agreed),
+            help: "every rank must issue the same collectives in the same order, with the same \
+                   root, element type, count and reduction operator"
+                .into(),
+        }
+        .to_string()
+    });
+    Gated::issue(comm.raw(), comm.control_raw(), &envelope, refusal, start)
 }
 
 /// What a rank that saw a nonblocking collective's disagreement knows of it: what it passed,
 /// and for each word the ranks disagree on, the smallest and largest value they passed.
-fn refusal(id: &OpId, what: &Collective, maxima: &[u64; 2 * WORDS]) -> String {
+fn refusal(id: &OpId, what: &Collective, agreed: &Envelope) -> String {
     let label = match (what.operator, what.root) {
         (Some(op), Some(root)) => format!("`{}({op}, root={root})`", id.op),
         (Some(op), None) => format!("`{}({op})`", id.op),
@@ -251,8 +263,11 @@ fn refusal(id: &OpId, what: &Collective, maxima: &[u64; 2 * WORDS]) -> String {
         what.count,
         id.site_label()
     );
-    let min = |index: usize| !maxima[WORDS + index];
-    let max = |index: usize| maxima[index];
+    let (smallest, largest) = agreed
+        .ranges()
+        .unwrap_or_else(|| (agreed.words(), agreed.words()));
+    let min = |index: usize| smallest[index];
+    let max = |index: usize| largest[index];
     let mut differences = Vec::new();
     if min(0) != max(0) {
         differences.push("another rank issued another collective".to_string());
@@ -284,6 +299,11 @@ fn refusal(id: &OpId, what: &Collective, maxima: &[u64; 2 * WORDS]) -> String {
     if min(5) != max(5) {
         differences.push("another rank's block sizes (counts per rank) differ".to_string());
     }
+    if differences.is_empty() {
+        // Only the payload's descriptor differs: the same type name with another size (`usize`
+        // on 32- and 64-bit machines).
+        differences.push("another rank's element type has another size".to_string());
+    }
     text.push(' ');
     text.push_str(&differences.join(", and "));
     text
@@ -293,42 +313,41 @@ fn refusal(id: &OpId, what: &Collective, maxima: &[u64; 2 * WORDS]) -> String {
 mod tests {
     use super::*;
 
-    /// The element-wise maximum of several ranks' words and complements, as `MPI_MAX` makes it.
-    fn reduce(ranks: &[[u64; WORDS]]) -> [u64; 2 * WORDS] {
-        let mut maxima = [0u64; 2 * WORDS];
-        for rank in ranks {
-            for (max, word) in maxima.iter_mut().zip(with_complements(*rank)) {
-                *max = (*max).max(word);
-            }
-        }
-        maxima
+    /// The agreed envelope of several ranks' words, combined as MPI would.
+    fn agreed(ranks: &[[u64; fused::WORDS]]) -> Envelope {
+        let mut all = ranks.iter().map(|words| Envelope::new(*words));
+        let first = all.next().expect("one rank at least");
+        all.fold(first, |mut accumulated, incoming| {
+            fused::combine_one(&incoming, &mut accumulated);
+            accumulated
+        })
     }
 
     #[test]
-    fn equal_words_agree_and_any_difference_does_not() {
-        let words = [7, 11, 16_384, 1, 0, 42];
-        assert!(unanimous(&reduce(&[words, words, words])));
-        assert!(unanimous(&reduce(&[[0; WORDS]])));
-        assert!(unanimous(&reduce(&[[u64::MAX; WORDS], [u64::MAX; WORDS]])));
-        for index in 0..WORDS {
-            for other in [
-                0,
-                1,
-                words[index] + 1,
-                words[index].wrapping_sub(1),
-                u64::MAX,
-            ] {
-                if other == words[index] {
-                    continue;
-                }
-                let mut differing = words;
-                differing[index] = other;
-                assert!(
-                    !unanimous(&reduce(&[words, differing, words])),
-                    "{index} {other}"
-                );
-                assert!(!unanimous(&reduce(&[differing, words])), "{index} {other}");
-            }
-        }
+    fn a_refusal_names_the_range_of_what_the_ranks_passed() {
+        let id = OpId {
+            op: "iallreduce",
+            site: std::panic::Location::caller(),
+            seq: 1,
+        };
+        let what = Collective::plain("f64", 4);
+        let mine = envelope_words(&id, &what, 0);
+        let mut more = mine;
+        more[2] = 9;
+        let mut fewer = mine;
+        fewer[2] = 2;
+        let text = refusal(&id, &what, &agreed(&[mine, more, fewer]));
+        assert!(
+            text.contains("the ranks' counts range from 2 to 9"),
+            "{text}"
+        );
+        assert!(!text.contains("another collective"), "{text}");
+        let mut root = mine;
+        root[3] = 3;
+        let text = refusal(&id, &what, &agreed(&[root, mine]));
+        assert!(
+            text.contains("the ranks' roots range from none to 2"),
+            "{text}"
+        );
     }
 }

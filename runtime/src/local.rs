@@ -82,6 +82,11 @@ pub(crate) fn reduces(ty: u8, kind: OpKind) -> bool {
     by_code!(ty, defined(kind))
 }
 
+/// Whether this module reduces elements of `T` with `kind`.
+pub(crate) fn reduces_type<T: crate::element::Element>(kind: OpKind) -> bool {
+    reduces(T::LOCAL, kind)
+}
+
 /// Whether `T` has a function for `kind`.
 fn defined<T: Arith>(kind: OpKind) -> bool {
     T::function(kind).is_some()

@@ -30,9 +30,7 @@ mod matching;
 mod single;
 mod varying;
 
-pub(crate) use agreement::{
-    AGREEMENT_WORDS, Gated, Maxima, Start, Verdict, staged, start_now, starter,
-};
+pub(crate) use agreement::{Gated, Start, Taking, carried, staged, start_now, starter};
 pub(crate) use flight::{
     Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, igather, ireduce,
     ireduce_scatter_block, iscan, iscatter,

@@ -28,8 +28,10 @@ use std::rc::Rc;
 use crate::guard;
 use crate::ops::handed::{CollectiveBuf, RecvBuf, ResultBuf, SendBuf};
 use crate::recycle;
+use crate::sys::fused::{Carry, Envelope};
 use crate::sys::{
     self, Blocks, Completed, Gated, InFlight, Memory, RawComm, RawStatus, Single, Start, SysResult,
+    Taking,
 };
 use crate::token::Token;
 use crate::watchdog;
@@ -418,10 +420,9 @@ where
 fn issue_collective<'a, S, R, T, F>(
     call: Call<'a>,
     token: Token,
-    payload: Payload,
-    peer: Peer,
+    (payload, peer): (Payload, Peer),
     what: Collective,
-    start: Start<S, R>,
+    (start, envelope): (Start<S, R>, Option<Envelope>),
     make: F,
 ) -> (Request<'a, T>, Token)
 where
@@ -432,13 +433,14 @@ where
 {
     let comm = call.comm;
     if comm.is_checked() || !comm.agrees() {
+        debug_assert!(envelope.is_none(), "a carried collective without agreement");
         call.agree(what);
         let mut start = start;
         let flight = sys::start_now(&mut start, comm.raw());
         recycle::drop_recycled(start);
         return issue(call, token, payload, peer, flight, make);
     }
-    let gated = call.mpi(guard::gate(comm, &call.id, what, start));
+    let gated = call.mpi(guard::gate(comm, &call.id, what, start, envelope));
     let op = GatedFlight {
         gated: Some(gated),
         make: Some(make),
@@ -781,10 +783,9 @@ pub fn ibarrier<'a>(comm: &'a Comm, token: Token) -> (Request<'a, ()>, Token) {
     issue_collective(
         call,
         token,
-        Payload::NONE,
-        Peer::None,
+        (Payload::NONE, Peer::None),
         Collective::plain("-", 0),
-        sys::starter(|_: RawComm<'_>| Ok(InFlight::settled())),
+        (sys::starter(|_: RawComm<'_>| Ok(InFlight::settled())), None),
         no_result::<u8, u8>,
     )
 }
@@ -808,14 +809,24 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.collective_count();
     call.count_arg("the buffer", len);
-    let (data, shape) = buf.into_data(comm.rank() == root as usize);
+    let at_root = comm.rank() == root as usize;
+    let (data, shape) = buf.into_data(at_root);
+    let data: Memory<B::Elem> = data.into();
+    let what = Collective::rooted(B::Elem::NAME, len, root);
+    let given = at_root.then_some((&data[..], 0));
+    let envelope = call.carrying(&what, Carry::Place, len, given);
+    let start = match envelope {
+        // The root keeps its data: MPI never writes it.
+        Some(_) if at_root => sys::carried(Memory::default(), data, Taking::Nothing),
+        Some(_) => sys::carried(Memory::default(), data, Taking::From(0)),
+        None => sys::starter(move |comm: RawComm<'_>| sys::ibcast(comm, data, root)),
+    };
     issue_collective(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::Root(root),
-        Collective::rooted(B::Elem::NAME, len, root),
-        sys::starter(move |comm: RawComm<'_>| sys::ibcast(comm, data.into(), root)),
+        (Payload::of::<B::Elem>(len), Peer::Root(root)),
+        what,
+        (start, envelope),
         move |done, call, origin| {
             B::result(&shape, completed(done, call, origin, None).recv.into_vec())
         },
@@ -843,15 +854,21 @@ where
     let len = buf.collective_count();
     call.count_arg("the buffer", len);
     let (data, shape) = buf.into_data(true);
+    let data: Memory<B::Elem> = data.into();
+    let what = crate::ops::reduction::fingerprint::<B::Elem, O>(len, None);
+    let envelope = call.carrying(&what, Carry::Reduce(O::KIND), len, Some((&data[..], 0)));
+    let start = match envelope {
+        Some(_) => sys::carried(Memory::default(), data, Taking::From(0)),
+        None => sys::starter(move |comm: RawComm<'_>| {
+            sys::iallreduce(comm, Memory::default(), data, O::KIND)
+        }),
+    };
     issue_collective(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::None,
-        crate::ops::reduction::fingerprint::<B::Elem, O>(len, None),
-        sys::starter(move |comm: RawComm<'_>| {
-            sys::iallreduce(comm, Memory::default(), data.into(), O::KIND)
-        }),
+        (Payload::of::<B::Elem>(len), Peer::None),
+        what,
+        (start, envelope),
         move |done, call, origin| {
             B::result(&shape, completed(done, call, origin, None).recv.into_vec())
         },
@@ -875,14 +892,34 @@ where
     let len = buf.collective_count();
     call.count_arg("the buffer", len);
     let (data, shape) = buf.into_data(true);
-    let first = comm.rank() == 0;
+    let data: Memory<B::Elem> = data.into();
+    let (rank, size) = (comm.rank(), comm.size());
+    let first = rank == 0;
+    let what = crate::ops::reduction::fingerprint::<B::Elem, O>(len, None);
+    // Each rank places its data at its rank's offset; its result is reduced from the payload
+    // by `local`'s functions, for the pairs they cover.
+    let total = len
+        .checked_mul(size)
+        .filter(|_| crate::local::reduces_type::<B::Elem>(O::KIND));
+    let envelope = total
+        .and_then(|total| call.carrying(&what, Carry::Place, total, Some((&data[..], rank * len))));
+    let start = match envelope {
+        Some(_) => {
+            let upto = rank + usize::from(!exclusive);
+            let prefix = Taking::Prefix {
+                upto,
+                kind: O::KIND,
+            };
+            sys::carried(Memory::default(), data, prefix)
+        }
+        None => sys::starter(move |comm: RawComm<'_>| sys::iscan(comm, exclusive, data, O::KIND)),
+    };
     issue_collective(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::None,
-        crate::ops::reduction::fingerprint::<B::Elem, O>(len, None),
-        sys::starter(move |comm: RawComm<'_>| sys::iscan(comm, exclusive, data.into(), O::KIND)),
+        (Payload::of::<B::Elem>(len), Peer::None),
+        what,
+        (start, envelope),
         move |done, call, origin| {
             let mut data = completed(done, call, origin, None).recv.into_vec();
             // MPI leaves rank 0's exclusive result undefined; ours is the operator's identity.
@@ -950,16 +987,22 @@ where
     let at_root = comm.rank() == root as usize;
     let data = buf.into_memory();
     let shape = buf.shape_of();
-    issue_collective(
-        call,
-        token,
-        Payload::of::<B::Elem>(len),
-        Peer::Root(root),
-        crate::ops::reduction::fingerprint::<B::Elem, O>(len, Some(root)),
-        sys::starter(move |comm: RawComm<'_>| {
+    let what = crate::ops::reduction::fingerprint::<B::Elem, O>(len, Some(root));
+    let envelope = call.carrying(&what, Carry::Reduce(O::KIND), len, Some((&data[..], 0)));
+    let start = match envelope {
+        Some(_) if at_root => sys::carried(data, zeroed(len).into(), Taking::From(0)),
+        Some(_) => sys::carried(data, Memory::default(), Taking::Nothing),
+        None => sys::starter(move |comm: RawComm<'_>| {
             let result = if at_root { zeroed(len) } else { Vec::new() };
             sys::ireduce(comm, data, result.into(), O::KIND, root)
         }),
+    };
+    issue_collective(
+        call,
+        token,
+        (Payload::of::<B::Elem>(len), Peer::Root(root)),
+        what,
+        (start, envelope),
         move |done, call, origin| {
             let result = completed(done, call, origin, None).recv.into_vec();
             at_root.then(|| B::owned_from_shape(&shape, result))
@@ -991,13 +1034,13 @@ where
     }
     let data = buf.into_memory();
     let shape = buf.shape_of();
-    issue_collective(
-        call,
-        token,
-        Payload::of::<B::Elem>(len),
-        Peer::Root(root),
-        Collective::rooted(B::Elem::NAME, len, root),
-        sys::starter(move |comm: RawComm<'_>| {
+    let what = Collective::rooted(B::Elem::NAME, len, root);
+    let given = Some((&data[..], comm.rank() * len));
+    let envelope = call.carrying(&what, Carry::Place, len * size, given);
+    let start = match envelope {
+        Some(_) if at_root => sys::carried(data, zeroed(len * size).into(), Taking::From(0)),
+        Some(_) => sys::carried(data, Memory::default(), Taking::Nothing),
+        None => sys::starter(move |comm: RawComm<'_>| {
             let result = if at_root {
                 zeroed(len * size)
             } else {
@@ -1005,6 +1048,13 @@ where
             };
             sys::igather(comm, data, result.into(), root)
         }),
+    };
+    issue_collective(
+        call,
+        token,
+        (Payload::of::<B::Elem>(len), Peer::Root(root)),
+        what,
+        (start, envelope),
         move |done, call, origin| {
             let result = completed(done, call, origin, None).recv.into_vec();
             at_root.then(|| B::stacked_from_shape(&shape, size, result))
@@ -1036,12 +1086,14 @@ where
     issue_collective(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::None,
+        (Payload::of::<B::Elem>(len), Peer::None),
         Collective::reducing(B::Elem::NAME, block, O::NAME),
-        sys::starter(move |comm: RawComm<'_>| {
-            sys::ireduce_scatter_block(comm, data, zeroed(block).into(), O::KIND)
-        }),
+        (
+            sys::starter(move |comm: RawComm<'_>| {
+                sys::ireduce_scatter_block(comm, data, zeroed(block).into(), O::KIND)
+            }),
+            None,
+        ),
         move |done, call, origin| completed(done, call, origin, None).recv.into_vec(),
     )
 }
@@ -1073,12 +1125,14 @@ where
     issue_collective(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::None,
+        (Payload::of::<B::Elem>(len), Peer::None),
         what,
-        sys::starter(move |comm: RawComm<'_>| {
-            sys::ireduce_scatter(comm, data, zeroed(block).into(), &counts, O::KIND)
-        }),
+        (
+            sys::starter(move |comm: RawComm<'_>| {
+                sys::ireduce_scatter(comm, data, zeroed(block).into(), &counts, O::KIND)
+            }),
+            None,
+        ),
         move |done, call, origin| completed(done, call, origin, None).recv.into_vec(),
     )
 }
@@ -1116,7 +1170,7 @@ where
     collective_into(
         call,
         token,
-        (what, Peer::None),
+        (what, Peer::None, None),
         len,
         (sendbuf, recvbuf),
         move |comm, send, recv| sys::ireduce_scatter(comm, send, recv, &counts, O::KIND),
@@ -1143,21 +1197,31 @@ where
     let block = call.split(buf);
     call.count_arg("one block", block);
     let size = comm.size();
-    let data = if comm.rank() == root as usize {
+    let at_root = comm.rank() == root as usize;
+    let data = if at_root {
         buf.into_memory()
     } else {
         Memory::default()
     };
     let shape = buf.shape_of();
+    let what = Collective::rooted(B::Elem::NAME, block, root);
+    let given = at_root.then_some((&data[..], 0));
+    let envelope = call.carrying(&what, Carry::Place, block * size, given);
+    let start = match envelope {
+        Some(_) => {
+            let from = Taking::From(comm.rank() * block);
+            sys::carried(data, zeroed(block).into(), from)
+        }
+        None => sys::starter(move |comm: RawComm<'_>| {
+            sys::iscatter(comm, data, zeroed(block).into(), root)
+        }),
+    };
     issue_collective(
         call,
         token,
-        Payload::of::<B::Elem>(block),
-        Peer::Root(root),
-        Collective::rooted(B::Elem::NAME, block, root),
-        sys::starter(move |comm: RawComm<'_>| {
-            sys::iscatter(comm, data, zeroed(block).into(), root)
-        }),
+        (Payload::of::<B::Elem>(block), Peer::Root(root)),
+        what,
+        (start, envelope),
         move |done, call, origin| {
             let block = completed(done, call, origin, None).recv.into_vec();
             B::block_from_shape(&shape, size, block)
@@ -1203,6 +1267,12 @@ where
         (
             Collective::rooted(S::Elem::NAME, block, root),
             Peer::Root(root),
+            Some(Carriage {
+                carry: Carry::Place,
+                total: block.saturating_mul(comm.size()),
+                at: (comm.rank() == root as usize).then_some(0),
+                taking: Taking::From(comm.rank() * block),
+            }),
         ),
         block,
         (sendbuf, recvbuf),
@@ -1224,13 +1294,12 @@ where
     call.count_arg("the gathered result", len * size);
     let data = buf.into_memory();
     let shape = buf.shape_of();
-    issue_collective(
-        call,
-        token,
-        Payload::of::<B::Elem>(len),
-        Peer::None,
-        Collective::plain(B::Elem::NAME, len),
-        sys::starter(move |comm: RawComm<'_>| {
+    let what = Collective::plain(B::Elem::NAME, len);
+    let given = Some((&data[..], comm.rank() * len));
+    let envelope = call.carrying(&what, Carry::Place, len * size, given);
+    let start = match envelope {
+        Some(_) => sys::carried(data, zeroed(len * size).into(), Taking::From(0)),
+        None => sys::starter(move |comm: RawComm<'_>| {
             sys::iblocks(
                 comm,
                 Blocks::Allgather,
@@ -1239,6 +1308,13 @@ where
                 len,
             )
         }),
+    };
+    issue_collective(
+        call,
+        token,
+        (Payload::of::<B::Elem>(len), Peer::None),
+        what,
+        (start, envelope),
         move |done, call, origin| {
             B::stacked_from_shape(
                 &shape,
@@ -1263,15 +1339,29 @@ where
     call.count_arg("the buffer", len);
     let data = buf.into_memory();
     let shape = buf.shape_of();
+    let what = Collective::plain(B::Elem::NAME, block);
+    let (rank, size) = (comm.rank(), comm.size());
+    let given = Some((&data[..], rank * len));
+    let envelope = call.carrying(&what, Carry::Place, len * size, given);
+    let start = match envelope {
+        Some(_) => {
+            let column = Taking::Column {
+                block,
+                index: rank,
+                count: size,
+            };
+            sys::carried(data, zeroed(len).into(), column)
+        }
+        None => sys::starter(move |comm: RawComm<'_>| {
+            sys::iblocks(comm, Blocks::Alltoall, data, zeroed(len).into(), block)
+        }),
+    };
     issue_collective(
         call,
         token,
-        Payload::of::<B::Elem>(len),
-        Peer::None,
-        Collective::plain(B::Elem::NAME, block),
-        sys::starter(move |comm: RawComm<'_>| {
-            sys::iblocks(comm, Blocks::Alltoall, data, zeroed(len).into(), block)
-        }),
+        (Payload::of::<B::Elem>(len), Peer::None),
+        what,
+        (start, envelope),
         move |done, call, origin| {
             B::owned_from_shape(&shape, completed(done, call, origin, None).recv.into_vec())
         },
@@ -1318,6 +1408,12 @@ where
         (
             crate::ops::reduction::fingerprint::<S::Elem, O>(len, None),
             Peer::None,
+            Some(Carriage {
+                carry: Carry::Reduce(O::KIND),
+                total: len,
+                at: Some(0),
+                taking: Taking::From(0),
+            }),
         ),
         len,
         (sendbuf, recvbuf),
@@ -1356,7 +1452,16 @@ where
     collective_into(
         call,
         token,
-        (Collective::plain(S::Elem::NAME, len), Peer::None),
+        (
+            Collective::plain(S::Elem::NAME, len),
+            Peer::None,
+            Some(Carriage {
+                carry: Carry::Place,
+                total: len * size,
+                at: Some(comm.rank() * len),
+                taking: Taking::From(0),
+            }),
+        ),
         len,
         (sendbuf, recvbuf),
         move |comm, send, recv| sys::iblocks(comm, Blocks::Allgather, send, recv, len),
@@ -1394,22 +1499,46 @@ where
     collective_into(
         call,
         token,
-        (Collective::plain(S::Elem::NAME, block), Peer::None),
+        (
+            Collective::plain(S::Elem::NAME, block),
+            Peer::None,
+            Some(Carriage {
+                carry: Carry::Place,
+                total: len * comm.size(),
+                at: Some(comm.rank() * len),
+                taking: Taking::Column {
+                    block,
+                    index: comm.rank(),
+                    count: comm.size(),
+                },
+            }),
+        ),
         len,
         (sendbuf, recvbuf),
         move |comm, send, recv| sys::iblocks(comm, Blocks::Alltoall, send, recv, block),
     )
 }
 
+/// How an `_into` collective's data travels inside its agreement, when it fits the envelope:
+/// `total` elements carried as `carry`, this rank's send buffer put from element `at` on
+/// (`None`: it puts nothing), its result taken as `taking` says.
+struct Carriage {
+    carry: Carry,
+    total: usize,
+    at: Option<usize>,
+    taking: Taking,
+}
+
 /// Issues the collective `what` of an `_into` form, moving `len` elements (with `peer`, for the
-/// records): `start` gets the memory of both buffers (the send's, and the result's that `recvbuf` lends or hands over),
-/// and the request hands both back.
+/// records): `start` gets the memory of both buffers (the send's, and the result's that
+/// `recvbuf` lends or hands over), and the request hands both back. With a `carriage`, the
+/// agreement carries the data when it fits, and `start` is not called.
 // The pair of what each buffer hands back, written out: what the reader needs to see.
 #[allow(clippy::type_complexity)]
 fn collective_into<'a, S, R, F>(
     call: Call<'a>,
     token: Token,
-    (what, peer): (Collective, Peer),
+    (what, peer, carriage): (Collective, Peer, Option<Carriage>),
     len: usize,
     (sendbuf, recvbuf): (S, R),
     start: F,
@@ -1426,13 +1555,28 @@ where
 {
     let (recv, kept) = recvbuf.into_result_memory();
     let send = sendbuf.into_memory();
+    let (envelope, taking) = match carriage {
+        Some(Carriage {
+            carry,
+            total,
+            at,
+            taking,
+        }) => {
+            let given = at.map(|at| (&send[..], at));
+            (call.carrying(&what, carry, total, given), taking)
+        }
+        None => (None, Taking::Nothing),
+    };
+    let start = match envelope {
+        Some(_) => sys::carried(send, recv, taking),
+        None => sys::starter(move |comm: RawComm<'_>| start(comm, send, recv)),
+    };
     issue_collective(
         call,
         token,
-        Payload::of::<S::Elem>(len),
-        peer,
+        (Payload::of::<S::Elem>(len), peer),
         what,
-        sys::starter(move |comm: RawComm<'_>| start(comm, send, recv)),
+        (start, envelope),
         move |done, call, origin| {
             let done = completed(done, call, origin, None);
             (S::back(done.send), R::result_back(kept, done.recv))

@@ -8,6 +8,7 @@ use crate::comm::Comm;
 use crate::element::{Element, Reduces};
 use crate::guard::{Mine, Take};
 use crate::ident::{Payload, Peer};
+use crate::local;
 use crate::sys::fused::Carry;
 use crate::sys::{self, Reduction};
 use crate::token::Token;
@@ -30,7 +31,8 @@ pub(crate) fn fingerprint<T: Element, O: Reduces<T>>(len: usize, root: Option<i3
 
 /// The agreement before an allreduce, scan or exscan of `input` (of `out` itself when `None`)
 /// into `out`: returns whether the data is still to be reduced, which it is not when the
-/// agreement carried an allreduce's data (see `guard::agree_carrying`).
+/// agreement carried the data (see `guard::agree_carrying`): an allreduce's reduced on the
+/// way, a scan's placed by rank and reduced here, up to this rank, by `local`'s functions.
 #[inline]
 fn agree<T: Element, O: Reduces<T>>(
     call: &Call<'_>,
@@ -49,8 +51,23 @@ fn agree<T: Element, O: Reduces<T>>(
             Take::Whole(out),
         )
     } else {
-        call.agree(what);
-        true
+        let (rank, size) = (call.comm.rank(), call.comm.size());
+        let total = out
+            .len()
+            .checked_mul(size)
+            .filter(|_| local::reduces_type::<T>(O::KIND));
+        let Some(total) = total else {
+            call.agree(what);
+            return true;
+        };
+        let mine = input.map_or(Mine::Out, |input| Mine::At(input, rank * input.len()));
+        let take = Take::Prefix {
+            out,
+            rank,
+            inclusive: reduction == Reduction::Scan,
+            kind: O::KIND,
+        };
+        !call.agree_carrying(what, Carry::Place, total, mine, take)
     }
 }
 

@@ -4,8 +4,10 @@
 //! agreement there would wait for every rank to issue it, which MPI does not ask of a
 //! nonblocking collective, and a program that sends between the issue and the wait would then
 //! deadlock). So its agreement is itself nonblocking: the issue starts an `MPI_Iallreduce` of
-//! the agreement's words on the communicator's private duplicate, and the collective's data
-//! moves only once that has completed with every rank's words equal. Until then the collective
+//! the agreement's envelope (`sys::fused`, the same as a blocking collective's) on the
+//! communicator's private duplicate, and the collective's data moves only once that has
+//! completed with every rank's words equal. A collective whose data the envelope carries is
+//! then complete: its [`Starter`] takes its result from the agreed payload and starts nothing. Until then the collective
 //! waits in this thread's list of [`Gated`] collectives, which every `test`, `wait`, blocking
 //! point-to-point call and blocking collective on the same communicator advances: this module
 //! only advances without blocking, and [`matching`](super::matching), the thread's progress
@@ -20,9 +22,9 @@
 //! the job on the rank that sees it first, wherever that rank advances the list, so that no
 //! rank waits for a peer that is blocked elsewhere.
 //!
-//! Memory: the agreement's words live in a `Box` that MPI reads and writes until the
+//! Memory: the agreement's envelopes live in a `Box` that MPI reads and writes until the
 //! `MPI_Iallreduce` completes. An entry whose agreement is still running is never freed: its
-//! communicator being freed ([`release`]), or the thread ending, leaks the words instead.
+//! communicator being freed ([`release`]), or the thread ending, leaks the envelopes instead.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
@@ -31,27 +33,17 @@ use std::rc::Rc;
 
 use mpi::ffi;
 
-use super::{InFlight, RawComm, SysError, SysResult, code, op_handle};
+use super::fused::{self, Envelope};
+use super::{InFlight, RawComm, SysError, SysResult};
 use crate::element::{Element, OpKind};
 use crate::recycle;
 
-/// Words of an agreement: the words the ranks agree on and their complements, reduced with
-/// `MPI_MAX`.
-pub(crate) const AGREEMENT_WORDS: usize = 12;
+/// What this rank passes to the agreement and what the ranks agreed: `[mine, agreed]`.
+type Envelopes = [Envelope; 2];
 
-/// What the ranks agree on and what they agreed: `[mine, maxima]`.
-type Words = [[u64; AGREEMENT_WORDS]; 2];
-
-/// The maxima of every rank's words and complements, as the agreement makes them.
-pub(crate) type Maxima = [u64; AGREEMENT_WORDS];
-
-/// How an entry tells a disagreement apart and describes it.
-pub(crate) struct Verdict {
-    /// Whether the element-wise maxima of every rank's words say that every rank agreed.
-    pub(crate) unanimous: fn(&Maxima) -> bool,
-    /// The error that ends the job when they did not, from the maxima.
-    pub(crate) refusal: Box<dyn Fn(&Maxima) -> String>,
-}
+/// The error that ends the job when the ranks disagree, from the agreed envelope (which holds
+/// the range of every word then: [`Envelope::ranges`]).
+type Refusal = Box<dyn Fn(&Envelope) -> String>;
 
 /// A collective waiting for its agreement, shared by its request and the thread's list.
 pub(crate) struct Gated<S: Element, R: Element> {
@@ -63,8 +55,10 @@ pub(crate) struct Gated<S: Element, R: Element> {
 
 /// What starts a collective on its communicator, once the ranks agreed: called once.
 pub(crate) trait Starter<S: Element, R: Element> {
-    /// Starts the data on `comm`, or the exchange of counts the data waits for.
-    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<Begun<'c, S, R>>;
+    /// Starts the data on `comm`, or the exchange of counts the data waits for; or, for a
+    /// collective whose data the agreement carried, takes its result from `agreed` and starts
+    /// nothing.
+    fn start<'c>(&mut self, comm: RawComm<'c>, agreed: &Envelope) -> SysResult<Begun<'c, S, R>>;
 }
 
 /// What a [`Starter`] started.
@@ -99,7 +93,7 @@ impl<S: Element, R: Element, F> Starter<S, R> for Option<F>
 where
     F: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, S, R>>,
 {
-    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<Begun<'c, S, R>> {
+    fn start<'c>(&mut self, comm: RawComm<'c>, _: &Envelope) -> SysResult<Begun<'c, S, R>> {
         let start = self.take().expect("a collective's data is started once");
         start(comm).map(Begun::Data)
     }
@@ -118,7 +112,7 @@ where
     E: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, u64, u64>>,
     T: for<'c> FnOnce(RawComm<'c>, &[u64]) -> SysResult<InFlight<'c, S, R>> + 'static,
 {
-    fn start<'c>(&mut self, comm: RawComm<'c>) -> SysResult<Begun<'c, S, R>> {
+    fn start<'c>(&mut self, comm: RawComm<'c>, _: &Envelope) -> SysResult<Begun<'c, S, R>> {
         let exchange = self.exchange.take().expect("a collective is started once");
         let counts = exchange(comm)?;
         let then: Box<dyn Then<S, R>> = recycle::boxed(self.then.take());
@@ -143,12 +137,13 @@ where
 
 /// Starts what `start` starts on `comm` and, for a v-collective, waits for its counts and
 /// starts its data: the data in flight. For the collectives that start at their issue (check
-/// mode, or no agreement), where the issue blocks anyway.
+/// mode, or no agreement), where the issue blocks anyway: their agreement (if any) carries no
+/// data, so `start` must not be a [`carried`] one.
 pub(crate) fn start_now<'c, S: Element, R: Element>(
     start: &mut Start<S, R>,
     comm: RawComm<'c>,
 ) -> SysResult<InFlight<'c, S, R>> {
-    match start.start(comm)? {
+    match start.start(comm, &Envelope::new([0; fused::WORDS]))? {
         Begun::Data(flight) => Ok(flight),
         Begun::Counting(counts, mut then) => {
             let counts = counts.wait();
@@ -172,12 +167,82 @@ where
     recycle::boxed(Some(start))
 }
 
+/// Where a rank's result lies in a payload that carried a collective's data (in elements of
+/// the result's type).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Taking {
+    /// Nothing (a reduce or gather off the root, a broadcast's root).
+    Nothing,
+    /// As many elements as the result holds, from this element on.
+    From(usize),
+    /// Block `index` of each of the `count` rows of `count` blocks of `block` elements, into
+    /// consecutive blocks of the result (an alltoall: what every rank put for this one).
+    Column {
+        block: usize,
+        index: usize,
+        count: usize,
+    },
+    /// The reduction with `kind`, in rank order, of the first `upto` blocks (of the result's
+    /// length): a scan's result (`upto` = rank + 1), an exscan's (`upto` = rank).
+    Prefix { upto: usize, kind: OpKind },
+}
+
+impl Taking {
+    /// Copies what this rank takes from the agreed payload of `agreed` into `out`.
+    pub(crate) fn deliver<T: Element>(self, agreed: &Envelope, out: &mut [T]) -> SysResult {
+        match self {
+            Taking::Nothing => Ok(()),
+            Taking::From(from) => agreed.deliver(out, from),
+            Taking::Column {
+                block,
+                index,
+                count,
+            } => {
+                for (row, out) in out.chunks_mut(block.max(1)).take(count).enumerate() {
+                    agreed.deliver(out, (row * count + index) * block)?;
+                }
+                Ok(())
+            }
+            Taking::Prefix { upto, kind } => agreed.deliver_prefix(out, upto, kind),
+        }
+    }
+}
+
+/// A [`Starter`] of a collective whose data its agreement carried: the memory its request
+/// hands back, and where its result lies in the payload.
+struct Carried<S: Element, R: Element> {
+    memory: Option<(super::Memory<S>, super::Memory<R>)>,
+    taking: Taking,
+}
+
+impl<S: Element, R: Element> Starter<S, R> for Carried<S, R> {
+    fn start<'c>(&mut self, _: RawComm<'c>, agreed: &Envelope) -> SysResult<Begun<'c, S, R>> {
+        let (send, mut recv) = self.memory.take().expect("a collective is started once");
+        self.taking.deliver(agreed, &mut recv)?;
+        Ok(Begun::Data(InFlight::settled_with(send, recv)))
+    }
+}
+
+/// The [`Start`] of a collective whose data its agreement carries (see `guard::carried`): it
+/// starts nothing, and its request completes with `send` and `recv`, what `taking` says copied
+/// from the agreed payload into `recv`.
+pub(crate) fn carried<S: Element, R: Element>(
+    send: super::Memory<S>,
+    recv: super::Memory<R>,
+    taking: Taking,
+) -> Start<S, R> {
+    recycle::boxed(Carried {
+        memory: Some((send, recv)),
+        taking,
+    })
+}
+
 enum Gate<S: Element, R: Element> {
-    /// The agreement is running: MPI reads and writes `words` until `request` completes.
+    /// The agreement is running: MPI reads and writes `envelopes` until `request` completes.
     Agreeing {
         request: ffi::MPI_Request,
-        words: Box<Words>,
-        verdict: Verdict,
+        envelopes: Box<Envelopes>,
+        refusal: Refusal,
         /// Starts the collective's data.
         start: Start<S, R>,
         /// The communicator's handle, rank and size for `start`.
@@ -219,7 +284,7 @@ pub(crate) fn idle() -> bool {
 }
 
 impl<S: Element, R: Element> Gated<S, R> {
-    /// Starts the agreement on `mine` (an `MPI_Iallreduce` with `MPI_MAX` on `control`, the
+    /// Starts the agreement on `mine` (an `MPI_Iallreduce` of the envelope on `control`, the
     /// private duplicate of `comm`) of a collective of `comm` that `start` starts once every
     /// rank agreed; puts it at the end of this thread's list.
     ///
@@ -231,33 +296,21 @@ impl<S: Element, R: Element> Gated<S, R> {
     pub(crate) fn issue(
         comm: RawComm<'_>,
         control: RawComm<'_>,
-        mine: [u64; AGREEMENT_WORDS],
-        verdict: Verdict,
+        mine: &Envelope,
+        refusal: Refusal,
         start: Start<S, R>,
     ) -> SysResult<Rc<Self>> {
-        let mut words: Box<Words> = recycle::boxed([mine, [0; AGREEMENT_WORDS]]);
+        let mut envelopes: Box<Envelopes> = recycle::boxed([*mine, *mine]);
         // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
         let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
-        let [send, recv] = &mut *words;
-        // SAFETY: `send` and `recv` hold AGREEMENT_WORDS u64s each, in a heap allocation that
-        // the entry owns and never frees before the request completes (see the module docs);
-        // `control` is a valid communicator.
-        let result = unsafe {
-            ffi::MPI_Iallreduce(
-                send.as_ptr().cast(),
-                recv.as_mut_ptr().cast(),
-                AGREEMENT_WORDS as c_int,
-                u64::datatype(),
-                op_handle::<u64>(OpKind::Max),
-                control.handle,
-                &mut request,
-            )
-        };
-        code("MPI_Iallreduce", result)?;
+        // SAFETY: the envelopes are in a heap allocation that the entry owns and never frees
+        // before the request completes (see the module docs); `control` is a valid
+        // communicator. On an error no request was started.
+        unsafe { fused::iallreduce(control, &mut envelopes, &mut request) }?;
         let agreeing = Gate::Agreeing {
             request,
-            words,
-            verdict,
+            envelopes,
+            refusal,
             start,
             comm: (comm.rank, comm.size),
         };
@@ -335,7 +388,7 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
             // valid.
             let result = unsafe { ffi::MPI_Test(request, &mut flag, status.as_mut_ptr()) };
             if result != 0 {
-                // An error completes the request (MPI frees it), so the words may be freed.
+                // An error completes the request (MPI frees it), so the envelopes may be freed.
                 *state = Gate::Started(Err(SysError::Mpi {
                     function: "MPI_Test",
                     code: result,
@@ -346,8 +399,8 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
                 return false;
             }
             let Gate::Agreeing {
-                words,
-                verdict,
+                envelopes,
+                refusal,
                 mut start,
                 comm: (rank, size),
                 ..
@@ -355,20 +408,20 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
             else {
                 unreachable!("agreeing above")
             };
-            // The request completed: the words are free.
-            let maxima = words[1];
-            recycle::drop_recycled(words);
-            if !(verdict.unanimous)(&maxima) {
-                // Every rank sees the same maxima: each ends the job here, wherever it
+            // The request completed: the envelopes are free.
+            let agreed = envelopes[1];
+            recycle::drop_recycled(envelopes);
+            if !agreed.unanimous() {
+                // Every rank sees the same envelope: each ends the job here, wherever it
                 // advanced the list, so that none waits for a peer blocked elsewhere.
                 drop(state);
-                panic!("{}", (verdict.refusal)(&maxima));
+                panic!("{}", refusal(&agreed));
             }
             // SAFETY: the entry is advanced only while its communicator lives (it leaves the
             // list when the communicator is freed), and what `start` returns goes to the
             // request, which borrows the communicator (see `issue`).
             let comm = unsafe { RawComm::new(self.comm, rank, size) };
-            *state = match start.start(comm) {
+            *state = match start.start(comm, &agreed) {
                 Ok(Begun::Data(flight)) => Gate::Started(Ok(flight)),
                 Ok(Begun::Counting(counts, then)) => Gate::Counting {
                     counts,
@@ -378,7 +431,7 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
                 Err(error) => Gate::Started(Err(error)),
             };
             recycle::drop_recycled(start);
-            recycle::drop_recycled(verdict.refusal);
+            recycle::drop_recycled(refusal);
         }
         let Gate::Counting { counts, .. } = &mut *state else {
             return true;
@@ -414,8 +467,8 @@ impl<S: Element, R: Element> Advance for Gated<S, R> {
 impl<S: Element, R: Element> Drop for Gated<S, R> {
     fn drop(&mut self) {
         match std::mem::replace(self.state.get_mut(), Gate::Taken) {
-            // MPI may still write the agreement's words: never free them.
-            Gate::Agreeing { words, .. } => std::mem::forget(words),
+            // MPI may still write the agreement's envelopes: never free them.
+            Gate::Agreeing { envelopes, .. } => std::mem::forget(envelopes),
             // Nor the counts being exchanged (waiting for them here could block for ever).
             Gate::Counting { counts, .. } => std::mem::forget(counts),
             _ => {}

@@ -171,6 +171,21 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
         }
     }
 
+    /// An operation with nothing left for MPI to do that hands back `send` and `recv`: a
+    /// collective whose data its agreement carried.
+    pub(crate) fn settled_with(send: Memory<S>, recv: Memory<R>) -> InFlight<'c, S, R> {
+        InFlight {
+            // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
+            request: unsafe { ffi::RSMPI_REQUEST_NULL },
+            active: false,
+            send,
+            recv,
+            function: "MPI_Iallreduce",
+            arrays: Arrays::None,
+            _comm: PhantomData,
+        }
+    }
+
     /// Whether the request has completed, without blocking (`MPI_Test`), the thread's waiting
     /// receives and collectives advanced first.
     pub(crate) fn test(&mut self) -> SysResult<bool> {

@@ -2,20 +2,22 @@
 //! collective and, when its data is small, carries and reduces the data too.
 //!
 //! An [`Envelope`] is [`ENVELOPE_BYTES`] bytes: a header of [`WORDS`] words and a flag, then a
-//! payload. Every blocking collective's agreement is an `MPI_Allreduce` of
-//! one envelope (one element of a contiguous datatype of that many bytes) with this module's
-//! user-defined operation, on the communicator's private duplicate: whatever the ranks passed,
-//! MPI sees the same count, datatype and operation on every rank, and every buffer it writes
-//! is an envelope.
+//! payload. Every collective's agreement is an `MPI_Allreduce` (`MPI_Iallreduce` for a
+//! nonblocking one) of one envelope (one element of a contiguous datatype of that many bytes)
+//! with this module's user-defined operation, on the communicator's private duplicate: whatever
+//! the ranks passed, MPI sees the same count, datatype and operation on every rank, and every
+//! buffer it writes is an envelope.
 //!
 //! The operation sets the flag when the two operands' words differ or either is flagged (so
 //! every rank ends with the flag set exactly when some two ranks passed different words; the
 //! words become their element-wise maximum, which keeps the operation commutative and
 //! associative), and, only when neither is flagged, the words are equal and the last word (the
 //! descriptor) asks for it, reduces the payloads as the descriptor says: element type,
-//! operator and count, bounded by the payload's size whatever a peer wrote. A payload whose
-//! headers differ is left as it is: the agreement fails, and nobody reads it. (Which rank
-//! passed what is then asked by the disagreement's own exchange, `check::disagreement`.)
+//! operator and count, bounded by the payload's size whatever a peer wrote. Once the words
+//! differ, the payload holds the element-wise minimum of the words instead (its data is read by
+//! no one: the agreement fails), so that a flagged envelope gives each word's range
+//! ([`Envelope::ranges`]), which is what a nonblocking collective's refusal names. (A blocking
+//! one asks which rank passed what in the disagreement's own exchange, `check::disagreement`.)
 
 use std::ffi::{c_int, c_void};
 use std::mem::MaybeUninit;
@@ -51,7 +53,7 @@ pub(crate) struct Envelope {
     payload: [u8; PAYLOAD_BYTES],
 }
 
-const _: () = assert!(size_of::<Envelope>() == ENVELOPE_BYTES);
+const _: () = assert!(size_of::<Envelope>() == ENVELOPE_BYTES && PAYLOAD_BYTES >= WORDS * 8);
 
 /// The descriptor of a payload of `count` elements of `size` bytes of the type coded `ty`,
 /// reduced with `op`: ranks whose element types have the same code but not the same size
@@ -145,6 +147,66 @@ impl Envelope {
         self.header[WORDS] == 0
     }
 
+    /// The words, as agreed: every rank's when [`unanimous`](Envelope::unanimous).
+    pub(crate) fn words(&self) -> [u64; WORDS] {
+        let mut words = [0u64; WORDS];
+        words.copy_from_slice(&self.header[..WORDS]);
+        words
+    }
+
+    /// For an agreed envelope that is not unanimous, the smallest and the largest value the
+    /// ranks passed for each word (the operation keeps the smallest in the payload then).
+    pub(crate) fn ranges(&self) -> Option<([u64; WORDS], [u64; WORDS])> {
+        if self.unanimous() {
+            return None;
+        }
+        let smallest = std::array::from_fn(|index| word(&self.payload, index));
+        Some((smallest, self.words()))
+    }
+
+    /// Reduces with `kind`, in rank order, the first `upto` blocks of `out.len()` elements of
+    /// the payload (one per rank, each placed at its rank's offset) into `out`, then validates
+    /// them as a receive does: a scan's result (`upto` = rank + 1) or an exscan's (`upto` =
+    /// rank). Leaves `out` as it is when `upto` is 0.
+    ///
+    /// # Panics
+    /// If the blocks do not fit the payload, or `T` and `kind` are not a pair `local` reduces.
+    pub(crate) fn deliver_prefix<T: Element>(
+        &self,
+        out: &mut [T],
+        upto: usize,
+        kind: OpKind,
+    ) -> SysResult {
+        if upto == 0 {
+            return Ok(());
+        }
+        let bytes = size_of_val(out);
+        let mut folded = [0u8; PAYLOAD_BYTES];
+        let first = within_payload::<T>(0, bytes);
+        folded[..bytes].copy_from_slice(&self.payload[first..][..bytes]);
+        for rank in 1..upto {
+            let block = rank
+                .checked_mul(out.len())
+                .expect("a block inside the payload");
+            let start = within_payload::<T>(block, bytes);
+            let reduced = local::reduce_bytes(
+                T::LOCAL,
+                local::op_code(kind),
+                out.len(),
+                &self.payload[start..][..bytes],
+                &mut folded[..bytes],
+            );
+            assert!(reduced, "a prefix of a pair `local` does not reduce");
+        }
+        // SAFETY: `out` is valid for writes of `bytes` bytes, and `folded` holds as many; they
+        // do not overlap. As in `deliver`, `validate` repairs any invalid value before `out`
+        // is read as `T`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(folded.as_ptr(), out.as_mut_ptr().cast::<u8>(), bytes);
+        }
+        validate("MPI_Allreduce", out)
+    }
+
     /// Copies the payload's elements from element `from` on into `out`, then validates them
     /// as a receive does (a `bool` that is not 0 or 1 is repaired and reported).
     ///
@@ -200,6 +262,37 @@ pub(crate) fn allreduce(comm: RawComm<'_>, mine: &Envelope) -> SysResult<Envelop
     };
     code("MPI_Allreduce", result)?;
     Ok(out)
+}
+
+/// Starts the fused agreement of `envelopes[0]` into `envelopes[1]` on `comm` without
+/// blocking (`MPI_Iallreduce`): every rank's `envelopes[1]` becomes the same once `request`
+/// completes.
+///
+/// # Safety
+/// MPI reads and writes `envelopes` until the request completes: they must stay where they are
+/// and be used by nothing else until then (never freed before, leaked if it never completes).
+pub(crate) unsafe fn iallreduce(
+    comm: RawComm<'_>,
+    envelopes: &mut [Envelope; 2],
+    request: &mut ffi::MPI_Request,
+) -> SysResult {
+    let [mine, out] = envelopes;
+    // Initialised, as every receive buffer of this crate (see `allreduce`).
+    *out = Envelope::new([0; WORDS]);
+    // SAFETY: `mine` and `out` are one envelope each, one element of the envelope datatype;
+    // the caller keeps them alive and in place until the request completes.
+    let result = unsafe {
+        ffi::MPI_Iallreduce(
+            std::ptr::from_ref(mine).cast::<c_void>(),
+            std::ptr::from_mut(out).cast::<c_void>(),
+            1,
+            datatype(),
+            operation(),
+            comm.handle,
+            request,
+        )
+    };
+    code("MPI_Iallreduce", result)
 }
 
 /// The envelope's datatype, once made.
@@ -358,16 +451,28 @@ fn combine_bytes(incoming: &[u8], accumulated: &mut [u8]) {
         }
         return;
     }
+    // A flagged envelope keeps the smallest of the words in its payload (an unflagged one's
+    // smallest are its words): with the largest in the header, a rank that sees the
+    // disagreement can say what the ranks' values range over without asking them again.
+    let smallest = |bytes: &[u8], index: usize| {
+        if word(bytes, WORDS) == 0 {
+            word(bytes, index)
+        } else {
+            word(&bytes[header..], index)
+        }
+    };
     for index in 0..WORDS {
         let larger = word(accumulated, index).max(word(incoming, index));
+        let smaller = smallest(accumulated, index).min(smallest(incoming, index));
         accumulated[index * 8..][..8].copy_from_slice(&larger.to_ne_bytes());
+        accumulated[header + index * 8..][..8].copy_from_slice(&smaller.to_ne_bytes());
     }
     accumulated[WORDS * 8..][..8].copy_from_slice(&1u64.to_ne_bytes());
 }
 
 /// [`combine_bytes`] of two envelopes.
 #[cfg(test)]
-fn combine_one(incoming: &Envelope, accumulated: &mut Envelope) {
+pub(crate) fn combine_one(incoming: &Envelope, accumulated: &mut Envelope) {
     // SAFETY: an envelope is `ENVELOPE_BYTES` initialised bytes (no padding: asserted by its
     // size), and any bytes written back are an envelope.
     let (incoming, accumulated) = unsafe {
@@ -412,11 +517,52 @@ mod tests {
         let mut accumulated = envelope(words, &[1.0]);
         combine_one(&envelope(other, &[10.0]), &mut accumulated);
         assert!(!accumulated.unanimous());
-        // Once the header shows a disagreement, no later envelope is reduced into it.
+        // Once the header shows a disagreement, no later envelope is reduced into it, and
+        // the envelope holds the range of every word.
         combine_one(&envelope(words, &[100.0]), &mut accumulated);
-        let mut out = [0.0];
-        accumulated.deliver(&mut out, 0).unwrap();
-        assert_eq!(out, [1.0]);
+        let mut lower = words;
+        lower[2] = 1;
+        let mut third = envelope(lower, &[1000.0]);
+        combine_one(&accumulated, &mut third);
+        for (combined, least) in [(accumulated, 3), (third, 1)] {
+            let (smallest, largest) = combined.ranges().unwrap();
+            assert_eq!((smallest[2], largest[2]), (least, 4));
+            assert_eq!(smallest[..2], words[..2]);
+            assert_eq!(largest[3..], words[3..]);
+        }
+    }
+
+    #[test]
+    fn ranges_do_not_depend_on_the_order_of_combination() {
+        let base = [1, 2, 3, 0, 5, 0, 0];
+        let ranks: Vec<[u64; WORDS]> = (0..4u64)
+            .map(|rank| {
+                let mut words = base;
+                words[2] = [7, 3, 9, 5][rank as usize];
+                words[3] = rank % 2;
+                words
+            })
+            .collect();
+        let orders: [[usize; 4]; 3] = [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]];
+        for order in orders {
+            // A chain in this order, and a tree: (a b) (c d).
+            let mut chain = Envelope::new(ranks[order[0]]);
+            for &rank in &order[1..] {
+                combine_one(&Envelope::new(ranks[rank]), &mut chain);
+            }
+            let mut left = Envelope::new(ranks[order[0]]);
+            combine_one(&Envelope::new(ranks[order[1]]), &mut left);
+            let mut right = Envelope::new(ranks[order[2]]);
+            combine_one(&Envelope::new(ranks[order[3]]), &mut right);
+            combine_one(&left, &mut right);
+            for combined in [chain, right] {
+                let (smallest, largest) = combined.ranges().unwrap();
+                assert_eq!((smallest[2], largest[2]), (3, 9));
+                assert_eq!((smallest[3], largest[3]), (0, 1));
+                assert_eq!((smallest[4], largest[4]), (5, 5));
+            }
+        }
+        assert_eq!(Envelope::new(base).ranges(), None);
     }
 
     #[test]

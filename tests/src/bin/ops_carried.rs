@@ -7,8 +7,10 @@
 //! the result independent of the order of combination: integers that wrap (sums only for 32
 //! and 64 bits: Open MPI's vectorised 8- and 16-bit sums saturate), floats whose sums and
 //! products are exact, no NaN and no signed zero (whose `Max` and `Min` depend on the order,
-//! see the reductions chapter). The envelope's datatype is freed before `MPI_Finalize` (MPICH
-//! reports one left alive as leaked).
+//! see the reductions chapter). The nonblocking forms (`iallreduce`, `ibcast`, `igather`, ...),
+//! whose agreement carries their data the same way, give the same; so do the scans, whose ranks
+//! place their data in the agreement and reduce it up to their rank themselves. The envelope's datatype is
+//! freed before `MPI_Finalize` (MPICH reports one left alive as leaked).
 //! ranks: 1 2 3 4
 //! refuse-output: leaked
 
@@ -56,18 +58,34 @@ where
     let mut reduced_in_place = data.to_vec();
     let token = reduce_in_place(&mut reduced_in_place[..], op, root, comm, token);
     let mut reduced_into = vec![data[0]; data.len()];
-    let _token = reduce_into(data, &mut reduced_into[..], op, root, comm, token);
+    let token = reduce_into(data, &mut reduced_into[..], op, root, comm, token);
+    // The nonblocking forms, lent and handed over.
+    let (request, token) = iallreduce(data, op, comm, token);
+    let (nonblocking, token) = wait(request, token);
+    let (request, token) = iallreduce(data.to_vec(), op, comm, token);
+    let (handed_over, token) = wait(request, token);
+    let mut nonblocking_into = vec![data[0]; data.len()];
+    let (request, token) = iallreduce_into(data, &mut nonblocking_into[..], op, comm, token);
+    let (((), ()), token) = wait(request, token);
+    let (request, token) = ireduce(data, op, root, comm, token);
+    let (nonblocking_at_root, token) = wait(request, token);
+    // The scans below take the thread's token again.
+    drop(token);
     let mut results = vec![
         ("allreduce", ours),
         ("allreduce_in_place", in_place),
         ("allreduce_into", into),
+        ("iallreduce", nonblocking),
+        ("iallreduce of a Vec", handed_over),
+        ("iallreduce_into", nonblocking_into),
     ];
     if comm.rank() == root {
+        results.push(("ireduce", nonblocking_at_root.expect("the root's result")));
         results.push(("reduce", at_root.expect("the root's result")));
         results.push(("reduce_in_place", reduced_in_place));
         results.push(("reduce_into", reduced_into));
     } else {
-        assert!(at_root.is_none());
+        assert!(at_root.is_none() && nonblocking_at_root.is_none());
         assert_eq!(
             bits(&reduced_in_place),
             bits(data),
@@ -81,6 +99,65 @@ where
             bits(&theirs),
             "{form}({}) of {label} on rank {} of {}: {result:?}, MPI's own: {theirs:?}",
             O::NAME,
+            comm.rank(),
+            comm.size()
+        );
+    }
+    // The scans, at the largest count whose every rank's data the agreement carries.
+    prefixes(
+        &data[..(data.len() / comm.size()).max(1)],
+        op,
+        comm,
+        mpi,
+        label,
+    );
+}
+
+/// Scans and exscans `data` with `op` in every form on both communicators and compares the
+/// bits: carried, each rank's result is reduced by `spmd` from the ranks' data placed in the
+/// agreement.
+fn prefixes<T, O>(data: &[T], op: O, comm: &Comm, mpi: &Comm, label: &str)
+where
+    T: Element,
+    O: Reduces<T>,
+{
+    let token = spmd::token();
+    let (theirs, token) = scan(data, op, mpi, token);
+    let (theirs_exclusive, token) = exscan(data, op, mpi, token);
+    let (ours, token) = scan(data, op, comm, token);
+    let mut in_place = data.to_vec();
+    let token = scan_in_place(&mut in_place[..], op, comm, token);
+    let mut into = vec![data[0]; data.len()];
+    let token = scan_into(data, &mut into[..], op, comm, token);
+    let (request, token) = iscan(data, op, comm, token);
+    let (nonblocking, token) = wait(request, token);
+    let (request, token) = iscan(data.to_vec(), op, comm, token);
+    let (handed_over, token) = wait(request, token);
+    let (exclusive, token) = exscan(data, op, comm, token);
+    let mut exclusive_in_place = data.to_vec();
+    let token = exscan_in_place(&mut exclusive_in_place[..], op, comm, token);
+    let mut exclusive_into = vec![data[0]; data.len()];
+    let token = exscan_into(data, &mut exclusive_into[..], op, comm, token);
+    let (request, token) = iexscan(data, op, comm, token);
+    let (exclusive_nonblocking, _token) = wait(request, token);
+    let results = [
+        ("scan", ours, &theirs),
+        ("scan_in_place", in_place, &theirs),
+        ("scan_into", into, &theirs),
+        ("iscan", nonblocking, &theirs),
+        ("iscan of a Vec", handed_over, &theirs),
+        ("exscan", exclusive, &theirs_exclusive),
+        ("exscan_in_place", exclusive_in_place, &theirs_exclusive),
+        ("exscan_into", exclusive_into, &theirs_exclusive),
+        ("iexscan", exclusive_nonblocking, &theirs_exclusive),
+    ];
+    for (form, result, expected) in &results {
+        assert_eq!(
+            bits(result),
+            bits(expected),
+            "{form}({}) of {label} x{} on rank {} of {}: {result:?}, MPI's own: {expected:?}",
+            O::NAME,
+            data.len(),
             comm.rank(),
             comm.size()
         );
@@ -102,11 +179,21 @@ fn broadcast<T: Element>(make: impl Fn(usize) -> Vec<T>, comm: &Comm, label: &st
     for root in 0..comm.size() {
         let (got, next) = bcast(&mine[..], root, comm, token);
         let mut in_place = mine.clone();
-        token = bcast_in_place(&mut in_place[..], root, comm, next);
+        let next = bcast_in_place(&mut in_place[..], root, comm, next);
+        let (request, next) = ibcast(&mine[..], root, comm, next);
+        let (nonblocking, next) = wait(request, next);
+        let (request, next) = ibcast(mine.clone(), root, comm, next);
+        let (handed_over, next) = wait(request, next);
+        token = next;
         // Compared as values: a struct's padding is not data (none of these holds a NaN).
         let expected = make(root);
         assert_eq!(got, expected, "bcast of {label} from {root}");
         assert_eq!(in_place, expected, "bcast_in_place of {label} from {root}");
+        assert_eq!(nonblocking, expected, "ibcast of {label} from {root}");
+        assert_eq!(
+            handed_over, expected,
+            "ibcast of a Vec of {label} from {root}"
+        );
     }
 }
 
@@ -123,17 +210,33 @@ fn movement<T: Element>(make: impl Fn(usize, usize, usize) -> Vec<T>, block: usi
     let (all, next) = allgather(&mine[..], comm, token);
     assert_eq!(all, gathered, "allgather of {label}");
     let mut into = vec![mine[0]; size * block];
-    token = allgather_into(&mine[..], &mut into[..], comm, next);
+    let next = allgather_into(&mine[..], &mut into[..], comm, next);
     assert_eq!(into, gathered, "allgather_into of {label}");
+    let (request, next) = iallgather(&mine[..], comm, next);
+    let (all, next) = wait(request, next);
+    assert_eq!(all, gathered, "iallgather of {label}");
+    let mut into = vec![mine[0]; size * block];
+    let (request, next) = iallgather_into(&mine[..], &mut into[..], comm, next);
+    let (((), ()), next) = wait(request, next);
+    token = next;
+    assert_eq!(into, gathered, "iallgather_into of {label}");
     for root in 0..size {
         let (at_root, next) = gather(&mine[..], root, comm, token);
         let mut into = vec![mine[0]; size * block];
-        token = gather_into(&mine[..], &mut into[..], root, comm, next);
+        let next = gather_into(&mine[..], &mut into[..], root, comm, next);
+        let (request, next) = igather(&mine[..], root, comm, next);
+        let (nonblocking, next) = wait(request, next);
+        token = next;
         if rank == root {
             assert_eq!(at_root.as_deref(), Some(&gathered[..]), "gather of {label}");
             assert_eq!(into, gathered, "gather_into of {label}");
+            assert_eq!(
+                nonblocking.as_deref(),
+                Some(&gathered[..]),
+                "igather of {label}"
+            );
         } else {
-            assert!(at_root.is_none());
+            assert!(at_root.is_none() && nonblocking.is_none());
             assert_eq!(
                 into,
                 vec![mine[0]; size * block],
@@ -144,11 +247,28 @@ fn movement<T: Element>(make: impl Fn(usize, usize, usize) -> Vec<T>, block: usi
         let blocks: Vec<T> = (0..size).flat_map(|s| make(root, s, block)).collect();
         let (got, next) = scatter(&blocks[..], root, comm, token);
         let mut into = vec![blocks[0]; block];
-        token = scatter_into(&blocks[..], &mut into[..], root, comm, next);
+        let next = scatter_into(&blocks[..], &mut into[..], root, comm, next);
+        let (request, next) = iscatter(&blocks[..], root, comm, next);
+        let (nonblocking, next) = wait(request, next);
+        let mut nonblocking_into = vec![blocks[0]; block];
+        let (request, next) =
+            iscatter_into(&blocks[..], &mut nonblocking_into[..], root, comm, next);
+        let (((), ()), next) = wait(request, next);
+        token = next;
         assert_eq!(
             got,
             make(root, rank, block),
             "scatter of {label} from {root}"
+        );
+        assert_eq!(
+            nonblocking,
+            make(root, rank, block),
+            "iscatter of {label} from {root}"
+        );
+        assert_eq!(
+            nonblocking_into,
+            make(root, rank, block),
+            "iscatter_into of {label} from {root}"
         );
         assert_eq!(
             into,
@@ -162,8 +282,15 @@ fn movement<T: Element>(make: impl Fn(usize, usize, usize) -> Vec<T>, block: usi
     let (got, next) = alltoall(&outgoing[..], comm, token);
     assert_eq!(got, incoming, "alltoall of {label}");
     let mut into = vec![outgoing[0]; size * block];
-    let _token = alltoall_into(&outgoing[..], &mut into[..], comm, next);
+    let next = alltoall_into(&outgoing[..], &mut into[..], comm, next);
     assert_eq!(into, incoming, "alltoall_into of {label}");
+    let (request, next) = ialltoall(&outgoing[..], comm, next);
+    let (got, next) = wait(request, next);
+    assert_eq!(got, incoming, "ialltoall of {label}");
+    let mut into = vec![outgoing[0]; size * block];
+    let (request, next) = ialltoall_into(&outgoing[..], &mut into[..], comm, next);
+    let (((), ()), _token) = wait(request, next);
+    assert_eq!(into, incoming, "ialltoall_into of {label}");
 }
 
 macro_rules! integers {
@@ -321,7 +448,7 @@ fn main() {
             &comm,
         );
         movement(
-            |r, s, n| (0..n).map(|i| (r + s + i) % 2 == 1).collect(),
+            |r, s, n| (0..n).map(|i| (r + 2 * s + i) % 3 == 1).collect(),
             block,
             &comm,
         );

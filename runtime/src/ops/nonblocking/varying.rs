@@ -146,10 +146,9 @@ where
     issue_collective(
         call,
         token,
-        Payload::of::<S::Elem>(len),
-        peer,
+        (Payload::of::<S::Elem>(len), peer),
         what,
-        start,
+        (start, None),
         move |done, call, origin| {
             let done = completed(done, call, origin, None);
             let back = if written {
@@ -193,10 +192,9 @@ where
     issue_collective(
         call,
         token,
-        payload,
-        peer,
+        (payload, peer),
         what,
-        start,
+        (start, None),
         move |done, call, origin| {
             let data = completed(done, call, origin, None).recv.into_vec();
             make(data, &counts.borrow())
