@@ -8,7 +8,9 @@
 //! write). So no block size is taken from the caller alone:
 //! - the forms without counts to receive (`gatherv`, `allgatherv`, `scatterv`, `alltoallv`)
 //!   exchange the senders' counts first, on the communicator's private duplicate, and receive
-//!   exactly those;
+//!   exactly those: inside the agreement itself when they fit its payload (16 counts: a gather's
+//!   or scatter's on up to 16 ranks, an all-to-all's on up to 4, [`Call::agree_counts`]), in
+//!   a collective of their own after it otherwise;
 //! - the `_into` forms, which take the receive counts, exchange the senders' counts in the same
 //!   way and compare: a rank whose counts differ from what is sent to it fails before any data
 //!   moves (and ends the job), so the ranks that go on receive only what they have room for.
@@ -26,8 +28,10 @@ use crate::call::{Call, Reporter};
 use crate::check::Collective;
 use crate::comm::Comm;
 use crate::element::{Element, Reduces};
+use crate::guard::{Mine, Take};
 use crate::ident::{Payload, Peer};
 use crate::sys;
+use crate::sys::fused::Carry;
 use crate::token::Token;
 
 /// Blocks of different lengths laid end to end in one `Vec`: what the v-collectives return,
@@ -305,6 +309,92 @@ impl Call<'_> {
     }
 }
 
+/// How an agreement ended that may have carried a v-collective's counts
+/// ([`Call::agree_counts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counting {
+    /// The ranks agreed, and the counts came with the agreement.
+    Carried,
+    /// The ranks agreed (every rank entered the collective); the counts are still to be
+    /// exchanged.
+    Pending,
+    /// No agreement: a communicator made by the `unsafe` `Comm::without_agreement`.
+    Unagreed,
+}
+
+/// What a rank takes from the counts an agreement carried, in slots (one count each).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CountsTaken {
+    /// Nothing (a gather off the root).
+    Nothing,
+    /// As many counts as asked for, from this slot on.
+    From(usize),
+    /// Slot `index` of each row of `count` slots: what every rank sends this one (an
+    /// all-to-all).
+    Column { index: usize, count: usize },
+}
+
+/// The most counts an agreement carries: the payload holds them as `u32`s.
+const CARRIED_COUNTS: usize = sys::fused::PAYLOAD_BYTES / 4;
+
+impl Call<'_> {
+    /// The agreement on a v-collective `what`, carrying its counts when they fit the payload
+    /// (`slots` counts in all, as `u32`s, each rank putting `mine` from slot `at` on): the
+    /// counts this rank takes (`taken`) are then in `out` (as many as it holds), and the
+    /// exchange of counts after the agreement is saved. Otherwise only the agreement ran.
+    ///
+    /// Every count here is at most `c_int::MAX` (the ops check their buffers' lengths and
+    /// the sums of their counts first), so a `u32` holds it.
+    pub(crate) fn agree_counts(
+        &self,
+        what: Collective,
+        slots: usize,
+        mine: Option<(&[usize], usize)>,
+        taken: CountsTaken,
+        out: &mut [u64],
+    ) -> Counting {
+        let agreed = if self.comm.check_raw().is_some() || self.comm.agrees() {
+            Counting::Pending
+        } else {
+            Counting::Unagreed
+        };
+        let (given, at) = mine.unwrap_or((&[], 0));
+        if slots > CARRIED_COUNTS || given.len() > CARRIED_COUNTS || out.len() > CARRIED_COUNTS {
+            self.agree(what);
+            return agreed;
+        }
+        let mut put = [0u32; CARRIED_COUNTS];
+        for (slot, &count) in put.iter_mut().zip(given) {
+            *slot = u32::try_from(count).expect("a count of at most `c_int::MAX` elements");
+        }
+        let put = &put[..given.len()];
+        let mut carried = [0u32; CARRIED_COUNTS];
+        let got = &mut carried[..out.len()];
+        let take = match taken {
+            CountsTaken::Nothing => Take::Nothing,
+            CountsTaken::From(from) => Take::From(got, from),
+            CountsTaken::Column { index, count } => Take::Column {
+                out: got,
+                block: 1,
+                index,
+                count,
+            },
+        };
+        let mine = if given.is_empty() {
+            Mine::Nothing
+        } else {
+            Mine::At(put, at)
+        };
+        if !self.agree_carrying(what, Carry::Place, slots, mine, take) {
+            return agreed;
+        }
+        for (out, &count) in out.iter_mut().zip(&carried[..]) {
+            *out = u64::from(count);
+        }
+        Counting::Carried
+    }
+}
+
 /// What the ranks of a v-collective agree on: the op, its element type and root; the counts
 /// vary from rank to rank, and are exchanged after.
 pub(crate) fn varying(elem: &'static str, root: Option<c_int>) -> Collective {
@@ -334,10 +424,18 @@ where
     let root = call.rank_arg("root", root);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(varying(B::Elem::NAME, Some(root)));
     let at_root = comm.rank() == root as usize;
     let mut all = vec![0u64; if at_root { comm.size() } else { 0 }];
-    call.gather_count(len, root, &mut all);
+    let taken = if at_root {
+        CountsTaken::From(0)
+    } else {
+        CountsTaken::Nothing
+    };
+    let what = varying(B::Elem::NAME, Some(root));
+    let mine = Some((&[len][..], comm.rank()));
+    if call.agree_counts(what, comm.size(), mine, taken, &mut all) != Counting::Carried {
+        call.gather_count(len, root, &mut all);
+    }
     let counts = at_root.then(|| to_usizes(&all));
     let result = buf.with_elements(|input| match counts {
         Some(counts) => {
@@ -394,14 +492,23 @@ where
             "the receive buffer",
         );
     }
-    if call.agree(varying(S::Elem::NAME, Some(root))) {
-        scratch(if at_root { comm.size() } else { 0 }, |sent| {
-            call.gather_count(len, root, sent);
-            if at_root {
-                call.same_counts(recvcounts, sent, "recvcounts");
-            }
-        });
-    }
+    let what = varying(S::Elem::NAME, Some(root));
+    let taken = if at_root {
+        CountsTaken::From(0)
+    } else {
+        CountsTaken::Nothing
+    };
+    scratch(if at_root { comm.size() } else { 0 }, |sent| {
+        let mine = Some((&[len][..], comm.rank()));
+        match call.agree_counts(what, comm.size(), mine, taken, sent) {
+            Counting::Carried => {}
+            Counting::Pending => call.gather_count(len, root, sent),
+            Counting::Unagreed => return,
+        }
+        if at_root {
+            call.same_counts(recvcounts, sent, "recvcounts");
+        }
+    });
     sendbuf.with_elements(|input| {
         if at_root {
             recvbuf.with_elements_out(
@@ -434,9 +541,14 @@ where
     let call = Call::new("allgatherv", comm, &token);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    call.agree(varying(B::Elem::NAME, None));
     let mut all = vec![0u64; comm.size()];
-    call.allgather_count(len, &mut all);
+    let what = varying(B::Elem::NAME, None);
+    let mine = Some((&[len][..], comm.rank()));
+    if call.agree_counts(what, comm.size(), mine, CountsTaken::From(0), &mut all)
+        != Counting::Carried
+    {
+        call.allgather_count(len, &mut all);
+    }
     let counts = to_usizes(&all);
     let total = counts.iter().sum();
     call.count_arg("the gathered result", total);
@@ -472,12 +584,16 @@ where
         recvbuf.element_count(),
         "the receive buffer",
     );
-    if call.agree(varying(S::Elem::NAME, None)) {
-        scratch(comm.size(), |sent| {
-            call.allgather_count(len, sent);
-            call.same_counts(recvcounts, sent, "recvcounts");
-        });
-    }
+    let what = varying(S::Elem::NAME, None);
+    scratch(comm.size(), |sent| {
+        let mine = Some((&[len][..], comm.rank()));
+        match call.agree_counts(what, comm.size(), mine, CountsTaken::From(0), sent) {
+            Counting::Carried => {}
+            Counting::Pending => call.allgather_count(len, sent),
+            Counting::Unagreed => return,
+        }
+        call.same_counts(recvcounts, sent, "recvcounts");
+    });
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
             |out| call.mpi(sys::allgatherv(comm.raw(), input, out, recvcounts)),
@@ -514,8 +630,14 @@ where
             "the send buffer",
         );
     }
-    call.agree(varying(B::Elem::NAME, Some(root)));
-    let len = call.scatter_count(sendcounts, root);
+    let what = varying(B::Elem::NAME, Some(root));
+    let mine = at_root.then_some((sendcounts, 0));
+    let taken = CountsTaken::From(comm.rank());
+    let mut carried = [0u64];
+    let len = match call.agree_counts(what, comm.size(), mine, taken, &mut carried) {
+        Counting::Carried => carried[0] as usize,
+        Counting::Pending | Counting::Unagreed => call.scatter_count(sendcounts, root),
+    };
     let mut data = zeroed(len);
     if at_root {
         sendbuf.with_elements(|input| {
@@ -566,18 +688,26 @@ where
     }
     let len = recvbuf.element_count();
     call.count_arg("the receive buffer", len);
-    if call.agree(varying(S::Elem::NAME, Some(root))) {
-        let sent = call.scatter_count(sendcounts, root);
-        if sent != len {
-            call.fail(
-                format!(
-                    "no data moved: the root (rank {root}) sends this rank {sent} elements, but \
+    let what = varying(S::Elem::NAME, Some(root));
+    let mine = at_root.then_some((sendcounts, 0));
+    let taken = CountsTaken::From(comm.rank());
+    let mut carried = [0u64];
+    let sent = match call.agree_counts(what, comm.size(), mine, taken, &mut carried) {
+        Counting::Carried => Some(carried[0] as usize),
+        Counting::Pending => Some(call.scatter_count(sendcounts, root)),
+        Counting::Unagreed => None,
+    };
+    if let Some(sent) = sent
+        && sent != len
+    {
+        call.fail(
+            format!(
+                "no data moved: the root (rank {root}) sends this rank {sent} elements, but \
                      the receive buffer has {len}"
-                ),
-                "give `scatterv_into` a receive buffer as long as this rank's block of the \
+            ),
+            "give `scatterv_into` a receive buffer as long as this rank's block of the \
                  root's `sendcounts`, or call `scatterv`, which allocates it",
-            );
-        }
+        );
     }
     recvbuf.with_elements_out(
         |out| {
@@ -623,9 +753,18 @@ where
         sendbuf.element_count(),
         "the send buffer",
     );
-    call.agree(varying(B::Elem::NAME, None));
-    let mut received = vec![0u64; comm.size()];
-    call.exchange_counts(sendcounts, &mut received);
+    let (rank, size) = (comm.rank(), comm.size());
+    let mut received = vec![0u64; size];
+    let what = varying(B::Elem::NAME, None);
+    let mine = Some((sendcounts, rank * size));
+    let column = CountsTaken::Column {
+        index: rank,
+        count: size,
+    };
+    let slots = size.saturating_mul(size);
+    if call.agree_counts(what, slots, mine, column, &mut received) != Counting::Carried {
+        call.exchange_counts(sendcounts, &mut received);
+    }
     let counts = to_usizes(&received);
     let total = counts
         .iter()
@@ -677,12 +816,21 @@ where
         recvbuf.element_count(),
         "the receive buffer",
     );
-    if call.agree(varying(S::Elem::NAME, None)) {
-        scratch(comm.size(), |sent| {
-            call.exchange_counts(sendcounts, sent);
-            call.same_counts(recvcounts, sent, "recvcounts");
-        });
-    }
+    let (rank, size) = (comm.rank(), comm.size());
+    let what = varying(S::Elem::NAME, None);
+    scratch(size, |sent| {
+        let mine = Some((sendcounts, rank * size));
+        let column = CountsTaken::Column {
+            index: rank,
+            count: size,
+        };
+        match call.agree_counts(what, size.saturating_mul(size), mine, column, sent) {
+            Counting::Carried => {}
+            Counting::Pending => call.exchange_counts(sendcounts, sent),
+            Counting::Unagreed => return,
+        }
+        call.same_counts(recvcounts, sent, "recvcounts");
+    });
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
             |out| {
