@@ -30,7 +30,9 @@ mod matching;
 mod single;
 mod varying;
 
-pub(crate) use agreement::{Gated, Start, Taking, carried, staged, start_now, starter};
+pub(crate) use agreement::{
+    CARRIED_COUNTS, Gated, Start, Taking, carried, staged, staged_carried, start_now, starter,
+};
 pub(crate) use flight::{
     Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, igather, ireduce,
     ireduce_scatter_block, iscan, iscatter,

@@ -334,9 +334,6 @@ pub(crate) enum CountsTaken {
     Column { index: usize, count: usize },
 }
 
-/// The most counts an agreement carries: the payload holds them as `u32`s.
-const CARRIED_COUNTS: usize = sys::fused::PAYLOAD_BYTES / 4;
-
 impl Call<'_> {
     /// The agreement on a v-collective `what`, carrying its counts when they fit the payload
     /// (`slots` counts in all, as `u32`s, each rank putting `mine` from slot `at` on): the
@@ -359,16 +356,19 @@ impl Call<'_> {
             Counting::Unagreed
         };
         let (given, at) = mine.unwrap_or((&[], 0));
-        if slots > CARRIED_COUNTS || given.len() > CARRIED_COUNTS || out.len() > CARRIED_COUNTS {
+        if slots > sys::CARRIED_COUNTS
+            || given.len() > sys::CARRIED_COUNTS
+            || out.len() > sys::CARRIED_COUNTS
+        {
             self.agree(what);
             return agreed;
         }
-        let mut put = [0u32; CARRIED_COUNTS];
+        let mut put = [0u32; sys::CARRIED_COUNTS];
         for (slot, &count) in put.iter_mut().zip(given) {
             *slot = u32::try_from(count).expect("a count of at most `c_int::MAX` elements");
         }
         let put = &put[..given.len()];
-        let mut carried = [0u32; CARRIED_COUNTS];
+        let mut carried = [0u32; sys::CARRIED_COUNTS];
         let got = &mut carried[..out.len()];
         let take = match taken {
             CountsTaken::Nothing => Take::Nothing,

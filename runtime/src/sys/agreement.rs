@@ -99,11 +99,17 @@ where
     }
 }
 
-/// A [`Starter`] of an exchange of counts (`exchange`), then of the data (`then`).
+/// A [`Starter`] of an exchange of counts (`exchange`), then of the data (`then`); or, when
+/// the agreement carried the counts (`carried`: where this rank's lie in the payload, as
+/// `u32`s, and how many), of the data at once.
 struct Staged<E, T> {
     exchange: Option<E>,
     then: Option<T>,
+    carried: Option<(Taking, usize)>,
 }
+
+/// The most counts an agreement's payload carries, as `u32`s.
+pub(crate) const CARRIED_COUNTS: usize = fused::PAYLOAD_BYTES / 4;
 
 impl<S, R, E, T> Starter<S, R> for Staged<E, T>
 where
@@ -112,8 +118,19 @@ where
     E: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, u64, u64>>,
     T: for<'c> FnOnce(RawComm<'c>, &[u64]) -> SysResult<InFlight<'c, S, R>> + 'static,
 {
-    fn start<'c>(&mut self, comm: RawComm<'c>, _: &Envelope) -> SysResult<Begun<'c, S, R>> {
+    fn start<'c>(&mut self, comm: RawComm<'c>, agreed: &Envelope) -> SysResult<Begun<'c, S, R>> {
         let exchange = self.exchange.take().expect("a collective is started once");
+        if let Some((taking, len)) = self.carried {
+            drop(exchange);
+            let then = self.then.take().expect("a collective is started once");
+            let mut carried = [0u32; CARRIED_COUNTS];
+            taking.deliver(agreed, &mut carried[..len])?;
+            let mut counts = [0u64; CARRIED_COUNTS];
+            for (count, &slot) in counts.iter_mut().zip(&carried[..len]) {
+                *count = u64::from(slot);
+            }
+            return then(comm, &counts[..len]).map(Begun::Data);
+        }
         let counts = exchange(comm)?;
         let then: Box<dyn Then<S, R>> = recycle::boxed(self.then.take());
         Ok(Begun::Counting(counts, then))
@@ -132,6 +149,32 @@ where
     recycle::boxed(Staged {
         exchange: Some(exchange),
         then: Some(then),
+        carried: None,
+    })
+}
+
+/// [`staged`], for a v-collective whose agreement carries its counts (see `Call::carrying`):
+/// this rank's `len` counts lie in the agreed payload as `taking` says, and the data starts
+/// from them as soon as the ranks agreed, `exchange` never called.
+///
+/// # Panics
+/// If `len` is more than [`CARRIED_COUNTS`].
+pub(crate) fn staged_carried<S, R, E, T>(
+    exchange: E,
+    then: T,
+    (taking, len): (Taking, usize),
+) -> Start<S, R>
+where
+    S: Element,
+    R: Element,
+    E: for<'c> FnOnce(RawComm<'c>) -> SysResult<InFlight<'c, u64, u64>> + 'static,
+    T: for<'c> FnOnce(RawComm<'c>, &[u64]) -> SysResult<InFlight<'c, S, R>> + 'static,
+{
+    assert!(len <= CARRIED_COUNTS, "{len} counts carried");
+    recycle::boxed(Staged {
+        exchange: Some(exchange),
+        then: Some(then),
+        carried: Some((taking, len)),
     })
 }
 

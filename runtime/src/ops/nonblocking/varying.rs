@@ -8,8 +8,9 @@
 //! nonblocking ones do the same in stages, none of which blocks the issue: the ranks' agreement
 //! (the nonblocking one of every collective, `sys::agreement`), then the exchange of counts, a
 //! nonblocking collective of the communicator itself (`MPI_Igather`, `MPI_Iallgather`,
-//! `MPI_Iscatter` or `MPI_Ialltoall` of one count per rank), then the data, each started once
-//! the one before completed, wherever the program lets spmd advance (a `test`, a `wait`, another
+//! `MPI_Iscatter` or `MPI_Ialltoall` of one count per rank; saved when the counts fit the
+//! agreement's payload, which then carries them: [`carried_counts`]), then the data, each
+//! started once the one before completed, wherever the program lets spmd advance (a `test`, a `wait`, another
 //! op). The collective stays in the thread's list of waiting collectives until its data
 //! started, so the later collectives of the communicator start after it on every rank, in the
 //! same order. The `_into` forms compare the counts received with those they were given when
@@ -36,7 +37,10 @@ use crate::element::Element;
 use crate::ident::{Payload, Peer};
 use crate::ops::handed::{ResultBuf, SendBuf};
 use crate::ops::varying::{Parts, to_usizes, varying};
-use crate::sys::{self, Blocks, InFlight, Memory, RawComm, Start, SysResult};
+use crate::sys::fused::{Carry, Envelope};
+use crate::sys::{
+    self, Blocks, CARRIED_COUNTS, InFlight, Memory, RawComm, Start, SysResult, Taking,
+};
 use crate::token::Token;
 
 use super::{Request, completed, issue_collective};
@@ -57,6 +61,37 @@ fn count_words(counts: &[usize]) -> Memory<u64> {
 /// Room for `len` counts an exchange receives, in memory of the call site's cache.
 fn count_room(len: usize) -> Memory<u64> {
     Staged::<u64>::for_output(len).into()
+}
+
+/// The memory of an exchange of counts: the counts sent, room for those received.
+type CountBuffers = Option<(Memory<u64>, Memory<u64>)>;
+
+/// Where this rank's counts lie in an agreement that carries them, and how many it takes.
+type CarriedCounts = (Taking, usize);
+
+/// The envelope whose agreement carries a v-collective's counts (`slots` in all, as `u32`s,
+/// this rank putting `mine` from slot `at` on), and where the `len` counts this rank takes lie
+/// (`taking`), when they fit the payload and the communicator agrees through it (see
+/// `Call::carrying`): the exchange of counts after the agreement is then saved. Every count
+/// here is at most `c_int::MAX` (the ops check their buffers and the sums of their counts
+/// first), so a `u32` holds it.
+fn carried_counts(
+    call: &Call<'_>,
+    what: &Collective,
+    (slots, mine, at): (usize, &[usize], usize),
+    taking: Taking,
+    len: usize,
+) -> Option<(Envelope, CarriedCounts)> {
+    if slots > CARRIED_COUNTS || mine.len() > CARRIED_COUNTS || len > CARRIED_COUNTS {
+        return None;
+    }
+    let mut put = [0u32; CARRIED_COUNTS];
+    for (slot, &count) in put.iter_mut().zip(mine) {
+        *slot = u32::try_from(count).expect("a count of at most `c_int::MAX` elements");
+    }
+    let given = (!mine.is_empty()).then_some((&put[..mine.len()], at));
+    let envelope = call.carrying(what, Carry::Place, slots, given)?;
+    Some((envelope, (taking, len)))
 }
 
 /// Calls `f` with `words` as `usize`s (on the stack for up to 128 of them).
@@ -92,9 +127,10 @@ fn checked_counts<T>(
 /// The [`Start`] of a v-collective's data that waits for the counts `exchange` exchanges (on
 /// the communicator itself) in `buffers` (the counts sent, room for those received); without
 /// them, `data` starts at once with no counts (the `_into` forms on a communicator made by
-/// `Comm::without_agreement`, whose counts are the caller's word: see [`count_buffers`]).
+/// `Comm::without_agreement`, whose counts are the caller's word: see [`count_buffers`]);
+/// with `carried`, the counts come with the agreement and `exchange` is not called.
 fn after_counts<S, R, E, D>(
-    buffers: Option<(Memory<u64>, Memory<u64>)>,
+    (buffers, carried): (CountBuffers, Option<CarriedCounts>),
     exchange: E,
     data: D,
 ) -> Start<S, R>
@@ -105,11 +141,16 @@ where
         + 'static,
     D: for<'c> FnOnce(RawComm<'c>, Option<&[u64]>) -> SysResult<InFlight<'c, S, R>> + 'static,
 {
-    match buffers {
-        None => sys::starter(move |comm: RawComm<'_>| data(comm, None)),
-        Some((words, room)) => sys::staged(
+    match (buffers, carried) {
+        (None, _) => sys::starter(move |comm: RawComm<'_>| data(comm, None)),
+        (Some((words, room)), None) => sys::staged(
             move |comm: RawComm<'_>| exchange(comm, words, room),
             move |comm: RawComm<'_>, counts: &[u64]| data(comm, Some(counts)),
+        ),
+        (Some((words, room)), Some(carried)) => sys::staged_carried(
+            move |comm: RawComm<'_>| exchange(comm, words, room),
+            move |comm: RawComm<'_>, counts: &[u64]| data(comm, Some(counts)),
+            carried,
         ),
     }
 }
@@ -118,7 +159,7 @@ where
 /// (`words`) and room for the `room` it receives, from the call site's cache, taken now, at the
 /// issue. None when the form starts its data at its issue with the counts it was given (no
 /// agreement, no check mode: the caller vouches for them).
-fn count_buffers(comm: &Comm, words: &[usize], room: usize) -> Option<(Memory<u64>, Memory<u64>)> {
+fn count_buffers(comm: &Comm, words: &[usize], room: usize) -> CountBuffers {
     let trusted = !comm.agrees() && !comm.is_checked();
     (!trusted).then(|| (count_words(words), count_room(room)))
 }
@@ -134,7 +175,7 @@ fn issue_into<'a, S, R>(
     token: Token,
     (len, peer, what): (usize, Peer, Collective),
     (sendbuf, recvbuf): (S, R),
-    written: bool,
+    (written, envelope): (bool, Option<Envelope>),
     start: impl FnOnce(Memory<S::Elem>, Memory<S::Elem>) -> Start<S::Elem, S::Elem>,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
@@ -148,7 +189,7 @@ where
         token,
         (Payload::of::<S::Elem>(len), peer),
         what,
-        (start, None),
+        (start, envelope),
         move |done, call, origin| {
             let done = completed(done, call, origin, None);
             let back = if written {
@@ -161,16 +202,28 @@ where
     )
 }
 
+/// `start`, as what starts a v-collective's data from its counts, for any communicator's
+/// lifetime (a closure bound to a variable gets no such signature of itself).
+fn data_from_counts<S, R, F>(start: F) -> F
+where
+    S: Element,
+    R: Element,
+    F: for<'c> FnOnce(RawComm<'c>, &[u64]) -> SysResult<InFlight<'c, S, R>>,
+{
+    start
+}
+
 /// Issues an allocating v-collective (`igatherv`, `iallgatherv`, `ialltoallv`): once
-/// `exchange` exchanged the counts, `data` starts its data from them (its result allocated
-/// then) and keeps the counts its result is cut by, which `make` gets with the completed data.
+/// `exchange` exchanged the counts (or the agreement carried them, from `carried`'s envelope),
+/// `data` starts its data from them (its result allocated then) and keeps the counts its
+/// result is cut by, which `make` gets with the completed data.
 #[allow(clippy::too_many_arguments)]
 fn issue_allocating<'a, E, T, X, D, F>(
     call: Call<'a>,
     token: Token,
     (payload, peer, what): (Payload, Peer, Collective),
-    exchange: X,
-    data: D,
+    carried: Option<(Envelope, CarriedCounts)>,
+    (exchange, data): (X, D),
     make: F,
 ) -> (Request<'a, T>, Token)
 where
@@ -184,17 +237,21 @@ where
     let reporter = call.reporter();
     let counts = Rc::new(RefCell::new(Vec::new()));
     let kept = Rc::clone(&counts);
-    let start = sys::staged(exchange, move |comm: RawComm<'_>, words: &[u64]| {
+    let then = data_from_counts(move |comm: RawComm<'_>, words: &[u64]| {
         let (flight, counts) = data(comm, words, reporter);
         *kept.borrow_mut() = counts;
         flight
     });
+    let (start, envelope) = match carried {
+        Some((envelope, carried)) => (sys::staged_carried(exchange, then, carried), Some(envelope)),
+        None => (sys::staged(exchange, then), None),
+    };
     issue_collective(
         call,
         token,
         (payload, peer),
         what,
-        (start, None),
+        (start, envelope),
         move |done, call, origin| {
             let data = completed(done, call, origin, None).recv.into_vec();
             make(data, &counts.borrow())
@@ -232,22 +289,25 @@ where
         count_room(if at_root { comm.size() } else { 0 }),
     );
     let send = buf.into_memory();
+    let what = varying(B::Elem::NAME, Some(root));
+    let (rank, size) = (comm.rank(), comm.size());
+    let taken = if at_root { size } else { 0 };
+    let carried = carried_counts(&call, &what, (size, &[len], rank), Taking::From(0), taken);
     issue_allocating(
         call,
         token,
+        (Payload::of::<B::Elem>(len), Peer::Root(root), what),
+        carried,
         (
-            Payload::of::<B::Elem>(len),
-            Peer::Root(root),
-            varying(B::Elem::NAME, Some(root)),
+            move |comm| sys::igather(comm, mine, room, root),
+            move |comm, words: &[u64], reporter: Reporter| {
+                let counts = to_usizes(words);
+                let total = counts.iter().sum();
+                reporter.count_arg("the gathered result", total);
+                let recv = zeroed(total).into();
+                (sys::igatherv(comm, send, recv, &counts, root), counts)
+            },
         ),
-        move |comm| sys::igather(comm, mine, room, root),
-        move |comm, words, reporter| {
-            let counts = to_usizes(words);
-            let total = counts.iter().sum();
-            reporter.count_arg("the gathered result", total);
-            let recv = zeroed(total).into();
-            (sys::igatherv(comm, send, recv, &counts, root), counts)
-        },
         move |data, counts| at_root.then(|| Parts::from_counts(data, counts)),
     )
 }
@@ -294,16 +354,19 @@ where
     let room = if at_root { comm.size() } else { 0 };
     let buffers = count_buffers(comm, &[len], room);
     let reporter = call.reporter();
+    let what = varying(S::Elem::NAME, Some(root));
+    let mine = (comm.size(), &[len][..], comm.rank());
+    let (envelope, carried) = carried_counts(&call, &what, mine, Taking::From(0), room).unzip();
     issue_into(
         call,
         token,
-        (len, Peer::Root(root), varying(S::Elem::NAME, Some(root))),
+        (len, Peer::Root(root), what),
         (sendbuf, recvbuf),
-        at_root,
+        (at_root, envelope),
         // Off the root MPI does not use the receive buffer: a `Vec` comes back as it was.
         move |send, recv| {
             after_counts(
-                buffers,
+                (buffers, carried),
                 move |comm, mine, room| sys::igather(comm, mine, room, root),
                 move |comm, sent| {
                     let sent = sent.filter(|_| at_root);
@@ -339,22 +402,24 @@ where
     call.count_arg("the buffer", len);
     let (mine, room) = (count_words(&[len]), count_room(comm.size()));
     let send = buf.into_memory();
+    let what = varying(B::Elem::NAME, None);
+    let (rank, size) = (comm.rank(), comm.size());
+    let carried = carried_counts(&call, &what, (size, &[len], rank), Taking::From(0), size);
     issue_allocating(
         call,
         token,
+        (Payload::of::<B::Elem>(len), Peer::None, what),
+        carried,
         (
-            Payload::of::<B::Elem>(len),
-            Peer::None,
-            varying(B::Elem::NAME, None),
+            move |comm| sys::iblocks(comm, Blocks::Allgather, mine, room, 1),
+            move |comm, words: &[u64], reporter: Reporter| {
+                let counts = to_usizes(words);
+                let total = counts.iter().sum();
+                reporter.count_arg("the gathered result", total);
+                let recv = zeroed(total).into();
+                (sys::iallgatherv(comm, send, recv, &counts), counts)
+            },
         ),
-        move |comm| sys::iblocks(comm, Blocks::Allgather, mine, room, 1),
-        move |comm, words, reporter| {
-            let counts = to_usizes(words);
-            let total = counts.iter().sum();
-            reporter.count_arg("the gathered result", total);
-            let recv = zeroed(total).into();
-            (sys::iallgatherv(comm, send, recv, &counts), counts)
-        },
         Parts::from_counts,
     )
 }
@@ -394,15 +459,19 @@ where
     let given = count_words(recvcounts);
     let buffers = count_buffers(comm, &[len], comm.size());
     let reporter = call.reporter();
+    let what = varying(S::Elem::NAME, None);
+    let (rank, size) = (comm.rank(), comm.size());
+    let mine = (size, &[len][..], rank);
+    let (envelope, carried) = carried_counts(&call, &what, mine, Taking::From(0), size).unzip();
     issue_into(
         call,
         token,
-        (len, Peer::None, varying(S::Elem::NAME, None)),
+        (len, Peer::None, what),
         (sendbuf, recvbuf),
-        true,
+        (true, envelope),
         move |send, recv| {
             after_counts(
-                buffers,
+                (buffers, carried),
                 move |comm, mine, room| sys::iblocks(comm, Blocks::Allgather, mine, room, 1),
                 move |comm, sent| {
                     checked_counts(&given, sent, &reporter, |recvcounts| {
@@ -458,24 +527,27 @@ where
     } else {
         Memory::default()
     };
+    let what = varying(B::Elem::NAME, Some(root));
+    let root_counts = if at_root { sendcounts } else { &[] };
+    let mine = (comm.size(), root_counts, 0);
+    let carried = carried_counts(&call, &what, mine, Taking::From(comm.rank()), 1);
     issue_allocating(
         call,
         token,
+        (Payload::of::<B::Elem>(total), Peer::Root(root), what),
+        carried,
         (
-            Payload::of::<B::Elem>(total),
-            Peer::Root(root),
-            varying(B::Elem::NAME, Some(root)),
+            move |comm| sys::iscatter(comm, words, room, root),
+            move |comm, mine: &[u64], reporter: Reporter| {
+                let len = mine[0] as usize;
+                reporter.count_arg("this rank's block", len);
+                let recv = zeroed(len).into();
+                let flight = with_usizes(&given, |counts| {
+                    sys::iscatterv(comm, send, counts, recv, root)
+                });
+                (flight, Vec::new())
+            },
         ),
-        move |comm| sys::iscatter(comm, words, room, root),
-        move |comm, mine, reporter| {
-            let len = mine[0] as usize;
-            reporter.count_arg("this rank's block", len);
-            let recv = zeroed(len).into();
-            let flight = with_usizes(&given, |counts| {
-                sys::iscatterv(comm, send, counts, recv, root)
-            });
-            (flight, Vec::new())
-        },
         |data, _| data,
     )
 }
@@ -521,16 +593,20 @@ where
     let given = count_words(root_counts);
     let buffers = count_buffers(comm, root_counts, 1);
     let reporter = call.reporter();
+    let what = varying(S::Elem::NAME, Some(root));
+    let mine = (comm.size(), root_counts, 0);
+    let from = Taking::From(comm.rank());
+    let (envelope, carried) = carried_counts(&call, &what, mine, from, 1).unzip();
     issue_into(
         call,
         token,
-        (len, Peer::Root(root), varying(S::Elem::NAME, Some(root))),
+        (len, Peer::Root(root), what),
         (sendbuf, recvbuf),
-        true,
+        (true, envelope),
         // Off the root MPI does not use the send buffer: a `Vec` comes back as it was.
         move |send, recv| {
             after_counts(
-                buffers,
+                (buffers, carried),
                 move |comm, words, room| sys::iscatter(comm, words, room, root),
                 move |comm, sent| {
                     if let Some(&[sent]) = sent
@@ -583,28 +659,36 @@ where
     let (words, room) = (count_words(sendcounts), count_room(comm.size()));
     let given = count_words(sendcounts);
     let send = sendbuf.into_memory();
+    let what = varying(B::Elem::NAME, None);
+    let (rank, size) = (comm.rank(), comm.size());
+    let mine = (size.saturating_mul(size), sendcounts, rank * size);
+    let column = Taking::Column {
+        block: 1,
+        index: rank,
+        count: size,
+    };
+    let carried = carried_counts(&call, &what, mine, column, size);
     issue_allocating(
         call,
         token,
+        (Payload::of::<B::Elem>(len), Peer::None, what),
+        carried,
         (
-            Payload::of::<B::Elem>(len),
-            Peer::None,
-            varying(B::Elem::NAME, None),
+            move |comm| sys::iblocks(comm, Blocks::Alltoall, words, room, 1),
+            move |comm, received: &[u64], reporter: Reporter| {
+                let counts = to_usizes(received);
+                let total = counts
+                    .iter()
+                    .try_fold(0usize, |total, &count| total.checked_add(count))
+                    .unwrap_or(usize::MAX);
+                reporter.count_arg("the received blocks", total);
+                let recv = zeroed(total).into();
+                let flight = with_usizes(&given, |sendcounts| {
+                    sys::ialltoallv(comm, send, sendcounts, recv, &counts)
+                });
+                (flight, counts)
+            },
         ),
-        move |comm| sys::iblocks(comm, Blocks::Alltoall, words, room, 1),
-        move |comm, received, reporter| {
-            let counts = to_usizes(received);
-            let total = counts
-                .iter()
-                .try_fold(0usize, |total, &count| total.checked_add(count))
-                .unwrap_or(usize::MAX);
-            reporter.count_arg("the received blocks", total);
-            let recv = zeroed(total).into();
-            let flight = with_usizes(&given, |sendcounts| {
-                sys::ialltoallv(comm, send, sendcounts, recv, &counts)
-            });
-            (flight, counts)
-        },
         Parts::from_counts,
     )
 }
@@ -649,15 +733,24 @@ where
     let (given_send, given_recv) = (count_words(sendcounts), count_words(recvcounts));
     let buffers = count_buffers(comm, sendcounts, comm.size());
     let reporter = call.reporter();
+    let what = varying(S::Elem::NAME, None);
+    let (rank, size) = (comm.rank(), comm.size());
+    let mine = (size.saturating_mul(size), sendcounts, rank * size);
+    let column = Taking::Column {
+        block: 1,
+        index: rank,
+        count: size,
+    };
+    let (envelope, carried) = carried_counts(&call, &what, mine, column, size).unzip();
     issue_into(
         call,
         token,
-        (len, Peer::None, varying(S::Elem::NAME, None)),
+        (len, Peer::None, what),
         (sendbuf, recvbuf),
-        true,
+        (true, envelope),
         move |send, recv| {
             after_counts(
-                buffers,
+                (buffers, carried),
                 move |comm, words, room| sys::iblocks(comm, Blocks::Alltoall, words, room, 1),
                 move |comm, sent| {
                     checked_counts(&given_recv, sent, &reporter, |recvcounts| {
