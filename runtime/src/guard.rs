@@ -36,7 +36,7 @@ use crate::element::{Element, OpKind};
 use crate::error::Error;
 use crate::ident::OpId;
 use crate::sys::fused::{self, Carry, Envelope};
-use crate::sys::{Gated, RawComm, Start, SysResult};
+use crate::sys::{Gated, RawComm, Start, SysResult, Taking};
 
 const _: () = assert!(fused::WORDS == WORDS + 1);
 
@@ -146,27 +146,35 @@ pub(crate) fn agree_carrying<T: Element>(
     };
     let agreed = fused::allreduce(control, &envelope)?;
     settle(control, id, &what, &agreed)?;
-    match take {
-        Take::Nothing => {}
-        Take::Whole(out) => agreed.deliver(out, 0)?,
-        Take::From(out, from) => agreed.deliver(out, from)?,
+    // Where this rank's result lies in the payload: the nonblocking collectives' delivery.
+    let (taking, out) = match take {
+        Take::Nothing => return Ok(true),
+        Take::Whole(out) => (Taking::From(0), out),
+        Take::From(out, from) => (Taking::From(from), out),
         Take::Column {
             out,
             block,
             index,
             count,
-        } => {
-            for (row, out) in out.chunks_mut(block.max(1)).take(count).enumerate() {
-                agreed.deliver(out, (row * count + index) * block)?;
-            }
-        }
+        } => (
+            Taking::Column {
+                block,
+                index,
+                count,
+            },
+            out,
+        ),
         Take::Prefix {
             out,
             rank,
             inclusive,
             kind,
-        } => agreed.deliver_prefix(out, rank + usize::from(inclusive), kind)?,
-    }
+        } => {
+            let upto = rank + usize::from(inclusive);
+            (Taking::Prefix { upto, kind }, out)
+        }
+    };
+    taking.deliver(&agreed, out)?;
     Ok(true)
 }
 

@@ -94,6 +94,21 @@ fn carried_counts(
     Some((envelope, (taking, len)))
 }
 
+/// What an all-to-all of counts carries on `comm` ([`carried_counts`]): each rank's row of
+/// `sendcounts` at its rank's place among `size` rows, and this rank's column taken.
+fn alltoall_counts<'s>(
+    comm: &Comm,
+    sendcounts: &'s [usize],
+) -> ((usize, &'s [usize], usize), Taking) {
+    let (rank, size) = (comm.rank(), comm.size());
+    let column = Taking::Column {
+        block: 1,
+        index: rank,
+        count: size,
+    };
+    ((size.saturating_mul(size), sendcounts, rank * size), column)
+}
+
 /// Calls `f` with `words` as `usize`s (on the stack for up to 128 of them).
 fn with_usizes<T>(words: &[u64], f: impl FnOnce(&[usize]) -> T) -> T {
     let mut small = [0usize; 128];
@@ -660,14 +675,8 @@ where
     let given = count_words(sendcounts);
     let send = sendbuf.into_memory();
     let what = varying(B::Elem::NAME, None);
-    let (rank, size) = (comm.rank(), comm.size());
-    let mine = (size.saturating_mul(size), sendcounts, rank * size);
-    let column = Taking::Column {
-        block: 1,
-        index: rank,
-        count: size,
-    };
-    let carried = carried_counts(&call, &what, mine, column, size);
+    let (mine, column) = alltoall_counts(comm, sendcounts);
+    let carried = carried_counts(&call, &what, mine, column, comm.size());
     issue_allocating(
         call,
         token,
@@ -734,14 +743,8 @@ where
     let buffers = count_buffers(comm, sendcounts, comm.size());
     let reporter = call.reporter();
     let what = varying(S::Elem::NAME, None);
-    let (rank, size) = (comm.rank(), comm.size());
-    let mine = (size.saturating_mul(size), sendcounts, rank * size);
-    let column = Taking::Column {
-        block: 1,
-        index: rank,
-        count: size,
-    };
-    let (envelope, carried) = carried_counts(&call, &what, mine, column, size).unzip();
+    let (mine, column) = alltoall_counts(comm, sendcounts);
+    let (envelope, carried) = carried_counts(&call, &what, mine, column, comm.size()).unzip();
     issue_into(
         call,
         token,
