@@ -277,8 +277,8 @@ impl<'c> Call<'c> {
     /// [`guard::carrying`]): `total` elements of `T` carried as `carry`, this rank putting
     /// `given` (elements, from this element of the payload on). `None` when the data does not
     /// fit, or when the communicator's collectives do not agree through `guard` (check mode has
-    /// its own agreement, a communicator without agreement none): the collective's data then
-    /// moves after its agreement, or at once.
+    /// its own agreement, a communicator without agreement or of one rank none): the
+    /// collective's data then moves after its agreement, or at once.
     #[inline]
     pub(crate) fn carrying<T: Element>(
         &self,
@@ -287,7 +287,7 @@ impl<'c> Call<'c> {
         total: usize,
         given: Option<(&[T], usize)>,
     ) -> Option<sys::fused::Envelope> {
-        if self.comm.is_checked() || !self.comm.agrees() {
+        if self.comm.is_checked() || !self.comm.agrees() || self.comm.size() == 1 {
             return None;
         }
         guard::carrying(&self.id, what, carry, total, given)

@@ -416,7 +416,7 @@ where
 
 /// Issues the collective `what` that `start` starts on the communicator: once every rank
 /// agreed on it ([`guard::gate`]); in check mode after check mode's agreement, at once; on a
-/// communicator made by `Comm::without_agreement`, at once.
+/// communicator made by `Comm::without_agreement`, or of one rank, at once.
 fn issue_collective<'a, S, R, T, F>(
     call: Call<'a>,
     token: Token,
@@ -432,7 +432,9 @@ where
     F: FnOnce(SysResult<Completed<S, R>>, &Call<'_>, &OpId) -> T + 'a,
 {
     let comm = call.comm;
-    if comm.is_checked() || !comm.agrees() {
+    // One rank agrees with itself: its collectives start at once, as a blocking one skips its
+    // agreement there.
+    if comm.is_checked() || !comm.agrees() || comm.size() == 1 {
         debug_assert!(envelope.is_none(), "a carried collective without agreement");
         call.agree(what);
         let mut start = start;
