@@ -6,12 +6,13 @@
 //! deadlock). So its agreement is itself nonblocking: the issue starts an `MPI_Iallreduce` of
 //! the agreement's envelope (`sys::fused`, the same as a blocking collective's) on the
 //! communicator's private duplicate, and the collective's data moves only once that has
-//! completed with every rank's words equal. A collective whose data the envelope carries is
-//! then complete: its [`Starter`] takes its result from the agreed payload and starts nothing. Until then the collective
-//! waits in this thread's list of [`Gated`] collectives, which every `test`, `wait`, blocking
-//! point-to-point call and blocking collective on the same communicator advances: this module
-//! only advances without blocking, and [`matching`](super::matching), the thread's progress
-//! engine, blocks, advancing the waiting receives meanwhile.
+//! completed with every rank's words equal (a collective whose data the envelope carries is
+//! then complete: its [`Starter`] takes its result from the agreed payload and starts
+//! nothing). Until then the collective waits in this thread's list of [`Gated`] collectives,
+//! which every `test`, `wait`, blocking point-to-point call and blocking collective on the same
+//! communicator advances: this module only advances without blocking, and
+//! [`matching`](super::matching), the thread's progress engine, blocks, advancing the waiting
+//! receives meanwhile.
 //!
 //! MPI requires the ranks to start the collectives of a communicator in the same order. The
 //! agreements are started in issue order (the token chain's), and the collectives of one

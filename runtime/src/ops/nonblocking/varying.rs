@@ -10,10 +10,10 @@
 //! nonblocking collective of the communicator itself (`MPI_Igather`, `MPI_Iallgather`,
 //! `MPI_Iscatter` or `MPI_Ialltoall` of one count per rank; saved when the counts fit the
 //! agreement's payload, which then carries them: [`carried_counts`]), then the data, each
-//! started once the one before completed, wherever the program lets spmd advance (a `test`, a `wait`, another
-//! op). The collective stays in the thread's list of waiting collectives until its data
-//! started, so the later collectives of the communicator start after it on every rank, in the
-//! same order. The `_into` forms compare the counts received with those they were given when
+//! started once the one before completed, wherever the program lets spmd advance (a `test`, a
+//! `wait`, another op). The collective stays in the thread's list of waiting collectives until
+//! its data started, so the later collectives of the communicator start after it on every
+//! rank, in the same order. The `_into` forms compare the counts received with those they were given when
 //! they come, and a difference ends the job with the op's error on that rank (the others may be
 //! waiting for its data). The counts live in memory of the call site's cache (no allocation in
 //! a loop of `_into` ops on up to 128 ranks); the allocating forms allocate their result once the
