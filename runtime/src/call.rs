@@ -257,7 +257,7 @@ impl<'c> Call<'c> {
     ) -> bool {
         // Only `guard`'s agreement carries data: check mode has its own, and one rank or a
         // communicator without agreement has none.
-        if self.comm.check_raw().is_some() || !self.comm.agrees() || self.comm.size() == 1 {
+        if !self.agrees_by_envelope() {
             self.agree(what);
             return false;
         }
@@ -287,10 +287,18 @@ impl<'c> Call<'c> {
         total: usize,
         given: Option<(&[T], usize)>,
     ) -> Option<sys::fused::Envelope> {
-        if self.comm.is_checked() || !self.comm.agrees() || self.comm.size() == 1 {
+        if !self.agrees_by_envelope() {
             return None;
         }
         guard::carrying(&self.id, what, carry, total, given)
+    }
+
+    /// Whether this communicator's collectives agree through `guard`'s envelope, which can
+    /// carry their data: not in check mode (its own agreement), not without agreement, and not
+    /// on one rank (which agrees with itself).
+    #[inline]
+    pub(crate) fn agrees_by_envelope(&self) -> bool {
+        !self.comm.is_checked() && self.comm.agrees() && self.comm.size() > 1
     }
 
     /// What every collective does before its agreement: the watchdog's record, and the start

@@ -96,6 +96,8 @@ pub(crate) enum Take<'a, T> {
         index: usize,
         count: usize,
     },
+    /// As the [`Taking`] says (what the nonblocking collectives take; a v-collective's counts).
+    As(Taking, &'a mut [T]),
     /// The reduction with `kind`, in rank order, of the blocks (of the buffer's length) of the
     /// ranks before `rank`, and of `rank` itself when `inclusive` (a scan; an exscan is not):
     /// each rank put its block at its rank's offset.
@@ -151,6 +153,7 @@ pub(crate) fn agree_carrying<T: Element>(
         Take::Nothing => return Ok(true),
         Take::Whole(out) => (Taking::From(0), out),
         Take::From(out, from) => (Taking::From(from), out),
+        Take::As(taking, out) => (taking, out),
         Take::Column {
             out,
             block,

@@ -434,7 +434,7 @@ where
     let comm = call.comm;
     // One rank agrees with itself: its collectives start at once, as a blocking one skips its
     // agreement there.
-    if comm.is_checked() || !comm.agrees() || comm.size() == 1 {
+    if !call.agrees_by_envelope() {
         debug_assert!(envelope.is_none(), "a carried collective without agreement");
         call.agree(what);
         let mut start = start;

@@ -31,6 +31,7 @@ use crate::element::{Element, Reduces};
 use crate::guard::{Mine, Take};
 use crate::ident::{Payload, Peer};
 use crate::sys;
+use crate::sys::Taking;
 use crate::sys::fused::Carry;
 use crate::token::Token;
 
@@ -322,68 +323,57 @@ pub(crate) enum Counting {
     Unagreed,
 }
 
-/// What a rank takes from the counts an agreement carried, in slots (one count each).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum CountsTaken {
-    /// Nothing (a gather off the root).
-    Nothing,
-    /// As many counts as asked for, from this slot on.
-    From(usize),
-    /// Slot `index` of each row of `count` slots: what every rank sends this one (an
-    /// all-to-all).
-    Column { index: usize, count: usize },
+/// `counts` as the `u32` slots an agreement carries (see [`Call::agree_counts`]), when they,
+/// the `slots` of the whole agreement and the `taken` counts of this rank fit its payload.
+/// Every count here is at most `c_int::MAX` (the ops check their buffers' lengths and the sums
+/// of their counts first), so a `u32` holds it.
+pub(crate) fn count_slots(
+    counts: &[usize],
+    slots: usize,
+    taken: usize,
+) -> Option<[u32; sys::CARRIED_COUNTS]> {
+    if [slots, counts.len(), taken]
+        .iter()
+        .any(|&n| n > sys::CARRIED_COUNTS)
+    {
+        return None;
+    }
+    let mut put = [0u32; sys::CARRIED_COUNTS];
+    for (slot, &count) in put.iter_mut().zip(counts) {
+        *slot = u32::try_from(count).expect("a count of at most `c_int::MAX` elements");
+    }
+    Some(put)
 }
 
 impl Call<'_> {
     /// The agreement on a v-collective `what`, carrying its counts when they fit the payload
     /// (`slots` counts in all, as `u32`s, each rank putting `mine` from slot `at` on): the
-    /// counts this rank takes (`taken`) are then in `out` (as many as it holds), and the
-    /// exchange of counts after the agreement is saved. Otherwise only the agreement ran.
-    ///
-    /// Every count here is at most `c_int::MAX` (the ops check their buffers' lengths and
-    /// the sums of their counts first), so a `u32` holds it.
+    /// counts this rank takes (`taken`, in slots) are then in `out` (as many as it holds), and
+    /// the exchange of counts after the agreement is saved. Otherwise only the agreement ran.
     pub(crate) fn agree_counts(
         &self,
         what: Collective,
         slots: usize,
         mine: Option<(&[usize], usize)>,
-        taken: CountsTaken,
+        taken: Taking,
         out: &mut [u64],
     ) -> Counting {
-        let agreed = if self.comm.check_raw().is_some() || self.comm.agrees() {
+        let agreed = if self.comm.is_checked() || self.comm.agrees() {
             Counting::Pending
         } else {
             Counting::Unagreed
         };
         let (given, at) = mine.unwrap_or((&[], 0));
-        if slots > sys::CARRIED_COUNTS
-            || given.len() > sys::CARRIED_COUNTS
-            || out.len() > sys::CARRIED_COUNTS
-        {
+        let Some(put) = count_slots(given, slots, out.len()) else {
             self.agree(what);
             return agreed;
-        }
-        let mut put = [0u32; sys::CARRIED_COUNTS];
-        for (slot, &count) in put.iter_mut().zip(given) {
-            *slot = u32::try_from(count).expect("a count of at most `c_int::MAX` elements");
-        }
-        let put = &put[..given.len()];
-        let mut carried = [0u32; sys::CARRIED_COUNTS];
-        let got = &mut carried[..out.len()];
-        let take = match taken {
-            CountsTaken::Nothing => Take::Nothing,
-            CountsTaken::From(from) => Take::From(got, from),
-            CountsTaken::Column { index, count } => Take::Column {
-                out: got,
-                block: 1,
-                index,
-                count,
-            },
         };
+        let mut carried = [0u32; sys::CARRIED_COUNTS];
+        let take = Take::As(taken, &mut carried[..out.len()]);
         let mine = if given.is_empty() {
             Mine::Nothing
         } else {
-            Mine::At(put, at)
+            Mine::At(&put[..given.len()], at)
         };
         if !self.agree_carrying(what, Carry::Place, slots, mine, take) {
             return agreed;
@@ -427,9 +417,9 @@ where
     let at_root = comm.rank() == root as usize;
     let mut all = vec![0u64; if at_root { comm.size() } else { 0 }];
     let taken = if at_root {
-        CountsTaken::From(0)
+        Taking::From(0)
     } else {
-        CountsTaken::Nothing
+        Taking::Nothing
     };
     let what = varying(B::Elem::NAME, Some(root));
     let mine = Some((&[len][..], comm.rank()));
@@ -494,9 +484,9 @@ where
     }
     let what = varying(S::Elem::NAME, Some(root));
     let taken = if at_root {
-        CountsTaken::From(0)
+        Taking::From(0)
     } else {
-        CountsTaken::Nothing
+        Taking::Nothing
     };
     scratch(if at_root { comm.size() } else { 0 }, |sent| {
         let mine = Some((&[len][..], comm.rank()));
@@ -544,9 +534,7 @@ where
     let mut all = vec![0u64; comm.size()];
     let what = varying(B::Elem::NAME, None);
     let mine = Some((&[len][..], comm.rank()));
-    if call.agree_counts(what, comm.size(), mine, CountsTaken::From(0), &mut all)
-        != Counting::Carried
-    {
+    if call.agree_counts(what, comm.size(), mine, Taking::From(0), &mut all) != Counting::Carried {
         call.allgather_count(len, &mut all);
     }
     let counts = to_usizes(&all);
@@ -587,7 +575,7 @@ where
     let what = varying(S::Elem::NAME, None);
     scratch(comm.size(), |sent| {
         let mine = Some((&[len][..], comm.rank()));
-        match call.agree_counts(what, comm.size(), mine, CountsTaken::From(0), sent) {
+        match call.agree_counts(what, comm.size(), mine, Taking::From(0), sent) {
             Counting::Carried => {}
             Counting::Pending => call.allgather_count(len, sent),
             Counting::Unagreed => return,
@@ -632,7 +620,7 @@ where
     }
     let what = varying(B::Elem::NAME, Some(root));
     let mine = at_root.then_some((sendcounts, 0));
-    let taken = CountsTaken::From(comm.rank());
+    let taken = Taking::From(comm.rank());
     let mut carried = [0u64];
     let len = match call.agree_counts(what, comm.size(), mine, taken, &mut carried) {
         Counting::Carried => carried[0] as usize,
@@ -690,7 +678,7 @@ where
     call.count_arg("the receive buffer", len);
     let what = varying(S::Elem::NAME, Some(root));
     let mine = at_root.then_some((sendcounts, 0));
-    let taken = CountsTaken::From(comm.rank());
+    let taken = Taking::From(comm.rank());
     let mut carried = [0u64];
     let sent = match call.agree_counts(what, comm.size(), mine, taken, &mut carried) {
         Counting::Carried => Some(carried[0] as usize),
@@ -757,7 +745,8 @@ where
     let mut received = vec![0u64; size];
     let what = varying(B::Elem::NAME, None);
     let mine = Some((sendcounts, rank * size));
-    let column = CountsTaken::Column {
+    let column = Taking::Column {
+        block: 1,
         index: rank,
         count: size,
     };
@@ -820,7 +809,8 @@ where
     let what = varying(S::Elem::NAME, None);
     scratch(size, |sent| {
         let mine = Some((sendcounts, rank * size));
-        let column = CountsTaken::Column {
+        let column = Taking::Column {
+            block: 1,
             index: rank,
             count: size,
         };

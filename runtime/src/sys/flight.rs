@@ -159,16 +159,7 @@ impl<'c, S: Element, R: Element> InFlight<'c, S, R> {
     /// An operation with nothing left for MPI to do: what a barrier whose agreement was the
     /// barrier starts.
     pub(crate) fn settled() -> InFlight<'c, S, R> {
-        InFlight {
-            // SAFETY: reading the constant handle initialised by mpi-sys's C shim.
-            request: unsafe { ffi::RSMPI_REQUEST_NULL },
-            active: false,
-            send: Memory::default(),
-            recv: Memory::default(),
-            function: "MPI_Iallreduce",
-            arrays: Arrays::None,
-            _comm: PhantomData,
-        }
+        InFlight::settled_with(Memory::default(), Memory::default())
     }
 
     /// An operation with nothing left for MPI to do that hands back `send` and `recv`: a

@@ -36,11 +36,9 @@ use crate::comm::Comm;
 use crate::element::Element;
 use crate::ident::{Payload, Peer};
 use crate::ops::handed::{ResultBuf, SendBuf};
-use crate::ops::varying::{Parts, to_usizes, varying};
+use crate::ops::varying::{Parts, count_slots, to_usizes, varying};
 use crate::sys::fused::{Carry, Envelope};
-use crate::sys::{
-    self, Blocks, CARRIED_COUNTS, InFlight, Memory, RawComm, Start, SysResult, Taking,
-};
+use crate::sys::{self, Blocks, InFlight, Memory, RawComm, Start, SysResult, Taking};
 use crate::token::Token;
 
 use super::{Request, completed, issue_collective};
@@ -72,9 +70,7 @@ type CarriedCounts = (Taking, usize);
 /// The envelope whose agreement carries a v-collective's counts (`slots` in all, as `u32`s,
 /// this rank putting `mine` from slot `at` on), and where the `len` counts this rank takes lie
 /// (`taking`), when they fit the payload and the communicator agrees through it (see
-/// `Call::carrying`): the exchange of counts after the agreement is then saved. Every count
-/// here is at most `c_int::MAX` (the ops check their buffers and the sums of their counts
-/// first), so a `u32` holds it.
+/// `Call::carrying`): the exchange of counts after the agreement is then saved.
 fn carried_counts(
     call: &Call<'_>,
     what: &Collective,
@@ -82,13 +78,7 @@ fn carried_counts(
     taking: Taking,
     len: usize,
 ) -> Option<(Envelope, CarriedCounts)> {
-    if slots > CARRIED_COUNTS || mine.len() > CARRIED_COUNTS || len > CARRIED_COUNTS {
-        return None;
-    }
-    let mut put = [0u32; CARRIED_COUNTS];
-    for (slot, &count) in put.iter_mut().zip(mine) {
-        *slot = u32::try_from(count).expect("a count of at most `c_int::MAX` elements");
-    }
+    let put = count_slots(mine, slots, len)?;
     let given = (!mine.is_empty()).then_some((&put[..mine.len()], at));
     let envelope = call.carrying(what, Carry::Place, slots, given)?;
     Some((envelope, (taking, len)))
