@@ -203,8 +203,11 @@ use proc_macro::TokenStream;
 /// Where the body cannot be followed (a peer or loop bound read from data or a parameter, a
 /// call of a method or of a function of another file given the communicator or a token, an op
 /// on another communicator), the check gives up on that size without an error: where it
-/// evaluates a size its verdict stands, and it has no false alarms there. Only then a
-/// conservative syntactic rule speaks: a collective on one branch of an `if` or `match` whose
+/// evaluates a size its verdict stands, and it has no false alarms there. A loop or branch on
+/// data that only completes requests (`test` polled between pieces of work) is followed as
+/// completions of unknown timing: what it assigns becomes unknown and its messages are not
+/// matched, the collectives and peers around it are still checked. Only where the check gave
+/// up a conservative syntactic rule speaks: a collective on one branch of an `if` or `match` whose
 /// condition depends on the rank (`comm.rank()`, `spmd::world_rank()`, or a variable bound from
 /// them), when another branch does not call the same collectives in the same order, is
 /// rejected, and the error says why the pattern check could not decide. Receives from

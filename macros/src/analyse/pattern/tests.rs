@@ -1943,3 +1943,139 @@ fn unknown_roots_are_partly_checked() {
         "{explained}"
     );
 }
+
+#[test]
+fn a_branch_on_data_that_pushes_leaves_the_collection_unknown() {
+    // `peers` may hold a peer after the branch: taking it for the empty vector it was would
+    // report the receive as never matched on every rank.
+    assert_given_up(quote! {
+        fn f(comm: &Comm, x: &[f64], flag: bool) -> Vec<f64> {
+            let (rank, size) = (comm.rank(), comm.size());
+            let mut peers = Vec::new();
+            if flag {
+                peers.push((rank + 1) % size);
+            }
+            for peer in peers {
+                send(x, peer, comm);
+            }
+            recv(x, (rank + size - 1) % size, comm)
+        }
+    });
+    // The same through a field of a tuple: the variable it is part of becomes unknown.
+    assert_given_up(quote! {
+        fn f(comm: &Comm, x: &[f64], flag: bool) -> Vec<f64> {
+            let (rank, size) = (comm.rank(), comm.size());
+            let mut plan = (0, (rank + 1) % size);
+            if flag {
+                plan.0 = 1;
+            }
+            for _ in 0..plan.0 {
+                send(x, plan.1, comm);
+            }
+            recv(x, (rank + size - 1) % size, comm)
+        }
+    });
+}
+
+/// A polling loop: `test` between pieces of work, on data the check cannot compute.
+#[test]
+fn polling_loops_on_data_are_completions_of_unknown_timing() {
+    let polled = |after: TokenStream| {
+        quote! {
+            fn f(comm: &Comm, block: &mut Vec<f64>, work: usize) {
+                let (rank, size) = (comm.rank(), comm.size());
+                let incoming = irecv(&block[..1], (rank + size - 1) % size, comm);
+                let outgoing = isend(&block[..1], (rank + 1) % size, comm);
+                let mut pending = Some(incoming);
+                let mut done = None;
+                let mut start = 0;
+                while start < work {
+                    start += 1;
+                    if let Some(request) = pending.take() {
+                        match test(request) {
+                            Ok(row) => done = Some(row),
+                            Err(request) => pending = Some(request),
+                        }
+                    }
+                }
+                let row = match (pending, done) {
+                    (Some(request), _) => wait(request),
+                    (None, Some(row)) => row,
+                    (None, None) => unreachable!(),
+                };
+                let mut request = iallreduce(&row[0], Sum, comm);
+                let sum = loop {
+                    match test(request) {
+                        Ok(sum) => break sum,
+                        Err(again) => request = again,
+                    }
+                };
+                wait(outgoing);
+                #after
+            }
+        }
+    };
+    let explained = explain(polled(quote! {}));
+    let found = errors(polled(quote! {}));
+    assert!(found.is_empty(), "{found:#?}");
+    assert!(
+        explained.contains("partly checked: which requests this completes is not followed"),
+        "{explained}"
+    );
+    // The collectives and peers are still compared.
+    assert_error(
+        polled(quote! {
+            if rank == 0 {
+                barrier(comm);
+            }
+        }),
+        &["barrier"],
+    );
+    assert_error(
+        polled(quote! {
+            send(&block[..1], rank + 1, comm);
+        }),
+        &["does not exist"],
+    );
+}
+
+#[test]
+fn a_loop_on_data_that_issues_ops_still_gives_up() {
+    // Messages in a loop whose trips are not known: they would be guesses.
+    assert_given_up(quote! {
+        fn f(comm: &Comm, x: &[f64], work: usize) {
+            let (rank, size) = (comm.rank(), comm.size());
+            let mut n = 0;
+            while n < work {
+                n += 1;
+                let incoming = irecv(x, (rank + size - 1) % size, comm);
+                send(x, (rank + 1) % size, comm);
+                match test(incoming) {
+                    Ok(_) => {}
+                    Err(again) => {
+                        wait(again);
+                    }
+                }
+            }
+        }
+    });
+    // A return on data after a polling loop: what follows runs on some ranks only.
+    assert_given_up(quote! {
+        fn f(comm: &Comm, x: &[f64]) -> Vec<f64> {
+            let (rank, size) = (comm.rank(), comm.size());
+            let mut request = irecv(x, (rank + size - 1) % size, comm);
+            send(x, (rank + 1) % size, comm);
+            let got = loop {
+                match test(request) {
+                    Ok(got) => break got,
+                    Err(again) => request = again,
+                }
+            };
+            if got[0] > 0.0 {
+                return got;
+            }
+            barrier(comm);
+            got
+        }
+    });
+}

@@ -705,7 +705,7 @@ impl<'a> Interp<'a> {
             Err(Ctl::Return) => returned.unwrap_or(Value::Unknown),
             Err(Ctl::Break(_) | Ctl::Continue(_)) => Value::Unknown,
             Err(Ctl::Stop(End::Panic(_))) => return panic_at(span),
-            Err(Ctl::Stop(End::GaveUp(why))) if in_place => {
+            Err(Ctl::Stop(End::GaveUp(why)) | Ctl::Unsure(why)) if in_place => {
                 return give_up(span, format!("in `{name}`, called here: {}", why.why));
             }
             Err(Ctl::Stop(End::Excluded(why))) => {
@@ -715,7 +715,7 @@ impl<'a> Interp<'a> {
                 })));
             }
             Err(Ctl::Stop(end)) if in_place => return Err(Ctl::Stop(end)),
-            Err(Ctl::Stop(_)) => return Ok(Value::Unknown),
+            Err(Ctl::Stop(_) | Ctl::Unsure(_)) => return Ok(Value::Unknown),
         };
         if !in_place && !events.is_empty() {
             return Ok(Value::Unknown);

@@ -6,15 +6,19 @@ use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprCall, ExprForLoop, ExprMethodCall, ExprWhile, Macro};
 
 use super::{Interp, Value};
-use crate::analyse::pattern::trace::{CommName, is_self};
-use crate::analyse::syntax::{assigned_names, compound_op};
+use crate::analyse::pattern::trace::{CommName, is_self, strip};
+use crate::analyse::syntax::{assigned_names, compound_op, root_name};
 use crate::ops;
 
 /// What a piece of the body may do, read from its syntax: communicate, leave the enclosing
 /// code (`return`, or `break`/`continue` out of it), and which variables it assigns.
 #[derive(Debug, Default)]
 pub(super) struct Effects {
+    /// It calls an op, or hands the communicator or a token to a function or method.
     pub(super) communicates: bool,
+    /// It communicates otherwise than by completing requests (`test`, `wait`, `wait_all`):
+    /// it issues an op, or hands the communicator or a token on.
+    pub(super) issues: bool,
     pub(super) leaves: bool,
     /// Every way it leaves is `return Err(..)`.
     pub(super) leaves_by_err_only: bool,
@@ -22,6 +26,19 @@ pub(super) struct Effects {
 }
 
 impl Effects {
+    /// What `self` or `other` may do.
+    pub(super) fn add(&mut self, other: Effects) {
+        self.communicates |= other.communicates;
+        self.issues |= other.issues;
+        self.leaves_by_err_only = match (self.leaves, other.leaves) {
+            (true, true) => self.leaves_by_err_only && other.leaves_by_err_only,
+            (true, false) => self.leaves_by_err_only,
+            (false, _) => other.leaves_by_err_only,
+        };
+        self.leaves |= other.leaves;
+        self.assigned.extend(other.assigned);
+    }
+
     pub(super) fn of_expr(expr: &Expr, interp: &Interp<'_>) -> Effects {
         let mut finder = EffectFinder::new(interp);
         finder.visit_expr(expr);
@@ -80,8 +97,13 @@ impl<'a, 'b> EffectFinder<'a, 'b> {
         }
     }
 
+    /// `target = ..`: the variable, or the variable a place is part of (`r.right = ..`,
+    /// `v[i] += ..`).
     fn assigned(&mut self, target: &Expr) {
-        assigned_names(target, &mut self.effects.assigned);
+        match strip(target) {
+            Expr::Path(_) | Expr::Tuple(_) => assigned_names(target, &mut self.effects.assigned),
+            place => self.effects.assigned.extend(root_name(place)),
+        }
     }
 }
 
@@ -166,10 +188,21 @@ pub(super) fn tokens_mention(tokens: TokenStream, comm: &CommName) -> bool {
 
 impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
     fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-        if ops::called_op(&call.func).is_some()
-            || call.args.iter().any(|arg| self.interp.hands_over(arg))
-        {
-            self.effects.communicates = true;
+        match ops::called_op(&call.func) {
+            // `test`, `wait`, `wait_all`: their arguments are the requests (and the
+            // communicator or token the op takes), handed to no function of the user's.
+            Some((op, _)) if op.is_nonblocking() && !op.issues_request() => {
+                self.effects.communicates = true;
+            }
+            Some(_) => {
+                self.effects.communicates = true;
+                self.effects.issues = true;
+            }
+            None if call.args.iter().any(|arg| self.interp.hands_over(arg)) => {
+                self.effects.communicates = true;
+                self.effects.issues = true;
+            }
+            None => {}
         }
         visit::visit_expr_call(self, call);
     }
@@ -184,6 +217,12 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
         let on_self = self.interp.shared.has_self && is_self(&call.receiver);
         if on_comm || on_self || call.args.iter().any(|arg| self.interp.hands_over(arg)) {
             self.effects.communicates = true;
+            self.effects.issues = true;
+        }
+        // A method may change the variable it is called on (`left.push(request)`), unless
+        // it is one known to read only.
+        if !on_comm && !self.interp.read_only_method(&call.method.to_string()) {
+            self.effects.assigned.extend(root_name(&call.receiver));
         }
         visit::visit_expr_method_call(self, call);
     }
@@ -191,6 +230,7 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
     fn visit_macro(&mut self, mac: &'ast Macro) {
         if tokens_mention(mac.tokens.clone(), &self.interp.shared.comm) {
             self.effects.communicates = true;
+            self.effects.issues = true;
         }
     }
 

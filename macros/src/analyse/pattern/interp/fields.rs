@@ -952,3 +952,15 @@ fn mentions_in_tokens(tokens: TokenStream, owner: &str, after: Option<&str>) -> 
         _ => false,
     })
 }
+
+impl Interp<'_> {
+    /// Whether a method of this name never changes the value it is called on: one of the
+    /// standard library's known to read only, or every method of the crate of that name.
+    pub(super) fn read_only_method(&self, name: &str) -> bool {
+        READ_ONLY.contains(&name)
+            || self
+                .shared
+                .callees
+                .is_some_and(|callees| read_only(callees, name))
+    }
+}

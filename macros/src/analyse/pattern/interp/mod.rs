@@ -109,12 +109,26 @@ enum Ctl {
     Break(Option<String>),
     Continue(Option<String>),
     Stop(End),
+    /// Gave up on a condition not computed from the rank and size whose code only completes
+    /// requests or leaves: a loop around it that only completes requests and is not left
+    /// otherwise takes it as completions whose timing is not known ([`Interp::looping`]);
+    /// anywhere else it is a give-up.
+    Unsure(GiveUp),
 }
 
 type R<T> = Result<T, Ctl>;
 
 /// Names bound by a pattern, with their values, not yet in scope.
 type Binds = Vec<(String, Value)>;
+
+/// A give-up that a loop around which only completes requests may take back (see
+/// [`Ctl::Unsure`]).
+fn unsure<T>(span: Span, why: impl Into<String>) -> R<T> {
+    Err(Ctl::Unsure(GiveUp {
+        span,
+        why: why.into(),
+    }))
+}
 
 fn give_up<T>(span: Span, why: impl Into<String>) -> R<T> {
     Err(Ctl::Stop(End::GaveUp(GiveUp {
@@ -147,6 +161,7 @@ pub(crate) fn run(
         Ok(_) | Err(Ctl::Return) => End::Done,
         Err(Ctl::Break(_) | Ctl::Continue(_)) => End::Done,
         Err(Ctl::Stop(end)) => end,
+        Err(Ctl::Unsure(why)) => End::GaveUp(why),
     };
     Trace {
         events: interp.events,
@@ -478,11 +493,14 @@ impl Interp<'_> {
         }
     }
 
-    /// Makes the variables `names` unknown.
+    /// Makes the variables `names` unknown (but some value of a type, which stays one: see
+    /// [`Interp::bind`]).
     fn forget(&mut self, names: &[String]) {
         self.skipped = true;
         for name in names {
-            self.assign(name, Value::Unknown);
+            if !matches!(self.lookup(name), Some(Value::Obj { .. })) {
+                self.assign(name, Value::Unknown);
+            }
         }
     }
 
@@ -544,7 +562,7 @@ impl Interp<'_> {
                 return give_up(otherwise.span(), "the `else` of a `let` did not leave");
             }
             (Matches::Unknown, Some((_, otherwise))) => {
-                self.unknown_branches(local.pat.span(), &[otherwise], &[])?;
+                self.unknown_branches(local.pat.span(), id_of(local), &[otherwise], &[])?;
                 binds = unknowns(&local.pat);
             }
         }
@@ -690,7 +708,12 @@ impl Interp<'_> {
             },
             Matches::Unknown => {
                 let exprs: Vec<&Expr> = otherwise.into_iter().collect();
-                self.unknown_branches(expr_if.cond.span(), &exprs, &[&expr_if.then_branch])?;
+                self.unknown_branches(
+                    expr_if.cond.span(),
+                    id_of(expr_if),
+                    &exprs,
+                    &[&expr_if.then_branch],
+                )?;
                 Ok(Value::Unknown)
             }
         }
@@ -719,26 +742,54 @@ impl Interp<'_> {
     }
 
     /// Branches one of which runs, the condition not known: fine when none communicates or
-    /// leaves; the variables they assign become unknown.
-    fn unknown_branches(&mut self, cond: Span, exprs: &[&Expr], blocks: &[&Block]) -> R<()> {
-        let mut assigned = Vec::new();
+    /// leaves; the variables they assign become unknown. Branches that only complete
+    /// requests (`test`, `wait`) are fine too, as completions whose timing is not known.
+    fn unknown_branches(
+        &mut self,
+        cond: Span,
+        site: usize,
+        exprs: &[&Expr],
+        blocks: &[&Block],
+    ) -> R<()> {
+        let mut all = Effects::default();
         for expr in exprs {
-            let effects = Effects::of_expr(expr, self);
-            if effects.communicates || (effects.leaves && !self.fails_only(&effects)) {
-                return give_up(cond, unknown_condition(&effects));
-            }
-            self.may_fail |= effects.leaves;
-            assigned.extend(effects.assigned);
+            all.add(Effects::of_expr(expr, self));
         }
         for block in blocks {
-            let effects = Effects::of_block(block, self);
-            if effects.communicates || (effects.leaves && !self.fails_only(&effects)) {
-                return give_up(cond, unknown_condition(&effects));
-            }
-            self.may_fail |= effects.leaves;
-            assigned.extend(effects.assigned);
+            all.add(Effects::of_block(block, self));
         }
-        self.forget(&assigned);
+        if all.issues {
+            return give_up(cond, unknown_condition(&all));
+        }
+        if all.leaves && !self.fails_only(&all) {
+            return unsure(cond, unknown_condition(&all));
+        }
+        self.may_fail |= all.leaves;
+        self.forget(&all.assigned);
+        if all.communicates {
+            self.completes_out_of_sight(cond, site)?;
+        }
+        Ok(())
+    }
+
+    /// A completion of requests whose timing is not known (`test` in a branch or loop on data):
+    /// which requests it completes, and when, is not followed, so the messages are not played.
+    fn completes_out_of_sight(&mut self, span: Span, site: usize) -> R<()> {
+        let op = crate::ops::by_name("test").expect("`test` is an op");
+        self.events.push(Event {
+            op,
+            span,
+            site,
+            kind: super::trace::Kind::Complete { requests: None },
+            in_loop: self.loops.last().copied(),
+            nonblocking: false,
+            request: None,
+            count: None,
+            room: None,
+        });
+        if self.events.len() > EVENT_LIMIT {
+            return Err(Ctl::Stop(End::Budget));
+        }
         Ok(())
     }
 
@@ -768,7 +819,7 @@ impl Interp<'_> {
                                 .chain([&*arm.body])
                         })
                         .collect();
-                    self.unknown_branches(expr_match.expr.span(), &rest, &[])?;
+                    self.unknown_branches(expr_match.expr.span(), id_of(expr_match), &rest, &[])?;
                     return Ok(Value::Unknown);
                 }
             }
@@ -907,8 +958,18 @@ impl Interp<'_> {
         let effects = Effects::of_expr(lp.whole, self);
         self.loops.push(lp.id);
         let mut count: u32 = 0;
-        let result = self.iterate(&lp, next, &effects, &mut count);
+        let mut result = self.iterate(&lp, next, &effects, &mut count);
         self.loops.pop();
+        if matches!(result, Err(Ctl::Unsure(_))) && !effects.issues && !effects.leaves {
+            // A loop on data around completions (`while !done { .. test(..) .. }`, `loop {
+            // match test(r) { Ok(x) => break x, .. } }`): it leaves after trips not known.
+            self.forget(&effects.assigned);
+            result = if effects.communicates {
+                self.completes_out_of_sight(lp.span, lp.id)
+            } else {
+                Ok(())
+            };
+        }
         self.trips.push(Trip {
             id: lp.id,
             span: lp.span,
@@ -1015,14 +1076,18 @@ impl Interp<'_> {
                 Matches::Yes => {}
                 Matches::No => return Ok(()),
                 Matches::Unknown => {
-                    if effects.communicates || effects.leaves {
-                        return give_up(
-                            lp.span,
-                            "this loop's condition is not computed from the rank and size, and \
-                             the loop communicates",
-                        );
+                    let why = "this loop's condition is not computed from the rank and size, \
+                               and the loop communicates";
+                    if effects.issues {
+                        return give_up(lp.span, why);
+                    }
+                    if effects.leaves {
+                        return unsure(lp.span, why);
                     }
                     self.forget(&effects.assigned);
+                    if effects.communicates {
+                        self.completes_out_of_sight(lp.span, lp.id)?;
+                    }
                     return Ok(());
                 }
             }
