@@ -11,8 +11,9 @@
 
 use std::cell::RefCell;
 
-use syn::visit::Visit;
-use syn::{ItemUse, UseTree};
+use quote::ToTokens;
+use syn::visit::{self, Visit};
+use syn::{ItemConst, ItemFn, ItemImpl, ItemTrait, ItemUse, UseTree};
 
 /// The renames in force for the function being expanded.
 #[derive(Debug, Default, Clone)]
@@ -27,9 +28,23 @@ pub(crate) struct Imports {
 
 thread_local! {
     static CURRENT: RefCell<Imports> = RefCell::new(Imports::with_crate(None));
-    /// The last [`KEPT`] scans: the file's text, the crate's name, and their renames.
-    static SCANNED: RefCell<Vec<(String, Option<String>, Imports)>> =
-        const { RefCell::new(Vec::new()) };
+    /// The last [`KEPT`] scans: the file's text, the crate's name, their renames, and the
+    /// file's constants (see [`const_texts`]).
+    static SCANNED: RefCell<Vec<Scanned>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One scan kept: the file's text, the crate's name, its renames, its constants.
+type Scanned = (String, Option<String>, Imports, Vec<(String, String)>);
+
+/// The `const` items of a file whose text is `source` (modules included; not those of
+/// functions, `impl`s or traits), as `(name, text of the expression)`, when a scan of that
+/// text is kept: the scan parsed the file, and the pattern check needs its constants too.
+pub(crate) fn const_texts(source: &str) -> Option<Vec<(String, String)>> {
+    SCANNED.with_borrow(|kept| {
+        kept.iter()
+            .find(|(text, _, _, _)| text == source)
+            .map(|(_, _, _, consts)| consts.clone())
+    })
 }
 
 /// How many scans a thread keeps.
@@ -63,39 +78,48 @@ impl Imports {
         };
         if let Some(found) = SCANNED.with_borrow(|kept| {
             kept.iter()
-                .find(|(kept_text, kept_crate, _)| {
+                .find(|(kept_text, kept_crate, _, _)| {
                     kept_text == text && kept_crate.as_deref() == krate
                 })
-                .map(|(_, _, imports)| imports.clone())
+                .map(|(_, _, imports, _)| imports.clone())
         }) {
             return found;
         }
-        let imports = Imports::parse(source, krate);
+        let (imports, consts) = Imports::parse(text, krate);
         SCANNED.with_borrow_mut(|kept| {
             if kept.len() == KEPT {
                 kept.remove(0);
             }
-            kept.push((text.to_owned(), krate.map(str::to_owned), imports.clone()));
+            kept.push((
+                text.to_owned(),
+                krate.map(str::to_owned),
+                imports.clone(),
+                consts,
+            ));
         });
         imports
     }
 
-    /// [`scan`](Imports::scan), without what the thread kept.
-    fn parse(source: Option<&str>, krate: Option<&str>) -> Imports {
+    /// [`scan`](Imports::scan), without what the thread kept; with the file's constants.
+    fn parse(source: &str, krate: Option<&str>) -> (Imports, Vec<(String, String)>) {
         let mut imports = Imports::with_crate(krate);
-        if let Some(file) = source.and_then(|source| syn::parse_file(source).ok()) {
+        let mut uses = Uses {
+            trees: Vec::new(),
+            consts: Vec::new(),
+            in_code: 0,
+        };
+        if let Ok(file) = syn::parse_file(source) {
+            uses.visit_file(&file);
             // Crate renames first, so that `use sp::allreduce as ar` after `use spmd as sp`
             // is seen whatever the order of the items.
-            let mut uses = Uses(Vec::new());
-            uses.visit_file(&file);
-            for tree in &uses.0 {
+            for tree in &uses.trees {
                 imports.crate_renames(tree, &[]);
             }
-            for tree in &uses.0 {
+            for tree in &uses.trees {
                 imports.op_renames(tree, &[]);
             }
         }
-        imports
+        (imports, uses.consts)
     }
 
     fn is_crate(&self, name: &str) -> bool {
@@ -173,12 +197,49 @@ pub(crate) fn is_crate_name(name: &str) -> bool {
 }
 
 /// Every `use` tree of a file, nested modules and function bodies included.
-struct Uses(Vec<UseTree>);
+/// The `use` trees of a file, at any depth, and its constants outside functions, `impl`s and
+/// traits.
+struct Uses {
+    trees: Vec<UseTree>,
+    consts: Vec<(String, String)>,
+    /// How many functions, `impl`s and traits the visit is inside.
+    in_code: usize,
+}
+
+impl Uses {
+    fn inside(&mut self, visit: impl FnOnce(&mut Self)) {
+        self.in_code += 1;
+        visit(self);
+        self.in_code -= 1;
+    }
+}
 
 impl<'ast> Visit<'ast> for Uses {
     fn visit_item_use(&mut self, item: &'ast ItemUse) {
         // `use ::spmd::x` and `use spmd::x` alike: the leading colon is not part of the tree.
-        self.0.push(item.tree.clone());
+        self.trees.push(item.tree.clone());
+    }
+
+    fn visit_item_const(&mut self, item: &'ast ItemConst) {
+        if self.in_code == 0 {
+            self.consts.push((
+                item.ident.to_string(),
+                item.expr.to_token_stream().to_string(),
+            ));
+        }
+        visit::visit_item_const(self, item);
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast ItemFn) {
+        self.inside(|this| visit::visit_item_fn(this, item));
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast ItemImpl) {
+        self.inside(|this| visit::visit_item_impl(this, item));
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast ItemTrait) {
+        self.inside(|this| visit::visit_item_trait(this, item));
     }
 }
 
@@ -247,14 +308,8 @@ mod tests {
             [("total".to_owned(), "allreduce".to_owned())]
         );
         // Kept: the same answers again, each for its own text.
-        assert_eq!(
-            ops(&renames(first)),
-            ops(&Imports::parse(Some(first), None))
-        );
-        assert_eq!(
-            ops(&renames(second)),
-            ops(&Imports::parse(Some(second), None))
-        );
+        assert_eq!(ops(&renames(first)), ops(&Imports::parse(first, None).0));
+        assert_eq!(ops(&renames(second)), ops(&Imports::parse(second, None).0));
         // Another crate name is another scan: `sp::allreduce as s` is a rename of spmd's
         // only when the crate is called `sp`.
         let renamed = "use sp::allreduce as s;";

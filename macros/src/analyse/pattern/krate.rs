@@ -471,8 +471,12 @@ impl Crate {
             name,
             found: Vec::new(),
         };
+        // Only files that may define the name (or rename something to it) are parsed.
+        let keywords = ["struct", "enum", "union", "type", "trait", "as"];
         for (_, file) in self.mentioning(name) {
-            if let Some(ast) = file.ast() {
+            if after_keyword(&file.text, name, &keywords)
+                && let Some(ast) = file.ast()
+            {
                 types.visit_file(ast);
             }
         }
@@ -625,6 +629,12 @@ impl CrateFile {
 
 /// Whether `text` has `fn name` (the keyword, white space, the name as a whole word).
 fn declares_fn(text: &str, name: &str) -> bool {
+    after_keyword(text, name, &["fn"])
+}
+
+/// Whether `text` has `name` as a word after one of `keywords` and whitespace (`fn name`,
+/// `struct name`): a file without it cannot declare `name` so (its syntax tree is not needed).
+fn after_keyword(text: &str, name: &str, keywords: &[&str]) -> bool {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(name).any(|(at, _)| {
         let after = text[at + name.len()..].chars().next();
@@ -633,10 +643,12 @@ fn declares_fn(text: &str, name: &str) -> bool {
         }
         let before = text[..at].trim_end_matches(char::is_whitespace);
         before.len() < at
-            && before.ends_with("fn")
-            && !before[..before.len() - 2]
-                .chars()
-                .next_back()
-                .is_some_and(is_word)
+            && keywords.iter().any(|keyword| {
+                before.ends_with(keyword)
+                    && !before[..before.len() - keyword.len()]
+                        .chars()
+                        .next_back()
+                        .is_some_and(is_word)
+            })
     })
 }

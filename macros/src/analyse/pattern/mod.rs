@@ -1090,7 +1090,7 @@ fn file_constants(source: &str) -> Consts {
             .filter(|(text, _)| text == source)
             .map(|(_, consts)| consts.clone())
     });
-    let texts = match cached {
+    let texts = match cached.or_else(|| crate::imports::const_texts(source)) {
         Some(texts) => texts,
         None => {
             struct Finder(ConstTexts);

@@ -145,6 +145,8 @@ pub(crate) struct FieldFacts {
     known: RefCell<HashMap<(String, String, i128, i128), Fact>>,
     /// The fields being computed: one asked for again while it is (a cycle) is not known.
     pending: RefCell<Vec<(String, String)>>,
+    /// Some value of each field's type, by (type, field) (see [`field_type_obj`]).
+    objs: RefCell<HashMap<(String, String), Value>>,
 }
 
 impl Interp<'_> {
@@ -153,7 +155,7 @@ impl Interp<'_> {
         let Some(callees) = self.shared.callees else {
             return Ok(Value::Unknown);
         };
-        let fallback = field_type_obj(callees, ty, field);
+        let fallback = || field_type_obj(callees, ty, field);
         let key = (ty.to_owned(), field.to_owned(), self.size, self.rank);
         let cached = callees.facts.known.borrow().get(&key).cloned();
         let fact = match cached {
@@ -161,12 +163,12 @@ impl Interp<'_> {
             None => {
                 let pair = (ty.to_owned(), field.to_owned());
                 if callees.facts.pending.borrow().contains(&pair) {
-                    return Ok(fallback);
+                    return Ok(fallback());
                 }
                 let r = rule(callees, ty, field);
                 let Some(sites) = r else {
                     callees.facts.known.borrow_mut().insert(key, Fact::Unknown);
-                    return Ok(fallback);
+                    return Ok(fallback());
                 };
                 callees.facts.pending.borrow_mut().push(pair);
                 let mut fact = Fact::NoInstance;
@@ -184,7 +186,7 @@ impl Interp<'_> {
             }
         };
         match fact {
-            Fact::Known(Value::Unknown) | Fact::Unknown => Ok(fallback),
+            Fact::Known(Value::Unknown) | Fact::Unknown => Ok(fallback()),
             Fact::Known(value) => Ok(value),
             Fact::NoInstance => Err(Ctl::Stop(End::Excluded(GiveUp {
                 span,
@@ -199,6 +201,16 @@ impl Interp<'_> {
 
 /// Some value of the type of `ty.field` when it is a struct of the crate, or unknown.
 fn field_type_obj(callees: &Callees<'_>, ty: &str, field: &str) -> Value {
+    let key = (ty.to_owned(), field.to_owned());
+    if let Some(value) = callees.facts.objs.borrow().get(&key) {
+        return value.clone();
+    }
+    let value = field_type_obj_uncached(callees, ty, field);
+    callees.facts.objs.borrow_mut().insert(key, value.clone());
+    value
+}
+
+fn field_type_obj_uncached(callees: &Callees<'_>, ty: &str, field: &str) -> Value {
     let info = callees.type_info(ty);
     let Some(TypeInfo::Struct { fields, .. }) = info.as_deref() else {
         return Value::Unknown;
