@@ -179,7 +179,7 @@ use proc_macro::TokenStream;
 /// range (by default every size from 1 to 16 ranks, then 32 and 64) and every rank, the
 /// sequence of communication calls the body makes, and plays the ranks' sequences against each
 /// other. It evaluates what depends only on `comm.rank()`, `comm.size()`, literals, `const`s
-/// and the `let`s bound from them (arithmetic, comparisons, `min`/`max`/`rem_euclid`/...,
+/// (numbers, and arrays, tuples and enum variants of them) and the `let`s bound from them (arithmetic, comparisons, `min`/`max`/`rem_euclid`/...,
 /// `Option`s, `if`/`match`/`if let`, `for` over ranges and arrays, `while`, `loop`, early
 /// `return`/`break`/`continue`, `assert!`), in implicit and explicit mode alike. A call of a
 /// function of the same file given the communicator (or a token) is evaluated in place, with

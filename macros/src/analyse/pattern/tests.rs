@@ -2079,3 +2079,45 @@ fn a_loop_on_data_that_issues_ops_still_gives_up() {
         }
     });
 }
+
+/// A constant array of pairs of enum variants (an order of exchanges, as the shallow-water
+/// halo's `EXCHANGE_ORDER`): known, so a loop over it is followed.
+#[test]
+fn constant_arrays_of_variants_are_known() {
+    let source = |order: &str| {
+        format!(
+            r#"
+            enum Side {{ Left, Right }}
+            const ORDER: [(Side, Side); 2] = {order};
+
+            fn neighbour(side: Side, rank: usize, size: usize) -> usize {{
+                match side {{
+                    Side::Left => (rank + size - 1) % size,
+                    Side::Right => (rank + 1) % size,
+                }}
+            }}
+
+            fn swaps(comm: &Comm, x: &[f64]) {{
+                let (rank, size) = (comm.rank(), comm.size());
+                for &(to, from) in &ORDER {{
+                    let dest = neighbour(to, rank, size);
+                    let source = neighbour(from, rank, size);
+                    sendrecv(x, x, Source::rank(source), Dest::rank(dest), comm);
+                }}
+            }}
+            "#
+        )
+    };
+    let (errors, explained) = in_file(
+        &source("[(Side::Right, Side::Left), (Side::Left, Side::Right)]"),
+        "swaps",
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(explained.starts_with("`swaps`: checked"), "{explained}");
+    // Sent right, received from the right: with 3 ranks, nobody sends to the left.
+    let (errors, _) = in_file(
+        &source("[(Side::Right, Side::Left), (Side::Right, Side::Right)]"),
+        "swaps",
+    );
+    assert!(!errors.is_empty(), "the wrong order is not found");
+}

@@ -186,11 +186,10 @@ impl Interp<'_> {
         let value = self.expr(expr).unwrap_or(Value::Unknown);
         self.scopes = scopes;
         self.const_depth -= 1;
-        match value {
-            Value::Int(_) | Value::Bool(_) => value,
-            // A constant not computed (`1e-4`) is the same on every rank.
-            Value::Uniform(ref sym) if sym.bases.is_empty() => value,
-            _ => Value::Unknown,
+        if constant_value(&value) {
+            value
+        } else {
+            Value::Unknown
         }
     }
 
@@ -491,4 +490,17 @@ fn apply(op: &BinOp, left: &Value, right: &Value) -> Result<Value, ()> {
         },
         _ => Value::Unknown,
     })
+}
+
+/// Whether a constant's value is one the evaluation keeps: integers, booleans, a literal it
+/// does not compute (`1e-4`, the same on every rank), and arrays, tuples and enum variants
+/// of such values (`[(Side::West, Side::East), ..]`).
+fn constant_value(value: &Value) -> bool {
+    match value {
+        Value::Int(_) | Value::Bool(_) => true,
+        Value::Uniform(sym) => sym.bases.is_empty(),
+        Value::Array(items) | Value::Tuple(items) => items.iter().all(constant_value),
+        Value::Variant { fields, .. } => fields.iter().all(constant_value),
+        _ => false,
+    }
 }
