@@ -199,6 +199,10 @@ use proc_macro::TokenStream;
 /// first op excludes the sizes where it fails), or the attribute's `sizes = ..`. A function
 /// that fails when every rank runs it, but that `#[spmd_jit]` functions of its file call on some
 /// ranks only, is judged with its callers: their check follows it in place and reports there.
+/// A function not `pub` that gives up on a parameter (an order of exchanges) is checked again
+/// with the arguments of each call of it in the crate, when every call is found and passes
+/// constants, literals or enum variants there; a closure that neither communicates nor assigns
+/// is evaluated where it is called.
 ///
 /// Where the body cannot be followed (a peer or loop bound read from data or a parameter, a
 /// call of a method or of a function of another file given the communicator or a token, an op
@@ -284,7 +288,7 @@ use proc_macro::TokenStream;
 ///   build`: every `#[spmd_jit]` function compiled prints one line on the compiler's standard
 ///   error, `spmd_jit explain: FILE:LINE: WORD: ..`, with `WORD` one of `checked`, `partly
 ///   checked`, `gave up`, `not checked`, `no communication`, `completion only` (and `checked
-///   with its callers`), which fails no build. The expansion reads the variable with `option_env!`, so the
+///   with its callers`, `checked with its calls' arguments`), which fails no build. The expansion reads the variable with `option_env!`, so the
 ///   compiler tracks it: setting or clearing it recompiles the functions, no `cargo clean`
 ///   needed (a build already done with it set prints nothing again);
 /// - `unchecked`: no pattern check (for a program that errs on purpose, such as a test of the

@@ -634,7 +634,7 @@ fn declares_fn(text: &str, name: &str) -> bool {
 
 /// Whether `text` has `name` as a word after one of `keywords` and whitespace (`fn name`,
 /// `struct name`): a file without it cannot declare `name` so (its syntax tree is not needed).
-fn after_keyword(text: &str, name: &str, keywords: &[&str]) -> bool {
+pub(crate) fn after_keyword(text: &str, name: &str, keywords: &[&str]) -> bool {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(name).any(|(at, _)| {
         let after = text[at + name.len()..].chars().next();

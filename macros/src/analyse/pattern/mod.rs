@@ -31,6 +31,7 @@ use crate::ctxt::Ctxt;
 use crate::ops::{self, Role};
 use interp::{Callees, Shared, Sources};
 use trace::{CommName, End, Event, GiveUp, Kind, Trace};
+use value::Value;
 
 /// The sizes checked when the attribute names none: every size to 16 (a 4 x 4 process grid,
 /// and 3 x 3, the smallest grid whose rows and columns have a middle), and the powers of two
@@ -103,6 +104,9 @@ pub(crate) enum Coverage {
     /// The function fails when every rank runs it, but only some ranks call it: its
     /// `#[spmd_jit]` callers of the file are checked with it followed in place.
     WithCallers,
+    /// Alone, the check gives up on a parameter; with the arguments of each call of it in the
+    /// crate (every call found, each passing known values), it is checked.
+    CallersArguments,
 }
 
 impl Coverage {
@@ -115,6 +119,7 @@ impl Coverage {
             Coverage::NotChecked(_) => "not checked",
             Coverage::NoCommunication => "no communication",
             Coverage::CompletionOnly => "completion only",
+            Coverage::CallersArguments => "checked with its calls' arguments",
             Coverage::WithCallers => "checked with its callers",
         }
     }
@@ -128,6 +133,7 @@ impl Coverage {
                 | Coverage::Collectives(_)
                 | Coverage::WithCallers
                 | Coverage::CompletionOnly
+                | Coverage::CallersArguments
         )
     }
 
@@ -139,7 +145,8 @@ impl Coverage {
             Coverage::Checked
             | Coverage::NoCommunication
             | Coverage::WithCallers
-            | Coverage::CompletionOnly => "it was not needed".to_owned(),
+            | Coverage::CompletionOnly
+            | Coverage::CallersArguments => "it was not needed".to_owned(),
         }
     }
 }
@@ -172,11 +179,20 @@ impl Report {
 /// Checks the communication pattern of `func`; records the problems in `cx`. Returns how much
 /// was evaluated, and what, in words.
 pub(crate) fn check(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Report {
-    check_in(func, options, cx, true)
+    check_in(func, options, cx, true, &[], None)
 }
 
-/// [`check`], judging a function that fails alone with its callers when `with_callers`.
-fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bool) -> Report {
+/// [`check`], judging a function that fails alone with its callers when `with_callers` (and
+/// one that gives up with the arguments of its calls), its parameters of `given` known; with
+/// the crate as `known` holds it, if given (a check of the same function again).
+fn check_in(
+    func: &ItemFn,
+    options: Options<'_>,
+    cx: &mut Ctxt,
+    with_callers: bool,
+    given: &[(String, Value)],
+    known: Option<&Callees<'_>>,
+) -> Report {
     // Dropped last, after the files read for the check: their macros are forgotten first.
     let _macros = interp::MacroScope::new();
     if options.unchecked {
@@ -214,15 +230,16 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         }
     };
     let name = func.sig.ident.to_string();
-    let sources = options
-        .source
-        .map(|source| Sources::new(source, options.path));
-    let callees = sources.as_ref().map(Callees::new);
-    let self_ty = callees
-        .as_ref()
-        .and_then(|callees| self_type(func, callees));
+    let sources = match known {
+        Some(_) => None,
+        None => options
+            .source
+            .map(|source| Sources::new(source, options.path)),
+    };
+    let own_callees = sources.as_ref().map(Callees::new);
+    let callees: Option<&Callees<'_>> = known.or(own_callees.as_ref());
+    let self_ty = callees.and_then(|callees| self_type(func, callees));
     let param_types = callees
-        .as_ref()
         .map(|callees| crate_param_types(func, callees))
         .unwrap_or_default();
     let oracle = RefCell::new(choice::Oracle::default());
@@ -243,7 +260,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         array_params: array_params(func),
         has_self: func.sig.receiver().is_some(),
         comm,
-        callees: callees.as_ref(),
+        callees,
         self_ty,
         file: None,
         pure: false,
@@ -264,6 +281,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
                     interp::run(
                         &shared,
                         &param_types,
+                        given,
                         &func.block,
                         size as i128,
                         rank as i128,
@@ -284,7 +302,7 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
         verdicts.push((size, verdict));
     }
     if let (Some((size, problem, ..)), true, Some(callees)) =
-        (&first_failure, with_callers, &callees)
+        (&first_failure, with_callers, callees)
         && let Some(callers) = callers_cover(&name, callees, options.source, options.path)
     {
         let problem = match problem {
@@ -355,9 +373,61 @@ fn check_in(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt, with_callers: bo
             Coverage::NoCommunication,
             "nothing to check: the functions it hands the communicator to do not communicate",
         )
-        .reading(callees.as_ref());
+        .reading(callees);
     }
-    Report::new(coverage, summary(&verdicts, options.sizes.is_none())).reading(callees.as_ref())
+    if let Coverage::GaveUp { why, span } = &coverage
+        && with_callers
+        && given.is_empty()
+        && let Some(callees) = callees
+        && let Some(report) = with_arguments(func, options, callees, &shared, (why.as_str(), *span))
+    {
+        return report.reading(Some(callees));
+    }
+    Report::new(coverage, summary(&verdicts, options.sizes.is_none())).reading(callees)
+}
+
+/// A function that gave up (`why`), checked again with each set of arguments the calls of the
+/// crate pass it ([`interp::callers_arguments`]): its report when every set is checked
+/// without a problem. A problem found so is not reported (a call may be made on some ranks
+/// only): the function then stays given up.
+fn with_arguments(
+    func: &ItemFn,
+    options: Options<'_>,
+    callees: &Callees<'_>,
+    shared: &Shared<'_>,
+    why: (&str, Span),
+) -> Option<Report> {
+    // The arguments may name any constant of the file, not only those the body names.
+    let shared = Shared {
+        consts: Rc::new(constants_with(func, options.source, true)),
+        ..shared.clone()
+    };
+    let variants = interp::callers_arguments(callees, &shared, func)?;
+    let mut texts = Vec::new();
+    for given in &variants {
+        if given.is_empty() {
+            return None;
+        }
+        let mut scratch = Ctxt::default();
+        let report = check_in(func, options, &mut scratch, false, given, Some(callees));
+        if !matches!(report.coverage, Coverage::Checked) || scratch.has_errors() {
+            return None;
+        }
+        let values: Vec<String> = given
+            .iter()
+            .map(|(name, value)| format!("`{name}` = {}", value.describe()))
+            .collect();
+        texts.push(format!("with {}: {}", values.join(", "), report.text));
+    }
+    Some(Report::new(
+        Coverage::CallersArguments,
+        format!(
+            "alone, {}{}; every call of it in the crate passes known values: {}",
+            why.0,
+            words::at_line(why.1),
+            texts.join("; ")
+        ),
+    ))
 }
 
 /// The parameters of `func` bound by a name whose type is an array, or a reference to one, of
@@ -749,7 +819,7 @@ fn callers_cover(
             source,
             path,
         };
-        let report = check_in(caller, options, &mut Ctxt::default(), false);
+        let report = check_in(caller, options, &mut Ctxt::default(), false, &[], None);
         if matches!(report.coverage, Coverage::Checked) {
             covered.push(format!("`{}`", caller.sig.ident));
         }
@@ -1012,6 +1082,16 @@ fn tainted(func: &ItemFn) -> Vec<String> {
 /// The `const`s the body can name: its own, and those of its file (by name: one defined twice
 /// with different values is not used).
 fn constants(func: &ItemFn, source: Option<&str>) -> HashMap<String, Option<Expr>> {
+    constants_with(func, source, false)
+}
+
+/// [`constants`], those of the file included whether the body names them or not when
+/// `whole_file`.
+fn constants_with(
+    func: &ItemFn,
+    source: Option<&str>,
+    whole_file: bool,
+) -> HashMap<String, Option<Expr>> {
     struct Finder {
         consts: Vec<(String, Expr)>,
         upper: Vec<String>,
@@ -1049,7 +1129,9 @@ fn constants(func: &ItemFn, source: Option<&str>) -> HashMap<String, Option<Expr
         .upper
         .iter()
         .any(|name| !consts.iter().any(|(defined, _)| defined == name));
-    if needs_file && let Some(source) = source {
+    if (needs_file || whole_file)
+        && let Some(source) = source
+    {
         consts.extend(file_constants(source));
     }
     let mut map: HashMap<String, Option<Expr>> = HashMap::new();

@@ -49,6 +49,11 @@ const MUST_BE_CHECKED: &[&str] = &[
 /// as completions of unknown timing.
 const MUST_BE_FOLLOWED: &[&str] = &["overlapped", "implicit", "explicit", "into_device"];
 
+/// Functions checked with the arguments of every call of them in the crate: the
+/// shallow-water model's `exchange_edges`, whose edges and order of exchanges are parameters
+/// (constants and enum variants at each call).
+const MUST_BE_CHECKED_WITH_ARGUMENTS: &[&str] = &["exchange_edges"];
+
 /// The `#[spmd_jit]` functions of a file, methods included, with their attributes' arguments.
 struct Jitted(Vec<(syn::ItemFn, proc_macro2::TokenStream)>);
 
@@ -156,6 +161,13 @@ fn the_repository_programs_are_checked() {
             if MUST_BE_CHECKED.contains(&func.sig.ident.to_string().as_str()) {
                 assert_eq!(
                     word, "checked",
+                    "{shown}: `{}`: {}",
+                    func.sig.ident, analysis.explanation
+                );
+            }
+            if MUST_BE_CHECKED_WITH_ARGUMENTS.contains(&func.sig.ident.to_string().as_str()) {
+                assert_eq!(
+                    word, "checked with its calls' arguments",
                     "{shown}: `{}`: {}",
                     func.sig.ident, analysis.explanation
                 );

@@ -2121,3 +2121,84 @@ fn constant_arrays_of_variants_are_known() {
     );
     assert!(!errors.is_empty(), "the wrong order is not found");
 }
+
+/// A function that gives up on a parameter (the offsets of its exchanges) is checked with the
+/// arguments of every call of it in the crate, when those are known.
+#[test]
+fn a_parameter_is_known_from_every_call_of_the_function() {
+    let source = |visibility: &str, receive: &str, calls: &str| {
+        format!(
+            r#"
+            const ORDER: [usize; 2] = [1, 2];
+
+            {visibility} fn shifts(comm: &Comm, x: &[f64], offsets: &[usize]) {{
+                let (rank, size) = (comm.rank(), comm.size());
+                for &k in offsets {{
+                    let dest = (rank + k) % size;
+                    let source = {receive};
+                    sendrecv(x, x, Source::rank(source), Dest::rank(dest), comm);
+                }}
+            }}
+
+            fn caller(comm: &Comm, x: &[f64], data: &[usize]) {{
+                {calls}
+            }}
+            "#
+        )
+    };
+    let right = "(rank + size - k % size) % size";
+    let both = "shifts(comm, x, &ORDER); shifts(comm, x, &[3]);";
+    let (errors, explained) = in_file(&source("", right, both), "shifts");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        explained.starts_with("`shifts`: checked with its calls' arguments: alone, "),
+        "{explained}"
+    );
+    assert!(explained.contains("`offsets` = [1, 2]"), "{explained}");
+    assert!(explained.contains("`offsets` = [3]"), "{explained}");
+    // A call with data: not every call is known.
+    let (errors, explained) = in_file(
+        &source("", right, "shifts(comm, x, &ORDER); shifts(comm, x, data);"),
+        "shifts",
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(explained.starts_with("`shifts`: gave up"), "{explained}");
+    // Other crates may call a `pub` function.
+    let (_, explained) = in_file(&source("pub", right, both), "shifts");
+    assert!(explained.starts_with("`shifts`: gave up"), "{explained}");
+    // With a wrong source, a call's arguments fail: not reported (that call may be made on
+    // some ranks only), and the function stays given up.
+    let (errors, explained) = in_file(&source("", "(rank + 1) % size", both), "shifts");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(explained.starts_with("`shifts`: gave up"), "{explained}");
+}
+
+/// A closure that computes a peer is evaluated where it is called, with the values it saw
+/// where it was made.
+#[test]
+fn closures_that_compute_peers_are_followed() {
+    assert_clean(quote! {
+        fn f(comm: &Comm, x: &[f64]) {
+            let (rank, size) = (comm.rank(), comm.size());
+            let shift = 1;
+            let across = |k: usize| (rank + k * shift) % size;
+            let back = |k: usize| (rank + size - (k * shift) % size) % size;
+            let shift = 5;
+            for k in 1..3 {
+                sendrecv(x, x, Source::rank(back(k)), Dest::rank(across(k)), comm);
+            }
+            let _ = shift;
+        }
+    });
+    // The twin: the peers of a closure that sends to the right and receives from the right.
+    assert_error(
+        quote! {
+            fn f(comm: &Comm, x: &[f64]) {
+                let (rank, size) = (comm.rank(), comm.size());
+                let right = |k: usize| (rank + k) % size;
+                sendrecv(x, x, Source::rank(right(1)), Dest::rank(right(1)), comm);
+            }
+        },
+        &["3 ranks"],
+    );
+}

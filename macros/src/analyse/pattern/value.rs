@@ -66,6 +66,13 @@ pub(crate) enum Value {
     /// `allgather`), a literal the evaluation does not compute (`1e-4`), and what is computed
     /// from these and integers. Branches on it take the same direction on every rank.
     Uniform(std::rc::Rc<Sym>),
+    /// A closure that does not communicate nor assign, by the address of its syntax node
+    /// (kept for the check under way, see `interp::builtins::closure_of`), with the values of
+    /// the variables in scope where it was made: a call of it evaluates its body with them.
+    Closure {
+        id: usize,
+        env: std::rc::Rc<Vec<(String, Value)>>,
+    },
     /// Not computed from the rank and size.
     Unknown,
 }
@@ -203,5 +210,29 @@ pub(crate) fn join(a: &Value, b: &Value) -> Value {
             Value::Array(xs.iter().zip(ys).map(|(x, y)| join(x, y)).collect())
         }
         _ => Value::Unknown,
+    }
+}
+
+impl Value {
+    /// The value as code would write it, for messages (`_` for what is not known).
+    pub(crate) fn describe(&self) -> String {
+        let list = |items: &[Value]| {
+            items
+                .iter()
+                .map(Value::describe)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Value::Int(value) => value.to_string(),
+            Value::Bool(value) => value.to_string(),
+            Value::Tuple(items) => format!("({})", list(items)),
+            Value::Array(items) => format!("[{}]", list(items)),
+            Value::Opt(None) => "None".to_owned(),
+            Value::Opt(Some(inner)) => format!("Some({})", inner.describe()),
+            Value::Variant { ty, name, fields } if fields.is_empty() => format!("{ty}::{name}"),
+            Value::Variant { ty, name, fields } => format!("{ty}::{name}({})", list(fields)),
+            _ => "_".to_owned(),
+        }
     }
 }

@@ -380,13 +380,23 @@ impl Interp<'_> {
     /// A closure that is not run where it is written: it must not communicate.
     fn closure(&mut self, closure: &ExprClosure) -> R<Value> {
         self.skipped = true;
-        if Effects::of_expr(&closure.body, self).communicates {
+        let effects = Effects::of_expr(&closure.body, self);
+        if effects.communicates {
             return give_up(
                 closure.or1_token.span,
                 "a closure communicates: it runs whenever it is called",
             );
         }
-        Ok(Value::Unknown)
+        // One that assigns (a variable it captured, or one of its own) is not followed: its
+        // calls' results are unknown.
+        if !effects.assigned.is_empty() || closure.asyncness.is_some() {
+            return Ok(Value::Unknown);
+        }
+        let env: Vec<(String, Value)> = self.scopes.iter().flatten().cloned().collect();
+        Ok(Value::Closure {
+            id: super::builtins::keep_closure(closure),
+            env: std::rc::Rc::new(env),
+        })
     }
 
     /// A struct literal: the struct with its fields' values, unless it is given the

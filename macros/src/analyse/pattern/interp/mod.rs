@@ -10,6 +10,7 @@
 //! with a [`GiveUp`] that says why. Branches on unknown conditions that do not communicate and
 //! do not leave (`return`, `break`) are skipped, the variables they assign made unknown.
 
+mod arguments;
 mod builtins;
 mod callee;
 mod effects;
@@ -38,6 +39,7 @@ use crate::analyse::syntax::binding_names;
 use effects::Effects;
 use pat::{Matches, unknowns};
 
+pub(crate) use arguments::callers_arguments;
 pub(crate) use builtins::MacroScope;
 pub(crate) use callee::{Callees, Sources, imported_from_crate};
 
@@ -70,7 +72,7 @@ pub(crate) type ConstMap = HashMap<String, Option<Expr>>;
 
 /// What is the same for every rank: the function's communicator and constants, and the
 /// functions of its file that calls may reach.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Shared<'a> {
     pub(crate) comm: CommName,
     /// `const`s of the body and of the file, by name (`None`: defined more than once).
@@ -143,10 +145,12 @@ fn panic_at<T>(span: Span) -> R<T> {
 }
 
 /// Evaluates `body` for `rank` of `size`, spending at most `budget` steps (decreased).
-/// `param_types`: parameters whose type is written as a struct of the crate, by name.
+/// `param_types`: parameters whose type is written as a struct of the crate, by name;
+/// `given`: parameters whose values are known (the arguments of the crate's calls).
 pub(crate) fn run(
     shared: &Shared<'_>,
     param_types: &[(String, String)],
+    given: &[(String, Value)],
     body: &Block,
     size: i128,
     rank: i128,
@@ -156,6 +160,9 @@ pub(crate) fn run(
     interp.bind_params();
     for (name, ty) in param_types {
         interp.bind(name, Value::Obj { ty: ty.clone() });
+    }
+    for (name, value) in given {
+        interp.bind(name, value.clone());
     }
     let end = match interp.block(body) {
         Ok(_) | Err(Ctl::Return) => End::Done,

@@ -1,0 +1,220 @@
+//! The arguments the crate's calls of a function pass it: a function whose check gives up on a
+//! parameter (the order of a halo's exchanges, which edges it fills) is checked again with the
+//! values each call in the crate gives, when those are known and the calls are all of them.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::visit::{self, Visit};
+use syn::{Expr, FnArg, ItemFn, Pat};
+
+use super::{Callees, Interp, Shared, Value};
+use crate::analyse::pattern::krate::{CrateFile, after_keyword};
+use crate::analyse::pattern::trace::CommName;
+
+/// The most calls whose arguments are followed, and the most distinct sets of them.
+const CALL_LIMIT: usize = 16;
+const VARIANT_LIMIT: usize = 4;
+
+/// Steps spent on the value of one argument.
+const ARGUMENT_STEPS: u64 = 20_000;
+
+/// For each distinct set of arguments the calls of `func` in the crate pass it, the values of
+/// its parameters (by name) that are known: `None` when the calls cannot all be found (the
+/// function may be called from other crates, is named in a macro or as a value, shares its
+/// name with another function of the crate, or is called more than [`CALL_LIMIT`] times),
+/// when it has none, or when the calls pass more than [`VARIANT_LIMIT`] sets.
+pub(crate) fn callers_arguments(
+    callees: &Callees<'_>,
+    shared: &Shared<'_>,
+    func: &ItemFn,
+) -> Option<Vec<Vec<(String, Value)>>> {
+    if matches!(func.vis, syn::Visibility::Public(_)) {
+        return None;
+    }
+    let name = func.sig.ident.to_string();
+    let krate = callees.krate();
+    // The one function of the crate of that name (not a trait's method, which other types
+    // share), and it is this one.
+    let found = krate.fns_named(&name);
+    let [own] = found.as_slice() else {
+        return None;
+    };
+    if own.block.to_token_stream().to_string() != func.block.to_token_stream().to_string() {
+        return None;
+    }
+    let params: Vec<Option<String>> = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(match &*typed.pat {
+                Pat::Ident(ident) => Some(ident.ident.to_string()),
+                _ => None,
+            }),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let method = func.sig.receiver().is_some();
+    let mut calls = Vec::new();
+    for (_, file) in krate.mentioning(&name) {
+        let ast = file.ast()?;
+        let mut finder = Calls {
+            name: &name,
+            method,
+            file,
+            calls: Vec::new(),
+            hidden: false,
+        };
+        finder.visit_file(ast);
+        if finder.hidden {
+            return None;
+        }
+        calls.extend(finder.calls);
+        if calls.len() > CALL_LIMIT {
+            return None;
+        }
+    }
+    let mut variants: Vec<Vec<(String, Value)>> = Vec::new();
+    for (file, args) in &calls {
+        if args.len() != params.len() {
+            return None;
+        }
+        let mut given = Vec::new();
+        for (param, arg) in params.iter().zip(args) {
+            let Some(param) = param else {
+                continue;
+            };
+            // The communicator and tokens are not values.
+            if shared.comm == CommName::Var(param.clone()) || shared.token_params.contains(param) {
+                continue;
+            }
+            let value = argument(callees, shared, file, arg);
+            if value != Value::Unknown {
+                given.push((param.clone(), value));
+            }
+        }
+        if !variants.contains(&given) {
+            variants.push(given);
+        }
+    }
+    (!variants.is_empty() && variants.len() <= VARIANT_LIMIT).then_some(variants)
+}
+
+/// The value of `arg`, written in `file`, where the function checked sees it: literals, the
+/// constants of the function's own file and enum variants of the crate, and what is built of
+/// them. A constant is taken from the function's file only where that file is the one of the
+/// crate that defines a `const` or `static` of that name, and the caller's file binds no
+/// variable of that name (the caller then names that constant).
+fn argument(callees: &Callees<'_>, shared: &Shared<'_>, file: &CrateFile, arg: &Expr) -> Value {
+    let krate = callees.krate();
+    // The function's own file, as the crate holds it (first).
+    let Some(own) = krate.files.first() else {
+        return Value::Unknown;
+    };
+    let mut names = Vec::new();
+    idents(arg.to_token_stream(), &mut names);
+    for name in &names {
+        if !shared.consts.contains_key(name.as_str()) {
+            continue;
+        }
+        let defining: Vec<&CrateFile> = krate
+            .files
+            .iter()
+            .filter(|file| after_keyword(&file.text, name, &["const", "static"]))
+            .collect();
+        let from_own = matches!(defining.as_slice(), [one] if std::ptr::eq(*one, own));
+        if !from_own || after_keyword(&file.text, name, &["let", "mut"]) {
+            return Value::Unknown;
+        }
+    }
+    let mut steps = ARGUMENT_STEPS;
+    let mut interp = Interp::new(shared, 1, 0, &mut steps);
+    match interp.expr(arg) {
+        Ok(value) if plain(&value) => value,
+        _ => Value::Unknown,
+    }
+}
+
+/// A value that means the same wherever it was computed: no request, token, closure, and
+/// nothing computed from the rank and size of the caller's evaluation.
+fn plain(value: &Value) -> bool {
+    match value {
+        Value::Bool(_) | Value::Int(_) | Value::Unknown => true,
+        Value::Array(items) | Value::Tuple(items) => items.iter().all(plain),
+        Value::Variant { fields, .. } => fields.iter().all(plain),
+        Value::Opt(inner) => inner.as_deref().is_none_or(plain),
+        _ => false,
+    }
+}
+
+/// The identifiers among `tokens`.
+fn idents(tokens: TokenStream, out: &mut Vec<String>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => out.push(ident.to_string()),
+            TokenTree::Group(group) => idents(group.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// The calls of the function `name` in one file, with their arguments (a method's receiver
+/// left out); `hidden` when the name is met otherwise (in a macro, or as a value).
+struct Calls<'a, 'c> {
+    name: &'a str,
+    method: bool,
+    file: &'c CrateFile,
+    calls: Vec<(&'c CrateFile, Vec<Expr>)>,
+    hidden: bool,
+}
+
+impl<'ast> Visit<'ast> for Calls<'_, '_> {
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == self.name {
+            if self.method {
+                self.calls
+                    .push((self.file, call.args.iter().cloned().collect()));
+            } else {
+                // A method of another type of that name: a call of it cannot be told apart.
+                self.hidden = true;
+            }
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Expr::Path(path) = &*call.func
+            && path
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == self.name)
+        {
+            let skip = usize::from(self.method);
+            self.calls
+                .push((self.file, call.args.iter().skip(skip).cloned().collect()));
+            call.args.iter().for_each(|arg| self.visit_expr(arg));
+            return;
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == self.name)
+        {
+            self.hidden = true;
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let mut names = Vec::new();
+        idents(mac.tokens.clone(), &mut names);
+        if names.iter().any(|name| name == self.name) {
+            self.hidden = true;
+        }
+    }
+}
