@@ -51,8 +51,9 @@ const MUST_BE_FOLLOWED: &[&str] = &["overlapped", "implicit", "explicit", "into_
 
 /// Functions checked with the arguments of every call of them in the crate: the
 /// shallow-water model's `exchange_edges`, whose edges and order of exchanges are parameters
-/// (constants and enum variants at each call).
-const MUST_BE_CHECKED_WITH_ARGUMENTS: &[&str] = &["exchange_edges"];
+/// (constants and enum variants at each call), and `jit_control_flow`'s `branches`, whose mode
+/// is (its calls are in `assert_eq!`s).
+const MUST_BE_CHECKED_WITH_ARGUMENTS: &[&str] = &["exchange_edges", "branches"];
 
 /// The `#[spmd_jit]` functions of a file, methods included, with their attributes' arguments.
 struct Jitted(Vec<(syn::ItemFn, proc_macro2::TokenStream)>);

@@ -2156,6 +2156,17 @@ fn a_parameter_is_known_from_every_call_of_the_function() {
     );
     assert!(explained.contains("`offsets` = [1, 2]"), "{explained}");
     assert!(explained.contains("`offsets` = [3]"), "{explained}");
+    // Calls in the arguments of a macro are calls too; a macro whose tokens are not
+    // expressions hides them.
+    let in_macro = "println!(\"{:?}\", shifts(comm, x, &ORDER)); shifts(comm, x, &[3]);";
+    let (_, explained) = in_file(&source("", right, in_macro), "shifts");
+    assert!(
+        explained.starts_with("`shifts`: checked with its calls' arguments"),
+        "{explained}"
+    );
+    let hidden = "shifts(comm, x, &ORDER); my_macro!(shifts => x);";
+    let (_, explained) = in_file(&source("", right, hidden), "shifts");
+    assert!(explained.starts_with("`shifts`: gave up"), "{explained}");
     // A call with data: not every call is known.
     let (errors, explained) = in_file(
         &source("", right, "shifts(comm, x, &ORDER); shifts(comm, x, data);"),

@@ -4,8 +4,10 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
-use syn::{Expr, FnArg, ItemFn, Pat};
+use syn::{Expr, FnArg, ItemFn, Pat, Token};
 
 use super::{Callees, Interp, Shared, Value};
 use crate::analyse::pattern::krate::{CrateFile, after_keyword};
@@ -159,7 +161,8 @@ fn idents(tokens: TokenStream, out: &mut Vec<String>) {
 }
 
 /// The calls of the function `name` in one file, with their arguments (a method's receiver
-/// left out); `hidden` when the name is met otherwise (in a macro, or as a value).
+/// left out), those in the arguments of a macro included; `hidden` when the name is met
+/// otherwise (in a macro whose arguments are not expressions, or as a value).
 struct Calls<'a, 'c> {
     name: &'a str,
     method: bool,
@@ -213,8 +216,14 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let mut names = Vec::new();
         idents(mac.tokens.clone(), &mut names);
-        if names.iter().any(|name| name == self.name) {
-            self.hidden = true;
+        if !names.iter().any(|name| name == self.name) {
+            return;
+        }
+        // `assert_eq!(f(..), ..)`, `println!("{}", f(..))`: arguments that are expressions
+        // (a format string first is one) are searched as code; other tokens hide the call.
+        match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
+            Ok(args) => args.iter().for_each(|arg| self.visit_expr(arg)),
+            Err(_) => self.hidden = true,
         }
     }
 }
