@@ -67,7 +67,7 @@ pub(crate) enum Value {
     /// from these and integers. Branches on it take the same direction on every rank.
     Uniform(std::rc::Rc<Sym>),
     /// A closure that does not communicate nor assign, by the address of its syntax node
-    /// (kept for the check under way, see `interp::builtins::closure_of`), with the values of
+    /// (kept for the check under way, see `interp::closures`), with the values of
     /// the variables in scope where it was made: a call of it evaluates its body with them.
     Closure {
         id: usize,

@@ -412,27 +412,6 @@ thread_local! {
     /// here), and the map is emptied when a check starts and ends, so an address is never
     /// reused for another node while it is a key.
     static PARSED: RefCell<HashMap<usize, Rc<ParsedMacro>>> = RefCell::new(HashMap::new());
-    /// The closures made in the check under way, by the address of their syntax node (the
-    /// same argument as for [`PARSED`]), for [`Value::Closure`]: a copy of each node, so that
-    /// a call of one needs no reference to the code it was made in.
-    static CLOSURES: RefCell<HashMap<usize, Rc<syn::ExprClosure>>> =
-        RefCell::new(HashMap::new());
-}
-
-/// Keeps `closure` for the check under way; its key for [`Value::Closure`].
-pub(super) fn keep_closure(closure: &syn::ExprClosure) -> usize {
-    let key = std::ptr::from_ref(closure) as usize;
-    CLOSURES.with(|kept| {
-        kept.borrow_mut()
-            .entry(key)
-            .or_insert_with(|| Rc::new(closure.clone()));
-    });
-    key
-}
-
-/// The closure kept under `key` in the check under way.
-fn closure_of(key: usize) -> Option<Rc<syn::ExprClosure>> {
-    CLOSURES.with(|kept| kept.borrow().get(&key).cloned())
 }
 
 /// The span of one check: the parsed macros are forgotten when it starts and when it ends.
@@ -442,7 +421,7 @@ impl MacroScope {
     /// Starts a check, with no macro parsed yet.
     pub(crate) fn new() -> MacroScope {
         PARSED.with(|parsed| parsed.borrow_mut().clear());
-        CLOSURES.with(|kept| kept.borrow_mut().clear());
+        super::closures::forget();
         MacroScope(())
     }
 }
@@ -450,7 +429,7 @@ impl MacroScope {
 impl Drop for MacroScope {
     fn drop(&mut self) {
         PARSED.with(|parsed| parsed.borrow_mut().clear());
-        CLOSURES.with(|kept| kept.borrow_mut().clear());
+        super::closures::forget();
     }
 }
 
@@ -895,36 +874,4 @@ fn uniform_method(receiver: &Value, name: &str, args: &[Value]) -> Option<Value>
         format!("{}.{name}({})", sym.text, parts.join(", ")),
         bases,
     ))
-}
-
-impl Interp<'_> {
-    /// A call of a closure made earlier ([`Value::Closure`]): its body, with the variables it
-    /// saw where it was made and its parameters bound to `args`.
-    fn call_closure(&mut self, id: usize, env: &[(String, Value)], args: Vec<Value>) -> R<Value> {
-        let Some(closure) = closure_of(id) else {
-            return Ok(Value::Unknown);
-        };
-        if closure.inputs.len() != args.len() {
-            return Ok(Value::Unknown);
-        }
-        let mut binds = Vec::new();
-        for (pat, value) in closure.inputs.iter().zip(&args) {
-            if self.pattern(pat, value, &mut binds)? != super::Matches::Yes {
-                return Ok(Value::Unknown);
-            }
-        }
-        let scopes = std::mem::replace(&mut self.scopes, vec![env.to_vec(), binds]);
-        let returned = self.returned.take();
-        let result = self.expr(&closure.body);
-        self.scopes = scopes;
-        let value = match result {
-            Ok(value) => Ok(value),
-            Err(Ctl::Return) => Ok(self.returned.take().unwrap_or(Value::Unknown)),
-            // A `break` or `continue` does not leave a closure.
-            Err(Ctl::Break(_) | Ctl::Continue(_)) => Ok(Value::Unknown),
-            Err(other) => Err(other),
-        };
-        self.returned = returned;
-        value
-    }
 }

@@ -394,7 +394,7 @@ impl Interp<'_> {
         }
         let env: Vec<(String, Value)> = self.scopes.iter().flatten().cloned().collect();
         Ok(Value::Closure {
-            id: super::builtins::keep_closure(closure),
+            id: super::closures::keep(closure),
             env: std::rc::Rc::new(env),
         })
     }

@@ -13,6 +13,7 @@
 mod arguments;
 mod builtins;
 mod callee;
+mod closures;
 mod effects;
 mod expr;
 mod fields;
@@ -783,11 +784,22 @@ impl Interp<'_> {
     /// which requests it completes, and when, is not followed, so the messages are not played.
     fn completes_out_of_sight(&mut self, span: Span, site: usize) -> R<()> {
         let op = crate::ops::by_name("test").expect("`test` is an op");
+        self.completion(op, span, site, None)
+    }
+
+    /// Records the completion of `requests` (`None`: which is not known) by `op` at `site`.
+    fn completion(
+        &mut self,
+        op: crate::ops::Op,
+        span: Span,
+        site: usize,
+        requests: Option<Vec<usize>>,
+    ) -> R<()> {
         self.events.push(Event {
             op,
             span,
             site,
-            kind: super::trace::Kind::Complete { requests: None },
+            kind: super::trace::Kind::Complete { requests },
             in_loop: self.loops.last().copied(),
             nonblocking: false,
             request: None,

@@ -36,20 +36,7 @@ impl Interp<'_> {
                 ("wait" | "wait_all", Some(value)) => requests_in(value),
                 _ => None,
             };
-            self.events.push(Event {
-                op,
-                span,
-                site: id_of(call),
-                kind: Kind::Complete { requests },
-                in_loop: self.loops.last().copied(),
-                nonblocking: false,
-                request: None,
-                count: None,
-                room: None,
-            });
-            if self.events.len() > EVENT_LIMIT {
-                return Err(Ctl::Stop(End::Budget));
-            }
+            self.completion(op, span, id_of(call), requests)?;
             return Ok(result_of(op, explicit, None));
         }
         // The request an issuing op returns: numbered whether or not it moves a message (a
