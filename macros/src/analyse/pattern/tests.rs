@@ -2167,6 +2167,13 @@ fn a_parameter_is_known_from_every_call_of_the_function() {
     let hidden = "shifts(comm, x, &ORDER); my_macro!(shifts => x);";
     let (_, explained) = in_file(&source("", right, hidden), "shifts");
     assert!(explained.starts_with("`shifts`: gave up"), "{explained}");
+    // An argument computed from the caller's communicator is not taken (the evaluation of an
+    // argument has no rank or size of the caller's).
+    let (_, explained) = in_file(
+        &source("", right, "shifts(comm, x, &[comm.size() - 1]);"),
+        "shifts",
+    );
+    assert!(explained.starts_with("`shifts`: gave up"), "{explained}");
     // A call with data: not every call is known.
     let (errors, explained) = in_file(
         &source("", right, "shifts(comm, x, &ORDER); shifts(comm, x, data);"),

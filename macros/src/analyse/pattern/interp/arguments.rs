@@ -129,11 +129,39 @@ fn argument(callees: &Callees<'_>, shared: &Shared<'_>, file: &CrateFile, arg: &
             return Value::Unknown;
         }
     }
+    if !closed(arg) {
+        return Value::Unknown;
+    }
     let mut steps = ARGUMENT_STEPS;
     let mut interp = Interp::new(shared, 1, 0, &mut steps);
     match interp.expr(arg) {
         Ok(value) if plain(&value) => value,
         _ => Value::Unknown,
+    }
+}
+
+/// Whether `arg` is written with literals, paths (constants, enum variants), references,
+/// arrays, tuples, negation and variants with fields (`Some(3)`) only: what it
+/// means does not depend on the caller's variables, rank or size (`comm.size()` in a caller
+/// would otherwise be taken for the size of the evaluation of the argument).
+fn closed(arg: &Expr) -> bool {
+    match arg {
+        Expr::Lit(_) => true,
+        Expr::Path(path) => path.qself.is_none(),
+        Expr::Reference(reference) => closed(&reference.expr),
+        Expr::Paren(inner) => closed(&inner.expr),
+        Expr::Group(inner) => closed(&inner.expr),
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Neg(_)) && closed(&unary.expr),
+        Expr::Array(array) => array.elems.iter().all(closed),
+        Expr::Tuple(tuple) => tuple.elems.iter().all(closed),
+        Expr::Repeat(repeat) => closed(&repeat.expr) && closed(&repeat.len),
+        // A variant with fields (`Some(3)`, `Shape::Grid(2, 3)`), not a function's result.
+        Expr::Call(call) => {
+            matches!(&*call.func, Expr::Path(path) if path.path.segments.last().is_some_and(
+                |last| last.ident.to_string().starts_with(|c: char| c.is_ascii_uppercase())
+            )) && call.args.iter().all(closed)
+        }
+        _ => false,
     }
 }
 
