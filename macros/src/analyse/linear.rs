@@ -463,7 +463,15 @@ impl Linear<'_> {
             .into_iter()
             .chain(at_end.filter(|_| may_end))
             .collect();
-        if !ends.is_empty() {
+        if ends.is_empty() {
+            // No `break`, and the body never ends a trip that could be the last: a `loop`
+            // is never left (what follows is not reached, as after a `return`); a `while` or
+            // `for` may take no trip, and what follows starts as the loop did.
+            self.vars = before;
+            self.diverged = !may_end;
+            return;
+        }
+        {
             let mut after = before;
             for (index, var) in after.iter_mut().enumerate() {
                 let used = ends.iter().find_map(|vars| match vars.get(index) {

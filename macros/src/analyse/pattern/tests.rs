@@ -2220,3 +2220,38 @@ fn closures_that_compute_peers_are_followed() {
         &["3 ranks"],
     );
 }
+
+/// A `loop` without `break` is never left: a request given back by `test` at the end of its
+/// body is not dropped after it (was a false alarm: "dropped without a wait").
+#[test]
+fn a_polling_loop_left_by_return_drops_no_request() {
+    for body in [
+        quote! { loop { match test(request) { Ok(got) => return got, Err(again) => request = again } } },
+        quote! { loop { let r = test(request); match r { Ok(got) => return got, Err(again) => { request = again; } } } },
+    ] {
+        let found = errors(quote! {
+            fn f(comm: &Comm, x: &[f64]) -> Vec<f64> {
+                let mut request = irecv(x, 0, comm);
+                #body
+            }
+        });
+        assert!(found.is_empty(), "{found:#?}");
+    }
+    // The twin: a return that leaves the request behind is still reported.
+    let found = errors(quote! {
+        fn f(comm: &Comm, x: &[f64], stop: bool) -> Vec<f64> {
+            let request = irecv(x, 0, comm);
+            loop {
+                if stop {
+                    return Vec::new();
+                }
+            }
+        }
+    });
+    assert!(
+        found
+            .iter()
+            .any(|error| error.contains("is dropped by this `return` without a wait")),
+        "{found:#?}"
+    );
+}
