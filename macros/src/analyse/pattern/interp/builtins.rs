@@ -48,7 +48,7 @@ impl Interp<'_> {
             let (id, env) = (*id, Rc::clone(env));
             return self.call_closure(id, &env, args);
         }
-        if let Some(value) = known_function(&names, &args, call.span()) {
+        if let Some(value) = known_function(&names, &args, &|| call.span()) {
             return value;
         }
         if let Some(value) = self.variant_call(&names, &args) {
@@ -508,7 +508,9 @@ fn plain_variable(expr: &Expr) -> Option<String> {
     }
 }
 
-fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Value>> {
+/// `span`: where the call is (computed only when an error needs it: a syntax node's span is
+/// worked out from its tokens).
+fn known_function(names: &[String], args: &[Value], span: &dyn Fn() -> Span) -> Option<R<Value>> {
     let last: Vec<&str> = names
         .iter()
         .rev()
@@ -564,10 +566,10 @@ fn known_function(names: &[String], args: &[Value], span: Span) -> Option<R<Valu
         // `min(a, b)`: with no arguments it is a function of the user's, not `std`'s.
         (1, ["min" | "max"]) | (_, ["cmp", "min" | "max"]) if !args.is_empty() => {
             let method = names.last().map(String::as_str).unwrap_or_default();
-            return Some(value_method(&arg(0), method, &args[1..], span));
+            return Some(value_method(&arg(0), method, &args[1..], span()));
         }
         (2, [ty, method]) if INT_TYPES.contains(ty) && !args.is_empty() => {
-            return Some(value_method(&arg(0), method, &args[1..], span));
+            return Some(value_method(&arg(0), method, &args[1..], span()));
         }
         (1, ["drop"]) => Value::Unknown,
         _ => return None,

@@ -353,7 +353,7 @@ impl Interp<'_> {
                 .find(|(field, _)| name == field)
                 .map_or(Value::Unknown, |(_, value)| value),
             (Value::Obj { ty }, Member::Named(name)) => {
-                return self.field_of(&ty, &name.to_string(), field.span());
+                return self.field_of(&ty, &name.to_string(), &|| field.span());
             }
             _ => Value::Unknown,
         })

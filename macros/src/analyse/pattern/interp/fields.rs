@@ -150,8 +150,9 @@ pub(crate) struct FieldFacts {
 }
 
 impl Interp<'_> {
-    /// The value of `field` of some value of the crate's type `ty`.
-    pub(super) fn field_of(&mut self, ty: &str, field: &str, span: Span) -> R<Value> {
+    /// The value of `field` of some value of the crate's type `ty`; `span`: where (computed
+    /// only for an error).
+    pub(super) fn field_of(&mut self, ty: &str, field: &str, span: &dyn Fn() -> Span) -> R<Value> {
         let Some(callees) = self.shared.callees else {
             return Ok(Value::Unknown);
         };
@@ -189,7 +190,7 @@ impl Interp<'_> {
             Fact::Known(Value::Unknown) | Fact::Unknown => Ok(fallback()),
             Fact::Known(value) => Ok(value),
             Fact::NoInstance => Err(Ctl::Stop(End::Excluded(GiveUp {
-                span,
+                span: span(),
                 why: format!(
                     "no `{ty}` is made with this many ranks: every constructor that sets its \
                      `{field}` fails or panics first"
