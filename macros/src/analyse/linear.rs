@@ -471,32 +471,30 @@ impl Linear<'_> {
             self.diverged = !may_end;
             return;
         }
-        {
-            let mut after = before;
-            for (index, var) in after.iter_mut().enumerate() {
-                let used = ends.iter().find_map(|vars| match vars.get(index) {
+        let mut after = before;
+        for (index, var) in after.iter_mut().enumerate() {
+            let used = ends.iter().find_map(|vars| match vars.get(index) {
+                Some(Var {
+                    state: State::Used(by, span),
+                    ..
+                }) => Some((*by, *span)),
+                _ => None,
+            });
+            if let Some((by, span)) = used {
+                var.state = State::Used(by, span);
+            } else if ends.iter().all(|vars| {
+                matches!(
+                    vars.get(index),
                     Some(Var {
-                        state: State::Used(by, span),
+                        state: State::Live,
                         ..
-                    }) => Some((*by, *span)),
-                    _ => None,
-                });
-                if let Some((by, span)) = used {
-                    var.state = State::Used(by, span);
-                } else if ends.iter().all(|vars| {
-                    matches!(
-                        vars.get(index),
-                        Some(Var {
-                            state: State::Live,
-                            ..
-                        })
-                    )
-                }) {
-                    var.state = State::Live;
-                }
+                    })
+                )
+            }) {
+                var.state = State::Live;
             }
-            self.vars = after;
         }
+        self.vars = after;
         // The loop may be left by `break`: what follows is reached.
         self.diverged = false;
     }

@@ -652,3 +652,10 @@ pub(crate) fn after_keyword(text: &str, name: &str, keywords: &[&str]) -> bool {
             })
     })
 }
+
+/// Whether two function bodies are the same code (a function as the macro was given it, and
+/// as its file was read).
+pub(crate) fn same_block(a: &syn::Block, b: &syn::Block) -> bool {
+    use quote::ToTokens;
+    a.to_token_stream().to_string() == b.to_token_stream().to_string()
+}

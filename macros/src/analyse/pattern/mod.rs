@@ -841,10 +841,9 @@ fn self_type(func: &ItemFn, callees: &Callees<'_>) -> Option<String> {
     match found.as_slice() {
         [one] => one.self_ty.clone(),
         _ => {
-            let body = func.block.to_token_stream().to_string();
             let mut same = found
                 .iter()
-                .filter(|found| found.block.to_token_stream().to_string() == body);
+                .filter(|found| krate::same_block(found.block, &func.block));
             let first = same.next()?;
             same.next().is_none().then(|| first.self_ty.clone())?
         }

@@ -2,7 +2,6 @@
 //! parameter (the order of a halo's exchanges, which edges it fills) is checked again with the
 //! values each call in the crate gives, when those are known and the calls are all of them.
 
-use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -10,8 +9,9 @@ use syn::visit::{self, Visit};
 use syn::{Expr, FnArg, ItemFn, Pat, Token};
 
 use super::{Callees, Interp, Shared, Value};
-use crate::analyse::pattern::krate::{CrateFile, after_keyword};
+use crate::analyse::pattern::krate::{CrateFile, after_keyword, same_block};
 use crate::analyse::pattern::trace::CommName;
+use crate::analyse::syntax::idents;
 
 /// The most calls whose arguments are followed, and the most distinct sets of them.
 const CALL_LIMIT: usize = 16;
@@ -41,7 +41,7 @@ pub(crate) fn callers_arguments(
     let [own] = found.as_slice() else {
         return None;
     };
-    if own.block.to_token_stream().to_string() != func.block.to_token_stream().to_string() {
+    if !same_block(own.block, &func.block) {
         return None;
     }
     let params: Vec<Option<String>> = func
@@ -174,17 +174,6 @@ fn plain(value: &Value) -> bool {
         Value::Variant { fields, .. } => fields.iter().all(plain),
         Value::Opt(inner) => inner.as_deref().is_none_or(plain),
         _ => false,
-    }
-}
-
-/// The identifiers among `tokens`.
-fn idents(tokens: TokenStream, out: &mut Vec<String>) {
-    for tree in tokens {
-        match tree {
-            TokenTree::Ident(ident) => out.push(ident.to_string()),
-            TokenTree::Group(group) => idents(group.stream(), out),
-            _ => {}
-        }
     }
 }
 

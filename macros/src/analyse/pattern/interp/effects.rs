@@ -107,6 +107,14 @@ impl<'a, 'b> EffectFinder<'a, 'b> {
     }
 }
 
+/// A method of the communicator that only reads it (`comm.rank()`, `comm.size()`,
+/// `comm.shift(..)`, `comm.cartesian(..)`).
+fn is_query(method: &syn::Ident) -> bool {
+    ["rank", "size", "shift", "cartesian"]
+        .iter()
+        .any(|query| method == query)
+}
+
 impl Interp<'_> {
     /// Whether passing `expr` to a function may let it communicate: the communicator, `self`
     /// when the communicator is a field of it, or a token.
@@ -138,13 +146,7 @@ impl<'ast> Visit<'ast> for Mentions<'_, '_> {
         let comm = &self.interp.shared.comm;
         match expr {
             _ if comm.is(expr) => self.found = true,
-            Expr::MethodCall(call)
-                if comm.is(&call.receiver)
-                    && matches!(
-                        call.method.to_string().as_str(),
-                        "rank" | "size" | "shift" | "cartesian"
-                    ) =>
-            {
+            Expr::MethodCall(call) if comm.is(&call.receiver) && is_query(&call.method) => {
                 call.args.iter().for_each(|arg| self.visit_expr(arg));
             }
             Expr::Field(field) if is_self(&field.base) => {}
@@ -208,12 +210,8 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-        let comm = &self.interp.shared.comm;
-        let on_comm = comm.is(&call.receiver)
-            && !matches!(
-                call.method.to_string().as_str(),
-                "rank" | "size" | "shift" | "cartesian"
-            );
+        let is_comm = self.interp.shared.comm.is(&call.receiver);
+        let on_comm = is_comm && !is_query(&call.method);
         let on_self = self.interp.shared.has_self && is_self(&call.receiver);
         if on_comm || on_self || call.args.iter().any(|arg| self.interp.hands_over(arg)) {
             self.effects.communicates = true;
@@ -221,7 +219,7 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
         }
         // A method may change the variable it is called on (`left.push(request)`), unless
         // it is one known to read only.
-        if !on_comm && !self.interp.read_only_method(&call.method.to_string()) {
+        if !is_comm && !self.interp.read_only_method(&call.method.to_string()) {
             self.effects.assigned.extend(root_name(&call.receiver));
         }
         visit::visit_expr_method_call(self, call);
