@@ -543,6 +543,36 @@ pub(crate) fn called_op(callee: &Expr) -> Option<(Op, &PathSegment)> {
     }
 }
 
+/// Whether `callee` is the runtime's `scope` (bare, a rename of it, or under `spmd`): its
+/// closure argument runs once, at once, in place, so the calls in it are ordered as if written
+/// where the call is.
+pub(crate) fn is_scope_fn(callee: &Expr) -> bool {
+    let Expr::Path(path) = callee else {
+        return false;
+    };
+    let segments = &path.path.segments;
+    let Some(last) = segments.last() else {
+        return false;
+    };
+    let name = last.ident.to_string();
+    path.qself.is_none()
+        && match segments.len() {
+            1 => {
+                path.path.leading_colon.is_none()
+                    && (name == "scope"
+                        || imports::original_name(&name)
+                            .is_some_and(|original| original == "scope"))
+            }
+            2 => {
+                name == "scope"
+                    && segments
+                        .first()
+                        .is_some_and(|first| imports::is_crate_name(&first.ident.to_string()))
+            }
+            _ => false,
+        }
+}
+
 /// Whether `callee` is the runtime's `token()` (bare or under `spmd`).
 pub(crate) fn is_token_fn(callee: &Expr) -> bool {
     let Expr::Path(path) = callee else {

@@ -17,6 +17,7 @@ use crate::element::Element;
 use crate::error::Error;
 use crate::guard::{self, Mine, Take};
 use crate::ident::{OpId, Payload, Peer};
+use crate::ops::handed::Lending;
 use crate::settings;
 use crate::sys::fused::Carry;
 use crate::sys::{self, SysError, SysResult};
@@ -92,6 +93,9 @@ pub(crate) struct Call<'c> {
     pub(crate) id: OpId,
     pub(crate) comm: &'c Comm,
     started: Option<Instant>,
+    /// The scope the op's buffers were lent to, if any ([`crate::scope`]): its request is
+    /// registered there.
+    pub(crate) lending: Lending<'c>,
 }
 
 impl<'c> Call<'c> {
@@ -112,6 +116,7 @@ impl<'c> Call<'c> {
             },
             comm,
             started: settings::debug_enabled().then(Instant::now),
+            lending: Lending::none(),
         };
         if comm.mpi_finalized() {
             call.fail(

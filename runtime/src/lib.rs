@@ -137,6 +137,7 @@ mod ident;
 mod local;
 mod ops;
 mod recycle;
+mod scope;
 mod settings;
 mod structs;
 mod sys;
@@ -159,6 +160,7 @@ pub use ops::p2p::{
     ANY_SOURCE, Dest, IntoDest, IntoSource, SendrecvDest, SendrecvSource, Source, Status,
 };
 pub use ops::varying::Parts;
+pub use scope::{Lend, LendMut, Scope, scope};
 pub use settings::world_rank;
 pub use spmd_macros::Element;
 pub use spmd_macros::spmd_jit;

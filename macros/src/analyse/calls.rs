@@ -54,6 +54,16 @@ pub(crate) struct Calls {
     pub(crate) token_params: Vec<Span>,
 }
 
+/// The body of the closure written as an argument of `spmd::scope` (see
+/// [`ops::is_scope_fn`]), if `arg` is one.
+pub(crate) fn scope_body(arg: &Expr) -> Option<&Expr> {
+    match arg {
+        Expr::Closure(closure) if closure.asyncness.is_none() => Some(&closure.body),
+        Expr::Paren(inner) => scope_body(&inner.expr),
+        _ => None,
+    }
+}
+
 /// The form of a call of `op` with `count` arguments.
 pub(crate) fn form(op: Op, count: usize) -> Form {
     if count == op.implicit_arity() {
@@ -117,6 +127,17 @@ impl Finder {
 
 impl<'ast> Visit<'ast> for Finder {
     fn visit_expr_call(&mut self, call: &'ast ExprCall) {
+        if ops::is_scope_fn(&call.func) {
+            // `spmd::scope(|scope| ..)`: the closure runs once, at once, where the call is, so
+            // the calls in its body are ordered as if written here.
+            for arg in &call.args {
+                match scope_body(arg) {
+                    Some(body) => self.visit_expr(body),
+                    None => self.visit_expr(arg),
+                }
+            }
+            return;
+        }
         visit::visit_expr_call(self, call);
         if let Some((op, segment)) = ops::called_op(&call.func) {
             self.calls.sites.push(Site {

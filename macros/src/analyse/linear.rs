@@ -21,7 +21,7 @@ use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{Block, Expr, FnArg, ItemFn, Local, Pat, Stmt};
+use syn::{Block, Expr, ExprCall, FnArg, ItemFn, Local, Pat, Stmt};
 
 use super::calls::{self, Form};
 use super::syntax::bindings;
@@ -237,6 +237,9 @@ impl Linear<'_> {
                 if let Some((op, _)) = ops::called_op(&call.func) {
                     let explicit = calls::form(op, call.args.len()) == Form::Explicit;
                     return explicit.then_some(op_source(op));
+                }
+                if let Some(body) = scope_closure(call) {
+                    return self.source(body);
                 }
                 ops::is_token_fn(&call.func).then_some(Source::Whole("token"))
             }
@@ -702,6 +705,9 @@ impl<'ast> Visit<'ast> for Linear<'_> {
                     }
                 } else if ops::is_token_fn(&call.func) {
                     self.take_token(call.func.span());
+                } else if let Some(body) = scope_closure(call) {
+                    // `spmd::scope(|scope| ..)`: the closure runs once, at once, in place.
+                    self.visit_expr(body);
                 } else {
                     if var_path(&call.func).is_none() {
                         self.visit_expr(&call.func);
@@ -816,4 +822,15 @@ impl<'ast> Visit<'ast> for Linear<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+}
+
+/// The body of the closure of `spmd::scope(|scope| body)`, which runs once, at once, in place,
+/// when it has no `return` (one would leave the closure, not the function): the checks read
+/// it as if written where the call is.
+fn scope_closure(call: &ExprCall) -> Option<&Expr> {
+    if !ops::is_scope_fn(&call.func) || call.args.len() != 1 {
+        return None;
+    }
+    let body = calls::scope_body(&call.args[0])?;
+    (!super::syntax::returns(body)).then_some(body)
 }

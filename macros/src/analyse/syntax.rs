@@ -114,3 +114,20 @@ pub(crate) fn compound_op(op: &BinOp) -> Option<BinOp> {
         _ => return None,
     })
 }
+
+/// Whether `expr` holds a `return` that leaves it (not one of a closure, `async` block or item
+/// inside it).
+pub(crate) fn returns(expr: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
+}

@@ -9,11 +9,14 @@
 //! `Vec` handed over needs no copy: its heap memory does not move with it, the request owns
 //! it, and a forgotten request leaks it, so MPI never touches memory the program can reach.
 
+use std::cell::Cell;
+
 use crate::buffer::Buffer;
 use crate::buffer::{BufferMut, sealed::Sealed};
 use crate::cache::Staged;
 use crate::element::Element;
 use crate::ops::p2p::Status;
+use crate::scope::{Lend, LendMut, Registry};
 use crate::sys::Memory;
 
 /// A buffer that [`isend`](crate::isend) sends: lent (`&buf`, any [`Buffer`]) or handed over
@@ -26,19 +29,21 @@ use crate::sys::Memory;
 ///   when it completes. The zero-copy form, for large messages.
 ///
 /// Sealed: implemented for `&B` of every [`Buffer`] and for `Vec<T>`.
-pub trait SendBuf: Sealed {
+pub trait SendBuf<'a>: Sealed {
     /// The element type.
     type Elem: Element;
-    /// What the request hands back: `()` for a lent buffer, the `Vec` for a handed-over one.
-    type Back: 'static;
+    /// What the request hands back: `()` for a lent buffer, the `Vec` for a handed-over one,
+    /// the slice for one lent to a scope.
+    type Back: 'a;
 
     /// The number of elements sent.
     #[doc(hidden)]
     fn send_count(&self) -> usize;
 
-    /// The memory MPI reads: a copy in the call site's staging memory, or the `Vec` itself.
+    /// The memory MPI reads: a copy in the call site's staging memory, the `Vec` itself, or
+    /// the buffer lent to a scope (which `lending` then names).
     #[doc(hidden)]
-    fn into_memory(self) -> Memory<Self::Elem>;
+    fn into_memory(self, lending: &Lending<'a>) -> Memory<Self::Elem>;
 
     /// What the request hands back, from the memory MPI read.
     #[doc(hidden)]
@@ -48,7 +53,7 @@ pub trait SendBuf: Sealed {
 // SAFETY: a lent buffer's counts and elements are `B`'s own, truthful by `B`'s impl.
 unsafe impl<B: Buffer + ?Sized> Sealed for &B {}
 
-impl<B: Buffer + ?Sized> SendBuf for &B {
+impl<B: Buffer + ?Sized> SendBuf<'_> for &B {
     type Elem = B::Elem;
     type Back = ();
 
@@ -57,7 +62,7 @@ impl<B: Buffer + ?Sized> SendBuf for &B {
         self.element_count()
     }
 
-    fn into_memory(self) -> Memory<B::Elem> {
+    fn into_memory(self, _: &Lending<'_>) -> Memory<B::Elem> {
         let mut staged = Staged::for_output(self.element_count());
         self.with_elements(|elements| staged.copy_from_slice(elements));
         Memory::Staged(staged)
@@ -70,7 +75,7 @@ impl<B: Buffer + ?Sized> SendBuf for &B {
     }
 }
 
-impl<T: Element> SendBuf for Vec<T> {
+impl<T: Element> SendBuf<'_> for Vec<T> {
     type Elem = T;
     type Back = Vec<T>;
 
@@ -80,7 +85,7 @@ impl<T: Element> SendBuf for Vec<T> {
     }
 
     #[inline]
-    fn into_memory(self) -> Memory<T> {
+    fn into_memory(self, _: &Lending<'_>) -> Memory<T> {
         Memory::Owned(self)
     }
 
@@ -115,9 +120,10 @@ pub trait RecvBuf<'a>: Sealed {
     #[doc(hidden)]
     fn room(&self) -> usize;
 
-    /// The memory MPI writes, and what the request keeps.
+    /// The memory MPI writes (the buffer itself when lent to a scope, which `lending` then
+    /// names), and what the request keeps.
     #[doc(hidden)]
-    fn into_memory(self) -> (Memory<Self::Elem>, Self::Kept);
+    fn into_memory(self, lending: &Lending<'a>) -> (Memory<Self::Elem>, Self::Kept);
 
     /// What the request hands back once `count` elements were received into `memory`.
     #[doc(hidden)]
@@ -137,7 +143,7 @@ impl<'a, B: BufferMut + ?Sized + 'a> RecvBuf<'a> for &'a mut B {
         self.element_count()
     }
 
-    fn into_memory(self) -> (Memory<B::Elem>, &'a mut B) {
+    fn into_memory(self, _: &Lending<'a>) -> (Memory<B::Elem>, &'a mut B) {
         let len = self.element_count();
         (Memory::Staged(Staged::for_output(len)), self)
     }
@@ -163,7 +169,7 @@ impl<'a, T: Element> RecvBuf<'a> for Vec<T> {
     }
 
     #[inline]
-    fn into_memory(self) -> (Memory<T>, ()) {
+    fn into_memory(self, _: &Lending<'a>) -> (Memory<T>, ()) {
         (Memory::Owned(self), ())
     }
 
@@ -277,9 +283,10 @@ pub trait ResultBuf<'a>: Sealed {
     #[doc(hidden)]
     fn result_room(&self) -> usize;
 
-    /// The memory MPI writes, and what the request keeps.
+    /// The memory MPI writes (the buffer itself when lent to a scope, which `lending` then
+    /// names), and what the request keeps.
     #[doc(hidden)]
-    fn into_result_memory(self) -> (Memory<Self::Elem>, Self::Kept);
+    fn into_result_memory(self, lending: &Lending<'a>) -> (Memory<Self::Elem>, Self::Kept);
 
     /// What the request hands back once the collective wrote every element of `memory`.
     #[doc(hidden)]
@@ -302,7 +309,7 @@ impl<'a, B: BufferMut + ?Sized + 'a> ResultBuf<'a> for &'a mut B {
         self.element_count()
     }
 
-    fn into_result_memory(self) -> (Memory<B::Elem>, &'a mut B) {
+    fn into_result_memory(self, _: &Lending<'a>) -> (Memory<B::Elem>, &'a mut B) {
         let len = self.element_count();
         (Memory::Staged(Staged::for_output(len)), self)
     }
@@ -330,7 +337,7 @@ impl<'a, T: Element> ResultBuf<'a> for Vec<T> {
     }
 
     #[inline]
-    fn into_result_memory(self) -> (Memory<T>, ()) {
+    fn into_result_memory(self, _: &Lending<'a>) -> (Memory<T>, ()) {
         (Memory::Owned(self), ())
     }
 
@@ -342,5 +349,110 @@ impl<'a, T: Element> ResultBuf<'a> for Vec<T> {
     #[inline]
     fn untouched_back((): (), memory: Memory<T>) -> Vec<T> {
         memory.into_vec()
+    }
+}
+
+/// The scope an op's lent buffers belong to ([`crate::scope`]), if any: set when a buffer lent
+/// to a scope becomes the op's memory, read when the op's request is made, which registers the
+/// op with that scope. Every op that takes a [`SendBuf`], [`RecvBuf`] or [`ResultBuf`] passes
+/// the one of its `Call`, so no such buffer becomes memory without its op being registered.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct Lending<'a>(Cell<Option<&'a Registry<'a>>>);
+
+impl<'a> Lending<'a> {
+    pub(crate) fn none() -> Lending<'a> {
+        Lending(Cell::new(None))
+    }
+
+    fn lent_to(&self, registry: &'a Registry<'a>) {
+        self.0.set(Some(registry));
+    }
+
+    /// The scope the op's buffers were lent to.
+    pub(crate) fn registry(&self) -> Option<&'a Registry<'a>> {
+        self.0.get()
+    }
+}
+
+// SAFETY: a buffer lent to a scope: its count and elements are the lent slice's.
+unsafe impl<T: Element> Sealed for Lend<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Element> Sealed for LendMut<'_, T> {}
+
+/// A buffer lent to a scope ([`Scope::lend`](crate::Scope::lend)): MPI reads it where it is;
+/// the request hands the slice back.
+impl<'scope, T: Element> SendBuf<'scope> for Lend<'scope, T> {
+    type Elem = T;
+    type Back = &'scope [T];
+
+    #[inline]
+    fn send_count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn into_memory(self, lending: &Lending<'scope>) -> Memory<T> {
+        lending.lent_to(self.registry());
+        Lend::into_memory(self)
+    }
+
+    #[inline]
+    fn back(memory: Memory<T>) -> &'scope [T] {
+        Lend::back(memory)
+    }
+}
+
+/// A buffer lent mutably to a scope ([`Scope::lend_mut`](crate::Scope::lend_mut)): MPI writes
+/// it where it is; the request hands the slice back with the [`Status`] (its first
+/// `status.count()` elements received, the rest as they were).
+impl<'scope, T: Element> RecvBuf<'scope> for LendMut<'scope, T> {
+    type Elem = T;
+    type Back = (&'scope mut [T], Status);
+    type Kept = ();
+
+    #[inline]
+    fn room(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn into_memory(self, lending: &Lending<'scope>) -> (Memory<T>, ()) {
+        lending.lent_to(self.registry());
+        (LendMut::into_memory(self), ())
+    }
+
+    #[inline]
+    fn back((): (), memory: Memory<T>, status: Status) -> (&'scope mut [T], Status) {
+        (LendMut::back(memory), status)
+    }
+}
+
+/// A result buffer lent mutably to a scope: the collective writes it where it is; the request
+/// hands the slice back.
+impl<'scope, T: Element> ResultBuf<'scope> for LendMut<'scope, T> {
+    type Elem = T;
+    type Back = &'scope mut [T];
+    type Kept = ();
+
+    #[inline]
+    fn result_room(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn into_result_memory(self, lending: &Lending<'scope>) -> (Memory<T>, ()) {
+        lending.lent_to(self.registry());
+        (LendMut::into_memory(self), ())
+    }
+
+    #[inline]
+    fn result_back((): (), memory: Memory<T>) -> &'scope mut [T] {
+        LendMut::back(memory)
+    }
+
+    #[inline]
+    fn untouched_back((): (), memory: Memory<T>) -> &'scope mut [T] {
+        LendMut::back(memory)
     }
 }

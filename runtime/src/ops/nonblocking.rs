@@ -14,6 +14,7 @@ pub use varying::{
 
 use std::ffi::c_int;
 use std::fmt;
+use std::ptr::NonNull;
 
 use crate::buffer::{Buffer, Splittable, Stackable, zeroed};
 use crate::call::{Call, Room};
@@ -28,6 +29,7 @@ use std::rc::Rc;
 use crate::guard;
 use crate::ops::handed::{CollectiveBuf, RecvBuf, ResultBuf, SendBuf};
 use crate::recycle;
+use crate::scope::Registry;
 use crate::sys::fused::{Carry, Envelope};
 use crate::sys::{
     self, Blocks, Completed, Gated, InFlight, Memory, RawComm, RawStatus, Single, Start, SysResult,
@@ -264,6 +266,84 @@ impl<'a, P: Pending<'a>> Held<'a> for Issued<P> {
     }
 }
 
+/// An op given a buffer lent to a scope ([`crate::scope`]), as its request holds it: like
+/// [`Issued`], and registered with the scope from its issue until the request completes it or
+/// is dropped (which completes it), so that the scope completes it at its end if the request
+/// was forgotten.
+struct Scoped<'a, P> {
+    head: Head,
+    /// `None` once completed (by the request, or by the scope).
+    op: Option<P>,
+    registry: &'a Registry<'a>,
+    entry: usize,
+}
+
+impl<'a, P: Pending<'a> + 'a> Scoped<'a, P> {
+    /// The request's record of `op`, registered with `registry`.
+    fn issue(
+        registry: &'a Registry<'a>,
+        head: Head,
+        op: P,
+    ) -> Box<dyn Held<'a, Output = P::Output> + 'a> {
+        let mut scoped = recycle::boxed(Scoped {
+            head,
+            op: Some(op),
+            registry,
+            entry: usize::MAX,
+        });
+        let at = NonNull::from(&mut *scoped).cast::<()>();
+        // SAFETY: `at` is the box's value, which does not move with the box and is freed only
+        // when the request completes or drops it, both of which unregister it first (`finish`,
+        // `Drop`). Left registered at the scope's end, the request was forgotten, so nothing
+        // else uses the value: `complete_left::<P>` takes the op out of it there once.
+        scoped.entry = unsafe { registry.register(at, complete_left::<P>) };
+        scoped
+    }
+}
+
+/// Completes the op of a forgotten request at its scope's end: its state's drop waits for MPI.
+///
+/// # Safety
+/// `at` is a [`Scoped<P>`] left registered at its scope's end (see [`Registry::register`]).
+unsafe fn complete_left<P>(at: NonNull<()>) {
+    // SAFETY: by the contract above, `at` is a live `Scoped<P>` that nothing else uses.
+    let scoped = unsafe { at.cast::<Scoped<'_, P>>().as_mut() };
+    drop(scoped.op.take());
+}
+
+impl<'a, P: Pending<'a>> Held<'a> for Scoped<'a, P> {
+    type Output = P::Output;
+
+    #[inline]
+    fn head(&self) -> &Head {
+        &self.head
+    }
+
+    fn test(&mut self) -> SysResult<bool> {
+        match &mut self.op {
+            Some(op) => op.test(),
+            None => Ok(true),
+        }
+    }
+
+    fn finish(&mut self, call: &Call<'_>) -> P::Output {
+        self.registry.unregister(self.entry);
+        let Some(mut op) = self.op.take() else {
+            unreachable!("a request is finished once, within its scope")
+        };
+        op.finish(call, &self.head.origin)
+    }
+}
+
+impl<P> Drop for Scoped<'_, P> {
+    fn drop(&mut self) {
+        // Dropped without a wait: the op completes here (its drop waits for MPI), as an
+        // unscoped request's does.
+        self.registry.unregister(self.entry);
+        drop(self.op.take());
+    }
+}
+
 impl<T> fmt::Debug for Request<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let head = self.held.head();
@@ -284,15 +364,19 @@ impl<'a, T> Request<'a, T> {
     where
         P: Pending<'a, Output = T> + 'a,
     {
+        let head = Head {
+            origin: call.id,
+            payload,
+            peer,
+        };
+        if let Some(registry) = call.lending.registry() {
+            return Request {
+                held: Scoped::issue(registry, head, op),
+                comm: call.comm,
+            };
+        }
         Request {
-            held: recycle::boxed(Issued {
-                head: Head {
-                    origin: call.id,
-                    payload,
-                    peer,
-                },
-                op,
-            }),
+            held: recycle::boxed(Issued { head, op }),
             comm: call.comm,
         }
     }
@@ -567,14 +651,14 @@ pub fn isend<'a, S>(
     token: Token,
 ) -> (Request<'a, S::Back>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
 {
     let call = Call::new("isend", comm, &token);
     let (rank, tag) = call.dest_arg(dest.into_dest());
     let len = buf.send_count();
     call.count_arg("the send buffer", len);
     call.announce_posted((S::Elem::NAME, len, rank, tag));
-    let flight = Single::isend(comm.raw(), buf.into_memory(), rank, tag);
+    let flight = Single::isend(comm.raw(), buf.into_memory(&call.lending), rank, tag);
     issue(
         call,
         token,
@@ -645,7 +729,7 @@ where
     let (rank, tag) = call.source_arg(source.into_source());
     let len = buf.room();
     call.count_arg("the receive buffer", len);
-    let (memory, kept) = buf.into_memory();
+    let (memory, kept) = buf.into_memory(&call.lending);
     let receive = Receive {
         exact: false,
         ..Receive::exact("the receive buffer", len, rank)
@@ -699,7 +783,7 @@ where
         peer,
     };
     let memory = (
-        sendbuf.into_memory(),
+        sendbuf.into_memory(&call.lending),
         received_or_kept(template, source_rank).into(),
     );
     issue_exchange(call, token, exchange, memory, move |done, call, origin| {
@@ -731,7 +815,7 @@ pub fn isendrecv_into<'a, S, R>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: RecvBuf<'a>,
 {
     let call = Call::new("isendrecv_into", comm, &token);
@@ -742,7 +826,7 @@ where
     let len = recvbuf.room();
     call.count_arg("the receive buffer", len);
     call.announce_posted((S::Elem::NAME, send_len, dest_rank, send_tag));
-    let (memory, kept) = recvbuf.into_memory();
+    let (memory, kept) = recvbuf.into_memory(&call.lending);
     let peer = Peer::Exchange {
         to: dest_rank,
         from: source_rank,
@@ -753,7 +837,7 @@ where
         payload: Payload::of::<R::Elem>(len),
         peer,
     };
-    let memory = (sendbuf.into_memory(), memory);
+    let memory = (sendbuf.into_memory(&call.lending), memory);
     issue_exchange(call, token, exchange, memory, move |done, call, origin| {
         let receive = Receive {
             exact: false,
@@ -987,7 +1071,7 @@ where
     let len = buf.element_count();
     call.count_arg("the buffer", len);
     let at_root = comm.rank() == root as usize;
-    let data = buf.into_memory();
+    let data = buf.into_memory(&call.lending);
     let shape = buf.shape_of();
     let what = crate::ops::reduction::fingerprint::<B::Elem, O>(len, Some(root));
     let envelope = call.carrying(&what, Carry::Reduce(O::KIND), len, Some((&data[..], 0)));
@@ -1034,7 +1118,7 @@ where
     if at_root {
         call.count_arg("the gathered result", len.saturating_mul(size));
     }
-    let data = buf.into_memory();
+    let data = buf.into_memory(&call.lending);
     let shape = buf.shape_of();
     let what = Collective::rooted(B::Elem::NAME, len, root);
     let given = Some((&data[..], comm.rank() * len));
@@ -1084,7 +1168,7 @@ where
     let len = buf.element_count();
     call.count_arg("the buffer", len);
     let block = call.split_count(len);
-    let data = buf.into_memory();
+    let data = buf.into_memory(&call.lending);
     issue_collective(
         call,
         token,
@@ -1123,7 +1207,7 @@ where
     let block = counts[comm.rank()];
     let what = crate::ops::varying::reduce_scatter_fingerprint::<B::Elem, O>(counts, len);
     let counts = counts.to_vec();
-    let data = buf.into_memory();
+    let data = buf.into_memory(&call.lending);
     issue_collective(
         call,
         token,
@@ -1154,7 +1238,7 @@ pub fn ireduce_scatter_into<'a, S, R, O>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
     O: Reduces<S::Elem>,
 {
@@ -1201,7 +1285,7 @@ where
     let size = comm.size();
     let at_root = comm.rank() == root as usize;
     let data = if at_root {
-        buf.into_memory()
+        buf.into_memory(&call.lending)
     } else {
         Memory::default()
     };
@@ -1247,7 +1331,7 @@ pub fn iscatter_into<'a, S, R>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
     let call = Call::new("iscatter_into", comm, &token);
@@ -1294,7 +1378,7 @@ where
     call.count_arg("the buffer", len);
     let size = comm.size();
     call.count_arg("the gathered result", len * size);
-    let data = buf.into_memory();
+    let data = buf.into_memory(&call.lending);
     let shape = buf.shape_of();
     let what = Collective::plain(B::Elem::NAME, len);
     let given = Some((&data[..], comm.rank() * len));
@@ -1339,7 +1423,7 @@ where
     let block = call.split(buf);
     let len = buf.element_count();
     call.count_arg("the buffer", len);
-    let data = buf.into_memory();
+    let data = buf.into_memory(&call.lending);
     let shape = buf.shape_of();
     let what = Collective::plain(B::Elem::NAME, block);
     let (rank, size) = (comm.rank(), comm.size());
@@ -1390,7 +1474,7 @@ pub fn iallreduce_into<'a, S, R, O>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
     O: Reduces<S::Elem>,
 {
@@ -1437,7 +1521,7 @@ pub fn iallgather_into<'a, S, R>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
     let call = Call::new("iallgather_into", comm, &token);
@@ -1485,7 +1569,7 @@ pub fn ialltoall_into<'a, S, R>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
     let call = Call::new("ialltoall_into", comm, &token);
@@ -1546,7 +1630,7 @@ fn collective_into<'a, S, R, F>(
     start: F,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
     F: for<'c> FnOnce(
             RawComm<'c>,
@@ -1555,8 +1639,8 @@ where
         ) -> SysResult<InFlight<'c, S::Elem, S::Elem>>
         + 'static,
 {
-    let (recv, kept) = recvbuf.into_result_memory();
-    let send = sendbuf.into_memory();
+    let (recv, kept) = recvbuf.into_result_memory(&call.lending);
+    let send = sendbuf.into_memory(&call.lending);
     let (envelope, taking) = match carriage {
         Some(Carriage {
             carry,

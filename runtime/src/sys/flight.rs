@@ -4,6 +4,7 @@
 
 use std::ffi::c_int;
 use std::marker::PhantomData;
+use std::ptr::NonNull;
 
 use mpi::ffi;
 
@@ -49,7 +50,21 @@ pub enum Memory<T: Element> {
     /// Memory lent by the call site's cache ([`Staged`]), which goes back to it when dropped
     /// (and never, when the request holding it is forgotten).
     Staged(Staged<T>),
+    /// A buffer lent to a [`scope`](crate::scope) (`Scope::lend`), which MPI only reads: `len`
+    /// elements at `at`, borrowed (shared) until the scope ends. Never written: a mutable
+    /// access is an internal error.
+    Shared { at: NonNull<T>, len: usize },
+    /// A buffer lent mutably to a [`scope`](crate::scope) (`Scope::lend_mut`), which MPI
+    /// writes: `len` elements at `at`, borrowed exclusively until the scope ends.
+    Exclusive { at: NonNull<T>, len: usize },
 }
+
+// Why the scope's memory may be read and written here, after the borrow that made it was
+// turned into a pointer: `Scope::lend`/`lend_mut` take a borrow that lasts until the scope
+// ends (`'scope`), so nothing else reads (`Exclusive`) or writes (either) those elements
+// before then; every op given such memory is registered with the scope when issued, and the
+// scope completes (drops) each op still in flight before it ends, whatever happened to its
+// request (waited, dropped or forgotten). So the elements outlive every use of this memory.
 
 impl<T: Element> Memory<T> {
     /// The elements as a `Vec`: the owned one, or a copy of the staged ones.
@@ -58,6 +73,7 @@ impl<T: Element> Memory<T> {
         match self {
             Memory::Owned(vec) => vec,
             Memory::Staged(staged) => staged.to_vec(),
+            Memory::Shared { .. } | Memory::Exclusive { .. } => (*self).to_vec(),
         }
     }
 }
@@ -87,6 +103,11 @@ impl<T: Element> std::ops::Deref for Memory<T> {
         match self {
             Memory::Owned(vec) => vec,
             Memory::Staged(staged) => staged,
+            // SAFETY: `len` elements at `at`, of a buffer lent to a scope that has not ended
+            // (see above); valid elements, shared or exclusively ours.
+            Memory::Shared { at, len } | Memory::Exclusive { at, len } => unsafe {
+                std::slice::from_raw_parts(at.as_ptr(), *len)
+            },
         }
     }
 }
@@ -97,8 +118,22 @@ impl<T: Element> std::ops::DerefMut for Memory<T> {
         match self {
             Memory::Owned(vec) => vec,
             Memory::Staged(staged) => staged,
+            // SAFETY: `len` elements at `at`, of a buffer lent exclusively to a scope that has
+            // not ended (see above): nothing else reads or writes them meanwhile.
+            Memory::Exclusive { at, len } => unsafe {
+                std::slice::from_raw_parts_mut(at.as_ptr(), *len)
+            },
+            Memory::Shared { .. } => shared_written(),
         }
     }
+}
+
+/// A buffer lent shared to a scope was about to be written: never, by construction (sends only
+/// read their memory).
+#[cold]
+#[inline(never)]
+fn shared_written() -> ! {
+    panic!("spmd internal error: memory lent shared to a scope was about to be written")
 }
 
 /// What a completed operation hands back: the memory MPI wrote, and the receive's status.

@@ -962,6 +962,16 @@ fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
     }
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if ops::is_scope_fn(&call.func) {
+                // `spmd::scope(|scope| ..)`: its closure runs in place.
+                for arg in &call.args {
+                    match crate::analyse::calls::scope_body(arg) {
+                        Some(body) => self.visit_expr(body),
+                        None => self.visit_expr(arg),
+                    }
+                }
+                return;
+            }
             // `wait` and `test` take none: their request carries it.
             if let Some((op, _)) = ops::called_op(&call.func)
                 && let Some(position) = op.position(Role::Comm)

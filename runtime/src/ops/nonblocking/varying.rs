@@ -184,11 +184,11 @@ fn issue_into<'a, S, R>(
     start: impl FnOnce(Memory<S::Elem>, Memory<S::Elem>) -> Start<S::Elem, S::Elem>,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
-    let (recv, kept) = recvbuf.into_result_memory();
-    let start = start(sendbuf.into_memory(), recv);
+    let (recv, kept) = recvbuf.into_result_memory(&call.lending);
+    let start = start(sendbuf.into_memory(&call.lending), recv);
     issue_collective(
         call,
         token,
@@ -293,7 +293,7 @@ where
         count_words(&[len]),
         count_room(if at_root { comm.size() } else { 0 }),
     );
-    let send = buf.into_memory();
+    let send = buf.into_memory(&call.lending);
     let what = varying(B::Elem::NAME, Some(root));
     let (rank, size) = (comm.rank(), comm.size());
     let taken = if at_root { size } else { 0 };
@@ -339,7 +339,7 @@ pub fn igatherv_into<'a, S, R>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
     let call = Call::new("igatherv_into", comm, &token);
@@ -406,7 +406,7 @@ where
     let len = buf.element_count();
     call.count_arg("the buffer", len);
     let (mine, room) = (count_words(&[len]), count_room(comm.size()));
-    let send = buf.into_memory();
+    let send = buf.into_memory(&call.lending);
     let what = varying(B::Elem::NAME, None);
     let (rank, size) = (comm.rank(), comm.size());
     let carried = carried_counts(&call, &what, (size, &[len], rank), Taking::From(0), size);
@@ -449,7 +449,7 @@ pub fn iallgatherv_into<'a, S, R>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
     let call = Call::new("iallgatherv_into", comm, &token);
@@ -528,7 +528,7 @@ where
     );
     let given = count_words(if at_root { sendcounts } else { &[] });
     let send = if at_root {
-        sendbuf.into_memory()
+        sendbuf.into_memory(&call.lending)
     } else {
         Memory::default()
     };
@@ -578,7 +578,7 @@ pub fn iscatterv_into<'a, S, R>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
     let call = Call::new("iscatterv_into", comm, &token);
@@ -663,7 +663,7 @@ where
     );
     let (words, room) = (count_words(sendcounts), count_room(comm.size()));
     let given = count_words(sendcounts);
-    let send = sendbuf.into_memory();
+    let send = sendbuf.into_memory(&call.lending);
     let what = varying(B::Elem::NAME, None);
     let (mine, column) = alltoall_counts(comm, sendcounts);
     let carried = carried_counts(&call, &what, mine, column, comm.size());
@@ -713,7 +713,7 @@ pub fn ialltoallv_into<'a, S, R>(
     token: Token,
 ) -> (Request<'a, (S::Back, R::Back)>, Token)
 where
-    S: SendBuf,
+    S: SendBuf<'a>,
     R: ResultBuf<'a, Elem = S::Elem>,
 {
     let call = Call::new("ialltoallv_into", comm, &token);

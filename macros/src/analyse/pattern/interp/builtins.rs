@@ -22,6 +22,14 @@ use crate::analyse::pattern::trace::is_self;
 use crate::analyse::syntax::{idents, macro_name, root_name};
 use crate::ops;
 
+/// `expr` without the parentheses around it.
+fn strip_parens(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(inner) => strip_parens(&inner.expr),
+        other => other,
+    }
+}
+
 impl Interp<'_> {
     /// A function call: an op, `spmd::token()`, a function whose result is known, or one that
     /// is not followed.
@@ -31,6 +39,12 @@ impl Interp<'_> {
         }
         if ops::is_token_fn(&call.func) {
             return Ok(Value::Token);
+        }
+        if ops::is_scope_fn(&call.func)
+            && let [arg] = Vec::from_iter(&call.args).as_slice()
+            && let Expr::Closure(closure) = strip_parens(arg)
+        {
+            return self.scope_body(closure);
         }
         let names: Vec<String> = match &*call.func {
             Expr::Path(path) if path.qself.is_none() => path
@@ -71,6 +85,26 @@ impl Interp<'_> {
             );
         }
         Ok(Value::Unknown)
+    }
+
+    /// `spmd::scope(|scope| body)`: the closure runs once, at once, where the call is, seeing
+    /// and assigning the variables around it, so its body is evaluated in place (its
+    /// parameter, the scope, unknown); a `return` in it leaves the closure only.
+    fn scope_body(&mut self, closure: &ExprClosure) -> R<Value> {
+        let mut binds = Vec::new();
+        for pat in &closure.inputs {
+            if self.pattern(pat, &Value::Unknown, &mut binds)? != super::Matches::Yes {
+                return Ok(Value::Unknown);
+            }
+        }
+        let returned = self.returned.take();
+        let result = self.scoped_with(binds, |this| this.expr(&closure.body));
+        let value = match result {
+            Err(Ctl::Return) => Ok(self.returned.take().unwrap_or(Value::Unknown)),
+            other => other,
+        };
+        self.returned = returned;
+        value
     }
 
     /// `Enum::Variant(..)` of an enum of the crate: the variant, with its fields.

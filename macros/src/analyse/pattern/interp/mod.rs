@@ -520,7 +520,11 @@ impl Interp<'_> {
     }
 
     /// Runs `f` in a new scope that holds `binds`.
-    fn scoped_with<T>(&mut self, binds: Binds, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+    pub(super) fn scoped_with<T>(
+        &mut self,
+        binds: Binds,
+        f: impl FnOnce(&mut Self) -> R<T>,
+    ) -> R<T> {
         self.scoped(|this| {
             this.bind_all(binds);
             f(this)
