@@ -165,7 +165,9 @@ use proc_macro::TokenStream;
 /// # Compile-time errors
 /// Each points at the user's code and says how to fix it:
 /// - an op called inside a closure, an `async` block or `async fn`, or the arguments of a macro
-///   (`println!("{}", allreduce(..))`, `vec![recv(..)]`), where the order is not visible;
+///   (`println!("{}", allreduce(..))`, `vec![recv(..)]`), where the order is not visible (the
+///   closure written as the argument of `spmd::scope(|scope| ..)` is not one of them: it runs
+///   once, at once, and is read as if written in place, by every check below);
 /// - an op called with neither its implicit nor its explicit number of arguments;
 /// - calls with and without tokens in one function (mixed modes);
 /// - in explicit mode, a token used twice (reused, or forked when both uses are ops, or by a

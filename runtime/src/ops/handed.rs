@@ -7,7 +7,9 @@
 //! buffer is copied: into memory of the call site's cache ([`Staged`]), which comes back to the
 //! call site when the request completes, so a loop allocates nothing after its first rounds. A
 //! `Vec` handed over needs no copy: its heap memory does not move with it, the request owns
-//! it, and a forgotten request leaks it, so MPI never touches memory the program can reach.
+//! it, and a forgotten request leaks it, so MPI never touches memory the program can reach. A
+//! buffer lent to a scope ([`crate::scope`]) needs none either: the scope outlives every op
+//! given it, forgotten requests' included.
 
 use std::cell::Cell;
 
@@ -28,7 +30,11 @@ use crate::sys::Memory;
 /// - `Vec<T>`: sent from where it is, no copy; the request's result is the `Vec`, handed back
 ///   when it completes. The zero-copy form, for large messages.
 ///
-/// Sealed: implemented for `&B` of every [`Buffer`] and for `Vec<T>`.
+/// - [`Lend`] (`scope.lend(&buf)` in a [`scope`](crate::scope)): sent from where it is, no copy;
+///   the request's result is the slice, and the scope waits for the op at its end if the
+///   request did not.
+///
+/// Sealed: implemented for `&B` of every [`Buffer`], for `Vec<T>` and for [`Lend`].
 pub trait SendBuf<'a>: Sealed {
     /// The element type.
     type Elem: Element;
@@ -106,7 +112,10 @@ impl<T: Element> SendBuf<'_> for Vec<T> {
 ///   `Vec` (its first `status.count()` elements received, the rest as they were) and the
 ///   [`Status`]. The zero-copy form, for large messages.
 ///
-/// Sealed: implemented for `&mut B` of every [`BufferMut`] and for `Vec<T>`.
+/// - [`LendMut`] (`scope.lend_mut(&mut buf)` in a [`scope`](crate::scope)): the message lands
+///   in the buffer itself, no copy; the request's result is the slice and the [`Status`].
+///
+/// Sealed: implemented for `&mut B` of every [`BufferMut`], for `Vec<T>` and for [`LendMut`].
 pub trait RecvBuf<'a>: Sealed {
     /// The element type.
     type Elem: Element;
@@ -269,7 +278,10 @@ impl<T: Element> CollectiveBuf for Vec<T> {
 /// - `Vec<T>`: the collective writes the `Vec` itself, no copy and no allocation; the request
 ///   hands it back holding the result. The zero-copy form, for large messages.
 ///
-/// Sealed: implemented for `&mut B` of every [`BufferMut`] and for `Vec<T>`.
+/// - [`LendMut`] (`scope.lend_mut(&mut buf)` in a [`scope`](crate::scope)): the collective
+///   writes the buffer itself, no copy; the request hands the slice back.
+///
+/// Sealed: implemented for `&mut B` of every [`BufferMut`], for `Vec<T>` and for [`LendMut`].
 pub trait ResultBuf<'a>: Sealed {
     /// The element type.
     type Elem: Element;

@@ -203,13 +203,18 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
 /// borrowed buffer, the borrow would have to last until completion, and no borrow can be made
 /// to: `std::mem::forget(request)` ends it without running any code, after which safe code may
 /// write, move or free the buffer while MPI still uses it. So the memory MPI touches belongs to
-/// the request, one of two ways (see [`SendBuf`], [`RecvBuf`], [`CollectiveBuf`]):
+/// the request, or outlives it in a scope, one of three ways (see [`SendBuf`], [`RecvBuf`],
+/// [`CollectiveBuf`]):
 ///
 /// - a `Vec` handed over: MPI works in it, no copy; the request hands it back at completion,
 ///   and forgetting the request leaks it;
 /// - a lent buffer (`&buf`, `&mut buf`): copied, a send's at issue and `irecv_into`'s at
 ///   completion, through memory of the call site's cache, which comes back to the call site
-///   when the request completes (a forgotten request keeps it for ever).
+///   when the request completes (a forgotten request keeps it for ever);
+/// - a buffer lent to a [`scope`](crate::scope) (`scope.lend(&buf)`, `scope.lend_mut(&mut
+///   buf)`): MPI works in it, no copy; the scope completes, before it returns, every op given
+///   one whose request did not (a forgotten request's included), so the borrow outlives MPI's
+///   use of the buffer.
 ///
 /// Dropping a request that was not waited for completes it first. The request's own state uses
 /// recycled allocations: a loop of point-to-point requests makes no heap allocation in steady

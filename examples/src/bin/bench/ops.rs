@@ -53,6 +53,11 @@ pub enum Variant {
     /// The halo exchange with a fresh staging copy per call: what spmd did before the
     /// per-call-site cache, and what code that copies columns by hand usually does.
     StagedPerCall,
+    /// A nonblocking op given buffers lent to a `spmd::scope`: MPI works in them, no copy.
+    Scoped,
+    /// [`Variant::Scoped`] on a communicator made by `Comm::unguarded` (point-to-point) or
+    /// `Comm::without_agreement` (collectives): no guard and no copy.
+    ScopedUnguarded,
 }
 
 impl Variant {
@@ -69,6 +74,8 @@ impl Variant {
             Variant::Unguarded => "ours, unguarded",
             Variant::HandedOver => "ours, handed over",
             Variant::StagedPerCall => "ours, staging per call",
+            Variant::Scoped => "ours, scoped",
+            Variant::ScopedUnguarded => "ours, scoped, unguarded",
         }
     }
 
@@ -83,6 +90,8 @@ impl Variant {
                 | Variant::Unagreed
                 | Variant::Unguarded
                 | Variant::HandedOver
+                | Variant::Scoped
+                | Variant::ScopedUnguarded
         )
     }
 
@@ -90,7 +99,12 @@ impl Variant {
     pub fn is_implicit(self) -> bool {
         matches!(
             self,
-            Variant::Ours | Variant::InPlace | Variant::HandedOver | Variant::Unguarded
+            Variant::Ours
+                | Variant::InPlace
+                | Variant::HandedOver
+                | Variant::Unguarded
+                | Variant::Scoped
+                | Variant::ScopedUnguarded
         )
     }
 }
@@ -329,6 +343,51 @@ fn jit_isendrecv_handed_over(a: Vec<f64>, b: Vec<f64>, comm: &Comm) -> [Vec<f64>
     let exchanged = isendrecv_into(a, b, spmd::Source::rank(peer), spmd::Dest::rank(peer), comm);
     let (a, (b, _)) = wait(exchanged);
     [a, b]
+}
+
+/// `ialltoall_into` between buffers lent to a scope.
+#[spmd_jit]
+fn jit_ialltoall_scoped(a: &[f64], b: &mut [f64], comm: &Comm) {
+    spmd::scope(|scope| {
+        wait(ialltoall_into(scope.lend(a), scope.lend_mut(b), comm));
+    });
+}
+
+/// `iallreduce_into` between buffers lent to a scope.
+#[spmd_jit]
+fn jit_iallreduce_scoped(a: &[f64], b: &mut [f64], comm: &Comm) {
+    spmd::scope(|scope| {
+        wait(iallreduce_into(scope.lend(a), scope.lend_mut(b), Sum, comm));
+    });
+}
+
+/// `isendrecv_into` with the peer, buffers lent to a scope.
+#[spmd_jit]
+fn jit_isendrecv_scoped(a: &[f64], b: &mut [f64], comm: &Comm) {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
+    spmd::scope(|scope| {
+        let (source, dest) = (spmd::Source::rank(peer), spmd::Dest::rank(peer));
+        wait(isendrecv_into(
+            scope.lend(a),
+            scope.lend_mut(b),
+            source,
+            dest,
+            comm,
+        ));
+    });
+}
+
+/// `irecv_into` + `isend` + `wait_all` with the peer, buffers lent to a scope.
+#[spmd_jit]
+fn jit_exchange_scoped(a: &[f64], b: &mut [f64], comm: &Comm) {
+    assert_eq!(comm.size(), 2, "the benchmark pairs rank 0 with rank 1");
+    let peer = 1 - comm.rank();
+    spmd::scope(|scope| {
+        let receive = irecv_into(scope.lend_mut(b), peer, comm);
+        let sent = isend(scope.lend(a), peer, comm);
+        wait_all((receive, sent), comm);
+    });
 }
 
 /// `ialltoall_into` between lent buffers.
@@ -728,9 +787,11 @@ impl Benchmarked for Allreduce {
                 check_eq(what, &bufs.a, |i| pattern(rank, i));
                 token
             }
-            Variant::StagedPerCall | Variant::HandedOver | Variant::Unguarded => {
-                no_form(Self::NAME, variant)
-            }
+            Variant::StagedPerCall
+            | Variant::HandedOver
+            | Variant::Unguarded
+            | Variant::Scoped
+            | Variant::ScopedUnguarded => no_form(Self::NAME, variant),
         }
     }
 
@@ -1190,6 +1251,8 @@ impl Benchmarked for Exchange {
         Variant::Ours,
         Variant::HandedOver,
         Variant::Unguarded,
+        Variant::Scoped,
+        Variant::ScopedUnguarded,
     ];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
@@ -1231,6 +1294,8 @@ impl Benchmarked for Exchange {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_exchange(a, b, &ctx.comm),
+            Variant::Scoped => jit_exchange_scoped(a, b, &ctx.comm),
+            Variant::ScopedUnguarded => jit_exchange_scoped(a, b, &ctx.unguarded),
             Variant::HandedOver | Variant::Unguarded => {
                 let comm = if variant == Variant::Unguarded {
                     &ctx.unguarded
@@ -1261,6 +1326,8 @@ impl Benchmarked for Iallreduce {
         Variant::InPlace,
         Variant::HandedOver,
         Variant::Unagreed,
+        Variant::Scoped,
+        Variant::ScopedUnguarded,
     ];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
@@ -1329,6 +1396,8 @@ impl Benchmarked for Iallreduce {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_iallreduce(a, b, &ctx.comm),
+            Variant::Scoped => jit_iallreduce_scoped(a, b, &ctx.comm),
+            Variant::ScopedUnguarded => jit_iallreduce_scoped(a, b, &ctx.unagreed),
             Variant::InPlace => *a = jit_iallreduce_in_place(std::mem::take(a), &ctx.comm),
             Variant::HandedOver => {
                 (*a, *b) =
@@ -1352,6 +1421,8 @@ impl Benchmarked for Isendrecv {
         Variant::Ours,
         Variant::HandedOver,
         Variant::Unguarded,
+        Variant::Scoped,
+        Variant::ScopedUnguarded,
     ];
 
     fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
@@ -1378,6 +1449,8 @@ impl Benchmarked for Isendrecv {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_isendrecv(a, b, &ctx.comm),
+            Variant::Scoped => jit_isendrecv_scoped(a, b, &ctx.comm),
+            Variant::ScopedUnguarded => jit_isendrecv_scoped(a, b, &ctx.unguarded),
             Variant::HandedOver | Variant::Unguarded => {
                 let comm = if variant == Variant::Unguarded {
                     &ctx.unguarded
@@ -1406,6 +1479,8 @@ impl Benchmarked for Ialltoall {
         Variant::Ours,
         Variant::HandedOver,
         Variant::Unagreed,
+        Variant::Scoped,
+        Variant::ScopedUnguarded,
     ];
 
     fn buffer_lens(n: usize, size: usize) -> (usize, usize) {
@@ -1454,6 +1529,8 @@ impl Benchmarked for Ialltoall {
         let Bufs { a, b, .. } = bufs;
         match variant {
             Variant::Ours => jit_ialltoall(a, b, &ctx.comm),
+            Variant::Scoped => jit_ialltoall_scoped(a, b, &ctx.comm),
+            Variant::ScopedUnguarded => jit_ialltoall_scoped(a, b, &ctx.unagreed),
             Variant::HandedOver => {
                 (*a, *b) =
                     jit_ialltoall_handed_over(std::mem::take(a), std::mem::take(b), &ctx.comm);

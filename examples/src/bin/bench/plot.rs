@@ -68,6 +68,8 @@ pub fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> 
                 Variant::Unguarded => (RGBColor(20, 20, 20).to_rgba(), 2),
                 Variant::HandedOver => (RGBColor(0, 150, 170).to_rgba(), 2),
                 Variant::StagedPerCall => (RGBColor(140, 60, 170).to_rgba(), 2),
+                Variant::Scoped => (RGBColor(230, 120, 40).to_rgba(), 2),
+                Variant::ScopedUnguarded => (RGBColor(150, 80, 20).to_rgba(), 2),
             };
             let points: Vec<(f64, f64)> = mine
                 .iter()

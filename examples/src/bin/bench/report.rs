@@ -293,18 +293,19 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
          `MPI_Waitall` for irecv-isend and isendrecv; `MPI_Iallreduce`, `MPI_Ialltoall` or \
          `MPI_Ialltoallv` (the counts known) + `MPI_Wait`): spmd with lent buffers (copied through memory the call site reuses), \
          with `Vec`s handed over (moved into the requests and handed back, no copy), in place \
-         (iallreduce of one `Vec`) and unguarded (handed over, on a communicator made by \
-         `Comm::without_agreement` for a collective, by `Comm::unguarded` for point-to-point). \
-         The targets apply to the unguarded form, the guards' cost is the price of \
-         soundness:\n"
+         (iallreduce of one `Vec`), unguarded (handed over, on a communicator made by \
+         `Comm::without_agreement` for a collective, by `Comm::unguarded` for point-to-point), \
+         and with the buffers lent to a `spmd::scope` (no copy; guarded, and on the unguarded \
+         communicators). The targets apply to the unguarded form, the guards' cost is the \
+         price of soundness:\n"
     );
     let _ = writeln!(
         out,
-        "| op | size | C | raw (rsmpi) | lent | handed over | lent / C | handed over / C | in place / C | unguarded / C | allocs per call (lent, handed over) |"
+        "| op | size | C | raw (rsmpi) | lent | handed over | lent / C | handed over / C | in place / C | unguarded / C | scoped / C | scoped, unguarded / C | allocs per call (lent, handed over, scoped) |"
     );
     let _ = writeln!(
         out,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     // The ratio of an optional form to C, or a dash for an op without it.
     let optional = |op: Op, bytes: usize, variant: Variant, c: &Cell| {
@@ -339,7 +340,7 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
             }
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {:.3} | {handed_c:.3} | {} | {} | {}, {} |",
+                "| {} | {} | {} | {} | {} | {} | {:.3} | {handed_c:.3} | {} | {} | {} | {} | {}, {}, {} |",
                 op.name,
                 format_size(bytes),
                 format_time(c.median),
@@ -349,8 +350,15 @@ fn nonblocking_forms(out: &mut String, cells: &[Cell], sizes: &[usize]) -> Vec<S
                 ratio(lent, c),
                 optional(op, bytes, Variant::InPlace, c),
                 unguarded.map_or("-".to_owned(), |variant| optional(op, bytes, variant, c)),
+                optional(op, bytes, Variant::Scoped, c),
+                optional(op, bytes, Variant::ScopedUnguarded, c),
                 format_allocs(lent.allocs_per_call),
                 format_allocs(handed.allocs_per_call),
+                if op.variants.contains(&Variant::Scoped) {
+                    format_allocs(find(cells, op, bytes, Variant::Scoped).allocs_per_call)
+                } else {
+                    "-".to_owned()
+                },
             );
         }
     }
