@@ -370,6 +370,7 @@ pub fn binary_dir() -> std::path::PathBuf {
 }
 
 pub mod canary;
+pub mod counting;
 
 /// Running a multi-rank program with a time bound, and judging the outcome against its header.
 pub mod run {

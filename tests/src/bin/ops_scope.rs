@@ -7,33 +7,15 @@
 //! makes no heap allocation after its first rounds.
 //! ranks: 1 2 3 4
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use spmd::Settle;
 use spmd::prelude::*;
-
-/// The system allocator, counting allocations.
-struct Counting(AtomicUsize);
-
-// SAFETY: forwards every call to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use spmd_tests::counting::Counting;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting(AtomicUsize::new(0));
+static ALLOCATOR: Counting = Counting::new();
 
 fn allocations() -> usize {
-    ALLOCATOR.0.load(Ordering::Relaxed)
+    ALLOCATOR.allocations()
 }
 
 /// One exchange around the ring in a scope, explicit tokens: the slices come back.

@@ -4,37 +4,13 @@
 //! its first iteration, and still sends and receives the right elements.
 //! ranks: 1 2 3 4
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use ndarray::s;
 use spmd::prelude::*;
+use spmd_tests::counting::Counting;
 
 /// Counts heap allocations of this process (MPI's own C allocations are not Rust's).
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: defers every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout` (see `alloc`).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as for `dealloc`; the caller upholds `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: Counting = Counting::new();
 
 /// Rows of the small field (its columns are staged on the stack) and of the large one (its
 /// columns, over 1 KiB, are staged in the call site's cache).
@@ -75,9 +51,9 @@ fn main() {
     let mut totals = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
     let mut allocations = Vec::new();
     for iteration in 0..10 {
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = GLOBAL.allocations();
         step(&comm, [&mut field, &mut big], &mut totals);
-        allocations.push(ALLOCATIONS.load(Ordering::Relaxed) - before);
+        allocations.push(GLOBAL.allocations() - before);
         // The ghost column holds the previous rank's column COLS - 2, which nobody changes.
         for (name, field) in [("small", &field), ("big", &big)] {
             for i in 0..field.nrows() {
