@@ -17,7 +17,7 @@ use crate::element::Element;
 use crate::error::Error;
 use crate::guard::{self, Mine, Take};
 use crate::ident::{OpId, Payload, Peer};
-use crate::ops::handed::Lending;
+use crate::scope::Lending;
 use crate::settings;
 use crate::sys::fused::Carry;
 use crate::sys::{self, SysError, SysResult};

@@ -206,6 +206,29 @@ fn not_lent() -> ! {
     panic!("spmd internal error: a scope's buffer came back as other memory")
 }
 
+/// The scope an op's lent buffers belong to ([`crate::scope`]), if any: set when a buffer lent
+/// to a scope becomes the op's memory, read when the op's request is made, which registers the
+/// op with that scope. Every op that takes a `SendBuf`, `RecvBuf` or `ResultBuf` passes
+/// the one of its `Call`, so no such buffer becomes memory without its op being registered.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct Lending<'a>(Cell<Option<&'a Registry<'a>>>);
+
+impl<'a> Lending<'a> {
+    pub(crate) fn none() -> Lending<'a> {
+        Lending(Cell::new(None))
+    }
+
+    pub(crate) fn lent_to(&self, registry: &'a Registry<'a>) {
+        self.0.set(Some(registry));
+    }
+
+    /// The scope the op's buffers were lent to.
+    pub(crate) fn registry(&self) -> Option<&'a Registry<'a>> {
+        self.0.get()
+    }
+}
+
 /// An op registered with a scope: where its state is, and what completes it there.
 #[derive(Clone, Copy)]
 struct Entry {

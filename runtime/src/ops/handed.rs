@@ -11,14 +11,12 @@
 //! buffer lent to a scope ([`crate::scope`]) needs none either: the scope outlives every op
 //! given it, forgotten requests' included.
 
-use std::cell::Cell;
-
 use crate::buffer::Buffer;
 use crate::buffer::{BufferMut, sealed::Sealed};
 use crate::cache::Staged;
 use crate::element::Element;
 use crate::ops::p2p::Status;
-use crate::scope::{Lend, LendMut, Registry};
+use crate::scope::{Lend, LendMut, Lending};
 use crate::sys::Memory;
 
 /// A buffer that [`isend`](crate::isend) sends: lent (`&buf`, any [`Buffer`]) or handed over
@@ -361,29 +359,6 @@ impl<'a, T: Element> ResultBuf<'a> for Vec<T> {
     #[inline]
     fn untouched_back((): (), memory: Memory<T>) -> Vec<T> {
         memory.into_vec()
-    }
-}
-
-/// The scope an op's lent buffers belong to ([`crate::scope`]), if any: set when a buffer lent
-/// to a scope becomes the op's memory, read when the op's request is made, which registers the
-/// op with that scope. Every op that takes a [`SendBuf`], [`RecvBuf`] or [`ResultBuf`] passes
-/// the one of its `Call`, so no such buffer becomes memory without its op being registered.
-#[doc(hidden)]
-#[allow(missing_debug_implementations)]
-pub struct Lending<'a>(Cell<Option<&'a Registry<'a>>>);
-
-impl<'a> Lending<'a> {
-    pub(crate) fn none() -> Lending<'a> {
-        Lending(Cell::new(None))
-    }
-
-    fn lent_to(&self, registry: &'a Registry<'a>) {
-        self.0.set(Some(registry));
-    }
-
-    /// The scope the op's buffers were lent to.
-    pub(crate) fn registry(&self) -> Option<&'a Registry<'a>> {
-        self.0.get()
     }
 }
 
