@@ -291,22 +291,23 @@ impl Registry<'_> {
     }
 
     /// The op of entry `index` reached its end (its request completed it, or is dropped and
-    /// completes it): the scope leaves it alone.
+    /// completes it): the scope leaves it alone. Called once per entry: afterwards the number
+    /// may be another op's (an unknown number is ignored).
     pub(crate) fn unregister(&self, index: usize) {
         let mut entries = self.entries.borrow_mut();
         if entries.get(index).is_none_or(Option::is_none) {
             return;
         }
-        entries[index] = None;
-        if index + 1 == entries.len() {
-            // The list shrinks from its end, holes included.
-            while entries.last().is_some_and(Option::is_none) {
-                entries.pop();
-            }
-            let left = entries.iter().filter(|entry| entry.is_none()).count();
-            self.holes.set(left);
-        } else {
+        if index + 1 < entries.len() {
+            entries[index] = None;
             self.holes.set(self.holes.get() + 1);
+            return;
+        }
+        // The last entry: the list shrinks from its end, the holes before it included.
+        entries.pop();
+        while entries.last().is_some_and(Option::is_none) {
+            entries.pop();
+            self.holes.set(self.holes.get() - 1);
         }
     }
 
@@ -330,5 +331,54 @@ impl Registry<'_> {
         }
         self.holes.set(0);
         SPARE.set(self.entries.take());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts the completions of the `usize` at `at`.
+    unsafe fn count(at: NonNull<()>) {
+        // SAFETY: every entry of these tests points at a live `usize` of the test.
+        unsafe { *at.cast::<usize>().as_mut() += 1 };
+    }
+
+    fn live(registry: &Registry<'_>) -> usize {
+        registry.entries.borrow().iter().flatten().count()
+    }
+
+    #[test]
+    fn entries_left_are_completed_once_and_holes_are_reused() {
+        let mut counts = [0usize; 5];
+        let at: Vec<NonNull<()>> = counts
+            .iter_mut()
+            .map(|count| NonNull::from(count).cast())
+            .collect();
+        let registry = Registry::new();
+        // SAFETY: `count` only counts, at pointers that outlive the registry's use.
+        let [a, b, c] = [0, 1, 2].map(|i| unsafe { registry.register(at[i], count) });
+        assert_eq!((a, b, c), (0, 1, 2));
+        // A hole in the middle, then the last: the list shrinks past the hole.
+        registry.unregister(b);
+        assert_eq!(registry.holes.get(), 1);
+        registry.unregister(c);
+        assert_eq!(
+            (registry.entries.borrow().len(), registry.holes.get()),
+            (1, 0)
+        );
+        // Registered again: appended; a hole, then filled by the next registration.
+        // SAFETY: as above.
+        let d = unsafe { registry.register(at[3], count) };
+        registry.unregister(a);
+        // SAFETY: as above.
+        let e = unsafe { registry.register(at[4], count) };
+        assert_eq!((d, e), (1, 0));
+        // Unregistering twice, or what is not registered, changes nothing.
+        registry.unregister(a + 7);
+        assert_eq!(live(&registry), 2);
+        registry.complete_all();
+        assert_eq!(counts, [0, 0, 0, 1, 1]);
+        assert_eq!(live(&registry), 0);
     }
 }

@@ -332,7 +332,9 @@ impl<'a, P: Pending<'a>> Held<'a> for Scoped<'a, P> {
     }
 
     fn finish(&mut self, call: &Call<'_>) -> P::Output {
-        self.registry.unregister(self.entry);
+        // Once: the entry's number may be another op's afterwards.
+        self.registry
+            .unregister(std::mem::replace(&mut self.entry, usize::MAX));
         let Some(mut op) = self.op.take() else {
             unreachable!("a request is finished once, within its scope")
         };
@@ -344,7 +346,9 @@ impl<P> Drop for Scoped<'_, P> {
     fn drop(&mut self) {
         // Dropped without a wait: the op completes here (its drop waits for MPI), as an
         // unscoped request's does.
-        self.registry.unregister(self.entry);
+        // Once: the entry's number may be another op's afterwards.
+        self.registry
+            .unregister(std::mem::replace(&mut self.entry, usize::MAX));
         drop(self.op.take());
     }
 }
