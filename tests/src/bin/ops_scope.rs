@@ -1,6 +1,6 @@
 //! Nonblocking ops on buffers lent to a scope (`spmd::scope`): MPI works in the lent buffers
 //! themselves (the slices handed back at the wait are the lent ones, same address), values
-//! right for `irecv_into` + `isend`, `isendrecv_into` and the `_into` collectives, on the
+//! right for `irecv_into` + `isend`, `isendrecv_into` and every `_into` collective, on the
 //! default communicator (receives matched by spmd), on an unguarded one and in check mode,
 //! explicit and implicit tokens; a request dropped in the scope completes there, a forgotten
 //! one completes at the scope's end (its buffer then holds the message); a loop of scopes
@@ -93,6 +93,77 @@ fn all_to_all(send: &[i32], recv: &mut [i32], comm: &Comm) {
     });
 }
 
+/// The other `_into` collectives on lent buffers, each rank's data its rank (as `i64`), blocks
+/// of `n`: reduce-scatter, scatter, the v-collectives (every count `n`).
+#[spmd_jit]
+fn more_into_forms(n: usize, comm: &Comm) {
+    let (rank, size) = (comm.rank(), comm.size());
+    let mine = vec![rank as i64; n * size];
+    let counts = vec![n; size];
+    let mut block = vec![-1i64; n];
+    let mut all = vec![-1i64; n * size];
+    spmd::scope(|scope| {
+        let (_, block) = wait(ireduce_scatter_into(
+            scope.lend(&mine),
+            scope.lend_mut(&mut block),
+            &counts,
+            Sum,
+            comm,
+        ));
+        let sum = (size * (size - 1) / 2) as i64;
+        assert!(block.iter().all(|&x| x == sum), "ireduce_scatter_into");
+        let (_, block) = wait(iscatter_into(
+            scope.lend(&mine),
+            scope.lend_mut(block),
+            0,
+            comm,
+        ));
+        assert!(block.iter().all(|&x| x == 0), "iscatter_into");
+        let (_, all) = wait(iallgatherv_into(
+            scope.lend(&mine[..n]),
+            scope.lend_mut(&mut all),
+            &counts,
+            comm,
+        ));
+        assert!(
+            all.iter().enumerate().all(|(i, &x)| x == (i / n) as i64),
+            "iallgatherv_into"
+        );
+        let (_, all) = wait(igatherv_into(
+            scope.lend(&mine[..n]),
+            scope.lend_mut(all),
+            &counts,
+            0,
+            comm,
+        ));
+        if rank == 0 {
+            assert!(
+                all.iter().enumerate().all(|(i, &x)| x == (i / n) as i64),
+                "igatherv_into"
+            );
+        }
+        let (_, block) = wait(iscatterv_into(
+            scope.lend(&mine),
+            &counts,
+            scope.lend_mut(block),
+            0,
+            comm,
+        ));
+        assert!(block.iter().all(|&x| x == 0), "iscatterv_into");
+        let (_, all) = wait(ialltoallv_into(
+            scope.lend(&mine),
+            &counts,
+            scope.lend_mut(all),
+            &counts,
+            comm,
+        ));
+        assert!(
+            all.iter().enumerate().all(|(i, &x)| x == (i / n) as i64),
+            "ialltoallv_into"
+        );
+    });
+}
+
 /// A receive whose request is forgotten: the scope's end completes it, and the buffer holds
 /// the message after the scope. A request dropped without a wait completes at the drop.
 fn forgotten(recv: &mut [f64], comm: &Comm, token: Token) -> Token {
@@ -155,6 +226,9 @@ fn main() {
         let send = vec![rank as f64; 100];
         let (mut recv, mut gathered) = (vec![0.0; 100], vec![-1.0; size]);
         into_forms(&send, &mut recv, &mut gathered, comm);
+        for n in [1, 3, 5000] {
+            more_into_forms(n, comm);
+        }
         let send: Vec<i32> = (0..size * 3).map(|i| (rank * 100 + i / 3) as i32).collect();
         let mut recv = vec![-1; size * 3];
         all_to_all(&send, &mut recv, comm);
