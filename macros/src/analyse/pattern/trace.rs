@@ -32,9 +32,22 @@ impl CommName {
         }
     }
 
-    /// Whether `expr` names this communicator.
+    /// Whether `expr` names this communicator (as [`of`](CommName::of) would, without making
+    /// a name: it is asked of every call's receiver and arguments).
     pub(super) fn is(&self, expr: &Expr) -> bool {
-        CommName::of(expr).as_ref() == Some(self)
+        match (self, strip(expr)) {
+            (CommName::Var(name), Expr::Path(path)) if path.qself.is_none() => path
+                .path
+                .get_ident()
+                .is_some_and(|ident| ident != "self" && ident == name),
+            (CommName::SelfField(field), Expr::Field(access)) if is_self(&access.base) => {
+                match &access.member {
+                    Member::Named(named) => named == field,
+                    Member::Unnamed(index) => index.index.to_string() == *field,
+                }
+            }
+            _ => false,
+        }
     }
 
     /// How to write `comm.size()` for this communicator, for messages.
