@@ -554,17 +554,17 @@ pub(crate) fn is_scope_fn(callee: &Expr) -> bool {
     let Some(last) = segments.last() else {
         return false;
     };
-    let name = last.ident.to_string();
+    let named_scope = last.ident == "scope";
     path.qself.is_none()
         && match segments.len() {
             1 => {
                 path.path.leading_colon.is_none()
-                    && (name == "scope"
-                        || imports::original_name(&name)
+                    && (named_scope
+                        || imports::original_name(&last.ident.to_string())
                             .is_some_and(|original| original == "scope"))
             }
             2 => {
-                name == "scope"
+                named_scope
                     && segments
                         .first()
                         .is_some_and(|first| imports::is_crate_name(&first.ident.to_string()))

@@ -144,12 +144,9 @@ impl<'scope, T: Element> Lend<'scope, T> {
         self.len
     }
 
-    pub(crate) fn registry(&self) -> &'scope Registry<'scope> {
-        self.ops
-    }
-
-    /// The memory MPI reads.
-    pub(crate) fn into_memory(self) -> Memory<T> {
+    /// The memory MPI reads; `lending` names the scope, so that the op is registered there.
+    pub(crate) fn into_memory(self, lending: &Lending<'scope>) -> Memory<T> {
+        lending.lent_to(self.ops);
         Memory::Shared {
             at: self.at,
             len: self.len,
@@ -173,12 +170,9 @@ impl<'scope, T: Element> LendMut<'scope, T> {
         self.len
     }
 
-    pub(crate) fn registry(&self) -> &'scope Registry<'scope> {
-        self.ops
-    }
-
-    /// The memory MPI writes.
-    pub(crate) fn into_memory(self) -> Memory<T> {
+    /// The memory MPI writes; `lending` names the scope, so that the op is registered there.
+    pub(crate) fn into_memory(self, lending: &Lending<'scope>) -> Memory<T> {
+        lending.lent_to(self.ops);
         Memory::Exclusive {
             at: self.at,
             len: self.len,
@@ -219,7 +213,7 @@ impl<'a> Lending<'a> {
         Lending(Cell::new(None))
     }
 
-    pub(crate) fn lent_to(&self, registry: &'a Registry<'a>) {
+    fn lent_to(&self, registry: &'a Registry<'a>) {
         self.0.set(Some(registry));
     }
 

@@ -54,14 +54,21 @@ pub(crate) struct Calls {
     pub(crate) token_params: Vec<Span>,
 }
 
-/// The body of the closure written as an argument of `spmd::scope` (see
-/// [`ops::is_scope_fn`]), if `arg` is one.
-pub(crate) fn scope_body(arg: &Expr) -> Option<&Expr> {
-    match arg {
-        Expr::Closure(closure) if closure.asyncness.is_none() => Some(&closure.body),
-        Expr::Paren(inner) => scope_body(&inner.expr),
-        _ => None,
+/// The closure of `spmd::scope(|scope| ..)` (see [`ops::is_scope_fn`]), if `call` is one:
+/// written as the call's one argument (in parentheses or not), not `async`. It runs once, at
+/// once, where the call is, so every check reads its body as if written there.
+pub(crate) fn scope_closure(call: &ExprCall) -> Option<&syn::ExprClosure> {
+    fn closure(arg: &Expr) -> Option<&syn::ExprClosure> {
+        match arg {
+            Expr::Closure(closure) if closure.asyncness.is_none() => Some(closure),
+            Expr::Paren(inner) => closure(&inner.expr),
+            _ => None,
+        }
     }
+    if call.args.len() != 1 || !ops::is_scope_fn(&call.func) {
+        return None;
+    }
+    closure(&call.args[0])
 }
 
 /// The form of a call of `op` with `count` arguments.
@@ -127,15 +134,9 @@ impl Finder {
 
 impl<'ast> Visit<'ast> for Finder {
     fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-        if ops::is_scope_fn(&call.func) {
-            // `spmd::scope(|scope| ..)`: the closure runs once, at once, where the call is, so
-            // the calls in its body are ordered as if written here.
-            for arg in &call.args {
-                match scope_body(arg) {
-                    Some(body) => self.visit_expr(body),
-                    None => self.visit_expr(arg),
-                }
-            }
+        if let Some(closure) = scope_closure(call) {
+            // The calls in the body of `spmd::scope`'s closure are ordered as if written here.
+            self.visit_expr(&closure.body);
             return;
         }
         visit::visit_expr_call(self, call);

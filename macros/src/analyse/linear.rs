@@ -824,13 +824,9 @@ impl<'ast> Visit<'ast> for Linear<'_> {
     fn visit_macro(&mut self, _: &'ast syn::Macro) {}
 }
 
-/// The body of the closure of `spmd::scope(|scope| body)`, which runs once, at once, in place,
-/// when it has no `return` (one would leave the closure, not the function): the checks read
-/// it as if written where the call is.
+/// The body of the closure of `spmd::scope(|scope| body)` ([`calls::scope_closure`]), when it
+/// has no `return` (one would leave the closure, not the function).
 fn scope_closure(call: &ExprCall) -> Option<&Expr> {
-    if !ops::is_scope_fn(&call.func) || call.args.len() != 1 {
-        return None;
-    }
-    let body = calls::scope_body(&call.args[0])?;
+    let body = &*calls::scope_closure(call)?.body;
     (!super::syntax::returns(body)).then_some(body)
 }

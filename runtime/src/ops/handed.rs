@@ -380,8 +380,7 @@ impl<'scope, T: Element> SendBuf<'scope> for Lend<'scope, T> {
 
     #[inline]
     fn into_memory(self, lending: &Lending<'scope>) -> Memory<T> {
-        lending.lent_to(self.registry());
-        Lend::into_memory(self)
+        Lend::into_memory(self, lending)
     }
 
     #[inline]
@@ -405,8 +404,7 @@ impl<'scope, T: Element> RecvBuf<'scope> for LendMut<'scope, T> {
 
     #[inline]
     fn into_memory(self, lending: &Lending<'scope>) -> (Memory<T>, ()) {
-        lending.lent_to(self.registry());
-        (LendMut::into_memory(self), ())
+        (LendMut::into_memory(self, lending), ())
     }
 
     #[inline]
@@ -429,8 +427,7 @@ impl<'scope, T: Element> ResultBuf<'scope> for LendMut<'scope, T> {
 
     #[inline]
     fn into_result_memory(self, lending: &Lending<'scope>) -> (Memory<T>, ()) {
-        lending.lent_to(self.registry());
-        (LendMut::into_memory(self), ())
+        (LendMut::into_memory(self, lending), ())
     }
 
     #[inline]

@@ -962,14 +962,9 @@ fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
     }
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-            if ops::is_scope_fn(&call.func) {
+            if let Some(closure) = crate::analyse::calls::scope_closure(call) {
                 // `spmd::scope(|scope| ..)`: its closure runs in place.
-                for arg in &call.args {
-                    match crate::analyse::calls::scope_body(arg) {
-                        Some(body) => self.visit_expr(body),
-                        None => self.visit_expr(arg),
-                    }
-                }
+                self.visit_expr(&closure.body);
                 return;
             }
             // `wait` and `test` take none: their request carries it.

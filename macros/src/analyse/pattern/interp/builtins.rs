@@ -22,14 +22,6 @@ use crate::analyse::pattern::trace::is_self;
 use crate::analyse::syntax::{idents, macro_name, root_name};
 use crate::ops;
 
-/// `expr` without the parentheses around it.
-fn strip_parens(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Paren(inner) => strip_parens(&inner.expr),
-        other => other,
-    }
-}
-
 impl Interp<'_> {
     /// A function call: an op, `spmd::token()`, a function whose result is known, or one that
     /// is not followed.
@@ -40,10 +32,7 @@ impl Interp<'_> {
         if ops::is_token_fn(&call.func) {
             return Ok(Value::Token);
         }
-        if ops::is_scope_fn(&call.func)
-            && let [arg] = Vec::from_iter(&call.args).as_slice()
-            && let Expr::Closure(closure) = strip_parens(arg)
-        {
+        if let Some(closure) = crate::analyse::calls::scope_closure(call) {
             return self.scope_body(closure);
         }
         let names: Vec<String> = match &*call.func {
