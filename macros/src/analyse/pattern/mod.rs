@@ -44,10 +44,23 @@ pub(crate) const DEFAULT_SIZES: &[usize] = &[
 pub(crate) const DEFAULT_SIZES_TEXT: &str =
     "(without `sizes = ..`, 1 to 16, 32 and 64 ranks are checked)";
 
-/// The most evaluation steps spent on one function, all sizes and ranks together: well under
-/// a second. When they run out, the sizes not yet evaluated are not analysed (no error; the
-/// explanation says so), and the syntactic rule about collectives speaks for them.
+/// The most evaluation steps spent on one function, all sizes and ranks together, with the
+/// default sizes or few named ones: well under a second. When they run out, the sizes not yet
+/// evaluated are not analysed (no error; the explanation says so), and the syntactic rule
+/// about collectives speaks for them.
 pub(crate) const BUDGET: u64 = 6_000_000;
+
+/// The steps allowed per rank of the sizes asked for, when they add up to more than
+/// [`BUDGET`]: `sizes = 1..=1024` (524,800 ranks in all) gets 78.7 million steps, enough for a
+/// halo exchange or a tree reduction of a few dozen steps per rank, in seconds.
+pub(crate) const STEPS_PER_RANK: u64 = 150;
+
+/// The step limit for a function checked with `sizes`: [`BUDGET`], or [`STEPS_PER_RANK`] for
+/// each rank of every size if that is more.
+pub(crate) fn budget_for(sizes: &[usize]) -> u64 {
+    let ranks: u64 = sizes.iter().map(|&size| size as u64).sum();
+    BUDGET.max(STEPS_PER_RANK.saturating_mul(ranks))
+}
 
 /// What the attribute asks of the analysis.
 #[derive(Debug, Clone, Copy)]
@@ -78,8 +91,8 @@ enum Verdict {
     Excluded(Span, String),
     /// The body could not be followed.
     NotAnalysed(GiveUp),
-    /// The step limit was reached.
-    Budget,
+    /// The step limit (this many steps) was reached.
+    Budget(u64),
 }
 
 /// How much of a function the pattern check evaluated: what decides whether the syntactic
@@ -266,30 +279,32 @@ fn check_in(
         pure: false,
     };
     let sizes = options.sizes.unwrap_or(DEFAULT_SIZES);
-    let mut budget = BUDGET;
+    let limit = budget_for(sizes);
+    let mut budget = limit;
     let mut verdicts: Vec<(usize, Verdict)> = Vec::new();
     // The size, its problem, the traces, and the directions taken on uniform values.
     let mut first_failure: Option<(usize, simulate::Problem, Vec<Trace>, String)> = None;
     for &size in sizes {
         if budget == 0 {
-            verdicts.push((size, Verdict::Budget));
+            verdicts.push((size, Verdict::Budget(limit)));
             continue;
         }
-        let (verdict, problem, traces, directions) = runs(&oracle, &mut budget, |budget| {
-            (0..size)
-                .map(|rank| {
-                    interp::run(
-                        &shared,
-                        &param_types,
-                        given,
-                        &func.block,
-                        size as i128,
-                        rank as i128,
-                        budget,
-                    )
-                })
-                .collect()
-        });
+        let (verdict, problem, traces, directions) =
+            runs(&oracle, (&mut budget, limit), |budget| {
+                (0..size)
+                    .map(|rank| {
+                        interp::run(
+                            &shared,
+                            &param_types,
+                            given,
+                            &func.block,
+                            size as i128,
+                            rank as i128,
+                            budget,
+                        )
+                    })
+                    .collect()
+            });
         // The smallest size above 1 that fails is reported (one rank is a degenerate world),
         // or 1 if no other fails.
         let replaces = match &first_failure {
@@ -470,8 +485,8 @@ fn coverage(verdicts: &[(usize, Verdict)]) -> Coverage {
             why: why.why.clone(),
             span: why.span,
         }),
-        Verdict::Budget => Some(Coverage::GaveUp {
-            why: format!("the step limit of the analysis ({BUDGET} steps) was reached"),
+        Verdict::Budget(limit) => Some(Coverage::GaveUp {
+            why: format!("the step limit of the analysis ({limit} steps) was reached"),
             span: Span::call_site(),
         }),
         _ => None,
@@ -509,7 +524,7 @@ fn coverage(verdicts: &[(usize, Verdict)]) -> Coverage {
 /// fails, and its traces (or the last run's) and directions in words.
 fn runs(
     oracle: &RefCell<choice::Oracle>,
-    budget: &mut u64,
+    (budget, limit): (&mut u64, u64),
     mut run: impl FnMut(&mut u64) -> Vec<Trace>,
 ) -> (Verdict, Option<simulate::Problem>, Vec<Trace>, String) {
     let mut forced = Vec::new();
@@ -526,7 +541,7 @@ fn runs(
             && traces
                 .iter()
                 .all(|trace| matches!(trace.end, End::Covered | End::Done));
-        let (verdict, problem) = match judge(&traces) {
+        let (verdict, problem) = match judge(&traces, limit) {
             // Its ranks stopped where a loop's trips repeat: the runs that leave the loop
             // cover what follows; only what its calls so far show counts (a collective that
             // differs).
@@ -557,7 +572,7 @@ fn runs(
                 let directions = oracle.borrow().directions();
                 return (Verdict::Fails, problem, traces, directions);
             }
-            Some(stop @ (Verdict::NotAnalysed(_) | Verdict::Budget)) => {
+            Some(stop @ (Verdict::NotAnalysed(_) | Verdict::Budget(_))) => {
                 return (stop, None, traces, String::new());
             }
             Some(Verdict::Collectives(why))
@@ -602,8 +617,9 @@ fn runs(
     }
 }
 
-/// The verdict for one size, and its problem if it has one.
-fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
+/// The verdict for one size, and its problem if it has one; `limit`: the step limit, named
+/// if it was reached.
+fn judge(traces: &[Trace], limit: u64) -> (Verdict, Option<simulate::Problem>) {
     if let Some(span) = traces.iter().find_map(|trace| match trace.end {
         End::Panic(span) if trace.events.is_empty() => Some(span),
         _ => None,
@@ -625,7 +641,7 @@ fn judge(traces: &[Trace]) -> (Verdict, Option<simulate::Problem>) {
         return (Verdict::Excluded(why.span, why.why), None);
     }
     if traces.iter().any(|trace| matches!(trace.end, End::Budget)) {
-        return (Verdict::Budget, None);
+        return (Verdict::Budget(limit), None);
     }
     let whole = traces.iter().all(|trace| matches!(trace.end, End::Done));
     if whole {
@@ -768,8 +784,8 @@ fn summary(verdicts: &[(usize, Verdict)], default_sizes: bool) -> String {
             Verdict::NotAnalysed(why) => {
                 format!("not analysed: {}{}", why.why, words::at_line(why.span))
             }
-            Verdict::Budget => format!(
-                "not analysed: the step limit of the analysis ({BUDGET} steps for all sizes \
+            Verdict::Budget(limit) => format!(
+                "not analysed: the step limit of the analysis ({limit} steps for all sizes \
                  together) was reached"
             ),
         }

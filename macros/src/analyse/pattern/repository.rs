@@ -214,3 +214,56 @@ fn the_repository_programs_are_checked() {
         "{checked} functions checked, fewer than {MIN_CHECKED}"
     );
 }
+
+/// The repository's 2-D halo exchanges (the heat example's and `halo_overlap`'s, on a process
+/// grid), checked at every size from 1 to 1,024 ranks (`sizes = 1..=1024`) within the step
+/// limit: about 10 s each (the shallow-water model's column exchanges, whose neighbours are
+/// a struct's fields, take 30 s: measured by hand, left out of the suite).
+#[test]
+fn the_repository_halos_are_checked_up_to_1024_ranks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let sizes: Vec<usize> = (1..=1024).collect();
+    for (file, name) in [
+        ("examples/src/bin/heat.rs", "exchange"),
+        ("examples/src/bin/halo_overlap.rs", "exchange"),
+    ] {
+        let path = root.join(file);
+        let source = std::fs::read_to_string(&path).expect("a readable file");
+        let parsed = syn::parse_file(&source).expect("a Rust file");
+        let mut jitted = Jitted(Vec::new());
+        jitted.visit_file(&parsed);
+        let (func, _) = jitted
+            .0
+            .into_iter()
+            .find(|(func, _)| func.sig.ident == name)
+            .expect("the function");
+        crate::imports::Imports::scan(Some(&source), None).install();
+        let options = Options {
+            sizes: Some(&sizes),
+            unchecked: false,
+            source: Some(&source),
+            path: Some(path.as_path()),
+        };
+        let mut cx = Ctxt::default();
+        let start = Instant::now();
+        let analysis = analyse::analyse(&func, options, &mut cx);
+        println!(
+            "{file}: `{name}`: {} ({:.1?}): {}",
+            analysis.coverage.word(),
+            start.elapsed(),
+            analysis.explanation
+        );
+        assert!(!cx.has_errors(), "{file}: `{name}`: a false alarm");
+        assert_eq!(
+            analysis.coverage.word(),
+            "checked",
+            "{file}: `{name}`: {}",
+            analysis.explanation
+        );
+        assert!(
+            !analysis.explanation.contains("not analysed"),
+            "{file}: `{name}`: {}",
+            analysis.explanation
+        );
+    }
+}

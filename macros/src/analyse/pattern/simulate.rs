@@ -350,6 +350,8 @@ struct Play<'a> {
     /// The receive of the rank's current `sendrecv` is done.
     received: Vec<bool>,
     messages: Vec<Message>,
+    /// Each rank's messages not taken yet, in the order posted (indices into `messages`).
+    inbox: Vec<Vec<usize>>,
     /// Each rank's point-to-point requests, by number.
     requests: Vec<HashMap<usize, Request>>,
     /// Each rank's receive requests that have not taken a message yet, in the order issued.
@@ -384,6 +386,7 @@ impl<'a> Play<'a> {
             posted: vec![None; size],
             received: vec![false; size],
             messages: Vec::new(),
+            inbox: vec![Vec::new(); size],
             requests: (0..size).map(|_| HashMap::new()).collect(),
             waiting_receives: vec![Vec::new(); size],
             choices: Vec::new(),
@@ -422,7 +425,9 @@ impl<'a> Play<'a> {
             at: (rank, self.next[rank]),
             taken: false,
         });
-        self.messages.len() - 1
+        let message = self.messages.len() - 1;
+        self.inbox[to as usize].push(message);
+        message
     }
 
     /// Issues the request `id` of the rank's current (nonblocking) call: its message posted,
@@ -496,17 +501,15 @@ impl<'a> Play<'a> {
     /// [`every_order`]).
     fn take(&mut self, rank: usize, index: usize, from: Option<i128>, tag: Option<i128>) -> bool {
         let accepts = |message: &Message, sender: Option<usize>| {
-            !message.taken
-                && message.to == rank
-                && sender.is_none_or(|sender| message.from == sender)
+            sender.is_none_or(|sender| message.from == sender)
                 && from.is_none_or(|from| message.from as i128 == from)
                 && tag.is_none_or(|tag| message.tag == tag)
         };
         let mut sender = None;
         if from.is_none() {
-            let mut candidates: Vec<usize> = self
-                .messages
+            let mut candidates: Vec<usize> = self.inbox[rank]
                 .iter()
+                .map(|&message| &self.messages[message])
                 .filter(|message| accepts(message, None))
                 .map(|message| message.from)
                 .collect();
@@ -524,26 +527,24 @@ impl<'a> Play<'a> {
                 });
             }
         }
-        match self
-            .messages
-            .iter_mut()
-            .find(|message| accepts(message, sender))
+        let Some(position) = self.inbox[rank]
+            .iter()
+            .position(|&message| accepts(&self.messages[message], sender))
+        else {
+            return false;
+        };
+        let message = &mut self.messages[self.inbox[rank].remove(position)];
+        message.taken = true;
+        let send = message.at;
+        let count = self.traces[send.0][send.1].count;
+        let room = self.traces[rank][index].room;
+        if let (Some(count), Some((room, exact))) = (count, room)
+            && (count > room || (exact && count != room))
+            && self.oversized.is_none()
         {
-            Some(message) => {
-                message.taken = true;
-                let send = message.at;
-                let count = self.traces[send.0][send.1].count;
-                let room = self.traces[rank][index].room;
-                if let (Some(count), Some((room, exact))) = (count, room)
-                    && (count > room || (exact && count != room))
-                    && self.oversized.is_none()
-                {
-                    self.oversized = Some(((rank, index), send));
-                }
-                true
-            }
-            None => false,
+            self.oversized = Some(((rank, index), send));
         }
+        true
     }
 
     /// Runs the rank's calls while they complete; whether anything changed.

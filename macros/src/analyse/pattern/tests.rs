@@ -2255,3 +2255,104 @@ fn a_polling_loop_left_by_return_drops_no_request() {
         "{found:#?}"
     );
 }
+
+/// The coverage word and explanation of `item` checked with `sizes`.
+fn explain_with(sizes: &[usize], item: TokenStream) -> (&'static str, String) {
+    let func: syn::ItemFn = syn::parse2(item).expect("a function");
+    let mut cx = Ctxt::default();
+    let options = Options {
+        sizes: Some(sizes),
+        unchecked: false,
+        source: None,
+        path: None,
+    };
+    let analysis = analyse::analyse(&func, options, &mut cx);
+    assert!(!cx.has_errors(), "{}", analysis.explanation);
+    (analysis.coverage.word(), analysis.explanation)
+}
+
+/// `sizes = 1..=1024`: the step limit grows with the ranks asked for (150 steps per rank of
+/// every size, 78.7 million here), so a ring halo is checked at every size.
+#[test]
+fn a_ring_halo_is_checked_up_to_1024_ranks() {
+    let sizes: Vec<usize> = (1..=1024).collect();
+    let (word, explanation) = explain_with(
+        &sizes,
+        quote! {
+            fn ring(comm: &Comm, x: f64) -> f64 {
+                let (from, to) = comm.shift(1);
+                let right = sendrecv(&x, &x, from, to, comm);
+                let (from, to) = comm.shift(-1);
+                right + sendrecv(&x, &x, from, to, comm)
+            }
+        },
+    );
+    assert_eq!(word, "checked", "{explanation}");
+    assert!(
+        explanation.contains("with 1 to 1024 rank(s): checked"),
+        "{explanation}"
+    );
+}
+
+/// The same for a binary-tree reduction, whose ranks take different paths (at most 11 calls
+/// per rank at 1,024).
+#[test]
+fn a_tree_reduction_is_checked_up_to_1024_ranks() {
+    let sizes: Vec<usize> = (1..=1024).collect();
+    let (word, explanation) = explain_with(
+        &sizes,
+        quote! {
+            fn tree(comm: &Comm, mut x: f64) -> f64 {
+                let (rank, size) = (comm.rank(), comm.size());
+                let mut step = 1;
+                while step < size {
+                    if rank % (2 * step) == 0 {
+                        if rank + step < size {
+                            x += recv(&x, rank + step, comm);
+                        }
+                    } else {
+                        send(&x, rank - step, comm);
+                        break;
+                    }
+                    step *= 2;
+                }
+                bcast(&x, 0, comm)
+            }
+        },
+    );
+    assert_eq!(word, "checked", "{explanation}");
+    assert!(!explanation.contains("not analysed"), "{explanation}");
+    assert!(
+        explanation.contains("with 513 to 1024 rank(s): checked"),
+        "{explanation}"
+    );
+}
+
+/// With few sizes the limit stays 6 million steps, and when it runs out the sizes left are
+/// not analysed, with the limit named: here a loop of 100,000 sends per rank.
+#[test]
+fn the_step_limit_is_named_when_it_runs_out() {
+    assert_eq!(super::budget_for(&[1, 2, 3, 4]), super::BUDGET);
+    assert_eq!(
+        super::budget_for(&(1..=1024).collect::<Vec<_>>()),
+        150 * 524_800
+    );
+    let (word, explanation) = explain_with(
+        &[2, 4],
+        quote! {
+            fn chatty(comm: &Comm, x: f64) -> f64 {
+                let (from, to) = comm.shift(1);
+                let mut y = x;
+                for _ in 0..100_000 {
+                    y = sendrecv(&y, &x, from, to, comm);
+                }
+                y
+            }
+        },
+    );
+    assert_eq!(word, "gave up", "{explanation}");
+    assert!(
+        explanation.contains("the step limit of the analysis (6000000 steps for all sizes"),
+        "{explanation}"
+    );
+}

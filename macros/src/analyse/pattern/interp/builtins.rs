@@ -445,6 +445,7 @@ impl MacroScope {
     pub(crate) fn new() -> MacroScope {
         PARSED.with(|parsed| parsed.borrow_mut().clear());
         super::closures::forget();
+        super::effects::forget();
         MacroScope(())
     }
 }
@@ -453,6 +454,7 @@ impl Drop for MacroScope {
     fn drop(&mut self) {
         PARSED.with(|parsed| parsed.borrow_mut().clear());
         super::closures::forget();
+        super::effects::forget();
     }
 }
 

@@ -1,6 +1,10 @@
 //! The syntactic effect scan: what a piece of the body may do without running it (communicate,
 //! leave, assign), for the branches and loops the evaluation does not follow.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprCall, ExprForLoop, ExprMethodCall, ExprWhile, Macro};
@@ -12,7 +16,7 @@ use crate::ops;
 
 /// What a piece of the body may do, read from its syntax: communicate, leave the enclosing
 /// code (`return`, or `break`/`continue` out of it), and which variables it assigns.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Effects {
     /// It calls an op, or hands the communicator or a token to a function or method.
     pub(super) communicates: bool,
@@ -40,16 +44,82 @@ impl Effects {
     }
 
     pub(super) fn of_expr(expr: &Expr, interp: &Interp<'_>) -> Effects {
-        let mut finder = EffectFinder::new(interp);
-        finder.visit_expr(expr);
-        finder.finish()
+        Effects::cached(std::ptr::from_ref(expr) as usize, interp, |finder| {
+            finder.visit_expr(expr);
+        })
     }
 
     pub(super) fn of_block(block: &Block, interp: &Interp<'_>) -> Effects {
-        let mut finder = EffectFinder::new(interp);
-        finder.visit_block(block);
-        finder.finish()
+        Effects::cached(std::ptr::from_ref(block) as usize, interp, |finder| {
+            finder.visit_block(block);
+        })
     }
+
+    /// The effects of the syntax node at `address` (scanned by `scan`), as found before in
+    /// the check under way if what they depended on is the same now: the communicator's name,
+    /// whether the body is a method, and whether each variable the scan asked about holds a
+    /// token.
+    fn cached(
+        address: usize,
+        interp: &Interp<'_>,
+        scan: impl FnOnce(&mut EffectFinder),
+    ) -> Effects {
+        let key = Key {
+            address,
+            comm: interp.shared.comm.clone(),
+            has_self: interp.shared.has_self,
+        };
+        let found = SCANNED.with_borrow(|scanned| scanned.get(&key).cloned());
+        if let Some(found) = found
+            && found
+                .probes
+                .iter()
+                .all(|(name, token)| interp.holds_token(name) == *token)
+        {
+            return found.effects.clone();
+        }
+        let mut finder = EffectFinder::new(interp);
+        scan(&mut finder);
+        let probes = std::mem::take(&mut finder.probes);
+        let effects = finder.finish();
+        SCANNED.with_borrow_mut(|scanned| {
+            scanned.insert(
+                key,
+                Rc::new(Scanned {
+                    effects: effects.clone(),
+                    probes,
+                }),
+            )
+        });
+        effects
+    }
+}
+
+/// What a scan's result is kept under: the node's address and what the scan reads of the
+/// check.
+#[derive(PartialEq, Eq, Hash)]
+struct Key {
+    address: usize,
+    comm: CommName,
+    has_self: bool,
+}
+
+/// A scan's result, and the variables it asked about with whether each held a token.
+struct Scanned {
+    effects: Effects,
+    probes: Vec<(String, bool)>,
+}
+
+thread_local! {
+    /// The syntax scans of the check under way, by the address of their node: emptied when a
+    /// check starts and ends (with the parsed macros: see `builtins::MacroScope`), so that,
+    /// as for those, every node whose address is a key lives while it is one.
+    static SCANNED: RefCell<HashMap<Key, Rc<Scanned>>> = RefCell::new(HashMap::new());
+}
+
+/// Forgets the scans kept: a check starts or ends.
+pub(super) fn forget() {
+    SCANNED.with_borrow_mut(HashMap::clear);
 }
 
 struct EffectFinder<'a, 'b> {
@@ -60,6 +130,8 @@ struct EffectFinder<'a, 'b> {
     labels: Vec<String>,
     /// It leaves otherwise than by `return Err(..)`.
     other_leaves: bool,
+    /// The variables asked whether they hold a token, with the answers.
+    probes: Vec<(String, bool)>,
 }
 
 impl<'a, 'b> EffectFinder<'a, 'b> {
@@ -70,6 +142,7 @@ impl<'a, 'b> EffectFinder<'a, 'b> {
             loop_depth: 0,
             labels: Vec::new(),
             other_leaves: false,
+            probes: Vec::new(),
         }
     }
 
@@ -119,6 +192,12 @@ impl Interp<'_> {
     /// Whether passing `expr` to a function may let it communicate: the communicator, `self`
     /// when the communicator is a field of it, or a token.
     pub(super) fn hands_over(&self, expr: &Expr) -> bool {
+        self.hands_over_probed(expr, &mut Vec::new())
+    }
+
+    /// [`hands_over`](Interp::hands_over), adding to `probes` each variable it asks whether
+    /// it holds a token, with the answer.
+    fn hands_over_probed(&self, expr: &Expr, probes: &mut Vec<(String, bool)>) -> bool {
         let comm = &self.shared.comm;
         if comm.is(expr) {
             return true;
@@ -129,9 +208,15 @@ impl Interp<'_> {
         let mut mentions = Mentions {
             interp: self,
             found: false,
+            probes,
         };
         mentions.visit_expr(expr);
         mentions.found
+    }
+
+    /// Whether the variable `name` holds a token.
+    fn holds_token(&self, name: &str) -> bool {
+        self.lookup(name).is_some_and(Value::holds_token)
     }
 }
 
@@ -139,6 +224,7 @@ impl Interp<'_> {
 struct Mentions<'a, 'b> {
     interp: &'a Interp<'b>,
     found: bool,
+    probes: &'a mut Vec<(String, bool)>,
 }
 
 impl<'ast> Visit<'ast> for Mentions<'_, '_> {
@@ -155,8 +241,9 @@ impl<'ast> Visit<'ast> for Mentions<'_, '_> {
             Expr::Path(path) => {
                 if let Some(ident) = path.path.get_ident() {
                     let name = ident.to_string();
-                    let is_token = self.interp.lookup(&name).is_some_and(Value::holds_token);
+                    let is_token = self.interp.holds_token(&name);
                     let is_self = name == "self" && self.interp.shared.has_self;
+                    self.probes.push((name, is_token));
                     if is_token || is_self {
                         self.found = true;
                     }
@@ -200,7 +287,11 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
                 self.effects.communicates = true;
                 self.effects.issues = true;
             }
-            None if call.args.iter().any(|arg| self.interp.hands_over(arg)) => {
+            None if call
+                .args
+                .iter()
+                .any(|arg| self.interp.hands_over_probed(arg, &mut self.probes)) =>
+            {
                 self.effects.communicates = true;
                 self.effects.issues = true;
             }
@@ -213,7 +304,13 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
         let is_comm = self.interp.shared.comm.is(&call.receiver);
         let on_comm = is_comm && !is_query(&call.method);
         let on_self = self.interp.shared.has_self && is_self(&call.receiver);
-        if on_comm || on_self || call.args.iter().any(|arg| self.interp.hands_over(arg)) {
+        if on_comm
+            || on_self
+            || call
+                .args
+                .iter()
+                .any(|arg| self.interp.hands_over_probed(arg, &mut self.probes))
+        {
             self.effects.communicates = true;
             self.effects.issues = true;
         }
