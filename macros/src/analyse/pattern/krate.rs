@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use proc_macro2::{TokenStream, TokenTree};
-use syn::visit::{self, Visit};
+use syn::visit::Visit;
 
 /// How many files of a crate are read at most: the look-ups read every file that mentions a
 /// name, and a crate larger than this is read no further (its remaining files are not seen,
@@ -348,6 +348,9 @@ pub(crate) struct FoundFn<'c> {
     pub(crate) self_ty: Option<String>,
     pub(crate) sig: &'c syn::Signature,
     pub(crate) block: &'c syn::Block,
+    /// Where it is in its file: the item's index, in the inline module's items for each
+    /// module around it, then in the `impl`'s items (see [`CrateFile::fn_at`]).
+    pub(crate) at: Vec<usize>,
 }
 
 /// Collects the functions of a file named `name`.
@@ -355,9 +358,6 @@ struct FnCollector<'c, 'n> {
     name: &'n str,
     file: &'c CrateFile,
     module: Vec<String>,
-    self_ty: Option<String>,
-    /// Inside a trait `impl` or a trait: its methods are not resolved by path.
-    in_trait: bool,
     found: Vec<FoundFn<'c>>,
 }
 
@@ -374,47 +374,55 @@ pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
-impl<'c> Visit<'c> for FnCollector<'c, '_> {
-    fn visit_item_fn(&mut self, item: &'c syn::ItemFn) {
-        if item.sig.ident == self.name && self.self_ty.is_none() && !self.in_trait {
-            self.found.push(FoundFn {
-                file: self.file,
-                module: self.module.clone(),
-                self_ty: None,
-                sig: &item.sig,
-                block: &item.block,
-            });
+impl<'c> FnCollector<'c, '_> {
+    /// The functions named so among `items`, which are at `at` in the file. Functions inside
+    /// functions, traits and trait `impl`s are not reached by path.
+    fn items(&mut self, items: &'c [syn::Item], at: &mut Vec<usize>) {
+        for (index, item) in items.iter().enumerate() {
+            at.push(index);
+            match item {
+                syn::Item::Fn(item) if item.sig.ident == self.name => {
+                    self.found.push(FoundFn {
+                        file: self.file,
+                        module: self.module.clone(),
+                        self_ty: None,
+                        sig: &item.sig,
+                        block: &item.block,
+                        at: at.clone(),
+                    });
+                }
+                syn::Item::Mod(item) => {
+                    if let Some((_, content)) = &item.content {
+                        self.module.push(item.ident.to_string());
+                        self.items(content, at);
+                        self.module.pop();
+                    }
+                }
+                syn::Item::Impl(item) if item.trait_.is_none() => {
+                    let self_ty = type_name(&item.self_ty);
+                    for (inner, impl_item) in item.items.iter().enumerate() {
+                        if let syn::ImplItem::Fn(method) = impl_item
+                            && method.sig.ident == self.name
+                            && self_ty.is_some()
+                        {
+                            at.push(inner);
+                            self.found.push(FoundFn {
+                                file: self.file,
+                                module: self.module.clone(),
+                                self_ty: self_ty.clone(),
+                                sig: &method.sig,
+                                block: &method.block,
+                                at: at.clone(),
+                            });
+                            at.pop();
+                        }
+                    }
+                }
+                _ => {}
+            }
+            at.pop();
         }
-        // Functions inside functions are not reached by path.
     }
-
-    fn visit_item_mod(&mut self, item: &'c syn::ItemMod) {
-        self.module.push(item.ident.to_string());
-        visit::visit_item_mod(self, item);
-        self.module.pop();
-    }
-
-    fn visit_item_impl(&mut self, item: &'c syn::ItemImpl) {
-        let before = (self.self_ty.take(), self.in_trait);
-        self.self_ty = type_name(&item.self_ty);
-        self.in_trait = item.trait_.is_some();
-        visit::visit_item_impl(self, item);
-        (self.self_ty, self.in_trait) = before;
-    }
-
-    fn visit_impl_item_fn(&mut self, item: &'c syn::ImplItemFn) {
-        if item.sig.ident == self.name && !self.in_trait && self.self_ty.is_some() {
-            self.found.push(FoundFn {
-                file: self.file,
-                module: self.module.clone(),
-                self_ty: self.self_ty.clone(),
-                sig: &item.sig,
-                block: &item.block,
-            });
-        }
-    }
-
-    fn visit_item_trait(&mut self, _: &'c syn::ItemTrait) {}
 }
 
 impl Crate {
@@ -618,12 +626,54 @@ impl CrateFile {
             name,
             file: self,
             module: self.module.clone(),
-            self_ty: None,
-            in_trait: false,
             found: Vec::new(),
         };
-        collector.visit_file(ast);
+        collector.items(&ast.items, &mut Vec::new());
         collector.found
+    }
+
+    /// The function at `at` (a [`FoundFn::at`] of this file), found again without a search.
+    pub(crate) fn fn_at(&self, at: &[usize]) -> Option<FoundFn<'_>> {
+        let mut items = &self.ast()?.items;
+        let mut module = self.module.clone();
+        let mut rest = at;
+        loop {
+            let (&index, tail) = rest.split_first()?;
+            rest = tail;
+            match items.get(index)? {
+                syn::Item::Fn(item) if rest.is_empty() => {
+                    return Some(FoundFn {
+                        file: self,
+                        module,
+                        self_ty: None,
+                        sig: &item.sig,
+                        block: &item.block,
+                        at: at.to_vec(),
+                    });
+                }
+                syn::Item::Mod(item) => {
+                    items = &item.content.as_ref()?.1;
+                    module.push(item.ident.to_string());
+                }
+                syn::Item::Impl(item) => {
+                    let (&inner, []) = rest.split_first()? else {
+                        return None;
+                    };
+                    let syn::ImplItem::Fn(method) = item.items.get(inner)? else {
+                        return None;
+                    };
+                    return Some(FoundFn {
+                        file: self,
+                        module,
+                        self_ty: type_name(&item.self_ty),
+                        sig: &method.sig,
+                        block: &method.block,
+                        at: at.to_vec(),
+                    });
+                }
+                _ => return None,
+            }
+        }
     }
 }
 

@@ -79,12 +79,13 @@ impl std::fmt::Debug for Callees<'_> {
     }
 }
 
-/// Where a function found is: its file (`None`: the function's own, as read alone), its name
+/// Where a function found is: its file (`None`: the function's own, as read alone), its place
 /// and its body's identity.
 #[derive(Clone)]
 struct FnPlace {
     file: Option<usize>,
-    name: String,
+    /// Where it is in its file.
+    at: Vec<usize>,
     block: usize,
 }
 
@@ -138,9 +139,8 @@ impl<'s> Callees<'s> {
                 None => self.own_file(),
             };
             return file
-                .fns_named(&place.name)
-                .into_iter()
-                .find(|found| id_of(found.block) == place.block);
+                .fn_at(&place.at)
+                .filter(|found| id_of(found.block) == place.block);
         }
         let found = find();
         let place = found.as_ref().map(|found| FnPlace {
@@ -150,7 +150,7 @@ impl<'s> Callees<'s> {
                     .iter()
                     .position(|file| std::ptr::eq(file, found.file))
             }),
-            name: found.sig.ident.to_string(),
+            at: found.at.clone(),
             block: id_of(found.block),
         });
         self.found.borrow_mut().insert(key, place);
