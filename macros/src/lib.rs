@@ -223,8 +223,8 @@ use proc_macro::TokenStream;
 /// The check works within a budget of 6 million evaluation steps per function, all sizes
 /// together (or 150 per rank of the sizes asked for, if more: 78.7 million for
 /// `sizes = 1..=1024`), and as much again for each set of its calls' arguments it is checked with
-/// (milliseconds to a few hundred per function: the 89 functions of this repository's programs
-/// take about 2 s in all on a 2-core machine, in a release build of the macro): when the budget
+/// (milliseconds to a few hundred per function: the 98 functions of this repository's programs
+/// take 1.4 to 1.5 s in all on a 2-core machine, in a release build of the macro): when the budget
 /// runs out, the sizes left are not analysed, with no error, and `explain` says so.
 ///
 /// ```no_run
