@@ -536,24 +536,9 @@ fn negative_tags_are_refused() {
     });
 }
 
-#[test]
-fn shifts_and_trees_and_fans() {
-    // A shift to the right, the last rank not sending.
-    assert_clean(quote! {
-        fn shift(comm: &Comm, x: f64) -> f64 {
-            let rank = comm.rank();
-            let mut got = x;
-            if rank + 1 < comm.size() {
-                send(&x, rank + 1, comm);
-            }
-            if rank > 0 {
-                got = recv(&x, rank - 1, comm);
-            }
-            got
-        }
-    });
-    // A binary-tree reduction with send and recv.
-    assert_clean(quote! {
+/// A binary-tree reduction with send and recv: the ranks take different paths.
+fn tree_reduction() -> TokenStream {
+    quote! {
         fn tree(comm: &Comm, mut x: f64) -> f64 {
             let (rank, size) = (comm.rank(), comm.size());
             let mut step = 1;
@@ -570,7 +555,26 @@ fn shifts_and_trees_and_fans() {
             }
             bcast(&x, 0, comm)
         }
+    }
+}
+
+#[test]
+fn shifts_and_trees_and_fans() {
+    // A shift to the right, the last rank not sending.
+    assert_clean(quote! {
+        fn shift(comm: &Comm, x: f64) -> f64 {
+            let rank = comm.rank();
+            let mut got = x;
+            if rank + 1 < comm.size() {
+                send(&x, rank + 1, comm);
+            }
+            if rank > 0 {
+                got = recv(&x, rank - 1, comm);
+            }
+            got
+        }
     });
+    assert_clean(tree_reduction());
     // A fan-out from a root, then a fan-in with tags.
     assert_clean(quote! {
         fn fan(comm: &Comm, x: f64) -> f64 {
@@ -2299,27 +2303,7 @@ fn a_ring_halo_is_checked_up_to_1024_ranks() {
 #[test]
 fn a_tree_reduction_is_checked_up_to_1024_ranks() {
     let sizes: Vec<usize> = (1..=1024).collect();
-    let (word, explanation) = explain_with(
-        &sizes,
-        quote! {
-            fn tree(comm: &Comm, mut x: f64) -> f64 {
-                let (rank, size) = (comm.rank(), comm.size());
-                let mut step = 1;
-                while step < size {
-                    if rank % (2 * step) == 0 {
-                        if rank + step < size {
-                            x += recv(&x, rank + step, comm);
-                        }
-                    } else {
-                        send(&x, rank - step, comm);
-                        break;
-                    }
-                    step *= 2;
-                }
-                bcast(&x, 0, comm)
-            }
-        },
-    );
+    let (word, explanation) = explain_with(&sizes, tree_reduction());
     assert_eq!(word, "checked", "{explanation}");
     assert!(!explanation.contains("not analysed"), "{explanation}");
     assert!(

@@ -7,7 +7,7 @@ use syn::{Expr, Member};
 use crate::ops::Op;
 
 /// The communicator of the ops, as the body names it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum CommName {
     /// A variable or parameter: `comm`.
     Var(String),

@@ -66,11 +66,11 @@ impl Effects {
     ) -> Effects {
         let key = Key {
             address,
-            comm: interp.shared.comm.clone(),
             has_self: interp.shared.has_self,
         };
         let found = SCANNED.with_borrow(|scanned| scanned.get(&key).cloned());
         if let Some(found) = found
+            && found.comm == interp.shared.comm
             && found
                 .probes
                 .iter()
@@ -86,6 +86,7 @@ impl Effects {
             scanned.insert(
                 key,
                 Rc::new(Scanned {
+                    comm: interp.shared.comm.clone(),
                     effects: effects.clone(),
                     probes,
                 }),
@@ -95,17 +96,17 @@ impl Effects {
     }
 }
 
-/// What a scan's result is kept under: the node's address and what the scan reads of the
-/// check.
+/// What a scan's result is kept under: the node's address, and whether the body is a method.
 #[derive(PartialEq, Eq, Hash)]
 struct Key {
     address: usize,
-    comm: CommName,
     has_self: bool,
 }
 
-/// A scan's result, and the variables it asked about with whether each held a token.
+/// A scan's result, with the communicator's name it was made with, and the variables it asked
+/// about with whether each held a token: it holds while they are the same.
 struct Scanned {
+    comm: CommName,
     effects: Effects,
     probes: Vec<(String, bool)>,
 }
