@@ -65,11 +65,41 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, file: Source<'_>) -
         path: file.path,
     };
     let analysis = analyse::analyse(&func, options, &mut cx);
+    let implicit = analysis.mode == Mode::Implicit;
+    // The proof the pattern check gives the runtime (see `spmd::__private::Proof`): a static
+    // of the function, handed to each of its implicit ops with the token.
+    let proof = (implicit && !analysis.proven.is_empty() && !cx.has_errors()).then(|| {
+        (
+            syn::Ident::new("__SPMD_JIT_PROOF", Span::mixed_site()),
+            syn::Ident::new("__spmd_jit_call", Span::mixed_site()),
+        )
+    });
     Rewriter {
         krate: &args.krate,
-        implicit: analysis.mode == Mode::Implicit,
+        implicit,
+        proof: proof.as_ref(),
     }
     .visit_block_mut(&mut func.block);
+    if let Some((proof, number)) = &proof {
+        let krate = match &args.krate {
+            Some(path) => path.to_token_stream(),
+            None => quote!(::spmd),
+        };
+        let tag = proof_tag(&item, file.path);
+        let sizes = analysis
+            .proven
+            .iter()
+            .filter_map(|&size| u32::try_from(size).ok());
+        let entry: syn::Stmt = syn::parse_quote_spanned! {Span::mixed_site()=>
+            let #number: u64 = #proof.enter();
+        };
+        func.block.stmts.insert(0, entry);
+        let stmt: syn::Stmt = syn::parse_quote_spanned! {Span::mixed_site()=>
+            static #proof: #krate::__private::Proof =
+                #krate::__private::Proof::new(#tag, &[#(#sizes),*]);
+        };
+        func.block.stmts.insert(0, stmt);
+    }
     let text = format!("`{}`: {}", func.sig.ident, analysis.explanation);
     if explain_everything() {
         // One line per function on the compiler's standard error: it fails no build, whatever
@@ -117,11 +147,29 @@ pub(crate) fn spmd_jit(args: TokenStream, item: TokenStream, file: Source<'_>) -
     }
 }
 
+/// The identity of a function's proof: a hash of its file and its tokens, the same in every
+/// process of one binary (the runtime mixes in the binary's build identity).
+fn proof_tag(item: &TokenStream, path: Option<&std::path::Path>) -> u64 {
+    // FNV-1a: stable from one compiler to the next, unlike the standard library's hasher.
+    let path = path.map(|path| path.to_string_lossy().into_owned());
+    let text = item.to_string();
+    let bytes = path
+        .iter()
+        .flat_map(|path| path.bytes().chain([0]))
+        .chain(text.bytes());
+    bytes.fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Gives every implicit op call the thread's token.
 struct Rewriter<'a> {
     krate: &'a Option<Path>,
     /// The function is in implicit mode: rewrite its calls without a token.
     implicit: bool,
+    /// The function's proof and the variable holding the number of the call, when the
+    /// pattern check gave one: its ops take the token with them.
+    proof: Option<&'a (syn::Ident, syn::Ident)>,
 }
 
 impl Rewriter<'_> {
@@ -157,12 +205,24 @@ impl Rewriter<'_> {
         let callee = &call.func;
         let args = call.args.iter();
         let attrs = &call.attrs;
+        let token = self.token(&krate, span);
         Some(syn::parse_quote_spanned! {span=>
             #(#attrs)*
             #krate::__private::settle(
-                #callee(#(#args,)* #krate::__private::take_token())
+                #callee(#(#args,)* #token)
             )
         })
+    }
+
+    /// What an implicit op is given as its token: the thread's, with the function's proof if
+    /// it has one.
+    fn token(&self, krate: &TokenStream, span: Span) -> TokenStream {
+        match self.proof {
+            Some((proof, number)) => {
+                quote_spanned!(span=> #krate::__private::take_token_proven(&#proof, #number))
+            }
+            None => quote_spanned!(span=> #krate::__private::take_token()),
+        }
     }
 }
 
@@ -205,9 +265,10 @@ impl Rewriter<'_> {
                 Some(TokenTree::Punct(punct)) if punct.as_char() == ','
             );
             let comma = (!ends_with_comma).then(|| quote_spanned!(span=> ,));
+            let token = self.token(&krate, span);
             Some(quote_spanned! {span=>
                 #krate::__private::settle(
-                    #callee(#args #comma #krate::__private::take_token())
+                    #callee(#args #comma #token)
                 )
             })
         })

@@ -52,7 +52,12 @@ use proc_macro::TokenStream;
 ///
 /// The exact expansion is `spmd::__private::settle(spmd::allreduce(&arr, Sum, comm,
 /// spmd::__private::take_token()))`, with every generated token at the span of the user's call:
-/// errors of the runtime name the user's file, line and column.
+/// errors of the runtime name the user's file, line and column. When the pattern check (below)
+/// plays every rank of some sizes to the end with no problem on a single run, the function
+/// also gets a static proof naming those sizes, and its ops take the token with it
+/// (`take_token_proven(&PROOF, call)`, `call` counting the function's calls): a run of equal
+/// allreduces or barriers of a length fixed by type then agrees once, at its first op (the
+/// book's reference chapter says when, and why that stays sound whatever the other ranks do).
 ///
 /// # Branches, loops, `?`, `return`, `break`
 /// The chain lives in the thread, not in a variable, so control flow needs no rewriting: every

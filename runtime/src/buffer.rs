@@ -76,6 +76,12 @@ pub trait Buffer: sealed::Sealed {
     /// its request completes.
     type Shape: 'static;
 
+    /// Whether every buffer of this type has the same number of elements (an element,
+    /// `[T; N]`): then two ranks that run the same call of the same binary pass the same
+    /// count, which lets a run of equal collectives in a function `#[spmd_jit]` proved skip
+    /// its agreements (the book's reference chapter: where the guards are skipped).
+    const LEN_BY_TYPE: bool = false;
+
     /// The elements in logical order: borrowed when the memory already is, otherwise copied
     /// into the staging buffer of the op's call site (see [`Elements`]), which later calls of
     /// the same site reuse.
@@ -154,6 +160,10 @@ pub trait Splittable: Buffer {
 pub trait BufferMut: sealed::Sealed {
     /// The element type.
     type Elem: Element;
+
+    /// As [`Buffer::LEN_BY_TYPE`]: whether every buffer of this type has the same number of
+    /// elements.
+    const LEN_BY_TYPE: bool = false;
 
     /// The number of elements.
     fn element_count(&self) -> usize;
@@ -270,6 +280,7 @@ impl<T: Element, const N: usize> Buffer for [T; N] {
     type Elem = T;
     type Owned = [T; N];
     type Shape = ();
+    const LEN_BY_TYPE: bool = true;
     #[inline]
     fn elements(&self) -> Elements<'_, T> {
         Elements::Borrowed(&self[..])
@@ -319,6 +330,7 @@ impl<T: Element, const N: usize> Splittable for [T; N] {
 
 impl<T: Element, const N: usize> BufferMut for [T; N] {
     type Elem = T;
+    const LEN_BY_TYPE: bool = true;
     #[inline]
     fn element_count(&self) -> usize {
         N
@@ -340,6 +352,7 @@ macro_rules! scalar_buffer {
             type Elem = $t;
             type Owned = $t;
             type Shape = ();
+            const LEN_BY_TYPE: bool = true;
             #[inline]
             fn elements(&self) -> Elements<'_, $t> {
                 Elements::Borrowed(std::slice::from_ref(self))
@@ -370,6 +383,7 @@ macro_rules! scalar_buffer {
 
         impl BufferMut for $t {
             type Elem = $t;
+            const LEN_BY_TYPE: bool = true;
             #[inline]
             fn element_count(&self) -> usize {
                 1

@@ -7,6 +7,7 @@
 //! `call.announce(..)` / `call.expect(..)` (messages), the `sys` calls wrapped in
 //! `call.mpi(..)`, and `call.finish(token, ..)`.
 
+use std::cell::Cell;
 use std::ffi::c_int;
 use std::panic::Location;
 use std::time::Instant;
@@ -17,10 +18,11 @@ use crate::element::Element;
 use crate::error::Error;
 use crate::guard::{self, Mine, Take};
 use crate::ident::{OpId, Payload, Peer};
+use crate::proof::{self, Proof, Streak};
 use crate::scope::Lending;
 use crate::settings;
 use crate::sys::fused::Carry;
-use crate::sys::{self, SysError, SysResult};
+use crate::sys::{self, RawComm, SysError, SysResult};
 use crate::token::Token;
 use crate::watchdog;
 
@@ -96,6 +98,11 @@ pub(crate) struct Call<'c> {
     /// The scope the op's buffers were lent to, if any ([`crate::scope`]): its request is
     /// registered there.
     pub(crate) lending: Lending<'c>,
+    /// What `#[spmd_jit]` proved of the function this op was called in, if anything.
+    proof: Option<(&'static Proof, u64)>,
+    /// The proof tag this collective presents at its agreement, set by [`Call::skips`]; 0 for
+    /// none.
+    tag: Cell<u64>,
 }
 
 impl<'c> Call<'c> {
@@ -117,6 +124,8 @@ impl<'c> Call<'c> {
             comm,
             started: settings::debug_enabled().then(Instant::now),
             lending: Lending::none(),
+            proof: token.proof(),
+            tag: Cell::new(0),
         };
         if comm.mpi_finalized() {
             call.fail(
@@ -240,7 +249,10 @@ impl<'c> Call<'c> {
             Some(check) => self.checked(check::agree(check, &self.id, what)),
             // One rank agrees with itself: no other rank's count can reach MPI.
             None if self.comm.agrees() && self.comm.size() > 1 => {
-                self.checked(guard::agree(self.comm.control_raw(), &self.id, what))
+                let tag = self.tag.get();
+                let common =
+                    self.checked(guard::agree(self.comm.control_raw(), &self.id, what, tag));
+                self.open_streak(tag, common, what);
             }
             None if self.comm.agrees() => {}
             None => return false,
@@ -267,15 +279,56 @@ impl<'c> Call<'c> {
             return false;
         }
         self.enter_collective(&what);
-        self.checked(guard::agree_carrying(
-            self.comm.control_raw(),
+        let tag = self.tag.get();
+        let (done, common) = self.checked(guard::agree_carrying(
+            (self.comm.control_raw(), tag),
             &self.id,
             what,
             carry,
             total,
             mine,
             take,
-        ))
+        ));
+        self.open_streak(tag, common, what);
+        done
+    }
+
+    /// Before a collective that waits for every rank ([`proof::waits_for_every_rank`]) whose
+    /// length is fixed by its buffer's type when `len_by_type`: the communicator to move its
+    /// data on without an agreement, when it may skip it (see [`proof`]); `None` when it must
+    /// agree, which it then does presenting its proof, if it has one.
+    #[inline]
+    pub(crate) fn skips(&self, what: &Collective, len_by_type: bool) -> Option<RawComm<'c>> {
+        let (proof, number) = self.proof?;
+        if !len_by_type || !proof::waits_for_every_rank(self.id.op) || !self.agrees_by_envelope() {
+            return None;
+        }
+        let tag = proof.tag_for(self.comm.size(), number);
+        self.tag.set(tag);
+        let streak = self.comm.streak()?;
+        if tag == 0 || !streak.continues(tag, self.id.op, what) {
+            return None;
+        }
+        let fast = self.comm.fast_raw()?;
+        if watchdog::enabled() {
+            self.watch(Peer::None);
+        }
+        Some(fast)
+    }
+
+    /// After an agreement at which this rank presented `tag` and every rank `common`: opens a
+    /// streak when every rank presented this rank's proof (making the communicator for
+    /// skipped collectives if it is not made: every rank does so here, together).
+    #[inline]
+    fn open_streak(&self, tag: u64, common: u64, what: Collective) {
+        if tag != 0 && common == tag {
+            self.comm.make_fast();
+            self.comm.set_streak(Some(Streak {
+                tag,
+                op: self.id.op,
+                what,
+            }));
+        }
     }
 
     /// The envelope whose agreement carries a nonblocking collective `what`'s data (see
@@ -311,6 +364,8 @@ impl<'c> Call<'c> {
     /// rank to start them in the same order).
     #[inline]
     fn enter_collective(&self, what: &Collective) {
+        // Agreed: whatever streak was open ends here (a new one may open after it).
+        self.comm.set_streak(None);
         if watchdog::enabled() {
             self.watch(what.root.map_or(Peer::None, Peer::Root));
         }

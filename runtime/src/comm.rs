@@ -4,7 +4,7 @@
 //! and the last communicator are gone, in whatever order the program drops them, so no
 //! communicator can ever be used or freed after `MPI_Finalize`.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::ffi::c_int;
 use std::fmt;
 use std::mem::ManuallyDrop;
@@ -17,6 +17,7 @@ use mpi::raw::AsRaw;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
 use crate::check::Failure;
+use crate::proof::{Streak, StreakCell};
 use crate::settings;
 use crate::sys::{self, RawComm};
 use crate::tally::{self, Tally};
@@ -80,6 +81,11 @@ struct Inner {
     /// A private duplicate for spmd's own messages: the agreement before every collective
     /// ([`guard`](crate::guard)), and in check mode the fingerprints and message headers.
     control: ManuallyDrop<SimpleCommunicator>,
+    /// A third duplicate, for the collectives that skip their agreement
+    /// ([`proof`](crate::proof)), made by every rank together when the first streak opens.
+    fast: OnceCell<SimpleCommunicator>,
+    /// The run of equal collectives that may skip their agreement, if one is open.
+    streak: StreakCell,
     /// Whether check mode is on.
     checked: bool,
     /// Whether collectives agree before their data moves: always, except on a communicator
@@ -156,6 +162,13 @@ impl Drop for Inner {
         } else {
             drop(posted);
         }
+        // Freed first: made last, and only skipped collectives, all completed, used it.
+        let fast = self.fast.take();
+        if finalized {
+            std::mem::forget(fast);
+        } else {
+            drop(fast);
+        }
         // SAFETY: each field is taken exactly once, here, and never used again.
         let (mpi, control) = unsafe {
             (
@@ -222,6 +235,8 @@ impl Comm {
             inner: Rc::new(Inner {
                 mpi: ManuallyDrop::new(mpi),
                 control: ManuallyDrop::new(control),
+                fast: OnceCell::new(),
+                streak: StreakCell::new(None),
                 checked: check,
                 agrees,
                 trusts_sizes,
@@ -369,6 +384,7 @@ impl Comm {
                 let mut inner = ManuallyDrop::new(inner);
                 // What forgotten requests left waiting on it is spmd's, not the caller's.
                 sys::forget_waiting(inner.mpi.as_raw());
+                drop(inner.fast.take());
                 // SAFETY: `inner` is never dropped (ManuallyDrop) and each field is taken once.
                 let (mpi, control, life) = unsafe {
                     (
@@ -413,6 +429,41 @@ impl Comm {
                 self.inner.size,
             )
         }
+    }
+
+    /// The streak this communicator's collectives are in (see [`proof`](crate::proof)).
+    #[inline]
+    pub(crate) fn streak(&self) -> Option<Streak> {
+        self.inner.streak.get()
+    }
+
+    /// Opens, continues or (with `None`) ends this communicator's streak.
+    #[inline]
+    pub(crate) fn set_streak(&self, streak: Option<Streak>) {
+        self.inner.streak.set(streak);
+    }
+
+    /// The handle of the duplicate for skipped collectives, once made.
+    #[inline]
+    pub(crate) fn fast_raw(&self) -> Option<RawComm<'_>> {
+        let fast = self.inner.fast.get()?;
+        // SAFETY: as in `raw`; the duplicate has the same ranks and lives as long.
+        Some(unsafe { RawComm::new(fast.as_raw(), self.inner.rank, self.inner.size) })
+    }
+
+    /// Makes the duplicate for skipped collectives (`MPI_Comm_dup` of the control duplicate,
+    /// collective) unless it is made: called by every rank at once, right after an agreement
+    /// whose ranks all presented the same proof (the only place a streak opens).
+    pub(crate) fn make_fast(&self) {
+        self.inner.fast.get_or_init(|| {
+            let fast = self.inner.control.duplicate();
+            // SAFETY: rsmpi's communicator holds a live handle while it lives.
+            let raw = unsafe { RawComm::new(fast.as_raw(), self.inner.rank, self.inner.size) };
+            if let Err(error) = sys::set_errors_return(raw) {
+                panic!("spmd: could not make MPI return its errors on a communicator: {error:?}");
+            }
+            fast
+        });
     }
 
     /// Keeps `send` (a header on the control communicator) until it completes: each post first

@@ -40,6 +40,21 @@ use crate::sys::{Gated, RawComm, Start, SysResult, Taking};
 
 const _: () = assert!(fused::WORDS == WORDS + 1);
 
+thread_local! {
+    /// How many agreements this thread made.
+    static AGREEMENTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn count_agreement() {
+    AGREEMENTS.with(|count| count.set(count.get() + 1));
+}
+
+/// How many agreements (blocking or nonblocking) this thread has made: what the tests of the
+/// skipped agreement count.
+pub(crate) fn agreements() -> u64 {
+    AGREEMENTS.with(std::cell::Cell::get)
+}
+
 /// The words the ranks agree on: family, element type, count, root, operator and block sizes.
 const WORDS: usize = 6;
 
@@ -59,12 +74,21 @@ fn words(id: &OpId, what: &Collective) -> [u64; WORDS] {
 }
 
 /// Makes the ranks of `control` (a collective's private duplicate) agree on `what` before
-/// the collective moves any data. Every rank returns the same: `Ok`, or the failure naming
-/// every rank's op, count and call site (rank 0 returns it; the others wait for rank 0 to end
-/// the job with it).
-pub(crate) fn agree(control: RawComm<'_>, id: &OpId, what: Collective) -> Result<(), Failure> {
-    let agreed = fused::allreduce(control, &Envelope::new(envelope_words(id, &what, 0)))?;
-    settle(control, id, &what, &agreed)
+/// the collective moves any data, this rank presenting the proof tag `tag` (`crate::proof`; 0
+/// for none). Every rank returns the same: `Ok` with the tag every rank presented (0 or
+/// `proof::MIXED` unless all presented the same), or the failure naming every rank's op,
+/// count and call site (rank 0 returns it; the others wait for rank 0 to end the job with it).
+pub(crate) fn agree(
+    control: RawComm<'_>,
+    id: &OpId,
+    what: Collective,
+    tag: u64,
+) -> Result<u64, Failure> {
+    let envelope = Envelope::new(envelope_words(id, &what, 0)).tagged(tag);
+    count_agreement();
+    let agreed = fused::allreduce(control, &envelope)?;
+    settle(control, id, &what, &agreed)?;
+    Ok(agreed.tag())
 }
 
 /// What a rank puts into an agreement that carries data.
@@ -119,21 +143,22 @@ impl<'a, T> From<Option<&'a mut [T]>> for Take<'a, T> {
 /// of `T` carried as `carry` says, this rank putting `mine` and taking what `take` says. When
 /// the data fits the envelope ([`Carry::descriptor`]), the agreement carries it, the result is
 /// taken, and this returns `true`: the collective is done. Otherwise it is still to be done,
-/// and this returns `false`. A disagreement is the same error as [`agree`]'s, and leaves the
-/// result buffer as it was.
+/// and this returns `false`. Beside it, the tag every rank presented, as [`agree`] returns it
+/// (this rank presenting `tag`, beside `control`). A disagreement is the same error as [`agree`]'s, and leaves
+/// the result buffer as it was.
 ///
 /// # Panics
 /// If what `mine` covers reaches past `total` elements, what `take` covers past the payload,
 /// or `mine` is [`Mine::Out`] without a buffer to take into.
 pub(crate) fn agree_carrying<T: Element>(
-    control: RawComm<'_>,
+    (control, tag): (RawComm<'_>, u64),
     id: &OpId,
     what: Collective,
     carry: Carry,
     total: usize,
     mine: Mine<'_, T>,
     take: Take<'_, T>,
-) -> Result<bool, Failure> {
+) -> Result<(bool, u64), Failure> {
     let given = match (&mine, &take) {
         (Mine::Given(data), _) => Some((*data, 0)),
         (Mine::At(data, at), _) => Some((*data, *at)),
@@ -143,14 +168,15 @@ pub(crate) fn agree_carrying<T: Element>(
         (Mine::Nothing, _) => None,
     };
     let Some(envelope) = carrying(id, &what, carry, total, given) else {
-        agree(control, id, what)?;
-        return Ok(false);
+        return Ok((false, agree(control, id, what, tag)?));
     };
-    let agreed = fused::allreduce(control, &envelope)?;
+    count_agreement();
+    let agreed = fused::allreduce(control, &envelope.tagged(tag))?;
     settle(control, id, &what, &agreed)?;
+    let tag = agreed.tag();
     // Where this rank's result lies in the payload: the nonblocking collectives' delivery.
     let (taking, out) = match take {
-        Take::Nothing => return Ok(true),
+        Take::Nothing => return Ok((true, tag)),
         Take::Whole(out) => (Taking::From(0), out),
         Take::From(out, from) => (Taking::From(from), out),
         Take::As(taking, out) => (taking, out),
@@ -178,7 +204,7 @@ pub(crate) fn agree_carrying<T: Element>(
         }
     };
     taking.deliver(&agreed, out)?;
-    Ok(true)
+    Ok((true, tag))
 }
 
 /// The envelope of a collective `what` of `total` elements of `T` carried as `carry`, this
@@ -239,6 +265,9 @@ pub(crate) fn gate<S: Element, R: Element>(
     start: Start<S, R>,
     envelope: Option<Envelope>,
 ) -> SysResult<Rc<Gated<S, R>>> {
+    // A nonblocking collective ends any streak of skipped agreements (`crate::proof`).
+    comm.set_streak(None);
+    count_agreement();
     let (id, rank, size) = (*id, comm.rank(), comm.size());
     let envelope = envelope.unwrap_or_else(|| Envelope::new(envelope_words(&id, &what, 0)));
     let refusal = crate::recycle::boxed(move |agreed: &Envelope| {

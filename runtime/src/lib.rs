@@ -136,6 +136,7 @@ mod guard;
 mod ident;
 mod local;
 mod ops;
+mod proof;
 mod recycle;
 mod scope;
 mod settings;
@@ -267,6 +268,24 @@ pub mod __private {
     #[track_caller]
     pub fn take_token() -> crate::Token {
         crate::token()
+    }
+
+    /// Takes this thread's token for one op of the call numbered `call` (see
+    /// [`Proof::enter`]) of a `#[spmd_jit]` function whose pattern check proved what `proof`
+    /// says: the op may then skip its agreement (the book's reference chapter: where the
+    /// guards are skipped).
+    #[inline]
+    #[track_caller]
+    pub fn take_token_proven(proof: &'static Proof, call: u64) -> crate::Token {
+        crate::token().proven(proof, call)
+    }
+
+    pub use crate::proof::Proof;
+
+    /// How many agreements (blocking or nonblocking) this thread has made, for tests of the
+    /// skipped agreement.
+    pub fn agreements() -> u64 {
+        crate::guard::agreements()
     }
 
     /// Splits an op's result: hands the token back to the thread, returns the value.

@@ -43,6 +43,8 @@ pub(crate) struct Analysis {
     pub(crate) explanation: String,
     /// The crate's files the check read besides the function's own.
     pub(crate) files: Vec<std::path::PathBuf>,
+    /// The sizes the pattern check proved the function for (see `pattern::Report::proven`).
+    pub(crate) proven: Vec<usize>,
 }
 
 /// Analyses `func`, recording the problems in `cx`.
@@ -126,6 +128,7 @@ pub(crate) fn analyse(func: &ItemFn, options: Options<'_>, cx: &mut Ctxt) -> Ana
         coverage: report.coverage,
         explanation: report.text,
         files: report.files,
+        proven: report.proven,
     }
 }
 

@@ -10,7 +10,7 @@ use crate::guard::{Mine, Take};
 use crate::ident::{Payload, Peer};
 use crate::local;
 use crate::sys::fused::Carry;
-use crate::sys::{self, Reduction};
+use crate::sys::{self, RawComm, Reduction};
 use crate::token::Token;
 
 /// MPI leaves rank 0's exscan result undefined; ours is the operator's identity.
@@ -30,26 +30,33 @@ pub(crate) fn fingerprint<T: Element, O: Reduces<T>>(len: usize, root: Option<i3
 }
 
 /// The agreement before an allreduce, scan or exscan of `input` (of `out` itself when `None`)
-/// into `out`: returns whether the data is still to be reduced, which it is not when the
-/// agreement carried the data (see `guard::agree_carrying`): an allreduce's reduced on the
-/// way, a scan's placed by rank and reduced here, up to this rank, by `local`'s functions.
+/// into `out`, whose length is fixed by the buffer's type when `len_by_type`: returns the
+/// communicator to reduce the data on, `None` when the agreement carried the data (see
+/// `guard::agree_carrying`): an allreduce's reduced on the way, a scan's placed by rank and
+/// reduced here, up to this rank, by `local`'s functions. An allreduce in a streak of a proven
+/// function skips its agreement (`crate::proof`) and reduces on the streak's communicator.
 #[inline]
-fn agree<T: Element, O: Reduces<T>>(
-    call: &Call<'_>,
+fn agree<'c, T: Element, O: Reduces<T>>(
+    call: &Call<'c>,
     reduction: Reduction,
     input: Option<&[T]>,
     out: &mut [T],
-) -> bool {
+    len_by_type: bool,
+) -> Option<RawComm<'c>> {
     let what = fingerprint::<T, O>(out.len(), None);
     if reduction == Reduction::All {
+        if let Some(fast) = call.skips(&what, len_by_type) {
+            return Some(fast);
+        }
         let mine = input.map_or(Mine::Out, Mine::Given);
-        !call.agree_carrying(
+        let carried = call.agree_carrying(
             what,
             Carry::Reduce(O::KIND),
             out.len(),
             mine,
             Take::Whole(out),
-        )
+        );
+        (!carried).then(|| call.comm.raw())
     } else {
         let (rank, size) = (call.comm.rank(), call.comm.size());
         let total = out
@@ -58,7 +65,7 @@ fn agree<T: Element, O: Reduces<T>>(
             .filter(|_| local::reduces_type::<T>(O::KIND));
         let Some(total) = total else {
             call.agree(what);
-            return true;
+            return Some(call.comm.raw());
         };
         let mine = input.map_or(Mine::Out, |input| Mine::At(input, rank * input.len()));
         let take = Take::Prefix {
@@ -67,7 +74,8 @@ fn agree<T: Element, O: Reduces<T>>(
             inclusive: reduction == Reduction::Scan,
             kind: O::KIND,
         };
-        !call.agree_carrying(what, Carry::Place, total, mine, take)
+        let carried = call.agree_carrying(what, Carry::Place, total, mine, take);
+        (!carried).then(|| call.comm.raw())
     }
 }
 
@@ -91,14 +99,10 @@ where
     call.count_arg("the buffer", len);
     let mut data = zeroed(len);
     buf.with_elements(|input| {
-        if agree::<B::Elem, O>(&call, reduction, Some(input), &mut data) {
-            call.mpi(sys::reduce_all(
-                comm.raw(),
-                reduction,
-                input,
-                &mut data,
-                O::KIND,
-            ));
+        if let Some(raw) =
+            agree::<B::Elem, O>(&call, reduction, Some(input), &mut data, B::LEN_BY_TYPE)
+        {
+            call.mpi(sys::reduce_all(raw, reduction, input, &mut data, O::KIND));
         }
     });
     settle_exscan::<B::Elem, O>(&call, reduction, &mut data);
@@ -134,8 +138,11 @@ where
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
             |out| {
-                if agree::<S::Elem, O>(&call, reduction, Some(input), out) {
-                    call.mpi(sys::reduce_all(comm.raw(), reduction, input, out, O::KIND));
+                let len_by_type = S::LEN_BY_TYPE;
+                if let Some(raw) =
+                    agree::<S::Elem, O>(&call, reduction, Some(input), out, len_by_type)
+                {
+                    call.mpi(sys::reduce_all(raw, reduction, input, out, O::KIND));
                 }
                 settle_exscan::<S::Elem, O>(&call, reduction, out);
             },
@@ -162,13 +169,8 @@ where
     let call = Call::new(op, comm, &token);
     let len = buf.with_elements_mut(|data| {
         call.count_arg("the buffer", data.len());
-        if agree::<B::Elem, O>(&call, reduction, None, data) {
-            call.mpi(sys::reduce_all_in_place(
-                comm.raw(),
-                reduction,
-                data,
-                O::KIND,
-            ));
+        if let Some(raw) = agree::<B::Elem, O>(&call, reduction, None, data, B::LEN_BY_TYPE) {
+            call.mpi(sys::reduce_all_in_place(raw, reduction, data, O::KIND));
         }
         settle_exscan::<B::Elem, O>(&call, reduction, data);
         data.len()

@@ -18,6 +18,10 @@
 //! no one: the agreement fails), so that a flagged envelope gives each word's range
 //! ([`Envelope::ranges`]), which is what a nonblocking collective's refusal names. (A blocking
 //! one asks which rank passed what in the disagreement's own exchange, `check::disagreement`.)
+//!
+//! Above the flag's bit, the flag word carries the proof tag each rank presents
+//! (`crate::proof`), combined apart from the words: the common tag when every contributor
+//! presented the same one, `proof::MIXED` otherwise, whether or not the words agree.
 
 use std::ffi::{c_int, c_void};
 use std::mem::MaybeUninit;
@@ -28,6 +32,7 @@ use mpi::ffi;
 use super::{RawComm, SysResult, code, error_string, validate};
 use crate::element::{Element, OpHandle, OpKind, code as codes};
 use crate::local;
+use crate::proof;
 
 /// The words the ranks agree on, the descriptor last.
 pub(crate) const WORDS: usize = 7;
@@ -47,7 +52,9 @@ pub(crate) const PAYLOAD_BYTES: usize = ENVELOPE_BYTES - HEADER_WORDS * 8;
 #[derive(Clone, Copy)]
 #[repr(C, align(8))]
 pub(crate) struct Envelope {
-    /// The words, then the flag: 0 while every contributor passed the same words.
+    /// The words, then the flag word: its bit 0 set once two contributors passed different
+    /// words; above it, the proof tag they presented (`crate::proof`): the common one, or
+    /// `proof::MIXED` once two differ (0 for none).
     header: [u64; HEADER_WORDS],
     /// The data, as the descriptor (the last word) says; zeros when it carries none.
     payload: [u8; PAYLOAD_BYTES],
@@ -142,9 +149,22 @@ impl Envelope {
         }
     }
 
+    /// This envelope presenting the proof tag `tag` (at most `proof::TAG_MASK`; 0 for none).
+    pub(crate) fn tagged(mut self, tag: u64) -> Envelope {
+        debug_assert!(tag <= proof::TAG_MASK);
+        self.header[WORDS] = (self.header[WORDS] & 1) | (tag << 1);
+        self
+    }
+
     /// Whether every rank that contributed to this envelope passed the same words.
     pub(crate) fn unanimous(&self) -> bool {
-        self.header[WORDS] == 0
+        self.header[WORDS] & 1 == 0
+    }
+
+    /// The proof tag every contributor presented, when they all presented the same one (0
+    /// when none did, `proof::MIXED` when two differ).
+    pub(crate) fn tag(&self) -> u64 {
+        self.header[WORDS] >> 1
     }
 
     /// The words, as agreed: every rank's when [`unanimous`](Envelope::unanimous).
@@ -434,10 +454,12 @@ fn word(bytes: &[u8], index: usize) -> u64 {
 /// not be aligned for `u64`).
 fn combine_bytes(incoming: &[u8], accumulated: &mut [u8]) {
     let header = HEADER_WORDS * 8;
-    let agreeing = word(incoming, WORDS) == 0
-        && word(accumulated, WORDS) == 0
-        && incoming[..WORDS * 8] == accumulated[..WORDS * 8];
+    let (flag_in, flag_acc) = (word(incoming, WORDS), word(accumulated, WORDS));
+    let tag = proof::combine_tags(flag_in >> 1, flag_acc >> 1);
+    let agreeing =
+        flag_in & 1 == 0 && flag_acc & 1 == 0 && incoming[..WORDS * 8] == accumulated[..WORDS * 8];
     if agreeing {
+        accumulated[WORDS * 8..][..8].copy_from_slice(&(tag << 1).to_ne_bytes());
         let descriptor = word(accumulated, WORDS - 1);
         if descriptor != 0 {
             let (ty, op, count) = decoded(descriptor);
@@ -455,7 +477,7 @@ fn combine_bytes(incoming: &[u8], accumulated: &mut [u8]) {
     // smallest are its words): with the largest in the header, a rank that sees the
     // disagreement can say what the ranks' values range over without asking them again.
     let smallest = |bytes: &[u8], index: usize| {
-        if word(bytes, WORDS) == 0 {
+        if word(bytes, WORDS) & 1 == 0 {
             word(bytes, index)
         } else {
             word(&bytes[header..], index)
@@ -467,7 +489,7 @@ fn combine_bytes(incoming: &[u8], accumulated: &mut [u8]) {
         accumulated[index * 8..][..8].copy_from_slice(&larger.to_ne_bytes());
         accumulated[header + index * 8..][..8].copy_from_slice(&smaller.to_ne_bytes());
     }
-    accumulated[WORDS * 8..][..8].copy_from_slice(&1u64.to_ne_bytes());
+    accumulated[WORDS * 8..][..8].copy_from_slice(&((tag << 1) | 1).to_ne_bytes());
 }
 
 /// [`combine_bytes`] of two envelopes.
@@ -507,6 +529,36 @@ mod tests {
         let mut out = [0.0; 3];
         accumulated.deliver(&mut out, 0).unwrap();
         assert_eq!(out, [111.0, 222.0, 333.0]);
+    }
+
+    #[test]
+    fn proof_tags_combine_apart_from_the_words() {
+        let words = [1, 2, 3, 0, 5, 0, descriptor(codes::F64, OpKind::Sum, 8, 1)];
+        // Every rank presenting tag 7: agreed, tag 7, payload reduced.
+        let mut accumulated = envelope(words, &[1.0]).tagged(7);
+        combine_one(&envelope(words, &[2.0]).tagged(7), &mut accumulated);
+        assert!(accumulated.unanimous());
+        assert_eq!(accumulated.tag(), 7);
+        let mut out = [0.0];
+        accumulated.deliver(&mut out, 0).unwrap();
+        assert_eq!(out, [3.0]);
+        // A rank presenting none (or another): still agreed on the words, the tag mixed.
+        for other in [0, 8] {
+            let mut mixed = accumulated;
+            combine_one(&envelope(words, &[4.0]).tagged(other), &mut mixed);
+            assert!(mixed.unanimous());
+            assert_eq!(mixed.tag(), proof::MIXED);
+            // Mixed stays mixed, whatever comes after.
+            combine_one(&envelope(words, &[0.0]).tagged(7), &mut mixed);
+            assert_eq!(mixed.tag(), proof::MIXED);
+        }
+        // Disagreeing words with equal tags: flagged, the tag kept.
+        let mut other = words;
+        other[2] = 4;
+        let mut flagged = envelope(words, &[1.0]).tagged(7);
+        combine_one(&envelope(other, &[1.0]).tagged(7), &mut flagged);
+        assert!(!flagged.unanimous());
+        assert_eq!(flagged.tag(), 7);
     }
 
     #[test]

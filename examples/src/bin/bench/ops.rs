@@ -58,6 +58,9 @@ pub enum Variant {
     /// [`Variant::Scoped`] on a communicator made by `Comm::unguarded` (point-to-point) or
     /// `Comm::without_agreement` (collectives): no guard and no copy.
     ScopedUnguarded,
+    /// A `#[spmd_jit]` function the pattern check proved, on buffers whose length is in their
+    /// type (`[f64; N]`): a run of equal collectives agrees once, at its first.
+    Proven,
 }
 
 impl Variant {
@@ -76,6 +79,7 @@ impl Variant {
             Variant::StagedPerCall => "ours, staging per call",
             Variant::Scoped => "ours, scoped",
             Variant::ScopedUnguarded => "ours, scoped, unguarded",
+            Variant::Proven => "ours, proven",
         }
     }
 
@@ -92,6 +96,7 @@ impl Variant {
                 | Variant::HandedOver
                 | Variant::Scoped
                 | Variant::ScopedUnguarded
+                | Variant::Proven
         )
     }
 
@@ -105,6 +110,7 @@ impl Variant {
                 | Variant::Unguarded
                 | Variant::Scoped
                 | Variant::ScopedUnguarded
+                | Variant::Proven
         )
     }
 }
@@ -252,6 +258,7 @@ pub const OPS: &[Op] = &[
     Op::of::<Iallreduce>(),
     Op::of::<Ialltoall>(),
     Op::of::<Ialltoallv>(),
+    Op::of::<AllreduceRun>(),
     HALO_COLUMN,
 ];
 
@@ -791,7 +798,8 @@ impl Benchmarked for Allreduce {
             | Variant::HandedOver
             | Variant::Unguarded
             | Variant::Scoped
-            | Variant::ScopedUnguarded => no_form(Self::NAME, variant),
+            | Variant::ScopedUnguarded
+            | Variant::Proven => no_form(Self::NAME, variant),
         }
     }
 
@@ -1788,5 +1796,106 @@ mod tests {
             }
         }
         assert!(OPS.contains(&ALLREDUCE) && OPS.contains(&HALO_COLUMN));
+    }
+}
+
+/// How many allreduces one timed call of [`AllreduceRun`] makes.
+const RUN: usize = 32;
+
+/// A run of [`RUN`] allreduces of `f64` with `Sum` in one function, as an iterative solver
+/// makes them (the time reported is per allreduce): C's loop, spmd's loop on slices (each
+/// agreed), spmd's loop on `[f64; N]` in a proven function (agreed at its first, the others
+/// with no agreement), and the loop on a communicator without agreement.
+#[derive(Debug)]
+pub struct AllreduceRun;
+
+impl Benchmarked for AllreduceRun {
+    const NAME: &'static str = "allreduce-run";
+    const TITLE: &'static str = "allreduce, a run of 32 in one function (per allreduce)";
+    const VARIANTS: &'static [Variant] = &[
+        Variant::C,
+        Variant::Ours,
+        Variant::Proven,
+        Variant::Unagreed,
+    ];
+    const RAW_IS_ONE_CALL: bool = false;
+    const TIME_SCALE: f64 = 1.0 / RUN as f64;
+
+    fn buffer_lens(n: usize, _size: usize) -> (usize, usize) {
+        (n, n)
+    }
+
+    fn verify(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, what: &str, token: Token) -> Token {
+        let (rank, size) = (ctx.rank, ctx.size);
+        fill_pattern(rank, &mut bufs.a);
+        let sum = |i: usize| (0..size).map(|r| pattern(r, i)).sum::<f64>();
+        let token = step::<Self>(ctx, variant, bufs, token);
+        check_eq(what, &bufs.b, sum);
+        token
+    }
+
+    #[inline(always)]
+    fn call(ctx: &Ctx, variant: Variant, bufs: &mut Bufs, mut token: Token) -> Token {
+        let Bufs { a, b, .. } = bufs;
+        match variant {
+            Variant::C => {
+                for _ in 0..RUN {
+                    c_allreduce(a, b, ctx.world());
+                }
+                token
+            }
+            Variant::Unagreed => {
+                for _ in 0..RUN {
+                    token = allreduce_into(&a[..], &mut b[..], Sum, &ctx.unagreed, token);
+                }
+                token
+            }
+            _ => no_form(Self::NAME, variant),
+        }
+    }
+
+    #[inline(always)]
+    fn call_jit(ctx: &Ctx, variant: Variant, bufs: &mut Bufs) {
+        let Bufs { a, b, n } = bufs;
+        match variant {
+            Variant::Ours => jit_allreduce_run(a, b, &ctx.comm),
+            Variant::Proven => {
+                macro_rules! fixed {
+                    ($($len:literal)*) => {
+                        match *n {
+                            $($len => jit_allreduce_run_fixed::<$len>(
+                                a[..].try_into().expect("n elements"),
+                                (&mut b[..]).try_into().expect("n elements"),
+                                &ctx.comm,
+                            ),)*
+                            other => panic!(
+                                "the proven allreduce run has forms for powers of two \
+                                 elements only, not {other}"
+                            ),
+                        }
+                    };
+                }
+                fixed!(1 2 4 8 16 32 64 128 256 512 1024 2048 4096 8192 16384 32768 65536
+                    131072 262144 524288 1048576 2097152 4194304 8388608)
+            }
+            _ => no_jit_form(Self::NAME, variant),
+        }
+    }
+}
+
+/// [`RUN`] allreduces of slices: their length is not in their type, so each agrees.
+#[spmd_jit]
+fn jit_allreduce_run(a: &[f64], b: &mut [f64], comm: &Comm) {
+    for _ in 0..32 {
+        allreduce_into(a, b, Sum, comm);
+    }
+}
+
+/// [`RUN`] allreduces of `[f64; N]` in a function the pattern check proves: the first agrees,
+/// the others skip the agreement.
+#[spmd_jit]
+fn jit_allreduce_run_fixed<const N: usize>(a: &[f64; N], b: &mut [f64; N], comm: &Comm) {
+    for _ in 0..32 {
+        allreduce_into(a, b, Sum, comm);
     }
 }

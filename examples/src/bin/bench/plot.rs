@@ -70,6 +70,7 @@ pub fn plot(cells: &[Cell], sizes: &[usize], path: &Path) -> Result<(), String> 
                 Variant::StagedPerCall => (RGBColor(140, 60, 170).to_rgba(), 2),
                 Variant::Scoped => (RGBColor(230, 120, 40).to_rgba(), 2),
                 Variant::ScopedUnguarded => (RGBColor(150, 80, 20).to_rgba(), 2),
+                Variant::Proven => (RGBColor(40, 160, 60).to_rgba(), 2),
             };
             let points: Vec<(f64, f64)> = mine
                 .iter()

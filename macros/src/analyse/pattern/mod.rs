@@ -172,6 +172,11 @@ pub(crate) struct Report {
     pub(crate) text: String,
     /// The crate's files read besides the function's own, which the compiler must track.
     pub(crate) files: Vec<std::path::PathBuf>,
+    /// The sizes at which every rank was played to the end, on a single run, with no problem:
+    /// what the expansion hands the runtime as the function's proof (`spmd::__private::Proof`),
+    /// which lets a run of equal collectives skip its agreements. Empty unless the whole
+    /// function is checked, alone.
+    pub(crate) proven: Vec<usize>,
 }
 
 impl Report {
@@ -180,6 +185,7 @@ impl Report {
             coverage,
             text: text.into(),
             files: Vec::new(),
+            proven: Vec::new(),
         }
     }
 
@@ -398,7 +404,27 @@ fn check_in(
     {
         return report.reading(Some(callees));
     }
-    Report::new(coverage, summary(&verdicts, options.sizes.is_none())).reading(callees)
+    // A proof only of a function checked alone, with nothing given and nothing failing, at the
+    // sizes played to the end on one run: a run that branched on a collective's result took
+    // it for the same on every rank, which MPI does not promise bit for bit.
+    let proven = if matches!(coverage, Coverage::Checked)
+        && first_failure.is_none()
+        && with_callers
+        && given.is_empty()
+        && known.is_none()
+    {
+        verdicts
+            .iter()
+            .filter(|(_, verdict)| matches!(verdict, Verdict::Fine { runs: 1, .. }))
+            .map(|(size, _)| *size)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut report =
+        Report::new(coverage, summary(&verdicts, options.sizes.is_none())).reading(callees);
+    report.proven = proven;
+    report
 }
 
 /// A function that gave up (`why`), checked again with each set of arguments the calls of the
