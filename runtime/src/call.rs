@@ -138,6 +138,20 @@ impl<'c> Call<'c> {
         call
     }
 
+    /// The completion of the op `origin` on `comm` outside any op of the program: a request
+    /// dropped before it was finished, completed by its drop (or a forgotten one, by its
+    /// scope's end) as a wait would complete it; its errors name `origin`.
+    pub(crate) fn completing(comm: &'c Comm, origin: OpId) -> Call<'c> {
+        Call {
+            id: origin,
+            comm,
+            started: None,
+            lending: Lending::none(),
+            proof: None,
+            tag: Cell::new(0),
+        }
+    }
+
     /// The op's name.
     #[inline]
     pub(crate) fn op(&self) -> &'static str {

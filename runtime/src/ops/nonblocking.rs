@@ -46,6 +46,19 @@ trait Pending<'a> {
     /// Waits for it and makes the result; errors are reported through `call`. Called once;
     /// what is left is then dropped.
     fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> Self::Output;
+    /// Completes it for a request dropped (or forgotten in a scope) before it was finished, on
+    /// `comm`: in check mode, as [`finish`](Pending::finish) does (a receive's message is
+    /// compared with its sender's header, which is taken off the check communicator, so that
+    /// it never meets a later receive), discarding the result; otherwise nothing, and the
+    /// drop waits for MPI. Not while the thread unwinds from a panic (the drop then only
+    /// waits), nor once finished.
+    fn abandon(&mut self, comm: &Comm, origin: &OpId);
+}
+
+/// Whether an op dropped before it was finished is completed as a wait would (see
+/// [`Pending::abandon`]).
+fn completes_when_dropped(comm: &Comm) -> bool {
+    comm.is_checked() && !std::thread::panicking()
 }
 
 /// What a request's operation is made of, as its completion sees it: an [`InFlight`]
@@ -138,6 +151,12 @@ where
         };
         make(self.flight.wait_in_place(), call, origin)
     }
+
+    fn abandon(&mut self, comm: &Comm, origin: &OpId) {
+        if self.make.is_some() && completes_when_dropped(comm) {
+            drop(self.finish(&Call::completing(comm, *origin), origin));
+        }
+    }
 }
 
 /// A collective waiting for the ranks' agreement ([`guard::gate`]), then in flight, and what
@@ -173,6 +192,12 @@ where
         Gated::recycle(gated);
         make(started.and_then(InFlight::wait), call, origin)
     }
+
+    fn abandon(&mut self, comm: &Comm, origin: &OpId) {
+        if self.make.is_some() && self.gated.is_some() && completes_when_dropped(comm) {
+            drop(self.finish(&Call::completing(comm, *origin), origin));
+        }
+    }
 }
 
 impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
@@ -191,8 +216,9 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
 /// It owns the memory MPI reads and writes (see below), and borrows the communicator, and for
 /// `irecv_into` a lent buffer, until it completes (the other ops keep what they need of their
 /// buffers: a copy of what they send, the shape of their result). Dropped without a wait, it
-/// completes in its destructor (blocking until MPI is
-/// done with it, and discarding the result); forgotten (`std::mem::forget`), it leaks its memory
+/// completes in its destructor (blocking until MPI is done with it, and discarding the result;
+/// in check mode, checked as a wait checks it: a receive's message against its sender's
+/// header, which the drop takes, so that it never meets a later receive); forgotten (`std::mem::forget`), it leaks its memory
 /// and keeps the communicator's operation pending. Not `Send`: it completes on the thread that
 /// issued it, like the token chain it belongs to.
 ///
@@ -224,7 +250,8 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
 pub struct Request<'a, T> {
     /// The operation and what the request knows of the op that issued it, in one recycled
     /// box: a request is two words to move, however large its operation.
-    held: Box<dyn Held<'a, Output = T> + 'a>,
+    /// `None` only while it drops.
+    held: Option<Box<dyn Held<'a, Output = T> + 'a>>,
     comm: &'a Comm,
 }
 
@@ -251,6 +278,8 @@ trait Held<'a> {
     fn test(&mut self) -> SysResult<bool>;
     /// [`Pending::finish`], the request's op as the origin.
     fn finish(&mut self, call: &Call<'_>) -> Self::Output;
+    /// [`Pending::abandon`], the request's op as the origin.
+    fn abandon(&mut self, comm: &Comm);
 }
 
 impl<'a, P: Pending<'a>> Held<'a> for Issued<P> {
@@ -269,6 +298,10 @@ impl<'a, P: Pending<'a>> Held<'a> for Issued<P> {
     fn finish(&mut self, call: &Call<'_>) -> P::Output {
         self.op.finish(call, &self.head.origin)
     }
+
+    fn abandon(&mut self, comm: &Comm) {
+        self.op.abandon(comm, &self.head.origin);
+    }
 }
 
 /// An op given a buffer lent to a scope ([`crate::scope`]), as its request holds it: like
@@ -281,18 +314,22 @@ struct Scoped<'a, P> {
     op: Option<P>,
     registry: &'a Registry<'a>,
     entry: usize,
+    /// The op's communicator: a forgotten request's op is completed at the scope's end on it.
+    comm: &'a Comm,
 }
 
 impl<'a, P: Pending<'a> + 'a> Scoped<'a, P> {
-    /// The request's record of `op`, registered with `registry`.
+    /// The request's record of `op` on `comm`, registered with `registry`.
     fn issue(
         registry: &'a Registry<'a>,
         head: Head,
         op: P,
+        comm: &'a Comm,
     ) -> Box<dyn Held<'a, Output = P::Output> + 'a> {
         let mut scoped = recycle::boxed(Scoped {
             head,
             op: Some(op),
+            comm,
             registry,
             entry: usize::MAX,
         });
@@ -301,7 +338,7 @@ impl<'a, P: Pending<'a> + 'a> Scoped<'a, P> {
         // when the request completes or drops it, both of which unregister it first (`finish`,
         // `Drop`). Left registered at the scope's end, the request was forgotten, so nothing
         // else uses the value: `complete_left::<P>` takes the op out of it there once.
-        scoped.entry = unsafe { registry.register(at, complete_left::<P>) };
+        scoped.entry = unsafe { registry.register(at, complete_left::<'a, P>) };
         scoped
     }
 }
@@ -310,9 +347,12 @@ impl<'a, P: Pending<'a> + 'a> Scoped<'a, P> {
 ///
 /// # Safety
 /// `at` is a [`Scoped<P>`] left registered at its scope's end (see [`Registry::register`]).
-unsafe fn complete_left<P>(at: NonNull<()>) {
+unsafe fn complete_left<'a, P: Pending<'a>>(at: NonNull<()>) {
     // SAFETY: by the contract above, `at` is a live `Scoped<P>` that nothing else uses.
-    let scoped = unsafe { at.cast::<Scoped<'_, P>>().as_mut() };
+    let scoped = unsafe { at.cast::<Scoped<'a, P>>().as_mut() };
+    if let Some(op) = &mut scoped.op {
+        op.abandon(scoped.comm, &scoped.head.origin);
+    }
     drop(scoped.op.take());
 }
 
@@ -340,6 +380,12 @@ impl<'a, P: Pending<'a>> Held<'a> for Scoped<'a, P> {
         };
         op.finish(call, &self.head.origin)
     }
+
+    fn abandon(&mut self, comm: &Comm) {
+        if let Some(op) = &mut self.op {
+            op.abandon(comm, &self.head.origin);
+        }
+    }
 }
 
 impl<P> Drop for Scoped<'_, P> {
@@ -355,7 +401,7 @@ impl<P> Drop for Scoped<'_, P> {
 
 impl<T> fmt::Debug for Request<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let head = self.held.head();
+        let head = self.held().head();
         write!(
             f,
             "Request(`{}`{} at {})",
@@ -367,6 +413,24 @@ impl<T> fmt::Debug for Request<'_, T> {
 }
 
 impl<'a, T> Request<'a, T> {
+    /// What the request holds (there until it drops).
+    #[inline]
+    fn held(&self) -> &(dyn Held<'a, Output = T> + 'a) {
+        match &self.held {
+            Some(held) => &**held,
+            None => unreachable!("a request holds its op until it drops"),
+        }
+    }
+
+    /// [`held`](Request::held), to complete it.
+    #[inline]
+    fn held_mut(&mut self) -> &mut (dyn Held<'a, Output = T> + 'a) {
+        match &mut self.held {
+            Some(held) => &mut **held,
+            None => unreachable!("a request holds its op until it drops"),
+        }
+    }
+
     /// A request for `op`, issued by `call`, moving `payload` to or from `peer`.
     #[inline]
     fn new<P>(call: &Call<'a>, payload: Payload, peer: Peer, op: P) -> Self
@@ -380,29 +444,28 @@ impl<'a, T> Request<'a, T> {
         };
         if let Some(registry) = call.lending.registry() {
             return Request {
-                held: Scoped::issue(registry, head, op),
+                held: Some(Scoped::issue(registry, head, op, call.comm)),
                 comm: call.comm,
             };
         }
         Request {
-            held: recycle::boxed(Issued { head, op }),
+            held: Some(recycle::boxed(Issued { head, op })),
             comm: call.comm,
         }
     }
 
     /// What the issuing op moves, and its peer.
     fn moved(&self) -> (Payload, Peer) {
-        let head = self.held.head();
+        let head = self.held().head();
         (head.payload, head.peer)
     }
 
     /// Completes the request within `call` (a `wait`, `wait_all` or `test`): the watchdog's
     /// record names the op that issued it.
     #[inline]
-    fn complete(self, call: &Call<'_>) -> T {
-        let mut held = self.held;
+    fn complete(mut self, call: &Call<'_>) -> T {
         if watchdog::enabled() {
-            let head = held.head();
+            let head = self.held().head();
             watchdog::enter_wait(
                 head.origin,
                 head.peer,
@@ -411,9 +474,20 @@ impl<'a, T> Request<'a, T> {
                 self.comm.size(),
             );
         }
-        let result = held.finish(call);
-        recycle::drop_recycled(held);
-        result
+        // The drop then finds it finished, and recycles its box.
+        self.held_mut().finish(call)
+    }
+}
+
+impl<T> Drop for Request<'_, T> {
+    /// Completes the op if it was not finished (see [`Pending::abandon`]: in check mode, as a
+    /// wait would), then gives the request's box back to the thread's recycled ones.
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(mut held) = self.held.take() {
+            held.abandon(self.comm);
+            recycle::drop_recycled(held);
+        }
     }
 }
 
@@ -1758,9 +1832,9 @@ pub fn test<'a, T>(request: Request<'a, T>, token: Token) -> (Result<T, Request<
     let mut request = request;
     let comm = request.comm;
     let call = Call::new("test", comm, &token);
-    let done = match request.held.test() {
+    let done = match request.held_mut().test() {
         Ok(done) => done,
-        Err(error) => call.failed_request(error, &request.held.head().origin, None),
+        Err(error) => call.failed_request(error, &request.held().head().origin, None),
     };
     let (payload, peer) = request.moved();
     let outcome = if done {
