@@ -56,7 +56,7 @@ use proc_macro::TokenStream;
 /// plays every rank of some sizes to the end with no problem on a single run, the function
 /// also gets a static proof naming those sizes, and its ops take the token with it
 /// (`take_token_proven(&PROOF, call)`, `call` counting the function's calls): a run of equal
-/// allreduces or barriers of a length fixed by type then agrees once, at its first op (the
+/// allreduces, allgathers, alltoalls or barriers of a length fixed by type then agrees once, at its first op (the
 /// book's reference chapter says when, and why that stays sound whatever the other ranks do).
 ///
 /// # Branches, loops, `?`, `return`, `break`

@@ -419,9 +419,33 @@ pub(crate) const OPS: &[Op] = &[
         &[SEND_INTO, RECV_INTO, OP, COMM],
     ),
     nonblocking("iscan", Kind::Collective, &[COLLECTIVE_BUF, OP, COMM]),
+    nonblocking_in(
+        "iscan_into",
+        "iscan",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, OP, COMM],
+    ),
     nonblocking("iexscan", Kind::Collective, &[COLLECTIVE_BUF, OP, COMM]),
+    nonblocking_in(
+        "iexscan_into",
+        "iexscan",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, OP, COMM],
+    ),
     nonblocking("ireduce", Kind::Collective, &[BUF, OP, ROOT, COMM]),
+    nonblocking_in(
+        "ireduce_into",
+        "ireduce",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, OP, ROOT, COMM],
+    ),
     nonblocking("igather", Kind::Collective, &[BUF, ROOT, COMM]),
+    nonblocking_in(
+        "igather_into",
+        "igather",
+        Kind::Collective,
+        &[SEND_INTO, RECV_INTO, ROOT, COMM],
+    ),
     nonblocking("ireduce_scatter_block", Kind::Collective, &[BUF, OP, COMM]),
     nonblocking(
         "ireduce_scatter",

@@ -82,9 +82,9 @@
 //! | [`isendrecv`], [`isendrecv_into`] | `MPI_Isend` + `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message (the buffers handed back and the [`Status`] for `isendrecv_into`) |
 //! | [`iallreduce`], [`iallreduce_into`] | `MPI_Iallreduce` | a [`Request`] for the reduction |
 //! | [`ibcast`] | `MPI_Ibcast` | a [`Request`] for the root's data |
-//! | [`iscan`], [`iexscan`] | `MPI_Iscan`, `MPI_Iexscan` | a [`Request`] for the prefix reduction |
-//! | [`ireduce`] | `MPI_Ireduce` | a [`Request`] for `Some(reduction)` at the root, `None` elsewhere |
-//! | [`igather`] | `MPI_Igather` | a [`Request`] for `Some(stacked)` at the root, `None` elsewhere |
+//! | [`iscan`], [`iexscan`], [`iscan_into`], [`iexscan_into`] | `MPI_Iscan`, `MPI_Iexscan` | a [`Request`] for the prefix reduction |
+//! | [`ireduce`], [`ireduce_into`] | `MPI_Ireduce` | a [`Request`] for `Some(reduction)` at the root, `None` elsewhere (the buffers handed back for `ireduce_into`) |
+//! | [`igather`], [`igather_into`] | `MPI_Igather` | a [`Request`] for `Some(stacked)` at the root, `None` elsewhere (the buffers handed back for `igather_into`) |
 //! | [`ireduce_scatter_block`] | `MPI_Ireduce_scatter_block` | a [`Request`] for this rank's block of the reduction |
 //! | [`ireduce_scatter`], [`ireduce_scatter_into`] | `MPI_Ireduce_scatter` | a [`Request`] for this rank's block (of `counts[rank]`) of the reduction |
 //! | [`iscatter`], [`iscatter_into`] | `MPI_Iscatter` | a [`Request`] for this rank's block |

@@ -14,7 +14,7 @@
 //!    on a value the ranks only share by a collective's result, which MPI does not promise to
 //!    be bit-identical everywhere): the macro gives such calls a [`Proof`] naming the sizes;
 //! 2. it is a collective whose every rank's result depends on every rank's data (allreduce,
-//!    barrier): no rank can leave it before every rank has entered it;
+//!    allgather, alltoall, barrier): no rank can leave it before every rank has entered it;
 //! 3. its buffer's length is fixed by its type (an element, `[T; N]`), so the ranks' counts
 //!    cannot drift apart from call to call;
 //! 4. the binary has a build identity (the linker's build-id);
@@ -128,11 +128,20 @@ pub(crate) fn combine_tags(a: u64, b: u64) -> u64 {
 }
 
 /// Whether an op is one whose every rank's result depends on every rank's data, so that no
-/// rank leaves it before all have entered it (condition 2 of the module's docs).
+/// rank leaves it before all have entered it (condition 2 of the module's docs). A scan, a
+/// broadcast, a reduce, a gather or a scatter is not one: some rank's part is done without
+/// waiting for all (the root of a broadcast, rank 0 of a scan).
 pub(crate) fn waits_for_every_rank(op: &str) -> bool {
     matches!(
         op,
-        "allreduce" | "allreduce_into" | "allreduce_in_place" | "barrier"
+        "allreduce"
+            | "allreduce_into"
+            | "allreduce_in_place"
+            | "allgather"
+            | "allgather_into"
+            | "alltoall"
+            | "alltoall_into"
+            | "barrier"
     )
 }
 

@@ -35,7 +35,7 @@ pub(crate) use agreement::{
 };
 pub(crate) use flight::{
     Blocks, Completed, InFlight, Memory, iallreduce, ibarrier, ibcast, iblocks, igather, ireduce,
-    ireduce_scatter_block, iscan, iscatter,
+    ireduce_scatter_block, iscan, iscan_into, iscatter,
 };
 pub(crate) use ivarying::{iallgatherv, ialltoallv, igatherv, ireduce_scatter, iscatterv};
 pub(crate) use matching::{settle, started};

@@ -235,6 +235,10 @@ where
     let what = Collective::plain(B::Elem::NAME, len);
     let at = comm.rank() * len;
     buf.with_elements(|input| {
+        if let Some(fast) = call.skips(&what, B::LEN_BY_TYPE) {
+            call.mpi(sys::allgather(fast, input, &mut data));
+            return;
+        }
         let (mine, take) = (Mine::At(input, at), Take::Whole(&mut data[..]));
         if !call.agree_carrying(what, Carry::Place, len * size, mine, take) {
             call.mpi(sys::allgather(comm.raw(), input, &mut data));
@@ -267,6 +271,10 @@ where
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
             |out| {
+                if let Some(fast) = call.skips(&what, S::LEN_BY_TYPE) {
+                    call.mpi(sys::allgather(fast, input, out));
+                    return;
+                }
                 let (mine, take) = (Mine::At(input, at), Take::Whole(&mut *out));
                 if !call.agree_carrying(what, Carry::Place, total, mine, take) {
                     call.mpi(sys::allgather(comm.raw(), input, out));
@@ -382,6 +390,10 @@ where
     let mut data = zeroed(len);
     let (rank, size) = (comm.rank(), comm.size());
     buf.with_elements(|input| {
+        if let Some(fast) = call.skips(&what, B::LEN_BY_TYPE) {
+            call.mpi(sys::alltoall(fast, input, &mut data));
+            return;
+        }
         let mine = Mine::At(input, rank * len);
         let take = Take::Column {
             out: &mut data[..],
@@ -419,6 +431,10 @@ where
     sendbuf.with_elements(|input| {
         recvbuf.with_elements_out(
             |out| {
+                if let Some(fast) = call.skips(&what, S::LEN_BY_TYPE) {
+                    call.mpi(sys::alltoall(fast, input, out));
+                    return;
+                }
                 let mine = Mine::At(input, rank * len);
                 let take = Take::Column {
                     out: &mut *out,

@@ -1590,6 +1590,277 @@ where
     )
 }
 
+/// Starts [`iscan`] of `sendbuf` into `recvbuf` (`MPI_Iscan`), the nonblocking
+/// [`scan_into`](crate::scan_into): `recvbuf` holds exactly as many elements as `sendbuf`;
+/// [`wait`] returns what each buffer hands back, as a pair (lent or handed over, as
+/// [`iallreduce_into`]'s), rank `r`'s `recvbuf` holding `sendbuf` of ranks `0..=r` combined.
+#[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
+pub fn iscan_into<'a, S, R, O>(
+    sendbuf: S,
+    recvbuf: R,
+    op: O,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf<'a>,
+    R: ResultBuf<'a, Elem = S::Elem>,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    iprefix_into::<S, R, O>("iscan_into", false, (sendbuf, recvbuf), comm, token)
+}
+
+/// Starts [`iexscan`] of `sendbuf` into `recvbuf` (`MPI_Iexscan`), the nonblocking
+/// [`exscan_into`](crate::exscan_into): as [`iscan_into`], rank `r`'s `recvbuf` holding
+/// `sendbuf` of ranks `0..r` combined, the operator's identity on rank 0.
+#[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
+pub fn iexscan_into<'a, S, R, O>(
+    sendbuf: S,
+    recvbuf: R,
+    op: O,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf<'a>,
+    R: ResultBuf<'a, Elem = S::Elem>,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    iprefix_into::<S, R, O>("iexscan_into", true, (sendbuf, recvbuf), comm, token)
+}
+
+/// [`iscan_into`] and [`iexscan_into`].
+#[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
+fn iprefix_into<'a, S, R, O>(
+    name: &'static str,
+    exclusive: bool,
+    (sendbuf, recvbuf): (S, R),
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf<'a>,
+    R: ResultBuf<'a, Elem = S::Elem>,
+    O: Reduces<S::Elem>,
+{
+    let call = Call::new(name, comm, &token);
+    let len = sendbuf.send_count();
+    call.count_arg("the send buffer", len);
+    call.expect_len(
+        "the receive buffer",
+        recvbuf.result_room(),
+        len,
+        "give the receive buffer exactly as many elements as the send buffer",
+    );
+    let (rank, size) = (comm.rank(), comm.size());
+    let first = rank == 0;
+    let (recv, kept) = recvbuf.into_result_memory(&call.lending);
+    let send = sendbuf.into_memory(&call.lending);
+    let what = crate::ops::reduction::fingerprint::<S::Elem, O>(len, None);
+    // As `iprefix`: each rank places its data at its rank's offset, and its result is reduced
+    // from the payload by `local`'s functions, for the pairs they cover.
+    let total = len
+        .checked_mul(size)
+        .filter(|_| crate::local::reduces_type::<S::Elem>(O::KIND));
+    let envelope = total
+        .and_then(|total| call.carrying(&what, Carry::Place, total, Some((&send[..], rank * len))));
+    let start = match envelope {
+        Some(_) => {
+            let upto = rank + usize::from(!exclusive);
+            let prefix = Taking::Prefix {
+                upto,
+                kind: O::KIND,
+            };
+            sys::carried(send, recv, prefix)
+        }
+        None => sys::starter(move |comm: RawComm<'_>| {
+            sys::iscan_into(comm, exclusive, send, recv, O::KIND)
+        }),
+    };
+    issue_collective(
+        call,
+        token,
+        (Payload::of::<S::Elem>(len), Peer::None),
+        what,
+        (start, envelope),
+        move |done, call, origin| {
+            let mut done = completed(done, call, origin, None);
+            // MPI leaves rank 0's exclusive result undefined; ours is the operator's identity.
+            if exclusive && first {
+                done.recv.fill(O::identity());
+            }
+            (S::back(done.send), R::result_back(kept, done.recv))
+        },
+    )
+}
+
+/// Starts [`ireduce`] of `sendbuf` into `recvbuf` at `root` (`MPI_Ireduce`), the nonblocking
+/// [`reduce_into`](crate::reduce_into): at the root `recvbuf` holds exactly as many elements
+/// as `sendbuf`; off the root it is not used (pass an empty one) and comes back as it was.
+/// [`wait`] returns what each buffer hands back, as a pair (lent or handed over, as
+/// [`iallreduce_into`]'s).
+#[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
+pub fn ireduce_into<'a, S, R, O>(
+    sendbuf: S,
+    recvbuf: R,
+    op: O,
+    root: usize,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf<'a>,
+    R: ResultBuf<'a, Elem = S::Elem>,
+    O: Reduces<S::Elem>,
+{
+    let _ = op;
+    let call = Call::new("ireduce_into", comm, &token);
+    let root = call.rank_arg("root", root);
+    let len = sendbuf.send_count();
+    call.count_arg("the send buffer", len);
+    let at_root = comm.rank() == root as usize;
+    if at_root {
+        call.expect_len(
+            "the receive buffer",
+            recvbuf.result_room(),
+            len,
+            "at the root, give the receive buffer exactly as many elements as the send buffer",
+        );
+    }
+    rooted_into(
+        call,
+        token,
+        (
+            crate::ops::reduction::fingerprint::<S::Elem, O>(len, Some(root)),
+            root,
+            Carry::Reduce(O::KIND),
+            len,
+        ),
+        (sendbuf, recvbuf),
+        move |comm, send, recv| sys::ireduce(comm, send, recv, O::KIND, root),
+    )
+}
+
+/// Starts [`igather`] of `sendbuf` into `recvbuf` at `root` (`MPI_Igather`), the nonblocking
+/// [`gather_into`](crate::gather_into): at the root `recvbuf` holds exactly `comm.size()`
+/// times `sendbuf`'s elements, rank `r`'s at block `r`; off the root it is not used (pass an
+/// empty one) and comes back as it was. [`wait`] returns what each buffer hands back, as a
+/// pair (lent or handed over, as [`iallreduce_into`]'s).
+#[track_caller]
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
+pub fn igather_into<'a, S, R>(
+    sendbuf: S,
+    recvbuf: R,
+    root: usize,
+    comm: &'a Comm,
+    token: Token,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf<'a>,
+    R: ResultBuf<'a, Elem = S::Elem>,
+{
+    let call = Call::new("igather_into", comm, &token);
+    let root = call.rank_arg("root", root);
+    let len = sendbuf.send_count();
+    call.count_arg("the send buffer", len);
+    let size = comm.size();
+    if comm.rank() == root as usize {
+        call.count_arg("the gathered result", len.saturating_mul(size));
+        call.expect_len(
+            "the receive buffer",
+            recvbuf.result_room(),
+            len * size,
+            "at the root, give `igather_into` a receive buffer of `comm.size()` times the send \
+             buffer's length",
+        );
+    }
+    rooted_into(
+        call,
+        token,
+        (
+            Collective::rooted(S::Elem::NAME, len, root),
+            root,
+            Carry::Place,
+            len.saturating_mul(size),
+        ),
+        (sendbuf, recvbuf),
+        move |comm, send, recv| sys::igather(comm, send, recv, root),
+    )
+}
+
+/// Issues a rooted collective `what` at `root` of an `_into` form (`ireduce_into`,
+/// `igather_into`) whose `total` elements the agreement carries as `carry` when they fit: at
+/// the root `start` (or the agreement) writes the result buffer's memory; elsewhere the result
+/// buffer is not MPI's (MPI is given none) and the request hands it back as it was.
+// The pair of what each buffer hands back, written out: what the reader needs to see.
+#[allow(clippy::type_complexity)]
+fn rooted_into<'a, S, R, F>(
+    call: Call<'a>,
+    token: Token,
+    (what, root, carry, total): (Collective, c_int, Carry, usize),
+    (sendbuf, recvbuf): (S, R),
+    start: F,
+) -> (Request<'a, (S::Back, R::Back)>, Token)
+where
+    S: SendBuf<'a>,
+    R: ResultBuf<'a, Elem = S::Elem>,
+    F: for<'c> FnOnce(
+            RawComm<'c>,
+            Memory<S::Elem>,
+            Memory<S::Elem>,
+        ) -> SysResult<InFlight<'c, S::Elem, S::Elem>>
+        + 'static,
+{
+    let comm = call.comm;
+    let (rank, at_root) = (comm.rank(), comm.rank() == root as usize);
+    let len = sendbuf.send_count();
+    let (recv, kept) = recvbuf.into_result_memory(&call.lending);
+    let send = sendbuf.into_memory(&call.lending);
+    // Off the root the result buffer stays with the request, untouched.
+    let (room, aside) = if at_root {
+        (recv, None)
+    } else {
+        (Memory::default(), Some(recv))
+    };
+    // A gather's ranks place their data at their own blocks; a reduction's at the start.
+    let at = match carry {
+        Carry::Place => rank * len,
+        Carry::Reduce(_) => 0,
+    };
+    let envelope = call.carrying(&what, carry, total, Some((&send[..], at)));
+    let start = match envelope {
+        Some(_) if at_root => sys::carried(send, room, Taking::From(0)),
+        Some(_) => sys::carried(send, room, Taking::Nothing),
+        None => sys::starter(move |comm: RawComm<'_>| start(comm, send, room)),
+    };
+    issue_collective(
+        call,
+        token,
+        (Payload::of::<S::Elem>(len), Peer::Root(root)),
+        what,
+        (start, envelope),
+        move |done, call, origin| {
+            let done = completed(done, call, origin, None);
+            let back = match aside {
+                None => R::result_back(kept, done.recv),
+                Some(recv) => R::untouched_back(kept, recv),
+            };
+            (S::back(done.send), back)
+        },
+    )
+}
+
 /// Starts gathering every rank's `sendbuf` into `recvbuf` on every rank (`MPI_Iallgather`),
 /// the nonblocking [`allgather_into`](crate::allgather_into): `recvbuf` holds exactly
 /// `comm.size()` times `sendbuf`'s elements, rank `r`'s at block `r`; [`wait`] returns what

@@ -514,6 +514,48 @@ pub(crate) fn iscan<T: Element>(
     })
 }
 
+/// `MPI_Iscan` (or `MPI_Iexscan` when `exclusive`) of `send` with `op` into `recv`, as long.
+pub(crate) fn iscan_into<T: Element>(
+    comm: RawComm<'_>,
+    exclusive: bool,
+    send: Memory<T>,
+    recv: Memory<T>,
+    op: OpKind,
+) -> SysResult<InFlight<'_, T, T>> {
+    let n = count(send.len())?;
+    assert!(
+        recv.len() == send.len(),
+        "spmd internal error: a scan of {} elements into {}",
+        send.len(),
+        recv.len()
+    );
+    let function = if exclusive {
+        "MPI_Iexscan"
+    } else {
+        "MPI_Iscan"
+    };
+    InFlight::start_one(function, send, recv, |send, recv, request| {
+        // SAFETY: `send` holds `n` initialised elements and `recv` room for `n` (checked above),
+        // both owned by the `InFlight` until completion.
+        unsafe {
+            let start = if exclusive {
+                ffi::MPI_Iexscan
+            } else {
+                ffi::MPI_Iscan
+            };
+            start(
+                send.cast(),
+                recv.cast(),
+                n,
+                T::datatype(),
+                op_handle::<T>(op),
+                comm.handle,
+                request,
+            )
+        }
+    })
+}
+
 /// `MPI_Ireduce` of `send` with `op` at `root`, into `recv` (as long as `send`) at the root;
 /// `recv` is empty and not used elsewhere.
 pub(crate) fn ireduce<T: Element>(

@@ -197,10 +197,22 @@ fn implicit(comm: &Comm) -> Log {
     log.push(("ibcast", vec![got]));
     log.push(("iscan", wait(iscan(&[r], Sum, comm)).to_vec()));
     log.push(("iexscan", wait(iexscan(vec![r], Sum, comm))));
+    let mut got = [-1i64];
+    wait(iscan_into(&[r], &mut got, Sum, comm));
+    log.push(("iscan_into", got.to_vec()));
+    let (sent, got) = wait(iexscan_into(vec![r], vec![-1i64], Sum, comm));
+    assert_eq!(sent, vec![r], "iexscan_into hands the send Vec back");
+    log.push(("iexscan_into", got));
     let got = wait(ireduce(&[r], Sum, 0, comm));
     log.push(("ireduce", got.map(|got| got.to_vec()).unwrap_or_default()));
+    let mut got = vec![-1i64; if rank == 0 { 1 } else { 0 }];
+    wait(ireduce_into(&[r], &mut got, Sum, 0, comm));
+    log.push(("ireduce_into", got));
     let got = wait(igather(&r, 0, comm));
     log.push(("igather", got.unwrap_or_default()));
+    let room = vec![-1i64; if rank == 0 { everyone.len() } else { 0 }];
+    let ((), got) = wait(igather_into(&[r], room, 0, comm));
+    log.push(("igather_into", got));
     log.push((
         "ireduce_scatter_block",
         wait(ireduce_scatter_block(&everyone, Sum, comm)),
@@ -504,12 +516,28 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     let (request, token) = iexscan(vec![r], Sum, comm, token);
     let (got, token) = wait(request, token);
     log.push(("iexscan", got));
+    let (request, token) = iscan_into(vec![r], vec![-1i64], Sum, comm, token);
+    let ((_, got), token) = wait(request, token);
+    log.push(("iscan_into", got));
+    let mut got = [-1i64];
+    let (request, token) = iexscan_into(&[r], &mut got, Sum, comm, token);
+    let (((), ()), token) = wait(request, token);
+    log.push(("iexscan_into", got.to_vec()));
     let (request, token) = ireduce(&[r], Sum, 0, comm, token);
     let (got, token) = wait(request, token);
     log.push(("ireduce", got.map(|got| got.to_vec()).unwrap_or_default()));
+    let room = vec![-1i64; if rank == 0 { 1 } else { 0 }];
+    let (request, token) = ireduce_into(vec![r], room, Sum, 0, comm, token);
+    let ((sent, got), token) = wait(request, token);
+    assert_eq!(sent, vec![r], "ireduce_into hands the send Vec back");
+    log.push(("ireduce_into", got));
     let (request, token) = igather(&r, 0, comm, token);
     let (got, token) = wait(request, token);
     log.push(("igather", got.unwrap_or_default()));
+    let mut got = vec![-1i64; if rank == 0 { everyone.len() } else { 0 }];
+    let (request, token) = igather_into(&[r], &mut got, 0, comm, token);
+    let (((), ()), token) = wait(request, token);
+    log.push(("igather_into", got));
     let (request, token) = ireduce_scatter_block(&everyone, Sum, comm, token);
     let (got, token) = wait(request, token);
     log.push(("ireduce_scatter_block", got));
@@ -653,8 +681,12 @@ fn expected(rank: usize, size: usize) -> Log {
         ("ibcast", vec![0]),
         ("iscan", vec![r * (r + 1) / 2]),
         ("iexscan", vec![r * (r - 1) / 2]),
+        ("iscan_into", vec![r * (r + 1) / 2]),
+        ("iexscan_into", vec![r * (r - 1) / 2]),
         ("ireduce", root(vec![total])),
+        ("ireduce_into", root(vec![total])),
         ("igather", root(everyone.clone())),
+        ("igather_into", root(everyone.clone())),
         ("ireduce_scatter_block", vec![r * n]),
         ("ireduce_scatter", vec![n; rank + 1]),
         ("ireduce_scatter_into", vec![n; rank + 1]),

@@ -7,7 +7,8 @@
 //! the result independent of the order of combination: integers that wrap (sums only for 32
 //! and 64 bits: Open MPI's vectorised 8- and 16-bit sums saturate), floats whose sums and
 //! products are exact, no NaN and no signed zero (whose `Max` and `Min` depend on the order,
-//! see the reductions chapter). The nonblocking forms (`iallreduce`, `ibcast`, `igather`, ...),
+//! see the reductions chapter). The nonblocking forms (`iallreduce`, `ibcast`, `igather`, their
+//! `_into` forms, ...),
 //! whose agreement carries their data the same way, give the same; so do the scans, whose ranks
 //! place their data in the agreement and reduce it up to their rank themselves. The envelope's datatype is
 //! freed before `MPI_Finalize` (MPICH reports one left alive as leaked).
@@ -69,6 +70,16 @@ where
     let (((), ()), token) = wait(request, token);
     let (request, token) = ireduce(data, op, root, comm, token);
     let (nonblocking_at_root, token) = wait(request, token);
+    let mut nonblocking_reduced_into = vec![data[0]; data.len()];
+    let (request, token) = ireduce_into(
+        data,
+        &mut nonblocking_reduced_into[..],
+        op,
+        root,
+        comm,
+        token,
+    );
+    let (((), ()), token) = wait(request, token);
     // The scans below take the thread's token again.
     drop(token);
     let mut results = vec![
@@ -84,7 +95,13 @@ where
         results.push(("reduce", at_root.expect("the root's result")));
         results.push(("reduce_in_place", reduced_in_place));
         results.push(("reduce_into", reduced_into));
+        results.push(("ireduce_into", nonblocking_reduced_into));
     } else {
+        assert_eq!(
+            nonblocking_reduced_into[1..],
+            vec![data[0]; data.len() - 1][..],
+            "ireduce_into leaves its result buffer as it was off the root"
+        );
         assert!(at_root.is_none() && nonblocking_at_root.is_none());
         assert_eq!(
             bits(&reduced_in_place),
@@ -139,7 +156,12 @@ where
     let mut exclusive_into = vec![data[0]; data.len()];
     let token = exscan_into(data, &mut exclusive_into[..], op, comm, token);
     let (request, token) = iexscan(data, op, comm, token);
-    let (exclusive_nonblocking, _token) = wait(request, token);
+    let (exclusive_nonblocking, token) = wait(request, token);
+    let mut nonblocking_into = vec![data[0]; data.len()];
+    let (request, token) = iscan_into(data, &mut nonblocking_into[..], op, comm, token);
+    let (((), ()), token) = wait(request, token);
+    let (request, token) = iexscan_into(data.to_vec(), data.to_vec(), op, comm, token);
+    let ((_, exclusive_nonblocking_into), _token) = wait(request, token);
     let results = [
         ("scan", ours, &theirs),
         ("scan_in_place", in_place, &theirs),
@@ -150,6 +172,12 @@ where
         ("exscan_in_place", exclusive_in_place, &theirs_exclusive),
         ("exscan_into", exclusive_into, &theirs_exclusive),
         ("iexscan", exclusive_nonblocking, &theirs_exclusive),
+        ("iscan_into", nonblocking_into, &theirs),
+        (
+            "iexscan_into of Vecs",
+            exclusive_nonblocking_into,
+            &theirs_exclusive,
+        ),
     ];
     for (form, result, expected) in &results {
         assert_eq!(
@@ -226,8 +254,12 @@ fn movement<T: Element>(make: impl Fn(usize, usize, usize) -> Vec<T>, block: usi
         let next = gather_into(&mine[..], &mut into[..], root, comm, next);
         let (request, next) = igather(&mine[..], root, comm, next);
         let (nonblocking, next) = wait(request, next);
+        let mut nonblocking_into = vec![mine[0]; if rank == root { size * block } else { 0 }];
+        let (request, next) = igather_into(&mine[..], &mut nonblocking_into[..], root, comm, next);
+        let (((), ()), next) = wait(request, next);
         token = next;
         if rank == root {
+            assert_eq!(nonblocking_into, gathered, "igather_into of {label}");
             assert_eq!(at_root.as_deref(), Some(&gathered[..]), "gather of {label}");
             assert_eq!(into, gathered, "gather_into of {label}");
             assert_eq!(

@@ -1,6 +1,6 @@
 //! Agreements skipped by proven runs of equal collectives: in a `#[spmd_jit]` function the
-//! pattern check proved for the world's size, a loop of allreduces of a length fixed by type
-//! (an element, `[T; N]`) or of barriers agrees once, at its first op, and its other ops move
+//! pattern check proved for the world's size, a loop of allreduces, allgathers or alltoalls of
+//! a length fixed by type (an element, `[T; N]`) or of barriers agrees once, at its first op, and its other ops move
 //! their data with no agreement; the results are the same as agreed ones. Every other case
 //! agrees at every op: a buffer whose length is not in its type, a size the proof does not
 //! name, a function the check does not prove, ops of another signature in between (the
@@ -61,6 +61,25 @@ fn barriers(comm: &Comm) {
     for _ in 0..40 {
         barrier(comm);
     }
+}
+
+#[spmd_jit]
+fn gathers(comm: &Comm) -> Vec<[u32; 2]> {
+    let mut last = Vec::new();
+    for round in 0..40 {
+        last = allgather(&[comm.rank() as u32, round], comm);
+    }
+    last
+}
+
+#[spmd_jit]
+fn exchanges(comm: &Comm) -> [i32; 12] {
+    let mut out = [0i32; 12];
+    for round in 0..40 {
+        let mine: [i32; 12] = std::array::from_fn(|i| (comm.rank() * 100 + i) as i32 + round);
+        alltoall_into(&mine, &mut out, comm);
+    }
+    out
 }
 
 #[spmd_jit]
@@ -186,6 +205,28 @@ fn main() {
     assert_eq!(
         made, once,
         "rank {rank}: a proven loop of barriers agrees once"
+    );
+
+    let mut gathered = Vec::new();
+    let made = agreements(|| gathered = gathers(&comm));
+    let expected: Vec<[u32; 2]> = (0..size).map(|r| [r as u32, 39]).collect();
+    assert_eq!(gathered, expected, "rank {rank}: allgather of arrays");
+    assert_eq!(
+        made, once,
+        "rank {rank}: a proven loop of allgathers agrees once"
+    );
+
+    let mut exchanged = [0i32; 12];
+    let made = agreements(|| exchanged = exchanges(&comm));
+    let block = 12 / size;
+    let expected: [i32; 12] = std::array::from_fn(|i| {
+        let (from, at) = (i / block, i % block);
+        (from * 100 + rank * block + at) as i32 + 39
+    });
+    assert_eq!(exchanged, expected, "rank {rank}: alltoall_into of arrays");
+    assert_eq!(
+        made, once,
+        "rank {rank}: a proven loop of alltoalls agrees once"
     );
 
     let made = agreements(|| total = vec_sums(&comm));
