@@ -1803,7 +1803,7 @@ mod tests {
 const RUN: usize = 32;
 
 /// A run of [`RUN`] allreduces of `f64` with `Sum` in one function, as an iterative solver
-/// makes them (the time reported is per allreduce): C's loop, spmd's loop on slices (each
+/// makes them (the time reported is per allreduce): C's loop, rsmpi's, spmd's loop on slices (each
 /// agreed), spmd's loop on `[f64; N]` in a proven function (agreed at its first, the others
 /// with no agreement), and the loop on a communicator without agreement.
 #[derive(Debug)]
@@ -1814,6 +1814,7 @@ impl Benchmarked for AllreduceRun {
     const TITLE: &'static str = "allreduce, a run of 32 in one function (per allreduce)";
     const VARIANTS: &'static [Variant] = &[
         Variant::C,
+        Variant::Raw,
         Variant::Ours,
         Variant::Proven,
         Variant::Unagreed,
@@ -1841,6 +1842,13 @@ impl Benchmarked for AllreduceRun {
             Variant::C => {
                 for _ in 0..RUN {
                     c_allreduce(a, b, ctx.world());
+                }
+                token
+            }
+            Variant::Raw => {
+                for _ in 0..RUN {
+                    ctx.world()
+                        .all_reduce_into(&a[..], &mut b[..], SystemOperation::sum());
                 }
                 token
             }
