@@ -18,7 +18,7 @@ use crate::element::Element;
 use crate::error::Error;
 use crate::guard::{self, Mine, Take};
 use crate::ident::{OpId, Payload, Peer};
-use crate::proof::{self, Proof, Streak};
+use crate::proof::{self, Streak};
 use crate::scope::Lending;
 use crate::settings;
 use crate::sys::fused::Carry;
@@ -98,8 +98,6 @@ pub(crate) struct Call<'c> {
     /// The scope the op's buffers were lent to, if any ([`crate::scope`]): its request is
     /// registered there.
     pub(crate) lending: Lending<'c>,
-    /// What `#[spmd_jit]` proved of the function this op was called in, if anything.
-    proof: Option<(&'static Proof, u64)>,
     /// The proof tag this collective presents at its agreement, set by [`Call::skips`]; 0 for
     /// none.
     tag: Cell<u64>,
@@ -124,7 +122,6 @@ impl<'c> Call<'c> {
             comm,
             started: settings::debug_enabled().then(Instant::now),
             lending: Lending::none(),
-            proof: token.proof(),
             tag: Cell::new(0),
         };
         if comm.mpi_finalized() {
@@ -147,7 +144,6 @@ impl<'c> Call<'c> {
             comm,
             started: None,
             lending: Lending::none(),
-            proof: None,
             tag: Cell::new(0),
         }
     }
@@ -313,7 +309,8 @@ impl<'c> Call<'c> {
     /// agree, which it then does presenting its proof, if it has one.
     #[inline]
     pub(crate) fn skips(&self, what: &Collective, len_by_type: bool) -> Option<RawComm<'c>> {
-        let (proof, number) = self.proof?;
+        // Taken first, whatever follows: the mark is this op's only.
+        let (proof, number) = proof::take_mark()?;
         if !len_by_type || !proof::waits_for_every_rank(self.id.op) || !self.agrees_by_envelope() {
             return None;
         }

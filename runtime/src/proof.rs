@@ -115,6 +115,34 @@ impl Proof {
     }
 }
 
+thread_local! {
+    /// The proof (and call number) `#[spmd_jit]` gave with the token of the op about to start
+    /// on this thread: set by `take_token_proven` after it took the token, taken by the op if
+    /// it may skip its agreement (`Call::skips`), and cleared by every other taking of the
+    /// thread's token (`crate::token`, which every op of an unproven function and every chain
+    /// of explicit tokens starts with), so that it never reaches another op than the one it
+    /// was given with. Kept here rather than in the token, which every op moves.
+    static MARK: Cell<Option<(&'static Proof, u64)>> = const { Cell::new(None) };
+}
+
+/// Marks the op about to start on this thread with `proof` and the call number `call`.
+#[inline]
+pub(crate) fn mark(proof: &'static Proof, call: u64) {
+    MARK.with(|mark| mark.set(Some((proof, call))));
+}
+
+/// Takes the mark of the op starting on this thread, if `#[spmd_jit]` gave it one.
+#[inline]
+pub(crate) fn take_mark() -> Option<(&'static Proof, u64)> {
+    MARK.with(Cell::take)
+}
+
+/// Clears this thread's mark: the token is taken for an op (or a chain) no proof covers.
+#[inline]
+pub(crate) fn clear_mark() {
+    MARK.with(|mark| mark.set(None));
+}
+
 /// The bits an agreement's tag has.
 pub(crate) const TAG_MASK: u64 = (1 << 62) - 1;
 

@@ -4,8 +4,6 @@ use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::proof::Proof;
-
 /// Where this thread's token is: free in the thread's slot (with the next sequence number), or
 /// held by a caller.
 #[derive(Clone, Copy)]
@@ -30,9 +28,6 @@ thread_local! {
 #[must_use = "a token orders communication: pass it to the next op, or return it"]
 pub struct Token {
     seq: u64,
-    /// What `#[spmd_jit]` proved of the function whose op this token is given to, for that
-    /// op only (see [`proof`](crate::proof)).
-    proof: Option<(&'static Proof, u64)>,
     // Raw pointers are neither `Send` nor `Sync`: the chain belongs to the thread.
     _thread_bound: PhantomData<*const ()>,
 }
@@ -51,25 +46,9 @@ impl Token {
         Token::held(next)
     }
 
-    /// The proof given with this token to the op it orders, and the number of the call of
-    /// the proven function, if any.
-    #[inline]
-    pub(crate) fn proof(&self) -> Option<(&'static Proof, u64)> {
-        self.proof
-    }
-
-    /// This token, given to an op of the call numbered `call` of a function `#[spmd_jit]`
-    /// proved.
-    #[inline]
-    pub(crate) fn proven(mut self, proof: &'static Proof, call: u64) -> Token {
-        self.proof = Some((proof, call));
-        self
-    }
-
     fn held(seq: u64) -> Token {
         Token {
             seq,
-            proof: None,
             _thread_bound: PhantomData,
         }
     }
@@ -96,6 +75,8 @@ impl fmt::Debug for Token {
 /// make its order ambiguous. Pass the token you hold instead, or drop it first.
 #[track_caller]
 pub fn token() -> Token {
+    // Whatever this token orders, no proof given with an earlier one covers it.
+    crate::proof::clear_mark();
     match SLOT.with(Cell::get) {
         Slot::Free(seq) => {
             SLOT.with(|slot| slot.set(Slot::Held(seq)));

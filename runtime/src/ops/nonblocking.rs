@@ -250,7 +250,7 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
 pub struct Request<'a, T> {
     /// The operation and what the request knows of the op that issued it, in one recycled
     /// box: a request is two words to move, however large its operation.
-    /// `None` only while it drops.
+    /// `None` once completed (or while it drops).
     held: Option<Box<dyn Held<'a, Output = T> + 'a>>,
     comm: &'a Comm,
 }
@@ -422,7 +422,7 @@ impl<'a, T> Request<'a, T> {
         }
     }
 
-    /// [`held`](Request::held), to complete it.
+    /// [`held`](Request::held), to test it.
     #[inline]
     fn held_mut(&mut self) -> &mut (dyn Held<'a, Output = T> + 'a) {
         match &mut self.held {
@@ -464,8 +464,11 @@ impl<'a, T> Request<'a, T> {
     /// record names the op that issued it.
     #[inline]
     fn complete(mut self, call: &Call<'_>) -> T {
+        let Some(mut held) = self.held.take() else {
+            unreachable!("a request holds its op until it completes or drops")
+        };
         if watchdog::enabled() {
-            let head = self.held().head();
+            let head = held.head();
             watchdog::enter_wait(
                 head.origin,
                 head.peer,
@@ -474,8 +477,10 @@ impl<'a, T> Request<'a, T> {
                 self.comm.size(),
             );
         }
-        // The drop then finds it finished, and recycles its box.
-        self.held_mut().finish(call)
+        let result = held.finish(call);
+        recycle::drop_recycled(held);
+        // Its drop finds nothing left to complete.
+        result
     }
 }
 
