@@ -47,18 +47,19 @@ trait Pending<'a> {
     /// what is left is then dropped.
     fn finish(&mut self, call: &Call<'_>, origin: &OpId) -> Self::Output;
     /// Completes it for a request dropped (or forgotten in a scope) before it was finished, on
-    /// `comm`: in check mode, as [`finish`](Pending::finish) does (a receive's message is
-    /// compared with its sender's header, which is taken off the check communicator, so that
-    /// it never meets a later receive), discarding the result; otherwise nothing, and the
-    /// drop waits for MPI. Not while the thread unwinds from a panic (the drop then only
-    /// waits), nor once finished.
+    /// `comm`, as [`finish`](Pending::finish) does, discarding the result: its checks run (in
+    /// check mode a receive's message is compared with its sender's header, which is taken off
+    /// the check communicator, so that it never meets a later receive) and a lent receive
+    /// buffer gets the message, as after a wait. Not while the thread unwinds from a panic (the
+    /// drop then only waits for MPI), nor once finished.
     fn abandon(&mut self, comm: &Comm, origin: &OpId);
 }
 
 /// Whether an op dropped before it was finished is completed as a wait would (see
-/// [`Pending::abandon`]).
-fn completes_when_dropped(comm: &Comm) -> bool {
-    comm.is_checked() && !std::thread::panicking()
+/// [`Pending::abandon`]): not while the thread unwinds (a second panic would abort before
+/// spmd's error is written).
+fn completes_when_dropped() -> bool {
+    !std::thread::panicking()
 }
 
 /// What a request's operation is made of, as its completion sees it: an [`InFlight`]
@@ -153,7 +154,7 @@ where
     }
 
     fn abandon(&mut self, comm: &Comm, origin: &OpId) {
-        if self.make.is_some() && completes_when_dropped(comm) {
+        if self.make.is_some() && completes_when_dropped() {
             drop(self.finish(&Call::completing(comm, *origin), origin));
         }
     }
@@ -194,7 +195,7 @@ where
     }
 
     fn abandon(&mut self, comm: &Comm, origin: &OpId) {
-        if self.make.is_some() && self.gated.is_some() && completes_when_dropped(comm) {
+        if self.make.is_some() && self.gated.is_some() && completes_when_dropped() {
             drop(self.finish(&Call::completing(comm, *origin), origin));
         }
     }
@@ -216,9 +217,10 @@ impl<S: Element, R: Element, F> Drop for GatedFlight<S, R, F> {
 /// It owns the memory MPI reads and writes (see below), and borrows the communicator, and for
 /// `irecv_into` a lent buffer, until it completes (the other ops keep what they need of their
 /// buffers: a copy of what they send, the shape of their result). Dropped without a wait, it
-/// completes in its destructor (blocking until MPI is done with it, and discarding the result;
-/// in check mode, checked as a wait checks it: a receive's message against its sender's
-/// header, which the drop takes, so that it never meets a later receive); forgotten (`std::mem::forget`), it leaks its memory
+/// completes in its destructor as a wait would, discarding the result (blocking until MPI is
+/// done with it; its errors are reported, a lent receive buffer gets the message, and in
+/// check mode a receive is compared with its sender's header, which the drop takes, so that it
+/// never meets a later receive); forgotten (`std::mem::forget`), it leaks its memory
 /// and keeps the communicator's operation pending. Not `Send`: it completes on the thread that
 /// issued it, like the token chain it belongs to.
 ///
