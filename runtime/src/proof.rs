@@ -54,6 +54,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::check::{Collective, fnv};
+use crate::sys::fused::{MIXED, TAG_MASK};
 
 /// What `#[spmd_jit]` proved of a function: the communicator sizes its pattern check played
 /// to the end on a single run with no problem. Made by the macro only.
@@ -141,18 +142,6 @@ pub(crate) fn take_mark() -> Option<(&'static Proof, u64)> {
 #[inline]
 pub(crate) fn clear_mark() {
     MARK.with(|mark| mark.set(None));
-}
-
-/// The bits an agreement's tag has.
-pub(crate) const TAG_MASK: u64 = (1 << 62) - 1;
-
-/// The tag an agreement ends with when the ranks presented different ones (or some none).
-pub(crate) const MIXED: u64 = TAG_MASK;
-
-/// Combines two ranks' tags: the tag when they are equal, [`MIXED`] otherwise (commutative and
-/// associative, as an MPI operation must be).
-pub(crate) fn combine_tags(a: u64, b: u64) -> u64 {
-    if a == b { a } else { MIXED }
 }
 
 /// Whether an op is one whose every rank's result depends on every rank's data, so that no
@@ -279,6 +268,7 @@ fn gnu_build_id(notes: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::fused::combine_tags;
 
     #[test]
     fn tags_combine_to_the_common_one_or_mixed_in_any_order() {

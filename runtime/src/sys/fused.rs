@@ -21,7 +21,7 @@
 //!
 //! Above the flag's bit, the flag word carries the proof tag each rank presents
 //! (`crate::proof`), combined apart from the words: the common tag when every contributor
-//! presented the same one, `proof::MIXED` otherwise, whether or not the words agree.
+//! presented the same one, `MIXED` otherwise, whether or not the words agree.
 
 use std::ffi::{c_int, c_void};
 use std::mem::MaybeUninit;
@@ -32,7 +32,18 @@ use mpi::ffi;
 use super::{RawComm, SysResult, code, error_string, validate};
 use crate::element::{Element, OpHandle, OpKind, code as codes};
 use crate::local;
-use crate::proof;
+
+/// The bits of a proof tag (`crate::proof`), which the flag word carries above its bit.
+pub(crate) const TAG_MASK: u64 = (1 << 62) - 1;
+
+/// The tag an agreement ends with when the ranks presented different ones (or some none).
+pub(crate) const MIXED: u64 = TAG_MASK;
+
+/// Combines two ranks' tags: the tag when they are equal, [`MIXED`] otherwise (commutative and
+/// associative, as an MPI operation must be).
+pub(crate) fn combine_tags(a: u64, b: u64) -> u64 {
+    if a == b { a } else { MIXED }
+}
 
 /// The words the ranks agree on, the descriptor last.
 pub(crate) const WORDS: usize = 7;
@@ -54,7 +65,7 @@ pub(crate) const PAYLOAD_BYTES: usize = ENVELOPE_BYTES - HEADER_WORDS * 8;
 pub(crate) struct Envelope {
     /// The words, then the flag word: its bit 0 set once two contributors passed different
     /// words; above it, the proof tag they presented (`crate::proof`): the common one, or
-    /// `proof::MIXED` once two differ (0 for none).
+    /// `MIXED` once two differ (0 for none).
     header: [u64; HEADER_WORDS],
     /// The data, as the descriptor (the last word) says; zeros when it carries none.
     payload: [u8; PAYLOAD_BYTES],
@@ -149,9 +160,9 @@ impl Envelope {
         }
     }
 
-    /// This envelope presenting the proof tag `tag` (at most `proof::TAG_MASK`; 0 for none).
+    /// This envelope presenting the proof tag `tag` (at most `TAG_MASK`; 0 for none).
     pub(crate) fn tagged(mut self, tag: u64) -> Envelope {
-        debug_assert!(tag <= proof::TAG_MASK);
+        debug_assert!(tag <= TAG_MASK);
         self.header[WORDS] = (self.header[WORDS] & 1) | (tag << 1);
         self
     }
@@ -162,7 +173,7 @@ impl Envelope {
     }
 
     /// The proof tag every contributor presented, when they all presented the same one (0
-    /// when none did, `proof::MIXED` when two differ).
+    /// when none did, `MIXED` when two differ).
     pub(crate) fn tag(&self) -> u64 {
         self.header[WORDS] >> 1
     }
@@ -455,7 +466,7 @@ fn word(bytes: &[u8], index: usize) -> u64 {
 fn combine_bytes(incoming: &[u8], accumulated: &mut [u8]) {
     let header = HEADER_WORDS * 8;
     let (flag_in, flag_acc) = (word(incoming, WORDS), word(accumulated, WORDS));
-    let tag = proof::combine_tags(flag_in >> 1, flag_acc >> 1);
+    let tag = combine_tags(flag_in >> 1, flag_acc >> 1);
     let agreeing =
         flag_in & 1 == 0 && flag_acc & 1 == 0 && incoming[..WORDS * 8] == accumulated[..WORDS * 8];
     if agreeing {
@@ -547,10 +558,10 @@ mod tests {
             let mut mixed = accumulated;
             combine_one(&envelope(words, &[4.0]).tagged(other), &mut mixed);
             assert!(mixed.unanimous());
-            assert_eq!(mixed.tag(), proof::MIXED);
+            assert_eq!(mixed.tag(), MIXED);
             // Mixed stays mixed, whatever comes after.
             combine_one(&envelope(words, &[0.0]).tagged(7), &mut mixed);
-            assert_eq!(mixed.tag(), proof::MIXED);
+            assert_eq!(mixed.tag(), MIXED);
         }
         // Disagreeing words with equal tags: flagged, the tag kept.
         let mut other = words;
