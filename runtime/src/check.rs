@@ -34,7 +34,7 @@ impl From<SysError> for Failure {
 pub(crate) type Message = (&'static str, usize, c_int, c_int);
 
 /// What a collective is about to do, as compared across ranks.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Collective {
     pub(crate) elem: &'static str,
     pub(crate) count: usize,

@@ -174,13 +174,7 @@ pub(crate) struct Streak {
 impl Streak {
     /// Whether a collective `op` of `what` presenting `tag` repeats this streak's.
     pub(crate) fn continues(&self, tag: u64, op: &'static str, what: &Collective) -> bool {
-        self.tag == tag
-            && self.op == op
-            && self.what.elem == what.elem
-            && self.what.count == what.count
-            && self.what.root == what.root
-            && self.what.operator == what.operator
-            && self.what.blocks == what.blocks
+        self.tag == tag && self.op == op && self.what == *what
     }
 }
 

@@ -1051,6 +1051,29 @@ where
     )
 }
 
+/// The agreement that carries a scan of this rank's `data` (of `iscan`, `iexscan` and their
+/// `_into` forms), when every rank's data fits and `local` reduces the pair: each rank places
+/// its data at its rank's offset, and takes the reduction of the blocks up to its own
+/// (`Taking::Prefix`, also returned when nothing is carried).
+fn prefix_carriage<T: Element, O: Reduces<T>>(
+    call: &Call<'_>,
+    what: &Collective,
+    data: &[T],
+    exclusive: bool,
+) -> (Option<Envelope>, Taking) {
+    let (rank, size, len) = (call.comm.rank(), call.comm.size(), data.len());
+    let total = len
+        .checked_mul(size)
+        .filter(|_| crate::local::reduces_type::<T>(O::KIND));
+    let envelope =
+        total.and_then(|total| call.carrying(what, Carry::Place, total, Some((data, rank * len))));
+    let prefix = Taking::Prefix {
+        upto: rank + usize::from(!exclusive),
+        kind: O::KIND,
+    };
+    (envelope, prefix)
+}
+
 /// [`iscan`] and [`iexscan`]: a prefix reduction of `buf`, in place in the request's memory.
 #[track_caller]
 fn iprefix<'a, B, O>(
@@ -1069,25 +1092,11 @@ where
     call.count_arg("the buffer", len);
     let (data, shape) = buf.into_data(true);
     let data: Memory<B::Elem> = data.into();
-    let (rank, size) = (comm.rank(), comm.size());
-    let first = rank == 0;
+    let first = comm.rank() == 0;
     let what = crate::ops::reduction::fingerprint::<B::Elem, O>(len, None);
-    // Each rank places its data at its rank's offset; its result is reduced from the payload
-    // by `local`'s functions, for the pairs they cover.
-    let total = len
-        .checked_mul(size)
-        .filter(|_| crate::local::reduces_type::<B::Elem>(O::KIND));
-    let envelope = total
-        .and_then(|total| call.carrying(&what, Carry::Place, total, Some((&data[..], rank * len))));
+    let (envelope, prefix) = prefix_carriage::<B::Elem, O>(&call, &what, &data, exclusive);
     let start = match envelope {
-        Some(_) => {
-            let upto = rank + usize::from(!exclusive);
-            let prefix = Taking::Prefix {
-                upto,
-                kind: O::KIND,
-            };
-            sys::carried(Memory::default(), data, prefix)
-        }
+        Some(_) => sys::carried(Memory::default(), data, prefix),
         None => sys::starter(move |comm: RawComm<'_>| sys::iscan(comm, exclusive, data, O::KIND)),
     };
     issue_collective(
@@ -1667,27 +1676,13 @@ where
         len,
         "give the receive buffer exactly as many elements as the send buffer",
     );
-    let (rank, size) = (comm.rank(), comm.size());
-    let first = rank == 0;
+    let first = comm.rank() == 0;
     let (recv, kept) = recvbuf.into_result_memory(&call.lending);
     let send = sendbuf.into_memory(&call.lending);
     let what = crate::ops::reduction::fingerprint::<S::Elem, O>(len, None);
-    // As `iprefix`: each rank places its data at its rank's offset, and its result is reduced
-    // from the payload by `local`'s functions, for the pairs they cover.
-    let total = len
-        .checked_mul(size)
-        .filter(|_| crate::local::reduces_type::<S::Elem>(O::KIND));
-    let envelope = total
-        .and_then(|total| call.carrying(&what, Carry::Place, total, Some((&send[..], rank * len))));
+    let (envelope, prefix) = prefix_carriage::<S::Elem, O>(&call, &what, &send, exclusive);
     let start = match envelope {
-        Some(_) => {
-            let upto = rank + usize::from(!exclusive);
-            let prefix = Taking::Prefix {
-                upto,
-                kind: O::KIND,
-            };
-            sys::carried(send, recv, prefix)
-        }
+        Some(_) => sys::carried(send, recv, prefix),
         None => sys::starter(move |comm: RawComm<'_>| {
             sys::iscan_into(comm, exclusive, send, recv, O::KIND)
         }),

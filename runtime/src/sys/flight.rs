@@ -487,20 +487,11 @@ pub(crate) fn iscan<T: Element>(
     op: OpKind,
 ) -> SysResult<InFlight<'_, u8, T>> {
     let n = count(data.len())?;
-    let function = if exclusive {
-        "MPI_Iexscan"
-    } else {
-        "MPI_Iscan"
-    };
+    let (function, start) = scan_function(exclusive);
     InFlight::start_one(function, Memory::default(), data, |_, data, request| {
         // SAFETY: `data` holds `n` initialised elements owned by the `InFlight` until
         // completion; MPI_IN_PLACE makes MPI read and write it alone.
         unsafe {
-            let start = if exclusive {
-                ffi::MPI_Iexscan
-            } else {
-                ffi::MPI_Iscan
-            };
             start(
                 in_place(),
                 data.cast(),
@@ -512,6 +503,27 @@ pub(crate) fn iscan<T: Element>(
             )
         }
     })
+}
+
+/// The signature `MPI_Iscan` and `MPI_Iexscan` share.
+type ScanStart = unsafe extern "C" fn(
+    *const std::ffi::c_void,
+    *mut std::ffi::c_void,
+    c_int,
+    ffi::MPI_Datatype,
+    ffi::MPI_Op,
+    ffi::MPI_Comm,
+    *mut ffi::MPI_Request,
+) -> c_int;
+
+/// The name and function of a nonblocking scan: `MPI_Iexscan` when `exclusive`, else
+/// `MPI_Iscan`.
+fn scan_function(exclusive: bool) -> (&'static str, ScanStart) {
+    if exclusive {
+        ("MPI_Iexscan", ffi::MPI_Iexscan)
+    } else {
+        ("MPI_Iscan", ffi::MPI_Iscan)
+    }
 }
 
 /// `MPI_Iscan` (or `MPI_Iexscan` when `exclusive`) of `send` with `op` into `recv`, as long.
@@ -529,20 +541,11 @@ pub(crate) fn iscan_into<T: Element>(
         send.len(),
         recv.len()
     );
-    let function = if exclusive {
-        "MPI_Iexscan"
-    } else {
-        "MPI_Iscan"
-    };
+    let (function, start) = scan_function(exclusive);
     InFlight::start_one(function, send, recv, |send, recv, request| {
         // SAFETY: `send` holds `n` initialised elements and `recv` room for `n` (checked above),
         // both owned by the `InFlight` until completion.
         unsafe {
-            let start = if exclusive {
-                ffi::MPI_Iexscan
-            } else {
-                ffi::MPI_Iscan
-            };
             start(
                 send.cast(),
                 recv.cast(),
