@@ -51,6 +51,8 @@ pub(crate) enum Role {
     Reduction,
     /// Block sizes, one per rank (`&sendcounts`, `&recvcounts` of the v-collectives).
     Counts,
+    /// The colour of a split: the ranks that pass the same one share the new communicator.
+    Color,
     /// The communicator.
     Comm,
     /// One request to complete.
@@ -257,6 +259,7 @@ const SOURCE: Param = param(Role::Source, "source");
 const ROOT: Param = param(Role::Root, "root");
 const OP: Param = param(Role::Reduction, "op");
 const COMM: Param = param(Role::Comm, "comm");
+const COLOR: Param = param(Role::Color, "color");
 const SENDCOUNTS: Param = param(Role::Counts, "&sendcounts");
 const RECVCOUNTS: Param = param(Role::Counts, "&recvcounts");
 const COUNTS: Param = param(Role::Counts, "&counts");
@@ -345,6 +348,7 @@ pub(crate) const OPS: &[Op] = &[
     reduction("exscan_in_place", "exscan", &[IN_PLACE, OP, COMM]).token_only(),
     reduction("exscan_into", "exscan", &[SENDBUF, RECVBUF, OP, COMM]).token_only(),
     collective("barrier", "barrier", &[COMM]).token_only(),
+    collective("split", "split", &[COLOR, COMM]),
     varying("gatherv", "gatherv", &[BUF, ROOT, COMM]),
     varying(
         "gatherv_into",

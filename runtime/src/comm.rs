@@ -317,6 +317,25 @@ impl Comm {
         Comm::wrap(self.inner.mpi.duplicate(), self.inner.checked, false, true)
     }
 
+    /// The communicator of the ranks that pass the same `color` (`MPI_Comm_split` on the
+    /// user's communicator, collective: every rank calls it), numbered in the order of their
+    /// ranks here, with this communicator's settings (check mode, agreement, guarded
+    /// receives). `color` is at most `i32::MAX`: [`split`](crate::split) checks it.
+    #[track_caller]
+    pub(crate) fn split_off(&self, color: i32) -> Comm {
+        let mpi = self
+            .inner
+            .mpi
+            .split_by_color(mpi::topology::Color::with_value(color))
+            .expect("MPI gives every rank with a defined colour a communicator");
+        Comm::wrap(
+            mpi,
+            self.inner.checked,
+            self.inner.agrees,
+            self.inner.trusts_sizes,
+        )
+    }
+
     /// Whether collectives on this communicator agree before their data moves: `false` only
     /// for communicators made by [`Comm::without_agreement`] or [`Comm::unguarded`].
     pub fn agrees(&self) -> bool {

@@ -77,6 +77,7 @@
 //! | [`reduce_scatter_block`], [`reduce_scatter_block_into`] | `MPI_Reduce_scatter_block` | this rank's block of the reduction |
 //! | [`reduce_scatter`], [`reduce_scatter_into`] | `MPI_Reduce_scatter` | this rank's block (of `counts[rank]`) of the reduction |
 //! | [`barrier`] | the agreement alone (an `MPI_Allreduce`) | token |
+//! | [`split`] | the agreement + `MPI_Comm_split` | the communicator of the rank's colour |
 //! | [`isend`] | `MPI_Isend` | a [`Request`] for `()` |
 //! | [`irecv`], [`irecv_into`] | `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message ([`Status`] for `irecv_into`) |
 //! | [`isendrecv`], [`isendrecv_into`] | `MPI_Isend` + `MPI_Improbe` + `MPI_Imrecv` | a [`Request`] for the message (the buffers handed back and the [`Status`] for `isendrecv_into`) |

@@ -613,22 +613,18 @@ code("InputHazard_dest_MPI_Send_nok", G_IN, "InputHazard", False, 2,
      "rank 0 sends to itself, nobody receives it, and rank 1 waits forever.", data_send, args="0")
 
 # Sub-communicators (MBI's communicator generators: a collective on different communicators).
-SPLIT_PRELUDE = "use spmd::mpi::topology::{Color, Communicator};"
-SPLIT_CALL = ("let half = Comm::from_mpi(\n        comm.as_mpi()\n"
-              "            .split_by_color(Color::with_value((comm.rank() % 2) as i32))\n"
-              "            .expect(\"every rank has a colour\"),\n    );\n    mbi(&comm, &half);")
-split_nok = START + AT_LEAST_2 + "\n    let buf = vec![rank as i32; nprocs];\n"
-split_nok += "    if rank % 2 == 0 {\n        let _r = allreduce(&buf, Sum, half);\n    } else {\n        let _r = allreduce(&buf, Sum, comm);\n    }\n"
+# MPI_Comm_split is spmd's `split`, a collective on the world inside the checked function.
+SPLIT = "    let half = split(rank % 2, comm);\n"
+split_nok = START + AT_LEAST_2 + "\n" + SPLIT + "    let buf = vec![rank as i32; nprocs];\n"
+split_nok += "    if rank % 2 == 0 {\n        let _r = allreduce(&buf, Sum, &half);\n    } else {\n        let _r = allreduce(&buf, Sum, comm);\n    }\n"
 code("ParamMatching_Com_MPI_Comm_split_nok", G_ARG, "ParamMatching", False, 2,
      "MPI_COMM_WORLD is split by parity; even ranks call MPI_Allreduce on their half, odd ranks\n"
-     "on MPI_COMM_WORLD.", split_nok,
-     signature="comm: &Comm, half: &Comm", call=SPLIT_CALL, prelude=SPLIT_PRELUDE)
-split_ok = START + AT_LEAST_2 + "\n    let buf = vec![rank as i32; nprocs];\n"
-split_ok += "    let _r = allreduce(&buf, Sum, half);\n    let _s = allreduce(&buf, Sum, comm);\n"
+     "on MPI_COMM_WORLD.", split_nok)
+split_ok = START + AT_LEAST_2 + "\n" + SPLIT + "    let buf = vec![rank as i32; nprocs];\n"
+split_ok += "    let _r = allreduce(&buf, Sum, &half);\n    let _s = allreduce(&buf, Sum, comm);\n"
 code("ParamMatching_Com_MPI_Comm_split_ok", G_ARG, "ParamMatching", True, 2,
      "MPI_COMM_WORLD is split by parity; every rank calls MPI_Allreduce on its half, then on\n"
-     "the world.", split_ok,
-     signature="comm: &Comm, half: &Comm", call=SPLIT_CALL, prelude=SPLIT_PRELUDE)
+     "the world.", split_ok)
 
 
 # ReqLifecycle (MissingWaitandStartGenerator.py, 2 processes): the correct codes. Its incorrect

@@ -65,6 +65,34 @@ pub fn barrier(comm: &Comm, token: Token) -> Token {
     call.finish(token, Payload::NONE, Peer::None)
 }
 
+/// The communicator of the ranks of `comm` that pass the same `color` (`MPI_Comm_split`):
+/// every rank of `comm` calls it, each gets the communicator of its colour, and the ranks in
+/// it are numbered from 0 in the order of their ranks in `comm`.
+///
+/// It is a collective on `comm` like any other: it takes the token, agrees with the other
+/// ranks first (a rank that calls another collective instead gets `spmd`'s error, not a hang in
+/// MPI), and appears in `SPMD_DEBUG` logs and the watchdog's reports. The new communicator has
+/// `comm`'s settings: check mode, agreement and guarded receives. Inside `#[spmd_jit]`, the
+/// compile-time check follows it: with colours computed from the rank and size, it knows every
+/// rank's communicator and checks the ops on it (see the book's "Sub-communicators").
+///
+/// # Panics
+/// When `color` is above `i32::MAX` (MPI's colours are non-negative `int`s).
+#[track_caller]
+pub fn split(color: usize, comm: &Comm, token: Token) -> (Comm, Token) {
+    let call = Call::new("split", comm, &token);
+    let Ok(mpi_color) = i32::try_from(color) else {
+        call.fail(
+            format!("the colour {color} is above `i32::MAX`, the largest colour MPI takes"),
+            "pass a colour between 0 and `i32::MAX` (ranks with equal colours share a \
+             communicator; any numbering of the groups will do)",
+        )
+    };
+    call.agree(Collective::plain("-", 0));
+    let sub = comm.split_off(mpi_color);
+    (sub, call.finish(token, Payload::NONE, Peer::None))
+}
+
 /// Sends `buf` from `root` to every rank (`MPI_Bcast`); every rank returns the root's data.
 ///
 /// Off the root, `buf` is a template: only its shape and element type are used.

@@ -8,19 +8,19 @@
 
 #![allow(unused_variables, unused_mut, unused_assignments, clippy::all)]
 
-use spmd::mpi::topology::{Color, Communicator};
 use spmd::prelude::*;
 
 #[spmd_jit]
-fn mbi(comm: &Comm, half: &Comm) {
+fn mbi(comm: &Comm) {
     let (rank, nprocs) = (comm.rank(), comm.size());
     assert!(
         nprocs >= 2,
         "MBI ERROR: This test needs at least 2 processes to produce a bug"
     );
+    let half = split(rank % 2, comm);
     let buf = vec![rank as i32; nprocs];
     if rank % 2 == 0 {
-        let _r = allreduce(&buf, Sum, half);
+        let _r = allreduce(&buf, Sum, &half);
     } else {
         let _r = allreduce(&buf, Sum, comm);
     }
@@ -29,11 +29,6 @@ fn mbi(comm: &Comm, half: &Comm) {
 fn main() {
     let universe = spmd::init();
     let comm = universe.world();
-    let half = Comm::from_mpi(
-        comm.as_mpi()
-            .split_by_color(Color::with_value((comm.rank() % 2) as i32))
-            .expect("every rank has a colour"),
-    );
-    mbi(&comm, &half);
+    mbi(&comm);
     println!("Rank {} finished normally", comm.rank());
 }

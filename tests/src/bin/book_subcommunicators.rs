@@ -1,7 +1,8 @@
-//! The book's "Sub-communicators" chapter: the world split into rows of two ranks with rsmpi's
-//! `split_by_color`, wrapped with `Comm::from_mpi`; collectives and a ring `sendrecv` on a row,
-//! then on the world, in one token chain; and a communicator of the even ranks only, which the
-//! odd ranks (colour `undefined`) do not join.
+//! The book's "Sub-communicators" chapter: the world split into rows of two ranks with
+//! `split`, inside a `#[spmd_jit]` function whose check follows the rows; collectives and a ring
+//! `sendrecv` on a row, then on the world, in one token chain; and a communicator of the even
+//! ranks only, made with rsmpi's `split_by_color` (the odd ranks pass the colour `undefined`)
+//! and wrapped with `Comm::from_mpi`.
 //! ranks: 1 2 3 4
 
 // ANCHOR: split
@@ -11,17 +12,24 @@ use spmd::prelude::*;
 /// Ranks per row.
 const COLUMNS: usize = 2;
 
-/// The world split into rows of `COLUMNS` ranks: world ranks 0 and 1 form row 0, 2 and 3 row
-/// 1, and so on. Collective over the world: every rank calls it.
-fn row_of(world: &Comm) -> Comm {
-    let row = world.rank() / COLUMNS;
-    let mpi = world
-        .as_mpi()
-        .split_by_color(Color::with_value(row as i32))
-        .expect("every rank has a colour, so every rank gets a communicator");
-    Comm::from_mpi(mpi)
+/// Sums on a row of `COLUMNS` ranks (world ranks 0 and 1 form row 0, 2 and 3 row 1, and so
+/// on), then on the world: the row's sum, the left neighbour in the row, the world's total.
+#[spmd_jit]
+fn rows(world: &Comm) -> (Comm, u64, u64, u64) {
+    let me = world.rank() as u64;
+    // Collective over the world: every rank calls it, with its row as colour.
+    let row = split(world.rank() / COLUMNS, world);
+    // On the row: its ranks only, numbered from 0 within the row.
+    let row_sum = allreduce(&me, Sum, &row);
+    let (from, to) = row.shift(1);
+    let left = sendrecv(&me, &0_u64, from, to, &row);
+    // On the world: every rank, in the same token chain.
+    let total = allreduce(&row_sum, Sum, world);
+    (row, row_sum, left, total)
 }
+// ANCHOR_END: split
 
+// ANCHOR: rsmpi
 /// The even ranks of the world; the odd ones pass the undefined colour and get `None`.
 fn evens_of(world: &Comm) -> Option<Comm> {
     let color = if world.rank().is_multiple_of(2) {
@@ -31,24 +39,17 @@ fn evens_of(world: &Comm) -> Option<Comm> {
     };
     world.as_mpi().split_by_color(color).map(Comm::from_mpi)
 }
-// ANCHOR_END: split
+// ANCHOR_END: rsmpi
 
 // ANCHOR: use
 #[spmd_jit]
-fn row_then_world(world: &Comm, row: &Comm, evens: Option<&Comm>) -> (u64, u64, u64, u64) {
+fn evens_sum(world: &Comm, evens: Option<&Comm>) -> u64 {
     let me = world.rank() as u64;
-    // On the row: its ranks only, numbered from 0 within the row.
-    let row_sum = allreduce(&me, Sum, row);
-    let (from, to) = row.shift(1);
-    let left = sendrecv(&me, &0_u64, from, to, row);
-    // On the world: every rank, in the same token chain.
-    let total = allreduce(&row_sum, Sum, world);
     // Only the members call collectives on `evens`.
-    let evens_sum = match evens {
+    match evens {
         Some(evens) => allreduce(&me, Sum, evens),
         None => 0,
-    };
-    (row_sum, left, total, evens_sum)
+    }
 }
 // ANCHOR_END: use
 
@@ -57,7 +58,7 @@ fn main() {
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
 
-    let row = row_of(&world);
+    let (row, row_sum, left, total) = rows(&world);
     let evens = evens_of(&world);
     let first = rank / COLUMNS * COLUMNS;
     let members: Vec<u64> = (first..size.min(first + COLUMNS))
@@ -71,7 +72,7 @@ fn main() {
     );
     assert_eq!(evens.is_some(), rank.is_multiple_of(2), "rank {rank}");
 
-    let (row_sum, left, total, evens_sum) = row_then_world(&world, &row, evens.as_ref());
+    let evens_sum = evens_sum(&world, evens.as_ref());
     println!(
         "world rank {rank}: row {}, row rank {}, row sum {row_sum}, left neighbour {left}, total {total}, evens {evens_sum}",
         rank / COLUMNS,

@@ -156,6 +156,10 @@ fn implicit(comm: &Comm) -> Log {
     log.push(("reduce_scatter_into", got));
     barrier(comm);
     log.push(("barrier", Vec::new()));
+    // The even and the odd ranks, each in a communicator of their own: its sum of world ranks.
+    let parity = split(rank % 2, comm);
+    let sum = allreduce(&r, Sum, &parity);
+    log.push(("split", vec![sum]));
 
     // Nonblocking: the receives are issued before the sends, so no order of ranks can block.
     let template = [0i64; 2];
@@ -453,6 +457,9 @@ fn explicit(comm: &Comm, token: Token) -> (Log, Token) {
     log.push(("reduce_scatter_into", got));
     let token = barrier(comm, token);
     log.push(("barrier", Vec::new()));
+    let (parity, token) = split(rank % 2, comm, token);
+    let (sum, token) = allreduce(&r, Sum, &parity, token);
+    log.push(("split", vec![sum]));
 
     let template = [0i64; 2];
     let (incoming, token) = irecv(&template, left, comm, token);
@@ -670,6 +677,7 @@ fn expected(rank: usize, size: usize) -> Log {
         ("reduce_scatter", vec![n; rank + 1]),
         ("reduce_scatter_into", vec![n; rank + 1]),
         ("barrier", Vec::new()),
+        ("split", vec![(0..n).filter(|k| k % 2 == r % 2).sum()]),
         ("isend", Vec::new()),
         ("irecv", vec![left, left]),
         ("irecv_into", vec![left, 2]),

@@ -14,7 +14,7 @@ use super::value::Sym;
 pub(crate) const RUN_LIMIT: usize = 64;
 
 /// The directions of the conditions on uniform values for one run of every rank of a size.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Oracle {
     /// The directions fixed for the first conditions met (in the order first met); those met
     /// after them take `true`.

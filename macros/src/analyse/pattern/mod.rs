@@ -12,6 +12,7 @@ mod interp;
 mod krate;
 mod report;
 mod simulate;
+mod split;
 mod trace;
 mod value;
 mod words;
@@ -262,7 +263,9 @@ fn check_in(
         .map(|callees| crate_param_types(func, callees))
         .unwrap_or_default();
     let oracle = RefCell::new(choice::Oracle::default());
+    let splits = RefCell::new(split::Splits::default());
     let shared = Shared {
+        splits: Some(&splits),
         oracle: Some(&oracle),
         consts: Rc::new(constants(func, options.source)),
         token_params: token_params(func),
@@ -297,19 +300,33 @@ fn check_in(
         }
         let (verdict, problem, traces, directions) =
             runs(&oracle, (&mut budget, limit), |budget| {
-                (0..size)
-                    .map(|rank| {
-                        interp::run(
-                            &shared,
-                            &param_types,
-                            given,
-                            &func.block,
-                            size as i128,
-                            rank as i128,
-                            budget,
-                        )
-                    })
-                    .collect()
+                // Rounds of every rank, until the communicators `split` makes are the ones
+                // the round was given (one round when the body splits none).
+                *splits.borrow_mut() = split::Splits::default();
+                let directions = oracle.borrow().clone();
+                let mut round = 1;
+                loop {
+                    let traces: Vec<Trace> = (0..size)
+                        .map(|rank| {
+                            interp::run(
+                                &shared,
+                                &param_types,
+                                given,
+                                &func.block,
+                                size as i128,
+                                rank as i128,
+                                budget,
+                            )
+                        })
+                        .collect();
+                    let made = split::Splits::of(&traces);
+                    if made == *splits.borrow() || round == split::ROUNDS {
+                        break traces;
+                    }
+                    *splits.borrow_mut() = made;
+                    *oracle.borrow_mut() = directions.clone();
+                    round += 1;
+                }
             });
         // The smallest size above 1 that fails is reported (one rank is a degenerate world),
         // or 1 if no other fails.
@@ -999,6 +1016,8 @@ fn idents_of_block(block: &syn::Block) -> Vec<String> {
 fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
     struct Finder {
         comms: Vec<Option<CommName>>,
+        /// The communicators `split` divides.
+        split_parents: Vec<Option<CommName>>,
         hidden: bool,
         bindings: Vec<String>,
     }
@@ -1014,6 +1033,9 @@ fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
                 && let Some(position) = op.position(Role::Comm)
             {
                 let comm = call.args.iter().nth(position).and_then(CommName::of);
+                if op.name == "split" {
+                    self.split_parents.push(comm.clone());
+                }
                 self.comms.push(comm);
             }
             visit::visit_expr_call(self, call);
@@ -1036,6 +1058,7 @@ fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
     }
     let mut finder = Finder {
         comms: Vec::new(),
+        split_parents: Vec::new(),
         hidden: false,
         bindings: Vec::new(),
     };
@@ -1046,11 +1069,40 @@ fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
     if finder.hidden {
         return Err("an op is called inside a closure or an `async` block".to_owned());
     }
-    let mut comms = finder.comms.into_iter();
-    let Some(Some(first)) = comms.next() else {
+    let Some(comms) = finder.comms.into_iter().collect::<Option<Vec<CommName>>>() else {
         return Err("the communicator of an op is neither a variable nor a field of `self`".into());
     };
-    if comms.any(|comm| comm.as_ref() != Some(&first)) {
+    // Communicators made by `split` in the body are followed (their ops say when they cannot
+    // be), as are parameters of another communicator (their ops give up, naming them): the
+    // function's own is the first other one, or the one the first `split` divides.
+    let made = split_bindings(&func.block);
+    let is_made = |comm: &CommName| matches!(comm, CommName::Var(name) if made.contains(name));
+    let Some(first) = finder
+        .split_parents
+        .iter()
+        .flatten()
+        .find(|comm| !is_made(comm))
+        .or_else(|| comms.iter().find(|comm| !is_made(comm)))
+        .cloned()
+    else {
+        return Err("every op uses a communicator that `split` makes, of none given".to_owned());
+    };
+    let params = func.sig.inputs.iter().filter(|input| match input {
+        FnArg::Typed(typed) => matches!(&*typed.pat, Pat::Ident(_)),
+        FnArg::Receiver(_) => false,
+    });
+    let is_param = |comm: &CommName| {
+        match comm {
+        CommName::Var(name) => params.clone().any(|input| {
+            matches!(input, FnArg::Typed(typed) if matches!(&*typed.pat, Pat::Ident(ident) if ident.ident == name))
+        }),
+        CommName::SelfField(_) => true,
+    }
+    };
+    if comms
+        .iter()
+        .any(|comm| *comm != first && !is_made(comm) && !is_param(comm))
+    {
         return Err("the ops use more than one communicator".to_owned());
     }
     if let CommName::Var(name) = &first {
@@ -1064,6 +1116,37 @@ fn communicator(func: &ItemFn) -> Result<Option<CommName>, String> {
         }
     }
     Ok(Some(first))
+}
+
+/// The variables a `let` binds to the communicator a `split` returns: `let row = split(..)`,
+/// `let (row, token) = split(.., token)`.
+fn split_bindings(block: &syn::Block) -> Vec<String> {
+    struct Finder(Vec<String>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let Some(init) = &local.init
+                && let Expr::Call(call) = trace::strip(&init.expr)
+                && ops::called_op(&call.func).is_some_and(|(op, _)| op.name == "split")
+            {
+                let pat = match &local.pat {
+                    Pat::Type(typed) => &*typed.pat,
+                    pat => pat,
+                };
+                let first = match pat {
+                    Pat::Tuple(tuple) => tuple.elems.first(),
+                    pat => Some(pat),
+                };
+                if let Some(Pat::Ident(ident)) = first {
+                    self.0.push(ident.ident.to_string());
+                }
+            }
+            visit::visit_local(self, local);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(Vec::new());
+    finder.visit_block(block);
+    finder.0
 }
 
 /// The names of the parameters of type `Token`.

@@ -109,6 +109,7 @@ fn story(problem: &Problem, cx: &Context<'_>) -> Vec<(Span, String)> {
         Problem::Collectives { position, calls } => collectives(cx, *position, calls),
         Problem::NoSend { at } => no_send(cx, *at),
         Problem::TagMismatch { at, sends } => tag_mismatch(cx, *at, sends),
+        Problem::CommMismatch { at, sends } => comm_mismatch(cx, *at, sends),
         Problem::NoRecv { at } => no_recv(cx, *at),
         Problem::Oversized { recv, send } => oversized(cx, *recv, *send),
         Problem::Deadlock { cycle, always } => deadlock(cx, cycle, *always),
@@ -168,10 +169,21 @@ fn out_of_range(cx: &Context<'_>, at: At, value: i128, what: Role) -> Vec<(Span,
             )];
         }
     };
+    // On a communicator `split` made, its own size and numbering.
+    let (size, of) = match &event.comm {
+        Some(group) => (
+            group.members.len(),
+            format!(
+                " of the communicator `split` made of {}",
+                super::words::ranks(&group.members)
+            ),
+        ),
+        None => (size, String::new()),
+    };
     let ranks_are = if size == 1 {
-        "the only rank is 0".to_owned()
+        format!("the only rank{of} is 0")
     } else {
-        format!("the ranks are 0 to {}", size - 1)
+        format!("the ranks{of} are 0 to {}", size - 1)
     };
     let fix = if value == size as i128 {
         "wrap the peer around (`(rank + 1) % size`), or skip the call on the last rank"
@@ -219,6 +231,13 @@ fn collectives(
         }
     }
     let nth = ordinal(position + 1);
+    // The communicator, when `split` made it: its members (the positions count its own
+    // collectives only).
+    let comm = groups
+        .first()
+        .and_then(|(event, _)| event.comm.as_ref())
+        .map(|group| super::words::list(&group.members));
+    let comm = comm.as_deref();
     // Counts are named when they are what differs: the same call otherwise.
     let counts_differ = groups.len() > 1
         && groups
@@ -361,11 +380,16 @@ fn collectives(
     errors.push((
         first,
         format!(
-            "{world}, the ranks disagree on their {nth} collective: {parts}; every rank must \
-             call the same collectives in the same order, with the same root and operator, or \
-             the job hangs or mixes up data.{cause} {fix}",
+            "{world}, the ranks{on} disagree on their {nth} collective{there}: {parts}; every \
+             rank{of_it} must call the same collectives in the same order, with the same root \
+             and operator, or the job hangs or mixes up data.{cause} {fix}",
             world = cx.world(),
             parts = parts.join(", "),
+            on = comm
+                .map(|members| format!(" of the communicator `split` made of ranks {members}"))
+                .unwrap_or_default(),
+            there = if comm.is_some() { " on it" } else { "" },
+            of_it = if comm.is_some() { " of it" } else { "" },
         ),
     ));
     for (event, group) in groups
@@ -449,6 +473,65 @@ fn no_send(cx: &Context<'_>, at: At) -> Vec<(Span, String)> {
                      before the receive on line {} (see the error)",
                     cx.world(),
                     line(event.span).map_or("?".to_owned(), |l| l.to_string())
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+/// The communicator of `event`, in words.
+fn comm_words(event: &Event) -> String {
+    match &event.comm {
+        Some(group) => format!(
+            "the communicator `split` made of ranks {}",
+            super::words::list(&group.members)
+        ),
+        None => "the function's communicator".to_owned(),
+    }
+}
+
+fn comm_mismatch(cx: &Context<'_>, at: At, sends: &[At]) -> Vec<(Span, String)> {
+    let event = cx.event(at);
+    let rank = at.0;
+    let sent: Vec<String> = sends
+        .iter()
+        .map(|&at| {
+            let send = cx.event(at);
+            format!(
+                "on {} (`{}`{})",
+                comm_words(send),
+                send.op.name,
+                comma_line(send.span)
+            )
+        })
+        .collect();
+    let mut errors = vec![(
+        event.span,
+        format!(
+            "{world}, `{op}` on rank {rank}{line} waits for a message on {comm}, but its sender \
+             sends to rank {rank} {sent}. A message is received only on the communicator it \
+             was sent on, so the receive waits forever: send and receive on the same one",
+            world = cx.world(),
+            op = event.op.name,
+            line = at_line(event.span),
+            comm = comm_words(event),
+            sent = sent.join(", "),
+        ),
+    )];
+    let mut seen = Vec::new();
+    for &at in sends {
+        let send = cx.event(at);
+        if !seen.contains(&send.site) {
+            seen.push(send.site);
+            errors.push((
+                send.span,
+                format!(
+                    "{}, rank {} sends here on another communicator than the receive of rank \
+                     {rank}{}",
+                    cx.world(),
+                    at.0,
+                    at_line(event.span)
                 ),
             ));
         }

@@ -39,6 +39,8 @@ pub(crate) enum Problem {
     NoSend { at: At },
     /// A receive whose sender sends to it with other tags only.
     TagMismatch { at: At, sends: Vec<At> },
+    /// A receive that waits for a message its sender sent on another communicator.
+    CommMismatch { at: At, sends: Vec<At> },
     /// A message that nobody receives.
     NoRecv { at: At },
     /// The receive `recv` took the message of `send`, which has more elements than it holds
@@ -196,10 +198,14 @@ fn requests_followed(events: &[Event]) -> bool {
 
 /// The first peer or root out of range, or negative tag.
 pub(crate) fn out_of_range(traces: &[&[Event]]) -> Option<Problem> {
-    let size = traces.len() as i128;
-    let outside = |value: i128| !(0..size).contains(&value);
     for (rank, events) in traces.iter().enumerate() {
         for (index, event) in events.iter().enumerate() {
+            // Peers and roots are ranks of the call's communicator.
+            let size = event
+                .comm
+                .as_ref()
+                .map_or(traces.len(), |group| group.members.len()) as i128;
+            let outside = |value: i128| !(0..size).contains(&value);
             let bad = match event.kind {
                 Kind::Send { to, .. } => outside(to).then_some((to, Role::Dest)),
                 Kind::Recv {
@@ -270,13 +276,39 @@ pub(crate) fn same_collective(a: &Event, b: &Event) -> bool {
 /// `whole` false when only a prefix of the rank's calls is known (then a missing collective
 /// proves nothing).
 pub(crate) fn collectives(ranks: &[(usize, &[Event], bool)]) -> Option<Problem> {
+    // Each communicator's collectives are compared among its members: the function's own
+    // (every rank), then each that `split` made, in the order first called.
+    let mut comms: Vec<(usize, Option<&[usize]>)> = vec![(0, None)];
+    for (_, events, _) in ranks {
+        for event in events.iter() {
+            if let Some(group) = &event.comm
+                && !comms.iter().any(|(id, _)| *id == group.id)
+            {
+                comms.push((group.id, Some(&group.members)));
+            }
+        }
+    }
+    comms
+        .into_iter()
+        .find_map(|(id, members)| collectives_on(ranks, id, members))
+}
+
+/// [`collectives`] on the communicator `id`, of `members` (`None`: every rank).
+fn collectives_on(
+    ranks: &[(usize, &[Event], bool)],
+    id: usize,
+    members: Option<&[usize]>,
+) -> Option<Problem> {
     let lists: Vec<(usize, Vec<usize>, bool)> = ranks
         .iter()
+        .filter(|(rank, _, _)| members.is_none_or(|members| members.contains(rank)))
         .map(|(rank, events, whole)| {
             let indices = events
                 .iter()
                 .enumerate()
-                .filter(|(_, event)| matches!(event.kind, Kind::Collective { .. }))
+                .filter(|(_, event)| {
+                    matches!(event.kind, Kind::Collective { .. }) && event.comm_id() == id
+                })
                 .map(|(index, _)| index)
                 .collect();
             (*rank, indices, *whole)
@@ -322,6 +354,8 @@ struct Message {
     from: usize,
     to: usize,
     tag: i128,
+    /// The id of its communicator (see [`Event::comm_id`]).
+    comm: usize,
     at: At,
     taken: bool,
 }
@@ -418,15 +452,19 @@ impl<'a> Play<'a> {
 
     /// Posts a message of the rank's current call.
     fn post_message(&mut self, rank: usize, to: i128, tag: i128) -> usize {
+        let event = &self.traces[rank][self.next[rank]];
+        // In range: `out_of_range` found none before the play.
+        let to = event.world_rank(to).unwrap_or(0);
         self.messages.push(Message {
             from: rank,
-            to: to as usize,
+            to,
             tag,
+            comm: event.comm_id(),
             at: (rank, self.next[rank]),
             taken: false,
         });
         let message = self.messages.len() - 1;
-        self.inbox[to as usize].push(message);
+        self.inbox[to].push(message);
         message
     }
 
@@ -500,9 +538,14 @@ impl<'a> Play<'a> {
     /// rank, with messages of several ranks there, the one this play's choices say (see
     /// [`every_order`]).
     fn take(&mut self, rank: usize, index: usize, from: Option<i128>, tag: Option<i128>) -> bool {
+        let event = &self.traces[rank][index];
+        let comm = event.comm_id();
+        // In range: `out_of_range` found none before the play.
+        let from = from.map(|from| event.world_rank(from).unwrap_or(0));
         let accepts = |message: &Message, sender: Option<usize>| {
-            sender.is_none_or(|sender| message.from == sender)
-                && from.is_none_or(|from| message.from as i128 == from)
+            message.comm == comm
+                && sender.is_none_or(|sender| message.from == sender)
+                && from.is_none_or(|from| message.from == from)
                 && tag.is_none_or(|tag| message.tag == tag)
         };
         let mut sender = None;
@@ -601,6 +644,20 @@ impl<'a> Play<'a> {
         changed
     }
 
+    /// The ranks of the communicator of `event`.
+    fn members(&self, event: &Event) -> Vec<usize> {
+        match &event.comm {
+            Some(group) => group.members.clone(),
+            None => (0..self.traces.len()).collect(),
+        }
+    }
+
+    /// Whether the rank's current call is a blocking collective on the communicator `comm`.
+    fn in_collective(&self, rank: usize, comm: usize) -> bool {
+        self.current(rank)
+            .is_some_and(|event| blocks_all(event) && event.comm_id() == comm)
+    }
+
     /// Plays until no call can go on; the problem, if any (the play keeps its decisions).
     fn run_keeping(&mut self) -> Option<Problem> {
         let size = self.traces.len();
@@ -609,14 +666,27 @@ impl<'a> Play<'a> {
             for rank in 0..size {
                 changed |= self.step(rank);
             }
-            let all_in_collective =
-                (0..size).all(|rank| self.current(rank).is_some_and(blocks_all));
-            if all_in_collective {
-                for rank in 0..size {
-                    self.advance(rank);
+            // The collectives whose communicator's every member is in one.
+            let mut complete = Vec::new();
+            for rank in 0..size {
+                let Some(event) = self.current(rank).filter(|event| blocks_all(event)) else {
+                    continue;
+                };
+                if complete.contains(&rank) {
+                    continue;
                 }
-                changed = true;
+                let members = self.members(event);
+                if members
+                    .iter()
+                    .all(|&member| self.in_collective(member, event.comm_id()))
+                {
+                    complete.extend(members);
+                }
             }
+            for &rank in &complete {
+                self.advance(rank);
+            }
+            changed |= !complete.is_empty();
             if let Some((recv, send)) = self.oversized {
                 return Some(Problem::Oversized { recv, send });
             }
@@ -642,15 +712,16 @@ impl<'a> Play<'a> {
     fn wait(&self, rank: usize) -> Option<(Wait, At)> {
         let event = self.current(rank)?;
         let here = (rank, self.next[rank]);
-        let source = |from: Option<i128>| from.map(|from| from as usize);
+        let peer = |event: &Event, peer: i128| event.world_rank(peer).unwrap_or(0);
+        let source = |event: &Event, from: Option<i128>| from.map(|from| peer(event, from));
         Some(match event.kind {
-            Kind::Send { to, .. } => (Wait::Taken(to as usize), here),
-            Kind::Recv { from, .. } => (Wait::Message(source(from)), here),
+            Kind::Send { to, .. } => (Wait::Taken(peer(event, to)), here),
+            Kind::Recv { from, .. } => (Wait::Message(source(event, from)), here),
             Kind::Sendrecv { to, from, .. } => {
                 if self.received[rank] {
-                    (Wait::Taken(to as usize), here)
+                    (Wait::Taken(peer(event, to)), here)
                 } else {
-                    (Wait::Message(source(from)), here)
+                    (Wait::Message(source(event, from)), here)
                 }
             }
             Kind::Collective { .. } => (Wait::Collective, here),
@@ -661,8 +732,11 @@ impl<'a> Play<'a> {
                     .find(|&&id| !self.complete(rank, id))
                     .and_then(|id| self.requests[rank].get(id))?;
                 let at = (rank, open.event);
+                let issued = &self.traces[rank][open.event];
                 match (open.receive, open.message) {
-                    (Some((from, _)), _) if !open.received => (Wait::Message(source(from)), at),
+                    (Some((from, _)), _) if !open.received => {
+                        (Wait::Message(source(issued, from)), at)
+                    }
                     (_, Some(message)) => (Wait::Taken(self.messages[message].to), at),
                     _ => return None,
                 }
@@ -677,14 +751,28 @@ impl<'a> Play<'a> {
         // A receive whose sender sent to it with other tags only.
         for &rank in stuck {
             if let Some((Wait::Message(Some(from)), at)) = self.wait(rank) {
-                let sends: Vec<At> = self
-                    .messages
-                    .iter()
-                    .filter(|message| !message.taken && message.from == from && message.to == rank)
-                    .map(|message| message.at)
-                    .collect();
-                if !sends.is_empty() {
-                    return Problem::TagMismatch { at, sends };
+                let comm = self.traces[at.0][at.1].comm_id();
+                let sends = |same: bool| -> Vec<At> {
+                    self.messages
+                        .iter()
+                        .filter(|message| {
+                            !message.taken
+                                && message.from == from
+                                && message.to == rank
+                                && (message.comm == comm) == same
+                        })
+                        .map(|message| message.at)
+                        .collect()
+                };
+                let (tagged, elsewhere) = (sends(true), sends(false));
+                if !tagged.is_empty() {
+                    return Problem::TagMismatch { at, sends: tagged };
+                }
+                if !elsewhere.is_empty() {
+                    return Problem::CommMismatch {
+                        at,
+                        sends: elsewhere,
+                    };
                 }
             }
         }
@@ -714,7 +802,11 @@ impl<'a> Play<'a> {
                 Wait::Message(None) => None,
                 Wait::Taken(to) => Some(to),
                 Wait::Collective => {
-                    (0..size).find(|&other| !self.current(other).is_some_and(blocks_all))
+                    let event = self.current(rank)?;
+                    let comm = event.comm_id();
+                    self.members(event)
+                        .into_iter()
+                        .find(|&other| !self.in_collective(other, comm))
                 }
             }
         };

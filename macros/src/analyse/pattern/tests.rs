@@ -2340,3 +2340,152 @@ fn the_step_limit_is_named_when_it_runs_out() {
         "{explanation}"
     );
 }
+
+// Communicators made by `split` in the body: their ranks are known from every rank's colour.
+
+#[test]
+fn rows_made_by_split_are_checked() {
+    // Rows of two: a reduction and a ring exchange on the row, then a reduction on the world.
+    assert_clean(quote! {
+        fn rows(world: &Comm) -> u64 {
+            let row = split(world.rank() / 2, world);
+            let me = world.rank() as u64;
+            let sum = allreduce(&me, Sum, &row);
+            let (from, to) = row.shift(1);
+            let left = sendrecv(&me, &0_u64, from, to, &row);
+            allreduce(&(sum + left), Sum, world)
+        }
+    });
+}
+
+#[test]
+fn a_row_exchange_with_the_world_numbering_is_reported() {
+    // `rank + 1` is a rank of the world, not of the row: on 4 ranks, rank 1 of the row of
+    // world ranks 0 and 1 has no rank 2 in its row.
+    assert_error(
+        quote! {
+            fn rows(world: &Comm) {
+                let row = split(world.rank() / 2, world);
+                if row.rank() == 0 {
+                    send(&1_u8, world.rank() + 1, &row);
+                } else {
+                    let _ = recv(&0_u8, world.rank() - 1, &row);
+                }
+            }
+        },
+        &["does not exist (the only rank of the communicator `split` made of rank 2 is 0)"],
+    );
+}
+
+#[test]
+fn a_collective_on_one_row_only_is_reported() {
+    // Only the row of even colour reduces on the world: the odd row's ranks skip it.
+    assert_error(
+        quote! {
+            fn rows(world: &Comm) {
+                let row = split(world.rank() % 2, world);
+                let me = world.rank() as u64;
+                let sum = allreduce(&me, Sum, &row);
+                if world.rank() % 2 == 0 {
+                    let _ = allreduce(&sum, Sum, &row);
+                    barrier(world);
+                }
+            }
+        },
+        &[
+            "disagree on their 2nd collective",
+            "rank 1 finishes after 1 collective",
+        ],
+    );
+}
+
+#[test]
+fn collectives_on_different_rows_need_not_match() {
+    // Each row runs its own sequence: the even ranks' row reduces twice, the odd ranks' once,
+    // which is right, since they are different communicators.
+    assert_clean(quote! {
+        fn rows(world: &Comm) {
+            let parity = world.rank() % 2;
+            let row = split(parity, world);
+            let me = world.rank() as u64;
+            let sum = allreduce(&me, Sum, &row);
+            if parity == 0 {
+                let _ = allreduce(&sum, Max, &row);
+            }
+            barrier(world);
+        }
+    });
+}
+
+#[test]
+fn a_message_on_the_row_is_not_received_on_the_world() {
+    // Messages of one communicator never match receives of another.
+    assert_error(
+        quote! {
+            fn rows(world: &Comm) {
+                assert_eq!(world.size(), 2);
+                let row = split(0, world);
+                if world.rank() == 0 {
+                    send(&1_u8, 1, &row);
+                } else {
+                    let _ = recv(&0_u8, 0, world);
+                }
+            }
+        },
+        &[
+            "waits for a message on the function's communicator",
+            "on the communicator `split` made of ranks 0 and 1",
+        ],
+    );
+}
+
+#[test]
+fn a_split_of_a_split_is_followed() {
+    // Quarters of halves: the colour of the second split is computed from the first's rank.
+    assert_clean(quote! {
+        fn quarters(world: &Comm) -> u64 {
+            let half = split(world.rank() * 2 / world.size(), world);
+            let quarter = split(half.rank() % 2, &half);
+            let me = world.rank() as u64;
+            let q = allreduce(&me, Sum, &quarter);
+            let h = allreduce(&q, Sum, &half);
+            allreduce(&h, Sum, world)
+        }
+    });
+}
+
+#[test]
+fn explicit_tokens_through_a_split() {
+    assert_clean(quote! {
+        fn rows(world: &Comm, token: Token) -> Token {
+            let (row, token) = split(world.rank() / 3, world, token);
+            let (_, token) = allreduce(&1_u32, Sum, &row, token);
+            barrier(world, token)
+        }
+    });
+}
+
+#[test]
+fn a_split_with_a_colour_not_known_gives_up() {
+    assert_given_up(quote! {
+        fn rows(world: &Comm, colour: usize) {
+            let row = split(colour, world);
+            barrier(&row);
+        }
+    });
+}
+
+#[test]
+fn a_communicator_parameter_gives_up_and_says_why() {
+    let explained = explain(quote! {
+        fn rows(world: &Comm, row: &Comm) {
+            barrier(row);
+            barrier(world);
+        }
+    });
+    assert!(
+        explained.contains("another communicator than the function's")
+            && explained.contains("`split`"),
+        "{explained}"
+    );
+}

@@ -1,6 +1,8 @@
 //! The trace of one rank's evaluation: the communication calls it makes and how it ends, as the
 //! simulation and the reports read them.
 
+use std::rc::Rc;
+
 use proc_macro2::Span;
 use syn::{Expr, Member};
 
@@ -96,6 +98,49 @@ pub(crate) struct Event {
     /// The elements its receive holds, when known, and whether the message must fill them
     /// (a template) or may be shorter (`_into`).
     pub(crate) room: Option<(i128, bool)>,
+    /// The communicator of the call, when it is one that `split` made in the body (`None`:
+    /// the function's own). Its peers and root are ranks of that communicator.
+    pub(crate) comm: Option<Rc<Group>>,
+    /// For a call of `split`: which split of its communicator this is on the rank, and the
+    /// colour passed (`None`: not known).
+    pub(crate) split: Option<SplitAt>,
+}
+
+impl Event {
+    /// The id of the call's communicator: 0 for the function's own, a [`Group`]'s id for one
+    /// that `split` made.
+    pub(crate) fn comm_id(&self) -> usize {
+        self.comm.as_ref().map_or(0, |group| group.id)
+    }
+
+    /// The world rank (a rank of the function's communicator) of `peer`, a rank of the call's
+    /// communicator; `None` when it has no such rank.
+    pub(crate) fn world_rank(&self, peer: i128) -> Option<usize> {
+        match &self.comm {
+            Some(group) => usize::try_from(peer)
+                .ok()
+                .and_then(|index| group.members.get(index).copied()),
+            None => usize::try_from(peer).ok(),
+        }
+    }
+}
+
+/// A communicator that `split` made, the same for every rank in it: an id (from 1; 0 is the
+/// function's communicator) and its members, as ranks of the function's communicator, in the
+/// order of their ranks in the new one.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Group {
+    pub(crate) id: usize,
+    pub(crate) members: Vec<usize>,
+}
+
+/// A call of `split`, as the rank made it: on the communicator `parent` (a [`Group`]'s id, or
+/// 0), the rank's `ordinal`-th split of that communicator, with `color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SplitAt {
+    pub(crate) parent: usize,
+    pub(crate) ordinal: usize,
+    pub(crate) color: Option<i128>,
 }
 
 /// What a call does, with its peers, tags, root and operator evaluated.

@@ -37,6 +37,8 @@ pub(crate) enum Value {
     },
     /// The request a nonblocking op returned, by its number in the rank's trace.
     Request(usize),
+    /// A communicator that `split` made in the body, with its members.
+    Comm(std::rc::Rc<super::trace::Group>),
     /// An explicit token, as `spmd::token()` or an op returns it (or a value holding one).
     Token,
     /// A struct built by a literal of the crate's code (`Grid { rows: 2, cols }`): its type's
@@ -152,7 +154,8 @@ impl Value {
     /// Whether a token is inside (a token, or a tuple or array holding one).
     pub(crate) fn holds_token(&self) -> bool {
         match self {
-            Value::Token => true,
+            // A communicator made by `split`: a function given it may communicate.
+            Value::Token | Value::Comm(_) => true,
             Value::Tuple(items) | Value::Array(items) => items.iter().any(Value::holds_token),
             Value::Opt(Some(inner)) | Value::MaybeOk(inner) => inner.holds_token(),
             Value::Struct { fields, .. } => fields.iter().any(|(_, value)| value.holds_token()),

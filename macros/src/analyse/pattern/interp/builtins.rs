@@ -121,10 +121,30 @@ impl Interp<'_> {
     pub(super) fn method(&mut self, call: &ExprMethodCall) -> R<Value> {
         let name = call.method.to_string();
         if self.shared.comm.is(&call.receiver) {
-            return self.comm_method(&name, call);
+            return self.comm_method(&name, call, (self.rank, self.size));
         }
         let syntactic_self = is_self(&call.receiver);
         let receiver = self.expr(&call.receiver)?;
+        if let Value::Comm(group) = &receiver {
+            // A communicator `split` made: the same queries, in its own numbering.
+            let Some(rank) = group.members.iter().position(|&m| m as i128 == self.rank) else {
+                return give_up(
+                    call.method.span(),
+                    "a communicator that `split` made is used on a rank that is not in it",
+                );
+            };
+            let size = group.members.len() as i128;
+            return match name.as_str() {
+                "rank" | "size" | "shift" => self.comm_method(&name, call, (rank as i128, size)),
+                _ => give_up(
+                    call.method.span(),
+                    format!(
+                        "`.{name}()` of a communicator that `split` made is not followed (its \
+                         `rank()`, `size()` and `shift(..)` are)"
+                    ),
+                ),
+            };
+        }
         if let Value::Array(items) = &receiver
             && let Some(variable) = plain_variable(&call.receiver)
         {
@@ -224,23 +244,29 @@ impl Interp<'_> {
 
     /// `comm.rank()`, `comm.size()`, `comm.shift(k)`; any other method of the communicator may
     /// communicate.
-    fn comm_method(&mut self, name: &str, call: &ExprMethodCall) -> R<Value> {
+    /// `(rank, size)`: the rank's number in the communicator, and its size.
+    fn comm_method(
+        &mut self,
+        name: &str,
+        call: &ExprMethodCall,
+        (rank, size): (i128, i128),
+    ) -> R<Value> {
         match name {
-            "rank" => Ok(Value::Int(self.rank)),
-            "size" => Ok(Value::Int(self.size)),
+            "rank" => Ok(Value::Int(rank)),
+            "size" => Ok(Value::Int(size)),
             "shift" => {
                 let offset = match call.args.first() {
                     Some(arg) => self.expr(arg)?.int(),
                     None => None,
                 };
                 Ok(match offset {
-                    Some(k) if self.size > 0 => Value::Tuple(vec![
+                    Some(k) if size > 0 => Value::Tuple(vec![
                         Value::Source {
-                            rank: Some((self.rank - k).rem_euclid(self.size)),
+                            rank: Some((rank - k).rem_euclid(size)),
                             tag: None,
                         },
                         Value::Dest {
-                            rank: (self.rank + k).rem_euclid(self.size),
+                            rank: (rank + k).rem_euclid(size),
                             tag: 0,
                         },
                     ]),

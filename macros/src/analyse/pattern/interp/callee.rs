@@ -638,6 +638,7 @@ impl<'a> Interp<'a> {
             file: Some(found.file),
             pure: self.shared.pure || !in_place,
             oracle: self.shared.oracle,
+            splits: self.shared.splits,
         };
         let loops = self.loops.clone();
         let call_depth = self.call_depth + 1;
@@ -659,6 +660,7 @@ impl<'a> Interp<'a> {
         inner.call_depth = call_depth;
         inner.next_request = self.next_request;
         inner.next_collective = self.next_collective;
+        inner.splits_made = std::mem::take(&mut self.splits_made);
         let mut bound = Vec::new();
         if let Some((value, _)) = &receiver {
             bound.push(("self".to_owned(), value.clone()));
@@ -688,6 +690,7 @@ impl<'a> Interp<'a> {
         let trips = std::mem::take(&mut inner.trips);
         self.next_request = inner.next_request;
         self.next_collective = inner.next_collective;
+        self.splits_made = std::mem::take(&mut inner.splits_made);
         self.chosen += inner.chosen;
         drop(inner);
         if !in_place {

@@ -302,7 +302,14 @@ impl<'ast> Visit<'ast> for EffectFinder<'_, '_> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-        let is_comm = self.interp.shared.comm.is(&call.receiver);
+        // The function's communicator, or one that `split` made (held in a variable).
+        let is_comm = self.interp.shared.comm.is(&call.receiver)
+            || root_name(&call.receiver).is_some_and(|name| {
+                // Asked as a probe, so a scan kept for reuse holds only while it is the same.
+                self.probes
+                    .push((name.clone(), self.interp.holds_token(&name)));
+                matches!(self.interp.lookup(&name), Some(Value::Comm(_)))
+            });
         let on_comm = is_comm && !is_query(&call.method);
         let on_self = self.interp.shared.has_self && is_self(&call.receiver);
         if on_comm

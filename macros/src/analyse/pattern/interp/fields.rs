@@ -264,6 +264,7 @@ fn run_site(callees: &Callees<'_>, site: &Site, size: i128, rank: i128, budget: 
         file: Some(found.file),
         pure: true,
         oracle: None,
+        splits: None,
     };
     let start = (*budget).min(SITE_STEPS);
     let mut steps = start;

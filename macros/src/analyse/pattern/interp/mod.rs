@@ -104,6 +104,9 @@ pub(crate) struct Shared<'a> {
     /// The directions of the conditions on uniform values in this run of the ranks; `None`:
     /// such conditions are not decided (they are unknown).
     pub(crate) oracle: Option<&'a std::cell::RefCell<super::choice::Oracle>>,
+    /// The communicators that `split` made in the last round of the ranks' evaluation (see
+    /// [`split`](super::split)); `None`: the body makes none.
+    pub(crate) splits: Option<&'a std::cell::RefCell<super::split::Splits>>,
 }
 
 /// Control leaving an expression other than by its value.
@@ -211,6 +214,9 @@ struct Interp<'a> {
     /// The number of the next collective called on this rank (shared with the calls
     /// followed): the results of the k-th collective are the same on every rank.
     next_collective: usize,
+    /// How many times this rank split each communicator so far, by the communicator's id
+    /// (shared with the calls followed).
+    splits_made: Vec<(usize, usize)>,
     /// How many conditions on uniform values this rank decided (with the calls followed).
     chosen: usize,
     /// Whether the condition being evaluated decides a uniform value (see
@@ -241,6 +247,7 @@ impl<'a> Interp<'a> {
             capture: None,
             next_request: 0,
             next_collective: 0,
+            splits_made: Vec::new(),
             chosen: 0,
             decide_uniform: false,
             branches_matter: HashMap::new(),
@@ -809,6 +816,8 @@ impl Interp<'_> {
             request: None,
             count: None,
             room: None,
+            comm: None,
+            split: None,
         });
         if self.events.len() > EVENT_LIMIT {
             return Err(Ctl::Stop(End::Budget));

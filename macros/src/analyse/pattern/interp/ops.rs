@@ -4,7 +4,9 @@ use proc_macro2::Span;
 use syn::{Expr, ExprCall};
 
 use super::{Ctl, EVENT_LIMIT, End, Interp, R, Value, give_up, id_of};
-use crate::analyse::pattern::trace::{Event, Kind, strip};
+use std::rc::Rc;
+
+use crate::analyse::pattern::trace::{Event, Kind, SplitAt, strip};
 use crate::analyse::pattern::value::Sym;
 use crate::ops::{Op, REDUCTION_OPERATORS, Role};
 
@@ -18,6 +20,21 @@ fn reduction_name(expr: &Expr) -> Option<String> {
 }
 
 impl Interp<'_> {
+    /// The number of this rank's split of the communicator `parent` about to be made (from
+    /// 0), counted.
+    fn split_ordinal(&mut self, parent: usize) -> usize {
+        match self.splits_made.iter_mut().find(|(id, _)| *id == parent) {
+            Some((_, made)) => {
+                *made += 1;
+                *made - 1
+            }
+            None => {
+                self.splits_made.push((parent, 1));
+                0
+            }
+        }
+    }
+
     /// A call of an op: an event, but for the completion of requests (`wait`, `wait_all`,
     /// `test`), which is none: the requests' ops were recorded when they were issued.
     pub(super) fn op_call(&mut self, op: Op, span: Span, call: &ExprCall) -> R<Value> {
@@ -49,11 +66,13 @@ impl Interp<'_> {
             op.position(role)
                 .and_then(|index| Some((values.get(index)?, call.args.iter().nth(index)?)))
         };
-        if let Some((_, comm)) = param(Role::Comm)
-            && !self.shared.comm.is(comm)
-        {
-            return give_up(span, "this call uses another communicator");
-        }
+        // The call's communicator: the function's own, or one that `split` made.
+        let group = match param(Role::Comm) {
+            Some((Value::Comm(group), _)) => Some(Rc::clone(group)),
+            Some((_, comm)) if self.shared.comm.is(comm) => None,
+            Some((_, comm)) => return give_up(span, other_communicator(comm)),
+            None => None,
+        };
         let unknown_peer = |what: &str| {
             give_up::<Kind>(
                 span,
@@ -125,6 +144,16 @@ impl Interp<'_> {
             .map(|(value, _)| (value, true))
             .or_else(|| param(Role::Output).map(|(value, _)| (value, false)))
             .and_then(|(value, exact)| Some((elements(value)?, exact)));
+        let split = (op.name == "split").then(|| {
+            let parent = group.as_ref().map_or(0, |group| group.id);
+            let ordinal = self.split_ordinal(parent);
+            let color = param(Role::Color).and_then(|(value, _)| value.int());
+            SplitAt {
+                parent,
+                ordinal,
+                color,
+            }
+        });
         let uniform = if op.is_collective() {
             let number = self.next_collective;
             self.next_collective += 1;
@@ -155,9 +184,26 @@ impl Interp<'_> {
             request,
             count,
             room,
+            comm: group,
+            split,
         });
         if self.events.len() > EVENT_LIMIT {
             return Err(Ctl::Stop(End::Budget));
+        }
+        if let Some(made) = split {
+            // The communicator of this rank's colour, once the round before saw every rank's.
+            let value = match (made.color, self.shared.splits) {
+                (Some(color), Some(splits)) => splits
+                    .borrow()
+                    .group(made.parent, made.ordinal, color)
+                    .map_or(Value::Unknown, Value::Comm),
+                _ => Value::Unknown,
+            };
+            return Ok(if explicit {
+                Value::Tuple(vec![value, Value::Token])
+            } else {
+                value
+            });
         }
         match uniform {
             Some(value) if !explicit => Ok(value),
@@ -165,6 +211,23 @@ impl Interp<'_> {
             None => Ok(result_of(op, explicit, request)),
         }
     }
+}
+
+/// Why the evaluation cannot follow a call on the communicator `comm`, neither the function's
+/// nor one that `split` made in it with colours known on every rank.
+fn other_communicator(comm: &Expr) -> String {
+    let name = match strip(comm) {
+        Expr::Path(path) => path.path.get_ident().map_or_else(
+            || "this communicator".to_owned(),
+            |ident| format!("`{ident}`"),
+        ),
+        _ => "this communicator".to_owned(),
+    };
+    format!(
+        "this call uses {name}, another communicator than the function's, whose ranks the check \
+         does not know: the check follows communicators made by `split` in the function, with \
+         colours computed from the rank and size on every rank"
+    )
 }
 
 /// The collectives whose count every rank must pass alike (the runtime's agreement compares
