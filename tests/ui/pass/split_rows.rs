@@ -32,4 +32,34 @@ fn quarters(world: &Comm) -> u64 {
     allreduce(&h, Sum, world)
 }
 
+
+
+/// A helper given a communicator that `split` made: followed in place, with its members (and
+/// checked alone, as any function on one communicator).
+#[spmd_jit]
+fn row_sum(row: &Comm, x: u64) -> u64 {
+    allreduce(&x, Sum, row)
+}
+
+#[spmd_jit]
+fn rows_through_a_helper(world: &Comm) -> u64 {
+    let row = split(world.rank() / 2, world);
+    let sum = row_sum(&row, world.rank() as u64);
+    allreduce(&sum, Sum, world)
+}
+/// A helper on the row and the world: alone it does not know the row's members, so it is
+/// judged with its caller, which follows it in place.
+#[spmd_jit]
+fn row_then_world(row: &Comm, world: &Comm, x: u64) -> u64 {
+    let sum = allreduce(&x, Sum, row);
+    barrier(world);
+    sum
+}
+
+#[spmd_jit]
+fn rows_then_world(world: &Comm) -> u64 {
+    let row = split(world.rank() / 2, world);
+    row_then_world(&row, world, world.rank() as u64)
+}
+
 fn main() {}

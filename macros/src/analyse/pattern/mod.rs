@@ -421,6 +421,27 @@ fn check_in(
     {
         return report.reading(Some(callees));
     }
+    // Alone, it gave up on a communicator it is given besides its own: its `#[spmd_jit]`
+    // callers of the file follow it in place, with the members of a communicator that `split`
+    // made there.
+    if let Coverage::GaveUp { why, .. } = &coverage
+        && why.contains(interp::OTHER_COMMUNICATOR)
+        && with_callers
+        && given.is_empty()
+        && let Some(callees) = callees
+        && let Some(callers) = callers_cover(&name, callees, options.source, options.path)
+    {
+        return Report::new(
+            Coverage::WithCallers,
+            format!(
+                "alone, it gives up on a communicator it is given besides its own ({why}); it is \
+                 judged with its `#[spmd_jit]` callers of this file ({callers}), whose check \
+                 follows it in place, with the members of a communicator that `split` made \
+                 there"
+            ),
+        )
+        .reading(Some(callees));
+    }
     // A proof only of a function checked alone, with nothing given and nothing failing, at the
     // sizes played to the end on one run: a run that branched on a collective's result took
     // it for the same on every rank, which MPI does not promise bit for bit.

@@ -601,8 +601,19 @@ impl<'a> Interp<'a> {
                 ),
             );
         }
+        // Its own communicator is a parameter given one that `split` made: its ops find the
+        // communicator in the parameter's value.
+        let given_split = |own: &CommName| {
+            binds.iter().any(|(pat, value)| {
+                matches!(value, Value::Comm(_))
+                    && matches!((own, pat), (CommName::Var(own), Pat::Ident(ident)) if ident.ident == own)
+            })
+        };
         let comm = match (&prepared.comm, comm) {
             (Err(why), _) => return not_followed(format!("in `{name}`, called here: {why}")),
+            (Ok(Some(own)), given) if given_split(own) => {
+                given.unwrap_or_else(|| CommName::Var(String::new()))
+            }
             (Ok(Some(own)), Some(given)) if *own != given => {
                 return not_followed(format!(
                     "in `{name}`, called here: its ops use another communicator"

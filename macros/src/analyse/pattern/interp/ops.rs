@@ -224,11 +224,15 @@ fn other_communicator(comm: &Expr) -> String {
         _ => "this communicator".to_owned(),
     };
     format!(
-        "this call uses {name}, another communicator than the function's, whose ranks the check \
-         does not know: the check follows communicators made by `split` in the function, with \
-         colours computed from the rank and size on every rank"
+        "this call uses {name}, {OTHER_COMMUNICATOR}, whose ranks the check does not know: the \
+         check follows communicators made by `split` in the function, with colours computed \
+         from the rank and size on every rank"
     )
 }
+
+/// What the give-up of a call on a communicator the check does not know says: a function that
+/// gives up so may be checked with its callers, which may know it.
+pub(crate) const OTHER_COMMUNICATOR: &str = "another communicator than the function's";
 
 /// The collectives whose count every rank must pass alike (the runtime's agreement compares
 /// it), by family: not the v-collectives, nor `scatter`, whose buffer only the root fills.
