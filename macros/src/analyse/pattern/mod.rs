@@ -445,11 +445,16 @@ fn check_in(
     // A proof only of a function checked alone, with nothing given and nothing failing, at the
     // sizes played to the end on one run: a run that branched on a collective's result took
     // it for the same on every rank, which MPI does not promise bit for bit.
+    // Nor of one that may split: its sizes are the function's communicator's, not those of
+    // the communicators `split` makes, whose ops would present the proof too.
     let proven = if matches!(coverage, Coverage::Checked)
         && first_failure.is_none()
         && with_callers
         && given.is_empty()
         && known.is_none()
+        && !idents_of_block(&func.block)
+            .iter()
+            .any(|name| name == "split")
     {
         verdicts
             .iter()

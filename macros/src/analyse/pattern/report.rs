@@ -519,24 +519,32 @@ fn comm_mismatch(cx: &Context<'_>, at: At, sends: &[At]) -> Vec<(Span, String)> 
             sent = sent.join(", "),
         ),
     )];
+    errors.extend(send_notes(cx, sends, |sender| {
+        format!(
+            "rank {sender} sends here on another communicator than the receive of rank \
+             {rank}{}",
+            at_line(event.span)
+        )
+    }));
+    errors
+}
+
+/// A note at each call site of `sends` (once per site), saying `what` of its rank.
+fn send_notes(
+    cx: &Context<'_>,
+    sends: &[At],
+    what: impl Fn(usize) -> String,
+) -> Vec<(Span, String)> {
     let mut seen = Vec::new();
+    let mut notes = Vec::new();
     for &at in sends {
         let send = cx.event(at);
         if !seen.contains(&send.site) {
             seen.push(send.site);
-            errors.push((
-                send.span,
-                format!(
-                    "{}, rank {} sends here on another communicator than the receive of rank \
-                     {rank}{}",
-                    cx.world(),
-                    at.0,
-                    at_line(event.span)
-                ),
-            ));
+            notes.push((send.span, format!("{}, {}", cx.world(), what(at.0))));
         }
     }
-    errors
+    notes
 }
 
 fn tag_mismatch(cx: &Context<'_>, at: At, sends: &[At]) -> Vec<(Span, String)> {
@@ -568,23 +576,13 @@ fn tag_mismatch(cx: &Context<'_>, at: At, sends: &[At]) -> Vec<(Span, String)> {
             sent = sent.join(", "),
         ),
     )];
-    let mut seen = Vec::new();
-    for &at in sends {
-        let send = cx.event(at);
-        if !seen.contains(&send.site) {
-            seen.push(send.site);
-            errors.push((
-                send.span,
-                format!(
-                    "{}, rank {} sends here with a tag that the receive of rank {rank}{} does \
-                     not accept",
-                    cx.world(),
-                    at.0,
-                    at_line(event.span)
-                ),
-            ));
-        }
-    }
+    errors.extend(send_notes(cx, sends, |sender| {
+        format!(
+            "rank {sender} sends here with a tag that the receive of rank {rank}{} does not \
+             accept",
+            at_line(event.span)
+        )
+    }));
     errors
 }
 

@@ -2489,3 +2489,39 @@ fn a_communicator_parameter_gives_up_and_says_why() {
         "{explained}"
     );
 }
+
+/// The sizes `#[spmd_jit]` proves `item` for (see `spmd::proof`).
+fn proven(item: TokenStream) -> Vec<usize> {
+    let func: syn::ItemFn = syn::parse2(item).expect("a function");
+    let mut cx = Ctxt::default();
+    let options = Options {
+        sizes: None,
+        unchecked: false,
+        source: None,
+        path: None,
+    };
+    analyse::analyse(&func, options, &mut cx).proven
+}
+
+#[test]
+fn a_function_that_splits_proves_nothing() {
+    // The proof names sizes of the function's communicator; ops on a row would present it
+    // with the row's size.
+    assert!(
+        proven(quote! {
+            fn rows(world: &Comm) -> u64 {
+                let row = split(world.rank() / 2, world);
+                allreduce(&1_u64, Sum, &row)
+            }
+        })
+        .is_empty()
+    );
+    assert!(
+        !proven(quote! {
+            fn world_only(world: &Comm) -> u64 {
+                allreduce(&1_u64, Sum, world)
+            }
+        })
+        .is_empty()
+    );
+}
