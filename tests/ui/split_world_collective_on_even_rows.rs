@@ -3,6 +3,7 @@
 use spmd::prelude::*;
 
 // A world collective that only the even rows call.
+// ANCHOR: rows
 #[spmd_jit]
 fn world_barrier_on_even_rows(world: &Comm) {
     let row = split(world.rank() % 2, world);
@@ -13,5 +14,6 @@ fn world_barrier_on_even_rows(world: &Comm) {
         barrier(world);
     }
 }
+// ANCHOR_END: rows
 
 fn main() {}
