@@ -6,16 +6,22 @@ use quote::quote;
 use crate::analyse::{self, Options};
 use crate::ctxt::Ctxt;
 
-/// The errors `#[spmd_jit]` reports on `item`, checked with `sizes` (the default if `None`).
-fn errors_with(sizes: Option<&[usize]>, item: TokenStream) -> Vec<String> {
-    let func: syn::ItemFn = syn::parse2(item).expect("a function");
-    let mut cx = Ctxt::default();
-    let options = Options {
+/// The options of a function checked alone (no source file), with `sizes` (the default if
+/// `None`).
+fn checked_alone(sizes: Option<&[usize]>) -> Options<'_> {
+    Options {
         sizes,
         unchecked: false,
         source: None,
         path: None,
-    };
+    }
+}
+
+/// The errors `#[spmd_jit]` reports on `item`, checked with `sizes` (the default if `None`).
+fn errors_with(sizes: Option<&[usize]>, item: TokenStream) -> Vec<String> {
+    let func: syn::ItemFn = syn::parse2(item).expect("a function");
+    let mut cx = Ctxt::default();
+    let options = checked_alone(sizes);
     analyse::analyse(&func, options, &mut cx);
     let errors = cx.into_compile_errors();
     let file: syn::File = syn::parse2(errors).expect("compile_error! items");
@@ -38,12 +44,7 @@ fn errors(item: TokenStream) -> Vec<String> {
 fn explain(item: TokenStream) -> String {
     let func: syn::ItemFn = syn::parse2(item).expect("a function");
     let mut cx = Ctxt::default();
-    let options = Options {
-        sizes: None,
-        unchecked: false,
-        source: None,
-        path: None,
-    };
+    let options = checked_alone(None);
     let analysis = analyse::analyse(&func, options, &mut cx);
     format!(
         "`{}`: {}: {}",
@@ -2264,12 +2265,7 @@ fn a_polling_loop_left_by_return_drops_no_request() {
 fn explain_with(sizes: &[usize], item: TokenStream) -> (&'static str, String) {
     let func: syn::ItemFn = syn::parse2(item).expect("a function");
     let mut cx = Ctxt::default();
-    let options = Options {
-        sizes: Some(sizes),
-        unchecked: false,
-        source: None,
-        path: None,
-    };
+    let options = checked_alone(Some(sizes));
     let analysis = analyse::analyse(&func, options, &mut cx);
     assert!(!cx.has_errors(), "{}", analysis.explanation);
     (analysis.coverage.word(), analysis.explanation)
@@ -2494,12 +2490,7 @@ fn a_communicator_parameter_gives_up_and_says_why() {
 fn proven(item: TokenStream) -> Vec<usize> {
     let func: syn::ItemFn = syn::parse2(item).expect("a function");
     let mut cx = Ctxt::default();
-    let options = Options {
-        sizes: None,
-        unchecked: false,
-        source: None,
-        path: None,
-    };
+    let options = checked_alone(None);
     analyse::analyse(&func, options, &mut cx).proven
 }
 
