@@ -121,40 +121,75 @@ impl Crate {
     }
 }
 
-/// The roots of the package around `file`: `src/lib.rs`, `src/main.rs`, `src/bin/*.rs`,
-/// `src/bin/*/main.rs`, `examples/*.rs`, `tests/*.rs`, `benches/*.rs`.
-fn roots(file: &Path) -> Vec<PathBuf> {
-    let Some(package) = file
+/// The roots of the package around `file`, in the order they are tried: `src/lib.rs` and
+/// `src/main.rs`; then `file` itself if it is a root (a binary's, an example's, a test's: the
+/// other roots' trees do not hold it but by a `#[path]`, and a package's binaries may be many,
+/// costing more to list and read for each function than its check); then the other roots,
+/// listed only if these did not reach `file`: `src/bin/*.rs`, `src/bin/*/main.rs`,
+/// `examples/*.rs`, `tests/*.rs`, `benches/*.rs`. Each is canonical, and a file.
+fn roots(file: &Path) -> impl Iterator<Item = PathBuf> {
+    let package = file
         .ancestors()
         .skip(1)
         .find(|dir| dir.join("Cargo.toml").is_file())
-    else {
-        return Vec::new();
-    };
-    let mut roots = vec![
-        package.join("src").join("lib.rs"),
-        package.join("src").join("main.rs"),
-    ];
-    for dir in ["src/bin", "examples", "tests", "benches"] {
-        let Ok(entries) = std::fs::read_dir(package.join(dir)) else {
-            continue;
-        };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
-        paths.sort();
-        for path in paths {
-            if path.is_dir() {
-                roots.push(path.join("main.rs"));
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                roots.push(path);
-            }
+        .map(Path::to_path_buf);
+    let mut first = Vec::new();
+    if let Some(package) = &package {
+        first.push(package.join("src").join("lib.rs"));
+        first.push(package.join("src").join("main.rs"));
+        let parent = file.parent();
+        let is_root = ROOT_FOLDERS
+            .iter()
+            .any(|dir| parent == Some(package.join(dir).as_path()))
+            || (file.file_name().is_some_and(|name| name == "main.rs")
+                && parent.and_then(Path::parent) == Some(package.join("src/bin").as_path()));
+        // `package` is canonical (an ancestor of a canonical path), so `file` is compared as
+        // it is.
+        if is_root && !first.iter().any(|root| root == file) {
+            first.push(file.to_path_buf());
         }
     }
-    roots
+    let tried = first.clone();
+    let rest = package.into_iter().flat_map(move |package| {
+        let tried = tried.clone();
+        ROOT_FOLDERS
+            .iter()
+            .flat_map(move |dir| {
+                let Ok(entries) = std::fs::read_dir(package.join(dir)) else {
+                    return Vec::new();
+                };
+                let mut paths: Vec<(PathBuf, bool)> = entries
+                    .filter_map(|entry| {
+                        let entry = entry.ok()?;
+                        let is_dir = entry.file_type().ok()?.is_dir();
+                        Some((entry.path(), is_dir))
+                    })
+                    .collect();
+                paths.sort();
+                paths
+                    .into_iter()
+                    .filter_map(|(path, is_dir)| {
+                        if is_dir {
+                            Some(path.join("main.rs"))
+                        } else {
+                            path.extension()
+                                .is_some_and(|ext| ext == "rs")
+                                .then_some(path)
+                        }
+                    })
+                    .collect()
+            })
+            .filter(move |root| !tried.contains(root))
+    });
+    first
         .into_iter()
+        .chain(rest)
         .filter(|root| root.is_file())
         .filter_map(|root| std::fs::canonicalize(root).ok())
-        .collect()
 }
+
+/// The folders whose `.rs` files are crate roots.
+const ROOT_FOLDERS: &[&str] = &["src/bin", "examples", "tests", "benches"];
 
 /// Every file of the module tree from `path` (module `module`); `owns_dir` when the file's
 /// submodules live beside it (a crate root or a `mod.rs`).

@@ -2516,3 +2516,69 @@ fn a_function_that_splits_proves_nothing() {
         .is_empty()
     );
 }
+
+#[test]
+fn a_rank_read_only_inside_a_helper_or_a_field_is_seen() {
+    // Rank 0's run stands for every rank's only when it did not read its rank: reads inside
+    // a helper followed in place, a struct's field set from the rank, and a split
+    // communicator's numbering count, or rank 1's lone barrier below would go unseen.
+    let source = r#"
+        fn partner(comm: &Comm) -> usize {
+            comm.rank() ^ 1
+        }
+
+        #[spmd_jit]
+        fn lone_barrier(comm: &Comm) {
+            if partner(comm) == 0 {
+                barrier(comm);
+            }
+        }
+
+        struct Ring {
+            comm: Comm,
+            left: usize,
+        }
+
+        impl Ring {
+            fn new(comm: Comm) -> Ring {
+                let left = (comm.rank() + comm.size() - 1) % comm.size();
+                Ring { comm, left }
+            }
+
+            #[spmd_jit(comm = self.comm)]
+            fn lone_left_barrier(&self) {
+                if self.left == 0 {
+                    barrier(&self.comm);
+                }
+            }
+        }
+
+        #[spmd_jit]
+        fn lone_row_barrier(world: &Comm) {
+            let all = split(0, world);
+            if all.rank() == 1 {
+                barrier(world);
+            }
+        }
+
+        #[spmd_jit]
+        fn data_only(comm: &Comm) -> f64 {
+            let mut total = 0.0;
+            for round in 0..40 {
+                total += allreduce(&(round as f64), Sum, comm);
+            }
+            total
+        }
+    "#;
+    for name in ["lone_barrier", "lone_left_barrier", "lone_row_barrier"] {
+        let (errors, explained) = in_file(source, name);
+        assert!(
+            errors.iter().any(|e| e.contains("barrier")),
+            "{name}: {errors:#?}\n{explained}"
+        );
+    }
+    // A body that never reads its rank: one run per size, the same verdict.
+    let (errors, explained) = in_file(source, "data_only");
+    assert!(errors.is_empty(), "{errors:#?}\n{explained}");
+    assert!(explained.contains(": checked"), "{explained}");
+}

@@ -226,7 +226,7 @@ pub(crate) struct Trip {
 }
 
 /// The evaluation of one rank.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Trace {
     pub(crate) events: Vec<Event>,
     pub(crate) end: End,

@@ -93,15 +93,37 @@ pub(crate) struct Sym {
     pub(crate) family: Option<String>,
 }
 
+/// The longest text a symbol keeps as written: a longer one is kept as its digest (a value
+/// summed over a loop's trips would otherwise grow its text, and the cost of each step with
+/// it, at every trip).
+const TEXT_LIMIT: usize = 96;
+
 impl Sym {
     /// A uniform value: `text` and the collectives it comes from.
     pub(crate) fn value(text: String, bases: Vec<(usize, usize)>) -> Value {
         Value::Uniform(std::rc::Rc::new(Sym {
-            text,
+            text: compact(text),
             bases,
             family: None,
         }))
     }
+}
+
+/// `text`, or its digest if longer than [`TEXT_LIMIT`]: 128 bits of two salted hashes, so that equal texts have equal digests in every run (a symbol's text is compared,
+/// never shown), and different ones, at the counts of symbols a check makes, do not meet.
+fn compact(text: String) -> String {
+    use std::hash::{Hash, Hasher};
+    if text.len() <= TEXT_LIMIT {
+        return text;
+    }
+    let digest = |salt: u8| {
+        // `DefaultHasher::new()` hashes alike in every run of a program.
+        let mut hasher = std::hash::DefaultHasher::new();
+        salt.hash(&mut hasher);
+        text.hash(&mut hasher);
+        hasher.finish()
+    };
+    format!("#{:016x}{:016x}", digest(1), digest(2))
 }
 
 /// A value as a part of a uniform value's text: an integer or boolean (whose value then enters

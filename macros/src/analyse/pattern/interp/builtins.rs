@@ -127,6 +127,7 @@ impl Interp<'_> {
         let receiver = self.expr(&call.receiver)?;
         if let Value::Comm(group) = &receiver {
             // A communicator `split` made: the same queries, in its own numbering.
+            super::rank_is_read();
             let Some(rank) = group.members.iter().position(|&m| m as i128 == self.rank) else {
                 return give_up(
                     call.method.span(),
@@ -251,6 +252,9 @@ impl Interp<'_> {
         call: &ExprMethodCall,
         (rank, size): (i128, i128),
     ) -> R<Value> {
+        if name != "size" {
+            super::rank_is_read();
+        }
         match name {
             "rank" => Ok(Value::Int(rank)),
             "size" => Ok(Value::Int(size)),

@@ -273,8 +273,7 @@ impl Interp<'_> {
         let op = compound.as_ref().unwrap_or(&binary.op);
         let result = match apply(op, &left, &right) {
             Ok(Value::Unknown) => {
-                let text = op.to_token_stream().to_string();
-                uniform_binary(&text, &left, &right).unwrap_or(Value::Unknown)
+                uniform_binary(op_text(op), &left, &right).unwrap_or(Value::Unknown)
             }
             Ok(value) => value,
             Err(()) => return panic_at(binary.span()),
@@ -441,7 +440,33 @@ impl Interp<'_> {
 }
 
 fn int_type(ty: &Type) -> bool {
-    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.get_ident().is_some_and(|ident| INT_TYPES.contains(&ident.to_string().as_str())))
+    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.get_ident().is_some_and(|ident| INT_TYPES.iter().any(|int| ident == int)))
+}
+
+/// A binary operator as written (its compound form's, `+` for `+=`), for uniform values'
+/// symbols.
+fn op_text(op: &BinOp) -> &'static str {
+    match op {
+        BinOp::Add(_) | BinOp::AddAssign(_) => "+",
+        BinOp::Sub(_) | BinOp::SubAssign(_) => "-",
+        BinOp::Mul(_) | BinOp::MulAssign(_) => "*",
+        BinOp::Div(_) | BinOp::DivAssign(_) => "/",
+        BinOp::Rem(_) | BinOp::RemAssign(_) => "%",
+        BinOp::And(_) => "&&",
+        BinOp::Or(_) => "||",
+        BinOp::BitXor(_) | BinOp::BitXorAssign(_) => "^",
+        BinOp::BitAnd(_) | BinOp::BitAndAssign(_) => "&",
+        BinOp::BitOr(_) | BinOp::BitOrAssign(_) => "|",
+        BinOp::Shl(_) | BinOp::ShlAssign(_) => "<<",
+        BinOp::Shr(_) | BinOp::ShrAssign(_) => ">>",
+        BinOp::Eq(_) => "==",
+        BinOp::Lt(_) => "<",
+        BinOp::Le(_) => "<=",
+        BinOp::Ne(_) => "!=",
+        BinOp::Ge(_) => ">=",
+        BinOp::Gt(_) => ">",
+        _ => "?",
+    }
 }
 
 fn unsigned(ty: &Type) -> bool {

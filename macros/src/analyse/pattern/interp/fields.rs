@@ -157,6 +157,9 @@ impl Interp<'_> {
             return Ok(Value::Unknown);
         };
         let fallback = || field_type_obj(callees, ty, field);
+        // A field's value may come from the rank (a neighbour table), on a hit as on its
+        // first reading.
+        super::rank_is_read();
         let key = (ty.to_owned(), field.to_owned(), self.size, self.rank);
         let cached = callees.facts.known.borrow().get(&key).cloned();
         let fact = match cached {

@@ -149,6 +149,38 @@ fn panic_at<T>(span: Span) -> R<T> {
     Err(Ctl::Stop(End::Panic(span)))
 }
 
+thread_local! {
+    /// Whether the evaluation under way read its rank (see [`run_reads_rank`]).
+    static RANK_READ: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that the evaluation under way reads its rank: a rank's number in a communicator
+/// (`rank()`, `shift(..)`, a process grid, a split communicator's numbering), or a field of a
+/// struct of the crate (whose constructor may have read it). Every reading of `Interp::rank`
+/// but the one handing it to a nested evaluation (which notes its own) goes through here.
+pub(super) fn rank_is_read() {
+    RANK_READ.set(true);
+}
+
+/// [`run`], and whether it read the rank: a run that did not would have taken the same path,
+/// made the same calls and ended alike on every other rank of the size (its directions on
+/// uniform values are shared by the ranks of a run), so its trace stands for theirs.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_reads_rank(
+    shared: &Shared<'_>,
+    param_types: &[(String, String)],
+    given: &[(String, Value)],
+    body: &Block,
+    size: i128,
+    rank: i128,
+    budget: &mut u64,
+) -> (Trace, bool) {
+    let before = RANK_READ.replace(false);
+    let trace = run(shared, param_types, given, body, size, rank, budget);
+    let read = RANK_READ.replace(before);
+    (trace, read)
+}
+
 /// Evaluates `body` for `rank` of `size`, spending at most `budget` steps (decreased).
 /// `param_types`: parameters whose type is written as a struct of the crate, by name;
 /// `given`: parameters whose values are known (the arguments of the crate's calls).
