@@ -495,23 +495,53 @@ fn with_arguments(
     };
     let variants = interp::callers_arguments(callees, &shared, func)?;
     let mut texts = Vec::new();
+    // Why the messages of some variant are not matched, if so: the collectives are checked.
+    let mut partly = None;
     for given in &variants {
         if given.is_empty() {
             return None;
         }
         let mut scratch = Ctxt::default();
         let report = check_in(func, options, &mut scratch, false, given, Some(callees));
-        if !matches!(report.coverage, Coverage::Checked) || scratch.has_errors() {
+        if scratch.has_errors() {
             return None;
         }
-        let values: Vec<String> = given
+        match &report.coverage {
+            Coverage::Checked => {}
+            Coverage::Collectives(why) => {
+                partly.get_or_insert_with(|| why.clone());
+            }
+            _ => return None,
+        }
+        let mut values: Vec<String> = given
             .iter()
+            .filter(|(_, value)| !matches!(value, Value::AtCall { .. }))
             .map(|(name, value)| format!("`{name}` = {}", value.describe()))
             .collect();
+        // The values taken at a caller's call, per rank, named once per caller.
+        let mut at_calls: Vec<(&str, Vec<String>)> = Vec::new();
+        for (name, value) in given {
+            if let Value::AtCall { text, .. } = value {
+                match at_calls.iter_mut().find(|(caller, _)| caller == text) {
+                    Some((_, names)) => names.push(format!("`{name}`")),
+                    None => at_calls.push((text, vec![format!("`{name}`")])),
+                }
+            }
+        }
+        for (caller, names) in at_calls {
+            values.push(format!(
+                "{} as the call in `{caller}` passes {}, per rank",
+                names.join(", "),
+                if names.len() == 1 { "it" } else { "them" }
+            ));
+        }
         texts.push(format!("with {}: {}", values.join(", "), report.text));
     }
     Some(Report::new(
-        Coverage::CallersArguments,
+        match partly {
+            None => Coverage::CallersArguments,
+            Some(why) => Coverage::Collectives(why),
+        },
         format!(
             "alone, {}{}; every call of it in the crate passes known values: {}",
             why.0,

@@ -2582,3 +2582,70 @@ fn a_rank_read_only_inside_a_helper_or_a_field_is_seen() {
     assert!(errors.is_empty(), "{errors:#?}\n{explained}");
     assert!(explained.contains(": checked"), "{explained}");
 }
+
+/// A jitted function given a `Ring` by a method that passes its own field, per rank (the
+/// type's fields are not known alone: `ring_of` makes one for any rank).
+const SHIFT_GIVEN: &str = r#"
+    #[spmd_jit]
+    fn shift_ring(comm: &Comm, ring: Ring, x: &[f64], into: &mut [f64]) {
+        sendrecv_into(x, into, Source::rank(ring.left), Dest::rank(ring.right), comm);
+    }
+
+    fn ring_of(size: usize, rank: usize) -> Ring {
+        Ring { left: (rank + size - 1) % size, right: (rank + 1) % size }
+    }
+
+    fn rings(size: usize) -> Vec<Ring> {
+        (0..size).map(|rank| ring_of(size, rank)).collect()
+    }
+
+    impl Halo {
+        fn emptied(self) -> Halo {
+            Halo { incoming: Vec::new(), ..self }
+        }
+    }
+"#;
+
+const STEP: &str = r#"
+    fn step(&mut self, comm: &Comm, x: &[f64]) {
+        barrier(comm);
+        if x.len() > 2 {
+            shift_ring(comm, self.ring, x, &mut self.incoming[..]);
+        }
+    }
+"#;
+
+#[test]
+fn arguments_a_caller_passes_per_rank_are_followed() {
+    let source = ring_source(STEP, SHIFT_GIVEN);
+    let (errors, explained) = in_file(&source, "shift_ring");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        explained.starts_with("`shift_ring`: checked with its calls' arguments")
+            && explained.contains("`ring` as the call in `step` passes it, per rank"),
+        "{explained}"
+    );
+    // Odd sizes: `Ring::new` fails, so no `Halo` exists and `step` never runs.
+    assert!(
+        explained.contains("the call of it in `step` that gives `ring` is not made"),
+        "{explained}"
+    );
+    // The wrong neighbour: not checked (the check with the arguments reports nothing).
+    let wrong = source.replace("Source::rank(ring.left)", "Source::rank(ring.right)");
+    let (errors, explained) = in_file(&wrong, "shift_ring");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        explained.starts_with("`shift_ring`: gave up"),
+        "{explained}"
+    );
+    // A call in a loop passes a value per trip: not followed.
+    let looped = ring_source(
+        &STEP.replace("if x.len() > 2", "for _ in 0..2"),
+        SHIFT_GIVEN,
+    );
+    let (_, explained) = in_file(&looped, "shift_ring");
+    assert!(
+        explained.starts_with("`shift_ring`: gave up"),
+        "{explained}"
+    );
+}

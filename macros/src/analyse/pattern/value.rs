@@ -75,6 +75,14 @@ pub(crate) enum Value {
         id: usize,
         env: std::rc::Rc<Vec<(String, Value)>>,
     },
+    /// The argument a call of the crate passes, taken per rank: the value of the expression
+    /// of `site` when its function runs on the rank evaluated (see
+    /// `interp::callers_arguments`); `text` is the call's function, for messages. Bound to a
+    /// parameter, it becomes that value.
+    AtCall {
+        site: std::rc::Rc<super::interp::Site>,
+        text: String,
+    },
     /// Not computed from the rank and size.
     Unknown,
 }
@@ -257,6 +265,7 @@ impl Value {
             Value::Opt(Some(inner)) => format!("Some({})", inner.describe()),
             Value::Variant { ty, name, fields } if fields.is_empty() => format!("{ty}::{name}"),
             Value::Variant { ty, name, fields } => format!("{ty}::{name}({})", list(fields)),
+            Value::AtCall { text, .. } => format!("its value at the call in `{text}`, per rank"),
             _ => "_".to_owned(),
         }
     }

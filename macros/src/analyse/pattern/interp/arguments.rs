@@ -8,7 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 use syn::{Expr, FnArg, ItemFn, Pat, Token};
 
-use super::{Callees, Interp, Shared, Value};
+use super::{Callees, Interp, Shared, Site, Value, id_of};
 use crate::analyse::pattern::krate::{CrateFile, after_keyword, same_block};
 use crate::analyse::pattern::trace::CommName;
 use crate::analyse::syntax::idents;
@@ -56,6 +56,27 @@ pub(crate) fn callers_arguments(
             FnArg::Receiver(_) => None,
         })
         .collect();
+    // The parameters whose value a caller may know per rank: passed by value, an integer, a
+    // `bool`, or a type of the crate (a process-grid decomposition).
+    let by_value: Vec<bool> = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(match &*typed.ty {
+                syn::Type::Path(path) if path.qself.is_none() => {
+                    path.path.segments.last().is_some_and(|last| {
+                        let name = last.ident.to_string();
+                        super::expr::INT_TYPES.contains(&name.as_str())
+                            || name == "bool"
+                            || callees.type_info(&name).is_some()
+                    })
+                }
+                _ => false,
+            }),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
     let method = func.sig.receiver().is_some();
     let mut calls = Vec::new();
     for (_, file) in krate.mentioning(&name) {
@@ -66,6 +87,8 @@ pub(crate) fn callers_arguments(
             file,
             calls: Vec::new(),
             hidden: false,
+            caller: None,
+            nested: 0,
         };
         finder.visit_file(ast);
         if finder.hidden {
@@ -77,12 +100,12 @@ pub(crate) fn callers_arguments(
         }
     }
     let mut variants: Vec<Vec<(String, Value)>> = Vec::new();
-    for (file, args) in &calls {
-        if args.len() != params.len() {
+    for call in &calls {
+        if call.args.len() != params.len() {
             return None;
         }
         let mut given = Vec::new();
-        for (param, arg) in params.iter().zip(args) {
+        for (index, (param, arg)) in params.iter().zip(&call.args).enumerate() {
             let Some(param) = param else {
                 continue;
             };
@@ -90,7 +113,22 @@ pub(crate) fn callers_arguments(
             if shared.comm == CommName::Var(param.clone()) || shared.token_params.contains(param) {
                 continue;
             }
-            let value = argument(callees, shared, file, arg);
+            let mut value = argument(callees, shared, call.file, arg);
+            if value == Value::Unknown
+                && by_value.get(index) == Some(&true)
+                && let (Some((caller, block)), Some(target)) =
+                    (&call.caller, call.targets.get(index).copied().flatten())
+            {
+                // Not the same wherever it is computed: the caller's value, per rank.
+                value = Value::AtCall {
+                    site: std::rc::Rc::new(Site {
+                        fn_name: caller.clone(),
+                        block: *block,
+                        target,
+                    }),
+                    text: caller.clone(),
+                };
+            }
             if value != Value::Unknown {
                 given.push((param.clone(), value));
             }
@@ -177,6 +215,18 @@ fn plain(value: &Value) -> bool {
     }
 }
 
+/// A call found, with its arguments (a method's receiver left out).
+struct Call<'c> {
+    file: &'c CrateFile,
+    args: Vec<Expr>,
+    /// The function around the call (its name and its body's identity), when the call is in
+    /// its body, outside loops and closures (run once where it runs).
+    caller: Option<(String, usize)>,
+    /// Each argument's node in the file, by identity (`None` in a macro's arguments, parsed
+    /// apart).
+    targets: Vec<Option<usize>>,
+}
+
 /// The calls of the function `name` in one file, with their arguments (a method's receiver
 /// left out), those in the arguments of a macro included; `hidden` when the name is met
 /// otherwise (in a macro whose arguments are not expressions, or as a value).
@@ -184,16 +234,82 @@ struct Calls<'a, 'c> {
     name: &'a str,
     method: bool,
     file: &'c CrateFile,
-    calls: Vec<(&'c CrateFile, Vec<Expr>)>,
+    calls: Vec<Call<'c>>,
     hidden: bool,
+    /// The function whose body is being read (name, body's identity).
+    caller: Option<(String, usize)>,
+    /// How many loops, closures and macros around the place read, in that body.
+    nested: u32,
+}
+
+impl Calls<'_, '_> {
+    /// Records a call with `args`, each with its node's identity if `direct` (written in the
+    /// file, not in a macro).
+    fn record<'e>(&mut self, args: impl Iterator<Item = &'e Expr>, direct: bool) {
+        let args: Vec<&Expr> = args.collect();
+        self.calls.push(Call {
+            file: self.file,
+            args: args.iter().map(|arg| (*arg).clone()).collect(),
+            caller: self.caller.clone().filter(|_| self.nested == 0 && direct),
+            targets: args.iter().map(|arg| direct.then(|| id_of(*arg))).collect(),
+        });
+    }
+
+    /// Reads a function's body as the caller's.
+    fn body(&mut self, name: &syn::Ident, block: &syn::Block) {
+        let before = (self.caller.take(), self.nested);
+        self.caller = Some((name.to_string(), id_of(block)));
+        self.nested = 0;
+        self.visit_block(block);
+        (self.caller, self.nested) = before;
+    }
 }
 
 impl<'ast> Visit<'ast> for Calls<'_, '_> {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.body(&item.sig.ident, &item.block);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.body(&item.sig.ident, &item.block);
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        self.nested += 1;
+        visit::visit_expr_closure(self, closure);
+        self.nested -= 1;
+    }
+
+    fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+        self.nested += 1;
+        visit::visit_expr_async(self, block);
+        self.nested -= 1;
+    }
+
+    // As `fields`' finder: what a loop iterates over is evaluated once, its body per trip.
+    fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        self.visit_expr(&expr.expr);
+        self.nested += 1;
+        self.visit_block(&expr.body);
+        self.nested -= 1;
+    }
+
+    fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+        self.nested += 1;
+        visit::visit_expr_while(self, expr);
+        self.nested -= 1;
+    }
+
+    fn visit_expr_loop(&mut self, expr: &'ast syn::ExprLoop) {
+        self.nested += 1;
+        visit::visit_expr_loop(self, expr);
+        self.nested -= 1;
+    }
+
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         if call.method == self.name {
             if self.method {
-                self.calls
-                    .push((self.file, call.args.iter().cloned().collect()));
+                self.record(call.args.iter(), true);
             } else {
                 // A method of another type of that name: a call of it cannot be told apart.
                 self.hidden = true;
@@ -211,8 +327,7 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
                 .is_some_and(|last| last.ident == self.name)
         {
             let skip = usize::from(self.method);
-            self.calls
-                .push((self.file, call.args.iter().skip(skip).cloned().collect()));
+            self.record(call.args.iter().skip(skip), true);
             call.args.iter().for_each(|arg| self.visit_expr(arg));
             return;
         }
@@ -239,7 +354,12 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
         // `assert_eq!(f(..), ..)`, `println!("{}", f(..))`: arguments that are expressions
         // (a format string first is one) are searched as code; other tokens hide the call.
         match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
-            Ok(args) => args.iter().for_each(|arg| self.visit_expr(arg)),
+            Ok(args) => {
+                // Parsed apart: their nodes are not the file's.
+                self.nested += 1;
+                args.iter().for_each(|arg| self.visit_expr(arg));
+                self.nested -= 1;
+            }
             Err(_) => self.hidden = true,
         }
     }

@@ -719,6 +719,14 @@ impl<'a> Interp<'a> {
             Err(Ctl::Return) => returned.unwrap_or(Value::Unknown),
             Err(Ctl::Break(_) | Ctl::Continue(_)) => Value::Unknown,
             Err(Ctl::Stop(End::Panic(_))) => return panic_at(span),
+            // Only a value further on is asked for: a call whose communication is not
+            // followed leaves its result unknown, as a call evaluated for its value does
+            // (what it may write through `&mut` is unknown anyway: such variables are
+            // tainted).
+            Err(Ctl::Stop(End::GaveUp(_)) | Ctl::Unsure(_)) if self.seeks_value() => {
+                self.skipped = true;
+                return Ok(Value::Unknown);
+            }
             Err(Ctl::Stop(End::GaveUp(why)) | Ctl::Unsure(why)) if in_place => {
                 return give_up(span, format!("in `{name}`, called here: {}", why.why));
             }

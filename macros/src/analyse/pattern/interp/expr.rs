@@ -26,12 +26,15 @@ impl Interp<'_> {
     /// The value of `expr`, each expression spending a step.
     pub(super) fn expr(&mut self, expr: &Expr) -> R<Value> {
         let value = self.expr_kind(expr)?;
-        if let Some((target, captured)) = &mut self.capture
-            && *target == super::id_of(expr)
-        {
-            *captured = Some(value);
-            // What was asked for is known: the evaluation ends here.
-            return Err(Ctl::Stop(super::End::Done));
+        if let Some(targets) = &mut self.capture {
+            let id = super::id_of(expr);
+            if let Some((_, captured)) = targets.iter_mut().find(|(target, _)| *target == id) {
+                *captured = Some(value.clone());
+                if targets.iter().all(|(_, captured)| captured.is_some()) {
+                    // What was asked for is known: the evaluation ends here.
+                    return Err(Ctl::Stop(super::End::Done));
+                }
+            }
         }
         Ok(value)
     }

@@ -11,7 +11,8 @@
 //! - nothing writes it after construction: no assignment, `&mut` borrow or method that may
 //!   mutate is applied to a place whose path goes through `.field`, and no pattern binds it
 //!   out of a `ty`;
-//! - every struct literal of `ty` sets it, in a function (not in a closure or loop), and each
+//! - every struct literal of `ty` sets it (or takes it from another value of `ty`,
+//!   `Ty { x, ..base }`), in a function (not in a closure or loop), and each
 //!   such function, evaluated with unknown parameters for that rank and size, reaches the
 //!   literal with a known value, or definitely never reaches it (it fails first). A literal
 //!   that takes the field from a parameter of an associated function (`Halo::new(grid)`) is
@@ -125,13 +126,15 @@ enum Fact {
     Unknown,
 }
 
-/// Where a value of the field is made: the function, and the expression that gives it.
-#[derive(Debug, Clone)]
-struct Site {
-    fn_name: String,
+/// Where a value is made: the function, and the expression that gives it (a field's value in
+/// a struct literal, an argument of a call).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Site {
+    pub(crate) fn_name: String,
     /// The function's body, by identity.
-    block: usize,
-    target: usize,
+    pub(crate) block: usize,
+    /// The expression, by identity.
+    pub(crate) target: usize,
 }
 
 /// Where a field is set, if it is known to be set only there.
@@ -177,7 +180,11 @@ impl Interp<'_> {
                 callees.facts.pending.borrow_mut().push(pair);
                 let mut fact = Fact::NoInstance;
                 for site in sites.iter() {
-                    let here = run_site(callees, site, self.size, self.rank, self.budget);
+                    let targets = [site.target];
+                    let run = (self.size, self.rank, &mut *self.budget);
+                    let here = run_site(callees, (&site.fn_name, site.block), &targets, run)
+                        .pop()
+                        .unwrap_or(Fact::Unknown);
                     fact = match (fact, here) {
                         (Fact::Unknown, _) | (_, Fact::Unknown) => Fact::Unknown,
                         (Fact::NoInstance, other) | (other, Fact::NoInstance) => other,
@@ -195,8 +202,8 @@ impl Interp<'_> {
             Fact::NoInstance => Err(Ctl::Stop(End::Excluded(GiveUp {
                 span: span(),
                 why: format!(
-                    "no `{ty}` is made with this many ranks: every constructor that sets its \
-                     `{field}` fails or panics first"
+                    "{}: every constructor that sets its `{field}` fails or panics first",
+                    none_made(ty)
                 ),
             }))),
         }
@@ -235,10 +242,40 @@ fn field_type_obj_uncached(callees: &Callees<'_>, ty: &str, field: &str) -> Valu
     }
 }
 
-/// Evaluates the function of `site` for a rank, up to the site.
-fn run_site(callees: &Callees<'_>, site: &Site, size: i128, rank: i128, budget: &mut u64) -> Fact {
-    let Some(found) = callees.site_fn(&site.fn_name, site.block) else {
-        return Fact::Unknown;
+/// Why a size is excluded where no value of `ty` is made.
+fn none_made(ty: &str) -> String {
+    format!("no `{ty}` is made with this many ranks")
+}
+
+/// The values the expressions `targets` of one function (`name`, its body's identity) take
+/// on `rank` of `size` when it runs there with unknown parameters (unknown if not known),
+/// in one run; `None` for one the function never reaches there.
+pub(super) fn values_at(
+    callees: &Callees<'_>,
+    function: (&str, usize),
+    targets: &[usize],
+    (size, rank, budget): (i128, i128, &mut u64),
+) -> Vec<Option<Value>> {
+    run_site(callees, function, targets, (size, rank, budget))
+        .into_iter()
+        .map(|fact| match fact {
+            Fact::Known(value) => Some(value),
+            Fact::Unknown => Some(Value::Unknown),
+            Fact::NoInstance => None,
+        })
+        .collect()
+}
+
+/// Evaluates the function (`name`, its body's identity) for a rank, up to the expressions
+/// `targets`: what is known of each.
+fn run_site(
+    callees: &Callees<'_>,
+    (name, block): (&str, usize),
+    targets: &[usize],
+    (size, rank, budget): (i128, i128, &mut u64),
+) -> Vec<Fact> {
+    let Some(found) = callees.site_fn(name, block) else {
+        return vec![Fact::Unknown; targets.len()];
     };
     let prepared = callees.prepared(&found);
     let mut params = Vec::new();
@@ -273,23 +310,31 @@ fn run_site(callees: &Callees<'_>, site: &Site, size: i128, rank: i128, budget: 
     let mut steps = start;
     let mut interp = Interp::new(&shared, size, rank, &mut steps);
     interp.bind_params();
-    interp.capture = Some((site.target, None));
+    interp.capture = Some(targets.iter().map(|target| (*target, None)).collect());
     let result = interp.block(found.block);
-    let captured = interp.capture.take().and_then(|(_, value)| value);
+    let captured = interp.capture.take().unwrap_or_default();
     let skipped = interp.skipped;
     drop(interp);
     *budget -= start - steps;
-    match (captured, result) {
-        (Some(value), _) => Fact::Known(value),
-        (
-            None,
-            Ok(_)
-            | Err(Ctl::Return)
-            | Err(Ctl::Stop(End::Panic(_)))
-            | Err(Ctl::Stop(End::Excluded(_))),
-        ) if !skipped => Fact::NoInstance,
-        _ => Fact::Unknown,
-    }
+    // A method whose receiver's type is never made with this size never runs.
+    let no_receiver = matches!(&result, Err(Ctl::Stop(End::Excluded(why)))
+        if found.sig.receiver().is_some()
+            && found
+                .self_ty
+                .as_deref()
+                .is_some_and(|ty| why.why.starts_with(&none_made(ty))));
+    let ended = matches!(
+        result,
+        Ok(_) | Err(Ctl::Return) | Err(Ctl::Stop(End::Panic(_))) | Err(Ctl::Stop(End::Excluded(_)))
+    );
+    captured
+        .into_iter()
+        .map(|(_, value)| match value {
+            Some(value) => Fact::Known(value),
+            None if no_receiver || (ended && !skipped) => Fact::NoInstance,
+            None => Fact::Unknown,
+        })
+        .collect()
 }
 
 /// Where `ty.field` is set, if it is known to be set only there (see the module's doc).
@@ -837,9 +882,13 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                     Member::Named(name) if name == field => Some(&value.expr),
                     _ => None,
                 });
-                match value {
-                    Some(value) => self.record(value),
-                    None => self.invalid = true,
+                match (value, &literal.rest) {
+                    (Some(value), _) => self.record(value),
+                    // `Ty { other: x, ..base }`: the field is the base's, a value of the type
+                    // made elsewhere (by another literal: no derive makes one from nothing),
+                    // so this literal gives no value of its own.
+                    (None, Some(_)) => {}
+                    (None, None) => self.invalid = true,
                 }
             }
         }

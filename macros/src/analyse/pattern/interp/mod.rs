@@ -43,6 +43,7 @@ use pat::{Matches, unknowns};
 pub(crate) use arguments::callers_arguments;
 pub(crate) use builtins::MacroScope;
 pub(crate) use callee::{Callees, Sources, imported_from_crate};
+pub(crate) use fields::Site;
 pub(crate) use ops::OTHER_COMMUNICATOR;
 
 /// The most iterations of a loop that does not communicate before its effects are made
@@ -198,8 +199,57 @@ pub(crate) fn run(
     for (name, ty) in param_types {
         interp.bind(name, Value::Obj { ty: ty.clone() });
     }
+    // The values taken at a caller's call on this rank (which may come from its rank): one
+    // run of each caller up to its call.
+    let mut at_calls: Vec<((&str, usize), Vec<usize>)> = Vec::new();
+    for (_, value) in given {
+        if let Value::AtCall { site, .. } = value {
+            let function = (site.fn_name.as_str(), site.block);
+            match at_calls.iter_mut().find(|(key, _)| *key == function) {
+                Some((_, targets)) => targets.push(site.target),
+                None => at_calls.push((function, vec![site.target])),
+            }
+        }
+    }
+    let mut taken: Vec<(usize, Option<Value>)> = Vec::new();
+    if let Some(callees) = shared.callees {
+        for (function, targets) in &at_calls {
+            rank_is_read();
+            let run = (size, rank, &mut *interp.budget);
+            let values = fields::values_at(callees, *function, targets, run);
+            taken.extend(targets.iter().copied().zip(values));
+        }
+    }
+    let mut excluded = None;
     for (name, value) in given {
-        interp.bind(name, value.clone());
+        let value = match value {
+            Value::AtCall { site, text } => {
+                match taken.iter().find(|(target, _)| *target == site.target) {
+                    Some((_, Some(value))) => value.clone(),
+                    Some((_, None)) => {
+                        excluded.get_or_insert_with(|| GiveUp {
+                            span: Span::call_site(),
+                            why: format!(
+                                "the call of it in `{text}` that gives `{name}` is not made \
+                                 with this many ranks"
+                            ),
+                        });
+                        Value::Unknown
+                    }
+                    None => Value::Unknown,
+                }
+            }
+            _ => value.clone(),
+        };
+        interp.bind(name, value);
+    }
+    if let Some(why) = excluded {
+        return Trace {
+            events: Vec::new(),
+            end: End::Excluded(why),
+            trips: Vec::new(),
+            returns: Vec::new(),
+        };
     }
     let end = match interp.block(body) {
         Ok(_) | Err(Ctl::Return) => End::Done,
@@ -239,9 +289,9 @@ struct Interp<'a> {
     /// Some code was skipped or its effects made unknown: a run that did not reach a place
     /// may still reach it on another path.
     skipped: bool,
-    /// The expression whose value is asked for (by identity), and its value once reached:
-    /// the evaluation stops there.
-    capture: Option<(usize, Option<Value>)>,
+    /// The expressions whose values are asked for (by identity), and their values once
+    /// reached: the evaluation stops when every one is.
+    capture: Option<Vec<(usize, Option<Value>)>>,
     /// The number of the next request issued on this rank (shared with the calls followed).
     next_request: usize,
     /// The number of the next collective called on this rank (shared with the calls
@@ -454,6 +504,50 @@ impl Interp<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// Syntax that holds expressions, to find one by identity.
+trait HoldsExprs {
+    /// Whether the expression whose identity is `target` is inside.
+    fn holds_expr(&self, target: usize) -> bool;
+}
+
+/// Finds an expression by identity.
+struct FindExpr {
+    target: usize,
+    found: bool,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for FindExpr {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.found || id_of(expr) == self.target {
+            self.found = true;
+            return;
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+}
+
+impl HoldsExprs for Block {
+    fn holds_expr(&self, target: usize) -> bool {
+        let mut finder = FindExpr {
+            target,
+            found: false,
+        };
+        syn::visit::Visit::visit_block(&mut finder, self);
+        finder.found
+    }
+}
+
+impl HoldsExprs for Expr {
+    fn holds_expr(&self, target: usize) -> bool {
+        let mut finder = FindExpr {
+            target,
+            found: false,
+        };
+        syn::visit::Visit::visit_expr(&mut finder, self);
+        finder.found
     }
 }
 
@@ -758,6 +852,14 @@ impl Interp<'_> {
                 Some(otherwise) => self.expr(otherwise),
                 None => Ok(Value::Unknown),
             },
+            // The value of an expression inside one branch is asked for: it is reached on
+            // that branch only.
+            Matches::Unknown if self.captures_in(&expr_if.then_branch) => {
+                self.scoped_with(binds, |this| this.block(&expr_if.then_branch))
+            }
+            Matches::Unknown if otherwise.is_some_and(|otherwise| self.captures_in(otherwise)) => {
+                self.expr(otherwise.expect("the branch"))
+            }
             Matches::Unknown => {
                 let exprs: Vec<&Expr> = otherwise.into_iter().collect();
                 self.unknown_branches(
@@ -769,6 +871,25 @@ impl Interp<'_> {
                 Ok(Value::Unknown)
             }
         }
+    }
+
+    /// Whether only the value of an expression not reached yet is asked for (a field's or an
+    /// argument's, in a function run for it): what the code communicates does not matter.
+    fn seeks_value(&self) -> bool {
+        self.shared.pure
+            && self
+                .capture
+                .as_ref()
+                .is_some_and(|targets| targets.iter().any(|(_, value)| value.is_none()))
+    }
+
+    /// Whether an expression whose value is asked for, not reached yet, is inside `node`.
+    fn captures_in<T: HoldsExprs>(&self, node: &T) -> bool {
+        self.capture.as_ref().is_some_and(|targets| {
+            targets
+                .iter()
+                .any(|(target, value)| value.is_none() && node.holds_expr(*target))
+        })
     }
 
     /// Whether a branch of an `if` communicates or leaves, once per `if` (a guess from the
