@@ -80,11 +80,22 @@ pub(crate) enum Value {
     /// `interp::callers_arguments`); `text` is the call's function, for messages. Bound to a
     /// parameter, it becomes that value.
     AtCall {
-        site: std::rc::Rc<super::interp::Site>,
+        site: std::rc::Rc<Site>,
         text: String,
     },
     /// Not computed from the rank and size.
     Unknown,
+}
+
+/// Where a value is made: the function, and the expression that gives it (a field's value in
+/// a struct literal, an argument of a call).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Site {
+    pub(crate) fn_name: String,
+    /// The function's body, by identity.
+    pub(crate) block: usize,
+    /// The expression, by identity.
+    pub(crate) target: usize,
 }
 
 /// A uniform value, as written symbolically: equal texts are equal values on every rank (the

@@ -8,9 +8,10 @@ use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 use syn::{Expr, FnArg, ItemFn, Pat, Token};
 
-use super::{Callees, Interp, Shared, Site, Value, id_of};
+use super::{Callees, Interp, Shared, Value, id_of};
 use crate::analyse::pattern::krate::{CrateFile, after_keyword, same_block};
 use crate::analyse::pattern::trace::CommName;
+use crate::analyse::pattern::value::Site;
 use crate::analyse::syntax::idents;
 
 /// The most calls whose arguments are followed, and the most distinct sets of them.

@@ -33,7 +33,7 @@ use super::callee::{Callees, path_names};
 use super::{Ctl, Interp, R, Shared, Value, id_of};
 use crate::analyse::pattern::krate::{TypeInfo, type_name};
 use crate::analyse::pattern::trace::{CommName, End, GiveUp};
-use crate::analyse::pattern::value::join;
+use crate::analyse::pattern::value::{Site, join};
 use crate::analyse::syntax::{assigned_names, binding_names, compound_op};
 
 /// The most steps spent on evaluating one constructor for one rank.
@@ -124,17 +124,6 @@ enum Fact {
     /// No value of the type is made with this rank and size: every constructor fails first.
     NoInstance,
     Unknown,
-}
-
-/// Where a value is made: the function, and the expression that gives it (a field's value in
-/// a struct literal, an argument of a call).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Site {
-    pub(crate) fn_name: String,
-    /// The function's body, by identity.
-    pub(crate) block: usize,
-    /// The expression, by identity.
-    pub(crate) target: usize,
 }
 
 /// Where a field is set, if it is known to be set only there.

@@ -43,7 +43,6 @@ use pat::{Matches, unknowns};
 pub(crate) use arguments::callers_arguments;
 pub(crate) use builtins::MacroScope;
 pub(crate) use callee::{Callees, Sources, imported_from_crate};
-pub(crate) use fields::Site;
 pub(crate) use ops::OTHER_COMMUNICATOR;
 
 /// The most iterations of a loop that does not communicate before its effects are made
